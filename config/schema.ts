@@ -1,0 +1,135 @@
+import { z } from "zod";
+
+/**
+ * The typed, validated shape of one environment file (`config/<env>.json`).
+ *
+ * Every object is strict: an unknown key is an error, so a misspelt setting never
+ * silently falls back to a default. Each issue's settings live in their own section.
+ */
+
+const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const PROJECT_NUMBER = /^[1-9][0-9]{5,18}$/;
+const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
+/** BigQuery locations: the multi-regions US and EU, or a region name. */
+const BIGQUERY_LOCATION = /^(US|EU|[a-z]+(-[a-z]+)+[0-9]+)$/;
+const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+const DATASET_PREFIX = /^[A-Za-z0-9_]{0,100}$/;
+const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+
+const labels = z
+  .record(
+    z.string().regex(LABEL_KEY, "label keys start with a lowercase letter and use only a-z, 0-9, _ and - (max 63)"),
+    z.string().regex(LABEL_VALUE, "label values use only a-z, 0-9, _ and - (max 63)"),
+  )
+  .refine((value) => Object.keys(value).length <= 64, "at most 64 labels");
+
+const backend = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("local") }).strict(),
+  z
+    .object({
+      type: z.literal("gcs"),
+      bucket: z.string().regex(BUCKET_NAME, "must be a valid Cloud Storage bucket name"),
+      prefix: z.string().min(1).default("fresh-streams"),
+    })
+    .strict(),
+]);
+
+/** Settings of the ELT layer (scheduled queries). */
+const elt = z
+  .object({
+    /** How far back the staging load re-reads raw partitions to catch late events. */
+    lookbackHours: z.number().int().min(1).max(24 * 30).default(48),
+    /** Schedule of the staging load, in the Data Transfer Service's syntax. */
+    stagingSchedule: z.string().min(1).default("every 15 minutes"),
+  })
+  .strict();
+
+/** How events get from Pub/Sub into the raw table. */
+const ingestion = z
+  .object({
+    mode: z.enum(["dataflow", "bigquery-subscription"]).default("dataflow"),
+    dataflow: z
+      .object({
+        machineType: z.string().min(1).default("n2-standard-2"),
+        maxWorkers: z.number().int().min(1).max(1000).default(3),
+        enableStreamingEngine: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    maxDeliveryAttempts: z.number().int().min(5).max(100).default(10),
+    messageRetentionDuration: z
+      .string()
+      .regex(/^[0-9]+s$/, "a duration in seconds, e.g. 604800s")
+      .default("604800s"),
+  })
+  .strict();
+
+/** A BACKGROUND reservation for CDC apply jobs. */
+const reservation = z
+  .object({
+    edition: z.enum(["STANDARD", "ENTERPRISE", "ENTERPRISE_PLUS"]),
+    baselineSlots: z.number().int().min(0),
+    autoscaleMaxSlots: z.number().int().min(0).default(0),
+    adminProjectId: z.string().regex(PROJECT_ID, "must be a valid project id").optional(),
+  })
+  .strict();
+
+/** The SSE publisher worker on Cloud Run. */
+const worker = z
+  .object({
+    enabled: z.boolean().default(true),
+    image: z.string().min(1).optional(),
+    sseUrl: z.string().url().default("https://stream.wikimedia.org/v2/stream/recentchange"),
+    userAgent: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const environmentConfigSchema = z
+  .object({
+    /** Google Cloud project id the stack deploys into. */
+    projectId: z.string().regex(PROJECT_ID, "must be 6-30 characters: lowercase letters, digits and hyphens, starting with a letter"),
+    /** The project's number, for service-agent identities without a data source. */
+    projectNumber: z.string().regex(PROJECT_NUMBER, "must be the project's number, digits only, e.g. \"123456789012\""),
+    /** Default region for regional resources (Dataflow, Cloud Run, buckets). */
+    region: z.string().regex(REGION, "must be a region name such as us-central1"),
+    /** BigQuery location of the datasets and reservation. */
+    location: z.string().regex(BIGQUERY_LOCATION, "must be US, EU or a region name such as europe-west1"),
+    /** Whether this environment is production: stricter policy (deletion protection, no destroy of contents). */
+    production: z.boolean().default(false),
+    /** Deletion protection on tables and other stateful resources. */
+    deletionProtection: z.boolean(),
+    /** Labels on every resource that takes labels (env and app are added automatically). */
+    labels: labels.default({}),
+    /** Prefix of every dataset name, e.g. "dev_". */
+    datasetPrefix: z.string().regex(DATASET_PREFIX, "letters, digits and underscores only").default(""),
+    /** Customer-managed encryption key for datasets, topics and buckets; required where `requireCmek` is true. */
+    kmsKeyName: z.string().regex(KMS_KEY, "must be projects/P/locations/L/keyRings/R/cryptoKeys/K").optional(),
+    /** Whether every encryptable resource must use `kmsKeyName`. */
+    requireCmek: z.boolean().default(false),
+    /** Where Terraform keeps state. */
+    backend,
+    ingestion: ingestion.default({}),
+    elt: elt.default({}),
+    reservation: reservation.optional(),
+    worker: worker.default({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.requireCmek && !config.kmsKeyName) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["kmsKeyName"], message: "is required when requireCmek is true" });
+    }
+    if (config.production && !config.deletionProtection) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["deletionProtection"],
+        message: "must be true in a production environment",
+      });
+    }
+  });
+
+/** One environment's validated settings, defaults filled in. */
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+/** An environment file as written, before defaults. */
+export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;

@@ -1,0 +1,22 @@
+import { App } from "cdktf";
+import { ConfigError, loadEnvironments } from "./config/load";
+import { StreamingAnalyticsStack } from "./stacks/streaming-analytics-stack";
+
+/** The cdktf app: one stack per environment file in config/. */
+function main(): void {
+  let environments;
+  try {
+    environments = loadEnvironments();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Invalid environment configuration:\n${error.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    process.exit(1);
+  }
+  const app = new App();
+  for (const { name, config } of environments) {
+    new StreamingAnalyticsStack(app, name, { environment: name, config });
+  }
+  app.synth();
+}
+
+main();

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Synthesizes every environment (config/*.json) and prints where the Terraform went.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/common.sh
+ensure_node_modules
+log "synthesizing all environments"
+npx cdktf synth >&2
+for stack in cdktf.out/stacks/*/; do
+  echo "$(basename "$stack"): $(pwd)/${stack}cdk.tf.json"
+done

@@ -1,0 +1,5 @@
+export * from "./wiki-changes";
+export * from "./wiki-staged";
+export * from "./leaderboard";
+export * from "./streaming-events";
+export * from "./employees";

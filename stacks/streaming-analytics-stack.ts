@@ -1,0 +1,47 @@
+import { Construct } from "constructs";
+import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { EnvironmentConfig } from "../config/schema";
+
+/** Props of {@link StreamingAnalyticsStack}. */
+export interface StreamingAnalyticsStackProps {
+  /** Environment name (`local`, `dev`, `prod`): the stack name and the `env` label. */
+  readonly environment: string;
+  /** The environment's validated settings. */
+  readonly config: EnvironmentConfig;
+}
+
+/** The labels every labelled resource of an environment carries. */
+export function environmentLabels(environment: string, config: EnvironmentConfig): Record<string, string> {
+  return { ...config.labels, env: environment, app: "fresh-streams" };
+}
+
+/**
+ * The whole streaming-analytics warehouse for one environment: provider, state backend,
+ * and the warehouse, ingestion, ELT and worker layers.
+ */
+export class StreamingAnalyticsStack extends TerraformStack {
+  public readonly environment: string;
+  public readonly config: EnvironmentConfig;
+  public readonly labels: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: StreamingAnalyticsStackProps) {
+    super(scope, id);
+    const { environment, config } = props;
+    this.environment = environment;
+    this.config = config;
+    this.labels = environmentLabels(environment, config);
+
+    const provider = new GoogleProvider(this, "google", { project: config.projectId, region: config.region });
+    // Set through an override: cdktf snake_cases the keys of provider maps ("cost-center" would become "cost_center").
+    provider.addOverride("default_labels", this.labels);
+
+    if (config.backend.type === "gcs") {
+      new GcsBackend(this, { bucket: config.backend.bucket, prefix: config.backend.prefix });
+    } else {
+      new LocalBackend(this, { path: `terraform.${environment}.tfstate` });
+    }
+
+    new TerraformOutput(this, "project_id", { value: config.projectId, description: "Project the stack deploys into" });
+  }
+}
