@@ -1,4 +1,3 @@
-import { TableSchema } from "../../constructs/bigquery/table-schema";
 import { WIKI_CHANGES_SCHEMA } from "./wiki-changes";
 
 /** Staging layer: raw columns, de-duplicated by event_id, plus load bookkeeping. */
