@@ -1,0 +1,69 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/**
+ * The constructs are a library: another cdktf project installs `fresh-streams` and composes
+ * them from the package entry point only. This builds dist/ and type-checks and runs such a
+ * foreign project against it.
+ */
+const ROOT = path.resolve(__dirname, "../..");
+
+// A foreign project's stack: imports only from the package name.
+const FOREIGN_STACK = `
+import { App, TerraformStack, Testing } from "cdktf";
+import * as lib from "fresh-streams";
+import { TableSchema } from "fresh-streams";
+
+const app = Testing.app();
+const stack = new TerraformStack(app, "foreign");
+const schema = new TableSchema([{ name: "id", type: "INT64", mode: "REQUIRED" }], { name: "foreign_table" });
+const exported = Object.keys(lib).sort();
+process.stdout.write(JSON.stringify({ exported, schema: schema.toBigQueryJson(), stack: stack.node.id, app: app instanceof App }));
+`;
+
+describe("the package as a library", () => {
+  let foreign: string;
+
+  beforeAll(() => {
+    execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "pipe" });
+    foreign = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-foreign-"));
+    fs.mkdirSync(path.join(foreign, "node_modules"));
+    // The way npm links a local dependency; cdktf, constructs and the provider resolve from the package itself.
+    fs.symlinkSync(ROOT, path.join(foreign, "node_modules", "fresh-streams"));
+    for (const dep of ["cdktf", "constructs", "@types"]) {
+      fs.symlinkSync(path.join(ROOT, "node_modules", dep), path.join(foreign, "node_modules", dep));
+    }
+    fs.writeFileSync(path.join(foreign, "stack.ts"), FOREIGN_STACK);
+    fs.writeFileSync(
+      path.join(foreign, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: "node16", moduleResolution: "node16", target: "ES2022", outDir: "out", types: ["node"], skipLibCheck: true },
+        files: ["stack.ts"],
+      }),
+    );
+  });
+
+  test("npm run build emits the entry point with type declarations", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(fs.existsSync(path.join(ROOT, pkg.main))).toBe(true);
+    expect(fs.existsSync(path.join(ROOT, pkg.types))).toBe(true);
+    expect(pkg.exports["."].types).toBe(`./${pkg.types}`);
+    expect(fs.readFileSync(path.join(ROOT, pkg.types), "utf8")).toMatch(/table-schema/);
+  });
+
+  test("a foreign cdktf project type-checks and runs against the public entry point", () => {
+    execFileSync(path.join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: foreign, stdio: "pipe" });
+    const output = JSON.parse(execFileSync("node", ["out/stack.js"], { cwd: foreign, encoding: "utf8" }));
+    expect(output.stack).toBe("foreign");
+    expect(output.app).toBe(true);
+    expect(output.schema).toEqual([{ name: "id", type: "INTEGER", mode: "REQUIRED" }]);
+    expect(output.exported).toEqual(expect.arrayContaining(["TableSchema"]));
+  });
+
+  test("the entry point does not leak test or stack code", () => {
+    const output = JSON.parse(execFileSync("node", ["out/stack.js"], { cwd: foreign, encoding: "utf8" }));
+    expect(output.exported).not.toContain("StreamingAnalyticsStack");
+  });
+});
