@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { EnvironmentConfig } from "../config/schema";
+import { Warehouse } from "./warehouse";
 
 /** Props of {@link StreamingAnalyticsStack}. */
 export interface StreamingAnalyticsStackProps {
@@ -24,6 +25,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly environment: string;
   public readonly config: EnvironmentConfig;
   public readonly labels: Record<string, string>;
+  /** BigQuery datasets and tables (raw, staging, reporting, CDC). */
+  public readonly warehouse: Warehouse;
 
   constructor(scope: Construct, id: string, props: StreamingAnalyticsStackProps) {
     super(scope, id);
@@ -41,6 +44,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
     } else {
       new LocalBackend(this, { path: `terraform.${environment}.tfstate` });
     }
+
+    this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels });
 
     new TerraformOutput(this, "project_id", { value: config.projectId, description: "Project the stack deploys into" });
   }

@@ -1,0 +1,165 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
+import { Duration } from "./duration";
+import { NativeTableBase, NativeTableOptions } from "./table-base";
+import { CLUSTERABLE_TYPES } from "./table-schema";
+import { fail, MAX_CLUSTERING_COLUMNS, Partitioning, shortHash, topLevelColumn } from "./table-options";
+
+/** BigQuery supports composite primary keys of at most 16 columns for CDC. */
+export const MAX_PRIMARY_KEY_COLUMNS = 16;
+/** Smallest `max_staleness` accepted by {@link CdcTable}. */
+export const MIN_MAX_STALENESS = Duration.seconds(0);
+/** Largest `max_staleness` accepted by {@link CdcTable}. */
+export const MAX_MAX_STALENESS = Duration.days(1);
+/** Buffer added by {@link recommendedMaxStaleness}. */
+export const MAX_STALENESS_BUFFER_MINUTES = 7;
+
+/**
+ * The documented rule for choosing `max_staleness`: twice the p95 duration of the
+ * table's background apply jobs, in minutes rounded up, plus a 7-minute buffer.
+ *
+ * @param p95ApplySeconds p95 of the background apply job duration, in seconds
+ * @example recommendedMaxStaleness(150) // 2 × 2.5 min = 5 min, + 7 = 12 minutes
+ */
+export function recommendedMaxStaleness(p95ApplySeconds: number): Duration {
+  if (!Number.isFinite(p95ApplySeconds) || p95ApplySeconds < 0) {
+    throw new Error(`recommendedMaxStaleness: p95ApplySeconds is ${p95ApplySeconds}; it must be a non-negative number of seconds`);
+  }
+  return Duration.minutes(Math.ceil((2 * p95ApplySeconds) / 60) + MAX_STALENESS_BUFFER_MINUTES);
+}
+
+/** Props of {@link CdcTable}. */
+export interface CdcTableProps extends NativeTableOptions {
+  /**
+   * Primary key: 1 to 16 existing, top-level, non-repeated columns, declared `NOT ENFORCED`.
+   * Storage Write API UPSERT and DELETE rows are matched on it.
+   */
+  readonly primaryKey: string[];
+  /**
+   * How stale queries may be: BigQuery applies pending changes in the background and
+   * merges at query time only what is older than this. Between 0 and 1 day; see
+   * {@link recommendedMaxStaleness}.
+   */
+  readonly maxStaleness: Duration;
+  /**
+   * Columns to cluster by.
+   * @default - the primary key columns of clusterable types (at most the first 4)
+   */
+  readonly clustering?: string[];
+  /**
+   * Partitioning of the table.
+   * @default Partitioning.none()
+   */
+  readonly partitioning?: Partitioning;
+  /**
+   * Whether to run a `google_bigquery_job` with `ALTER TABLE … SET OPTIONS (max_staleness = …)`
+   * after the table is created and whenever `maxStaleness` changes. The Terraform provider
+   * marks `max_staleness` as computed and has been seen to drop it on create
+   * (terraform-provider-google #16578, #21839); the job makes the value reach the table.
+   * @default true
+   */
+  readonly enforceMaxStaleness?: boolean;
+}
+
+/**
+ * A BigQuery table fed by Storage Write API change streams (UPSERT / DELETE rows):
+ * a `NOT ENFORCED` primary key, a `max_staleness` that bounds query freshness, and
+ * clustering on the key by default.
+ *
+ * How `max_staleness` reaches the table: the value is set on the `google_bigquery_table`
+ * and, because the provider may silently drop it, also applied by a `google_bigquery_job`
+ * running `ALTER TABLE … SET OPTIONS (max_staleness = INTERVAL '…' YEAR TO SECOND)`. The job
+ * id embeds a hash of the table and the interval and the table's `creation_time`, so the
+ * job runs again (a new job) exactly when the value changes or the table is re-created.
+ *
+ * @example
+ * new CdcTable(this, "employees", {
+ *   dataset: raw, tableId: "employees", schema: EMPLOYEES_SCHEMA,
+ *   primaryKey: ["id"], maxStaleness: Duration.minutes(10),
+ * });
+ */
+export class CdcTable extends NativeTableBase {
+  /** The primary key columns. */
+  public readonly primaryKey: readonly string[];
+  /** The configured staleness. */
+  public readonly maxStaleness: Duration;
+  /** `maxStaleness` as BigQuery's INTERVAL literal, e.g. `0-0 0 0:10:0`. */
+  public readonly maxStalenessInterval: string;
+  /** The job that applies `max_staleness` (absent when `enforceMaxStaleness` is false). */
+  public readonly maxStalenessJob?: BigqueryJob;
+
+  constructor(scope: Construct, id: string, props: CdcTableProps) {
+    const path = `${scope.node.path}/${id}`;
+    const primaryKey = validatePrimaryKey(path, props);
+    const maxStaleness = validateMaxStaleness(path, props.maxStaleness);
+    const interval = maxStaleness.toBigQueryInterval();
+    const clustering = props.clustering ?? defaultClustering(props, primaryKey);
+    super(
+      scope,
+      id,
+      { ...props, clustering, partitioning: props.partitioning ?? Partitioning.none() },
+      { tableConstraints: { primaryKey: { columns: [...primaryKey] } }, maxStaleness: interval },
+    );
+    this.primaryKey = primaryKey;
+    this.maxStaleness = maxStaleness;
+    this.maxStalenessInterval = interval;
+
+    if (props.enforceMaxStaleness ?? true) {
+      const safeTableId = Token.isUnresolved(this.tableId) ? "table" : this.tableId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 200);
+      const valueHash = shortHash(`${this.fqn}|${interval}`);
+      this.maxStalenessJob = new BigqueryJob(this, "max-staleness", {
+        project: this.resource.project,
+        location: this.location,
+        // New id (so a new job) when the value changes or the table is re-created: job ids are single-use.
+        jobId: `fresh_streams_max_staleness_${safeTableId}_${valueHash}_${this.resource.getStringAttribute("creation_time")}`,
+        labels: { purpose: "max-staleness" },
+        query: {
+          query: `ALTER TABLE \`${this.fqnRef}\` SET OPTIONS (max_staleness = INTERVAL '${interval}' YEAR TO SECOND)`,
+          useLegacySql: false,
+          // DDL jobs must not carry dispositions.
+          createDisposition: "",
+          writeDisposition: "",
+        },
+      });
+    }
+  }
+}
+
+function validatePrimaryKey(path: string, props: CdcTableProps): string[] {
+  const key = props.primaryKey ?? [];
+  if (key.length === 0) fail(path, "primary key is empty; a CDC table needs 1 to 16 key columns");
+  if (key.length > MAX_PRIMARY_KEY_COLUMNS) {
+    fail(path, `primary key has ${key.length} columns; BigQuery allows at most ${MAX_PRIMARY_KEY_COLUMNS}`);
+  }
+  const seen = new Set<string>();
+  return key.map((name) => {
+    if (Token.isUnresolved(name)) return name;
+    const column = topLevelColumn(path, props.schema, name, "primary key");
+    if (seen.has(column.name.toLowerCase())) fail(path, `primary key column "${name}" is listed twice`);
+    seen.add(column.name.toLowerCase());
+    if (column.mode === "REPEATED") {
+      fail(path, `primary key column "${column.name}" is REPEATED; key columns must be non-repeated`);
+    }
+    return column.name;
+  });
+}
+
+function validateMaxStaleness(path: string, value: Duration): Duration {
+  if (!(value instanceof Duration)) {
+    fail(path, `maxStaleness must be a Duration (e.g. Duration.minutes(10)), got ${JSON.stringify(value)}`);
+  }
+  if (value.totalSeconds < MIN_MAX_STALENESS.totalSeconds || value.totalSeconds > MAX_MAX_STALENESS.totalSeconds) {
+    fail(
+      path,
+      `maxStaleness is ${value.toHumanString()} (${value.toBigQueryInterval()}); BigQuery accepts ${MIN_MAX_STALENESS.toHumanString()} to ${MAX_MAX_STALENESS.toHumanString()}`,
+    );
+  }
+  return value;
+}
+
+function defaultClustering(props: CdcTableProps, primaryKey: readonly string[]): string[] {
+  return primaryKey
+    .filter((name) => Token.isUnresolved(name) || CLUSTERABLE_TYPES.has(props.schema.column(name)!.type))
+    .slice(0, MAX_CLUSTERING_COLUMNS);
+}

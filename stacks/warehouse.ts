@@ -1,0 +1,132 @@
+import { Construct } from "constructs";
+import { EnvironmentConfig } from "../config/schema";
+import { CdcTable } from "../constructs/bigquery/cdc-table";
+import { Duration } from "../constructs/bigquery/duration";
+import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
+import { StreamingTable } from "../constructs/bigquery/streaming-table";
+import { Partitioning } from "../constructs/bigquery/table-options";
+import {
+  EMPLOYEES_SCHEMA,
+  LEADERBOARD_SCHEMA,
+  STREAMING_EVENTS_SCHEMA,
+  WIKI_CHANGES_SCHEMA,
+  WIKI_STAGED_SCHEMA,
+} from "./schemas";
+
+/** Props of {@link Warehouse}. */
+export interface WarehouseProps {
+  /** The environment's validated settings (project, location, dataset prefix, deletion protection, CMEK, reservation). */
+  readonly config: EnvironmentConfig;
+  /**
+   * Labels for every dataset and table (the provider's default labels apply as well).
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Whether to create `reporting.leaderboard` as a plain table. Turn it off when the
+   * ELT layer provides the leaderboard as a materialized view instead.
+   * @default true
+   */
+  readonly leaderboardTable?: boolean;
+}
+
+/** Max staleness of the `employees` CDC table. */
+export const EMPLOYEES_MAX_STALENESS = Duration.minutes(10);
+/** Partition expiration of `streaming_events`. */
+export const STREAMING_EVENTS_PARTITION_EXPIRATION_DAYS = 365;
+
+/**
+ * The BigQuery warehouse of one environment: the `raw`, `staging` and `reporting`
+ * datasets and their tables.
+ *
+ * - `raw.wiki_changes`: ingestion-time DAY partitioned, clustered by `user`
+ * - `staging.wiki_staged`: partitioned by `DATE(event_time)`, clustered by `user`
+ * - `reporting.leaderboard`: plain table (unless `leaderboardTable` is false)
+ * - `raw.streaming_events`: partitioned by `DATE(_inserted_at)`, clustered by `user_id, event_type`, 365-day partitions
+ * - `raw.employees`: CDC table, primary key `id`, max staleness 10 minutes
+ */
+export class Warehouse extends Construct {
+  public readonly rawDataset: LayeredDataset;
+  public readonly stagingDataset: LayeredDataset;
+  public readonly reportingDataset: LayeredDataset;
+  public readonly wikiChanges: StreamingTable;
+  public readonly wikiStaged: StreamingTable;
+  /** The leaderboard table; absent when the ELT layer provides a materialized view instead. */
+  public readonly leaderboard?: StreamingTable;
+  public readonly streamingEvents: StreamingTable;
+  public readonly employees: CdcTable;
+
+  constructor(scope: Construct, id: string, props: WarehouseProps) {
+    super(scope, id);
+    const { config } = props;
+    const labels = props.labels ?? {};
+    const deletionProtection = config.deletionProtection;
+
+    const dataset = (layer: "raw" | "staging" | "reporting", description: string) =>
+      new LayeredDataset(this, layer, {
+        datasetId: `${config.datasetPrefix}${layer}`,
+        layer,
+        project: config.projectId,
+        location: config.location,
+        description,
+        labels,
+        kmsKeyName: config.kmsKeyName,
+      });
+    this.rawDataset = dataset("raw", "Raw layer: events as ingested from Pub/Sub and CDC streams");
+    this.stagingDataset = dataset("staging", "Staging layer: de-duplicated, typed events");
+    this.reportingDataset = dataset("reporting", "Reporting layer: aggregates for dashboards");
+
+    this.wikiChanges = new StreamingTable(this, "wiki_changes", {
+      dataset: this.rawDataset,
+      tableId: "wiki_changes",
+      schema: WIKI_CHANGES_SCHEMA,
+      partitioning: Partitioning.ingestionTime("DAY"),
+      clustering: ["user"],
+      deletionProtection,
+      labels,
+      description: "Wikimedia recentchange events as projected by the worker, one row per delivery",
+    });
+    this.wikiStaged = new StreamingTable(this, "wiki_staged", {
+      dataset: this.stagingDataset,
+      tableId: "wiki_staged",
+      schema: WIKI_STAGED_SCHEMA,
+      partitioning: Partitioning.column("event_time", "DAY"),
+      clustering: ["user"],
+      deletionProtection,
+      labels,
+      description: "Recentchange events de-duplicated by event_id",
+    });
+    if (props.leaderboardTable ?? true) {
+      this.leaderboard = new StreamingTable(this, "leaderboard", {
+        dataset: this.reportingDataset,
+        tableId: "leaderboard",
+        schema: LEADERBOARD_SCHEMA,
+        partitioning: Partitioning.none(),
+        deletionProtection,
+        labels,
+        description: "Distinct changes per user",
+      });
+    }
+    this.streamingEvents = new StreamingTable(this, "streaming_events", {
+      dataset: this.rawDataset,
+      tableId: "streaming_events",
+      schema: STREAMING_EVENTS_SCHEMA,
+      partitioning: Partitioning.column("_inserted_at", "DAY"),
+      clustering: ["user_id", "event_type"],
+      partitionExpirationDays: STREAMING_EVENTS_PARTITION_EXPIRATION_DAYS,
+      deletionProtection,
+      labels,
+      description: "General-purpose real-time events",
+    });
+    this.employees = new CdcTable(this, "employees", {
+      dataset: this.rawDataset,
+      tableId: "employees",
+      schema: EMPLOYEES_SCHEMA,
+      primaryKey: ["id"],
+      maxStaleness: EMPLOYEES_MAX_STALENESS,
+      deletionProtection,
+      labels,
+      description: "CDC example: employees upserted and deleted through the Storage Write API",
+    });
+  }
+}
