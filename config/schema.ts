@@ -43,6 +43,12 @@ const elt = z
     lookbackHours: z.number().int().min(1).max(24 * 30).default(48),
     /** Schedule of the staging load, in the Data Transfer Service's syntax. */
     stagingSchedule: z.string().min(1).default("every 15 minutes"),
+    /** The leaderboard: an incremental materialized view (always fresh) or a table refreshed by a scheduled query. */
+    leaderboard: z.enum(["materialized-view", "scheduled-refresh"]).default("materialized-view"),
+    /** Schedule of the leaderboard refresh (only with `leaderboard: "scheduled-refresh"`). */
+    leaderboardSchedule: z.string().min(1).default("every 1 hours"),
+    /** Whether scheduled-query runs publish a notification to an `elt-run-notifications` topic. */
+    runNotifications: z.boolean().default(false),
   })
   .strict();
 
@@ -73,6 +79,11 @@ const reservation = z
     baselineSlots: z.number().int().min(0),
     autoscaleMaxSlots: z.number().int().min(0).default(0),
     adminProjectId: z.string().regex(PROJECT_ID, "must be a valid project id").optional(),
+    /** Optional capacity commitment bought with the reservation (slots in multiples of 50). */
+    capacityCommitment: z
+      .object({ slotCount: z.number().int().positive(), plan: z.enum(["ANNUAL", "THREE_YEAR"]).default("ANNUAL") })
+      .strict()
+      .optional(),
   })
   .strict();
 

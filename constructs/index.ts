@@ -9,3 +9,4 @@ export * from "./bigquery/table-base";
 export * from "./bigquery/layered-dataset";
 export * from "./bigquery/streaming-table";
 export * from "./bigquery/cdc-table";
+export * from "./bigquery/background-reservation";

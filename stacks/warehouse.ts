@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
+import { BackgroundReservation } from "../constructs/bigquery/background-reservation";
 import { CdcTable } from "../constructs/bigquery/cdc-table";
 import { Duration } from "../constructs/bigquery/duration";
 import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
@@ -44,6 +45,7 @@ export const STREAMING_EVENTS_PARTITION_EXPIRATION_DAYS = 365;
  * - `reporting.leaderboard`: plain table (unless `leaderboardTable` is false)
  * - `raw.streaming_events`: partitioned by `DATE(_inserted_at)`, clustered by `user_id, event_type`, 365-day partitions
  * - `raw.employees`: CDC table, primary key `id`, max staleness 10 minutes
+ * - when `config.reservation` is set: a BACKGROUND reservation for the CDC tables' apply jobs
  */
 export class Warehouse extends Construct {
   public readonly rawDataset: LayeredDataset;
@@ -55,6 +57,8 @@ export class Warehouse extends Construct {
   public readonly leaderboard?: StreamingTable;
   public readonly streamingEvents: StreamingTable;
   public readonly employees: CdcTable;
+  /** The BACKGROUND reservation for CDC apply jobs, when the environment configures one. */
+  public readonly backgroundReservation?: BackgroundReservation;
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
@@ -128,5 +132,20 @@ export class Warehouse extends Construct {
       labels,
       description: "CDC example: employees upserted and deleted through the Storage Write API",
     });
+
+    const reservation = config.reservation;
+    if (reservation !== undefined) {
+      this.backgroundReservation = new BackgroundReservation(this, "background-reservation", {
+        name: `${config.projectId}-cdc-background`,
+        location: config.location,
+        edition: reservation.edition,
+        baselineSlots: reservation.baselineSlots,
+        autoscaleMaxSlots: reservation.autoscaleMaxSlots,
+        assigneeProjectId: config.projectId,
+        adminProjectId: reservation.adminProjectId ?? config.projectId,
+        capacityCommitment: reservation.capacityCommitment,
+        tables: [this.employees],
+      });
+    }
   }
 }

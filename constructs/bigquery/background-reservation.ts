@@ -1,0 +1,193 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
+import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
+import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
+import { IBigQueryTable } from "./table-base";
+import { fail } from "./table-options";
+
+/** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
+export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
+
+/** Commitment plans available to ENTERPRISE and ENTERPRISE_PLUS capacity commitments. */
+export type CommitmentPlan = "ANNUAL" | "THREE_YEAR";
+
+/** An optional capacity commitment bought with the reservation. */
+export interface CapacityCommitmentOptions {
+  /** Committed slots: a positive multiple of 50. */
+  readonly slotCount: number;
+  /**
+   * Commitment plan.
+   * @default "ANNUAL"
+   */
+  readonly plan?: CommitmentPlan;
+  /**
+   * Plan the commitment renews into when it ends.
+   * @default - the same plan as `plan`
+   */
+  readonly renewalPlan?: CommitmentPlan | "NONE";
+}
+
+/** Props of {@link BackgroundReservation}. */
+export interface BackgroundReservationProps {
+  /** Reservation name: lowercase letters, digits and dashes, starting with a letter, at most 64 characters. */
+  readonly name: string;
+  /** BigQuery location; must equal the location of the CDC tables it serves. */
+  readonly location: string;
+  /** Edition: ENTERPRISE or ENTERPRISE_PLUS (STANDARD cannot run BACKGROUND jobs and is rejected). */
+  readonly edition: ReservationEdition;
+  /** Baseline slots, always allocated: a multiple of 50 (0 for autoscale only). */
+  readonly baselineSlots: number;
+  /**
+   * Extra slots autoscaling may add on top of the baseline: a multiple of 50.
+   * @default 0
+   */
+  readonly autoscaleMaxSlots?: number;
+  /** Project whose BACKGROUND jobs (CDC apply) run on this reservation; assigned as `projects/<id>`. */
+  readonly assigneeProjectId: string;
+  /**
+   * Administration project that owns the reservation, assignment and commitment.
+   * @default - the provider's project
+   */
+  readonly adminProjectId?: string;
+  /**
+   * Whether queries may NOT borrow idle slots from other reservations of the admin project.
+   * @default false
+   */
+  readonly ignoreIdleSlots?: boolean;
+  /**
+   * Capacity commitment to buy in the same location and edition.
+   * @default - none (pay-as-you-go autoscaling)
+   */
+  readonly capacityCommitment?: CapacityCommitmentOptions;
+  /**
+   * CDC tables served by this reservation; their location must equal the reservation's.
+   * More can be added with {@link BackgroundReservation.addTable}.
+   * @default []
+   */
+  readonly tables?: IBigQueryTable[];
+}
+
+const NAME_PATTERN = /^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$/;
+const PROJECT_ID_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const SLOT_INCREMENT = 50;
+
+/**
+ * A BigQuery reservation with an assignment of `job_type = "BACKGROUND"`: the background
+ * jobs that apply CDC changes (UPSERT/DELETE) to tables with `max_staleness` run on
+ * dedicated slots instead of on-demand capacity.
+ *
+ * @example
+ * const reservation = new BackgroundReservation(this, "cdc", {
+ *   name: "cdc-background", location: "US", edition: "ENTERPRISE",
+ *   baselineSlots: 50, autoscaleMaxSlots: 50, assigneeProjectId: "my-project",
+ * });
+ * reservation.addTable(employees);
+ */
+export class BackgroundReservation extends Construct {
+  /** The reservation. */
+  public readonly reservation: BigqueryReservation;
+  /** The BACKGROUND assignment of the assignee project. */
+  public readonly assignment: BigqueryReservationAssignment;
+  /** The capacity commitment, when one was asked for. */
+  public readonly commitment?: BigqueryCapacityCommitment;
+  /** The location of the reservation. */
+  public readonly location: string;
+  /** The edition. */
+  public readonly edition: ReservationEdition;
+  private readonly tables: IBigQueryTable[] = [];
+
+  constructor(scope: Construct, id: string, props: BackgroundReservationProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const { name, location, edition, baselineSlots, assigneeProjectId } = props;
+    const autoscaleMaxSlots = props.autoscaleMaxSlots ?? 0;
+
+    if (edition === "STANDARD") {
+      fail(
+        path,
+        `edition is STANDARD; STANDARD edition reservations cannot run BACKGROUND assignments (CDC apply jobs). Use ENTERPRISE or ENTERPRISE_PLUS`,
+      );
+    }
+    if (edition !== "ENTERPRISE" && edition !== "ENTERPRISE_PLUS") {
+      fail(path, `edition "${edition}" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS`);
+    }
+    if (!Token.isUnresolved(name) && !NAME_PATTERN.test(name)) {
+      fail(path, `reservation name "${name}" is invalid; use lowercase letters, digits and dashes, starting with a letter (max 64)`);
+    }
+    checkSlots(path, "baselineSlots", baselineSlots, true);
+    checkSlots(path, "autoscaleMaxSlots", autoscaleMaxSlots, true);
+    if (!Token.isUnresolved(baselineSlots) && !Token.isUnresolved(autoscaleMaxSlots) && baselineSlots + autoscaleMaxSlots === 0) {
+      fail(path, "baselineSlots and autoscaleMaxSlots are both 0; the reservation would have no slots for BACKGROUND jobs");
+    }
+    for (const [key, value] of [["assigneeProjectId", assigneeProjectId], ["adminProjectId", props.adminProjectId]] as const) {
+      if (value !== undefined && !Token.isUnresolved(value) && !PROJECT_ID_PATTERN.test(value)) {
+        fail(path, `${key} "${value}" is not a valid project id`);
+      }
+    }
+    this.location = location;
+    this.edition = edition;
+
+    this.reservation = new BigqueryReservation(this, "reservation", {
+      name,
+      project: props.adminProjectId,
+      location,
+      edition,
+      slotCapacity: baselineSlots,
+      ignoreIdleSlots: props.ignoreIdleSlots ?? false,
+      autoscale: autoscaleMaxSlots > 0 ? { maxSlots: autoscaleMaxSlots } : undefined,
+    });
+
+    const commitment = props.capacityCommitment;
+    if (commitment !== undefined) {
+      checkSlots(path, "capacityCommitment.slotCount", commitment.slotCount, false);
+      const plan = commitment.plan ?? "ANNUAL";
+      if (plan !== "ANNUAL" && plan !== "THREE_YEAR") {
+        fail(path, `capacityCommitment.plan "${plan}" is not available to ${edition}; expected ANNUAL or THREE_YEAR`);
+      }
+      this.commitment = new BigqueryCapacityCommitment(this, "commitment", {
+        project: props.adminProjectId,
+        location,
+        edition,
+        slotCount: commitment.slotCount,
+        plan,
+        renewalPlan: commitment.renewalPlan ?? plan,
+      });
+    }
+
+    this.assignment = new BigqueryReservationAssignment(this, "background", {
+      project: props.adminProjectId,
+      location,
+      reservation: this.reservation.id,
+      assignee: `projects/${assigneeProjectId}`,
+      jobType: "BACKGROUND",
+    });
+
+    for (const table of props.tables ?? []) this.addTable(table);
+  }
+
+  /** Declares that `table`'s background apply jobs run here; fails if its location differs. */
+  public addTable(table: IBigQueryTable): void {
+    const a = this.location;
+    const b = table.location;
+    if (!Token.isUnresolved(a) && !Token.isUnresolved(b) && a.toLowerCase() !== b.toLowerCase()) {
+      fail(
+        this.node.path,
+        `reservation location "${a}" differs from the location "${b}" of CDC table ${table.fqn}; a BACKGROUND reservation only serves tables in its own location`,
+      );
+    }
+    this.tables.push(table);
+  }
+
+  /** The tables declared with {@link addTable}. */
+  public get servedTables(): readonly IBigQueryTable[] {
+    return [...this.tables];
+  }
+}
+
+function checkSlots(path: string, key: string, value: number, zeroAllowed: boolean): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < 0 || (!zeroAllowed && value === 0) || value % SLOT_INCREMENT !== 0) {
+    fail(path, `${key} is ${value}; it must be a ${zeroAllowed ? "" : "positive "}multiple of ${SLOT_INCREMENT} slots`);
+  }
+}
