@@ -1,0 +1,194 @@
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
+import { EnvironmentConfig } from "../config/schema";
+import { MaterializedView } from "../constructs/bigquery/materialized-view";
+import { ScheduledQuery, ScheduledQueryTopicRef } from "../constructs/bigquery/scheduled-query";
+import {
+  renderSqlFile,
+  SqlBindings,
+  SqlDatasetRef,
+  SqlRegionRef,
+  SqlTableRef,
+} from "../constructs/bigquery/sql-template";
+import { View } from "../constructs/bigquery/view";
+import type { Warehouse } from "./warehouse";
+
+/**
+ * What the SQL under `sql/` refers to. The placeholder names are the keys of
+ * {@link eltSqlBindings}: `{{raw.wiki_changes}}`, `{{staging.wiki_staged}}`,
+ * `{{reporting.leaderboard}}`, `{{raw.streaming_events}}`, `{{cdc.dataset}}`, `{{region}}`
+ * and `{{lookback_hours}}`.
+ */
+export interface EltSqlRefs {
+  readonly wikiChanges: SqlTableRef;
+  readonly wikiStaged: SqlTableRef;
+  readonly leaderboard: SqlTableRef;
+  readonly streamingEvents: SqlTableRef;
+  /** Dataset of the CDC tables (for its INFORMATION_SCHEMA). */
+  readonly cdcDataset: SqlDatasetRef;
+  /** Project and location of the jobs (for region-qualified INFORMATION_SCHEMA). */
+  readonly region: SqlRegionRef;
+  /** The staging load's late-event window. */
+  readonly lookbackHours: number;
+}
+
+/** The placeholder bindings every `sql/` file is rendered with. */
+export function eltSqlBindings(refs: EltSqlRefs): SqlBindings {
+  return {
+    "raw.wiki_changes": refs.wikiChanges,
+    "staging.wiki_staged": refs.wikiStaged,
+    "reporting.leaderboard": refs.leaderboard,
+    "raw.streaming_events": refs.streamingEvents,
+    "cdc.dataset": refs.cdcDataset,
+    region: refs.region,
+    lookback_hours: refs.lookbackHours,
+  };
+}
+
+/** Table id of the leaderboard (table or materialized view) in the reporting dataset. */
+export const LEADERBOARD_ID = "leaderboard";
+
+/** Every view the ELT layer creates: view id → its SQL file and the dataset it lives in. */
+export const ELT_VIEWS = {
+  wiki_changes_dedup: { file: "quality/dedup_view.sql", layer: "raw" },
+  wiki_changes_duplicates: { file: "quality/duplicate_check.sql", layer: "raw" },
+  wiki_changes_late_arrivals: { file: "quality/late_arrivals.sql", layer: "raw" },
+  leaderboard_ranked: { file: "reporting/leaderboard_ranked.sql", layer: "reporting" },
+  realtime_dashboard: { file: "analytics/realtime_dashboard.sql", layer: "reporting" },
+  traffic_anomalies: { file: "analytics/traffic_anomalies.sql", layer: "reporting" },
+  cdc_apply_watermark: { file: "cdc/apply_watermark.sql", layer: "reporting" },
+  cdc_recommended_max_staleness: { file: "cdc/recommended_max_staleness.sql", layer: "reporting" },
+  cdc_background_slot_usage: { file: "cdc/background_slot_usage.sql", layer: "reporting" },
+} as const;
+
+/** Props of {@link Elt}. */
+export interface EltProps {
+  /** The warehouse whose tables the SQL reads and writes. */
+  readonly warehouse: Warehouse;
+  /** The environment's settings (`projectId`, `projectNumber`, `location`, `elt`). */
+  readonly config: EnvironmentConfig;
+  /**
+   * Labels for the views and materialized view.
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * The ELT layer: the scheduled staging load (raw → staging), the leaderboard (an
+ * incremental materialized view, or a scheduled full refresh of the warehouse's table),
+ * and the quality, analytics and CDC monitoring views. Every statement comes from a file
+ * under `sql/`, rendered with the warehouse's table names.
+ */
+export class Elt extends Construct {
+  /** The placeholder bindings the SQL was rendered with. */
+  public readonly bindings: SqlBindings;
+  /** The scheduled staging load (MERGE on event_id over the lookback window). */
+  public readonly stagingLoad: ScheduledQuery;
+  /** The leaderboard materialized view (with `elt.leaderboard: "materialized-view"`). */
+  public readonly leaderboardView?: MaterializedView;
+  /** The scheduled leaderboard refresh (with `elt.leaderboard: "scheduled-refresh"`). */
+  public readonly leaderboardRefresh?: ScheduledQuery;
+  /** The views, by view id. */
+  public readonly views: Record<keyof typeof ELT_VIEWS, View>;
+  /** The topic run notifications go to (with `elt.runNotifications`). */
+  public readonly notificationTopic?: PubsubTopic;
+
+  constructor(scope: Construct, id: string, props: EltProps) {
+    super(scope, id);
+    const { warehouse, config } = props;
+    const labels = props.labels ?? {};
+    const mode = config.elt.leaderboard;
+    if (mode === "materialized-view" && warehouse.leaderboard !== undefined) {
+      throw new Error(
+        `${this.node.path}: elt.leaderboard is "materialized-view" but the warehouse also creates a leaderboard table; create the Warehouse with leaderboardTable: false`,
+      );
+    }
+    if (mode === "scheduled-refresh" && warehouse.leaderboard === undefined) {
+      throw new Error(
+        `${this.node.path}: elt.leaderboard is "scheduled-refresh" but the warehouse has no leaderboard table to refresh; create the Warehouse with leaderboardTable: true`,
+      );
+    }
+
+    const reporting = warehouse.reportingDataset;
+    this.bindings = eltSqlBindings({
+      wikiChanges: warehouse.wikiChanges,
+      wikiStaged: warehouse.wikiStaged,
+      leaderboard: { project: reporting.project, datasetId: reporting.datasetId, tableId: LEADERBOARD_ID },
+      streamingEvents: warehouse.streamingEvents,
+      cdcDataset: warehouse.employees.dataset,
+      region: { project: config.projectId, location: config.location },
+      lookbackHours: config.elt.lookbackHours,
+    });
+
+    let topic: ScheduledQueryTopicRef | undefined;
+    if (config.elt.runNotifications) {
+      this.notificationTopic = new PubsubTopic(this, "run-notifications", {
+        project: config.projectId,
+        name: "elt-run-notifications",
+        labels,
+        kmsKeyName: config.kmsKeyName,
+      });
+      topic = { topicId: this.notificationTopic.id, topicName: this.notificationTopic.name, project: config.projectId };
+    }
+
+    const common = { project: config.projectId, projectNumber: config.projectNumber, location: config.location, notificationTopic: topic };
+    this.stagingLoad = new ScheduledQuery(this, "staging-load", {
+      ...common,
+      displayName: "fresh-streams: staging load (wiki_changes → wiki_staged)",
+      serviceAccountId: "elt-staging-load",
+      query: renderSqlFile("staging/wiki_staged.sql", this.bindings),
+      schedule: config.elt.stagingSchedule,
+      readDatasets: [warehouse.rawDataset],
+      writeDatasets: [warehouse.stagingDataset],
+    });
+
+    let leaderboard: ITerraformDependable;
+    if (warehouse.leaderboard === undefined) {
+      this.leaderboardView = new MaterializedView(this, "leaderboard", {
+        dataset: reporting,
+        tableId: LEADERBOARD_ID,
+        query: renderSqlFile("reporting/leaderboard_mv.sql", this.bindings),
+        enableRefresh: true,
+        refreshIntervalMinutes: 30,
+        clustering: ["user"],
+        labels,
+        description: "Distinct changes per user (all event types); incremental materialized view over wiki_staged",
+        dependsOn: [warehouse.wikiStaged.resource],
+      });
+      leaderboard = this.leaderboardView.resource;
+    } else {
+      this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
+        ...common,
+        displayName: "fresh-streams: leaderboard refresh (wiki_staged → leaderboard)",
+        serviceAccountId: "elt-leaderboard-refresh",
+        query: renderSqlFile("reporting/leaderboard.sql", this.bindings),
+        schedule: config.elt.leaderboardSchedule,
+        readDatasets: [warehouse.stagingDataset],
+        writeDatasets: [reporting],
+      });
+      leaderboard = warehouse.leaderboard.resource;
+    }
+
+    const datasets = { raw: warehouse.rawDataset, reporting };
+    const tables: ITerraformDependable[] = [
+      warehouse.wikiChanges.resource,
+      warehouse.streamingEvents.resource,
+      warehouse.employees.resource,
+      leaderboard,
+    ];
+    const views: Partial<Record<keyof typeof ELT_VIEWS, View>> = {};
+    for (const [viewId, spec] of Object.entries(ELT_VIEWS) as [keyof typeof ELT_VIEWS, (typeof ELT_VIEWS)[keyof typeof ELT_VIEWS]][]) {
+      views[viewId] = new View(this, viewId, {
+        dataset: datasets[spec.layer],
+        tableId: viewId,
+        query: renderSqlFile(spec.file, this.bindings),
+        labels,
+        description: `fresh-streams: sql/${spec.file}`,
+        dependsOn: tables,
+      });
+    }
+    this.views = views as Record<keyof typeof ELT_VIEWS, View>;
+  }
+}
