@@ -3,6 +3,8 @@ import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { EnvironmentConfig } from "../config/schema";
 import { Warehouse } from "./warehouse";
+import { Ingestion } from "./ingestion";
+import { ProjectServices } from "../constructs/project/project-services";
 
 /** Props of {@link StreamingAnalyticsStack}. */
 export interface StreamingAnalyticsStackProps {
@@ -27,6 +29,10 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly labels: Record<string, string>;
   /** BigQuery datasets and tables (raw, staging, reporting, CDC). */
   public readonly warehouse: Warehouse;
+  /** Topic, dead-lettering and the Dataflow job or BigQuery subscription feeding the raw table. */
+  public readonly ingestion: Ingestion;
+  /** The project APIs; every resource of the stack depends on them. */
+  public readonly services: ProjectServices;
 
   constructor(scope: Construct, id: string, props: StreamingAnalyticsStackProps) {
     super(scope, id);
@@ -45,7 +51,10 @@ export class StreamingAnalyticsStack extends TerraformStack {
       new LocalBackend(this, { path: `terraform.${environment}.tfstate` });
     }
 
+    this.services = new ProjectServices(this, "services", { project: config.projectId });
+    this.services.applyTo(this);
     this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels });
+    this.ingestion = new Ingestion(this, "ingestion", { config, table: this.warehouse.wikiChanges, labels: this.labels });
 
     new TerraformOutput(this, "project_id", { value: config.projectId, description: "Project the stack deploys into" });
   }

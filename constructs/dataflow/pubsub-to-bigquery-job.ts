@@ -1,0 +1,304 @@
+import { Construct } from "constructs";
+import { ITerraformDependable, Token } from "cdktf";
+import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
+import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
+import { TableSchema } from "../bigquery/table-schema";
+import { BigQueryTableTarget, isDependable } from "../pubsub/iam-members";
+import { serviceAccountIdFor } from "../pubsub/stream-subscription";
+import type { StreamSubscription } from "../pubsub/stream-subscription";
+
+/**
+ * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template
+ * (its `streaming_source_deadletter_table_schema.json`): one row per message it could not write.
+ */
+export const DATAFLOW_DEADLETTER_SCHEMA = new TableSchema(
+  [
+    { name: "timestamp", type: "TIMESTAMP", mode: "REQUIRED", description: "when the failure happened" },
+    { name: "payloadString", type: "STRING", mode: "REQUIRED", description: "the message data as text" },
+    { name: "payloadBytes", type: "BYTES", mode: "REQUIRED", description: "the message data as bytes" },
+    {
+      name: "attributes",
+      type: "RECORD",
+      mode: "REPEATED",
+      description: "the message attributes",
+      fields: [
+        { name: "key", type: "STRING" },
+        { name: "value", type: "STRING" },
+      ],
+    },
+    { name: "errorMessage", type: "STRING", description: "why the message could not be written" },
+    { name: "stacktrace", type: "STRING", description: "where it failed" },
+  ],
+  { name: "dataflow_deadletter" },
+);
+
+/** Props of {@link PubSubToBigQueryJob}. */
+export interface PubSubToBigQueryJobProps {
+  /** Name of the Dataflow job: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters. */
+  readonly jobName: string;
+  /** Project running the job; the output table must be in this project. */
+  readonly project: string;
+  /** Region of the job, its template bucket and its temp bucket, e.g. `us-central1`. */
+  readonly region: string;
+  /** The pull subscription the job reads (not a BigQuery subscription). */
+  readonly subscription: StreamSubscription;
+  /** The table the job writes into (`outputTableSpec`). */
+  readonly outputTable: BigQueryTableTarget;
+  /**
+   * Id of the error table created next to the output table (`outputDeadletterTable`).
+   * @default `${outputTable.tableId}_errors`
+   */
+  readonly errorTableId?: string;
+  /**
+   * Worker machine type.
+   * @default "n2-standard-2"
+   */
+  readonly machineType?: string;
+  /**
+   * Most workers autoscaling may use, 1 to 1000.
+   * @default 3
+   */
+  readonly maxWorkers?: number;
+  /**
+   * Run the streaming shuffle and state in Dataflow's Streaming Engine rather than on the workers.
+   * @default true
+   */
+  readonly enableStreamingEngine?: boolean;
+  /**
+   * Version folder of the Google-provided templates, e.g. `latest` or `2025-01-07-00_RC00`.
+   * @default "latest"
+   */
+  readonly templateVersion?: string;
+  /**
+   * Name of the temp bucket (globally unique).
+   * @default `${project}-${jobName}-temp`, shortened to 63 characters
+   */
+  readonly tempBucketName?: string;
+  /**
+   * Days after which the job's temporary objects (under `tmp/`) are deleted.
+   * @default 7
+   */
+  readonly tempObjectRetentionDays?: number;
+  /**
+   * Let `terraform destroy` delete the temp bucket with objects still in it. Keep false in production.
+   * @default false
+   */
+  readonly forceDestroyBucket?: boolean;
+  /**
+   * Account id of the worker service account (6-30 characters).
+   * @default - derived from the job name, e.g. `wiki-changes-to-bq-worker`
+   */
+  readonly serviceAccountId?: string;
+  /**
+   * Deletion protection of the error table.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Customer-managed key for the job's state and the temp bucket. The Dataflow, Compute Engine and
+   * Cloud Storage service agents need `roles/cloudkms.cryptoKeyEncrypterDecrypter` on it.
+   * @default - Google-managed encryption
+   */
+  readonly kmsKeyName?: string;
+  /**
+   * VPC network of the workers.
+   * @default - the project's `default` network
+   */
+  readonly network?: string;
+  /**
+   * Subnetwork of the workers (`regions/R/subnetworks/S` or a full URL).
+   * @default - chosen by Dataflow
+   */
+  readonly subnetwork?: string;
+  /**
+   * `WORKER_IP_PRIVATE` keeps workers off the internet (the subnetwork needs Private Google Access).
+   * @default - public worker IPs
+   */
+  readonly ipConfiguration?: "WORKER_IP_PUBLIC" | "WORKER_IP_PRIVATE";
+  /**
+   * Labels of the job, the bucket and the error table.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+const JOB_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
+const TABLE_ID = /^[A-Za-z0-9_]{1,1024}$/;
+const SERVICE_ACCOUNT_ID = /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/;
+
+/**
+ * A streaming Dataflow job running Google's classic "Pub/Sub Subscription to BigQuery" template,
+ * with everything it needs and nothing more:
+ *
+ * - an error table (the template's dead-letter schema) next to the output table, partitioned by day;
+ * - a temp bucket: uniform bucket-level access, public access prevention enforced, temp objects
+ *   deleted after `tempObjectRetentionDays`;
+ * - a dedicated worker service account with `roles/dataflow.worker` on the project, subscriber on the
+ *   subscription, viewer on the topic, write on the output table's dataset, object admin on the bucket.
+ *
+ * Deleting the job drains it (`on_delete = "drain"`), so in-flight messages are written first.
+ */
+export class PubSubToBigQueryJob extends Construct {
+  /** The Dataflow job resource. */
+  public readonly job: DataflowJob;
+  /** Name of the job. */
+  public readonly jobName: string;
+  /** The job's worker service account. */
+  public readonly serviceAccount: ServiceAccount;
+  /** `serviceAccount:<email>` of the worker service account. */
+  public readonly serviceAccountMember: string;
+  /** The temp bucket. */
+  public readonly tempBucket: StorageBucket;
+  /** Name of the temp bucket. */
+  public readonly tempBucketName: string;
+  /** The error table resource. */
+  public readonly errorTable: BigqueryTable;
+  /** Id of the error table. */
+  public readonly errorTableId: string;
+  /** The template the job runs. */
+  public readonly templateGcsPath: string;
+  /** `project:dataset.table` of the output table, as the template takes it. */
+  public readonly outputTableSpec: string;
+  /** `project:dataset.table` of the error table. */
+  public readonly errorTableSpec: string;
+
+  constructor(scope: Construct, id: string, props: PubSubToBigQueryJobProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const { project, region, subscription, outputTable } = props;
+    if (!Token.isUnresolved(props.jobName) && !JOB_NAME.test(props.jobName)) {
+      throw new Error(
+        `${path}: job name "${props.jobName}" is not valid; use at most 63 lowercase letters, digits and hyphens, starting with a letter`,
+      );
+    }
+    if (!Token.isUnresolved(region) && !REGION.test(region)) {
+      throw new Error(`${path}: region "${region}" is not a region name such as us-central1`);
+    }
+    if (!Token.isUnresolved(project) && !Token.isUnresolved(outputTable.project) && outputTable.project !== project) {
+      throw new Error(
+        `${path}: output table ${outputTable.fqn} is in project "${outputTable.project}", not in the job's project "${project}"; the job and its output table must share a project`,
+      );
+    }
+    if (subscription.table !== undefined) {
+      throw new Error(
+        `${path}: subscription "${subscription.subscriptionName}" is a BigQuery subscription; the job needs a pull subscription`,
+      );
+    }
+    const maxWorkers = props.maxWorkers ?? 3;
+    if (!Token.isUnresolved(maxWorkers) && (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 1000)) {
+      throw new Error(`${path}: maxWorkers is ${maxWorkers}; Dataflow allows 1 to 1000`);
+    }
+    const retentionDays = props.tempObjectRetentionDays ?? 7;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new Error(`${path}: tempObjectRetentionDays is ${retentionDays}; use a whole number of days, at least 1`);
+    }
+    const errorTableId = props.errorTableId ?? `${outputTable.tableId}_errors`;
+    if (!Token.isUnresolved(errorTableId) && !TABLE_ID.test(errorTableId)) {
+      throw new Error(`${path}: error table id "${errorTableId}" may use only letters, digits and underscores`);
+    }
+    const bucketName = props.tempBucketName ?? defaultBucketName(project, props.jobName);
+    if (!Token.isUnresolved(bucketName) && (!BUCKET_NAME.test(bucketName) || bucketName.startsWith("goog") || bucketName.includes("google"))) {
+      throw new Error(
+        `${path}: temp bucket name "${bucketName}" is not valid; use 3-63 lowercase letters, digits, - _ . without "goog"`,
+      );
+    }
+    const accountId = props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
+    if (!Token.isUnresolved(accountId) && !SERVICE_ACCOUNT_ID.test(accountId)) {
+      throw new Error(`${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`);
+    }
+
+    const labels = { ...(props.labels ?? {}) };
+    this.jobName = props.jobName;
+    this.errorTableId = errorTableId;
+    this.tempBucketName = bucketName;
+    this.templateGcsPath = `gs://dataflow-templates-${region}/${props.templateVersion ?? "latest"}/PubSub_Subscription_to_BigQuery`;
+    this.outputTableSpec = `${outputTable.project}:${outputTable.datasetId}.${outputTable.tableId}`;
+    this.errorTableSpec = `${outputTable.project}:${outputTable.datasetId}.${errorTableId}`;
+
+    this.serviceAccount = new ServiceAccount(this, "worker", {
+      project,
+      accountId,
+      displayName: `Dataflow ${props.jobName} worker`,
+      description: `Runs the workers of Dataflow job ${props.jobName}`,
+    });
+    this.serviceAccountMember = `serviceAccount:${this.serviceAccount.email}`;
+    const member = this.serviceAccountMember;
+
+    this.tempBucket = new StorageBucket(this, "temp-bucket", {
+      project,
+      name: bucketName,
+      location: region.toUpperCase(),
+      labels,
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      forceDestroy: props.forceDestroyBucket ?? false,
+      // Temporary files are rewritten constantly; keeping deleted ones would only cost money.
+      softDeletePolicy: { retentionDurationSeconds: 0 },
+      lifecycleRule: [{ action: { type: "Delete" }, condition: { age: retentionDays, matchesPrefix: ["tmp/"] } }],
+      encryption: props.kmsKeyName ? { defaultKmsKeyName: props.kmsKeyName } : undefined,
+    });
+
+    this.errorTable = new BigqueryTable(this, "error-table", {
+      project: outputTable.project,
+      datasetId: outputTable.datasetId,
+      tableId: errorTableId,
+      description: `Messages of ${subscription.subscriptionName} that Dataflow job ${props.jobName} could not write to ${outputTable.tableId}`,
+      schema: DATAFLOW_DEADLETTER_SCHEMA.toJsonString(),
+      timePartitioning: { type: "DAY", field: "timestamp" },
+      deletionProtection: props.deletionProtection ?? true,
+      labels,
+      dependsOn: outputTable.resource ? [outputTable.resource] : undefined,
+    });
+
+    // Exactly what the workers need, each at the narrowest level.
+    const grants: unknown[] = [
+      new ProjectIamMember(this, "dataflow-worker", { project, role: "roles/dataflow.worker", member }),
+      subscription.grantSubscribe(member),
+      subscription.topic.grantView(member),
+      outputTable.dataset.grantWrite(member),
+      new StorageBucketIamMember(this, "bucket-object-admin", {
+        bucket: this.tempBucket.name,
+        role: "roles/storage.objectAdmin",
+        member,
+      }),
+    ];
+    const dependsOn: ITerraformDependable[] = [this.errorTable, ...grants.filter(isDependable)];
+    if (outputTable.resource) dependsOn.push(outputTable.resource);
+
+    this.job = new DataflowJob(this, "job", {
+      project,
+      region,
+      name: props.jobName,
+      templateGcsPath: this.templateGcsPath,
+      tempGcsLocation: `gs://${this.tempBucket.name}/tmp`,
+      parameters: {
+        inputSubscription: subscription.subscriptionId,
+        outputTableSpec: this.outputTableSpec,
+        outputDeadletterTable: this.errorTableSpec,
+      },
+      serviceAccountEmail: this.serviceAccount.email,
+      machineType: props.machineType ?? "n2-standard-2",
+      maxWorkers,
+      enableStreamingEngine: props.enableStreamingEngine ?? true,
+      kmsKeyName: props.kmsKeyName,
+      network: props.network,
+      subnetwork: props.subnetwork,
+      ipConfiguration: props.ipConfiguration,
+      labels,
+      onDelete: "drain",
+      dependsOn,
+    });
+  }
+}
+
+function defaultBucketName(project: string, jobName: string): string {
+  if (Token.isUnresolved(project) || Token.isUnresolved(jobName)) return `${project}-${jobName}-temp`;
+  const name = `${project}-${jobName}-temp`;
+  return name.length <= 63 ? name : `${name.slice(0, 58).replace(/[-._]+$/, "")}-temp`;
+}
