@@ -21,4 +21,3 @@ export * from "./bigquery/sql-template";
 export * from "./bigquery/view";
 export * from "./bigquery/materialized-view";
 export * from "./bigquery/scheduled-query";
-export * from "./policy";
