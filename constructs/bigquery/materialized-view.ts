@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ITerraformDependable, Token } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
-import { sanitize, validateViewProps, ViewDatasetRef } from "./view";
+import { memberConstructId, validateViewProps, ViewDatasetRef } from "./view";
 
 /** Props of {@link MaterializedView}. */
 export interface MaterializedViewProps {
@@ -158,7 +158,7 @@ export class MaterializedView extends Construct {
    * also need read access to the base tables (BigQuery checks both).
    */
   public grantRead(member: string): BigqueryTableIamMember {
-    return new BigqueryTableIamMember(this, `Read-${sanitize(member)}`, {
+    return new BigqueryTableIamMember(this, `Read-${memberConstructId(member)}`, {
       project: this.project,
       datasetId: this.datasetId,
       tableId: this.resource.tableId,

@@ -116,7 +116,7 @@ export class View extends Construct {
 
   /** Lets `member` (e.g. `group:analysts@example.com`) read this view only (table-level BigQuery Data Viewer). */
   public grantRead(member: string): BigqueryTableIamMember {
-    return new BigqueryTableIamMember(this, `Read-${sanitize(member)}`, {
+    return new BigqueryTableIamMember(this, `Read-${memberConstructId(member)}`, {
       project: this.project,
       datasetId: this.datasetId,
       tableId: this.resource.tableId,
@@ -127,6 +127,6 @@ export class View extends Construct {
 }
 
 /** A construct id from an IAM member string. */
-export function sanitize(member: string): string {
+export function memberConstructId(member: string): string {
   return member.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 100);
 }

@@ -1,0 +1,105 @@
+import * as path from "node:path";
+import { App, Testing } from "cdktf";
+import { loadEnvironment } from "../../config/load";
+import { EnvironmentConfig } from "../../config/schema";
+import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { Elt, ELT_VIEWS } from "../../stacks/elt";
+import { Warehouse } from "../../stacks/warehouse";
+import { TerraformStack } from "cdktf";
+
+Testing.setupJest();
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function configOf(name: string, elt: Partial<EnvironmentConfig["elt"]> = {}): EnvironmentConfig {
+  const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
+  return { ...config, elt: { ...config.elt, ...elt } };
+}
+
+function synthStack(name: string, elt: Partial<EnvironmentConfig["elt"]> = {}) {
+  const app: App = Testing.app();
+  const config = configOf(name, elt);
+  const stack = new StreamingAnalyticsStack(app, name, { environment: name, config });
+  return { stack, config, resources: JSON.parse(Testing.synth(stack)).resource };
+}
+
+const transferConfigs = (resources: any) => Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[];
+const tables = (resources: any) => Object.values(resources.google_bigquery_table ?? {}) as any[];
+
+describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
+  const { stack, config, resources } = synthStack(name);
+
+  test("is exposed as stack.elt, built from stack.warehouse", () => {
+    expect(stack.elt).toBeInstanceOf(Elt);
+    expect(stack.elt.bindings["raw.wiki_changes"]).toBe(stack.warehouse.wikiChanges);
+  });
+
+  test("schedules the staging load on the configured schedule, as its own service account", () => {
+    const [load] = transferConfigs(resources).filter((c) => c.display_name.includes("staging load"));
+    expect(load).toMatchObject({ data_source_id: "scheduled_query", schedule: config.elt.stagingSchedule, location: config.location });
+    expect(load.params.query).toContain(`MERGE \`${config.projectId}\`.\`${config.datasetPrefix}staging\`.\`wiki_staged\``);
+    expect(load.params.query).toContain(`INTERVAL ${config.elt.lookbackHours} HOUR`);
+    expect(load.params.query).not.toMatch(/\{\{/);
+  });
+
+  test("the leaderboard is an incremental materialized view by default, with no table and no refresh query", () => {
+    const leaderboards = tables(resources).filter((t) => t.table_id === "leaderboard");
+    expect(leaderboards).toHaveLength(1);
+    expect(leaderboards[0].materialized_view).toMatchObject({ enable_refresh: true, refresh_interval_ms: 1800000 });
+    expect(leaderboards[0].materialized_view.query).toContain("COUNT(*) AS changes_count");
+    expect(leaderboards[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_bigquery_table\..*wiki_staged/)]));
+    expect(transferConfigs(resources)).toHaveLength(1);
+  });
+
+  test("the quality, analytics and CDC statements are views", () => {
+    const views = tables(resources).filter((t) => t.view);
+    expect(views.map((v) => v.table_id).sort()).toEqual(Object.keys(ELT_VIEWS).sort());
+    for (const view of views) {
+      expect(view.view.use_legacy_sql).toBe(false);
+      expect(view.view.query).not.toMatch(/\{\{/);
+    }
+  });
+
+  test("CDC views read the region of the environment's location", () => {
+    const view = tables(resources).find((t) => t.table_id === "cdc_background_slot_usage");
+    expect(view.view.query).toContain(`\`${config.projectId}\`.\`region-${config.location.toLowerCase()}\`.INFORMATION_SCHEMA.JOBS_TIMELINE_BY_PROJECT`);
+  });
+});
+
+test("elt.leaderboard = scheduled-refresh: the warehouse's table plus a scheduled MERGE into it", () => {
+  const { resources } = synthStack("dev", { leaderboard: "scheduled-refresh", leaderboardSchedule: "every 30 minutes" });
+  const leaderboard = tables(resources).find((t) => t.table_id === "leaderboard");
+  expect(leaderboard.materialized_view).toBeUndefined();
+  const refresh = transferConfigs(resources).find((c) => c.display_name.includes("leaderboard refresh"));
+  expect(refresh).toMatchObject({ schedule: "every 30 minutes" });
+  expect(refresh.params.query).toMatch(/^MERGE `fresh-streams-dev`.`dev_reporting`.`leaderboard`/m);
+});
+
+test("run notifications: a topic that every scheduled query notifies", () => {
+  const { resources } = synthStack("dev", { runNotifications: true });
+  const [topicKey] = Object.keys(resources.google_pubsub_topic).filter((k) => resources.google_pubsub_topic[k].name === "elt-run-notifications");
+  expect(topicKey).toBeDefined();
+  for (const config of transferConfigs(resources)) {
+    expect(config.notification_pubsub_topic).toBe(`\${google_pubsub_topic.${topicKey}.id}`);
+  }
+});
+
+test("a leaderboard table together with a materialized view is refused", () => {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "s");
+  const config = configOf("local");
+  const warehouse = new Warehouse(stack, "warehouse", { config, leaderboardTable: true });
+  expect(() => new Elt(stack, "elt", { warehouse, config })).toThrow(
+    's/elt: elt.leaderboard is "materialized-view" but the warehouse also creates a leaderboard table; create the Warehouse with leaderboardTable: false',
+  );
+});
+
+test("a scheduled refresh without a leaderboard table is refused", () => {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "s");
+  const config = configOf("local", { leaderboard: "scheduled-refresh" });
+  const warehouse = new Warehouse(stack, "warehouse", { config, leaderboardTable: false });
+  expect(() => new Elt(stack, "elt", { warehouse, config })).toThrow(
+    's/elt: elt.leaderboard is "scheduled-refresh" but the warehouse has no leaderboard table to refresh; create the Warehouse with leaderboardTable: true',
+  );
+});
