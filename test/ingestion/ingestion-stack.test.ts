@@ -1,0 +1,211 @@
+import * as path from "node:path";
+import { IConstruct } from "constructs";
+import { TerraformResource, Testing } from "cdktf";
+import { CONFIG_DIR, loadEnvironment, loadEnvironments } from "../../config/load";
+import { EnvironmentConfig } from "../../config/schema";
+import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { INGESTION_NAMES } from "../../stacks/ingestion";
+import { resources } from "./helpers";
+
+interface Synthesized {
+  stack: StreamingAnalyticsStack;
+  json: any;
+}
+
+const cache = new Map<string, Synthesized>();
+
+/** The environment's stack, synthesized once per test file. */
+function synthEnvironment(name: string, override?: (config: EnvironmentConfig) => EnvironmentConfig): Synthesized {
+  const key = override ? `${name}+override${cache.size}` : name;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const { config } = loadEnvironment(path.join(CONFIG_DIR, `${name}.json`));
+  const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config: override ? override(config) : config });
+  const result = { stack, json: JSON.parse(Testing.synth(stack)) };
+  cache.set(key, result);
+  return result;
+}
+
+const byName = (json: any, type: string, name: string) => resources(json, type).find((r) => r.name === name);
+
+/** The synthesized resources created under these constructs, keyed `type.name`, for snapshots. */
+function layer(json: any, scopes: IConstruct[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const scope of scopes) {
+    for (const c of scope.node.findAll()) {
+      if (!(c instanceof TerraformResource)) continue;
+      const body = json.resource[c.terraformResourceType]?.[c.friendlyUniqueId];
+      if (body) picked[`${c.terraformResourceType}.${c.friendlyUniqueId}`] = body;
+    }
+  }
+  return picked;
+}
+
+describe("ingestion layer in the dev stack (Dataflow)", () => {
+  const { stack, json } = synthEnvironment("dev");
+  const agent = "serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com";
+
+  test("exposes the layer and predictable names", () => {
+    expect(stack.ingestion.topicName).toBe("wiki-changes");
+    expect(stack.ingestion.deadLetterTopicName).toBe("wiki-changes-dead-letter");
+    expect(stack.ingestion.deadLetterSubscriptionName).toBe("wiki-changes-dead-letter-sub");
+    expect(stack.ingestion.subscriptionName).toBe("wiki-changes-dataflow");
+    expect(stack.ingestion.mode).toBe("dataflow");
+    expect(stack.ingestion.table).toBe(stack.warehouse.wikiChanges);
+    expect(json.output.ingestion_topic_name.value).toBe("wiki-changes");
+    expect(json.output.ingestion_subscription_name.value).toBe("wiki-changes-dataflow");
+  });
+
+  test("topic and dead-letter topic: 7-day retention, persisted in the environment's region", () => {
+    for (const name of ["wiki-changes", "wiki-changes-dead-letter"]) {
+      expect(byName(json, "google_pubsub_topic", name)).toMatchObject({
+        project: "fresh-streams-dev",
+        message_retention_duration: "604800s",
+        message_storage_policy: { allowed_persistence_regions: ["us-central1"] },
+        labels: expect.objectContaining({ env: "dev", app: "fresh-streams", layer: "ingestion" }),
+      });
+    }
+  });
+
+  test("the Dataflow subscription dead-letters after the configured attempts; the dead-letter subscription keeps them", () => {
+    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dataflow")).toMatchObject({
+      dead_letter_policy: { max_delivery_attempts: 10, dead_letter_topic: expect.stringMatching(/dead-letter-topic/) },
+      expiration_policy: { ttl: "" },
+      retry_policy: { minimum_backoff: "10s", maximum_backoff: "600s" },
+    });
+    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dead-letter-sub")).toMatchObject({ expiration_policy: { ttl: "" } });
+    expect(resources(json, "google_pubsub_subscription").filter((s) => s.bigquery_config)).toHaveLength(0);
+  });
+
+  test("the two service-agent grants", () => {
+    const topicGrants = resources(json, "google_pubsub_topic_iam_member").filter((g) => g.member === agent);
+    const subGrants = resources(json, "google_pubsub_subscription_iam_member").filter((g) => g.member === agent);
+    expect(topicGrants).toEqual([expect.objectContaining({ role: "roles/pubsub.publisher", topic: expect.stringMatching(/dead-letter-topic/) })]);
+    expect(subGrants).toEqual([
+      expect.objectContaining({ role: "roles/pubsub.subscriber", subscription: expect.stringMatching(/subscription-wiki-changes-dataflow/) }),
+    ]);
+  });
+
+  test("the Dataflow job with its bucket, error table and service account", () => {
+    expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery")).toMatchObject({
+      region: "us-central1",
+      template_gcs_path: "gs://dataflow-templates-us-central1/latest/PubSub_Subscription_to_BigQuery",
+      parameters: {
+        outputTableSpec: "fresh-streams-dev:dev_raw.wiki_changes",
+        outputDeadletterTable: "fresh-streams-dev:dev_raw.wiki_changes_errors",
+      },
+      machine_type: "n2-standard-2",
+      max_workers: 2,
+      enable_streaming_engine: true,
+      on_delete: "drain",
+    });
+    expect(byName(json, "google_storage_bucket", "fresh-streams-dev-wiki-changes-to-bigquery-temp")).toMatchObject({
+      uniform_bucket_level_access: true,
+      public_access_prevention: "enforced",
+      force_destroy: true,
+    });
+    expect(resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors")).toMatchObject({
+      dataset_id: "dev_raw",
+      deletion_protection: false,
+    });
+    expect(resources(json, "google_service_account").find((s) => s.account_id === "wiki-changes-df-worker")).toBeDefined();
+  });
+
+  test("project services, and every resource waits for them", () => {
+    const services = resources(json, "google_project_service");
+    expect(services.length).toBeGreaterThanOrEqual(10);
+    for (const s of services) expect(s.disable_on_destroy).toBe(false);
+    const [ready] = Object.keys(json.resource.terraform_data).filter((n) => n.startsWith("services_ready"));
+    for (const type of ["google_pubsub_topic", "google_pubsub_subscription", "google_dataflow_job", "google_storage_bucket", "google_bigquery_dataset"]) {
+      for (const r of resources(json, type)) expect(r.depends_on).toContain(`terraform_data.${ready}`);
+    }
+  });
+
+  test("snapshot of the ingestion layer and project services", () => {
+    expect(layer(json, [stack.ingestion, stack.services])).toMatchSnapshot();
+  });
+});
+
+describe("ingestion layer in the local stack (BigQuery subscription)", () => {
+  const { stack, json } = synthEnvironment("local");
+
+  test("no Dataflow: a BigQuery subscription writes into wiki_changes with the table's schema", () => {
+    expect(stack.ingestion.mode).toBe("bigquery-subscription");
+    expect(stack.ingestion.dataflowJob).toBeUndefined();
+    expect(resources(json, "google_dataflow_job")).toHaveLength(0);
+    expect(resources(json, "google_storage_bucket").filter((b) => /dataflow|temp/.test(b.name))).toHaveLength(0);
+    expect(byName(json, "google_pubsub_subscription", INGESTION_NAMES.bigQuerySubscription)).toMatchObject({
+      bigquery_config: {
+        table: "fresh-streams-local.local_raw.wiki_changes",
+        use_table_schema: true,
+        use_topic_schema: false,
+        drop_unknown_fields: true,
+        write_metadata: false,
+        service_account_email: expect.stringMatching(/google_service_account\./),
+      },
+      dead_letter_policy: expect.objectContaining({ max_delivery_attempts: 10 }),
+    });
+    const writer = resources(json, "google_bigquery_dataset_iam_member").filter((g) =>
+      /bigquery-subscription-wiki-changes-bigquery_writer/.test(g.member),
+    );
+    expect(writer).toEqual([expect.objectContaining({ role: "roles/bigquery.dataEditor" })]);
+  });
+
+  test("snapshot of the ingestion layer", () => {
+    expect(layer(json, [stack.ingestion])).toMatchSnapshot();
+  });
+});
+
+describe("ingestion layer in the prod stack", () => {
+  const { json } = synthEnvironment("prod");
+
+  test("CMEK on topics, bucket and job; the bucket survives destroy; the error table is protected", () => {
+    const key = "projects/fresh-streams-prod/locations/europe/keyRings/fresh-streams/cryptoKeys/warehouse";
+    for (const t of resources(json, "google_pubsub_topic")) expect(t.kms_key_name).toBe(key);
+    const bucket = byName(json, "google_storage_bucket", "fresh-streams-prod-wiki-changes-to-bigquery-temp");
+    expect(bucket).toMatchObject({ force_destroy: false, encryption: { default_kms_key_name: key }, location: "EUROPE-WEST1" });
+    expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery")).toMatchObject({ kms_key_name: key, max_workers: 10, machine_type: "n2-standard-4" });
+    expect(resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors").deletion_protection).toBe(true);
+  });
+});
+
+describe("topicSchema", () => {
+  test("attaches an Avro schema generated from wiki_changes, and the BigQuery subscription then uses it", () => {
+    const { json } = synthEnvironment("local", (c) => ({ ...c, ingestion: { ...c.ingestion, topicSchema: true } }));
+    const [schema] = resources(json, "google_pubsub_schema");
+    expect(schema).toMatchObject({ name: "wiki-changes-schema", type: "AVRO" });
+    expect(JSON.parse(schema.definition).fields.map((f: any) => f.name)).toContain("event_time");
+    expect(byName(json, "google_pubsub_topic", "wiki-changes").schema_settings).toMatchObject({ encoding: "JSON" });
+    expect(byName(json, "google_pubsub_subscription", "wiki-changes-bigquery").bigquery_config).toMatchObject({
+      use_topic_schema: true,
+      use_table_schema: false,
+    });
+  });
+});
+
+describe("no primitive roles in any synthesized stack", () => {
+  const PRIMITIVE = new Set(["roles/owner", "roles/editor", "roles/viewer"]);
+
+  function primitiveRoles(value: unknown, where: string, found: string[]): void {
+    if (typeof value === "string") {
+      if (PRIMITIVE.has(value)) found.push(`${where} = ${value}`);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => primitiveRoles(v, `${where}[${i}]`, found));
+    } else if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) primitiveRoles(v, `${where}.${k}`, found);
+    }
+  }
+
+  test.each(loadEnvironments().map((e) => e.name))("%s", (name) => {
+    const { json } = synthEnvironment(name);
+    const found: string[] = [];
+    primitiveRoles(json.resource, "resource", found);
+    primitiveRoles(json.data ?? {}, "data", found);
+    expect(found).toEqual([]);
+    // And the scan does look at roles: the stack has IAM members.
+    const roles = Object.entries(json.resource as Record<string, Record<string, any>>)
+      .filter(([type]) => type.includes("_iam_"))
+      .flatMap(([, rs]) => Object.values(rs).map((r) => r.role));
+    expect(roles.length).toBeGreaterThan(3);
+  });
+});

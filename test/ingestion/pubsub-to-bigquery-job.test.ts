@@ -1,0 +1,169 @@
+import { Testing, TerraformStack } from "cdktf";
+import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
+import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { DATAFLOW_DEADLETTER_SCHEMA, PubSubToBigQueryJob, PubSubToBigQueryJobProps } from "../../constructs/dataflow/pubsub-to-bigquery-job";
+import { PROJECT, newStack, newTable, newTopic, resources, synthJson } from "./helpers";
+
+function newJob(stack: TerraformStack, props: Partial<PubSubToBigQueryJobProps> = {}): PubSubToBigQueryJob {
+  const topic = newTopic(stack);
+  const subscription = topic.addSubscription("events-dataflow");
+  return new PubSubToBigQueryJob(stack, "job", {
+    jobName: "events-to-bigquery",
+    project: PROJECT,
+    region: "europe-west1",
+    subscription,
+    outputTable: props.outputTable ?? newTable(stack),
+    ...props,
+  });
+}
+
+const WORKER = /^serviceAccount:\$\{google_service_account\.job_worker_[0-9A-F]+\.email\}$/;
+
+describe("PubSubToBigQueryJob", () => {
+  test("runs the regional classic template from the subscription into the table, draining on delete", () => {
+    const stack = newStack();
+    const job = newJob(stack, { machineType: "n2-standard-4", maxWorkers: 5, labels: { team: "data" } });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(DataflowJob, {
+      name: "events-to-bigquery",
+      project: PROJECT,
+      region: "europe-west1",
+      template_gcs_path: "gs://dataflow-templates-europe-west1/latest/PubSub_Subscription_to_BigQuery",
+      temp_gcs_location: expect.stringMatching(/^gs:\/\/\$\{google_storage_bucket\.job_temp-bucket_[0-9A-F]+\.name\}\/tmp$/),
+      parameters: {
+        inputSubscription: expect.stringMatching(/^\$\{google_pubsub_subscription\.events_subscription-events-dataflow_subscription_[0-9A-F]+\.id\}$/),
+        outputTableSpec: `${PROJECT}:raw.events`,
+        outputDeadletterTable: `${PROJECT}:raw.events_errors`,
+      },
+      service_account_email: expect.stringMatching(/^\$\{google_service_account\.job_worker_[0-9A-F]+\.email\}$/),
+      machine_type: "n2-standard-4",
+      max_workers: 5,
+      enable_streaming_engine: true,
+      labels: { team: "data" },
+      on_delete: "drain",
+    });
+    expect(job.outputTableSpec).toBe("test-project:raw.events");
+    expect(job.errorTableSpec).toBe("test-project:raw.events_errors");
+  });
+
+  test("defaults: n2-standard-2, 3 workers, streaming engine", () => {
+    const stack = newStack();
+    newJob(stack);
+    const [job] = resources(synthJson(stack), "google_dataflow_job");
+    expect(job).toMatchObject({ machine_type: "n2-standard-2", max_workers: 3, enable_streaming_engine: true });
+    expect(job.kms_key_name).toBeUndefined();
+  });
+
+  test("temp bucket: uniform access, public access prevention enforced, temp objects expire, kept on destroy by default", () => {
+    const stack = newStack();
+    const job = newJob(stack);
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(StorageBucket, {
+      name: "test-project-events-to-bigquery-temp",
+      project: PROJECT,
+      location: "EUROPE-WEST1",
+      uniform_bucket_level_access: true,
+      public_access_prevention: "enforced",
+      force_destroy: false,
+      lifecycle_rule: [{ action: { type: "Delete" }, condition: { age: 7, matches_prefix: ["tmp/"] } }],
+    });
+    expect(job.tempBucketName).toBe("test-project-events-to-bigquery-temp");
+  });
+
+  test("forceDestroyBucket and CMEK reach the bucket and the job", () => {
+    const stack = newStack();
+    const key = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k";
+    newJob(stack, { forceDestroyBucket: true, kmsKeyName: key, tempObjectRetentionDays: 2 });
+    const json = synthJson(stack);
+    const [bucket] = resources(json, "google_storage_bucket");
+    expect(bucket).toMatchObject({ force_destroy: true, encryption: { default_kms_key_name: key } });
+    expect(bucket.lifecycle_rule[0].condition.age).toBe(2);
+    expect(resources(json, "google_dataflow_job")[0].kms_key_name).toBe(key);
+  });
+
+  test("creates the error table in the output table's dataset with the template's dead-letter schema", () => {
+    const stack = newStack();
+    newJob(stack, { deletionProtection: false });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(BigqueryTable, {
+      project: PROJECT,
+      dataset_id: "raw",
+      table_id: "events_errors",
+      schema: DATAFLOW_DEADLETTER_SCHEMA.toJsonString(),
+      time_partitioning: { type: "DAY", field: "timestamp" },
+      deletion_protection: false,
+    });
+    expect(DATAFLOW_DEADLETTER_SCHEMA.fieldNames).toEqual(["timestamp", "payloadString", "payloadBytes", "attributes", "errorMessage", "stacktrace"]);
+  });
+
+  test("worker service account: exactly roles/dataflow.worker at project level, narrow grants elsewhere", () => {
+    const stack = newStack();
+    newJob(stack);
+    const json = synthJson(stack);
+    expect(resources(json, "google_service_account")).toEqual([
+      expect.objectContaining({ account_id: "events-df-worker", project: PROJECT }),
+    ]);
+    const projectGrants = resources(json, "google_project_iam_member");
+    expect(projectGrants).toEqual([expect.objectContaining({ role: "roles/dataflow.worker", project: PROJECT, member: expect.stringMatching(WORKER) })]);
+    const worker = (g: any) => WORKER.test(g.member);
+    expect(resources(json, "google_pubsub_subscription_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({
+        role: "roles/pubsub.subscriber",
+        subscription: expect.stringMatching(/events_subscription-events-dataflow_subscription_/),
+      }),
+    ]);
+    expect(resources(json, "google_pubsub_topic_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({ role: "roles/pubsub.viewer", topic: expect.stringMatching(/google_pubsub_topic\.events_topic_/) }),
+    ]);
+    expect(resources(json, "google_bigquery_dataset_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({ role: "roles/bigquery.dataEditor", dataset_id: expect.stringMatching(/google_bigquery_dataset\.raw-test-project_dataset_/) }),
+    ]);
+    expect(resources(json, "google_storage_bucket_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({ role: "roles/storage.objectAdmin", bucket: expect.stringMatching(/google_storage_bucket\.job_temp-bucket_/) }),
+    ]);
+    expect(resources(json, "google_bigquery_table_iam_member").filter(worker)).toHaveLength(0);
+  });
+
+  test("the job starts only after its grants, its error table and its output table exist", () => {
+    const stack = newStack();
+    newJob(stack);
+    const [job] = resources(synthJson(stack), "google_dataflow_job");
+    for (const prefix of [
+      "google_bigquery_table.job_error-table_",
+      "google_project_iam_member.job_dataflow-worker_",
+      "google_pubsub_subscription_iam_member.",
+      "google_pubsub_topic_iam_member.",
+      "google_bigquery_dataset_iam_member.",
+      "google_storage_bucket_iam_member.",
+      "google_bigquery_table.table-events-test-project_table_",
+    ]) {
+      expect(job.depends_on.some((d: string) => d.startsWith(prefix))).toBe(true);
+    }
+  });
+
+  describe("validation", () => {
+    test("an output table in another project fails with the construct path and the rule", () => {
+      const stack = newStack();
+      const other = newTable(stack, { project: "other-project" });
+      expect(() => newJob(stack, { outputTable: other })).toThrow(
+        'test/job: output table other-project.raw.events is in project "other-project", not in the job\'s project "test-project"; the job and its output table must share a project',
+      );
+    });
+
+    test("a BigQuery subscription cannot feed the job", () => {
+      const stack = newStack();
+      const table = newTable(stack);
+      const bq = newTopic(stack).addBigQuerySubscription(table);
+      expect(
+        () => new PubSubToBigQueryJob(stack, "job", { jobName: "events-to-bigquery", project: PROJECT, region: "us-central1", subscription: bq, outputTable: table }),
+      ).toThrow(/subscription "events-bq-events" is a BigQuery subscription; the job needs a pull subscription/);
+    });
+
+    test("job name, region, workers, bucket and error table id", () => {
+      expect(() => newJob(newStack(), { jobName: "Events" })).toThrow(/job name "Events" is not valid/);
+      expect(() => newJob(newStack(), { region: "europe" })).toThrow(/region "europe" is not a region name/);
+      expect(() => newJob(newStack(), { maxWorkers: 0 })).toThrow(/maxWorkers is 0; Dataflow allows 1 to 1000/);
+      expect(() => newJob(newStack(), { tempBucketName: "goog-temp" })).toThrow(/temp bucket name "goog-temp" is not valid/);
+      expect(() => newJob(newStack(), { errorTableId: "bad-id" })).toThrow(/error table id "bad-id"/);
+      expect(() => newJob(newStack(), { tempObjectRetentionDays: 0 })).toThrow(/tempObjectRetentionDays is 0/);
+    });
+  });
+});
