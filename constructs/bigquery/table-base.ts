@@ -99,7 +99,6 @@ export abstract class NativeTableBase extends Construct implements IBigQueryTabl
   public readonly datasetId: string;
   public readonly project: string;
   public readonly fqn: string;
-  public readonly fqnRef: string;
   public readonly location: string;
   public readonly schema: TableSchema;
   public readonly dataset: LayeredDataset;
@@ -151,7 +150,11 @@ export abstract class NativeTableBase extends Construct implements IBigQueryTabl
       encryptionConfiguration: options.kmsKeyName ? { kmsKeyName: options.kmsKeyName } : undefined,
       ...extra,
     });
-    this.fqnRef = `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
+  }
+
+  /** `project.dataset.table` as Terraform references to this table (built on first use: tokens are not free). */
+  public get fqnRef(): string {
+    return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
   }
 
   /** Lets `member` read this table only (table-level `roles/bigquery.dataViewer`). */

@@ -1,0 +1,131 @@
+import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
+import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
+import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
+import { BackgroundReservation, BackgroundReservationProps } from "../../constructs/bigquery/background-reservation";
+import { CdcTable } from "../../constructs/bigquery/cdc-table";
+import { Duration } from "../../constructs/bigquery/duration";
+import { TableSchema } from "../../constructs/bigquery/table-schema";
+import { newDataset, newStack, synth, synthJson } from "./helpers";
+
+const KEYED = new TableSchema([{ name: "id", type: "INT64", mode: "REQUIRED" }], { name: "keyed" });
+
+function reservation(props: Partial<BackgroundReservationProps> = {}) {
+  const stack = newStack();
+  const r = new BackgroundReservation(stack, "cdc", {
+    name: "cdc-background",
+    location: "US",
+    edition: "ENTERPRISE",
+    baselineSlots: 50,
+    autoscaleMaxSlots: 100,
+    assigneeProjectId: "data-project",
+    ...props,
+  });
+  return { stack, reservation: r };
+}
+
+describe("BackgroundReservation", () => {
+  test("a reservation with baseline and autoscale slots, assigned to a project for BACKGROUND jobs", () => {
+    const { stack } = reservation();
+    const out = synth(stack);
+    expect(out).toHaveResourceWithProperties(BigqueryReservation, {
+      name: "cdc-background",
+      location: "US",
+      edition: "ENTERPRISE",
+      slot_capacity: 50,
+      autoscale: { max_slots: 100 },
+      ignore_idle_slots: false,
+    });
+    expect(out).toHaveResourceWithProperties(BigqueryReservationAssignment, {
+      assignee: "projects/data-project",
+      job_type: "BACKGROUND",
+      location: "US",
+      reservation: expect.stringMatching(/^\$\{google_bigquery_reservation\.cdc_reservation_[0-9A-F]+\.id\}$/),
+    });
+    expect(JSON.parse(out).resource.google_bigquery_capacity_commitment).toBeUndefined();
+  });
+
+  test("administered from another project", () => {
+    const { stack } = reservation({ adminProjectId: "admin-project", edition: "ENTERPRISE_PLUS" });
+    const out = synth(stack);
+    expect(out).toHaveResourceWithProperties(BigqueryReservation, { project: "admin-project", edition: "ENTERPRISE_PLUS" });
+    expect(out).toHaveResourceWithProperties(BigqueryReservationAssignment, { project: "admin-project", assignee: "projects/data-project" });
+  });
+
+  test("baseline only: no autoscale block", () => {
+    const resource = Object.values(synthJson(reservation({ autoscaleMaxSlots: 0 }).stack).resource.google_bigquery_reservation)[0] as any;
+    expect(resource.autoscale).toBeUndefined();
+  });
+
+  test("an optional capacity commitment in the same location and edition", () => {
+    const { stack } = reservation({ capacityCommitment: { slotCount: 100, plan: "THREE_YEAR" }, adminProjectId: "admin-project" });
+    expect(synth(stack)).toHaveResourceWithProperties(BigqueryCapacityCommitment, {
+      project: "admin-project",
+      location: "US",
+      edition: "ENTERPRISE",
+      slot_count: 100,
+      plan: "THREE_YEAR",
+      renewal_plan: "THREE_YEAR",
+    });
+  });
+
+  test("accepts CDC tables in its location (case-insensitive)", () => {
+    const { stack, reservation: r } = reservation({ location: "us" });
+    const dataset = newDataset(stack, { location: "US" });
+    const table = new CdcTable(stack, "t", { dataset, tableId: "t", schema: KEYED, primaryKey: ["id"], maxStaleness: Duration.minutes(10) });
+    r.addTable(table);
+    expect(r.servedTables).toEqual([table]);
+  });
+
+  describe("validation", () => {
+    test("STANDARD edition is rejected", () => {
+      expect(() => reservation({ edition: "STANDARD" })).toThrow(
+        "test/cdc: edition is STANDARD; STANDARD edition reservations cannot run BACKGROUND assignments (CDC apply jobs). Use ENTERPRISE or ENTERPRISE_PLUS",
+      );
+    });
+    test("an unknown edition", () => {
+      expect(() => reservation({ edition: "FLEX" as never })).toThrow('test/cdc: edition "FLEX" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS');
+    });
+    test("a CDC table in another location", () => {
+      const stack = newStack();
+      const dataset = newDataset(stack, { location: "EU" });
+      const table = new CdcTable(stack, "t", { dataset, tableId: "t", schema: KEYED, primaryKey: ["id"], maxStaleness: Duration.minutes(10) });
+      expect(
+        () =>
+          new BackgroundReservation(stack, "cdc", {
+            name: "cdc",
+            location: "US",
+            edition: "ENTERPRISE",
+            baselineSlots: 50,
+            assigneeProjectId: "data-project",
+            tables: [table],
+          }),
+      ).toThrow(
+        'test/cdc: reservation location "US" differs from the location "EU" of CDC table test-project.raw.t; a BACKGROUND reservation only serves tables in its own location',
+      );
+    });
+    test("slots that are not multiples of 50", () => {
+      expect(() => reservation({ baselineSlots: 30 })).toThrow("test/cdc: baselineSlots is 30; it must be a multiple of 50 slots");
+      expect(() => reservation({ autoscaleMaxSlots: -50 })).toThrow("test/cdc: autoscaleMaxSlots is -50; it must be a multiple of 50 slots");
+    });
+    test("no slots at all", () => {
+      expect(() => reservation({ baselineSlots: 0, autoscaleMaxSlots: 0 })).toThrow(
+        "test/cdc: baselineSlots and autoscaleMaxSlots are both 0; the reservation would have no slots for BACKGROUND jobs",
+      );
+    });
+    test("an invalid reservation name", () => {
+      expect(() => reservation({ name: "CDC_background" })).toThrow('test/cdc: reservation name "CDC_background" is invalid');
+    });
+    test("an invalid project id", () => {
+      expect(() => reservation({ assigneeProjectId: "Bad Project" })).toThrow('test/cdc: assigneeProjectId "Bad Project" is not a valid project id');
+      expect(() => reservation({ adminProjectId: "x" })).toThrow('test/cdc: adminProjectId "x" is not a valid project id');
+    });
+    test("a commitment with a bad slot count or plan", () => {
+      expect(() => reservation({ capacityCommitment: { slotCount: 0 } })).toThrow(
+        "test/cdc: capacityCommitment.slotCount is 0; it must be a positive multiple of 50 slots",
+      );
+      expect(() => reservation({ capacityCommitment: { slotCount: 100, plan: "FLEX" as never } })).toThrow(
+        'test/cdc: capacityCommitment.plan "FLEX" is not available to ENTERPRISE; expected ANNUAL or THREE_YEAR',
+      );
+    });
+  });
+});

@@ -1,0 +1,201 @@
+import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
+import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
+import { CdcTable, CdcTableProps, recommendedMaxStaleness } from "../../constructs/bigquery/cdc-table";
+import { Duration } from "../../constructs/bigquery/duration";
+import { Partitioning } from "../../constructs/bigquery/table-options";
+import { TableSchema } from "../../constructs/bigquery/table-schema";
+import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
+
+const EMPLOYEES = new TableSchema(
+  [
+    { name: "id", type: "INT64", mode: "REQUIRED" },
+    { name: "name", type: "STRING" },
+    { name: "salary", type: "NUMERIC" },
+  ],
+  { name: "employees" },
+);
+
+function cdc(props: Partial<CdcTableProps> = {}) {
+  const stack = newStack();
+  const dataset = newDataset(stack);
+  const table = new CdcTable(stack, "employees", {
+    dataset,
+    tableId: "employees",
+    schema: EMPLOYEES,
+    primaryKey: ["id"],
+    maxStaleness: Duration.minutes(10),
+    ...props,
+  });
+  return { stack, table };
+}
+
+function resources(props: Partial<CdcTableProps> = {}): { table: any; jobs: any[] } {
+  const out = synthJson(cdc(props).stack).resource;
+  return { table: Object.values(out.google_bigquery_table)[0], jobs: Object.values(out.google_bigquery_job ?? {}) };
+}
+
+/** 17 INT64 columns k0..k16. */
+const WIDE = new TableSchema(
+  Array.from({ length: 17 }, (_, i) => ({ name: `k${i}`, type: "INT64" as const })),
+  { name: "wide" },
+);
+
+describe("Duration", () => {
+  test.each([
+    [Duration.minutes(10), "0-0 0 0:10:0"],
+    [Duration.seconds(0), "0-0 0 0:0:0"],
+    [Duration.seconds(59), "0-0 0 0:0:59"],
+    [Duration.hours(4), "0-0 0 4:0:0"],
+    [Duration.minutes(90), "0-0 0 1:30:0"],
+    [Duration.days(1), "0-0 1 0:0:0"],
+    [Duration.seconds(93_784), "0-0 1 2:3:4"],
+  ])("%j renders as BigQuery INTERVAL %s", (duration, interval) => {
+    expect(duration.toBigQueryInterval()).toBe(interval);
+  });
+
+  test("human-readable form and equality", () => {
+    expect(Duration.seconds(93_784).toHumanString()).toBe("1 day 2 hours 3 minutes 4 seconds");
+    expect(Duration.minutes(1).toHumanString()).toBe("1 minute");
+    expect(Duration.minutes(60).equals(Duration.hours(1))).toBe(true);
+    expect(Duration.minutes(15).toMinutes()).toBe(15);
+  });
+
+  test("rejects negative, non-finite and fractional-second durations", () => {
+    expect(() => Duration.minutes(-1)).toThrow("Duration: -1 minutes is not a non-negative finite length of time");
+    expect(() => Duration.seconds(Number.NaN)).toThrow("Duration: NaN seconds is not a non-negative finite length of time");
+    expect(() => Duration.seconds(1.5)).toThrow("Duration: 1.5 seconds is not a whole number of seconds");
+  });
+});
+
+describe("recommendedMaxStaleness", () => {
+  test.each([
+    [0, 7],
+    [1, 8],
+    [30, 8],
+    [150, 12],
+    [151, 13],
+    [600, 27],
+  ])("p95 apply of %ss → %s minutes (2 × p95 in minutes, rounded up, + 7)", (p95, minutes) => {
+    expect(recommendedMaxStaleness(p95).totalSeconds).toBe(minutes * 60);
+  });
+
+  test("rejects a negative p95", () => {
+    expect(() => recommendedMaxStaleness(-1)).toThrow("recommendedMaxStaleness: p95ApplySeconds is -1; it must be a non-negative number of seconds");
+  });
+});
+
+describe("CdcTable", () => {
+  test("declares the primary key NOT ENFORCED, max_staleness as an INTERVAL and clusters by the key", () => {
+    const { stack, table } = cdc();
+    expect(table.primaryKey).toEqual(["id"]);
+    expect(table.maxStalenessInterval).toBe("0-0 0 0:10:0");
+    expect(synth(stack)).toHaveResourceWithProperties(BigqueryTable, {
+      table_id: "employees",
+      table_constraints: { primary_key: { columns: ["id"] } },
+      max_staleness: "0-0 0 0:10:0",
+      clustering: ["id"],
+      deletion_protection: true,
+    });
+    const { table: resource } = resources();
+    expect(resource.time_partitioning).toBeUndefined();
+    expect(resource.require_partition_filter).toBeUndefined();
+  });
+
+  test("a google_bigquery_job applies max_staleness with ALTER TABLE (the provider may drop it)", () => {
+    const { stack } = cdc();
+    expect(synth(stack)).toHaveResourceWithProperties(BigqueryJob, {
+      location: "US",
+      query: {
+        query: expect.stringMatching(
+          /^ALTER TABLE `\$\{google_bigquery_table\.employees_table_[0-9A-F]+\.project\}\.\$\{google_bigquery_table\.employees_table_[0-9A-F]+\.dataset_id\}\.\$\{google_bigquery_table\.employees_table_[0-9A-F]+\.table_id\}` SET OPTIONS \(max_staleness = INTERVAL '0-0 0 0:10:0' YEAR TO SECOND\)$/,
+        ),
+        use_legacy_sql: false,
+        create_disposition: "",
+        write_disposition: "",
+      },
+    });
+  });
+
+  test("the job id changes with the value and with the table's creation time, and only then", () => {
+    const jobId = (minutes: number) => resources({ maxStaleness: Duration.minutes(minutes) }).jobs[0].job_id as string;
+    expect(jobId(10)).toMatch(
+      /^fresh_streams_max_staleness_employees_[0-9a-f]{10}_\$\{google_bigquery_table\.employees_table_[0-9A-F]+\.creation_time\}$/,
+    );
+    expect(jobId(10)).toBe(jobId(10));
+    expect(jobId(15)).not.toBe(jobId(10));
+  });
+
+  test("enforceMaxStaleness: false leaves only the table option", () => {
+    const { table, jobs } = resources({ enforceMaxStaleness: false });
+    expect(jobs).toHaveLength(0);
+    expect(table.max_staleness).toBe("0-0 0 0:10:0");
+  });
+
+  test("default clustering keeps the first 4 clusterable key columns; explicit clustering wins", () => {
+    const schema = new TableSchema(
+      [
+        { name: "a", type: "STRING" },
+        { name: "f", type: "FLOAT64" },
+        { name: "b", type: "INT64" },
+        { name: "c", type: "DATE" },
+        { name: "d", type: "BOOL" },
+        { name: "e", type: "STRING" },
+      ],
+      { name: "keys" },
+    );
+    expect(resources({ schema, primaryKey: ["a", "f", "b", "c", "d", "e"] }).table.clustering).toEqual(["a", "b", "c", "d"]);
+    expect(resources({ schema, primaryKey: ["a", "b"], clustering: ["e"] }).table.clustering).toEqual(["e"]);
+  });
+
+  test("a 16-column key is accepted", () => {
+    const key = Array.from({ length: 16 }, (_, i) => `k${i}`);
+    expect(resources({ schema: WIDE, primaryKey: key }).table.table_constraints.primary_key.columns).toEqual(key);
+  });
+
+  test("partitioning is optional and validated like any table", () => {
+    const { table } = resources({ schema: EVENTS, primaryKey: ["event_id"], partitioning: Partitioning.column("event_time") });
+    expect(table.time_partitioning).toEqual({ type: "DAY", field: "event_time" });
+  });
+
+  describe("validation (each message names the construct and the rule)", () => {
+    test("17 key columns", () => {
+      expect(() => cdc({ schema: WIDE, primaryKey: Array.from({ length: 17 }, (_, i) => `k${i}`) })).toThrow(
+        "test/employees: primary key has 17 columns; BigQuery allows at most 16",
+      );
+    });
+    test("an empty key", () => {
+      expect(() => cdc({ primaryKey: [] })).toThrow("test/employees: primary key is empty; a CDC table needs 1 to 16 key columns");
+    });
+    test("a key column that does not exist", () => {
+      expect(() => cdc({ primaryKey: ["employee_id"] })).toThrow(
+        'test/employees: primary key column "employee_id" does not exist in schema employees (columns: id, name, salary)',
+      );
+    });
+    test("a REPEATED key column", () => {
+      expect(() => cdc({ schema: EVENTS, primaryKey: ["tags"] })).toThrow(
+        'test/employees: primary key column "tags" is REPEATED; key columns must be non-repeated',
+      );
+    });
+    test("a nested key column", () => {
+      expect(() => cdc({ schema: EVENTS, primaryKey: ["geo.country"] })).toThrow(
+        'test/employees: primary key column "geo.country" is a nested field',
+      );
+    });
+    test("a key column listed twice", () => {
+      expect(() => cdc({ primaryKey: ["id", "ID"] })).toThrow('test/employees: primary key column "ID" is listed twice');
+    });
+    test("max staleness above BigQuery's range", () => {
+      expect(() => cdc({ maxStaleness: Duration.hours(25) })).toThrow(
+        "test/employees: maxStaleness is 1 day 1 hour (0-0 1 1:0:0); BigQuery accepts 0 seconds to 1 day",
+      );
+    });
+    test("max staleness that is not a Duration", () => {
+      expect(() => cdc({ maxStaleness: "10 minutes" as never })).toThrow(
+        'test/employees: maxStaleness must be a Duration (e.g. Duration.minutes(10)), got "10 minutes"',
+      );
+    });
+    test("a clustering column that does not exist", () => {
+      expect(() => cdc({ clustering: ["department"] })).toThrow('test/employees: clustering column "department" does not exist in schema employees');
+    });
+  });
+});

@@ -1,0 +1,151 @@
+import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
+import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
+import { StreamingTable, StreamingTableProps } from "../../constructs/bigquery/streaming-table";
+import { Partitioning } from "../../constructs/bigquery/table-options";
+import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
+
+function table(props: Partial<StreamingTableProps> = {}) {
+  const stack = newStack();
+  const dataset = newDataset(stack);
+  const t = new StreamingTable(stack, "events", { dataset, tableId: "events", schema: EVENTS, ...props });
+  return { stack, dataset, table: t };
+}
+
+function tableResource(props: Partial<StreamingTableProps> = {}): any {
+  const { stack } = table(props);
+  const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+  return resource;
+}
+
+describe("StreamingTable", () => {
+  test("defaults: ingestion-time DAY partitioning, no partition filter required, deletion protection on", () => {
+    const { stack, table: t } = table();
+    expect(t.tableId).toBe("events");
+    expect(t.datasetId).toBe("raw");
+    expect(t.project).toBe("test-project");
+    expect(t.fqn).toBe("test-project.raw.events");
+    expect(t.fqnRef).toMatch(/\$\{TfToken\[/);
+    expect(t.location).toBe("US");
+    expect(t.partitioning).toEqual({ type: "INGESTION_TIME", granularity: "DAY" });
+    expect(synth(stack)).toHaveResourceWithProperties(BigqueryTable, {
+      table_id: "events",
+      project: "test-project",
+      time_partitioning: { type: "DAY" },
+      require_partition_filter: false,
+      deletion_protection: true,
+      labels: { layer: "raw" },
+      schema: EVENTS.toJsonString(),
+    });
+    const resource = tableResource();
+    expect(resource.clustering).toBeUndefined();
+    expect(resource.range_partitioning).toBeUndefined();
+  });
+
+  test("the table references its dataset, so Terraform creates the dataset first", () => {
+    expect(tableResource().dataset_id).toMatch(/^\$\{google_bigquery_dataset\.raw_dataset_[0-9A-F]+\.dataset_id\}$/);
+  });
+
+  test("column partitioning by DATE(event_time) with clustering and partition expiration", () => {
+    const { stack } = table({
+      partitioning: Partitioning.column("event_time", "DAY"),
+      clustering: ["user", "event_type"],
+      partitionExpirationDays: 365,
+      deletionProtection: false,
+      description: "events",
+      labels: { owner: "team-a" },
+    });
+    expect(synth(stack)).toHaveResourceWithProperties(BigqueryTable, {
+      time_partitioning: { type: "DAY", field: "event_time", expiration_ms: 365 * 86_400_000 },
+      clustering: ["user", "event_type"],
+      require_partition_filter: false,
+      deletion_protection: false,
+      description: "events",
+      labels: { layer: "raw", owner: "team-a" },
+    });
+  });
+
+  test.each([
+    [Partitioning.ingestionTime("HOUR"), { type: "HOUR" }],
+    [Partitioning.ingestionTime("MONTH"), { type: "MONTH" }],
+    [Partitioning.column("event_date", "YEAR"), { type: "YEAR", field: "event_date" }],
+    [Partitioning.column("event_dt", "HOUR"), { type: "HOUR", field: "event_dt" }],
+  ])("time partitioning %j", (partitioning, expected) => {
+    expect(tableResource({ partitioning }).time_partitioning).toEqual(expected);
+  });
+
+  test("integer-range partitioning", () => {
+    const resource = tableResource({ partitioning: Partitioning.integerRange("shard", 0, 100, 10), requirePartitionFilter: true });
+    expect(resource.range_partitioning).toEqual({ field: "shard", range: { start: 0, end: 100, interval: 10 } });
+    expect(resource.time_partitioning).toBeUndefined();
+    expect(resource.require_partition_filter).toBe(true);
+  });
+
+  test("no partitioning: no partition blocks and no require_partition_filter", () => {
+    const resource = tableResource({ partitioning: Partitioning.none() });
+    expect(resource.time_partitioning).toBeUndefined();
+    expect(resource.range_partitioning).toBeUndefined();
+    expect(resource.require_partition_filter).toBeUndefined();
+  });
+
+  test("clustering column names are matched case-insensitively and rendered as declared", () => {
+    expect(tableResource({ clustering: ["USER"] }).clustering).toEqual(["user"]);
+  });
+
+  test("a table-level CMEK key", () => {
+    expect(tableResource({ kmsKeyName: "projects/p/locations/us/keyRings/r/cryptoKeys/k" }).encryption_configuration).toEqual({
+      kms_key_name: "projects/p/locations/us/keyRings/r/cryptoKeys/k",
+    });
+  });
+
+  test("grantRead / grantWrite add table-level members", () => {
+    const { stack, table: t } = table();
+    t.grantWrite("serviceAccount:service-1@gcp-sa-pubsub.iam.gserviceaccount.com");
+    t.grantRead("group:analysts@example.com");
+    const out = synth(stack);
+    expect(out).toHaveResourceWithProperties(BigqueryTableIamMember, {
+      role: "roles/bigquery.dataEditor",
+      member: "serviceAccount:service-1@gcp-sa-pubsub.iam.gserviceaccount.com",
+    });
+    expect(out).toHaveResourceWithProperties(BigqueryTableIamMember, { role: "roles/bigquery.dataViewer", member: "group:analysts@example.com" });
+    expect(() => t.grantRead("allUsers")).toThrow("test/events: refusing to grant access to \"allUsers\"");
+  });
+
+  describe("validation (each message names the construct and the rule)", () => {
+    test.each<[string, Partial<StreamingTableProps>, string]>([
+      ["unknown clustering column", { clustering: ["nope"] }, 'test/events: clustering column "nope" does not exist in schema events'],
+      ["nested clustering column", { clustering: ["geo.country"] }, 'test/events: clustering column "geo.country" is a nested field; BigQuery only allows top-level columns here'],
+      ["non-clusterable JSON column", { clustering: ["payload"] }, 'test/events: clustering column "payload" has type JSON, which BigQuery cannot cluster on'],
+      ["non-clusterable FLOAT64 column", { clustering: ["score"] }, 'clustering column "score" has type FLOAT64, which BigQuery cannot cluster on'],
+      ["RECORD clustering column", { clustering: ["geo"] }, 'clustering column "geo" has type RECORD, which BigQuery cannot cluster on'],
+      ["REPEATED clustering column", { clustering: ["tags"] }, 'test/events: clustering column "tags" is REPEATED; BigQuery clusters only on non-repeated columns'],
+      ["more than 4 clustering columns", { clustering: ["user", "event_type", "event_id", "region", "shard"] }, "test/events: clustering has 5 columns (user, event_type, event_id, region, shard); BigQuery allows at most 4"],
+      ["duplicate clustering column", { clustering: ["user", "USER"] }, 'test/events: clustering column "USER" is listed twice'],
+      ["unknown partitioning column", { partitioning: Partitioning.column("created") }, 'test/events: partitioning column "created" does not exist in schema events'],
+      ["STRING partitioning column", { partitioning: Partitioning.column("user") }, 'test/events: partitioning column "user" has type STRING; time-unit partitioning needs a DATE, TIMESTAMP or DATETIME column'],
+      ["HOUR partitioning of a DATE column", { partitioning: Partitioning.column("event_date", "HOUR") }, 'test/events: partitioning column "event_date" is a DATE; HOUR partitioning needs a TIMESTAMP or DATETIME column'],
+      ["bad granularity", { partitioning: { type: "TIME_COLUMN", column: "event_time", granularity: "WEEK" as never } }, 'test/events: partitioning granularity "WEEK" is invalid; expected HOUR, DAY, MONTH or YEAR'],
+      ["integer-range on a STRING column", { partitioning: Partitioning.integerRange("user", 0, 10, 1) }, 'test/events: integer-range partitioning column "user" has type STRING; it must be INT64'],
+      ["integer-range with end <= start", { partitioning: Partitioning.integerRange("shard", 10, 10, 1) }, "test/events: integer-range partitioning end (10) must be greater than start (10)"],
+      ["integer-range with interval 0", { partitioning: Partitioning.integerRange("shard", 0, 10, 0) }, "test/events: integer-range partitioning interval is 0; it must be positive"],
+      ["integer-range with too many partitions", { partitioning: Partitioning.integerRange("shard", 0, 10_001, 1) }, "test/events: integer-range partitioning creates 10001 partitions; BigQuery allows at most 10000 per table"],
+      ["requirePartitionFilter on an unpartitioned table", { partitioning: Partitioning.none(), requirePartitionFilter: true }, "test/events: requirePartitionFilter is true but the table is not partitioned; a partition filter needs partitions"],
+      ["partition expiration without partitioning", { partitioning: Partitioning.none(), partitionExpirationDays: 30 }, "test/events: partitionExpirationDays is set (30) but the table is not partitioned; partition expiration needs time partitioning"],
+      ["partition expiration with integer-range partitioning", { partitioning: Partitioning.integerRange("shard", 0, 10, 1), partitionExpirationDays: 30 }, "but the table is integer-range partitioned; partition expiration needs time partitioning"],
+      ["non-positive partition expiration", { partitionExpirationDays: 0 }, "test/events: partitionExpirationDays is 0; it must be a positive number of days"],
+      ["invalid table id", { tableId: "events.v2" }, 'test/events: table id "events.v2" is invalid; use letters, marks, numbers, underscores, dashes and spaces only'],
+      ["invalid label", { labels: { "Bad Key": "x" } }, 'test/events: label key "Bad Key" is invalid'],
+    ])("%s", (_name, props, message) => {
+      expect(() => table(props)).toThrow(message);
+    });
+
+    test("a table id longer than 1,024 bytes", () => {
+      expect(() => table({ tableId: "é".repeat(513) })).toThrow("is 1026 bytes long; BigQuery allows at most 1024");
+    });
+
+    test("a partitioning column inside a RECORD", () => {
+      expect(() => table({ partitioning: Partitioning.column("geo.country") })).toThrow(
+        'test/events: partitioning column "geo.country" is a nested field; BigQuery only allows top-level columns here',
+      );
+    });
+  });
+});
