@@ -70,8 +70,10 @@ export interface CdcTableProps extends NativeTableOptions {
  * How `max_staleness` reaches the table: the value is set on the `google_bigquery_table`
  * and, because the provider may silently drop it, also applied by a `google_bigquery_job`
  * running `ALTER TABLE … SET OPTIONS (max_staleness = INTERVAL '…' YEAR TO SECOND)`. The job
- * id embeds a hash of the table and the interval and the table's `creation_time`, so the
- * job runs again (a new job) exactly when the value changes or the table is re-created.
+ * id embeds a hash of the table name, the interval and the job's labels, plus the table's
+ * `creation_time`, so the job runs again (a new job) exactly when the value changes or the
+ * table is re-created. Pass the provider's default labels as `labels` (the stacks do) so a
+ * change of default labels also yields a new job id instead of a clashing re-creation.
  *
  * @example
  * new CdcTable(this, "employees", {
@@ -107,13 +109,18 @@ export class CdcTable extends NativeTableBase {
 
     if (props.enforceMaxStaleness ?? true) {
       const safeTableId = Token.isUnresolved(this.tableId) ? "table" : this.tableId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 200);
-      const valueHash = shortHash(`${this.fqn}|${interval}`);
+      // Everything that would force Terraform to replace the job goes into its id: job ids are
+      // single-use, so re-creating a job under the same id would fail with "Already Exists".
+      // Labels count because a job's labels (provider default labels included) force replacement.
+      const jobLabels = { ...(props.labels ?? {}), purpose: "max-staleness" };
+      const sortedLabels = Object.keys(jobLabels).sort().map((key) => [key, jobLabels[key as keyof typeof jobLabels]]);
+      const valueHash = shortHash(JSON.stringify([this.fqn, interval, sortedLabels]));
       this.maxStalenessJob = new BigqueryJob(this, "max-staleness", {
         project: this.resource.project,
         location: this.location,
-        // New id (so a new job) when the value changes or the table is re-created: job ids are single-use.
+        // New id (so a new job) when the value or labels change or the table is re-created.
         jobId: `fresh_streams_max_staleness_${safeTableId}_${valueHash}_${this.resource.getStringAttribute("creation_time")}`,
-        labels: { purpose: "max-staleness" },
+        labels: jobLabels,
         query: {
           query: `ALTER TABLE \`${this.fqnRef}\` SET OPTIONS (max_staleness = INTERVAL '${interval}' YEAR TO SECOND)`,
           useLegacySql: false,

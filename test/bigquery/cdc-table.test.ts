@@ -125,6 +125,13 @@ describe("CdcTable", () => {
     expect(jobId(15)).not.toBe(jobId(10));
   });
 
+  test("the job id also changes with the labels (a job's labels force its replacement, and job ids are single-use)", () => {
+    const jobId = (labels: Record<string, string>) => resources({ labels }).jobs[0].job_id as string;
+    expect(jobId({ env: "dev" })).toBe(jobId({ env: "dev" }));
+    expect(jobId({ env: "dev", team: "data" })).not.toBe(jobId({ env: "dev" }));
+    expect(resources({ labels: { env: "dev" } }).jobs[0].labels).toEqual({ env: "dev", purpose: "max-staleness" });
+  });
+
   test("enforceMaxStaleness: false leaves only the table option", () => {
     const { table, jobs } = resources({ enforceMaxStaleness: false });
     expect(jobs).toHaveLength(0);
