@@ -1,0 +1,56 @@
+import { IConstruct } from "constructs";
+import { Aspects } from "cdktf";
+import { CmekAspect } from "./cmek";
+import { LeastPrivilegeIamAspect } from "./least-privilege-iam";
+import { ProductionSafetyAspect } from "./production-safety";
+import { RequiredLabelsAspect } from "./required-labels";
+import { StreamingTablesAspect } from "./streaming-tables";
+
+export * from "./policy-aspect";
+export * from "./required-labels";
+export * from "./production-safety";
+export * from "./streaming-tables";
+export * from "./least-privilege-iam";
+export * from "./cmek";
+
+/** Props of {@link applyWarehousePolicies}. */
+export interface WarehousePolicyProps {
+  /** Labels every labelled resource must carry (`env`, `app` and the environment's labels). */
+  readonly labels: Record<string, string>;
+  /**
+   * Whether the environment is production: adds {@link ProductionSafetyAspect}.
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * Whether every encryptable resource must use a customer-managed key: adds {@link CmekAspect}.
+   * @default false
+   */
+  readonly requireCmek?: boolean;
+  /**
+   * The environment's key for BigQuery data, compared with the keys datasets and tables name.
+   * @default - only the presence of a key is checked
+   */
+  readonly kmsKeyName?: string;
+}
+
+/**
+ * Adds the project's policy Aspects to a scope (usually a stack): required labels, least-privilege
+ * IAM and streaming-table partitioning always; production safety and CMEK when the environment asks
+ * for them. A violation fails synthesis with a message naming the resource.
+ * Returns the aspects added.
+ */
+export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicyProps): PolicyAspectList {
+  const aspects: PolicyAspectList = [
+    new RequiredLabelsAspect({ labels: props.labels }),
+    new LeastPrivilegeIamAspect(),
+    new StreamingTablesAspect(),
+  ];
+  if (props.production) aspects.push(new ProductionSafetyAspect());
+  if (props.requireCmek) aspects.push(new CmekAspect({ kmsKeyName: props.kmsKeyName }));
+  for (const aspect of aspects) Aspects.of(scope).add(aspect);
+  return aspects;
+}
+
+/** The aspects {@link applyWarehousePolicies} added. */
+export type PolicyAspectList = (RequiredLabelsAspect | LeastPrivilegeIamAspect | StreamingTablesAspect | ProductionSafetyAspect | CmekAspect)[];

@@ -1,0 +1,60 @@
+import { block, isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
+
+/** The basic ("primitive") roles: far broader than any workload needs. */
+export const PRIMITIVE_ROLES: readonly string[] = ["roles/owner", "roles/editor", "roles/viewer"];
+/** Members that make a resource public. */
+export const PUBLIC_MEMBERS: readonly string[] = ["allUsers", "allAuthenticatedUsers"];
+/** Roles that must be granted on a dataset (or table), never on a whole project, folder or organization. */
+export const DATASET_LEVEL_ROLES: readonly string[] = ["roles/bigquery.dataEditor", "roles/bigquery.dataOwner"];
+
+const HIERARCHY_IAM = /^google_(project|folder|organization)_iam_(member|binding)$/;
+
+/**
+ * IAM stays least-privilege:
+ * - no primitive roles (`roles/owner`, `roles/editor`, `roles/viewer`) on any `*_iam_member`/`*_iam_binding`;
+ * - no `allUsers` / `allAuthenticatedUsers` members, in IAM resources, BigQuery dataset `access`
+ *   blocks and `google_bigquery_dataset_access`, or Cloud Storage ACL entities;
+ * - no `roles/bigquery.dataEditor` (or `dataOwner`) at project, folder or organization level:
+ *   grant it on the dataset (`LayeredDataset.grantWrite`).
+ *
+ * Values that are tokens (unknown at synth) are not checked.
+ */
+export class LeastPrivilegeIamAspect extends PolicyAspect {
+  public readonly rule = "least-privilege-iam";
+
+  protected check({ type, attributes }: PolicyResource): string[] {
+    const problems: string[] = [];
+    const publicMember = (m: unknown) => isKnown(m) && PUBLIC_MEMBERS.some((p) => m === p || m === `iamMember:${p}`);
+
+    if (/_iam_(member|binding)$/.test(type)) {
+      const role = attributes.role;
+      if (isKnown(role) && PRIMITIVE_ROLES.includes(role as string)) {
+        problems.push(`grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`);
+      }
+      if (HIERARCHY_IAM.test(type) && isKnown(role) && DATASET_LEVEL_ROLES.includes(role as string)) {
+        problems.push(`grants ${role} on the whole ${type.split("_")[1]}; grant it on the dataset instead (dataset-level IAM)`);
+      }
+      const members = type.endsWith("_binding") ? attributes.members : [attributes.member];
+      if (Array.isArray(members)) {
+        for (const m of members.filter(publicMember)) problems.push(`grants ${String(role)} to ${m}: the resource would be public`);
+      }
+    }
+    if (type === "google_bigquery_dataset" && Array.isArray(attributes.access)) {
+      for (const a of attributes.access.map(block)) {
+        if (!a) continue;
+        for (const key of ["special_group", "iam_member"]) {
+          if (publicMember(a[key])) problems.push(`dataset access grants ${String(a.role)} to ${String(a[key])}: the dataset would be public`);
+        }
+      }
+    }
+    if (type === "google_bigquery_dataset_access") {
+      for (const key of ["special_group", "iam_member"]) {
+        if (publicMember(attributes[key])) problems.push(`grants ${String(attributes.role)} to ${String(attributes[key])}: the dataset would be public`);
+      }
+    }
+    if (/^google_storage_(bucket|default_object|object)_access_control$/.test(type) && publicMember(attributes.entity)) {
+      problems.push(`ACL entity ${String(attributes.entity)}: objects would be public`);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,33 @@
+import { isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
+
+/**
+ * In a production environment, nothing stateful can be destroyed with its data by a careless
+ * `terraform destroy` or replacement:
+ * - `google_bigquery_table`: `deletion_protection` is not false (the provider's default is true);
+ *   views and materialized views are exempt: they hold no data of their own (a materialized
+ *   view is recomputed from its base table), and Terraform recreates them as they were;
+ * - `google_bigquery_dataset`: `delete_contents_on_destroy` is not true;
+ * - `google_storage_bucket`: `force_destroy` is not true.
+ *
+ * Add it only to production stacks (see `applyWarehousePolicies`).
+ */
+export class ProductionSafetyAspect extends PolicyAspect {
+  public readonly rule = "production-safety";
+
+  protected check({ type, attributes }: PolicyResource): string[] {
+    const is = (name: string, value: boolean) => isKnown(attributes[name]) && attributes[name] === value;
+    switch (type) {
+      case "google_bigquery_table":
+        if (attributes.view !== undefined || attributes.materialized_view !== undefined) return [];
+        return is("deletion_protection", false) ? ["deletion_protection is false in a production environment; leave it true"] : [];
+      case "google_bigquery_dataset":
+        return is("delete_contents_on_destroy", true)
+          ? ["delete_contents_on_destroy is true in a production environment: a destroy would delete every table; leave it false"]
+          : [];
+      case "google_storage_bucket":
+        return is("force_destroy", true) ? ["force_destroy is true in a production environment: a destroy would delete every object; leave it false"] : [];
+      default:
+        return [];
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { TerraformStack } from "cdktf";
+import { googleProviderConfigs, isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
+
+/** Props of {@link RequiredLabelsAspect}. */
+export interface RequiredLabelsAspectProps {
+  /**
+   * Labels every labelled resource must carry, key and value (e.g. `env`, `app` and the
+   * environment's configured labels).
+   */
+  readonly labels: Record<string, string>;
+  /**
+   * Whether the google provider's `default_labels` count: the provider merges them into every
+   * resource that supports labels, so a resource need not repeat them.
+   * @default true
+   */
+  readonly includeProviderDefaultLabels?: boolean;
+}
+
+/**
+ * Every resource that takes labels carries the required labels, with the required values.
+ *
+ * "Takes labels" means what the google provider means by it: the resource has `effective_labels`,
+ * i.e. top-level `labels` that the provider's `default_labels` apply to. Resources whose `labels`
+ * mean something else (a notification channel's settings, a metric descriptor's label schema)
+ * have no `effective_labels` and are not checked. Labels that are unresolved tokens are not checked.
+ */
+export class RequiredLabelsAspect extends PolicyAspect {
+  public readonly rule = "required-labels";
+  private readonly required: Record<string, string>;
+  private readonly includeProviderDefaults: boolean;
+  private readonly providerDefaults = new WeakMap<TerraformStack, Record<string, unknown> | null>();
+
+  constructor(props: RequiredLabelsAspectProps) {
+    super();
+    this.required = props.labels;
+    this.includeProviderDefaults = props.includeProviderDefaultLabels ?? true;
+  }
+
+  protected check(resource: PolicyResource): string[] {
+    if (!("effectiveLabels" in resource.construct)) return [];
+    const own = resource.attributes.labels;
+    if (own !== undefined && !isKnown(own)) return [];
+    const defaults = this.defaultsOf(TerraformStack.of(resource.construct));
+    if (defaults === null) return []; // provider default labels are a token: unknown here
+    const effective: Record<string, unknown> = { ...defaults, ...((own as Record<string, unknown>) ?? {}) };
+    const missing: string[] = [];
+    const wrong: string[] = [];
+    for (const [key, value] of Object.entries(this.required)) {
+      if (!(key in effective)) missing.push(key);
+      else if (isKnown(effective[key]) && effective[key] !== value) wrong.push(`${key}=${String(effective[key])} (expected ${value})`);
+    }
+    const problems: string[] = [];
+    if (missing.length) problems.push(`missing required labels ${missing.join(", ")} (set them on the resource or in the provider's default_labels)`);
+    if (wrong.length) problems.push(`labels with the wrong value: ${wrong.join(", ")}`);
+    return problems;
+  }
+
+  private defaultsOf(stack: TerraformStack): Record<string, unknown> | null {
+    if (!this.includeProviderDefaults) return {};
+    if (!this.providerDefaults.has(stack)) {
+      const configs = googleProviderConfigs(stack);
+      // Only the default (alias-less) provider's labels are sure to apply to a resource.
+      const main = configs.find((c) => c.alias === undefined) ?? {};
+      const labels = main.default_labels;
+      this.providerDefaults.set(stack, labels === undefined ? {} : isKnown(labels) ? (labels as Record<string, unknown>) : null);
+    }
+    return this.providerDefaults.get(stack) ?? null;
+  }
+}
