@@ -21,3 +21,4 @@ export * from "./bigquery/sql-template";
 export * from "./bigquery/view";
 export * from "./bigquery/materialized-view";
 export * from "./bigquery/scheduled-query";
+export * from "./policy";

@@ -5,6 +5,7 @@ import { EnvironmentConfig } from "../config/schema";
 import { Warehouse } from "./warehouse";
 import { Ingestion } from "./ingestion";
 import { ProjectServices } from "../constructs/project/project-services";
+import { applyWarehousePolicies } from "../constructs/policy";
 
 /** Props of {@link StreamingAnalyticsStack}. */
 export interface StreamingAnalyticsStackProps {
@@ -55,6 +56,9 @@ export class StreamingAnalyticsStack extends TerraformStack {
     this.services.applyTo(this);
     this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels });
     this.ingestion = new Ingestion(this, "ingestion", { config, table: this.warehouse.wikiChanges, labels: this.labels });
+
+    // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a violation.
+    applyWarehousePolicies(this, { labels: this.labels, production: config.production, requireCmek: config.requireCmek, kmsKeyName: config.kmsKeyName });
 
     new TerraformOutput(this, "project_id", { value: config.projectId, description: "Project the stack deploys into" });
   }
