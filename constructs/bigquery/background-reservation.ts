@@ -9,6 +9,9 @@ import { fail } from "./table-options";
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
 export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
 
+/** Assignment types that run CDC background apply jobs. */
+export type BackgroundJobType = "BACKGROUND" | "BACKGROUND_CHANGE_DATA_CAPTURE";
+
 /** Commitment plans available to ENTERPRISE and ENTERPRISE_PLUS capacity commitments. */
 export type CommitmentPlan = "ANNUAL" | "THREE_YEAR";
 
@@ -51,6 +54,12 @@ export interface BackgroundReservationProps {
    */
   readonly adminProjectId?: string;
   /**
+   * Assignment type: `BACKGROUND` (all background jobs of the project) or
+   * `BACKGROUND_CHANGE_DATA_CAPTURE` (only CDC apply jobs).
+   * @default "BACKGROUND"
+   */
+  readonly jobType?: BackgroundJobType;
+  /**
    * Whether queries may NOT borrow idle slots from other reservations of the admin project.
    * @default false
    */
@@ -73,7 +82,8 @@ const PROJECT_ID_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const SLOT_INCREMENT = 50;
 
 /**
- * A BigQuery reservation with an assignment of `job_type = "BACKGROUND"`: the background
+ * A BigQuery reservation with an assignment of `job_type = "BACKGROUND"` (or
+ * `BACKGROUND_CHANGE_DATA_CAPTURE`): the background
  * jobs that apply CDC changes (UPSERT/DELETE) to tables with `max_staleness` run on
  * dedicated slots instead of on-demand capacity.
  *
@@ -125,6 +135,10 @@ export class BackgroundReservation extends Construct {
         fail(path, `${key} "${value}" is not a valid project id`);
       }
     }
+    const jobType = props.jobType ?? "BACKGROUND";
+    if (jobType !== "BACKGROUND" && jobType !== "BACKGROUND_CHANGE_DATA_CAPTURE") {
+      fail(path, `jobType "${jobType}" does not run CDC apply jobs; expected BACKGROUND or BACKGROUND_CHANGE_DATA_CAPTURE`);
+    }
     this.location = location;
     this.edition = edition;
 
@@ -160,7 +174,7 @@ export class BackgroundReservation extends Construct {
       location,
       reservation: this.reservation.id,
       assignee: `projects/${assigneeProjectId}`,
-      jobType: "BACKGROUND",
+      jobType,
     });
 
     for (const table of props.tables ?? []) this.addTable(table);

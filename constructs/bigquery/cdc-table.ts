@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
 import { Duration } from "./duration";
 import { NativeTableBase, NativeTableOptions } from "./table-base";
@@ -8,10 +8,16 @@ import { fail, MAX_CLUSTERING_COLUMNS, Partitioning, shortHash, topLevelColumn }
 
 /** BigQuery supports composite primary keys of at most 16 columns for CDC. */
 export const MAX_PRIMARY_KEY_COLUMNS = 16;
-/** Smallest `max_staleness` accepted by {@link CdcTable}. */
+/** Tables with active CDC cannot have more than 2,000 top-level columns. */
+export const MAX_CDC_TOP_LEVEL_COLUMNS = 2000;
+/** Smallest `max_staleness`: 0 (BigQuery then merges at query time and never uses a BACKGROUND reservation). */
 export const MIN_MAX_STALENESS = Duration.seconds(0);
-/** Largest `max_staleness` accepted by {@link CdcTable}. */
-export const MAX_MAX_STALENESS = Duration.days(1);
+/**
+ * Largest `max_staleness`: the day field of BigQuery's INTERVAL type goes up to 3,660,000
+ * (INTERVAL range `-10000-0 -3660000 -87840000:0:0` to `10000-0 3660000 87840000:0:0`).
+ * BigQuery documents no narrower bound for tables' `max_staleness`.
+ */
+export const MAX_MAX_STALENESS = Duration.days(3_660_000);
 /** Buffer added by {@link recommendedMaxStaleness}. */
 export const MAX_STALENESS_BUFFER_MINUTES = 7;
 
@@ -38,8 +44,9 @@ export interface CdcTableProps extends NativeTableOptions {
   readonly primaryKey: string[];
   /**
    * How stale queries may be: BigQuery applies pending changes in the background and
-   * merges at query time only what is older than this. Between 0 and 1 day; see
-   * {@link recommendedMaxStaleness}.
+   * merges at query time only what is older than this. From 0 (always merge at query time,
+   * no background apply, no use of a BACKGROUND reservation) up to the INTERVAL type's
+   * 3,660,000 days; see {@link recommendedMaxStaleness}.
    */
   readonly maxStaleness: Duration;
   /**
@@ -94,6 +101,16 @@ export class CdcTable extends NativeTableBase {
   constructor(scope: Construct, id: string, props: CdcTableProps) {
     const path = `${scope.node.path}/${id}`;
     const primaryKey = validatePrimaryKey(path, props);
+    const topLevel = props.schema.columns.length;
+    if (topLevel > MAX_CDC_TOP_LEVEL_COLUMNS) {
+      fail(path, `schema has ${topLevel} top-level columns; tables with active CDC allow at most ${MAX_CDC_TOP_LEVEL_COLUMNS}`);
+    }
+    if (props.requirePartitionFilter === true) {
+      fail(
+        path,
+        "requirePartitionFilter is true; CDC tables whose queries fall back to runtime merge jobs do not support the requirePartitionFilter option",
+      );
+    }
     const maxStaleness = validateMaxStaleness(path, props.maxStaleness);
     const interval = maxStaleness.toBigQueryInterval();
     const clustering = props.clustering ?? defaultClustering(props, primaryKey);
@@ -106,6 +123,11 @@ export class CdcTable extends NativeTableBase {
     this.primaryKey = primaryKey;
     this.maxStaleness = maxStaleness;
     this.maxStalenessInterval = interval;
+    if (maxStaleness.totalSeconds === 0) {
+      Annotations.of(this).addWarning(
+        "maxStaleness is 0: every query merges pending changes at run time (QUERY jobs) and background apply jobs never run, so a BACKGROUND reservation is not used",
+      );
+    }
 
     if (props.enforceMaxStaleness ?? true) {
       const safeTableId = Token.isUnresolved(this.tableId) ? "table" : this.tableId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 200);
@@ -159,7 +181,7 @@ function validateMaxStaleness(path: string, value: Duration): Duration {
   if (value.totalSeconds < MIN_MAX_STALENESS.totalSeconds || value.totalSeconds > MAX_MAX_STALENESS.totalSeconds) {
     fail(
       path,
-      `maxStaleness is ${value.toHumanString()} (${value.toBigQueryInterval()}); BigQuery accepts ${MIN_MAX_STALENESS.toHumanString()} to ${MAX_MAX_STALENESS.toHumanString()}`,
+      `maxStaleness is ${value.toHumanString()}; BigQuery's INTERVAL accepts ${MIN_MAX_STALENESS.toHumanString()} to ${MAX_MAX_STALENESS.toHumanString()}`,
     );
   }
   return value;

@@ -51,6 +51,12 @@ describe("BackgroundReservation", () => {
     expect(out).toHaveResourceWithProperties(BigqueryReservationAssignment, { project: "admin-project", assignee: "projects/data-project" });
   });
 
+  test("jobType BACKGROUND_CHANGE_DATA_CAPTURE limits the assignment to CDC apply jobs", () => {
+    expect(synth(reservation({ jobType: "BACKGROUND_CHANGE_DATA_CAPTURE" }).stack)).toHaveResourceWithProperties(BigqueryReservationAssignment, {
+      job_type: "BACKGROUND_CHANGE_DATA_CAPTURE",
+    });
+  });
+
   test("baseline only: no autoscale block", () => {
     const resource = Object.values(synthJson(reservation({ autoscaleMaxSlots: 0 }).stack).resource.google_bigquery_reservation)[0] as any;
     expect(resource.autoscale).toBeUndefined();
@@ -84,6 +90,11 @@ describe("BackgroundReservation", () => {
     });
     test("an unknown edition", () => {
       expect(() => reservation({ edition: "FLEX" as never })).toThrow('test/cdc: edition "FLEX" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS');
+    });
+    test("a job type that does not run CDC apply jobs", () => {
+      expect(() => reservation({ jobType: "QUERY" as never })).toThrow(
+        'test/cdc: jobType "QUERY" does not run CDC apply jobs; expected BACKGROUND or BACKGROUND_CHANGE_DATA_CAPTURE',
+      );
     });
     test("a CDC table in another location", () => {
       const stack = newStack();

@@ -132,6 +132,14 @@ describe("CdcTable", () => {
     expect(resources({ labels: { env: "dev" } }).jobs[0].labels).toEqual({ env: "dev", purpose: "max-staleness" });
   });
 
+  test("max staleness 0 is allowed, with a warning that the BACKGROUND reservation goes unused", () => {
+    const { table } = cdc({ maxStaleness: Duration.seconds(0) });
+    expect(table.maxStalenessInterval).toBe("0-0 0 0:0:0");
+    const warnings = table.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining("maxStaleness is 0: every query merges pending changes at run time")]);
+    expect(cdc().table.node.metadata.filter((m) => m.type === "@cdktf/warn")).toHaveLength(0);
+  });
+
   test("enforceMaxStaleness: false leaves only the table option", () => {
     const { table, jobs } = resources({ enforceMaxStaleness: false });
     expect(jobs).toHaveLength(0);
@@ -191,9 +199,24 @@ describe("CdcTable", () => {
     test("a key column listed twice", () => {
       expect(() => cdc({ primaryKey: ["id", "ID"] })).toThrow('test/employees: primary key column "ID" is listed twice');
     });
-    test("max staleness above BigQuery's range", () => {
-      expect(() => cdc({ maxStaleness: Duration.hours(25) })).toThrow(
-        "test/employees: maxStaleness is 1 day 1 hour (0-0 1 1:0:0); BigQuery accepts 0 seconds to 1 day",
+    test("max staleness beyond BigQuery's INTERVAL range", () => {
+      expect(() => cdc({ maxStaleness: Duration.days(3_660_001) })).toThrow(
+        "test/employees: maxStaleness is 3660001 days; BigQuery's INTERVAL accepts 0 seconds to 3660000 days",
+      );
+      expect(() => cdc({ maxStaleness: Duration.days(3_660_000) })).not.toThrow();
+    });
+    test("requirePartitionFilter (not supported once queries fall back to runtime merges)", () => {
+      expect(() => cdc({ schema: EVENTS, primaryKey: ["event_id"], partitioning: Partitioning.column("event_time"), requirePartitionFilter: true })).toThrow(
+        "test/employees: requirePartitionFilter is true; CDC tables whose queries fall back to runtime merge jobs do not support the requirePartitionFilter option",
+      );
+    });
+    test("more than 2,000 top-level columns", () => {
+      const wide = new TableSchema(
+        Array.from({ length: 2001 }, (_, i) => ({ name: `c${i}`, type: "INT64" as const })),
+        { name: "very_wide" },
+      );
+      expect(() => cdc({ schema: wide, primaryKey: ["c0"] })).toThrow(
+        "test/employees: schema has 2001 top-level columns; tables with active CDC allow at most 2000",
       );
     });
     test("max staleness that is not a Duration", () => {
