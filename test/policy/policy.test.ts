@@ -1,0 +1,339 @@
+import * as path from "node:path";
+import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
+import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
+import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
+import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
+import { CloudRunV2ServiceIamMember } from "@cdktf/provider-google/lib/cloud-run-v2-service-iam-member";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
+import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
+import { PubsubTopicIamBinding } from "@cdktf/provider-google/lib/pubsub-topic-iam-binding";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { MonitoringNotificationChannel } from "@cdktf/provider-google/lib/monitoring-notification-channel";
+import {
+  applyWarehousePolicies,
+  CmekAspect,
+  LeastPrivilegeIamAspect,
+  markStreamingTable,
+  ProductionSafetyAspect,
+  RequiredLabelsAspect,
+  StreamingTablesAspect,
+  WarehousePolicyProps,
+} from "../../constructs/policy";
+import { loadEnvironment } from "../../config/load";
+import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+
+const LABELS = { env: "dev", app: "fresh-streams", team: "data-platform" };
+const KEY = "projects/p/locations/europe/keyRings/r/cryptoKeys/k";
+const SCHEMA = JSON.stringify([{ name: "event_time", type: "TIMESTAMP" }, { name: "user", type: "STRING" }]);
+
+/** A stack with a google provider whose default labels are `defaultLabels`, and the given policies. */
+function policyStack(policies: Partial<WarehousePolicyProps> = {}, defaultLabels: Record<string, string> | null = LABELS) {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  const provider = new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
+  if (defaultLabels) provider.addOverride("default_labels", defaultLabels);
+  applyWarehousePolicies(stack, { labels: LABELS, ...policies });
+  return { app, stack };
+}
+
+/** The error annotations the aspects leave, after running them as synth does. */
+function policyErrors(stack: TerraformStack): string[] {
+  Testing.synth(stack);
+  return stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
+    .map((m) => String(m.data));
+}
+
+function dataset(stack: TerraformStack, id = "raw", extra: Partial<ConstructorParameters<typeof BigqueryDataset>[2]> = {}) {
+  return new BigqueryDataset(stack, id, { datasetId: id, location: "EU", ...extra });
+}
+
+function table(stack: TerraformStack, id: string, ds: BigqueryDataset, extra: Partial<ConstructorParameters<typeof BigqueryTable>[2]> = {}) {
+  return new BigqueryTable(stack, id, { datasetId: ds.datasetId, tableId: id, schema: SCHEMA, ...extra });
+}
+
+describe("policy aspects: a violation fails synthesis with a message naming the resource", () => {
+  test("app synth throws on a policy error, naming the construct path", () => {
+    const { stack } = policyStack({ production: true });
+    table(stack, "wiki_changes", dataset(stack), { deletionProtection: false });
+    expect(() => Testing.fullSynth(stack)).toThrow(
+      /google_bigquery_table test\/wiki_changes: deletion_protection is false in a production environment/,
+    );
+  });
+
+  test("the real App refuses to synthesize a breaking stack", () => {
+    const app = new App({ outdir: path.join(require("node:os").tmpdir(), `policy-${process.pid}`) });
+    const stack = new TerraformStack(app, "broken");
+    new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
+    applyWarehousePolicies(stack, { labels: LABELS });
+    new ProjectIamMember(stack, "owner", { project: "fresh-streams-test", role: "roles/owner", member: "user:a@example.com" });
+    expect(() => app.synth()).toThrow(/\[policy:least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/);
+  });
+
+  test("a compliant stack has no policy errors, and each problem is reported once even if aspects run twice", () => {
+    const { stack } = policyStack({ production: true, requireCmek: true, kmsKeyName: KEY });
+    const ds = dataset(stack, "raw", { defaultEncryptionConfiguration: { kmsKeyName: KEY } });
+    table(stack, "wiki_changes", ds, { timePartitioning: { type: "DAY" } });
+    expect(policyErrors(stack)).toEqual([]);
+
+    const { stack: broken } = policyStack({ production: true });
+    table(broken, "t", dataset(broken), { deletionProtection: false });
+    Testing.synth(broken);
+    expect(policyErrors(broken)).toHaveLength(1);
+  });
+});
+
+describe("required labels", () => {
+  test("resources inherit the labels from the provider's default_labels", () => {
+    const { stack } = policyStack();
+    new PubsubTopic(stack, "topic", { name: "wiki-changes" });
+    expect(policyErrors(stack)).toEqual([]);
+  });
+
+  test("without provider default labels, a labelled resource missing them is an error naming the keys", () => {
+    const { stack } = policyStack({}, null);
+    new PubsubTopic(stack, "topic", { name: "wiki-changes", labels: { env: "dev" } });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:required-labels] google_pubsub_topic test/topic: missing required labels app, team (set them on the resource or in the provider's default_labels)",
+    ]);
+  });
+
+  test("a resource overriding a required label with another value is an error", () => {
+    const { stack } = policyStack();
+    new StorageBucket(stack, "bucket", { name: "b-fresh-streams", location: "EU", labels: { env: "prod" } });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:required-labels] google_storage_bucket test/bucket: labels with the wrong value: env=prod (expected dev)",
+    ]);
+  });
+
+  test("resources whose `labels` are not resource labels (no effective_labels) are not checked", () => {
+    const { stack } = policyStack({}, null);
+    new MonitoringNotificationChannel(stack, "email", { type: "email", labels: { email_address: "a@example.com" } });
+    expect(policyErrors(stack)).toEqual([]);
+  });
+
+  test("RequiredLabelsAspect can ignore provider default labels", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "test");
+    new GoogleProvider(stack, "google", { project: "p-123456" }).addOverride("default_labels", LABELS);
+    Aspects.of(stack).add(new RequiredLabelsAspect({ labels: { env: "dev" }, includeProviderDefaultLabels: false }));
+    new PubsubTopic(stack, "topic", { name: "t-1" });
+    expect(policyErrors(stack)[0]).toMatch(/google_pubsub_topic test\/topic: missing required labels env/);
+  });
+});
+
+describe("production safety (production environments only)", () => {
+  test("a table without deletion protection", () => {
+    const { stack } = policyStack({ production: true });
+    table(stack, "t", dataset(stack), { deletionProtection: false });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:production-safety] google_bigquery_table test/t: deletion_protection is false in a production environment; leave it true",
+    ]);
+  });
+
+  test("a dataset that deletes its contents on destroy", () => {
+    const { stack } = policyStack({ production: true });
+    dataset(stack, "raw", { deleteContentsOnDestroy: true });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:production-safety] google_bigquery_dataset test/raw: delete_contents_on_destroy is true in a production environment: a destroy would delete every table; leave it false",
+    ]);
+  });
+
+  test("a bucket with force_destroy", () => {
+    const { stack } = policyStack({ production: true });
+    new StorageBucket(stack, "bucket", { name: "b-fresh-streams", location: "EU", forceDestroy: true });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:production-safety] google_storage_bucket test/bucket: force_destroy is true in a production environment: a destroy would delete every object; leave it false",
+    ]);
+  });
+
+  test("the provider default (deletion_protection unset = true) and views are accepted; the rule is off outside production", () => {
+    const { stack } = policyStack({ production: true });
+    const ds = dataset(stack);
+    table(stack, "t", ds);
+    table(stack, "v", ds, { schema: undefined, view: { query: "SELECT 1 AS x", useLegacySql: false }, deletionProtection: false });
+    expect(policyErrors(stack)).toEqual([]);
+
+    const { stack: dev } = policyStack({ production: false });
+    table(dev, "t", dataset(dev), { deletionProtection: false });
+    new StorageBucket(dev, "bucket", { name: "b-fresh-streams", location: "EU", forceDestroy: true });
+    expect(policyErrors(dev)).toEqual([]);
+  });
+
+  test("an escape-hatch override is seen too", () => {
+    const { stack } = policyStack({ production: true });
+    table(stack, "t", dataset(stack)).addOverride("deletion_protection", false);
+    expect(policyErrors(stack)).toHaveLength(1);
+  });
+});
+
+describe("least-privilege IAM", () => {
+  test.each(["roles/owner", "roles/editor", "roles/viewer"])("no primitive role %s", (role) => {
+    const { stack } = policyStack();
+    new PubsubTopicIamBinding(stack, "b", { topic: "t", role, members: ["serviceAccount:w@p.iam.gserviceaccount.com"] });
+    expect(policyErrors(stack)).toEqual([
+      `[policy:least-privilege-iam] google_pubsub_topic_iam_binding test/b: grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
+    ]);
+  });
+
+  test.each(["allUsers", "allAuthenticatedUsers"])("no %s member", (member) => {
+    const { stack } = policyStack();
+    new CloudRunV2ServiceIamMember(stack, "invoker", { name: "worker", location: "europe-west1", role: "roles/run.invoker", member });
+    expect(policyErrors(stack)).toEqual([
+      `[policy:least-privilege-iam] google_cloud_run_v2_service_iam_member test/invoker: grants roles/run.invoker to ${member}: the resource would be public`,
+    ]);
+  });
+
+  test("no public access block on a dataset", () => {
+    const { stack } = policyStack();
+    dataset(stack, "raw", { access: [{ role: "READER", specialGroup: "allAuthenticatedUsers" }] });
+    expect(policyErrors(stack)[0]).toMatch(/google_bigquery_dataset test\/raw: dataset access grants READER to allAuthenticatedUsers/);
+  });
+
+  test("no project-level roles/bigquery.dataEditor; the dataset-level grant is fine", () => {
+    const { stack } = policyStack();
+    new ProjectIamMember(stack, "editor", { project: "p-123456", role: "roles/bigquery.dataEditor", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
+    new BigqueryDatasetIamMember(stack, "ds-editor", { datasetId: "raw", role: "roles/bigquery.dataEditor", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:least-privilege-iam] google_project_iam_member test/editor: grants roles/bigquery.dataEditor on the whole project; grant it on the dataset instead (dataset-level IAM)",
+    ]);
+  });
+
+  test("LeastPrivilegeIamAspect alone", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "s");
+    new GoogleProvider(stack, "google", {});
+    Aspects.of(stack).add(new LeastPrivilegeIamAspect());
+    new ProjectIamMember(stack, "ok", { project: "p-123456", role: "roles/pubsub.publisher", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
+    expect(policyErrors(stack)).toEqual([]);
+  });
+});
+
+describe("streaming tables", () => {
+  test("a BigQuery subscription's target table must be partitioned", () => {
+    const { stack } = policyStack();
+    const t = table(stack, "wiki_changes", dataset(stack));
+    const topic = new PubsubTopic(stack, "topic", { name: "wiki-changes" });
+    new PubsubSubscription(stack, "to-bq", {
+      name: "to-bq",
+      topic: topic.name,
+      bigqueryConfig: { table: `${t.project}.${t.datasetId}.${t.tableId}`, useTableSchema: true },
+    });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (BigQuery subscription test/to-bq) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
+    ]);
+  });
+
+  test("a table marked as streaming must be partitioned; a partitioned one passes", () => {
+    const { stack } = policyStack();
+    const ds = dataset(stack);
+    markStreamingTable(table(stack, "events", ds));
+    markStreamingTable(table(stack, "ok", ds, { timePartitioning: { type: "DAY", field: "event_time" } }));
+    const errors = policyErrors(stack);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/google_bigquery_table test\/events: is written by streaming \(declared as a streaming table\) but is not partitioned/);
+  });
+
+  test("require_partition_filter belongs at table level, not in the deprecated time_partitioning block", () => {
+    const { stack } = policyStack();
+    table(stack, "t", dataset(stack), { timePartitioning: { type: "DAY", requirePartitionFilter: true } });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:streaming-tables] google_bigquery_table test/t: sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead",
+    ]);
+  });
+
+  test("a table requiring a partition filter must not be written by a scheduled MERGE that never filters on the partition column", () => {
+    const { stack } = policyStack();
+    const ds = dataset(stack, "staging");
+    const staged = table(stack, "wiki_staged", ds, { timePartitioning: { type: "DAY", field: "event_time" }, requirePartitionFilter: true });
+    const merge = (id: string, filter: string) =>
+      new BigqueryDataTransferConfig(stack, id, {
+        displayName: id,
+        dataSourceId: "scheduled_query",
+        schedule: "every 15 minutes",
+        params: {
+          query: `MERGE \`${staged.project}.${staged.datasetId}.${staged.tableId}\` AS t USING (SELECT 1 AS user) AS s ON t.user = s.user ${filter} WHEN NOT MATCHED THEN INSERT ROW`,
+        },
+      });
+    merge("load-bad", "");
+    merge("load-good", "AND t.event_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 48 HOUR)");
+    expect(policyErrors(stack)).toEqual([
+      "[policy:streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load-bad writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
+    ]);
+  });
+
+  test("StreamingTablesAspect alone accepts streaming writers of a table that requires a partition filter", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "s");
+    new GoogleProvider(stack, "google", {});
+    Aspects.of(stack).add(new StreamingTablesAspect());
+    const t = table(stack, "wiki_changes", dataset(stack), { timePartitioning: { type: "DAY" }, requirePartitionFilter: true });
+    new PubsubSubscription(stack, "to-bq", { name: "to-bq", topic: "t", bigqueryConfig: { table: `${t.project}.${t.datasetId}.${t.tableId}` } });
+    expect(policyErrors(stack)).toEqual([]);
+  });
+});
+
+describe("CMEK where the environment requires it", () => {
+  test("datasets, topics and buckets without a key are errors", () => {
+    const { stack } = policyStack({ requireCmek: true, kmsKeyName: KEY });
+    dataset(stack);
+    new PubsubTopic(stack, "topic", { name: "wiki-changes" });
+    new StorageBucket(stack, "bucket", { name: "b-fresh-streams", location: "EU" });
+    expect(policyErrors(stack).sort()).toEqual([
+      "[policy:cmek] google_bigquery_dataset test/raw: no customer-managed key (default_encryption_configuration.kms_key_name) although the environment requires CMEK",
+      "[policy:cmek] google_pubsub_topic test/topic: no customer-managed key (kms_key_name) although the environment requires CMEK",
+      "[policy:cmek] google_storage_bucket test/bucket: no customer-managed key (encryption.default_kms_key_name) although the environment requires CMEK",
+    ]);
+  });
+
+  test("a dataset or table naming another key than the environment's is an error; keyed resources pass", () => {
+    const { stack } = policyStack({ requireCmek: true, kmsKeyName: KEY });
+    const ds = dataset(stack, "raw", { defaultEncryptionConfiguration: { kmsKeyName: KEY } });
+    table(stack, "t", ds, { encryptionConfiguration: { kmsKeyName: `${KEY}-other` } });
+    new PubsubTopic(stack, "topic", { name: "wiki-changes", kmsKeyName: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/topics" });
+    expect(policyErrors(stack)).toEqual([
+      `[policy:cmek] google_bigquery_table test/t: encryption_configuration.kms_key_name is ${KEY}-other, not the environment's key ${KEY}`,
+    ]);
+  });
+
+  test("without requireCmek nothing is checked; CmekAspect works alone", () => {
+    const { stack } = policyStack({ requireCmek: false });
+    dataset(stack);
+    expect(policyErrors(stack)).toEqual([]);
+
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new GoogleProvider(s, "google", {});
+    Aspects.of(s).add(new CmekAspect());
+    new PubsubTopic(s, "topic", { name: "t-1" });
+    expect(policyErrors(s)).toHaveLength(1);
+    Aspects.of(s).add(new ProductionSafetyAspect());
+  });
+});
+
+describe("the environment stacks comply with every policy", () => {
+  test.each(["local", "dev", "prod"])("%s synthesizes without policy errors", (name) => {
+    const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
+    const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
+    expect(policyErrors(stack)).toEqual([]);
+  });
+
+  test("prod carries the production and CMEK policies, dev does not", () => {
+    const aspectsOf = (name: string) => {
+      const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
+      const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
+      const ours = [RequiredLabelsAspect, LeastPrivilegeIamAspect, StreamingTablesAspect, ProductionSafetyAspect, CmekAspect];
+      return Aspects.of(stack)
+        .all.filter((a) => ours.some((cls) => a instanceof cls))
+        .map((a) => a.constructor.name)
+        .sort();
+    };
+    expect(aspectsOf("prod")).toEqual(["CmekAspect", "LeastPrivilegeIamAspect", "ProductionSafetyAspect", "RequiredLabelsAspect", "StreamingTablesAspect"]);
+    expect(aspectsOf("dev")).toEqual(["LeastPrivilegeIamAspect", "RequiredLabelsAspect", "StreamingTablesAspect"]);
+  });
+});
