@@ -4,6 +4,7 @@ import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { EnvironmentConfig } from "../config/schema";
 import { Warehouse } from "./warehouse";
 import { Ingestion } from "./ingestion";
+import { Elt } from "./elt";
 import { ProjectServices } from "../constructs/project/project-services";
 import { applyWarehousePolicies } from "../constructs/policy";
 
@@ -32,6 +33,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly warehouse: Warehouse;
   /** Topic, dead-lettering and the Dataflow job or BigQuery subscription feeding the raw table. */
   public readonly ingestion: Ingestion;
+  /** Scheduled staging load, leaderboard, quality/analytics/CDC views. */
+  public readonly elt: Elt;
   /** The project APIs; every resource of the stack depends on them. */
   public readonly services: ProjectServices;
 
@@ -54,8 +57,9 @@ export class StreamingAnalyticsStack extends TerraformStack {
 
     this.services = new ProjectServices(this, "services", { project: config.projectId });
     this.services.applyTo(this);
-    this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels });
+    this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels, leaderboardTable: config.elt.leaderboard === "scheduled-refresh" });
     this.ingestion = new Ingestion(this, "ingestion", { config, table: this.warehouse.wikiChanges, labels: this.labels });
+    this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
 
     // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a violation.
     applyWarehousePolicies(this, { labels: this.labels, production: config.production, requireCmek: config.requireCmek, kmsKeyName: config.kmsKeyName });
