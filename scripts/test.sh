@@ -8,6 +8,12 @@ ensure_node_modules
 log "type-checking"
 npx tsc --noEmit -p tsconfig.json
 
+# --- SQL tier (issue 5): the BigQuery emulator that test/elt/*.emulator.test.ts executes the ELT
+# SQL on. Built once from source (~11 min, ~6.5 GB RAM cold), cached in $FRESH_STREAMS_CACHE/bin;
+# built here rather than inside jest so its progress is visible. (ZetaSQL needs nothing: its
+# server ships in node_modules/@fivetrandevelopers/zetasql.)
+export BIGQUERY_EMULATOR_BIN="${BIGQUERY_EMULATOR_BIN:-$(bash scripts/ensure-bigquery-emulator.sh)}"
+
 log "running jest"
 results="$(mktemp)"
 status=0
