@@ -8,6 +8,7 @@ export * from "./bigquery/table-options";
 export * from "./bigquery/table-base";
 export * from "./bigquery/layered-dataset";
 export * from "./bigquery/streaming-table";
+export * from "./bigquery/reporting-table";
 export * from "./bigquery/cdc-table";
 export * from "./bigquery/background-reservation";
 export * from "./pubsub/avro-schema";

@@ -4,6 +4,7 @@ import { BackgroundReservation } from "../constructs/bigquery/background-reserva
 import { CdcTable } from "../constructs/bigquery/cdc-table";
 import { Duration } from "../constructs/bigquery/duration";
 import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
+import { ReportingTable } from "../constructs/bigquery/reporting-table";
 import { StreamingTable } from "../constructs/bigquery/streaming-table";
 import { Partitioning } from "../constructs/bigquery/table-options";
 import {
@@ -42,7 +43,7 @@ export const STREAMING_EVENTS_PARTITION_EXPIRATION_DAYS = 365;
  *
  * - `raw.wiki_changes`: ingestion-time DAY partitioned, clustered by `user`
  * - `staging.wiki_staged`: partitioned by `DATE(event_time)`, clustered by `user`
- * - `reporting.leaderboard`: plain table (unless `leaderboardTable` is false)
+ * - `reporting.leaderboard`: plain `ReportingTable` (unless `leaderboardTable` is false)
  * - `raw.streaming_events`: partitioned by `DATE(_inserted_at)`, clustered by `user_id, event_type`, 365-day partitions
  * - `raw.employees`: CDC table, primary key `id`, max staleness 10 minutes
  * - when `config.reservation` is set: a BACKGROUND reservation for the CDC tables' apply jobs
@@ -54,7 +55,7 @@ export class Warehouse extends Construct {
   public readonly wikiChanges: StreamingTable;
   public readonly wikiStaged: StreamingTable;
   /** The leaderboard table; absent when the ELT layer provides a materialized view instead. */
-  public readonly leaderboard?: StreamingTable;
+  public readonly leaderboard?: ReportingTable;
   public readonly streamingEvents: StreamingTable;
   public readonly employees: CdcTable;
   /** The BACKGROUND reservation for CDC apply jobs, when the environment configures one. */
@@ -101,11 +102,11 @@ export class Warehouse extends Construct {
       description: "Recentchange events de-duplicated by event_id",
     });
     if (props.leaderboardTable ?? true) {
-      this.leaderboard = new StreamingTable(this, "leaderboard", {
+      // Written by the scheduled refresh, not by streaming: a plain, unpartitioned table.
+      this.leaderboard = new ReportingTable(this, "leaderboard", {
         dataset: this.reportingDataset,
         tableId: "leaderboard",
         schema: LEADERBOARD_SCHEMA,
-        partitioning: Partitioning.none(),
         deletionProtection,
         labels,
         description: "Distinct changes per user",

@@ -1,5 +1,6 @@
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
+import { ReportingTable } from "../../constructs/bigquery/reporting-table";
 import { StreamingTable, StreamingTableProps } from "../../constructs/bigquery/streaming-table";
 import { Partitioning } from "../../constructs/bigquery/table-options";
 import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
@@ -147,5 +148,23 @@ describe("StreamingTable", () => {
         'test/events: partitioning column "geo.country" is a nested field; BigQuery only allows top-level columns here',
       );
     });
+  });
+});
+
+describe("ReportingTable", () => {
+  test("an unpartitioned table by default, validated like any table", () => {
+    const stack = newStack();
+    const dataset = newDataset(stack, { datasetId: "reporting", layer: "reporting" });
+    const t = new ReportingTable(stack, "leaderboard", { dataset, tableId: "leaderboard", schema: EVENTS, clustering: ["user"] });
+    expect(t.fqn).toBe("test-project.reporting.leaderboard");
+    expect(t.partitioning).toEqual({ type: "NONE" });
+    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+    expect(resource.time_partitioning).toBeUndefined();
+    expect(resource.require_partition_filter).toBeUndefined();
+    expect(resource.clustering).toEqual(["user"]);
+    expect(resource.labels).toEqual({ layer: "reporting" });
+    expect(() => new ReportingTable(stack, "bad", { dataset, tableId: "bad", schema: EVENTS, clustering: ["payload"] })).toThrow(
+      'test/bad: clustering column "payload" has type JSON, which BigQuery cannot cluster on',
+    );
   });
 });

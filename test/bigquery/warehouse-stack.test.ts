@@ -4,6 +4,7 @@ import { loadEnvironment } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 import { Warehouse } from "../../stacks/warehouse";
+import { ReportingTable } from "../../constructs/bigquery/reporting-table";
 import { newStack } from "./helpers";
 
 const CONFIG_DIR = path.resolve(__dirname, "../../config");
@@ -150,6 +151,19 @@ describe("Warehouse options", () => {
     expect(table.time_partitioning).toBeUndefined();
     expect(table.deletion_protection).toBe(base.deletionProtection);
     expect(JSON.parse(table.schema).map((f: any) => f.name)).toEqual(["user", "changes_count"]);
+  });
+
+  test("with a scheduled leaderboard refresh the stack has the plain leaderboard table and no policy errors on the warehouse", () => {
+    const config: EnvironmentConfig = { ...base, elt: { ...base.elt, leaderboard: "scheduled-refresh" } };
+    const app = Testing.app();
+    const stack = new StreamingAnalyticsStack(app, "dev", { environment: "dev", config });
+    const out = JSON.parse(Testing.synth(stack, true));
+    expect(stack.warehouse.leaderboard).toBeInstanceOf(ReportingTable);
+    expect(ofWarehouse(out, "google_bigquery_table").map((t) => t.table_id)).toContain("leaderboard");
+    const errors = stack.warehouse.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => `${c.node.path}: ${m.data}`));
+    expect(errors).toEqual([]);
   });
 
   test("leaderboardTable: false leaves the leaderboard to the ELT layer", () => {
