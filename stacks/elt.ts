@@ -133,7 +133,12 @@ export class Elt extends Construct {
       topic = { topicId: this.notificationTopic.id, topicName: this.notificationTopic.name, project: config.projectId };
     }
 
-    const common = { project: config.projectId, projectNumber: config.projectNumber, location: config.location, notificationTopic: topic };
+    const common = {
+      project: config.projectId,
+      projectNumber: config.projectNumber,
+      location: config.location,
+      notificationTopic: topic,
+    };
     this.stagingLoad = new ScheduledQuery(this, "staging-load", {
       ...common,
       displayName: "fresh-streams: staging load (wiki_changes → wiki_staged)",
@@ -179,7 +184,10 @@ export class Elt extends Construct {
       leaderboard,
     ];
     const views: Partial<Record<keyof typeof ELT_VIEWS, View>> = {};
-    for (const [viewId, spec] of Object.entries(ELT_VIEWS) as [keyof typeof ELT_VIEWS, (typeof ELT_VIEWS)[keyof typeof ELT_VIEWS]][]) {
+    for (const [viewId, spec] of Object.entries(ELT_VIEWS) as [
+      keyof typeof ELT_VIEWS,
+      (typeof ELT_VIEWS)[keyof typeof ELT_VIEWS],
+    ][]) {
       views[viewId] = new View(this, viewId, {
         dataset: datasets[spec.layer],
         tableId: viewId,

@@ -101,13 +101,19 @@ export class MaterializedView extends Construct {
     validateViewProps(path, "materialized view", props.tableId, props.query);
     const interval = props.refreshIntervalMinutes;
     if (interval !== undefined && !Token.isUnresolved(interval)) {
-      if (!Number.isInteger(interval) || interval < MIN_REFRESH_INTERVAL_MINUTES || interval > MAX_REFRESH_INTERVAL_MINUTES) {
+      if (
+        !Number.isInteger(interval) ||
+        interval < MIN_REFRESH_INTERVAL_MINUTES ||
+        interval > MAX_REFRESH_INTERVAL_MINUTES
+      ) {
         throw new Error(
           `${path}: refreshIntervalMinutes is ${interval}; BigQuery allows whole minutes from ${MIN_REFRESH_INTERVAL_MINUTES} to ${MAX_REFRESH_INTERVAL_MINUTES} (7 days)`,
         );
       }
       if (props.enableRefresh === false) {
-        throw new Error(`${path}: refreshIntervalMinutes is set but enableRefresh is false; the interval only applies to automatic refresh`);
+        throw new Error(
+          `${path}: refreshIntervalMinutes is set but enableRefresh is false; the interval only applies to automatic refresh`,
+        );
       }
     }
     const staleness = props.maxStalenessMinutes;
@@ -120,13 +126,17 @@ export class MaterializedView extends Construct {
       );
     }
     if (props.allowNonIncrementalDefinition && props.enableRefresh === false) {
-      throw new Error(`${path}: a non-incremental materialized view needs enableRefresh (it is only ever refreshed in full)`);
+      throw new Error(
+        `${path}: a non-incremental materialized view needs enableRefresh (it is only ever refreshed in full)`,
+      );
     }
     if (props.clustering && props.clustering.length > 4) {
       throw new Error(`${path}: clustering has ${props.clustering.length} columns; BigQuery allows at most 4`);
     }
     if (!Token.isUnresolved(props.query) && /\bORDER\s+BY\b[^)]*$/i.test(props.query.replace(/--[^\n]*/g, ""))) {
-      throw new Error(`${path}: the materialized view query ends with ORDER BY; materialized views cannot be ordered (order when reading)`);
+      throw new Error(
+        `${path}: the materialized view query ends with ORDER BY; materialized views cannot be ordered (order when reading)`,
+      );
     }
 
     this.tableId = props.tableId;

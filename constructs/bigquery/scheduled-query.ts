@@ -184,13 +184,17 @@ export class ScheduledQuery extends Construct {
       const key = `${dataset.project}/${dataset.datasetId}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      grants.push(datasetGrant(this, `Write${seen.size}`, dataset, "roles/bigquery.dataEditor", this.serviceAccountMember));
+      grants.push(
+        datasetGrant(this, `Write${seen.size}`, dataset, "roles/bigquery.dataEditor", this.serviceAccountMember),
+      );
     }
     for (const dataset of props.readDatasets ?? []) {
       const key = `${dataset.project}/${dataset.datasetId}`;
       if (seen.has(key)) continue; // write access includes read
       seen.add(key);
-      grants.push(datasetGrant(this, `Read${seen.size}`, dataset, "roles/bigquery.dataViewer", this.serviceAccountMember));
+      grants.push(
+        datasetGrant(this, `Read${seen.size}`, dataset, "roles/bigquery.dataViewer", this.serviceAccountMember),
+      );
     }
     grants.push(
       new ServiceAccountIamMember(this, "ServiceAgentTokenCreator", {
@@ -239,7 +243,12 @@ function datasetGrant(
   role: string,
   member: string,
 ): BigqueryDatasetIamMember {
-  return new BigqueryDatasetIamMember(scope, id, { project: dataset.project, datasetId: dataset.datasetId, role, member });
+  return new BigqueryDatasetIamMember(scope, id, {
+    project: dataset.project,
+    datasetId: dataset.datasetId,
+    role,
+    member,
+  });
 }
 
 /** "StagingLoad" → "sq-staging-load" (padded to 6, cut to 30 characters). */

@@ -106,10 +106,7 @@ export function renderSql(template: string, bindings: SqlBindings, templateName 
  * published package (`files` ships both).
  */
 export function sqlDirectory(): string {
-  const candidates = [
-    path.resolve(__dirname, "..", "..", "sql"),
-    path.resolve(__dirname, "..", "..", "..", "sql"),
-  ];
+  const candidates = [path.resolve(__dirname, "..", "..", "sql"), path.resolve(__dirname, "..", "..", "..", "sql")];
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, "staging")));
   if (!found) throw new Error(`cannot find the sql/ folder; looked in ${candidates.join(", ")}`);
   return found;

@@ -58,11 +58,15 @@ export function validateViewProps(path: string, kind: string, tableId: string, q
   if (Token.isUnresolved(query)) return;
   if (query.trim() === "") throw new Error(`${path}: the ${kind} query is empty`);
   if (/;\s*$/.test(stripComments(query))) {
-    throw new Error(`${path}: the ${kind} query ends with ";"; a ${kind} is a single query without a terminating semicolon`);
+    throw new Error(
+      `${path}: the ${kind} query ends with ";"; a ${kind} is a single query without a terminating semicolon`,
+    );
   }
   const placeholder = /\{\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/.exec(query);
   if (placeholder) {
-    throw new Error(`${path}: the ${kind} query still contains the placeholder ${placeholder[0]}; render it with renderSqlFile first`);
+    throw new Error(
+      `${path}: the ${kind} query still contains the placeholder ${placeholder[0]}; render it with renderSqlFile first`,
+    );
   }
 }
 

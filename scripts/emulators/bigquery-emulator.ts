@@ -97,7 +97,8 @@ export function bigQueryEmulatorBinary(build = true): string {
   if (fromEnv) return fromEnv;
   const cached = path.join(freshStreamsCache(), "bin", "bigquery-emulator");
   if (fs.existsSync(cached)) return cached;
-  if (!build) throw new Error(`the BigQuery emulator is not built (${cached}); run scripts/ensure-bigquery-emulator.sh`);
+  if (!build)
+    throw new Error(`the BigQuery emulator is not built (${cached}); run scripts/ensure-bigquery-emulator.sh`);
   return execFileSync("bash", [path.join(REPO, "scripts", "ensure-bigquery-emulator.sh")], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -112,7 +113,9 @@ export function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -180,7 +183,9 @@ export async function startBigQueryEmulator(options: BigQueryEmulatorOptions): P
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (exitInfo !== undefined) {
-      throw new Error(`the BigQuery emulator exited before it was ready (${exitInfo})${options.logFile ? `; see ${options.logFile}` : ""}`);
+      throw new Error(
+        `the BigQuery emulator exited before it was ready (${exitInfo})${options.logFile ? `; see ${options.logFile}` : ""}`,
+      );
     }
     if (await answers(port, options.projectId)) break;
     if (Date.now() > deadline) {
@@ -295,7 +300,7 @@ export class BigQueryRestClient {
   }
 
   /** Streams rows in (tabledata.insertAll); throws on any row error. */
-  async insertAll(datasetId: string, tableId: string, rows: Record<string, unknown>[]): Promise<void> {
+  async insertAll(datasetId: string, tableId: string, rows: readonly object[]): Promise<void> {
     const response = await this.call("POST", `/datasets/${datasetId}/tables/${tableId}/insertAll`, {
       rows: rows.map((json) => ({ json })),
     });
@@ -329,7 +334,9 @@ if (require.main === module) {
   const projectId = projectArg > 0 ? process.argv[projectArg + 1] : "fresh-streams-local";
   startBigQueryEmulator({ projectId }).then(
     (emulator) => {
-      process.stdout.write(`BIGQUERY_EMULATOR_HOST=${emulator.apiEndpoint}\nBIGQUERY_STORAGE_EMULATOR_HOST=${emulator.grpcEndpoint}\n`);
+      process.stdout.write(
+        `BIGQUERY_EMULATOR_HOST=${emulator.apiEndpoint}\nBIGQUERY_STORAGE_EMULATOR_HOST=${emulator.grpcEndpoint}\n`,
+      );
       const shutdown = () => void emulator.stop().then(() => process.exit(0));
       process.on("SIGINT", shutdown);
       process.on("SIGTERM", shutdown);

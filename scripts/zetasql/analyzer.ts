@@ -66,7 +66,10 @@ export function simpleType(name: string): ZetaType {
 
 /** `STRUCT<...>` from name → type pairs. */
 export function structType(fields: [string, ZetaType][]): ZetaType {
-  return { type_kind: "TYPE_STRUCT", struct_type: { field: fields.map(([field_name, field_type]) => ({ field_name, field_type })) } };
+  return {
+    type_kind: "TYPE_STRUCT",
+    struct_type: { field: fields.map(([field_name, field_type]) => ({ field_name, field_type })) },
+  };
 }
 
 /** `ARRAY<element>`. */
@@ -150,7 +153,14 @@ export const INFORMATION_SCHEMA_TABLES: readonly CatalogColumn[] = [
   { name: "replication_status", type: S },
   { name: "replication_error", type: S },
   { name: "is_change_history_enabled", type: S },
-  { name: "sync_status", type: structType([["last_completion_time", T], ["error_time", T], ["error", ERROR_PROTO]]) },
+  {
+    name: "sync_status",
+    type: structType([
+      ["last_completion_time", T],
+      ["error_time", T],
+      ["error", ERROR_PROTO],
+    ]),
+  },
 ];
 
 /** `<dataset>.INFORMATION_SCHEMA.TABLE_OPTIONS`. */
@@ -189,7 +199,15 @@ export const INFORMATION_SCHEMA_JOBS: readonly CatalogColumn[] = [
   { name: "total_slot_ms", type: I },
   { name: "cache_hit", type: B },
   { name: "referenced_tables", type: arrayType(TABLE_REF) },
-  { name: "labels", type: arrayType(structType([["key", S], ["value", S]])) },
+  {
+    name: "labels",
+    type: arrayType(
+      structType([
+        ["key", S],
+        ["value", S],
+      ]),
+    ),
+  },
   { name: "query", type: S },
   { name: "transaction_id", type: S },
 ];
@@ -213,7 +231,10 @@ export function regionInformationSchema(project: string, location: string): Cata
   return [
     { path: [project, region, "INFORMATION_SCHEMA", "JOBS"], columns: INFORMATION_SCHEMA_JOBS },
     { path: [project, region, "INFORMATION_SCHEMA", "JOBS_BY_PROJECT"], columns: INFORMATION_SCHEMA_JOBS },
-    { path: [project, region, "INFORMATION_SCHEMA", "JOBS_TIMELINE_BY_PROJECT"], columns: INFORMATION_SCHEMA_JOBS_TIMELINE },
+    {
+      path: [project, region, "INFORMATION_SCHEMA", "JOBS_TIMELINE_BY_PROJECT"],
+      columns: INFORMATION_SCHEMA_JOBS_TIMELINE,
+    },
   ];
 }
 
@@ -236,7 +257,12 @@ let serializationId = 1;
 
 /** Nests tables into ZetaSQL SimpleCatalogProtos: every path part but the last is a sub-catalog. */
 function catalogProto(tables: readonly CatalogTable[], languageOptions: unknown): CatalogProto {
-  const root: CatalogProto = { name: "root", table: [], catalog: [], builtin_function_options: { language_options: languageOptions } };
+  const root: CatalogProto = {
+    name: "root",
+    table: [],
+    catalog: [],
+    builtin_function_options: { language_options: languageOptions },
+  };
   for (const table of tables) {
     let node = root;
     for (const part of table.path.slice(0, -1)) {
@@ -252,7 +278,12 @@ function catalogProto(tables: readonly CatalogTable[], languageOptions: unknown)
       name,
       full_name: table.path.join("."),
       serialization_id: serializationId++,
-      column: table.columns.map((c) => ({ name: c.name, type: c.type, is_pseudo_column: c.pseudo ?? false, is_writable_column: !c.pseudo })),
+      column: table.columns.map((c) => ({
+        name: c.name,
+        type: c.type,
+        is_pseudo_column: c.pseudo ?? false,
+        is_writable_column: !c.pseudo,
+      })),
     });
   }
   return root;
@@ -270,7 +301,9 @@ export function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -337,10 +370,14 @@ export class ZetaSqlAnalyzer {
       oneofs: true,
     });
     const proto = grpc.loadPackageDefinition(definition) as any;
-    const client = new proto.zetasql.local_service.ZetaSqlLocalService(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-      "grpc.max_send_message_length": 64 * 1024 * 1024,
-      "grpc.max_receive_message_length": 64 * 1024 * 1024,
-    });
+    const client = new proto.zetasql.local_service.ZetaSqlLocalService(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+      {
+        "grpc.max_send_message_length": 64 * 1024 * 1024,
+        "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      },
+    );
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     let exited: number | null = null;
     child.on("exit", (code) => (exited = code ?? -1));
@@ -371,7 +408,9 @@ export class ZetaSqlAnalyzer {
   /** Registers the catalog every later `analyze` resolves names in (replacing the previous one). */
   public async setCatalog(tables: readonly CatalogTable[]): Promise<void> {
     if (this.catalogId !== undefined) {
-      await call(this.client.UnregisterCatalog.bind(this.client), { registered_id: this.catalogId }, 10_000).catch(() => undefined);
+      await call(this.client.UnregisterCatalog.bind(this.client), { registered_id: this.catalogId }, 10_000).catch(
+        () => undefined,
+      );
     }
     const response = await call(
       this.client.RegisterCatalog.bind(this.client),
@@ -404,7 +443,11 @@ export class ZetaSqlAnalyzer {
       return { ok: true, statementKind: statement.node ?? Object.keys(statement)[0] };
     } catch (error) {
       const e = error as grpc.ServiceError;
-      if (e.code === grpc.status.INVALID_ARGUMENT || e.code === grpc.status.NOT_FOUND || e.code === grpc.status.UNIMPLEMENTED) {
+      if (
+        e.code === grpc.status.INVALID_ARGUMENT ||
+        e.code === grpc.status.NOT_FOUND ||
+        e.code === grpc.status.UNIMPLEMENTED
+      ) {
         return { ok: false, error: e.details || e.message };
       }
       throw error;
@@ -417,7 +460,10 @@ export class ZetaSqlAnalyzer {
     if (this.child.exitCode === null && this.child.pid !== undefined) {
       const exited = new Promise((r) => this.child.once("exit", r));
       process.kill(this.child.pid, "SIGTERM");
-      const timer = setTimeout(() => this.child.pid && this.child.exitCode === null && process.kill(this.child.pid, "SIGKILL"), 2000);
+      const timer = setTimeout(
+        () => this.child.pid && this.child.exitCode === null && process.kill(this.child.pid, "SIGKILL"),
+        2000,
+      );
       await exited;
       clearTimeout(timer);
     }

@@ -23,17 +23,24 @@ function stack(): TerraformStack {
 
 describe("renderSql", () => {
   test("fills table, dataset, region and scalar placeholders", () => {
-    const sql = renderSql("SELECT * FROM {{t}} JOIN {{d}}.INFORMATION_SCHEMA.TABLES, {{r}}.INFORMATION_SCHEMA.JOBS LIMIT {{n}}", {
-      t: { project: "p", datasetId: "d", tableId: "t" },
-      d: { project: "p", datasetId: "d" },
-      r: { project: "p", location: "EU" },
-      n: 5,
-    });
-    expect(sql).toBe("SELECT * FROM `p`.`d`.`t` JOIN `p`.`d`.INFORMATION_SCHEMA.TABLES, `p`.`region-eu`.INFORMATION_SCHEMA.JOBS LIMIT 5");
+    const sql = renderSql(
+      "SELECT * FROM {{t}} JOIN {{d}}.INFORMATION_SCHEMA.TABLES, {{r}}.INFORMATION_SCHEMA.JOBS LIMIT {{n}}",
+      {
+        t: { project: "p", datasetId: "d", tableId: "t" },
+        d: { project: "p", datasetId: "d" },
+        r: { project: "p", location: "EU" },
+        n: 5,
+      },
+    );
+    expect(sql).toBe(
+      "SELECT * FROM `p`.`d`.`t` JOIN `p`.`d`.INFORMATION_SCHEMA.TABLES, `p`.`region-eu`.INFORMATION_SCHEMA.JOBS LIMIT 5",
+    );
   });
 
   test("a missing binding names the template and the placeholder", () => {
-    expect(() => renderSql("SELECT {{a}}, {{b}}", { a: 1 }, "sql/x.sql")).toThrow("sql/x.sql: no value for placeholder {{b}}; bound: a");
+    expect(() => renderSql("SELECT {{a}}, {{b}}", { a: 1 }, "sql/x.sql")).toThrow(
+      "sql/x.sql: no value for placeholder {{b}}; bound: a",
+    );
   });
 
   test("identifiers are quoted with backticks escaped", () => {
@@ -71,9 +78,13 @@ describe("ScheduledQuery", () => {
       ["raw", "roles/bigquery.dataViewer"],
       ["staging", "roles/bigquery.dataEditor"],
     ]);
-    expect(Object.values(resources.google_project_iam_member).map((g: any) => g.role)).toEqual(["roles/bigquery.jobUser"]);
+    expect(Object.values(resources.google_project_iam_member).map((g: any) => g.role)).toEqual([
+      "roles/bigquery.jobUser",
+    ]);
     expect(resources.google_bigquery_dataset_iam_member).toBeDefined();
-    expect(Testing.synth(s)).toHaveResourceWithProperties(BigqueryDatasetIamMember, { role: "roles/bigquery.dataEditor" });
+    expect(Testing.synth(s)).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
+      role: "roles/bigquery.dataEditor",
+    });
   });
 
   test("the Data Transfer service agent may mint tokens for the account", () => {
@@ -87,9 +98,14 @@ describe("ScheduledQuery", () => {
 
   test("run notifications go to the topic, which the service agent may publish to", () => {
     const s = stack();
-    new ScheduledQuery(s, "load", { ...base, notificationTopic: { topicId: "projects/proj-1/topics/runs", topicName: "runs" } });
+    new ScheduledQuery(s, "load", {
+      ...base,
+      notificationTopic: { topicId: "projects/proj-1/topics/runs", topicName: "runs" },
+    });
     const synth = Testing.synth(s);
-    expect(synth).toHaveResourceWithProperties(BigqueryDataTransferConfig, { notification_pubsub_topic: "projects/proj-1/topics/runs" });
+    expect(synth).toHaveResourceWithProperties(BigqueryDataTransferConfig, {
+      notification_pubsub_topic: "projects/proj-1/topics/runs",
+    });
     expect(synth).toHaveResourceWithProperties(PubsubTopicIamMember, {
       topic: "runs",
       role: "roles/pubsub.publisher",
@@ -99,13 +115,23 @@ describe("ScheduledQuery", () => {
 
   test("a SELECT with a destination table: write access there and the destination params", () => {
     const s = stack();
-    new ScheduledQuery(s, "snap", { ...base, destination: { dataset: staging, tableNameTemplate: "daily_{run_date}" } });
+    new ScheduledQuery(s, "snap", {
+      ...base,
+      destination: { dataset: staging, tableNameTemplate: "daily_{run_date}" },
+    });
     const synth = Testing.synth(s);
     expect(synth).toHaveResourceWithProperties(BigqueryDataTransferConfig, {
       destination_dataset_id: "staging",
-      params: { query: "SELECT 1", destination_table_name_template: "daily_{run_date}", write_disposition: "WRITE_TRUNCATE" },
+      params: {
+        query: "SELECT 1",
+        destination_table_name_template: "daily_{run_date}",
+        write_disposition: "WRITE_TRUNCATE",
+      },
     });
-    expect(synth).toHaveResourceWithProperties(BigqueryDatasetIamMember, { dataset_id: "staging", role: "roles/bigquery.dataEditor" });
+    expect(synth).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
+      dataset_id: "staging",
+      role: "roles/bigquery.dataEditor",
+    });
   });
 
   test("no primitive roles", () => {
@@ -200,10 +226,20 @@ describe("MaterializedView", () => {
 
   test("refresh interval, max staleness and non-incremental definitions", () => {
     const s = stack();
-    new MaterializedView(s, "mv", { ...mv, refreshIntervalMinutes: 15, maxStalenessMinutes: 90, allowNonIncrementalDefinition: true });
+    new MaterializedView(s, "mv", {
+      ...mv,
+      refreshIntervalMinutes: 15,
+      maxStalenessMinutes: 90,
+      allowNonIncrementalDefinition: true,
+    });
     expect(Testing.synth(s)).toHaveResourceWithProperties(BigqueryTable, {
       max_staleness: "0-0 0 1:30:0",
-      materialized_view: { query: mv.query, enable_refresh: true, refresh_interval_ms: 900000, allow_non_incremental_definition: true },
+      materialized_view: {
+        query: mv.query,
+        enable_refresh: true,
+        refresh_interval_ms: 900000,
+        allow_non_incremental_definition: true,
+      },
     });
     expect(stalenessInterval(60 * 24 * 2 + 5)).toBe("0-0 2 0:5:0");
   });
@@ -215,7 +251,9 @@ describe("MaterializedView", () => {
   });
 
   test("a refresh interval without automatic refresh is refused", () => {
-    expect(() => new MaterializedView(stack(), "mv", { ...mv, refreshIntervalMinutes: 30, enableRefresh: false })).toThrow(
+    expect(
+      () => new MaterializedView(stack(), "mv", { ...mv, refreshIntervalMinutes: 30, enableRefresh: false }),
+    ).toThrow(
       "test/mv: refreshIntervalMinutes is set but enableRefresh is false; the interval only applies to automatic refresh",
     );
   });

@@ -23,7 +23,8 @@ function synthStack(name: string, elt: Partial<EnvironmentConfig["elt"]> = {}) {
   return { stack, config, resources: JSON.parse(Testing.synth(stack)).resource };
 }
 
-const transferConfigs = (resources: any) => Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[];
+const transferConfigs = (resources: any) =>
+  Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[];
 const tables = (resources: any) => Object.values(resources.google_bigquery_table ?? {}) as any[];
 
 describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
@@ -36,8 +37,14 @@ describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
 
   test("schedules the staging load on the configured schedule, as its own service account", () => {
     const [load] = transferConfigs(resources).filter((c) => c.display_name.includes("staging load"));
-    expect(load).toMatchObject({ data_source_id: "scheduled_query", schedule: config.elt.stagingSchedule, location: config.location });
-    expect(load.params.query).toContain(`MERGE \`${config.projectId}\`.\`${config.datasetPrefix}staging\`.\`wiki_staged\``);
+    expect(load).toMatchObject({
+      data_source_id: "scheduled_query",
+      schedule: config.elt.stagingSchedule,
+      location: config.location,
+    });
+    expect(load.params.query).toContain(
+      `MERGE \`${config.projectId}\`.\`${config.datasetPrefix}staging\`.\`wiki_staged\``,
+    );
     expect(load.params.query).toContain(`INTERVAL ${config.elt.lookbackHours} HOUR`);
     expect(load.params.query).not.toMatch(/\{\{/);
   });
@@ -47,7 +54,9 @@ describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
     expect(leaderboards).toHaveLength(1);
     expect(leaderboards[0].materialized_view).toMatchObject({ enable_refresh: true, refresh_interval_ms: 1800000 });
     expect(leaderboards[0].materialized_view.query).toContain("COUNT(*) AS changes_count");
-    expect(leaderboards[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_bigquery_table\..*wiki_staged/)]));
+    expect(leaderboards[0].depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^google_bigquery_table\..*wiki_staged/)]),
+    );
     expect(transferConfigs(resources)).toHaveLength(1);
   });
 
@@ -62,12 +71,17 @@ describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
 
   test("CDC views read the region of the environment's location", () => {
     const view = tables(resources).find((t) => t.table_id === "cdc_background_slot_usage");
-    expect(view.view.query).toContain(`\`${config.projectId}\`.\`region-${config.location.toLowerCase()}\`.INFORMATION_SCHEMA.JOBS_TIMELINE_BY_PROJECT`);
+    expect(view.view.query).toContain(
+      `\`${config.projectId}\`.\`region-${config.location.toLowerCase()}\`.INFORMATION_SCHEMA.JOBS_TIMELINE_BY_PROJECT`,
+    );
   });
 });
 
 test("elt.leaderboard = scheduled-refresh: the warehouse's table plus a scheduled MERGE into it", () => {
-  const { resources } = synthStack("dev", { leaderboard: "scheduled-refresh", leaderboardSchedule: "every 30 minutes" });
+  const { resources } = synthStack("dev", {
+    leaderboard: "scheduled-refresh",
+    leaderboardSchedule: "every 30 minutes",
+  });
   const leaderboard = tables(resources).find((t) => t.table_id === "leaderboard");
   expect(leaderboard.materialized_view).toBeUndefined();
   const refresh = transferConfigs(resources).find((c) => c.display_name.includes("leaderboard refresh"));
@@ -77,7 +91,9 @@ test("elt.leaderboard = scheduled-refresh: the warehouse's table plus a schedule
 
 test("run notifications: a topic that every scheduled query notifies", () => {
   const { resources } = synthStack("dev", { runNotifications: true });
-  const [topicKey] = Object.keys(resources.google_pubsub_topic).filter((k) => resources.google_pubsub_topic[k].name === "elt-run-notifications");
+  const [topicKey] = Object.keys(resources.google_pubsub_topic).filter(
+    (k) => resources.google_pubsub_topic[k].name === "elt-run-notifications",
+  );
   expect(topicKey).toBeDefined();
   for (const config of transferConfigs(resources)) {
     expect(config.notification_pubsub_topic).toBe(`\${google_pubsub_topic.${topicKey}.id}`);

@@ -181,7 +181,11 @@ const BATCH_2: RawRow[] = [
 /** What staging must hold after a load at `runTime` over these rows, and what it already held. */
 function expectedStaged(rows: RawRow[], runTime: Date, already: Set<string> = new Set()): Map<string, RawRow> {
   const staged = new Map<string, RawRow>();
-  for (const id of already) staged.set(id, rows.find((r) => r.event_id === id)!);
+  for (const id of already)
+    staged.set(
+      id,
+      rows.find((r) => r.event_id === id)!,
+    );
   const boundary = runTime.getTime() - LOOKBACK_HOURS * HOUR;
   for (const row of rows) {
     if (Date.parse(row.event_time) >= boundary && !staged.has(row.event_id)) staged.set(row.event_id, row);
@@ -204,10 +208,11 @@ const LEADERBOARD = `\`${PROJECT}\`.\`${CONFIG.datasetPrefix}reporting\`.\`leade
 const stagingLoadSql = (Object.values(mv.resources.google_bigquery_data_transfer_config) as any[]).find((c) =>
   c.display_name.includes("staging load"),
 ).params.query as string;
-const leaderboardMvSql = (Object.values(mv.resources.google_bigquery_table) as any[]).find((t) => t.table_id === "leaderboard")
-  .materialized_view.query as string;
-const leaderboardRefreshSql = (Object.values(refresh.resources.google_bigquery_data_transfer_config) as any[]).find((c) =>
-  c.display_name.includes("leaderboard refresh"),
+const leaderboardMvSql = (Object.values(mv.resources.google_bigquery_table) as any[]).find(
+  (t) => t.table_id === "leaderboard",
+).materialized_view.query as string;
+const leaderboardRefreshSql = (Object.values(refresh.resources.google_bigquery_data_transfer_config) as any[]).find(
+  (c) => c.display_name.includes("leaderboard refresh"),
 ).params.query as string;
 
 async function stagedRows(): Promise<any[]> {
@@ -295,7 +300,9 @@ describe("staging load (sql/staging/wiki_staged.sql) on the BigQuery emulator", 
     expect(rows.map((r) => r.event_id)).toContain("e12");
     expect(rows.map((r) => r.event_id)).not.toContain("e13");
     // Still exactly one row per event.
-    const [dups] = await run(`SELECT COUNT(*) AS n FROM (SELECT event_id FROM ${STAGED} GROUP BY event_id HAVING COUNT(*) > 1)`);
+    const [dups] = await run(
+      `SELECT COUNT(*) AS n FROM (SELECT event_id FROM ${STAGED} GROUP BY event_id HAVING COUNT(*) > 1)`,
+    );
     expect(dups.n).toBe(0);
     // And once more: nothing changes.
     await onEmulator(stagingLoadSql, RUN_2);
@@ -320,7 +327,10 @@ describe("staging load (sql/staging/wiki_staged.sql) on the BigQuery emulator", 
 });
 
 describe("leaderboard on the BigQuery emulator", () => {
-  const expectedBoard = () => expectedLeaderboard(expectedStaged([...BATCH_1, ...BATCH_2], RUN_2, new Set(expectedStaged(BATCH_1, RUN_1).keys())).values());
+  const expectedBoard = () =>
+    expectedLeaderboard(
+      expectedStaged([...BATCH_1, ...BATCH_2], RUN_2, new Set(expectedStaged(BATCH_1, RUN_1).keys())).values(),
+    );
 
   test("the materialized view's query: changes per user, all event types, no NULL user", async () => {
     const rows = await run(`${leaderboardMvSql.replace(/\s*$/, "")}\nORDER BY changes_count DESC, \`user\``);

@@ -46,7 +46,11 @@ export const BINDINGS = eltSqlBindings({
   lookbackHours: LOOKBACK_HOURS,
 });
 
-const path = (ref: { project: string; datasetId: string; tableId: string }) => [ref.project, ref.datasetId, ref.tableId];
+const path = (ref: { project: string; datasetId: string; tableId: string }) => [
+  ref.project,
+  ref.datasetId,
+  ref.tableId,
+];
 
 /** Tables, pseudo-columns and INFORMATION_SCHEMA views the SQL may read. */
 export const CATALOG: CatalogTable[] = [

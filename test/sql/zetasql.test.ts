@@ -60,11 +60,17 @@ describe("ZetaSQL analysis of every sql/ file", () => {
     }
   });
 
-  test.each(Object.entries(ELT_VIEWS))("view %s is valid as CREATE VIEW (no scheduled-query parameters)", async (viewId, spec) => {
-    const sql = `CREATE VIEW \`p\`.\`d\`.\`${viewId}\` AS\n${renderSqlFile(spec.file, BINDINGS)}`;
-    const result = await analyzer.analyze(sql);
-    expect({ file: spec.file, ...result }).toMatchObject({ ok: true, statementKind: "resolved_create_statement_node" });
-  });
+  test.each(Object.entries(ELT_VIEWS))(
+    "view %s is valid as CREATE VIEW (no scheduled-query parameters)",
+    async (viewId, spec) => {
+      const sql = `CREATE VIEW \`p\`.\`d\`.\`${viewId}\` AS\n${renderSqlFile(spec.file, BINDINGS)}`;
+      const result = await analyzer.analyze(sql);
+      expect({ file: spec.file, ...result }).toMatchObject({
+        ok: true,
+        statementKind: "resolved_create_statement_node",
+      });
+    },
+  );
 
   test("the leaderboard materialized view is valid as CREATE MATERIALIZED VIEW", async () => {
     const sql = `CREATE MATERIALIZED VIEW \`p\`.\`d\`.\`leaderboard\` AS\n${renderSqlFile("reporting/leaderboard_mv.sql", BINDINGS)}`;
@@ -111,8 +117,12 @@ describe("broken statements are caught, with ZetaSQL's message", () => {
 
   test("the file name comes with the message", async () => {
     const original = analyzer.analyze.bind(analyzer);
-    const spy = jest.spyOn(analyzer, "analyze").mockImplementation((sql, params) => original(sql.replace("`user`,", "usr,"), params));
-    await expect(analyzeFile("reporting/leaderboard_mv.sql")).rejects.toThrow(/^sql\/reporting\/leaderboard_mv.sql: ZetaSQL rejects it:\nUnrecognized name: usr/);
+    const spy = jest
+      .spyOn(analyzer, "analyze")
+      .mockImplementation((sql, params) => original(sql.replace("`user`,", "usr,"), params));
+    await expect(analyzeFile("reporting/leaderboard_mv.sql")).rejects.toThrow(
+      /^sql\/reporting\/leaderboard_mv.sql: ZetaSQL rejects it:\nUnrecognized name: usr/,
+    );
     spy.mockRestore();
   });
 });
