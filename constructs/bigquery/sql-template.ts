@@ -70,9 +70,10 @@ function renderBinding(value: SqlBinding): string {
     if (!Number.isFinite(value)) throw new Error(`cannot render the number ${value} into SQL`);
     return String(value);
   }
+  // Most specific first: a table or dataset construct also has a `location`.
   if ("tableId" in value) return tableReference(value);
-  if ("location" in value) return regionReference(value);
-  return datasetReference(value);
+  if ("datasetId" in value) return datasetReference(value);
+  return regionReference(value);
 }
 
 /** The placeholder names a template uses, in order of first use. */

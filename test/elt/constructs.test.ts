@@ -37,6 +37,13 @@ describe("renderSql", () => {
     );
   });
 
+  test("a dataset construct (which also has a location) renders as a dataset, not a region", () => {
+    expect(renderSql("{{d}}", { d: { project: "p", datasetId: "d", location: "US" } as never })).toBe("`p`.`d`");
+    expect(renderSql("{{t}}", { t: { project: "p", datasetId: "d", tableId: "t", location: "US" } as never })).toBe(
+      "`p`.`d`.`t`",
+    );
+  });
+
   test("a missing binding names the template and the placeholder", () => {
     expect(() => renderSql("SELECT {{a}}, {{b}}", { a: 1 }, "sql/x.sql")).toThrow(
       "sql/x.sql: no value for placeholder {{b}}; bound: a",

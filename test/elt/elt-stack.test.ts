@@ -69,6 +69,13 @@ describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
     }
   });
 
+  test("the CDC watermark view reads the INFORMATION_SCHEMA of the CDC tables' dataset", () => {
+    const view = tables(resources).find((t) => t.table_id === "cdc_apply_watermark");
+    expect(view.view.query).toContain(
+      `FROM \`${config.projectId}\`.\`${config.datasetPrefix}raw\`.INFORMATION_SCHEMA.TABLES AS t`,
+    );
+  });
+
   test("CDC views read the region of the environment's location", () => {
     const view = tables(resources).find((t) => t.table_id === "cdc_background_slot_usage");
     expect(view.view.query).toContain(
