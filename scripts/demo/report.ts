@@ -1,0 +1,38 @@
+/** The demo's closing report: a short summary and the leaderboard's top 10 as a table. */
+
+export interface LeaderboardRow {
+  user: string;
+  changes_count: number;
+}
+
+export interface DemoResult {
+  published: number;
+  raw_rows: number;
+  staged_rows: number;
+  duplicates_removed: number;
+  error_rows: number;
+  leaderboard: LeaderboardRow[];
+}
+
+/** A plain-text table of the leaderboard. */
+export function leaderboardTable(rows: readonly LeaderboardRow[]): string {
+  const header = ["#", "user", "changes_count"];
+  const body = rows.map((row, i) => [String(i + 1), row.user, String(row.changes_count)]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+export function formatReport(result: DemoResult): string {
+  return [
+    `events published   ${result.published}`,
+    `raw rows           ${result.raw_rows}`,
+    `staged rows        ${result.staged_rows}`,
+    `duplicates removed ${result.duplicates_removed}`,
+    `error-table rows   ${result.error_rows}`,
+    "",
+    "leaderboard (top 10)",
+    leaderboardTable(result.leaderboard),
+  ].join("\n");
+}

@@ -1,0 +1,49 @@
+/**
+ * The minimal, explicit adaptations that let the BigQuery emulator (goccy/bigquery-emulator
+ * v0.8.1) run the staging MERGE exactly as the stack deploys it. Real BigQuery needs none.
+ *
+ * 1. MERGE's source must be a single table reference on the emulator ("MERGE: source must be a
+ *    single-table reference"): the USING (...) subquery is materialized first with
+ *    CREATE TABLE ... AS, and the MERGE, otherwise unchanged, reads that table.
+ * 2. A query parameter in MERGE's ON condition never matches on the emulator: the scheduled
+ *    query's @run_time is bound as a TIMESTAMP literal, the value the Data Transfer Service binds.
+ */
+
+/** Splits `MERGE ... USING ( <source> ) AS alias ...` into the source query and a MERGE reading `table` instead. */
+export function splitMergeSource(mergeSql: string, table: string): { source: string; merge: string } {
+  const sql = mergeSql.replace(/--[^\n]*/g, "");
+  const start = sql.search(/\bUSING\s*\(/);
+  if (start < 0) throw new Error("no USING ( in the MERGE");
+  const open = sql.indexOf("(", start);
+  let depth = 0;
+  let close = -1;
+  for (let i = open; i < sql.length; i++) {
+    if (sql[i] === "(") depth++;
+    if (sql[i] === ")" && --depth === 0) {
+      close = i;
+      break;
+    }
+  }
+  if (close < 0) throw new Error("unbalanced parentheses in the MERGE source");
+  return { source: sql.slice(open + 1, close), merge: `${sql.slice(0, start)}USING ${table}${sql.slice(close + 1)}` };
+}
+
+/** Binds `@run_time` as a TIMESTAMP literal (adaptation 2). */
+export function bindRunTime(sql: string, runTime: Date): string {
+  return sql.replace(/@run_time\b/g, `TIMESTAMP '${runTime.toISOString()}'`);
+}
+
+/**
+ * Runs a scheduled MERGE on the emulator with both adaptations: `run` executes one statement,
+ * `scratchTable` is a fully qualified, not yet existing table for the materialized source.
+ */
+export async function mergeOnEmulator(
+  mergeSql: string,
+  runTime: Date,
+  scratchTable: string,
+  run: (statement: string) => Promise<unknown>,
+): Promise<void> {
+  const { source, merge } = splitMergeSource(bindRunTime(mergeSql, runTime), scratchTable);
+  await run(`CREATE TABLE ${scratchTable} AS ${source}`);
+  await run(merge);
+}
