@@ -89,15 +89,27 @@ export class StreamingTablesAspect extends PolicyAspect {
       }
     };
     const resources = stack.node.findAll().map(policyResource).filter((r): r is PolicyResource => r !== undefined);
+    // Literal dataset ids by reference, to recognise "project.dataset.table" strings built from literals.
+    const datasetIds = new Map<string, string>();
+    for (const r of resources.filter((x) => x.type === "google_bigquery_dataset")) {
+      const id = r.attributes.dataset_id;
+      if (isKnown(id) && typeof id === "string") datasetIds.set(`\${${resolve(r.construct.fqn).replace(/^\$\{|\}$/g, "")}.dataset_id}`, id);
+    }
     const tables: TableInfo[] = resources
       .filter((r) => r.type === "google_bigquery_table")
       .map((r) => {
         const logicalId = resolve(r.construct.fqn).replace(/^\$\{|\}$/g, ""); // google_bigquery_table.<id>
         const dataset = resolve(r.attributes.dataset_id);
         const table = resolve(r.attributes.table_id);
-        return { resource: r, names: [`${logicalId}.`, `${dataset}.${table}`] };
+        const names = [`${logicalId}.`, `${dataset}.${table}`];
+        const literalDataset = datasetIds.get(dataset);
+        if (literalDataset) names.push(`${literalDataset}.${table}`);
+        return { resource: r, names };
       });
-    const tablesIn = (text: string) => tables.filter((t) => t.names.some((n) => n.length > 1 && text.includes(n)));
+    const mentions = (text: string, name: string) =>
+      name.length > 1 &&
+      new RegExp(`(?<![A-Za-z0-9_-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${name.endsWith(".") ? "" : "(?![A-Za-z0-9_])"}`).test(text);
+    const tablesIn = (text: string) => tables.filter((t) => t.names.some((n) => mentions(text, n)));
 
     facts = { streamingTargets: new Set(), writers: new Map(), dmlWriters: new Map() };
     const addWriter = (table: TableInfo, why: string) => {
@@ -118,10 +130,13 @@ export class StreamingTablesAspect extends PolicyAspect {
       } else if (r.type === "google_bigquery_data_transfer_config") {
         const params = r.attributes.params as Record<string, unknown> | undefined;
         const query = params && !Token.isUnresolved(params) ? resolve(params.query) : "";
-        for (const match of query.matchAll(/\b(?:MERGE(?:\s+INTO)?|UPDATE|DELETE(?:\s+FROM)?)\s+(`[^`]+`|[^\s(]+)/gi)) {
+        const statements = query.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
+        // The DML target: a name of backticked and/or bare parts, e.g. `p`.`d`.`t`, `p.d.t` or p.d.t.
+        const dml = /\b(?:MERGE(?:\s+INTO)?|UPDATE|DELETE(?:\s+FROM)?)\s+((?:`[^`]+`|[\w${}.-]+)(?:\.(?:`[^`]+`|[\w${}-]+))*)/gi;
+        for (const match of statements.matchAll(dml)) {
           for (const t of tablesIn(match[1].replace(/`/g, ""))) {
             const list = facts.dmlWriters.get(t.resource.path) ?? [];
-            list.push({ path: r.path, query });
+            list.push({ path: r.path, query: statements });
             facts.dmlWriters.set(t.resource.path, list);
           }
         }

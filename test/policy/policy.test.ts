@@ -5,6 +5,7 @@ import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
+import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { CloudRunV2ServiceIamMember } from "@cdktf/provider-google/lib/cloud-run-v2-service-iam-member";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
@@ -264,6 +265,30 @@ describe("streaming tables", () => {
     merge("load-good", "AND t.event_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 48 HOUR)");
     expect(policyErrors(stack)).toEqual([
       "[policy:streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load-bad writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
+    ]);
+  });
+
+  test("literal table names count too: a Dataflow job's outputTableSpec, a backticked MERGE target; SQL comments do not name the column", () => {
+    const { stack } = policyStack();
+    const ds = dataset(stack, "dev_raw");
+    table(stack, "wiki_changes", ds);
+    new DataflowJob(stack, "job", {
+      name: "pubsub-to-bq",
+      templateGcsPath: "gs://dataflow-templates/latest/PubSub_to_BigQuery",
+      tempGcsLocation: "gs://b/tmp",
+      parameters: { inputTopic: "projects/p/topics/t", outputTableSpec: "fresh-streams-dev:dev_raw.wiki_changes" },
+    });
+    const staging = dataset(stack, "dev_staging");
+    table(stack, "wiki_staged", staging, { timePartitioning: { type: "DAY", field: "event_time" }, requirePartitionFilter: true });
+    table(stack, "wiki_staged_copy", staging, { timePartitioning: { type: "DAY", field: "event_time" }, requirePartitionFilter: true });
+    new BigqueryDataTransferConfig(stack, "load", {
+      displayName: "load",
+      dataSourceId: "scheduled_query",
+      params: { query: "-- keeps event_time partitions small\nMERGE `fresh-streams-dev`.`dev_staging`.`wiki_staged` AS t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT ROW" },
+    });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (Dataflow job test/job) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
+      "[policy:streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
     ]);
   });
 
