@@ -141,7 +141,7 @@ export class Elt extends Construct {
     };
     this.stagingLoad = new ScheduledQuery(this, "staging-load", {
       ...common,
-      displayName: "fresh-streams: staging load (wiki_changes → wiki_staged)",
+      displayName: "fresh-streams: staging load (wiki_changes to wiki_staged)",
       serviceAccountId: "elt-staging-load",
       query: renderSqlFile("staging/wiki_staged.sql", this.bindings),
       schedule: config.elt.stagingSchedule,
@@ -166,7 +166,7 @@ export class Elt extends Construct {
     } else {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
         ...common,
-        displayName: "fresh-streams: leaderboard refresh (wiki_staged → leaderboard)",
+        displayName: "fresh-streams: leaderboard refresh (wiki_staged to leaderboard)",
         serviceAccountId: "elt-leaderboard-refresh",
         query: renderSqlFile("reporting/leaderboard.sql", this.bindings),
         schedule: config.elt.leaderboardSchedule,
