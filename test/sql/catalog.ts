@@ -9,8 +9,6 @@ import {
   datasetInformationSchema,
   INGESTION_TIME_PSEUDO_COLUMNS,
   regionInformationSchema,
-  simpleType,
-  QueryParameter,
 } from "../../scripts/zetasql/analyzer";
 import { eltSqlBindings } from "../../stacks/elt";
 import {
@@ -65,8 +63,4 @@ export const CATALOG: CatalogTable[] = [
   ...regionInformationSchema(PROJECT, LOCATION),
 ];
 
-/** Query parameters a scheduled query receives from the Data Transfer Service. */
-export const SCHEDULED_QUERY_PARAMETERS: QueryParameter[] = [
-  { name: "run_time", type: simpleType("TIMESTAMP") },
-  { name: "run_date", type: simpleType("DATE") },
-];
+export { SCHEDULED_QUERY_PARAMETERS } from "../../scripts/zetasql/deployed-sql";

@@ -4,25 +4,9 @@
  * An unknown table/column/function, a type error or a syntax error fails with ZetaSQL's
  * message and the file name.
  */
-import * as path from "node:path";
-import { Testing } from "cdktf";
-import { loadEnvironment } from "../../config/load";
 import { listSqlFiles, renderSqlFile } from "../../constructs/bigquery/sql-template";
-import {
-  CatalogTable,
-  columnsOf,
-  datasetInformationSchema,
-  INGESTION_TIME_PSEUDO_COLUMNS,
-  regionInformationSchema,
-  ZetaSqlAnalyzer,
-} from "../../scripts/zetasql/analyzer";
-import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
-import {
-  LEADERBOARD_SCHEMA,
-  STREAMING_EVENTS_SCHEMA,
-  WIKI_CHANGES_SCHEMA,
-  WIKI_STAGED_SCHEMA,
-} from "../../stacks/schemas";
+import { ZetaSqlAnalyzer } from "../../scripts/zetasql/analyzer";
+import { deployedSql } from "../../scripts/zetasql/deployed-sql";
 import { ELT_VIEWS } from "../../stacks/elt";
 import { BINDINGS, CATALOG, SCHEDULED_QUERY_PARAMETERS } from "./catalog";
 
@@ -145,33 +129,7 @@ describe("broken statements are caught, with ZetaSQL's message", () => {
 });
 
 describe("the SQL exactly as each environment deploys it", () => {
-  const envs = ["local", "dev", "prod"].map((name) => {
-    const { config } = loadEnvironment(path.join(__dirname, "..", "..", "config", `${name}.json`));
-    const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
-    const resources = JSON.parse(Testing.synth(stack)).resource;
-    const statements: [string, string][] = [];
-    for (const t of Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[]) {
-      statements.push([t.display_name, t.params.query]);
-    }
-    for (const t of Object.values(resources.google_bigquery_table) as any[]) {
-      if (t.view) statements.push([`view ${t.table_id}`, t.view.query]);
-      if (t.materialized_view) statements.push([`materialized view ${t.table_id}`, t.materialized_view.query]);
-    }
-    const prefix = config.datasetPrefix;
-    const ref = (layer: string, tableId: string) => [config.projectId, `${prefix}${layer}`, tableId];
-    const catalog: CatalogTable[] = [
-      {
-        path: ref("raw", "wiki_changes"),
-        columns: [...columnsOf(WIKI_CHANGES_SCHEMA), ...INGESTION_TIME_PSEUDO_COLUMNS],
-      },
-      { path: ref("staging", "wiki_staged"), columns: columnsOf(WIKI_STAGED_SCHEMA) },
-      { path: ref("reporting", "leaderboard"), columns: columnsOf(LEADERBOARD_SCHEMA) },
-      { path: ref("raw", "streaming_events"), columns: columnsOf(STREAMING_EVENTS_SCHEMA) },
-      ...datasetInformationSchema(config.projectId, `${prefix}raw`),
-      ...regionInformationSchema(config.projectId, config.location),
-    ];
-    return { name, statements, catalog };
-  });
+  const envs = ["local", "dev", "prod"].map((name) => deployedSql(name));
 
   test.each(envs)(
     "$name: every scheduled query, view and materialized view analyzes",
@@ -179,7 +137,7 @@ describe("the SQL exactly as each environment deploys it", () => {
       expect(statements.length).toBeGreaterThanOrEqual(11);
       await analyzer.setCatalog(catalog);
       try {
-        for (const [what, sql] of statements) {
+        for (const { what, sql } of statements) {
           const result = await analyzer.analyze(sql, SCHEDULED_QUERY_PARAMETERS);
           expect({ what, error: result.error }).toEqual({ what, error: undefined });
         }
