@@ -23,6 +23,10 @@ import {
   StreamingTablesAspect,
   WarehousePolicyProps,
 } from "../../constructs/policy";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { StreamingTable } from "../../constructs/bigquery/streaming-table";
+import { Partitioning } from "../../constructs/bigquery/table-options";
+import { STREAMING_EVENTS_SCHEMA } from "../../stacks/schemas";
 import { loadEnvironment } from "../../config/load";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 
@@ -238,6 +242,16 @@ describe("streaming tables", () => {
     const errors = policyErrors(stack);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/google_bigquery_table test\/events: is written by streaming \(declared as a streaming table\) but is not partitioned/);
+  });
+
+  test("a StreamingTable built without partitioning is caught", () => {
+    const { stack } = policyStack();
+    const raw = new LayeredDataset(stack, "raw", { datasetId: "raw", layer: "raw", location: "EU" });
+    new StreamingTable(stack, "events", { dataset: raw, tableId: "events", schema: STREAMING_EVENTS_SCHEMA, partitioning: Partitioning.none() });
+    new StreamingTable(stack, "ok", { dataset: raw, tableId: "ok", schema: STREAMING_EVENTS_SCHEMA });
+    const errors = policyErrors(stack);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^\[policy:streaming-tables\] google_bigquery_table test\/events\/\S+: is written by streaming \(declared as a streaming table\) but is not partitioned/);
   });
 
   test("require_partition_filter belongs at table level, not in the deprecated time_partitioning block", () => {

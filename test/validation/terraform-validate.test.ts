@@ -35,7 +35,14 @@ beforeAll(() => {
   }
 }, 45 * 60 * 1000);
 
+const savedEnv = { ...process.env };
+
 afterAll(() => {
+  // toBeValidTerraform reads process.env: put back what synthForTerraform changed (jest reuses workers).
+  for (const key of Object.keys(provider?.env ?? {})) {
+    if (savedEnv[key] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[key];
+  }
   for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
