@@ -55,6 +55,10 @@ export interface PubSubEmulator {
   stop(): Promise<void>;
   /** Starts it again on the same port after {@link stop} (everything it held is lost). */
   restart(): Promise<void>;
+  /** Freezes the JVM (SIGSTOP): an outage that keeps its state, unlike stop/restart. */
+  pause(): void;
+  /** Thaws it after {@link pause} (SIGCONT). */
+  resume(): void;
   /** Whether its JVM is running. */
   readonly running: boolean;
 }
@@ -148,8 +152,11 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
   const stop = async (): Promise<void> => {
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGCONT");
     proc.kill("SIGTERM");
-    const killed = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000)))]);
+    clearTimeout(timer);
     if (!killed) {
       proc.kill("SIGKILL");
       await exited;
@@ -167,6 +174,12 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
       return !!child && child.exitCode === null && child.signalCode === null;
     },
     stop,
+    pause: () => {
+      child?.kill("SIGSTOP");
+    },
+    resume: () => {
+      child?.kill("SIGCONT");
+    },
     restart: async () => {
       await stop();
       await launch();

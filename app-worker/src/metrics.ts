@@ -1,0 +1,100 @@
+/**
+ * Prometheus metrics and the /healthz + /metrics HTTP server. One registry per worker
+ * (no global state), so tests and benchmarks can run several workers in one process.
+ */
+import * as http from "node:http";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export class WorkerMetrics {
+  public readonly registry = new Registry();
+  public readonly received: Counter;
+  public readonly published: Counter;
+  public readonly failed: Counter;
+  public readonly dropped: Counter<"reason">;
+  public readonly reconnects: Counter<"reason">;
+  public readonly publishLatency: Histogram;
+  public readonly eventLag: Gauge;
+  public readonly inFlightMessages: Gauge;
+  public readonly inFlightBytes: Gauge;
+  public readonly backpressurePauses: Counter;
+  public readonly checkpointWrites: Counter;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    const prefix = "fresh_streams_worker_";
+    this.received = new Counter({ name: `${prefix}events_received_total`, help: "SSE message frames received", registers });
+    this.published = new Counter({ name: `${prefix}events_published_total`, help: "Events whose publish was acknowledged by Pub/Sub", registers });
+    this.failed = new Counter({ name: `${prefix}events_failed_total`, help: "Events whose publish failed after retries (the worker stops)", registers });
+    this.dropped = new Counter({ name: `${prefix}events_dropped_total`, help: "Events not published, by reason (canary, malformed)", labelNames: ["reason"], registers });
+    this.reconnects = new Counter({
+      name: `${prefix}sse_reconnects_total`,
+      help: "SSE reconnections, by reason (network, http_5xx, http_429, idle, eof, error_frame)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.publishLatency = new Histogram({
+      name: `${prefix}publish_latency_seconds`,
+      help: "Time from SSE frame received to publish acknowledged",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.eventLag = new Gauge({ name: `${prefix}event_lag_seconds`, help: "now - event_time of the latest received event", registers });
+    this.inFlightMessages = new Gauge({ name: `${prefix}in_flight_messages`, help: "Publishes not yet acknowledged", registers });
+    this.inFlightBytes = new Gauge({ name: `${prefix}in_flight_bytes`, help: "Bytes of publishes not yet acknowledged", registers });
+    this.backpressurePauses = new Counter({ name: `${prefix}backpressure_pauses_total`, help: "Times reading paused because the in-flight bound was reached", registers });
+    this.checkpointWrites = new Counter({ name: `${prefix}checkpoint_writes_total`, help: "Checkpoint writes", registers });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix });
+  }
+}
+
+/** What /healthz reports. */
+export interface HealthState {
+  /** Whether the process should be considered healthy (200) or not (503). */
+  healthy: boolean;
+  [key: string]: unknown;
+}
+
+/** Serves /healthz and /metrics on 127.0.0.1 or all interfaces; resolves with the bound port. */
+export function startMetricsServer(
+  metrics: WorkerMetrics,
+  port: number,
+  health: () => HealthState,
+  host = "0.0.0.0",
+): Promise<{ server: http.Server; port: number; close(): Promise<void> }> {
+  const server = http.createServer((request, response) => {
+    const url = (request.url ?? "/").split("?")[0];
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (url === "/healthz") {
+      const state = health();
+      response.writeHead(state.healthy ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(state));
+      return;
+    }
+    if (url === "/metrics") {
+      metrics.registry.metrics().then(
+        (body) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+        (error: Error) => response.writeHead(500).end(error.message),
+      );
+      return;
+    }
+    response.writeHead(404).end("not found\n");
+  });
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve({
+        server,
+        port: typeof address === "object" && address ? address.port : port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Projection of one Wikimedia recentchange event onto the raw `wiki_changes` row.
+ * Pure: no I/O. The keys of a projected row are exactly `WIKI_CHANGES_SCHEMA.fieldNames`,
+ * in that order (checked when this module loads).
+ */
+import { createHash } from "node:crypto";
+import { WIKI_CHANGES_SCHEMA } from "../../stacks/schemas/wiki-changes";
+
+/** One row of the raw table, as published (JSON). */
+export interface WikiChangeRow {
+  event_id: string;
+  id: number | null;
+  type: string;
+  wiki: string;
+  user: string | null;
+  title: string;
+  bot: boolean | null;
+  namespace: number | null;
+  timestamp: string;
+  event_time: string;
+}
+
+/** Outcome of projecting one SSE data payload. */
+export type ProjectionResult =
+  | { kind: "row"; row: WikiChangeRow }
+  | { kind: "drop"; reason: "canary" }
+  | { kind: "drop"; reason: "malformed"; detail: string };
+
+type Event = Record<string, unknown>;
+const isObject = (value: unknown): value is Event => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** How each column is derived; keyed by column name so a schema change fails loudly here. */
+const COLUMNS: { [K in keyof WikiChangeRow]: true } = {
+  event_id: true,
+  id: true,
+  type: true,
+  wiki: true,
+  user: true,
+  title: true,
+  bot: true,
+  namespace: true,
+  timestamp: true,
+  event_time: true,
+};
+const projected = Object.keys(COLUMNS);
+const schema = WIKI_CHANGES_SCHEMA.fieldNames;
+if (projected.length !== schema.length || projected.some((name, i) => schema[i] !== name)) {
+  throw new Error(
+    `projection columns [${projected.join(", ")}] differ from WIKI_CHANGES_SCHEMA [${schema.join(", ")}]: update app-worker/src/projection.ts`,
+  );
+}
+
+/** A stable event id for events without `meta.id`: SHA-256 of the fields that identify a change. */
+export function stableEventId(event: Event): string {
+  const meta = isObject(event.meta) ? event.meta : {};
+  const key = [meta.domain, event.wiki, event.id, event.type, event.timestamp, event.title, event.user, meta.dt, isObject(event.revision) ? event.revision.new : undefined, event.log_id]
+    .map((part) => (part === undefined || part === null ? "" : String(part)))
+    .join("\u001f");
+  const hex = createHash("sha256").update(key).digest("hex");
+  // Shaped like a UUID so consumers can treat every event_id alike.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Projects an already parsed event. */
+export function projectEvent(event: unknown): ProjectionResult {
+  if (!isObject(event)) return { kind: "drop", reason: "malformed", detail: "data is not a JSON object" };
+  const meta = event.meta;
+  if (!isObject(meta)) return { kind: "drop", reason: "malformed", detail: "meta is missing" };
+  if (meta.domain === "canary") return { kind: "drop", reason: "canary" };
+
+  const problems: string[] = [];
+  const text = (name: string, value: unknown, required: boolean): string | null => {
+    if (typeof value === "string" && value.length > 0) return value;
+    if (value === undefined || value === null) {
+      if (required) problems.push(`${name} is missing`);
+      return null;
+    }
+    problems.push(`${name} is not a string`);
+    return null;
+  };
+  const integer = (name: string, value: unknown): number | null => {
+    if (value === undefined || value === null) return null;
+    if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+    problems.push(`${name} is not an integer`);
+    return null;
+  };
+
+  const dt = text("meta.dt", meta.dt, true);
+  const eventTime = dt === null ? NaN : Date.parse(dt);
+  if (dt !== null && Number.isNaN(eventTime)) problems.push("meta.dt is not a timestamp");
+  const type = text("type", event.type, true);
+  const wiki = text("wiki", event.wiki, true);
+  const title = text("title", event.title, true);
+  const user = text("user", event.user, false);
+  const id = integer("id", event.id);
+  const namespace = integer("namespace", event.namespace);
+  let bot: boolean | null = null;
+  if (typeof event.bot === "boolean") bot = event.bot;
+  else if (event.bot !== undefined && event.bot !== null) problems.push("bot is not a boolean");
+  let timestamp: string | null = null;
+  if (typeof event.timestamp === "number" && Number.isFinite(event.timestamp) && event.timestamp >= 0 && event.timestamp < 1e11) {
+    timestamp = new Date(event.timestamp * 1000).toISOString();
+  } else problems.push(event.timestamp === undefined ? "timestamp is missing" : "timestamp is not Unix seconds");
+  const metaId = meta.id;
+  if (metaId !== undefined && metaId !== null && (typeof metaId !== "string" || metaId.length === 0)) problems.push("meta.id is not a string");
+
+  if (problems.length > 0) return { kind: "drop", reason: "malformed", detail: problems.join("; ") };
+  return {
+    kind: "row",
+    row: {
+      event_id: typeof metaId === "string" ? metaId : stableEventId(event),
+      id,
+      type: type!,
+      wiki: wiki!,
+      user,
+      title: title!,
+      bot,
+      namespace,
+      timestamp: timestamp!,
+      event_time: new Date(eventTime).toISOString(),
+    },
+  };
+}
+
+/** Parses one SSE `data` payload and projects it; never throws. */
+export function projectData(data: string): ProjectionResult {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch (error) {
+    return { kind: "drop", reason: "malformed", detail: `not valid JSON: ${(error as Error).message}` };
+  }
+  return projectEvent(event);
+}

@@ -1,0 +1,244 @@
+/**
+ * A resumable Server-Sent Events client on Node's `fetch` and `eventsource-parser` 3.
+ *
+ * - Sends `Last-Event-ID` (the id of the last complete frame received, initially the checkpoint)
+ *   on every connection; without one, adds `?since=` when a start time is configured.
+ * - Reconnects with exponential backoff and full jitter after network errors, 5xx, 408 and 429
+ *   (a `Retry-After` header sets the delay), end of stream, `event: error` frames and the idle
+ *   watchdog (no bytes for `idleTimeoutMs`); any other 4xx/3xx throws {@link SseFatalError}.
+ * - A frame cut by a dropped connection is discarded with the connection's parser; it is
+ *   received again after the reconnect because its id was never recorded.
+ * - Backpressure: `beforeRead` is awaited before each read of the body; while it is pending,
+ *   nothing is read (TCP flow control pushes back on the server) and the watchdog is paused.
+ */
+import { createParser } from "eventsource-parser";
+
+/** A response that retrying will not fix (e.g. 403): the worker stops with this message. */
+export class SseFatalError extends Error {
+  constructor(message: string, public readonly status?: number) {
+    super(message);
+    this.name = "SseFatalError";
+  }
+}
+
+/** One `message` frame. */
+export interface SseFrame {
+  readonly data: string;
+  /** The stream's last event id after this frame (the frame's own id, or the previous one). */
+  readonly lastEventId: string | undefined;
+  /** `performance.now()` when the chunk holding the end of this frame arrived. */
+  readonly receivedAt: number;
+}
+
+export type ReconnectReason = "network" | "http_5xx" | "http_429" | "http_408" | "idle" | "eof" | "error_frame";
+
+export interface SseLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface SseClientOptions {
+  readonly url: string;
+  readonly userAgent: string;
+  /** Resume point: sent as `Last-Event-ID`. */
+  readonly lastEventId?: string;
+  /** ISO-8601 start time, sent as `?since=` while no event id is known. */
+  readonly since?: string;
+  readonly idleTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  /** Called synchronously for each complete `message` frame. */
+  readonly onFrame: (frame: SseFrame) => void;
+  /** Awaited before each read of the body (backpressure). */
+  readonly beforeRead?: () => Promise<void> | void;
+  /** Called before each reconnection wait. */
+  readonly onReconnect?: (reason: ReconnectReason, delayMs: number, detail: string) => void;
+  /** Called when a connection is established (HTTP 200). */
+  readonly onConnected?: (lastEventId: string | undefined) => void;
+  readonly logger?: SseLogger;
+  /** Random source in [0, 1) for jitter. */
+  readonly random?: () => number;
+}
+
+/** Parses a Retry-After header (seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^[0-9]+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Exponential backoff with full jitter: uniform in [delay/2, delay], delay = min(max, initial·2^attempt). */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+class Reconnect extends Error {
+  constructor(public readonly reason: ReconnectReason, detail: string, public readonly retryAfterMs?: number) {
+    super(detail);
+  }
+}
+
+export class SseClient {
+  private lastId: string | undefined;
+  private serverRetryMs: number | undefined;
+  /** Connections opened (HTTP 200), for tests and metrics. */
+  public connections = 0;
+
+  constructor(private readonly options: SseClientOptions) {
+    this.lastId = options.lastEventId;
+  }
+
+  /** The last event id received (what the next connection sends). */
+  get lastEventId(): string | undefined {
+    return this.lastId;
+  }
+
+  /** Runs until `signal` is aborted (resolves) or a fatal response (rejects with {@link SseFatalError}). */
+  async run(signal: AbortSignal): Promise<void> {
+    const random = this.options.random ?? Math.random;
+    let attempt = 0;
+    while (!signal.aborted) {
+      let framesThisConnection = 0;
+      try {
+        await this.connectOnce(signal, () => framesThisConnection++);
+        if (signal.aborted) return;
+        throw new Reconnect("eof", "the server ended the stream");
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof SseFatalError) throw error;
+        const reconnect = error instanceof Reconnect ? error : new Reconnect("network", (error as Error).message ?? String(error));
+        if (framesThisConnection > 0) attempt = 0;
+        let delay = backoffDelay(attempt, Math.max(this.options.backoffInitialMs, this.serverRetryMs ?? 0), this.options.backoffMaxMs, random);
+        if (reconnect.retryAfterMs !== undefined) delay = Math.max(reconnect.retryAfterMs, Math.min(delay, this.options.backoffInitialMs));
+        attempt++;
+        this.options.onReconnect?.(reconnect.reason, delay, reconnect.message);
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private requestUrl(): string {
+    if (this.lastId !== undefined || !this.options.since) return this.options.url;
+    const url = new URL(this.options.url);
+    url.searchParams.set("since", this.options.since);
+    return url.toString();
+  }
+
+  private async connectOnce(outer: AbortSignal, countFrame: () => void): Promise<void> {
+    const controller = new AbortController();
+    let abortReason: Reconnect | undefined;
+    const abortAll = () => controller.abort();
+    outer.addEventListener("abort", abortAll, { once: true });
+    let watchdogMs = this.options.connectTimeoutMs;
+    const onWatchdog = () => {
+      abortReason = new Reconnect("idle", `no bytes for ${watchdogMs} ms`);
+      controller.abort();
+    };
+    let watchdog = setTimeout(onWatchdog, watchdogMs);
+    const arm = (ms: number) => {
+      clearTimeout(watchdog);
+      watchdogMs = ms;
+      watchdog = setTimeout(onWatchdog, ms);
+    };
+    try {
+      const headers: Record<string, string> = {
+        accept: "text/event-stream",
+        "user-agent": this.options.userAgent,
+        "cache-control": "no-cache",
+      };
+      if (this.lastId !== undefined) headers["last-event-id"] = this.lastId;
+      let response: Response;
+      try {
+        response = await fetch(this.requestUrl(), { headers, signal: controller.signal, redirect: "follow" });
+      } catch (error) {
+        if (abortReason) throw new Reconnect("network", `no response within ${this.options.connectTimeoutMs} ms`);
+        throw error;
+      }
+      if (response.status !== 200) {
+        const body = (await response.text().catch(() => "")).slice(0, 300).replace(/\s+/g, " ").trim();
+        const detail = `HTTP ${response.status} from ${this.options.url}${body ? `: ${body}` : ""}`;
+        if (response.status === 429) throw new Reconnect("http_429", detail, parseRetryAfter(response.headers.get("retry-after")));
+        if (response.status >= 500) throw new Reconnect("http_5xx", detail, parseRetryAfter(response.headers.get("retry-after")));
+        if (response.status === 408) throw new Reconnect("http_408", detail);
+        throw new SseFatalError(
+          `${detail} — not retrying${response.status === 403 ? " (Wikimedia answers 403 to requests without a descriptive USER_AGENT)" : ""}`,
+          response.status,
+        );
+      }
+      if (!response.body) throw new Reconnect("network", "response has no body");
+      this.connections++;
+      this.options.onConnected?.(this.lastId);
+      arm(this.options.idleTimeoutMs);
+
+      let errorFrame: string | undefined;
+      let receivedAt = 0;
+      const parser = createParser({
+        onEvent: (event) => {
+          // After an error frame this connection is abandoned: later frames of the same read are
+          // not delivered and must not move the resume point either.
+          if (errorFrame !== undefined) return;
+          if (event.event === "error") {
+            errorFrame = event.data;
+            return;
+          }
+          if (event.id !== undefined) this.lastId = event.id;
+          if (event.event !== undefined && event.event !== "message") return;
+          countFrame();
+          this.options.onFrame({ data: event.data, lastEventId: this.lastId, receivedAt });
+        },
+        onRetry: (ms) => {
+          this.serverRetryMs = ms;
+        },
+        onError: (error) => this.options.logger?.warn({ err: error.message }, "SSE parse error"),
+      });
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      try {
+        for (;;) {
+          if (this.options.beforeRead) {
+            const wait = this.options.beforeRead();
+            if (wait) {
+              clearTimeout(watchdog);
+              await wait;
+              if (outer.aborted) return;
+              arm(this.options.idleTimeoutMs);
+            }
+          }
+          const { done, value } = await reader.read();
+          if (done) break;
+          watchdog.refresh();
+          receivedAt = performance.now();
+          parser.feed(decoder.decode(value, { stream: true }));
+          if (errorFrame !== undefined) throw new Reconnect("error_frame", `event: error frame: ${errorFrame.slice(0, 300)}`);
+          if (outer.aborted) return;
+        }
+      } catch (error) {
+        if (abortReason) throw abortReason;
+        throw error;
+      } finally {
+        reader.cancel().catch(() => undefined);
+      }
+    } finally {
+      clearTimeout(watchdog);
+      outer.removeEventListener("abort", abortAll);
+      controller.abort();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { AckTracker, CheckpointError, FileCheckpointStore } from "../src/checkpoint";
+import { backoffDelay, parseRetryAfter } from "../src/sse-client";
+
+describe("AckTracker", () => {
+  test("advances only across a contiguous prefix of completed events", () => {
+    const tracker = new AckTracker("start");
+    const a = tracker.begin("a");
+    const b = tracker.begin("b");
+    const c = tracker.begin("c");
+    tracker.complete(c);
+    expect(tracker.committed.lastEventId).toBe("start");
+    tracker.complete(a);
+    expect(tracker.committed.lastEventId).toBe("a");
+    tracker.complete(b);
+    expect(tracker.committed.lastEventId).toBe("c");
+    expect(tracker.pending).toBe(0);
+  });
+
+  test("stays correct across its internal compaction (100,000 events completed out of order)", () => {
+    const tracker = new AckTracker();
+    const seqs = Array.from({ length: 100_000 }, (_, i) => tracker.begin(String(i)));
+    for (let i = 0; i < seqs.length; i += 2) tracker.complete(seqs[i + 1]);
+    expect(tracker.committed.lastEventId).toBeUndefined();
+    for (let i = 0; i < seqs.length; i += 2) tracker.complete(seqs[i]);
+    expect(tracker.committed.lastEventId).toBe("99999");
+    expect(tracker.pending).toBe(0);
+  });
+});
+
+describe("FileCheckpointStore", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("round-trips, creating the folder, and has no checkpoint before the first save", async () => {
+    const store = new FileCheckpointStore(path.join(dir, "nested", "cp.json"));
+    expect(await store.load()).toBeUndefined();
+    await store.save({ lastEventId: '[{"offset":1}]', updatedAt: "now" });
+    expect(await store.load()).toMatchObject({ lastEventId: '[{"offset":1}]' });
+    expect(fs.readdirSync(path.join(dir, "nested"))).toEqual(["cp.json"]);
+  });
+
+  test("a corrupt checkpoint is an error that says what to do", async () => {
+    const file = path.join(dir, "bad.json");
+    fs.writeFileSync(file, "{oops");
+    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(CheckpointError);
+    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(/not valid JSON; fix or delete it/);
+  });
+});
+
+describe("reconnect timing", () => {
+  test("backoff doubles up to the maximum, with jitter in [delay/2, delay]", () => {
+    expect(backoffDelay(0, 1000, 60_000, () => 0)).toBe(500);
+    expect(backoffDelay(0, 1000, 60_000, () => 0.999999)).toBe(1000);
+    expect(backoffDelay(3, 1000, 60_000, () => 0.999999)).toBe(8000);
+    expect(backoffDelay(20, 1000, 60_000, () => 0.999999)).toBe(60_000);
+  });
+
+  test("Retry-After in seconds or as an HTTP date", () => {
+    expect(parseRetryAfter("3")).toBe(3000);
+    expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(5000);
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter("soon")).toBeUndefined();
+  });
+});
