@@ -1,2 +1,6 @@
-// The jest matchers of cdktf's Testing helpers (toHaveResourceWithProperties, toBeValidTerraform, ...).
+// cdktf's jest matchers (toHaveResourceWithProperties, toBeValidTerraform, ...): the import brings
+// their types, setupJest() registers them for every test file.
 import "cdktf/lib/testing/adapters/jest";
+import { Testing } from "cdktf";
+
+Testing.setupJest();

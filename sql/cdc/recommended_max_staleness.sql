@@ -1,7 +1,8 @@
 -- Recommended max_staleness per CDC table, from how long BigQuery's background CDC apply
 -- jobs took over the last 7 days. A max_staleness below the apply duration makes queries
--- merge pending changes at run time (slower, more slots); the recommendation is twice the
--- p95 apply duration, rounded up to whole minutes, at least 1 minute.
+-- merge pending changes at run time (slower, more slots). The recommendation is the
+-- documented rule, the same as recommendedMaxStaleness() in constructs/bigquery/cdc-table.ts:
+-- twice the p95 apply duration in minutes, rounded up, plus a 7-minute buffer.
 WITH apply_jobs AS (
   SELECT
     destination_table.dataset_id AS dataset_id,
@@ -29,12 +30,12 @@ per_table AS (
 )
 SELECT
   *,
-  GREATEST(CAST(CEIL(2 * p95_apply_seconds / 60) AS INT64), 1) AS recommended_max_staleness_minutes,
+  CAST(CEIL(2 * p95_apply_seconds / 60) AS INT64) + 7 AS recommended_max_staleness_minutes,
   FORMAT(
     'ALTER TABLE `%s.%s` SET OPTIONS (max_staleness = INTERVAL %d MINUTE)',
     dataset_id,
     table_id,
-    GREATEST(CAST(CEIL(2 * p95_apply_seconds / 60) AS INT64), 1)
+    CAST(CEIL(2 * p95_apply_seconds / 60) AS INT64) + 7
   ) AS recommended_ddl
 FROM per_table
 ORDER BY p95_apply_seconds DESC

@@ -31,6 +31,7 @@ import { loadEnvironment } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
 import { renderSqlFile } from "../../constructs/bigquery/sql-template";
 import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../scripts/emulators/bigquery-emulator";
+import { mergeOnEmulator } from "../../scripts/emulators/emulator-sql";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -49,25 +50,6 @@ const CONFIG = mv.config;
 const PROJECT = CONFIG.projectId;
 const LOOKBACK_HOURS = CONFIG.elt.lookbackHours;
 
-/** Splits `MERGE ... USING ( <source> ) AS alias ...` into the source query and a MERGE reading `table` instead. */
-export function splitMergeSource(mergeSql: string, table: string): { source: string; merge: string } {
-  const sql = mergeSql.replace(/--[^\n]*/g, "");
-  const start = sql.search(/\bUSING\s*\(/);
-  if (start < 0) throw new Error("no USING ( in the MERGE");
-  const open = sql.indexOf("(", start);
-  let depth = 0;
-  let close = -1;
-  for (let i = open; i < sql.length; i++) {
-    if (sql[i] === "(") depth++;
-    if (sql[i] === ")" && --depth === 0) {
-      close = i;
-      break;
-    }
-  }
-  if (close < 0) throw new Error("unbalanced parentheses in the MERGE source");
-  return { source: sql.slice(open + 1, close), merge: `${sql.slice(0, start)}USING ${table}${sql.slice(close + 1)}` };
-}
-
 let emulator: BigQueryEmulator;
 let bq: BigQueryRestClient;
 let tempCount = 0;
@@ -78,15 +60,12 @@ async function run(query: string, runTime?: Date): Promise<any[]> {
 }
 
 /**
- * Runs a MERGE the way the emulator can (adaptations 1 and 2 above): the scheduled query's
- * @run_time is bound as a TIMESTAMP literal, and the USING subquery is materialized first.
+ * Runs a MERGE the way the emulator can (adaptations 1 and 2 above, shared with the demo in
+ * scripts/emulators/emulator-sql.ts): @run_time bound as a literal, the USING subquery materialized first.
  */
 async function onEmulator(mergeSql: string, runTime: Date): Promise<void> {
   const temp = `\`${PROJECT}\`.\`emulator_scratch\`.\`merge_source_${++tempCount}\``;
-  const bound = mergeSql.replace(/@run_time\b/g, `TIMESTAMP '${runTime.toISOString()}'`);
-  const { source, merge } = splitMergeSource(bound, temp);
-  await run(`CREATE TABLE ${temp} AS ${source}`);
-  await run(merge);
+  await mergeOnEmulator(mergeSql, runTime, temp, (statement) => run(statement));
 }
 
 function datasetIdOf(resources: any, ref: string): string {
