@@ -89,13 +89,24 @@ const reservation = z
   })
   .strict();
 
-/** The SSE publisher worker on Cloud Run. */
+/** The SSE publisher worker on Cloud Run (stacks/worker.ts, constructs/worker/sse-publisher-service.ts). */
 const worker = z
   .object({
+    /** Whether the stack deploys the worker service. */
     enabled: z.boolean().default(true),
+    /** Image to run; default: app-worker:latest in the stack's own Artifact Registry repository. */
     image: z.string().min(1).optional(),
     sseUrl: z.string().url().default("https://stream.wikimedia.org/v2/stream/recentchange"),
+    /** Sent to Wikimedia; default: the worker's, naming the project and a contact URL. */
     userAgent: z.string().min(1).optional(),
+    /** Whole vCPUs (CPU is always allocated). */
+    cpu: z.enum(["1", "2", "4"]).default("1"),
+    memory: z.string().regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi").default("512Mi"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, SINCE). */
+    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names use letters, digits and _"), z.string()).default({}),
+    /** Key for the worker's repository, bucket and image when it must differ from kmsKeyName (regional resources need a regional key). */
+    kmsKeyName: z.string().regex(KMS_KEY, "must be projects/P/locations/L/keyRings/R/cryptoKeys/K").optional(),
   })
   .strict();
 

@@ -22,4 +22,5 @@ export * from "./bigquery/sql-template";
 export * from "./bigquery/view";
 export * from "./bigquery/materialized-view";
 export * from "./bigquery/scheduled-query";
+export * from "./worker/sse-publisher-service";
 export * from "./policy";

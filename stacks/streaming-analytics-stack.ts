@@ -5,6 +5,7 @@ import { EnvironmentConfig } from "../config/schema";
 import { Warehouse } from "./warehouse";
 import { Ingestion } from "./ingestion";
 import { Elt } from "./elt";
+import { WorkerService } from "./worker";
 import { ProjectServices } from "../constructs/project/project-services";
 import { applyWarehousePolicies } from "../constructs/policy";
 
@@ -35,6 +36,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly ingestion: Ingestion;
   /** Scheduled staging load, leaderboard, quality/analytics/CDC views. */
   public readonly elt: Elt;
+  /** The SSE publisher worker on Cloud Run; absent when `worker.enabled` is false. */
+  public readonly worker?: WorkerService;
   /** The project APIs; every resource of the stack depends on them. */
   public readonly services: ProjectServices;
 
@@ -60,6 +63,7 @@ export class StreamingAnalyticsStack extends TerraformStack {
     this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels, leaderboardTable: config.elt.leaderboard === "scheduled-refresh" });
     this.ingestion = new Ingestion(this, "ingestion", { config, table: this.warehouse.wikiChanges, labels: this.labels });
     this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
+    if (config.worker.enabled) this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
 
     // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a violation.
     applyWarehousePolicies(this, { labels: this.labels, production: config.production, requireCmek: config.requireCmek, kmsKeyName: config.kmsKeyName });

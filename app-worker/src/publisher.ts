@@ -69,7 +69,9 @@ export class BoundedPublisher {
 
   constructor(private readonly options: BoundedPublisherOptions) {
     this.ownsClient = !options.pubsub;
-    this.pubsub = options.pubsub ?? new PubSub({ projectId: options.project });
+    const emulator = process.env.PUBSUB_EMULATOR_HOST;
+    // With the emulator, say so explicitly: no credential or metadata-server lookups.
+    this.pubsub = options.pubsub ?? new PubSub(emulator ? { projectId: options.project, apiEndpoint: emulator, emulatorMode: true } : { projectId: options.project });
     this.topic = createTopic(this.pubsub, options);
   }
 

@@ -3,7 +3,7 @@
  * real Pub/Sub emulator. Process-level behaviour (exit codes, SIGTERM) runs the worker as a
  * child process (`node --import tsx app-worker/src/main.ts`, what `npm run worker` runs).
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -77,14 +77,6 @@ function spawnWorker(env: Record<string, string>) {
 
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))]);
-
-async function untilTrue(check: () => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("worker against a local SSE server and the Pub/Sub emulator", () => {
   test("happy path: every unique event arrives once as a wiki_changes row, the checkpoint is the last id", async () => {

@@ -1,0 +1,338 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
+import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
+
+/**
+ * What the service needs from the topic it publishes to: its name and a way to let a member
+ * publish. `StreamTopic` (constructs/pubsub/stream-topic.ts) satisfies it.
+ */
+export interface PublishTarget {
+  /** Name of the topic (not the full id), passed to the worker as `TOPIC`. */
+  readonly topicName: string;
+  /** Grants `roles/pubsub.publisher` on the topic to `member`. */
+  grantPublish(member: string): unknown;
+}
+
+/** Props of {@link SsePublisherService}. */
+export interface SsePublisherServiceProps {
+  /** Project of every resource, and the worker's `PROJECT`. */
+  readonly project: string;
+  /** Region of the Cloud Run service, the Artifact Registry repository and the checkpoint bucket. */
+  readonly region: string;
+  /** The topic the worker publishes to; its `grantPublish` gives the service account `roles/pubsub.publisher` on it, and nothing else. */
+  readonly topic: PublishTarget;
+  /**
+   * Container image of the worker (built from `app-worker/Dockerfile`).
+   * @default - `app-worker:latest` in the repository this construct creates (push it before the service is created)
+   */
+  readonly image?: string;
+  /**
+   * Name of the Cloud Run service.
+   * @default "wiki-sse-publisher"
+   */
+  readonly serviceName?: string;
+  /**
+   * Account id of the dedicated service account (6-30 characters).
+   * @default "wiki-sse-publisher"
+   */
+  readonly serviceAccountId?: string;
+  /**
+   * Id of the Artifact Registry (Docker) repository for the image.
+   * @default "fresh-streams"
+   */
+  readonly repositoryId?: string;
+  /**
+   * How many tagged/untagged image versions the repository keeps (older ones are cleaned up).
+   * @default 10
+   */
+  readonly keepImageVersions?: number;
+  /**
+   * Name of the bucket holding the checkpoint object (globally unique).
+   * @default `${project}-worker-checkpoints`
+   */
+  readonly checkpointBucketName?: string;
+  /**
+   * Object name of the checkpoint inside the bucket (the worker sees it at `/checkpoint/<object>`).
+   * @default "recentchange.json"
+   */
+  readonly checkpointObject?: string;
+  /**
+   * The event stream (`SSE_URL`).
+   * @default - the worker's default, the Wikimedia recentchange stream
+   */
+  readonly sseUrl?: string;
+  /**
+   * `USER_AGENT`: Wikimedia refuses requests without a descriptive one.
+   * @default - the worker's default, naming the project and a contact URL
+   */
+  readonly userAgent?: string;
+  /**
+   * Port of /healthz and /metrics (`METRICS_PORT`), also the container port Cloud Run probes.
+   * @default 9464
+   */
+  readonly port?: number;
+  /**
+   * CPU limit of the container (whole vCPUs; CPU stays allocated between requests).
+   * @default "1"
+   */
+  readonly cpu?: string;
+  /**
+   * Memory limit of the container.
+   * @default "512Mi"
+   */
+  readonly memory?: string;
+  /**
+   * `LOG_LEVEL` of the worker.
+   * @default "info"
+   */
+  readonly logLevel?: string;
+  /**
+   * Further environment variables of the worker (e.g. `MAX_IN_FLIGHT_MESSAGES`, `SINCE`).
+   * `PROJECT`, `TOPIC`, `CHECKPOINT_PATH`, `METRICS_PORT`, `METRICS_HOST` and Cloud Run's reserved
+   * names (`PORT`, `K_*`) are set by this construct and cannot be overridden.
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Customer-managed key for the repository, the bucket and the service's container image
+   * (it must be in `region`, and the services' agents need encrypt/decrypt on it).
+   * @default - Google-managed encryption
+   */
+  readonly kmsKeyName?: string;
+  /**
+   * Deletion protection of the Cloud Run service.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Whether `terraform destroy` may delete the checkpoint bucket with its object.
+   * @default false
+   */
+  readonly forceDestroyBucket?: boolean;
+  /**
+   * Labels of the service, repository and bucket (the provider's default labels apply as well).
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+}
+
+const MANAGED_ENV = ["PROJECT", "TOPIC", "CHECKPOINT_PATH", "METRICS_PORT", "METRICS_HOST"];
+const CLOUD_RUN_RESERVED_ENV = /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT)$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SERVICE_NAME = /^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/;
+const ACCOUNT_ID = /^[a-z]([a-z0-9-]{4,28})[a-z0-9]$/;
+const REPOSITORY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/;
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const CPU_VALUES = ["1", "2", "4", "6", "8"];
+const MEMORY = /^[0-9]+(Mi|Gi)$/;
+const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const CHECKPOINT_MOUNT = "/checkpoint";
+
+/**
+ * The SSE → Pub/Sub worker (`app-worker/`) as an always-on Cloud Run v2 service.
+ *
+ * - exactly one instance (min = max = 1) with CPU always allocated, internal ingress only, and
+ *   startup/liveness probes on `/healthz`;
+ * - a dedicated service account whose only grants are `roles/pubsub.publisher` on the topic
+ *   (through the topic's `grantPublish`) and `roles/storage.objectUser` on the checkpoint bucket;
+ * - the checkpoint is an object in a private bucket, mounted into the container as a Cloud Storage
+ *   volume at `/checkpoint` (second-generation execution environment), so a restarted or replaced
+ *   instance resumes where the last one acknowledged;
+ * - an Artifact Registry Docker repository for the image, with a cleanup policy.
+ *
+ * Trade-off: during a deployment Cloud Run briefly runs the old and the new revision together, so
+ * both may publish the same events; consumers de-duplicate on the `event_id` attribute.
+ *
+ * @example
+ * const worker = new SsePublisherService(this, "worker", {
+ *   project: "my-project", region: "europe-west1", topic: ingestion.topic,
+ *   image: "europe-west1-docker.pkg.dev/my-project/fresh-streams/app-worker:1.0.0",
+ * });
+ */
+export class SsePublisherService extends Construct {
+  /** The Cloud Run service. */
+  public readonly service: CloudRunV2Service;
+  /** Name of the Cloud Run service. */
+  public readonly serviceName: string;
+  /** The worker's service account. */
+  public readonly serviceAccount: ServiceAccount;
+  /** Email of the service account. */
+  public readonly serviceAccountEmail: string;
+  /** `serviceAccount:<email>`: the IAM member of the worker. */
+  public readonly member: string;
+  /** The Docker repository for the worker image. */
+  public readonly repository: ArtifactRegistryRepository;
+  /** `REGION-docker.pkg.dev/PROJECT/REPOSITORY`: where to push images. */
+  public readonly repositoryUrl: string;
+  /** The image the service runs. */
+  public readonly image: string;
+  /** The bucket holding the checkpoint. */
+  public readonly checkpointBucket: StorageBucket;
+  /** Name of the checkpoint bucket. */
+  public readonly checkpointBucketName: string;
+  /** `gs://bucket/object` of the checkpoint. */
+  public readonly checkpointUri: string;
+  /** The worker's environment variables as deployed. */
+  public readonly environment: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: SsePublisherServiceProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const fail = (message: string): never => {
+      throw new Error(`${path}: ${message}`);
+    };
+    const known = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
+
+    this.serviceName = props.serviceName ?? "wiki-sse-publisher";
+    const accountId = props.serviceAccountId ?? "wiki-sse-publisher";
+    const repositoryId = props.repositoryId ?? "fresh-streams";
+    this.checkpointBucketName = props.checkpointBucketName ?? `${props.project}-worker-checkpoints`;
+    const checkpointObject = props.checkpointObject ?? "recentchange.json";
+    const port = props.port ?? 9464;
+    const cpu = props.cpu ?? "1";
+    const memory = props.memory ?? "512Mi";
+    const keep = props.keepImageVersions ?? 10;
+
+    if (known(this.serviceName) && !SERVICE_NAME.test(this.serviceName)) {
+      fail(`service name "${this.serviceName}" is invalid: Cloud Run service names are 1-49 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`);
+    }
+    if (known(accountId) && !ACCOUNT_ID.test(accountId)) {
+      fail(`service account id "${accountId}" is invalid: 6-30 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`);
+    }
+    if (known(repositoryId) && !REPOSITORY_ID.test(repositoryId)) {
+      fail(`repository id "${repositoryId}" is invalid: 1-63 lowercase letters, digits and hyphens, starting with a letter`);
+    }
+    if (known(this.checkpointBucketName) && (!BUCKET_NAME.test(this.checkpointBucketName) || this.checkpointBucketName.includes("..") || this.checkpointBucketName.startsWith("goog"))) {
+      fail(`checkpoint bucket name "${this.checkpointBucketName}" is invalid: 3-63 lowercase letters, digits, dots, hyphens and underscores, starting and ending with a letter or digit, not starting with "goog"`);
+    }
+    if (known(checkpointObject) && !OBJECT_NAME.test(checkpointObject)) {
+      fail(`checkpoint object "${checkpointObject}" is invalid: a file name (letters, digits, ".", "_", "-"), no folders`);
+    }
+    if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      fail(`port ${port} is invalid: an integer from 1 to 65535`);
+    }
+    if (known(cpu) && !CPU_VALUES.includes(cpu)) {
+      fail(`cpu "${cpu}" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: ${CPU_VALUES.join(", ")}`);
+    }
+    if (known(memory) && !MEMORY.test(memory)) fail(`memory "${memory}" is invalid: a size such as 512Mi or 1Gi`);
+    if (known(memory) && MEMORY.test(memory)) {
+      const mib = Number(memory.slice(0, -2)) * (memory.endsWith("Gi") ? 1024 : 1);
+      if (mib < 512) fail(`memory "${memory}" is too small: the second-generation execution environment (needed for the checkpoint volume) requires at least 512Mi`);
+    }
+    if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1)) fail(`keepImageVersions ${keep} is invalid: at least 1`);
+    if (known(props.userAgent) && /[\r\n]/.test(props.userAgent)) fail("userAgent must be a single line");
+    if (known(props.image) && !IMAGE.test(props.image)) {
+      fail(`image "${props.image}" is not an image reference such as REGION-docker.pkg.dev/PROJECT/REPOSITORY/app-worker:TAG`);
+    }
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (!ENV_NAME.test(name)) fail(`environment variable name "${name}" is invalid: letters, digits and underscores, not starting with a digit`);
+      if (MANAGED_ENV.includes(name)) fail(`environment variable ${name} is set by the construct (from its props); set the prop instead`);
+      if (CLOUD_RUN_RESERVED_ENV.test(name)) fail(`environment variable ${name} is reserved by Cloud Run`);
+    }
+    const labels = props.labels ?? {};
+
+    this.repository = new ArtifactRegistryRepository(this, "repository", {
+      project: props.project,
+      location: props.region,
+      repositoryId,
+      format: "DOCKER",
+      description: "Images of the fresh-streams SSE publisher worker",
+      kmsKeyName: props.kmsKeyName,
+      cleanupPolicyDryRun: false,
+      cleanupPolicies: [
+        { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: keep } },
+        { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: "2592000s" } },
+      ],
+      labels,
+    });
+    this.repositoryUrl = `${props.region}-docker.pkg.dev/${props.project}/${repositoryId}`;
+    this.image = props.image ?? `${this.repositoryUrl}/app-worker:latest`;
+
+    this.serviceAccount = new ServiceAccount(this, "service-account", {
+      project: props.project,
+      accountId,
+      displayName: "fresh-streams SSE publisher worker",
+      description: `Runs the Cloud Run service ${this.serviceName}: publishes to ${props.topic.topicName}, keeps its checkpoint in ${this.checkpointBucketName}`,
+    });
+    this.serviceAccountEmail = this.serviceAccount.email;
+    this.member = this.serviceAccount.member;
+    props.topic.grantPublish(this.member);
+
+    this.checkpointBucket = new StorageBucket(this, "checkpoints", {
+      project: props.project,
+      name: this.checkpointBucketName,
+      location: props.region,
+      storageClass: "STANDARD",
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      // One small object rewritten every few seconds: versions would pile up.
+      versioning: { enabled: false },
+      softDeletePolicy: { retentionDurationSeconds: 0 },
+      forceDestroy: props.forceDestroyBucket ?? false,
+      encryption: props.kmsKeyName ? { defaultKmsKeyName: props.kmsKeyName } : undefined,
+      labels,
+    });
+    // Read-write volume mounts need object get/list/create/delete on the bucket: roles/storage.objectUser
+    // (narrower than objectAdmin, which also manages object ACLs and IAM).
+    new StorageBucketIamMember(this, "checkpoint-object-user", {
+      bucket: this.checkpointBucket.name,
+      role: "roles/storage.objectUser",
+      member: this.member,
+    });
+    this.checkpointUri = `gs://${this.checkpointBucketName}/${checkpointObject}`;
+
+    const environment: Record<string, string> = {
+      PROJECT: props.project,
+      TOPIC: props.topic.topicName,
+      CHECKPOINT_PATH: `${CHECKPOINT_MOUNT}/${checkpointObject}`,
+      METRICS_PORT: String(port),
+      METRICS_HOST: "0.0.0.0",
+      // Cloud Run allows 10 s between SIGTERM and SIGKILL.
+      SHUTDOWN_DEADLINE_MS: "8000",
+      LOG_LEVEL: props.logLevel ?? "info",
+      ...(props.sseUrl ? { SSE_URL: props.sseUrl } : {}),
+      ...(props.userAgent ? { USER_AGENT: props.userAgent } : {}),
+      ...(props.environment ?? {}),
+    };
+    this.environment = environment;
+
+    this.service = new CloudRunV2Service(this, "service", {
+      project: props.project,
+      location: props.region,
+      name: this.serviceName,
+      description: "fresh-streams worker: Wikimedia recentchange SSE → Pub/Sub",
+      ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY",
+      deletionProtection: props.deletionProtection ?? false,
+      labels,
+      template: {
+        serviceAccount: this.serviceAccountEmail,
+        executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+        encryptionKey: props.kmsKeyName,
+        scaling: { minInstanceCount: 1, maxInstanceCount: 1 },
+        // Requests are only probes and metric scrapes.
+        maxInstanceRequestConcurrency: 10,
+        timeout: "30s",
+        labels,
+        containers: [
+          {
+            name: "worker",
+            image: this.image,
+            ports: { containerPort: port, name: "http1" },
+            env: Object.entries(environment).map(([name, value]) => ({ name, value })),
+            resources: { cpuIdle: false, startupCpuBoost: true, limits: { cpu, memory } },
+            startupProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 30 },
+            livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+            volumeMounts: [{ name: "checkpoint", mountPath: CHECKPOINT_MOUNT }],
+          },
+        ],
+        volumes: [{ name: "checkpoint", gcs: { bucket: this.checkpointBucket.name, readOnly: false } }],
+      },
+      traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
+    });
+  }
+}

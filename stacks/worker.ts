@@ -1,0 +1,53 @@
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { EnvironmentConfig } from "../config/schema";
+import { PublishTarget, SsePublisherService } from "../constructs/worker/sse-publisher-service";
+
+/** Props of {@link WorkerService}. */
+export interface WorkerServiceProps {
+  /** The environment's validated settings (`projectId`, `region`, `worker.*`, CMEK, production). */
+  readonly config: EnvironmentConfig;
+  /** The topic the worker publishes to (`stack.ingestion.topic`). */
+  readonly topic: PublishTarget;
+  /**
+   * Labels of the service, repository and bucket (the provider's default labels apply as well).
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * The worker layer: the SSE → Pub/Sub publisher on Cloud Run ({@link SsePublisherService}) wired
+ * to the environment's config. The stack creates it only when `worker.enabled` is true.
+ */
+export class WorkerService extends Construct {
+  public readonly publisher: SsePublisherService;
+
+  constructor(scope: Construct, id: string, props: WorkerServiceProps) {
+    super(scope, id);
+    const { config } = props;
+    const settings = config.worker;
+    this.publisher = new SsePublisherService(this, "sse-publisher", {
+      project: config.projectId,
+      region: config.region,
+      topic: props.topic,
+      image: settings.image,
+      sseUrl: settings.sseUrl,
+      userAgent: settings.userAgent,
+      cpu: settings.cpu,
+      memory: settings.memory,
+      logLevel: settings.logLevel,
+      environment: settings.environment,
+      kmsKeyName: settings.kmsKeyName ?? config.kmsKeyName,
+      deletionProtection: config.deletionProtection,
+      forceDestroyBucket: !config.production,
+      labels: { ...(props.labels ?? {}), layer: "worker" },
+    });
+    const output = (name: string, value: string, description: string) =>
+      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
+    output("worker_service_name", this.publisher.serviceName, "Cloud Run service running the SSE publisher");
+    output("worker_image_repository", this.publisher.repositoryUrl, "Push app-worker images here");
+    output("worker_service_account", this.publisher.serviceAccountEmail, "Identity of the worker");
+    output("worker_checkpoint", this.publisher.checkpointUri, "Checkpoint object of the worker");
+  }
+}

@@ -1,0 +1,144 @@
+import { Testing, TerraformStack } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
+import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
+import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
+import { StreamTopic } from "../../constructs/pubsub/stream-topic";
+import { SsePublisherService, SsePublisherServiceProps } from "../../constructs/worker/sse-publisher-service";
+
+Testing.setupJest();
+
+const PROJECT = "test-project";
+const IMAGE = "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:1.2.3";
+
+function build(props: Partial<SsePublisherServiceProps> = {}) {
+  const stack = new TerraformStack(Testing.app(), "test");
+  new GoogleProvider(stack, "google", { project: PROJECT, region: "us-central1" });
+  const topic = new StreamTopic(stack, "topic", { topicName: "wiki-changes", project: PROJECT, projectNumber: "123456789012" });
+  const service = new SsePublisherService(stack, "worker", { project: PROJECT, region: "us-central1", topic, image: IMAGE, ...props });
+  const synth = Testing.synth(stack);
+  return { stack, topic, service, synth, json: JSON.parse(synth) };
+}
+
+const resourcesOf = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
+
+describe("SsePublisherService", () => {
+  test("one always-on instance, CPU always allocated, internal ingress, probes on /healthz", () => {
+    const { synth } = build();
+    expect(synth).toHaveResourceWithProperties(CloudRunV2Service, {
+      name: "wiki-sse-publisher",
+      location: "us-central1",
+      ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY",
+      template: expect.objectContaining({
+        execution_environment: "EXECUTION_ENVIRONMENT_GEN2",
+        scaling: { min_instance_count: 1, max_instance_count: 1 },
+        containers: [
+          expect.objectContaining({
+            image: IMAGE,
+            ports: { container_port: 9464, name: "http1" },
+            resources: { cpu_idle: false, startup_cpu_boost: true, limits: { cpu: "1", memory: "512Mi" } },
+            startup_probe: expect.objectContaining({ http_get: { path: "/healthz", port: 9464 } }),
+            liveness_probe: expect.objectContaining({ http_get: { path: "/healthz", port: 9464 } }),
+            volume_mounts: [{ name: "checkpoint", mount_path: "/checkpoint" }],
+          }),
+        ],
+      }),
+    });
+  });
+
+  test("the worker's environment comes from the props; the checkpoint is an object on a mounted bucket", () => {
+    const { json, service } = build({ sseUrl: "https://example.org/stream", userAgent: "me (https://example.org)", environment: { MAX_IN_FLIGHT_MESSAGES: "2000" } });
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    const env = Object.fromEntries(run.template.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toEqual({
+      PROJECT,
+      TOPIC: "wiki-changes",
+      CHECKPOINT_PATH: "/checkpoint/recentchange.json",
+      METRICS_PORT: "9464",
+      METRICS_HOST: "0.0.0.0",
+      SHUTDOWN_DEADLINE_MS: "8000",
+      LOG_LEVEL: "info",
+      SSE_URL: "https://example.org/stream",
+      USER_AGENT: "me (https://example.org)",
+      MAX_IN_FLIGHT_MESSAGES: "2000",
+    });
+    expect(run.template.volumes).toEqual([{ name: "checkpoint", gcs: { bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints"), read_only: false } }]);
+    expect(service.checkpointUri).toBe("gs://test-project-worker-checkpoints/recentchange.json");
+  });
+
+  test("a dedicated service account with only publisher on its topic and object access on its bucket", () => {
+    const { json, synth } = build();
+    expect(synth).toHaveResourceWithProperties(ServiceAccount, { account_id: "wiki-sse-publisher", project: PROJECT });
+    const iam = Object.entries(json.resource)
+      .filter(([type]) => type.endsWith("_iam_member") || type.endsWith("_iam_binding") || type.endsWith("_iam_policy"))
+      .flatMap(([type, byId]) => Object.values(byId as object).map((r: any) => ({ type, role: r.role, member: r.member })))
+      .filter((grant) => /google_service_account\.worker_/.test(grant.member));
+    // Every grant the worker's identity gets, anywhere:
+    expect(iam).toEqual([
+      { type: "google_pubsub_topic_iam_member", role: "roles/pubsub.publisher", member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/) },
+      { type: "google_storage_bucket_iam_member", role: "roles/storage.objectUser", member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/) },
+    ]);
+    expect(synth).toHaveResourceWithProperties(PubsubTopicIamMember, { role: "roles/pubsub.publisher", topic: expect.stringContaining("google_pubsub_topic.topic") });
+    expect(synth).toHaveResourceWithProperties(StorageBucketIamMember, { role: "roles/storage.objectUser", bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints") });
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    expect(run.template.service_account).toMatch(/google_service_account\.worker_service-account_[0-9A-F]+\.email/);
+  });
+
+  test("a private checkpoint bucket kept on destroy, without versions or soft delete", () => {
+    const { synth } = build();
+    expect(synth).toHaveResourceWithProperties(StorageBucket, {
+      name: "test-project-worker-checkpoints",
+      location: "us-central1",
+      uniform_bucket_level_access: true,
+      public_access_prevention: "enforced",
+      force_destroy: false,
+      versioning: { enabled: false },
+      soft_delete_policy: { retention_duration_seconds: 0 },
+    });
+  });
+
+  test("an Artifact Registry Docker repository; without an image the service runs app-worker:latest from it", () => {
+    const { synth, service } = build({ image: undefined });
+    expect(synth).toHaveResourceWithProperties(ArtifactRegistryRepository, { repository_id: "fresh-streams", format: "DOCKER", location: "us-central1" });
+    expect(service.repositoryUrl).toBe("us-central1-docker.pkg.dev/test-project/fresh-streams");
+    expect(service.image).toBe("us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:latest");
+  });
+
+  test("a customer-managed key reaches the repository, the bucket and the service", () => {
+    const key = "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k";
+    const { synth } = build({ kmsKeyName: key });
+    expect(synth).toHaveResourceWithProperties(ArtifactRegistryRepository, { kms_key_name: key });
+    expect(synth).toHaveResourceWithProperties(StorageBucket, { encryption: { default_kms_key_name: key } });
+    expect(synth).toHaveResourceWithProperties(CloudRunV2Service, { template: expect.objectContaining({ encryption_key: key }) });
+  });
+
+  test("snapshot", () => {
+    expect(build().synth).toMatchSnapshot();
+  });
+
+  describe("validation", () => {
+    const cases: [string, Partial<SsePublisherServiceProps>, string][] = [
+      ["service name", { serviceName: "Wiki_Publisher" }, 'test/worker: service name "Wiki_Publisher" is invalid: Cloud Run service names are 1-49 lowercase letters'],
+      ["service account id", { serviceAccountId: "sa" }, 'service account id "sa" is invalid: 6-30 lowercase letters'],
+      ["repository id", { repositoryId: "Fresh" }, 'repository id "Fresh" is invalid'],
+      ["bucket name", { checkpointBucketName: "google-bucket" }, 'checkpoint bucket name "google-bucket" is invalid'],
+      ["checkpoint object", { checkpointObject: "a/b.json" }, 'checkpoint object "a/b.json" is invalid: a file name'],
+      ["port", { port: 70000 }, "port 70000 is invalid: an integer from 1 to 65535"],
+      ["cpu", { cpu: "0.5" }, 'cpu "0.5" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: 1, 2, 4, 6, 8'],
+      ["memory format", { memory: "1GB" }, 'memory "1GB" is invalid: a size such as 512Mi or 1Gi'],
+      ["memory size", { memory: "256Mi" }, 'memory "256Mi" is too small: the second-generation execution environment'],
+      ["image", { image: "not an image" }, 'image "not an image" is not an image reference'],
+      ["managed env", { environment: { TOPIC: "other" } }, "environment variable TOPIC is set by the construct (from its props); set the prop instead"],
+      ["reserved env", { environment: { PORT: "8080" } }, "environment variable PORT is reserved by Cloud Run"],
+      ["env name", { environment: { "BAD-NAME": "x" } }, 'environment variable name "BAD-NAME" is invalid'],
+      ["user agent", { userAgent: "a\nb" }, "userAgent must be a single line"],
+      ["image versions", { keepImageVersions: 0 }, "keepImageVersions 0 is invalid: at least 1"],
+    ];
+    test.each(cases)("%s", (_name, props, message) => {
+      expect(() => build(props)).toThrow(message);
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import { loadEnvironment, parseEnvironment } from "../../config/load";
+import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { INGESTION_NAMES } from "../../stacks/ingestion";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function synth(name: string, edit: (config: any) => void = () => undefined) {
+  const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
+  const edited = JSON.parse(JSON.stringify(config));
+  edit(edited);
+  const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config: edited });
+  return { stack, config: edited, json: JSON.parse(Testing.synth(stack)) };
+}
+
+const runServices = (json: any): any[] => Object.values(json.resource.google_cloud_run_v2_service ?? {});
+
+describe("worker layer in the stack", () => {
+  test("dev: the worker runs the configured image, publishes to the ingestion topic, labelled layer=worker", () => {
+    const { stack, config, json } = synth("dev");
+    expect(stack.worker).toBeDefined();
+    const [service] = runServices(json);
+    const container = service.template.containers[0];
+    expect(container.image).toBe(config.worker.image);
+    expect(container.env).toEqual(expect.arrayContaining([{ name: "TOPIC", value: INGESTION_NAMES.topic }, { name: "PROJECT", value: config.projectId }]));
+    expect(service.labels).toMatchObject({ layer: "worker", env: "dev", app: "fresh-streams" });
+    expect(json.output.worker_image_repository.value).toBe("us-central1-docker.pkg.dev/fresh-streams-dev/fresh-streams");
+    const publishers = Object.values(json.resource.google_pubsub_topic_iam_member).filter((m: any) => m.role === "roles/pubsub.publisher" && /worker/.test(m.member));
+    expect(publishers).toHaveLength(1);
+  });
+
+  test("prod: deletion protection, bucket kept on destroy, the environment's key", () => {
+    const { config, json } = synth("prod");
+    const [service] = runServices(json);
+    expect(service.deletion_protection).toBe(true);
+    expect(service.template.encryption_key).toBe(config.kmsKeyName);
+    const bucket: any = Object.values(json.resource.google_storage_bucket).find((b: any) => b.name === "fresh-streams-prod-worker-checkpoints");
+    expect(bucket.force_destroy).toBe(false);
+    expect(bucket.encryption.default_kms_key_name).toBe(config.kmsKeyName);
+  });
+
+  test("worker.kmsKeyName overrides the environment's key for the worker's regional resources", () => {
+    const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/r/cryptoKeys/worker";
+    const { json } = synth("prod", (c) => (c.worker.kmsKeyName = key));
+    expect(runServices(json)[0].template.encryption_key).toBe(key);
+  });
+
+  test("worker.enabled = false (local): no worker resources", () => {
+    const { stack, json } = synth("local");
+    expect(stack.worker).toBeUndefined();
+    expect(runServices(json)).toHaveLength(0);
+    expect(json.resource.google_artifact_registry_repository).toBeUndefined();
+  });
+
+  test("worker settings are validated with the rest of the config", () => {
+    const { config } = loadEnvironment(path.join(ROOT, "config", "dev.json"));
+    const raw = { ...JSON.parse(JSON.stringify(config)), worker: { ...config.worker, cpu: "3", memory: "lots", environment: { "BAD-NAME": "1" } } };
+    expect(parseEnvironment("dev.json", raw).problems).toEqual([
+      'dev.json: worker.cpu: Invalid enum value. Expected \'1\' | \'2\' | \'4\', received \'3\'',
+      "dev.json: worker.memory: a size such as 512Mi or 1Gi",
+      "dev.json: worker.environment.BAD-NAME: environment variable names use letters, digits and _",
+    ]);
+  });
+});
