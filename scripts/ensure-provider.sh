@@ -117,8 +117,15 @@ timer=()
 [ -x /usr/bin/time ] && timer=(/usr/bin/time -v -o "$BUILD/build.time")
 "${timer[@]}" go build -trimpath \
   -ldflags "-s -w -X $MODULE/version.ProviderVersion=$PROVIDER_VERSION" \
-  -o "$OUT/terraform-provider-google_v$PROVIDER_VERSION" "$MODULE" >"$BUILD/build.log" 2>&1 \
-  || { tail -30 "$BUILD/build.log" >&2; die "building the google provider failed (log: $BUILD/build.log)"; }
+  -o "$OUT/terraform-provider-google_v$PROVIDER_VERSION" "$MODULE" >"$BUILD/build.log" 2>&1 &
+build_pid=$!
+# A heartbeat, so that a CI log shows the build is alive.
+while kill -0 "$build_pid" 2>/dev/null; do
+  sleep 5
+  elapsed=$(($(date +%s) - start))
+  if [ $((elapsed % 60)) -lt 5 ] && kill -0 "$build_pid" 2>/dev/null; then log "still building the google provider ($((elapsed / 60)) min)"; fi
+done
+wait "$build_pid" || { tail -30 "$BUILD/build.log" >&2; rm -f "$OUT/terraform-provider-google_v$PROVIDER_VERSION"; die "building the google provider failed (log: $BUILD/build.log)"; }
 log "built in $(($(date +%s) - start)) s"
 [ -f "$BUILD/build.time" ] && grep -E 'Elapsed|Maximum resident' "$BUILD/build.time" | sed 's/^[[:space:]]*/  /' >&2
 
