@@ -83,7 +83,7 @@ export interface TableSchemaOptions {
   readonly name?: string;
 }
 
-/** BigQuery allows at most 15 levels of nested RECORD columns. */
+/** A schema may contain at most 15 levels of nested RECORD columns (a top-level RECORD is level 1). */
 export const MAX_NESTING_DEPTH = 15;
 /** BigQuery allows at most 10,000 columns in a table, nested ones included. */
 export const MAX_COLUMNS = 10_000;
@@ -267,9 +267,10 @@ function validateColumns(
       if (!column.fields || column.fields.length === 0) {
         throw new Error(`${schemaName}: RECORD column "${path}" needs at least one field`);
       }
-      if (depth >= MAX_NESTING_DEPTH) {
+      // depth counts RECORD levels: a top-level RECORD is level 1.
+      if (depth > MAX_NESTING_DEPTH) {
         throw new Error(
-          `${schemaName}: column "${path}" nests RECORDs ${depth + 1} levels deep; BigQuery allows at most ${MAX_NESTING_DEPTH}`,
+          `${schemaName}: column "${path}" nests RECORDs ${depth} levels deep; BigQuery allows at most ${MAX_NESTING_DEPTH}`,
         );
       }
       total += validateColumns(schemaName, column.fields, path, depth + 1);

@@ -81,10 +81,10 @@ describe("TableSchema", () => {
     ).toThrow('t: column "geo.X" duplicates "x"');
   });
 
-  test(`accepts fields nested ${MAX_NESTING_DEPTH} levels deep and rejects ${MAX_NESTING_DEPTH + 1}`, () => {
-    // nested(n): n RECORD levels, so the leaf sits n + 1 levels deep.
-    expect(() => new TableSchema([nested(MAX_NESTING_DEPTH - 1)], { name: "t" })).not.toThrow();
-    expect(() => new TableSchema([nested(MAX_NESTING_DEPTH)], { name: "t" })).toThrow(
+  test(`accepts ${MAX_NESTING_DEPTH} levels of nested RECORDs and rejects ${MAX_NESTING_DEPTH + 1}`, () => {
+    // nested(n): n RECORD levels ("a schema cannot contain more than 15 levels of nested RECORD types").
+    expect(() => new TableSchema([nested(MAX_NESTING_DEPTH)], { name: "t" })).not.toThrow();
+    expect(() => new TableSchema([nested(MAX_NESTING_DEPTH + 1)], { name: "t" })).toThrow(
       `nests RECORDs ${MAX_NESTING_DEPTH + 1} levels deep; BigQuery allows at most ${MAX_NESTING_DEPTH}`,
     );
   });
