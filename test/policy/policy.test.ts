@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -72,12 +74,18 @@ describe("policy aspects: a violation fails synthesis with a message naming the 
   });
 
   test("the real App refuses to synthesize a breaking stack", () => {
-    const app = new App({ outdir: path.join(require("node:os").tmpdir(), `policy-${process.pid}`) });
-    const stack = new TerraformStack(app, "broken");
-    new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
-    applyWarehousePolicies(stack, { labels: LABELS });
-    new ProjectIamMember(stack, "owner", { project: "fresh-streams-test", role: "roles/owner", member: "user:a@example.com" });
-    expect(() => app.synth()).toThrow(/\[policy:least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/);
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-"));
+    try {
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "broken");
+      new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
+      applyWarehousePolicies(stack, { labels: LABELS });
+      new ProjectIamMember(stack, "owner", { project: "fresh-streams-test", role: "roles/owner", member: "user:a@example.com" });
+      expect(() => app.synth()).toThrow(/\[policy:least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/);
+      expect(fs.existsSync(path.join(outdir, "stacks", "broken", "cdk.tf.json"))).toBe(false);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   test("a compliant stack has no policy errors, and each problem is reported once even if aspects run twice", () => {
