@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformProvider, TerraformStack } from "cdktf";
 import { googleProviderConfigs, isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
 
 /** Props of {@link RequiredLabelsAspect}. */
@@ -28,7 +28,7 @@ export class RequiredLabelsAspect extends PolicyAspect {
   public readonly rule = "required-labels";
   private readonly required: Record<string, string>;
   private readonly includeProviderDefaults: boolean;
-  private readonly providerDefaults = new WeakMap<TerraformStack, Record<string, unknown> | null>();
+  private readonly providerDefaults = new WeakMap<object, Record<string, unknown> | null>();
 
   constructor(props: RequiredLabelsAspectProps) {
     super();
@@ -40,7 +40,7 @@ export class RequiredLabelsAspect extends PolicyAspect {
     if (!("effectiveLabels" in resource.construct)) return [];
     const own = resource.attributes.labels;
     if (own !== undefined && !isKnown(own)) return [];
-    const defaults = this.defaultsOf(TerraformStack.of(resource.construct));
+    const defaults = this.defaultsOf(TerraformStack.of(resource.construct), resource.construct.provider);
     if (defaults === null) return []; // provider default labels are a token: unknown here
     const effective: Record<string, unknown> = { ...defaults, ...((own as Record<string, unknown>) ?? {}) };
     const missing: string[] = [];
@@ -55,15 +55,21 @@ export class RequiredLabelsAspect extends PolicyAspect {
     return problems;
   }
 
-  private defaultsOf(stack: TerraformStack): Record<string, unknown> | null {
+  private defaultsOf(stack: TerraformStack, provider: TerraformProvider | undefined): Record<string, unknown> | null {
     if (!this.includeProviderDefaults) return {};
-    if (!this.providerDefaults.has(stack)) {
-      const configs = googleProviderConfigs(stack);
-      // Only the default (alias-less) provider's labels are sure to apply to a resource.
-      const main = configs.find((c) => c.alias === undefined) ?? {};
-      const labels = main.default_labels;
-      this.providerDefaults.set(stack, labels === undefined ? {} : isKnown(labels) ? (labels as Record<string, unknown>) : null);
+    // The resource's own provider when it names one (an alias), else the stack's default google provider.
+    const key = provider ?? stack;
+    if (!this.providerDefaults.has(key)) {
+      let labels: unknown;
+      if (provider) {
+        const out = provider.toTerraform() as { provider?: Record<string, Record<string, unknown>[]> };
+        labels = Object.values(out.provider ?? {})[0]?.[0]?.default_labels;
+      } else {
+        const main = googleProviderConfigs(stack).find((c) => c.alias === undefined) ?? {};
+        labels = main.default_labels;
+      }
+      this.providerDefaults.set(key, labels === undefined ? {} : isKnown(labels) ? (labels as Record<string, unknown>) : null);
     }
-    return this.providerDefaults.get(stack) ?? null;
+    return this.providerDefaults.get(key) ?? null;
   }
 }

@@ -130,6 +130,16 @@ describe("required labels", () => {
     expect(policyErrors(stack)).toEqual([]);
   });
 
+  test("a resource on an aliased provider gets that provider's default labels, not the default provider's", () => {
+    const { stack } = policyStack();
+    const other = new GoogleProvider(stack, "google-other", { alias: "other", project: "p-123456" });
+    other.addOverride("default_labels", { env: "dev" });
+    new PubsubTopic(stack, "topic", { name: "t-1", provider: other });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:required-labels] google_pubsub_topic test/topic: missing required labels app, team (set them on the resource or in the provider's default_labels)",
+    ]);
+  });
+
   test("RequiredLabelsAspect can ignore provider default labels", () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "test");
