@@ -69,7 +69,7 @@ const ingestion = z
       .string()
       .regex(/^[0-9]+s$/, "a duration in seconds, e.g. 604800s")
       .default("604800s"),
-    /** Attach an Avro schema (JSON encoding) generated from wiki_changes to the topic; publishers must then write nullable fields as Avro unions ({"string": "x"}). */
+    /** Attach an Avro schema (JSON encoding) generated from wiki_changes to the topic; publishers must then send Avro JSON (see encodeAvroJson). */
     topicSchema: z.boolean().default(false),
   })
   .strict();

@@ -128,3 +128,111 @@ function baseType(schemaName: string, column: ColumnDefinition, parentRecord: st
   }
   return typeof primitive === "string" ? primitive : { ...primitive };
 }
+
+/** A value a publisher may give for a TIMESTAMP, DATE or TIME column. */
+type TimeValue = Date | string | number;
+
+/**
+ * Encodes a plain row (`{ user: "bob", bot: false, event_time: "2024-…Z" }`) as Avro JSON for a topic
+ * whose schema was generated from `schema` by {@link avroSchemaFromTableSchema}: every field present
+ * (missing nullable fields become `null`), non-null values of nullable fields wrapped in their union
+ * branch (`{"string": "bob"}`), TIMESTAMP as microseconds since the epoch, DATE as days since the
+ * epoch, TIME as microseconds since midnight, JSON as its text. Pub/Sub's Avro JSON decoder rejects
+ * plain JSON for such a schema ("Could not parse message"); this is what publishers send instead.
+ *
+ * Throws when a REQUIRED column is missing or null, or a field is not in the schema.
+ */
+export function encodeAvroJson(schema: TableSchema, row: Record<string, unknown>, options: AvroSchemaOptions = {}): Record<string, unknown> {
+  const avro = avroSchemaFromTableSchema(schema, options);
+  return encodeRecord({ schemaName: schema.name, namespace: avro.namespace ?? "" }, schema.columns, row, avro.name, "");
+}
+
+interface EncodeContext {
+  readonly schemaName: string;
+  readonly namespace: string;
+}
+
+function encodeRecord(
+  context: EncodeContext,
+  columns: readonly ColumnDefinition[],
+  row: Record<string, unknown>,
+  recordName: string,
+  path: string,
+): Record<string, unknown> {
+  const { schemaName } = context;
+  const known = new Set(columns.map((c) => c.name));
+  for (const key of Object.keys(row)) {
+    if (!known.has(key)) throw new Error(`${schemaName}: field "${path}${key}" is not a column of the schema`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const column of columns) {
+    const value = row[column.name];
+    const where = `${path}${column.name}`;
+    const mode = column.mode ?? "NULLABLE";
+    if (mode === "REPEATED") {
+      if (value === undefined || value === null) {
+        out[column.name] = [];
+      } else if (!Array.isArray(value)) {
+        throw new Error(`${schemaName}: REPEATED field "${where}" must be an array`);
+      } else {
+        out[column.name] = value.map((v) => encodeValue(context, column, v, recordName, where));
+      }
+    } else if (value === undefined || value === null) {
+      if (mode === "REQUIRED") throw new Error(`${schemaName}: REQUIRED field "${where}" is missing`);
+      out[column.name] = null;
+    } else {
+      const encoded = encodeValue(context, column, value, recordName, where);
+      out[column.name] = mode === "NULLABLE" ? { [branchName(context, column, recordName)]: encoded } : encoded;
+    }
+  }
+  return out;
+}
+
+/** The name Avro JSON uses for a union branch: the primitive under a logical type, or a record's full name. */
+function branchName(context: EncodeContext, column: ColumnDefinition, recordName: string): string {
+  if (column.type === "RECORD") return `${context.namespace ? `${context.namespace}.` : ""}${recordName}_${column.name}`;
+  const primitive = PRIMITIVES[column.type];
+  return typeof primitive === "string" ? primitive : String((primitive as { type: string }).type);
+}
+
+function encodeValue(context: EncodeContext, column: ColumnDefinition, value: unknown, recordName: string, where: string): unknown {
+  const { schemaName } = context;
+  switch (column.type) {
+    case "RECORD":
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new Error(`${schemaName}: RECORD field "${where}" must be an object`);
+      }
+      return encodeRecord(context, column.fields ?? [], value as Record<string, unknown>, `${recordName}_${column.name}`, `${where}.`);
+    case "TIMESTAMP":
+      return Math.round(toEpochMs(schemaName, value as TimeValue, where) * 1000);
+    case "DATE":
+      return Math.floor(toEpochMs(schemaName, value as TimeValue, where) / 86_400_000);
+    case "TIME":
+      return typeof value === "number" ? value : timeOfDayMicros(schemaName, String(value), where);
+    case "JSON":
+      return typeof value === "string" ? value : JSON.stringify(value);
+    case "INT64":
+    case "FLOAT64":
+      if (typeof value !== "number") throw new Error(`${schemaName}: ${column.type} field "${where}" must be a number`);
+      return value;
+    case "BOOL":
+      if (typeof value !== "boolean") throw new Error(`${schemaName}: BOOL field "${where}" must be true or false`);
+      return value;
+    default:
+      return typeof value === "string" ? value : String(value);
+  }
+}
+
+/** Milliseconds since the epoch of a Date, an ISO string or a number of milliseconds. */
+function toEpochMs(schemaName: string, value: TimeValue, where: string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new Error(`${schemaName}: field "${where}" is not a time: ${String(value)}`);
+  return ms;
+}
+
+function timeOfDayMicros(schemaName: string, value: string, where: string): number {
+  const match = /^(\d{2}):(\d{2}):(\d{2})(\.(\d{1,6}))?$/.exec(value);
+  if (!match) throw new Error(`${schemaName}: TIME field "${where}" must look like HH:MM:SS[.ffffff]`);
+  const micros = Number((match[5] ?? "").padEnd(6, "0"));
+  return ((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1_000_000 + micros;
+}

@@ -45,7 +45,8 @@ export interface StreamTopicProps {
   /**
    * When set, a Pub/Sub schema (AVRO, JSON encoding) is generated from this table schema and attached
    * to the topic, so messages that do not fit the table are rejected at publish time.
-   * Nullable columns are Avro unions: publishers write a present value as `{"string": "x"}`.
+   * Publishers must send Avro JSON: every field present, nullable values wrapped as `{"string": "x"}`,
+   * TIMESTAMP in microseconds; `encodeAvroJson(schema, row)` turns a plain row into that.
    * @default - no schema: any message is accepted
    */
   readonly schema?: TableSchema;
