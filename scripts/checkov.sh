@@ -18,7 +18,7 @@ VENV="$FRESH_STREAMS_CACHE/checkov-$CHECKOV_VERSION"
 ensure_checkov() {
   if [ -x "$VENV/bin/checkov" ]; then return; fi
   command -v python3 >/dev/null || die "python3 is not on the PATH: it is needed for Checkov"
-  log "installing Checkov $CHECKOV_VERSION into $VENV (first run only, about a minute)"
+  log "installing Checkov $CHECKOV_VERSION into $VENV (first run only: about a minute, more on a busy machine)"
   rm -rf "$VENV.tmp"
   python3 -m venv "$VENV.tmp"
   "$VENV.tmp/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
