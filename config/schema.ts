@@ -71,6 +71,11 @@ const ingestion = z
       .default("604800s"),
     /** Attach an Avro schema (JSON encoding) generated from wiki_changes to the topic; publishers must then send Avro JSON (see encodeAvroJson). */
     topicSchema: z.boolean().default(false),
+    /**
+     * Key for the regional ingestion resources (topics, the Dataflow job and its temp bucket), in `region`:
+     * Cloud Storage needs the key where the bucket is. Defaults to the top-level kmsKeyName.
+     */
+    kmsKeyName: z.string().regex(KMS_KEY, "must be projects/P/locations/L/keyRings/R/cryptoKeys/K").optional(),
   })
   .strict();
 

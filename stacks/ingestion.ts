@@ -69,6 +69,8 @@ export class Ingestion extends Construct {
     const labels = { ...(props.labels ?? {}), layer: "ingestion" };
     this.mode = settings.mode;
     this.table = table;
+    // Regional resources need a key in their region (the warehouse's key may be multi-regional).
+    const kmsKeyName = settings.kmsKeyName ?? config.kmsKeyName;
 
     this.topic = new StreamTopic(this, "wiki-changes", {
       topicName: INGESTION_NAMES.topic,
@@ -76,7 +78,7 @@ export class Ingestion extends Construct {
       projectNumber: config.projectNumber,
       messageRetentionDuration: settings.messageRetentionDuration,
       allowedPersistenceRegions: [config.region],
-      kmsKeyName: config.kmsKeyName,
+      kmsKeyName,
       schema: settings.topicSchema ? table.schema : undefined,
       schemaName: INGESTION_NAMES.schema,
       deadLetterTopicName: INGESTION_NAMES.deadLetterTopic,
@@ -103,7 +105,7 @@ export class Ingestion extends Construct {
         enableStreamingEngine: settings.dataflow.enableStreamingEngine,
         forceDestroyBucket: !config.production,
         deletionProtection: config.deletionProtection,
-        kmsKeyName: config.kmsKeyName,
+        kmsKeyName,
         labels,
       });
     } else {

@@ -213,6 +213,18 @@ export class PubSubToBigQueryJob extends Construct {
       throw new Error(`${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`);
     }
 
+    if (props.kmsKeyName !== undefined && !Token.isUnresolved(props.kmsKeyName) && !Token.isUnresolved(region)) {
+      const keyLocation = /\/locations\/([^/]+)\//.exec(props.kmsKeyName)?.[1];
+      if (keyLocation === undefined) {
+        throw new Error(`${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`);
+      }
+      if (keyLocation.toLowerCase() !== region.toLowerCase()) {
+        throw new Error(
+          `${path}: kmsKeyName is in location "${keyLocation}" but the job and its temp bucket are in "${region}"; Cloud Storage needs the bucket's key in the bucket's location`,
+        );
+      }
+    }
+
     const labels = { ...(props.labels ?? {}) };
     this.jobName = props.jobName;
     this.errorTableId = errorTableId;

@@ -159,13 +159,30 @@ describe("ingestion layer in the local stack (BigQuery subscription)", () => {
 describe("ingestion layer in the prod stack", () => {
   const { json } = synthEnvironment("prod");
 
-  test("CMEK on topics, bucket and job; the bucket survives destroy; the error table is protected", () => {
-    const key = "projects/fresh-streams-prod/locations/europe/keyRings/fresh-streams/cryptoKeys/warehouse";
+  test("regional CMEK (ingestion.kmsKeyName) on topics, bucket and job; the bucket survives destroy; the error table is protected", () => {
+    const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/fresh-streams/cryptoKeys/ingestion";
     for (const t of resources(json, "google_pubsub_topic")) expect(t.kms_key_name).toBe(key);
     const bucket = byName(json, "google_storage_bucket", "fresh-streams-prod-wiki-changes-to-bigquery-temp");
     expect(bucket).toMatchObject({ force_destroy: false, encryption: { default_kms_key_name: key }, location: "EUROPE-WEST1" });
     expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery")).toMatchObject({ kms_key_name: key, max_workers: 10, machine_type: "n2-standard-4" });
     expect(resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors").deletion_protection).toBe(true);
+  });
+});
+
+describe("ingestion.kmsKeyName", () => {
+  test("defaults to the top-level key", () => {
+    const key = "projects/fresh-streams-dev/locations/us-central1/keyRings/r/cryptoKeys/k";
+    const { json } = synthEnvironment("dev", (c) => ({ ...c, kmsKeyName: key }));
+    for (const t of resources(json, "google_pubsub_topic")) expect(t.kms_key_name).toBe(key);
+    expect(resources(json, "google_dataflow_job")[0].kms_key_name).toBe(key);
+  });
+
+  test("a multi-regional key cannot encrypt the regional temp bucket", () => {
+    expect(() =>
+      synthEnvironment("prod", (c) => ({ ...c, ingestion: { ...c.ingestion, kmsKeyName: undefined } })),
+    ).toThrow(
+      'prod/ingestion/dataflow: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"; Cloud Storage needs the bucket\'s key in the bucket\'s location',
+    );
   });
 });
 

@@ -164,6 +164,9 @@ describe("PubSubToBigQueryJob", () => {
       expect(() => newJob(newStack(), { tempBucketName: "goog-temp" })).toThrow(/temp bucket name "goog-temp" is not valid/);
       expect(() => newJob(newStack(), { errorTableId: "bad-id" })).toThrow(/error table id "bad-id"/);
       expect(() => newJob(newStack(), { tempObjectRetentionDays: 0 })).toThrow(/tempObjectRetentionDays is 0/);
+      expect(() => newJob(newStack(), { kmsKeyName: "projects/p/locations/europe/keyRings/r/cryptoKeys/k" })).toThrow(
+        'test/job: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"',
+      );
     });
   });
 });
