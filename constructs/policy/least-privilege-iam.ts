@@ -11,7 +11,8 @@ const HIERARCHY_IAM = /^google_(project|folder|organization)_iam_(member|binding
 
 /**
  * IAM stays least-privilege:
- * - no primitive roles (`roles/owner`, `roles/editor`, `roles/viewer`) on any `*_iam_member`/`*_iam_binding`;
+ * - no primitive roles (`roles/owner`, `roles/editor`, `roles/viewer`) on any `*_iam_member`/`*_iam_binding`
+ *   or in a `google_iam_policy` document (the data source behind `*_iam_policy` resources);
  * - no `allUsers` / `allAuthenticatedUsers` members, in IAM resources, BigQuery dataset `access`
  *   blocks and `google_bigquery_dataset_access`, or Cloud Storage ACL entities;
  * - no `roles/bigquery.dataEditor` (or `dataOwner`) at project, folder or organization level:
@@ -21,6 +22,7 @@ const HIERARCHY_IAM = /^google_(project|folder|organization)_iam_(member|binding
  */
 export class LeastPrivilegeIamAspect extends PolicyAspect {
   public readonly rule = "least-privilege-iam";
+  protected readonly includeDataSources = true;
 
   protected check({ type, attributes }: PolicyResource): string[] {
     const problems: string[] = [];
@@ -37,6 +39,18 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
       const members = type.endsWith("_binding") ? attributes.members : [attributes.member];
       if (Array.isArray(members)) {
         for (const m of members.filter(publicMember)) problems.push(`grants ${String(role)} to ${m}: the resource would be public`);
+      }
+    }
+    if (type === "data.google_iam_policy" && Array.isArray(attributes.binding)) {
+      // A policy document for a `*_iam_policy` resource: the same rules, per binding.
+      for (const b of attributes.binding.map(block)) {
+        if (!b) continue;
+        if (isKnown(b.role) && PRIMITIVE_ROLES.includes(b.role as string)) {
+          problems.push(`binds the primitive role ${b.role}; use a predefined or custom role with only the permissions needed`);
+        }
+        if (Array.isArray(b.members)) {
+          for (const m of b.members.filter(publicMember)) problems.push(`binds ${String(b.role)} to ${m}: the resource would be public`);
+        }
       }
     }
     if (type === "google_bigquery_dataset" && Array.isArray(attributes.access)) {

@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { Annotations, IAspect, TerraformProvider, TerraformResource, TerraformStack, Token } from "cdktf";
+import { Annotations, IAspect, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Token } from "cdktf";
 
 /** One synthesized resource as policy rules see it: type, construct path, final attributes. */
 export interface PolicyResource {
@@ -38,6 +38,17 @@ export function policyResource(node: IConstruct): PolicyResource | undefined {
   return { construct: resource, type: resource.terraformResourceType, path: resource.node.path, attributes };
 }
 
+/** The synthesized attributes of a data source (type prefixed `data.`), or undefined for anything else. */
+export function policyDataSource(node: IConstruct): PolicyResource | undefined {
+  if (!TerraformDataSource.isTerraformDataSource(node)) return undefined;
+  const source = node as TerraformDataSource;
+  const synthesized = source.toTerraform() as { data?: Record<string, Record<string, Record<string, unknown>>> };
+  const byType = synthesized.data?.[source.terraformResourceType];
+  const attributes = byType ? Object.values(byType)[0] : undefined;
+  if (!attributes) return undefined;
+  return { construct: source as unknown as TerraformResource, type: `data.${source.terraformResourceType}`, path: source.node.path, attributes };
+}
+
 /** The synthesized configuration of the stack's `google` providers (the default one first). */
 export function googleProviderConfigs(stack: TerraformStack): Record<string, unknown>[] {
   return stack.node
@@ -61,8 +72,11 @@ export abstract class PolicyAspect implements IAspect {
   // Aspects can run more than once on a stack (Testing.synth then fullSynth): report each problem once.
   private readonly reported = new Set<string>();
 
+  /** Whether the rule also looks at data sources (their type is then `data.<type>`). */
+  protected readonly includeDataSources: boolean = false;
+
   public visit(node: IConstruct): void {
-    const resource = policyResource(node);
+    const resource = policyResource(node) ?? (this.includeDataSources ? policyDataSource(node) : undefined);
     if (!resource) return;
     for (const problem of this.check(resource)) {
       const message = `[policy:${this.rule}] ${resource.type} ${resource.path}: ${problem}`;

@@ -8,6 +8,7 @@ import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-da
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
+import { DataGoogleIamPolicy } from "@cdktf/provider-google/lib/data-google-iam-policy";
 import { CloudRunV2ServiceIamMember } from "@cdktf/provider-google/lib/cloud-run-v2-service-iam-member";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
@@ -224,6 +225,20 @@ describe("least-privilege IAM", () => {
     new BigqueryDatasetIamMember(stack, "ds-editor", { datasetId: "raw", role: "roles/bigquery.dataEditor", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
     expect(policyErrors(stack)).toEqual([
       "[policy:least-privilege-iam] google_project_iam_member test/editor: grants roles/bigquery.dataEditor on the whole project; grant it on the dataset instead (dataset-level IAM)",
+    ]);
+  });
+
+  test("an IAM policy document (data google_iam_policy) is held to the same rules", () => {
+    const { stack } = policyStack();
+    new DataGoogleIamPolicy(stack, "policy", {
+      binding: [
+        { role: "roles/editor", members: ["serviceAccount:w@p.iam.gserviceaccount.com"] },
+        { role: "roles/pubsub.subscriber", members: ["allUsers"] },
+      ],
+    });
+    expect(policyErrors(stack)).toEqual([
+      "[policy:least-privilege-iam] data.google_iam_policy test/policy: binds the primitive role roles/editor; use a predefined or custom role with only the permissions needed",
+      "[policy:least-privilege-iam] data.google_iam_policy test/policy: binds roles/pubsub.subscriber to allUsers: the resource would be public",
     ]);
   });
 
