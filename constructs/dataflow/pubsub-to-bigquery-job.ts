@@ -203,20 +203,28 @@ export class PubSubToBigQueryJob extends Construct {
       throw new Error(`${path}: error table id "${errorTableId}" may use only letters, digits and underscores`);
     }
     const bucketName = props.tempBucketName ?? defaultBucketName(project, props.jobName);
-    if (!Token.isUnresolved(bucketName) && (!BUCKET_NAME.test(bucketName) || bucketName.startsWith("goog") || bucketName.includes("google"))) {
+    if (
+      !Token.isUnresolved(bucketName) &&
+      (!BUCKET_NAME.test(bucketName) || bucketName.startsWith("goog") || bucketName.includes("google"))
+    ) {
       throw new Error(
         `${path}: temp bucket name "${bucketName}" is not valid; use 3-63 lowercase letters, digits, - _ . without "goog"`,
       );
     }
-    const accountId = props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
+    const accountId =
+      props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
     if (!Token.isUnresolved(accountId) && !SERVICE_ACCOUNT_ID.test(accountId)) {
-      throw new Error(`${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`);
+      throw new Error(
+        `${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`,
+      );
     }
 
     if (props.kmsKeyName !== undefined && !Token.isUnresolved(props.kmsKeyName) && !Token.isUnresolved(region)) {
       const keyLocation = /\/locations\/([^/]+)\//.exec(props.kmsKeyName)?.[1];
       if (keyLocation === undefined) {
-        throw new Error(`${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`);
+        throw new Error(
+          `${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`,
+        );
       }
       if (keyLocation.toLowerCase() !== region.toLowerCase()) {
         throw new Error(

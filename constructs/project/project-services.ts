@@ -60,7 +60,9 @@ export class ProjectServices extends Construct {
 
   constructor(scope: Construct, id: string, props: ProjectServicesProps) {
     super(scope, id);
-    const names = [...new Set([...(props.services ?? STREAMING_ANALYTICS_SERVICES), ...(props.additionalServices ?? [])])].sort();
+    const names = [
+      ...new Set([...(props.services ?? STREAMING_ANALYTICS_SERVICES), ...(props.additionalServices ?? [])]),
+    ].sort();
     if (names.length === 0) {
       throw new Error(`${this.node.path}: no services to enable; leave services unset for the default list`);
     }

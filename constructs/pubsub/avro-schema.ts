@@ -79,11 +79,15 @@ const PRIMITIVES: Readonly<Record<string, AvroType>> = {
 export function avroSchemaFromTableSchema(schema: TableSchema, options: AvroSchemaOptions = {}): AvroRecord {
   const recordName = options.recordName ?? schema.name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
   if (!AVRO_NAME.test(recordName)) {
-    throw new Error(`${schema.name}: Avro record name "${recordName}" is not valid; use letters, digits and underscores, not starting with a digit`);
+    throw new Error(
+      `${schema.name}: Avro record name "${recordName}" is not valid; use letters, digits and underscores, not starting with a digit`,
+    );
   }
   const namespace = options.namespace ?? "freshstreams";
   if (!AVRO_NAMESPACE.test(namespace)) {
-    throw new Error(`${schema.name}: Avro namespace "${namespace}" is not valid; use dot-separated names of letters, digits and underscores`);
+    throw new Error(
+      `${schema.name}: Avro namespace "${namespace}" is not valid; use dot-separated names of letters, digits and underscores`,
+    );
   }
   return {
     type: "record",
@@ -124,7 +128,9 @@ function baseType(schemaName: string, column: ColumnDefinition, parentRecord: st
   }
   const primitive = PRIMITIVES[column.type];
   if (primitive === undefined) {
-    throw new Error(`${schemaName}: column "${column.name}" has type ${column.type}, which has no Avro equivalent for a Pub/Sub schema`);
+    throw new Error(
+      `${schemaName}: column "${column.name}" has type ${column.type}, which has no Avro equivalent for a Pub/Sub schema`,
+    );
   }
   return typeof primitive === "string" ? primitive : { ...primitive };
 }
@@ -142,7 +148,11 @@ type TimeValue = Date | string | number;
  *
  * Throws when a REQUIRED column is missing or null, or a field is not in the schema.
  */
-export function encodeAvroJson(schema: TableSchema, row: Record<string, unknown>, options: AvroSchemaOptions = {}): Record<string, unknown> {
+export function encodeAvroJson(
+  schema: TableSchema,
+  row: Record<string, unknown>,
+  options: AvroSchemaOptions = {},
+): Record<string, unknown> {
   const avro = avroSchemaFromTableSchema(schema, options);
   return encodeRecord({ schemaName: schema.name, namespace: avro.namespace ?? "" }, schema.columns, row, avro.name, "");
 }
@@ -190,19 +200,32 @@ function encodeRecord(
 
 /** The name Avro JSON uses for a union branch: the primitive under a logical type, or a record's full name. */
 function branchName(context: EncodeContext, column: ColumnDefinition, recordName: string): string {
-  if (column.type === "RECORD") return `${context.namespace ? `${context.namespace}.` : ""}${recordName}_${column.name}`;
+  if (column.type === "RECORD")
+    return `${context.namespace ? `${context.namespace}.` : ""}${recordName}_${column.name}`;
   const primitive = PRIMITIVES[column.type];
   return typeof primitive === "string" ? primitive : String((primitive as { type: string }).type);
 }
 
-function encodeValue(context: EncodeContext, column: ColumnDefinition, value: unknown, recordName: string, where: string): unknown {
+function encodeValue(
+  context: EncodeContext,
+  column: ColumnDefinition,
+  value: unknown,
+  recordName: string,
+  where: string,
+): unknown {
   const { schemaName } = context;
   switch (column.type) {
     case "RECORD":
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw new Error(`${schemaName}: RECORD field "${where}" must be an object`);
       }
-      return encodeRecord(context, column.fields ?? [], value as Record<string, unknown>, `${recordName}_${column.name}`, `${where}.`);
+      return encodeRecord(
+        context,
+        column.fields ?? [],
+        value as Record<string, unknown>,
+        `${recordName}_${column.name}`,
+        `${where}.`,
+      );
     case "TIMESTAMP":
       return Math.round(toEpochMs(schemaName, value as TimeValue, where) * 1000);
     case "DATE":

@@ -34,7 +34,10 @@ export function pubsubServiceAgentEmail(projectNumber: string): string {
  */
 export function memberIdFragment(member: string, position: number): string {
   if (Token.isUnresolved(member)) return `${position}`;
-  return member.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 80);
+  return member
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 80);
 }
 
 /**

@@ -147,7 +147,13 @@ export function validateResourceName(path: string, what: string, name: string): 
 }
 
 /** Checks a duration such as "604800s" lies within [min, max] seconds; returns its seconds. */
-export function validateDuration(path: string, what: string, value: string, min: number, max: number): number | undefined {
+export function validateDuration(
+  path: string,
+  what: string,
+  value: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (Token.isUnresolved(value)) return undefined;
   const match = DURATION.exec(value);
   if (!match) throw new Error(`${path}: ${what} "${value}" is not a duration in seconds such as "600s"`);
@@ -160,7 +166,12 @@ export function validateDuration(path: string, what: string, value: string, min:
 
 /** A service account id (6-30 characters) derived from a resource name, stable and unique per name. */
 export function serviceAccountIdFor(name: string): string {
-  let id = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
+  let id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .replace(/-+$/, "");
   if (id.length > 30 || id.length < 6) {
     const hash = createHash("sha256").update(name).digest("hex").slice(0, 6);
     id = `${(id || "sa").slice(0, 23).replace(/-+$/, "")}-${hash}`;
@@ -235,7 +246,9 @@ export class StreamSubscription extends Construct {
     if (props.bigquery) {
       const bq = props.bigquery;
       if (props.enableExactlyOnceDelivery || props.enableMessageOrdering) {
-        throw new Error(`${path}: exactly-once delivery and ordering apply to pull subscriptions, not BigQuery subscriptions`);
+        throw new Error(
+          `${path}: exactly-once delivery and ordering apply to pull subscriptions, not BigQuery subscriptions`,
+        );
       }
       const topicHasSchema = props.topic.tableSchema !== undefined;
       if (bq.useTableSchema === true && bq.useTopicSchema === true) {
@@ -246,7 +259,9 @@ export class StreamSubscription extends Construct {
       const useTopicSchema = bq.useTopicSchema ?? (bq.useTableSchema === true ? false : topicHasSchema);
       const useTableSchema = bq.useTableSchema ?? !useTopicSchema;
       if (useTopicSchema && !topicHasSchema) {
-        throw new Error(`${path}: useTopicSchema is true but topic "${props.topic.topicName}" has no schema; set the topic's schema or use useTableSchema`);
+        throw new Error(
+          `${path}: useTopicSchema is true but topic "${props.topic.topicName}" has no schema; set the topic's schema or use useTableSchema`,
+        );
       }
       if (bq.dropUnknownFields && !useTableSchema && !useTopicSchema) {
         throw new Error(`${path}: dropUnknownFields needs useTableSchema or useTopicSchema`);
@@ -263,14 +278,18 @@ export class StreamSubscription extends Construct {
         }
       }
       if (!useTableSchema && !useTopicSchema && !schema.hasColumn("data")) {
-        throw new Error(`${path}: without useTableSchema or useTopicSchema messages go to a "data" column, which table ${bq.table.tableId} lacks`);
+        throw new Error(
+          `${path}: without useTableSchema or useTopicSchema messages go to a "data" column, which table ${bq.table.tableId} lacks`,
+        );
       }
       if (bq.serviceAccountEmail !== undefined) {
         this.writerServiceAccountEmail = bq.serviceAccountEmail;
       } else {
         const accountId = bq.serviceAccountId ?? serviceAccountIdFor(`${props.subscriptionName}`);
         if (!Token.isUnresolved(accountId) && !SERVICE_ACCOUNT_ID.test(accountId)) {
-          throw new Error(`${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`);
+          throw new Error(
+            `${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`,
+          );
         }
         this.serviceAccount = new ServiceAccount(this, "writer", {
           project: props.topic.project,
@@ -342,12 +361,16 @@ export class StreamSubscription extends Construct {
     const key = `${role} ${member}`;
     const existing = this.grants.get(key);
     if (existing) return existing;
-    const resource = new PubsubSubscriptionIamMember(this, `${role.replace("roles/pubsub.", "")}-${memberIdFragment(member, this.grants.size)}`, {
-      project: this.topic.project,
-      subscription: this.resource.name,
-      role,
-      member,
-    });
+    const resource = new PubsubSubscriptionIamMember(
+      this,
+      `${role.replace("roles/pubsub.", "")}-${memberIdFragment(member, this.grants.size)}`,
+      {
+        project: this.topic.project,
+        subscription: this.resource.name,
+        role,
+        member,
+      },
+    );
     this.grants.set(key, resource);
     return resource;
   }

@@ -137,15 +137,25 @@ export class StreamTopic extends Construct {
     const path = this.node.path;
     validateResourceName(path, "topic name", props.topicName);
     if (!Token.isUnresolved(props.projectNumber) && !PROJECT_NUMBER.test(props.projectNumber)) {
-      throw new Error(`${path}: project number "${props.projectNumber}" is not a project number; expected digits only, e.g. "123456789012"`);
+      throw new Error(
+        `${path}: project number "${props.projectNumber}" is not a project number; expected digits only, e.g. "123456789012"`,
+      );
     }
     const retention = props.messageRetentionDuration ?? "604800s";
     validateDuration(path, "messageRetentionDuration", retention, MIN_RETENTION_SECONDS, MAX_RETENTION_SECONDS);
     const deadLetterRetention = props.deadLetterRetentionDuration ?? "604800s";
-    validateDuration(path, "deadLetterRetentionDuration", deadLetterRetention, MIN_RETENTION_SECONDS, MAX_RETENTION_SECONDS);
+    validateDuration(
+      path,
+      "deadLetterRetentionDuration",
+      deadLetterRetention,
+      MIN_RETENTION_SECONDS,
+      MAX_RETENTION_SECONDS,
+    );
     if (props.allowedPersistenceRegions !== undefined) {
       if (props.allowedPersistenceRegions.length === 0) {
-        throw new Error(`${path}: allowedPersistenceRegions is empty; list at least one region or leave it unset for no restriction`);
+        throw new Error(
+          `${path}: allowedPersistenceRegions is empty; list at least one region or leave it unset for no restriction`,
+        );
       }
       for (const region of props.allowedPersistenceRegions) {
         if (!Token.isUnresolved(region) && !REGION.test(region)) {
@@ -154,7 +164,9 @@ export class StreamTopic extends Construct {
       }
     }
     if (props.kmsKeyName !== undefined && !Token.isUnresolved(props.kmsKeyName) && !KMS_KEY.test(props.kmsKeyName)) {
-      throw new Error(`${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`);
+      throw new Error(
+        `${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`,
+      );
     }
 
     this.topicName = props.topicName;
@@ -243,7 +255,10 @@ export class StreamTopic extends Construct {
    * Unless told otherwise, the table's schema maps message fields to columns (`use_table_schema`),
    * or the topic's schema when the topic has one (`use_topic_schema`); setting both is an error.
    */
-  public addBigQuerySubscription(table: BigQueryTableTarget, options: BigQuerySubscriptionOptions = {}): StreamSubscription {
+  public addBigQuerySubscription(
+    table: BigQueryTableTarget,
+    options: BigQuerySubscriptionOptions = {},
+  ): StreamSubscription {
     const subscriptionName =
       options.subscriptionName ?? `${this.topicName}-bq-${Token.isUnresolved(table.tableId) ? "table" : table.tableId}`;
     return this.register(
@@ -290,12 +305,16 @@ export class StreamTopic extends Construct {
     const key = `${role} ${member}`;
     const existing = this.grants.get(key);
     if (existing) return existing;
-    const resource = new PubsubTopicIamMember(this, `${role.replace("roles/pubsub.", "")}-${memberIdFragment(member, this.grants.size)}`, {
-      project: this.project,
-      topic: this.resource.name,
-      role,
-      member,
-    });
+    const resource = new PubsubTopicIamMember(
+      this,
+      `${role.replace("roles/pubsub.", "")}-${memberIdFragment(member, this.grants.size)}`,
+      {
+        project: this.project,
+        topic: this.resource.name,
+        role,
+        member,
+      },
+    );
     this.grants.set(key, resource);
     return resource;
   }

@@ -53,15 +53,23 @@ describe("avroSchemaFromTableSchema", () => {
 
   test("RANGE has no Avro equivalent", () => {
     const schema = new TableSchema([{ name: "r", type: "RANGE", rangeElementType: "DATE" }], { name: "ranges" });
-    expect(() => avroSchemaFromTableSchema(schema)).toThrow('ranges: column "r" has type RANGE, which has no Avro equivalent for a Pub/Sub schema');
+    expect(() => avroSchemaFromTableSchema(schema)).toThrow(
+      'ranges: column "r" has type RANGE, which has no Avro equivalent for a Pub/Sub schema',
+    );
   });
 
   test("bad record names and namespaces", () => {
-    expect(() => avroSchemaFromTableSchema(WIKI_CHANGES_SCHEMA, { recordName: "wiki-changes" })).toThrow(/record name "wiki-changes" is not valid/);
-    expect(() => avroSchemaFromTableSchema(WIKI_CHANGES_SCHEMA, { namespace: "a..b" })).toThrow(/namespace "a..b" is not valid/);
+    expect(() => avroSchemaFromTableSchema(WIKI_CHANGES_SCHEMA, { recordName: "wiki-changes" })).toThrow(
+      /record name "wiki-changes" is not valid/,
+    );
+    expect(() => avroSchemaFromTableSchema(WIKI_CHANGES_SCHEMA, { namespace: "a..b" })).toThrow(
+      /namespace "a..b" is not valid/,
+    );
   });
 
   test("the definition is the JSON of the record", () => {
-    expect(JSON.parse(avroDefinitionFromTableSchema(WIKI_CHANGES_SCHEMA))).toEqual(avroSchemaFromTableSchema(WIKI_CHANGES_SCHEMA));
+    expect(JSON.parse(avroDefinitionFromTableSchema(WIKI_CHANGES_SCHEMA))).toEqual(
+      avroSchemaFromTableSchema(WIKI_CHANGES_SCHEMA),
+    );
   });
 });

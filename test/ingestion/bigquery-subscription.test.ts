@@ -20,7 +20,9 @@ describe("StreamTopic.addBigQuerySubscription", () => {
         use_topic_schema: false,
         write_metadata: false,
         drop_unknown_fields: false,
-        service_account_email: expect.stringMatching(/^\$\{google_service_account\.events_bigquery-subscription-events-bigquery_writer_[0-9A-F]+\.email\}$/),
+        service_account_email: expect.stringMatching(
+          /^\$\{google_service_account\.events_bigquery-subscription-events-bigquery_writer_[0-9A-F]+\.email\}$/,
+        ),
       },
       expiration_policy: { ttl: "" },
       retry_policy: { minimum_backoff: "10s", maximum_backoff: "600s" },
@@ -38,7 +40,9 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     const json = synthJson(stack);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
       role: "roles/bigquery.dataEditor",
-      member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\.events_bigquery-subscription-events-bigquery_writer_[0-9A-F]+\.email\}$/),
+      member: expect.stringMatching(
+        /^serviceAccount:\$\{google_service_account\.events_bigquery-subscription-events-bigquery_writer_[0-9A-F]+\.email\}$/,
+      ),
       dataset_id: expect.stringMatching(/google_bigquery_dataset\.raw-test-project_dataset_/),
     });
     // No project-level BigQuery role.
@@ -72,7 +76,10 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     const json = synthJson(stack);
     expect(resources(json, "google_service_account")).toHaveLength(0);
     expect(sub.subscriptionName).toBe("events-bq-events");
-    expect(resources(json, "google_pubsub_subscription").find((s) => s.name === "events-bq-events").bigquery_config.service_account_email).toBe(email);
+    expect(
+      resources(json, "google_pubsub_subscription").find((s) => s.name === "events-bq-events").bigquery_config
+        .service_account_email,
+    ).toBe(email);
     expect(resources(json, "google_bigquery_dataset_iam_member")).toEqual([
       expect.objectContaining({ role: "roles/bigquery.dataEditor", member: `serviceAccount:${email}` }),
     ]);
@@ -111,7 +118,11 @@ describe("StreamTopic.addBigQuerySubscription", () => {
       const stack = newStack();
       const topic = newTopic(stack, { schema: EVENTS_SCHEMA });
       expect(() =>
-        topic.addBigQuerySubscription(newTable(stack), { subscriptionName: "events-bigquery", useTableSchema: true, useTopicSchema: true }),
+        topic.addBigQuerySubscription(newTable(stack), {
+          subscriptionName: "events-bigquery",
+          useTableSchema: true,
+          useTopicSchema: true,
+        }),
       ).toThrow(
         "test/events/bigquery-subscription-events-bigquery: useTableSchema and useTopicSchema are both true; a BigQuery subscription maps fields with one schema only",
       );
@@ -149,7 +160,9 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     test("exactly-once delivery is for pull subscriptions", () => {
       const stack = newStack();
       const options = { enableExactlyOnceDelivery: true } as never;
-      expect(() => newTopic(stack).addBigQuerySubscription(newTable(stack), options)).toThrow(/apply to pull subscriptions/);
+      expect(() => newTopic(stack).addBigQuerySubscription(newTable(stack), options)).toThrow(
+        /apply to pull subscriptions/,
+      );
     });
 
     test("3 max delivery attempts are refused here too", () => {

@@ -20,7 +20,10 @@ function synthEnvironment(name: string, override?: (config: EnvironmentConfig) =
   const cached = cache.get(key);
   if (cached) return cached;
   const { config } = loadEnvironment(path.join(CONFIG_DIR, `${name}.json`));
-  const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config: override ? override(config) : config });
+  const stack = new StreamingAnalyticsStack(Testing.app(), name, {
+    environment: name,
+    config: override ? override(config) : config,
+  });
   const result = { stack, json: JSON.parse(Testing.synth(stack)) };
   cache.set(key, result);
   return result;
@@ -73,16 +76,23 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
       expiration_policy: { ttl: "" },
       retry_policy: { minimum_backoff: "10s", maximum_backoff: "600s" },
     });
-    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dead-letter-sub")).toMatchObject({ expiration_policy: { ttl: "" } });
+    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dead-letter-sub")).toMatchObject({
+      expiration_policy: { ttl: "" },
+    });
     expect(resources(json, "google_pubsub_subscription").filter((s) => s.bigquery_config)).toHaveLength(0);
   });
 
   test("the two service-agent grants", () => {
     const topicGrants = resources(json, "google_pubsub_topic_iam_member").filter((g) => g.member === agent);
     const subGrants = resources(json, "google_pubsub_subscription_iam_member").filter((g) => g.member === agent);
-    expect(topicGrants).toEqual([expect.objectContaining({ role: "roles/pubsub.publisher", topic: expect.stringMatching(/dead-letter-topic/) })]);
+    expect(topicGrants).toEqual([
+      expect.objectContaining({ role: "roles/pubsub.publisher", topic: expect.stringMatching(/dead-letter-topic/) }),
+    ]);
     expect(subGrants).toEqual([
-      expect.objectContaining({ role: "roles/pubsub.subscriber", subscription: expect.stringMatching(/subscription-wiki-changes-dataflow/) }),
+      expect.objectContaining({
+        role: "roles/pubsub.subscriber",
+        subscription: expect.stringMatching(/subscription-wiki-changes-dataflow/),
+      }),
     ]);
   });
 
@@ -108,7 +118,9 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
       dataset_id: "dev_raw",
       deletion_protection: false,
     });
-    expect(resources(json, "google_service_account").find((s) => s.account_id === "wiki-changes-df-worker")).toBeDefined();
+    expect(
+      resources(json, "google_service_account").find((s) => s.account_id === "wiki-changes-df-worker"),
+    ).toBeDefined();
   });
 
   test("project services, and every resource waits for them", () => {
@@ -116,7 +128,13 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
     expect(services.length).toBeGreaterThanOrEqual(10);
     for (const s of services) expect(s.disable_on_destroy).toBe(false);
     const [ready] = Object.keys(json.resource.terraform_data).filter((n) => n.startsWith("services_ready"));
-    for (const type of ["google_pubsub_topic", "google_pubsub_subscription", "google_dataflow_job", "google_storage_bucket", "google_bigquery_dataset"]) {
+    for (const type of [
+      "google_pubsub_topic",
+      "google_pubsub_subscription",
+      "google_dataflow_job",
+      "google_storage_bucket",
+      "google_bigquery_dataset",
+    ]) {
       for (const r of resources(json, type)) expect(r.depends_on).toContain(`terraform_data.${ready}`);
     }
   });
@@ -163,9 +181,19 @@ describe("ingestion layer in the prod stack", () => {
     const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/fresh-streams/cryptoKeys/ingestion";
     for (const t of resources(json, "google_pubsub_topic")) expect(t.kms_key_name).toBe(key);
     const bucket = byName(json, "google_storage_bucket", "fresh-streams-prod-wiki-changes-to-bigquery-temp");
-    expect(bucket).toMatchObject({ force_destroy: false, encryption: { default_kms_key_name: key }, location: "EUROPE-WEST1" });
-    expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery")).toMatchObject({ kms_key_name: key, max_workers: 10, machine_type: "n2-standard-4" });
-    expect(resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors").deletion_protection).toBe(true);
+    expect(bucket).toMatchObject({
+      force_destroy: false,
+      encryption: { default_kms_key_name: key },
+      location: "EUROPE-WEST1",
+    });
+    expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery")).toMatchObject({
+      kms_key_name: key,
+      max_workers: 10,
+      machine_type: "n2-standard-4",
+    });
+    expect(
+      resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors").deletion_protection,
+    ).toBe(true);
   });
 });
 

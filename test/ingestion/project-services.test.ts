@@ -11,16 +11,34 @@ describe("ProjectServices", () => {
     const json = synthJson(stack);
     const rs = resources(json, "google_project_service");
     expect(rs.map((r) => r.service).sort()).toEqual([...STREAMING_ANALYTICS_SERVICES].sort());
-    for (const r of rs) expect(r).toMatchObject({ project: PROJECT, disable_on_destroy: false, disable_dependent_services: false });
-    for (const api of ["bigquery", "bigqueryreservation", "bigquerydatatransfer", "pubsub", "dataflow", "storage", "iam", "run", "artifactregistry"]) {
+    for (const r of rs)
+      expect(r).toMatchObject({ project: PROJECT, disable_on_destroy: false, disable_dependent_services: false });
+    for (const api of [
+      "bigquery",
+      "bigqueryreservation",
+      "bigquerydatatransfer",
+      "pubsub",
+      "dataflow",
+      "storage",
+      "iam",
+      "run",
+      "artifactregistry",
+    ]) {
       expect(services.serviceNames).toContain(`${api}.googleapis.com`);
     }
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(ProjectService, { service: "dataflow.googleapis.com", disable_on_destroy: false });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(ProjectService, {
+      service: "dataflow.googleapis.com",
+      disable_on_destroy: false,
+    });
   });
 
   test("additional services and a custom list", () => {
     const stack = newStack();
-    const s = new ProjectServices(stack, "services", { project: PROJECT, services: ["pubsub.googleapis.com"], additionalServices: ["secretmanager.googleapis.com"] });
+    const s = new ProjectServices(stack, "services", {
+      project: PROJECT,
+      services: ["pubsub.googleapis.com"],
+      additionalServices: ["secretmanager.googleapis.com"],
+    });
     expect(s.serviceNames).toEqual(["pubsub.googleapis.com", "secretmanager.googleapis.com"]);
     expect(() => new ProjectServices(newStack(), "s", { project: PROJECT, services: ["pubsub"] })).toThrow(
       'test/s: service "pubsub" is not an API name such as pubsub.googleapis.com',

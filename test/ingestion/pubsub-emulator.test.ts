@@ -49,7 +49,11 @@ async function publishOutcome(topicName: string, body: unknown): Promise<string>
 
 describe("Avro schema generated from a TableSchema", () => {
   beforeAll(async () => {
-    await pubsub.createSchema("wiki-changes-schema", SchemaTypes.Avro, avroDefinitionFromTableSchema(WIKI_CHANGES_SCHEMA));
+    await pubsub.createSchema(
+      "wiki-changes-schema",
+      SchemaTypes.Avro,
+      avroDefinitionFromTableSchema(WIKI_CHANGES_SCHEMA),
+    );
     await pubsub.createTopic({
       name: "wiki-changes",
       schemaSettings: { schema: `projects/${PROJECT}/schemas/wiki-changes-schema`, encoding: Encodings.Json },
@@ -70,7 +74,10 @@ describe("Avro schema generated from a TableSchema", () => {
   });
 
   test("missing nullable fields are sent as null and accepted", async () => {
-    const encoded = encodeAvroJson(WIKI_CHANGES_SCHEMA, { event_id: "e-2", event_time: new Date("2024-05-01T00:00:00Z") });
+    const encoded = encodeAvroJson(WIKI_CHANGES_SCHEMA, {
+      event_id: "e-2",
+      event_time: new Date("2024-05-01T00:00:00Z"),
+    });
     expect(encoded.user).toBeNull();
     expect(await publishOutcome("wiki-changes", encoded)).toBe("accepted");
   });
@@ -92,12 +99,22 @@ describe("Avro schema generated from a TableSchema", () => {
         { name: "day", type: "DATE" },
         { name: "at", type: "TIME" },
         { name: "payload", type: "JSON" },
-        { name: "geo", type: "RECORD", fields: [{ name: "country", type: "STRING" }, { name: "lat", type: "FLOAT64" }] },
+        {
+          name: "geo",
+          type: "RECORD",
+          fields: [
+            { name: "country", type: "STRING" },
+            { name: "lat", type: "FLOAT64" },
+          ],
+        },
       ],
       { name: "nested" },
     );
     await pubsub.createSchema("nested-schema", SchemaTypes.Avro, avroDefinitionFromTableSchema(schema));
-    await pubsub.createTopic({ name: "nested", schemaSettings: { schema: `projects/${PROJECT}/schemas/nested-schema`, encoding: Encodings.Json } });
+    await pubsub.createTopic({
+      name: "nested",
+      schemaSettings: { schema: `projects/${PROJECT}/schemas/nested-schema`, encoding: Encodings.Json },
+    });
     const encoded = encodeAvroJson(schema, {
       id: "n-1",
       tags: ["a", "b"],
@@ -118,10 +135,18 @@ describe("Avro schema generated from a TableSchema", () => {
   });
 
   test("encodeAvroJson refuses rows that cannot fit", () => {
-    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { event_time: 1 })).toThrow('wiki_changes: REQUIRED field "event_id" is missing');
-    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { ...ROW, extra: 1 })).toThrow('wiki_changes: field "extra" is not a column of the schema');
-    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { ...ROW, id: "123" })).toThrow(/INT64 field "id" must be a number/);
-    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { ...ROW, event_time: "yesterday" })).toThrow(/"event_time" is not a time/);
+    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { event_time: 1 })).toThrow(
+      'wiki_changes: REQUIRED field "event_id" is missing',
+    );
+    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { ...ROW, extra: 1 })).toThrow(
+      'wiki_changes: field "extra" is not a column of the schema',
+    );
+    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { ...ROW, id: "123" })).toThrow(
+      /INT64 field "id" must be a number/,
+    );
+    expect(() => encodeAvroJson(WIKI_CHANGES_SCHEMA, { ...ROW, event_time: "yesterday" })).toThrow(
+      /"event_time" is not a time/,
+    );
   });
 });
 
@@ -129,10 +154,16 @@ describe("dead-lettering as StreamTopic synthesizes it", () => {
   test("after maxDeliveryAttempts nacks the message is in the dead-letter subscription", async () => {
     // Synthesize a topic and a subscription with 5 attempts, then create exactly that in the emulator.
     const stack = newStack();
-    newTopic(stack, { topicName: "dl-events" }, "dl").addSubscription("dl-events-reader", { maxDeliveryAttempts: 5, ackDeadlineSeconds: 10 });
+    newTopic(stack, { topicName: "dl-events" }, "dl").addSubscription("dl-events-reader", {
+      maxDeliveryAttempts: 5,
+      ackDeadlineSeconds: 10,
+    });
     const json = synthJson(stack);
     const topicNames = new Map<string, string>(
-      Object.entries(json.resource.google_pubsub_topic as Record<string, any>).map(([id, t]) => [`\${google_pubsub_topic.${id}.id}`, t.name]),
+      Object.entries(json.resource.google_pubsub_topic as Record<string, any>).map(([id, t]) => [
+        `\${google_pubsub_topic.${id}.id}`,
+        t.name,
+      ]),
     );
     for (const name of topicNames.values()) await pubsub.createTopic(name);
     for (const s of resources(json, "google_pubsub_subscription")) {

@@ -2,7 +2,11 @@ import { Testing, TerraformStack } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
-import { DATAFLOW_DEADLETTER_SCHEMA, PubSubToBigQueryJob, PubSubToBigQueryJobProps } from "../../constructs/dataflow/pubsub-to-bigquery-job";
+import {
+  DATAFLOW_DEADLETTER_SCHEMA,
+  PubSubToBigQueryJob,
+  PubSubToBigQueryJobProps,
+} from "../../constructs/dataflow/pubsub-to-bigquery-job";
 import { PROJECT, newStack, newTable, newTopic, resources, synthJson } from "./helpers";
 
 function newJob(stack: TerraformStack, props: Partial<PubSubToBigQueryJobProps> = {}): PubSubToBigQueryJob {
@@ -29,9 +33,13 @@ describe("PubSubToBigQueryJob", () => {
       project: PROJECT,
       region: "europe-west1",
       template_gcs_path: "gs://dataflow-templates-europe-west1/latest/PubSub_Subscription_to_BigQuery",
-      temp_gcs_location: expect.stringMatching(/^gs:\/\/\$\{google_storage_bucket\.job_temp-bucket_[0-9A-F]+\.name\}\/tmp$/),
+      temp_gcs_location: expect.stringMatching(
+        /^gs:\/\/\$\{google_storage_bucket\.job_temp-bucket_[0-9A-F]+\.name\}\/tmp$/,
+      ),
       parameters: {
-        inputSubscription: expect.stringMatching(/^\$\{google_pubsub_subscription\.events_subscription-events-dataflow_subscription_[0-9A-F]+\.id\}$/),
+        inputSubscription: expect.stringMatching(
+          /^\$\{google_pubsub_subscription\.events_subscription-events-dataflow_subscription_[0-9A-F]+\.id\}$/,
+        ),
         outputTableSpec: `${PROJECT}:raw.events`,
         outputDeadletterTable: `${PROJECT}:raw.events_errors`,
       },
@@ -91,7 +99,14 @@ describe("PubSubToBigQueryJob", () => {
       time_partitioning: { type: "DAY", field: "timestamp" },
       deletion_protection: false,
     });
-    expect(DATAFLOW_DEADLETTER_SCHEMA.fieldNames).toEqual(["timestamp", "payloadString", "payloadBytes", "attributes", "errorMessage", "stacktrace"]);
+    expect(DATAFLOW_DEADLETTER_SCHEMA.fieldNames).toEqual([
+      "timestamp",
+      "payloadString",
+      "payloadBytes",
+      "attributes",
+      "errorMessage",
+      "stacktrace",
+    ]);
   });
 
   test("worker service account: exactly roles/dataflow.worker at project level, narrow grants elsewhere", () => {
@@ -102,7 +117,13 @@ describe("PubSubToBigQueryJob", () => {
       expect.objectContaining({ account_id: "events-df-worker", project: PROJECT }),
     ]);
     const projectGrants = resources(json, "google_project_iam_member");
-    expect(projectGrants).toEqual([expect.objectContaining({ role: "roles/dataflow.worker", project: PROJECT, member: expect.stringMatching(WORKER) })]);
+    expect(projectGrants).toEqual([
+      expect.objectContaining({
+        role: "roles/dataflow.worker",
+        project: PROJECT,
+        member: expect.stringMatching(WORKER),
+      }),
+    ]);
     const worker = (g: any) => WORKER.test(g.member);
     expect(resources(json, "google_pubsub_subscription_iam_member").filter(worker)).toEqual([
       expect.objectContaining({
@@ -111,13 +132,22 @@ describe("PubSubToBigQueryJob", () => {
       }),
     ]);
     expect(resources(json, "google_pubsub_topic_iam_member").filter(worker)).toEqual([
-      expect.objectContaining({ role: "roles/pubsub.viewer", topic: expect.stringMatching(/google_pubsub_topic\.events_topic_/) }),
+      expect.objectContaining({
+        role: "roles/pubsub.viewer",
+        topic: expect.stringMatching(/google_pubsub_topic\.events_topic_/),
+      }),
     ]);
     expect(resources(json, "google_bigquery_dataset_iam_member").filter(worker)).toEqual([
-      expect.objectContaining({ role: "roles/bigquery.dataEditor", dataset_id: expect.stringMatching(/google_bigquery_dataset\.raw-test-project_dataset_/) }),
+      expect.objectContaining({
+        role: "roles/bigquery.dataEditor",
+        dataset_id: expect.stringMatching(/google_bigquery_dataset\.raw-test-project_dataset_/),
+      }),
     ]);
     expect(resources(json, "google_storage_bucket_iam_member").filter(worker)).toEqual([
-      expect.objectContaining({ role: "roles/storage.objectAdmin", bucket: expect.stringMatching(/google_storage_bucket\.job_temp-bucket_/) }),
+      expect.objectContaining({
+        role: "roles/storage.objectAdmin",
+        bucket: expect.stringMatching(/google_storage_bucket\.job_temp-bucket_/),
+      }),
     ]);
     expect(resources(json, "google_bigquery_table_iam_member").filter(worker)).toHaveLength(0);
   });
@@ -153,7 +183,14 @@ describe("PubSubToBigQueryJob", () => {
       const table = newTable(stack);
       const bq = newTopic(stack).addBigQuerySubscription(table);
       expect(
-        () => new PubSubToBigQueryJob(stack, "job", { jobName: "events-to-bigquery", project: PROJECT, region: "us-central1", subscription: bq, outputTable: table }),
+        () =>
+          new PubSubToBigQueryJob(stack, "job", {
+            jobName: "events-to-bigquery",
+            project: PROJECT,
+            region: "us-central1",
+            subscription: bq,
+            outputTable: table,
+          }),
       ).toThrow(/subscription "events-bq-events" is a BigQuery subscription; the job needs a pull subscription/);
     });
 
@@ -161,7 +198,9 @@ describe("PubSubToBigQueryJob", () => {
       expect(() => newJob(newStack(), { jobName: "Events" })).toThrow(/job name "Events" is not valid/);
       expect(() => newJob(newStack(), { region: "europe" })).toThrow(/region "europe" is not a region name/);
       expect(() => newJob(newStack(), { maxWorkers: 0 })).toThrow(/maxWorkers is 0; Dataflow allows 1 to 1000/);
-      expect(() => newJob(newStack(), { tempBucketName: "goog-temp" })).toThrow(/temp bucket name "goog-temp" is not valid/);
+      expect(() => newJob(newStack(), { tempBucketName: "goog-temp" })).toThrow(
+        /temp bucket name "goog-temp" is not valid/,
+      );
       expect(() => newJob(newStack(), { errorTableId: "bad-id" })).toThrow(/error table id "bad-id"/);
       expect(() => newJob(newStack(), { tempObjectRetentionDays: 0 })).toThrow(/tempObjectRetentionDays is 0/);
       expect(() => newJob(newStack(), { kmsKeyName: "projects/p/locations/europe/keyRings/r/cryptoKeys/k" })).toThrow(

@@ -134,7 +134,9 @@ describe("StreamTopic", () => {
     topic.addSubscription("events-b");
     topic.addSubscription("events-c", { deadLetter: false });
     const json = synthJson(stack);
-    const subscriberGrants = resources(json, "google_pubsub_subscription_iam_member").filter((g) => g.member === SERVICE_AGENT);
+    const subscriberGrants = resources(json, "google_pubsub_subscription_iam_member").filter(
+      (g) => g.member === SERVICE_AGENT,
+    );
     expect(subscriberGrants).toHaveLength(2);
     for (const grant of subscriberGrants) expect(grant.role).toBe("roles/pubsub.subscriber");
     expect(subscriberGrants.map((g) => g.subscription).join(" ")).toMatch(/events-a.*events-b|events-b.*events-a/);
@@ -175,15 +177,21 @@ describe("StreamTopic", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(PubsubSubscriptionIamMember, {
       role: "roles/pubsub.subscriber",
       member: "serviceAccount:reader@test-project.iam.gserviceaccount.com",
-      subscription: expect.stringMatching(/google_pubsub_subscription\.events_subscription-events-reader_subscription_/),
+      subscription: expect.stringMatching(
+        /google_pubsub_subscription\.events_subscription-events-reader_subscription_/,
+      ),
     });
   });
 
   test("refuses public members and malformed members", () => {
     const topic = newTopic(newStack());
-    expect(() => topic.grantPublish("allUsers")).toThrow('test/events: member "allUsers" is public; grant access to specific principals only');
+    expect(() => topic.grantPublish("allUsers")).toThrow(
+      'test/events: member "allUsers" is public; grant access to specific principals only',
+    );
     expect(() => topic.grantSubscribe("allAuthenticatedUsers")).toThrow(/is public/);
-    expect(() => topic.grantPublish("worker@test-project.iam.gserviceaccount.com")).toThrow(/is not an IAM member; expected one of user:…/);
+    expect(() => topic.grantPublish("worker@test-project.iam.gserviceaccount.com")).toThrow(
+      /is not an IAM member; expected one of user:…/,
+    );
   });
 
   test("schema: an AVRO Pub/Sub schema generated from the table schema, JSON encoding on the topic only", () => {
@@ -218,7 +226,9 @@ describe("StreamTopic", () => {
 
     test.each([4, 101, 7.5])("maxDeliveryAttempts %p is refused", (attempts) => {
       const topic = newTopic(newStack());
-      expect(() => topic.addSubscription("events-reader", { maxDeliveryAttempts: attempts })).toThrow(/allows 5 to 100 delivery attempts/);
+      expect(() => topic.addSubscription("events-reader", { maxDeliveryAttempts: attempts })).toThrow(
+        /allows 5 to 100 delivery attempts/,
+      );
     });
 
     test.each([5, 100])("maxDeliveryAttempts %p is accepted", (attempts) => {
@@ -243,11 +253,15 @@ describe("StreamTopic", () => {
 
     test("backoff out of range or inverted", () => {
       const topic = newTopic(newStack());
-      expect(() => topic.addSubscription("events-a", { maximumBackoff: "601s" })).toThrow(/maximumBackoff is 601s; Pub\/Sub allows 0s to 600s/);
+      expect(() => topic.addSubscription("events-a", { maximumBackoff: "601s" })).toThrow(
+        /maximumBackoff is 601s; Pub\/Sub allows 0s to 600s/,
+      );
       expect(() => topic.addSubscription("events-b", { minimumBackoff: "60s", maximumBackoff: "30s" })).toThrow(
         /minimumBackoff 60s is longer than maximumBackoff 30s/,
       );
-      expect(() => topic.addSubscription("events-c", { minimumBackoff: "ten seconds" })).toThrow(/is not a duration in seconds/);
+      expect(() => topic.addSubscription("events-c", { minimumBackoff: "ten seconds" })).toThrow(
+        /is not a duration in seconds/,
+      );
     });
 
     test("filter longer than 256 bytes", () => {
@@ -267,10 +281,18 @@ describe("StreamTopic", () => {
     test("names, regions, keys and project numbers", () => {
       expect(() => newTopic(newStack(), { topicName: "goog-events" })).toThrow(/topic name "goog-events" is not valid/);
       expect(() => newTopic(newStack(), { topicName: "ev" })).toThrow(/topic name "ev" is not valid/);
-      expect(() => newTopic(newStack(), { allowedPersistenceRegions: [] })).toThrow(/allowedPersistenceRegions is empty/);
-      expect(() => newTopic(newStack(), { allowedPersistenceRegions: ["europe"] })).toThrow(/"europe" is not a region name/);
-      expect(() => newTopic(newStack(), { kmsKeyName: "key" })).toThrow(/kmsKeyName "key" must be projects\/P\/locations/);
-      expect(() => newTopic(newStack(), { projectNumber: "my-project" })).toThrow(/project number "my-project" is not a project number/);
+      expect(() => newTopic(newStack(), { allowedPersistenceRegions: [] })).toThrow(
+        /allowedPersistenceRegions is empty/,
+      );
+      expect(() => newTopic(newStack(), { allowedPersistenceRegions: ["europe"] })).toThrow(
+        /"europe" is not a region name/,
+      );
+      expect(() => newTopic(newStack(), { kmsKeyName: "key" })).toThrow(
+        /kmsKeyName "key" must be projects\/P\/locations/,
+      );
+      expect(() => newTopic(newStack(), { projectNumber: "my-project" })).toThrow(
+        /project number "my-project" is not a project number/,
+      );
     });
   });
 });
