@@ -29,6 +29,12 @@ if [ "$validation_status" -eq 0 ]; then
 fi
 rm -rf "$validation_out"
 
+# --- Worker tier (issue 6): app-worker/test/*.integration.test.ts runs the worker against the real
+# Pub/Sub emulator (gcloud's google-cloud-cli-pubsub-emulator + Java, started per test file by
+# scripts/emulators/pubsub-emulator.ts; PUBSUB_EMULATOR_BIN overrides its path). Here: type-check the
+# benchmark, which the root tsconfig does not include (`npm run bench:worker` is not a test).
+npx tsc --noEmit -p app-worker/bench/tsconfig.json
+
 log "running jest"
 results="$(mktemp)"
 status=0

@@ -128,6 +128,12 @@ export class Worker {
     }
 
     const onAck = this.options.onAck;
+    let lastEventTime: string | undefined;
+    metrics.sources = {
+      inFlightMessages: () => publisher.messages,
+      inFlightBytes: () => publisher.bytes,
+      lastEventTimeMs: () => (lastEventTime === undefined ? undefined : Date.parse(lastEventTime)),
+    };
     const onFrame = (frame: SseFrame) => {
       metrics.received.inc();
       this.stats.received++;
@@ -146,15 +152,13 @@ export class Worker {
       }
       const row = result.row;
       const seq = tracker.begin(frame.lastEventId, row.event_time);
-      metrics.eventLag.set((Date.now() - Date.parse(row.event_time)) / 1000);
+      lastEventTime = row.event_time;
       const data = Buffer.from(JSON.stringify(row));
-      metrics.inFlightMessages.inc();
-      metrics.inFlightBytes.inc(data.length);
+      // The callbacks capture two numbers only: the frame's text must not live until the ack.
+      const receivedAt = frame.receivedAt;
       publisher.publish(data, { event_id: row.event_id }).then(
         () => {
-          const latencyMs = performance.now() - frame.receivedAt;
-          metrics.inFlightMessages.dec();
-          metrics.inFlightBytes.dec(data.length);
+          const latencyMs = performance.now() - receivedAt;
           metrics.published.inc();
           this.stats.published++;
           metrics.publishLatency.observe(latencyMs / 1000);
@@ -162,8 +166,6 @@ export class Worker {
           tracker.complete(seq);
         },
         (error: PublishError) => {
-          metrics.inFlightMessages.dec();
-          metrics.inFlightBytes.dec(data.length);
           metrics.failed.inc();
           this.stats.failed++;
           this.fail(error);

@@ -18,6 +18,8 @@ export class WorkerMetrics {
   public readonly inFlightBytes: Gauge;
   public readonly backpressurePauses: Counter;
   public readonly checkpointWrites: Counter;
+  /** Where the scrape-time gauges read their values (set by the worker). */
+  public sources?: { inFlightMessages(): number; inFlightBytes(): number; lastEventTimeMs(): number | undefined };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -38,9 +40,35 @@ export class WorkerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.eventLag = new Gauge({ name: `${prefix}event_lag_seconds`, help: "now - event_time of the latest received event", registers });
-    this.inFlightMessages = new Gauge({ name: `${prefix}in_flight_messages`, help: "Publishes not yet acknowledged", registers });
-    this.inFlightBytes = new Gauge({ name: `${prefix}in_flight_bytes`, help: "Bytes of publishes not yet acknowledged", registers });
+    // Gauges read their values when scraped (no per-event cost).
+    const sources = () => this.sources;
+    this.eventLag = new Gauge({
+      name: `${prefix}event_lag_seconds`,
+      help: "now - event_time of the latest received event",
+      registers,
+      collect() {
+        const last = sources()?.lastEventTimeMs();
+        if (last !== undefined) this.set((Date.now() - last) / 1000);
+      },
+    });
+    this.inFlightMessages = new Gauge({
+      name: `${prefix}in_flight_messages`,
+      help: "Publishes not yet acknowledged",
+      registers,
+      collect() {
+        const s = sources();
+        if (s) this.set(s.inFlightMessages());
+      },
+    });
+    this.inFlightBytes = new Gauge({
+      name: `${prefix}in_flight_bytes`,
+      help: "Bytes of publishes not yet acknowledged",
+      registers,
+      collect() {
+        const s = sources();
+        if (s) this.set(s.inFlightBytes());
+      },
+    });
     this.backpressurePauses = new Counter({ name: `${prefix}backpressure_pauses_total`, help: "Times reading paused because the in-flight bound was reached", registers });
     this.checkpointWrites = new Counter({ name: `${prefix}checkpoint_writes_total`, help: "Checkpoint writes", registers });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix });

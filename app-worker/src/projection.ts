@@ -68,43 +68,35 @@ export function projectEvent(event: unknown): ProjectionResult {
   if (!isObject(meta)) return { kind: "drop", reason: "malformed", detail: "meta is missing" };
   if (meta.domain === "canary") return { kind: "drop", reason: "canary" };
 
-  const problems: string[] = [];
-  const text = (name: string, value: unknown, required: boolean): string | null => {
-    if (typeof value === "string" && value.length > 0) return value;
-    if (value === undefined || value === null) {
-      if (required) problems.push(`${name} is missing`);
-      return null;
-    }
-    problems.push(`${name} is not a string`);
-    return null;
-  };
-  const integer = (name: string, value: unknown): number | null => {
-    if (value === undefined || value === null) return null;
-    if (typeof value === "number" && Number.isSafeInteger(value)) return value;
-    problems.push(`${name} is not an integer`);
-    return null;
-  };
-
-  const dt = text("meta.dt", meta.dt, true);
-  const eventTime = dt === null ? NaN : Date.parse(dt);
-  if (dt !== null && Number.isNaN(eventTime)) problems.push("meta.dt is not a timestamp");
-  const type = text("type", event.type, true);
-  const wiki = text("wiki", event.wiki, true);
-  const title = text("title", event.title, true);
-  const user = text("user", event.user, false);
-  const id = integer("id", event.id);
-  const namespace = integer("namespace", event.namespace);
+  // Written without per-call closures: this runs for every event.
+  let problems: string[] | undefined;
+  const problem = (text: string) => (problems ??= []).push(text);
+  const dt = meta.dt;
+  let eventTime = NaN;
+  if (typeof dt === "string" && dt.length > 0) {
+    eventTime = Date.parse(dt);
+    if (Number.isNaN(eventTime)) problem("meta.dt is not a timestamp");
+  } else problem(dt === undefined || dt === null ? "meta.dt is missing" : "meta.dt is not a string");
+  const type = requiredText(event.type, "type", problem);
+  const wiki = requiredText(event.wiki, "wiki", problem);
+  const title = requiredText(event.title, "title", problem);
+  let user: string | null = null;
+  if (typeof event.user === "string") user = event.user.length > 0 ? event.user : null;
+  else if (event.user !== undefined && event.user !== null) problem("user is not a string");
+  const id = optionalInteger(event.id, "id", problem);
+  const namespace = optionalInteger(event.namespace, "namespace", problem);
   let bot: boolean | null = null;
   if (typeof event.bot === "boolean") bot = event.bot;
-  else if (event.bot !== undefined && event.bot !== null) problems.push("bot is not a boolean");
+  else if (event.bot !== undefined && event.bot !== null) problem("bot is not a boolean");
+  const seconds = event.timestamp;
   let timestamp: string | null = null;
-  if (typeof event.timestamp === "number" && Number.isFinite(event.timestamp) && event.timestamp >= 0 && event.timestamp < 1e11) {
-    timestamp = new Date(event.timestamp * 1000).toISOString();
-  } else problems.push(event.timestamp === undefined ? "timestamp is missing" : "timestamp is not Unix seconds");
+  if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 && seconds < 1e11) {
+    timestamp = new Date(seconds * 1000).toISOString();
+  } else problem(seconds === undefined ? "timestamp is missing" : "timestamp is not Unix seconds");
   const metaId = meta.id;
-  if (metaId !== undefined && metaId !== null && (typeof metaId !== "string" || metaId.length === 0)) problems.push("meta.id is not a string");
+  if (metaId !== undefined && metaId !== null && (typeof metaId !== "string" || metaId.length === 0)) problem("meta.id is not a string");
 
-  if (problems.length > 0) return { kind: "drop", reason: "malformed", detail: problems.join("; ") };
+  if (problems) return { kind: "drop", reason: "malformed", detail: problems.join("; ") };
   return {
     kind: "row",
     row: {
@@ -117,9 +109,25 @@ export function projectEvent(event: unknown): ProjectionResult {
       bot,
       namespace,
       timestamp: timestamp!,
-      event_time: new Date(eventTime).toISOString(),
+      // Already canonical (what Wikimedia sends) is kept as is; anything else is normalised.
+      event_time: CANONICAL_UTC.test(dt as string) ? (dt as string) : new Date(eventTime).toISOString(),
     },
   };
+}
+
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function requiredText(value: unknown, name: string, problem: (text: string) => void): string | null {
+  if (typeof value === "string" && value.length > 0) return value;
+  problem(value === undefined || value === null ? `${name} is missing` : `${name} is not a string`);
+  return null;
+}
+
+function optionalInteger(value: unknown, name: string, problem: (text: string) => void): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  problem(`${name} is not an integer`);
+  return null;
 }
 
 /** Parses one SSE `data` payload and projects it; never throws. */

@@ -70,6 +70,8 @@ export class BoundedPublisher {
   constructor(private readonly options: BoundedPublisherOptions) {
     this.ownsClient = !options.pubsub;
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
+    // The auth library would otherwise probe for a GCE metadata server (and warn) even with the emulator.
+    if (emulator && process.env.METADATA_SERVER_DETECTION === undefined) process.env.METADATA_SERVER_DETECTION = "none";
     // With the emulator, say so explicitly: no credential or metadata-server lookups.
     this.pubsub = options.pubsub ?? new PubSub(emulator ? { projectId: options.project, apiEndpoint: emulator, emulatorMode: true } : { projectId: options.project });
     this.topic = createTopic(this.pubsub, options);

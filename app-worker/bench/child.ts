@@ -1,0 +1,103 @@
+/**
+ * One side of the benchmark, run as its own process so its RSS is its own:
+ * - `worker`: the real worker (SSE → projection → Pub/Sub) until `EXPECT` publishes are acknowledged;
+ * - `raw`: the same Pub/Sub client and batching publishing pre-built messages (no SSE, no projection).
+ * Prints one JSON line with its figures.
+ */
+import { performance } from "node:perf_hooks";
+import pino from "pino";
+import { parseConfig } from "../src/config";
+import { Worker } from "../src/main";
+import { projectData } from "../src/projection";
+import { BoundedPublisher } from "../src/publisher";
+import { generate } from "../test/fixtures/generate";
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function runWorker(): Promise<object> {
+  const expect = Number(process.env.EXPECT);
+  const parsed = parseConfig(process.env);
+  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
+  const latencies = new Float64Array(expect);
+  let acked = 0;
+  let firstFrameAt = 0;
+  let lastAckAt = 0;
+  let cpuAtStart = 0;
+  let worker: Worker | undefined = undefined;
+  worker = new Worker(parsed.config, {
+    handleSignals: false,
+    logger: pino({ level: "warn" }),
+    onAck: (latencyMs) => {
+      const now = performance.now();
+      if (acked === 0) {
+        firstFrameAt = now - latencyMs;
+        cpuAtStart = cpuMicros();
+      }
+      if (acked < expect) latencies[acked] = latencyMs;
+      acked++;
+      lastAckAt = now;
+      if (acked === expect) worker!.stop("benchmark done");
+    },
+  });
+  const code = await worker.run();
+  const sorted = latencies.slice(0, Math.min(acked, expect)).sort();
+  return {
+    code,
+    published: acked,
+    eps: round(acked / ((lastAckAt - firstFrameAt) / 1000), 0),
+    p50_ms: round(percentile(sorted, 50), 2),
+    p99_ms: round(percentile(sorted, 99), 2),
+    max_ms: round(sorted[sorted.length - 1], 2),
+    rss_mb: round(process.resourceUsage().maxRSS / 1024),
+    cpu_us_per_event: round((cpuMicros() - cpuAtStart) / acked, 1),
+  };
+}
+
+/** User + system CPU time of this process so far, in µs. */
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+async function runRaw(): Promise<object> {
+  const parsed = parseConfig(process.env);
+  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
+  const count = Number(process.env.EVENTS);
+  const seed = Number(process.env.SEED);
+  // Pre-built messages, outside the timed part.
+  const messages: { data: Buffer; eventId: string }[] = [];
+  for (const line of generate(count, seed)) {
+    const result = projectData(line);
+    if (result.kind === "row") messages.push({ data: Buffer.from(JSON.stringify(result.row)), eventId: result.row.event_id });
+  }
+  const publisher = new BoundedPublisher(parsed.config);
+  const started = performance.now();
+  const cpuBefore = cpuMicros();
+  let acked = 0;
+  const all: Promise<unknown>[] = [];
+  for (const message of messages) {
+    if (!publisher.hasCapacity) await publisher.waitForCapacity();
+    all.push(publisher.publish(message.data, { event_id: message.eventId }).then(() => acked++));
+  }
+  await Promise.all(all);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuPerEvent = (cpuMicros() - cpuBefore) / acked;
+  await publisher.close();
+  return { published: acked, eps: round(acked / seconds, 0), rss_mb: round(process.resourceUsage().maxRSS / 1024), cpu_us_per_event: round(cpuPerEvent, 1) };
+}
+
+(process.argv[2] === "raw" ? runRaw() : runWorker()).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: Error) => {
+    process.stderr.write(`${error.stack ?? error.message}\n`);
+    process.exit(2);
+  },
+);
