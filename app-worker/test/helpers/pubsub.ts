@@ -2,6 +2,8 @@
 import { Message, PubSub, Subscription } from "@google-cloud/pubsub";
 
 export const TEST_PROJECT = "fresh-streams-test";
+// Emulator only: keep the auth library from probing for a GCE metadata server (and warning).
+process.env.METADATA_SERVER_DETECTION ??= "none";
 
 let counter = 0;
 /** A name unique in this process (emulator names need at least 3 characters). */
