@@ -165,6 +165,64 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     }
   });
 
+  test("no checkpoint + SINCE: the first request asks ?since=, reconnections resume by Last-Event-ID", async () => {
+    const events = fixture.slice(0, 250);
+    const server = new SseServer({ events, cutEvery: 100 });
+    const sub = await topicWithCollector(emulator.host);
+    try {
+      const env = workerEnv(sub.topicName, await server.start(), { SINCE: "2024-06-01T12:00:00Z" });
+      const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
+      const run = worker.run();
+      await sub.waitForUnique(describeFixture(events).uniqueEventIds, 30_000);
+      worker.stop();
+      expect(await run).toBe(0);
+      expect(server.requests[0].url).toBe("/v2/stream/recentchange?since=2024-06-01T12%3A00%3A00.000Z");
+      expect(server.requests[0].lastEventId).toBeUndefined();
+      expect(server.requests[1].url).toBe("/v2/stream/recentchange");
+      expect(server.requests[1].lastEventId).toBe(sseId(99));
+    } finally {
+      await sub.close();
+      await server.stop();
+    }
+  });
+
+  test("idle watchdog: a silent connection is dropped and resumed", async () => {
+    const events = fixture.slice(0, 60);
+    const server = new SseServer({ events }); // sends 60 events, then nothing (connection stays open)
+    const sub = await topicWithCollector(emulator.host);
+    const { logger, lines } = captureLogger();
+    try {
+      const env = workerEnv(sub.topicName, await server.start(), { IDLE_TIMEOUT_MS: "400" });
+      const worker = new Worker(config(env), { handleSignals: false, logger });
+      const run = worker.run();
+      await sub.waitForUnique(describeFixture(events).uniqueEventIds, 30_000);
+      const deadline = Date.now() + 10_000;
+      while (server.requests.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      worker.stop();
+      expect(await run).toBe(0);
+      expect(server.requests.length).toBeGreaterThanOrEqual(2);
+      expect(server.requests[1].lastEventId).toBe(sseId(59));
+      expect(lines.find((l) => l.msg === "reconnecting to the event stream")).toMatchObject({ reason: "idle", detail: "no bytes for 400 ms" });
+    } finally {
+      await sub.close();
+      await server.stop();
+    }
+  });
+
+  test("a publish that fails (topic missing) stops the worker: exit 2, clear error, checkpoint not advanced", async () => {
+    const server = new SseServer({ events: fixture.slice(0, 20) });
+    const url = await server.start();
+    try {
+      const env = workerEnv("no-such-topic", url, { LOG_LEVEL: "info", PUBLISH_TIMEOUT_MS: "3000" });
+      const run = spawnWorker(env);
+      expect(await within(run.exited, 30_000, "worker exit")).toBe(2);
+      expect(run.output()).toMatch(/publish to projects\/fresh-streams-test\/topics\/no-such-topic failed after retries/);
+      expect(fs.existsSync(env.CHECKPOINT_PATH)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test("403 is fatal: one request, a clear message, exit code 2", async () => {
     const server = new SseServer({ events: fixture.slice(0, 10), responses: [{ status: 403, body: "Please set a user-agent" }] });
     const url = await server.start();
