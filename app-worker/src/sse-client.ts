@@ -208,6 +208,10 @@ export class SseClient {
         },
         onError: (error) => this.options.logger?.warn({ err: error.message }, "SSE parse error"),
       });
+      const stopped = new Promise<void>((resolve) => {
+        if (outer.aborted) resolve();
+        else outer.addEventListener("abort", () => resolve(), { once: true });
+      });
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       try {
@@ -216,7 +220,8 @@ export class SseClient {
             const wait = this.options.beforeRead();
             if (wait) {
               clearTimeout(watchdog);
-              await wait;
+              // A shutdown must not wait for capacity (Pub/Sub may be the thing that is down).
+              await Promise.race([wait, stopped]);
               if (outer.aborted) return;
               arm(this.options.idleTimeoutMs);
             }

@@ -347,6 +347,36 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     }
   });
 
+  test("SIGTERM while Pub/Sub is unreachable: exits by the deadline (code 2), the checkpoint covers only acknowledged events", async () => {
+    const server = new SseServer({ events: fixture, eventsPerSecond: 2000 });
+    const sub = await topicWithCollector(emulator.host);
+    try {
+      const env = workerEnv(sub.topicName, await server.start(), { SHUTDOWN_DEADLINE_MS: "1500", LOG_LEVEL: "info", MAX_IN_FLIGHT_MESSAGES: "200" });
+      const run = spawnWorker(env);
+      await sub.waitForUnique(500, 60_000);
+      emulator.pause();
+      try {
+        await new Promise((r) => setTimeout(r, 1000)); // reading is now blocked on capacity
+        const signalled = Date.now();
+        run.child.kill("SIGTERM");
+        expect(await within(run.exited, 10_000, "exit after SIGTERM")).toBe(2);
+        expect(Date.now() - signalled).toBeLessThan(6000);
+        expect(run.output()).toContain("shutdown deadline of 1500 ms passed with publishes in flight");
+      } finally {
+        emulator.resume();
+      }
+      const checkpoint = JSON.parse(fs.readFileSync(env.CHECKPOINT_PATH, "utf8"));
+      await sub.settle(1000);
+      // Every event up to the checkpoint reached Pub/Sub.
+      const upTo = JSON.parse(checkpoint.lastEventId)[0].offset as number;
+      const expected = new Set(fixture.slice(0, upTo + 1).map((l) => JSON.parse(l)).filter((e) => e.meta.domain !== "canary").map((e) => e.meta.id));
+      for (const id of expected) expect(sub.collected.unique.has(id)).toBe(true);
+    } finally {
+      await sub.close();
+      await server.stop();
+    }
+  });
+
   test("Pub/Sub unreachable for 5 s: reading pauses (backpressure), memory stays bounded, nothing lost", async () => {
     const events = generate(20_000, 7);
     const summary = describeFixture(events);
