@@ -44,7 +44,7 @@ if [ "$validation_status" -ne 0 ]; then
   [ "$status" -ne 0 ] || status="$validation_status"
 fi
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$results" || true
 rm -f "$results"

@@ -4,3 +4,6 @@ import "cdktf/lib/testing/adapters/jest";
 import { Testing } from "cdktf";
 
 Testing.setupJest();
+
+// The emulators need no credentials: keep the Google client libraries from probing for a GCE metadata server.
+process.env.METADATA_SERVER_DETECTION ??= "none";

@@ -10,17 +10,46 @@ import * as path from "node:path";
  */
 const ROOT = path.resolve(__dirname, "../..");
 
-// A foreign project's stack: imports only from the package name.
+// A foreign project's stack: imports only from the package name, composes the warehouse and
+// ingestion constructs, and prints what it synthesized.
 const FOREIGN_STACK = `
-import { App, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import * as lib from "fresh-streams";
-import { TableSchema } from "fresh-streams";
+import { CdcTable, Duration, LayeredDataset, StreamingTable, StreamTopic, TableSchema } from "fresh-streams";
 
 const app = Testing.app();
 const stack = new TerraformStack(app, "foreign");
-const schema = new TableSchema([{ name: "id", type: "INT64", mode: "REQUIRED" }], { name: "foreign_table" });
-const exported = Object.keys(lib).sort();
-process.stdout.write(JSON.stringify({ exported, schema: schema.toBigQueryJson(), stack: stack.node.id, app: app instanceof App }));
+const schema = new TableSchema(
+  [
+    { name: "order_id", type: "INT64", mode: "REQUIRED" },
+    { name: "customer", type: "STRING" },
+    { name: "placed_at", type: "TIMESTAMP" },
+  ],
+  { name: "orders" },
+);
+const dataset = new LayeredDataset(stack, "raw", { datasetId: "shop_raw", layer: "raw", location: "EU" });
+const events = new StreamingTable(stack, "events", {
+  dataset,
+  tableId: "order_events",
+  schema,
+  partitioning: { type: "INGESTION_TIME" },
+  clustering: ["customer"],
+});
+const orders = new CdcTable(stack, "orders", {
+  dataset,
+  tableId: "orders",
+  schema,
+  primaryKey: ["order_id"],
+  maxStaleness: Duration.minutes(10),
+});
+new StreamTopic(stack, "topic", { project: "shop-project", projectNumber: "123456789012", topicName: "orders" });
+const synthesized = JSON.parse(Testing.synth(stack));
+process.stdout.write(JSON.stringify({
+  exported: Object.keys(lib).sort(),
+  fqn: events.fqn,
+  cdcTable: orders.tableId,
+  resources: Object.keys(synthesized.resource).sort(),
+}));
 `;
 
 describe("the package as a library", () => {
@@ -56,10 +85,13 @@ describe("the package as a library", () => {
   test("a foreign cdktf project type-checks and runs against the public entry point", () => {
     execFileSync(path.join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: foreign, stdio: "pipe" });
     const output = JSON.parse(execFileSync("node", ["out/stack.js"], { cwd: foreign, encoding: "utf8" }));
-    expect(output.stack).toBe("foreign");
-    expect(output.app).toBe(true);
-    expect(output.schema).toEqual([{ name: "id", type: "INTEGER", mode: "REQUIRED" }]);
-    expect(output.exported).toEqual(expect.arrayContaining(["TableSchema"]));
+    expect(output.exported).toEqual(
+      expect.arrayContaining(["TableSchema", "LayeredDataset", "StreamingTable", "CdcTable", "BackgroundReservation", "StreamTopic", "PubSubToBigQueryJob", "ScheduledQuery", "View", "MaterializedView", "SsePublisherService"]),
+    );
+    expect(output.cdcTable).toBe("orders");
+    expect(output.resources).toEqual(
+      expect.arrayContaining(["google_bigquery_dataset", "google_bigquery_table", "google_pubsub_topic", "google_pubsub_subscription"]),
+    );
   });
 
   test("the entry point does not leak test or stack code", () => {
