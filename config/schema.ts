@@ -40,7 +40,12 @@ const backend = z.discriminatedUnion("type", [
 const elt = z
   .object({
     /** How far back the staging load re-reads raw partitions to catch late events. */
-    lookbackHours: z.number().int().min(1).max(24 * 30).default(48),
+    lookbackHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(48),
     /** Schedule of the staging load, in the Data Transfer Service's syntax. */
     stagingSchedule: z.string().min(1).default("every 15 minutes"),
     /** The leaderboard: an incremental materialized view (always fresh) or a table refreshed by a scheduled query. */
@@ -106,10 +111,18 @@ const worker = z
     userAgent: z.string().min(1).optional(),
     /** Whole vCPUs (CPU is always allocated). */
     cpu: z.enum(["1", "2", "4"]).default("1"),
-    memory: z.string().regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi").default("512Mi"),
+    memory: z
+      .string()
+      .regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi")
+      .default("512Mi"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
     /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, SINCE). */
-    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names use letters, digits and _"), z.string()).default({}),
+    environment: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names use letters, digits and _"),
+        z.string(),
+      )
+      .default({}),
     /** Key for the worker's repository, bucket and image when it must differ from kmsKeyName (regional resources need a regional key). */
     kmsKeyName: z.string().regex(KMS_KEY, "must be projects/P/locations/L/keyRings/R/cryptoKeys/K").optional(),
   })
@@ -118,9 +131,11 @@ const worker = z
 export const environmentConfigSchema = z
   .object({
     /** Google Cloud project id the stack deploys into. */
-    projectId: z.string().regex(PROJECT_ID, "must be 6-30 characters: lowercase letters, digits and hyphens, starting with a letter"),
+    projectId: z
+      .string()
+      .regex(PROJECT_ID, "must be 6-30 characters: lowercase letters, digits and hyphens, starting with a letter"),
     /** The project's number, for service-agent identities without a data source. */
-    projectNumber: z.string().regex(PROJECT_NUMBER, "must be the project's number, digits only, e.g. \"123456789012\""),
+    projectNumber: z.string().regex(PROJECT_NUMBER, 'must be the project\'s number, digits only, e.g. "123456789012"'),
     /** Default region for regional resources (Dataflow, Cloud Run, buckets). */
     region: z.string().regex(REGION, "must be a region name such as us-central1"),
     /** BigQuery location of the datasets and reservation. */
@@ -147,7 +162,11 @@ export const environmentConfigSchema = z
   .strict()
   .superRefine((config, ctx) => {
     if (config.requireCmek && !config.kmsKeyName) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["kmsKeyName"], message: "is required when requireCmek is true" });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["kmsKeyName"],
+        message: "is required when requireCmek is true",
+      });
     }
     if (config.production && !config.deletionProtection) {
       ctx.addIssue({

@@ -37,7 +37,12 @@ function run(tables: number): Run {
     const app = new App({ outdir, skipValidation: false });
     const stack = new TerraformStack(app, "bench");
     new GoogleProvider(stack, "google", { project: "bench-project", region: "us-central1" });
-    const dataset = new LayeredDataset(stack, "raw", { datasetId: "bench_raw", layer: "raw", location: "US", project: "bench-project" });
+    const dataset = new LayeredDataset(stack, "raw", {
+      datasetId: "bench_raw",
+      layer: "raw",
+      location: "US",
+      project: "bench-project",
+    });
     for (let i = 0; i < tables; i++) {
       new StreamingTable(stack, `events_${i}`, {
         dataset,
@@ -77,8 +82,14 @@ function main(): void {
   const rows: Run[] = counts.map(run);
   const pad = (value: string, width: number) => value.padStart(width);
   const sourceMaps = args.includes("--no-source-maps") ? "off" : "on";
-  console.log(`synthesis of a stack with N StreamingTables (node ${process.version}, ${os.cpus().length} CPUs, source maps ${sourceMaps})`);
-  console.log(["tables", "construct s", "synth s", "total s", "ms/table", "output", "growth"].map((h, i) => pad(h, i === 0 ? 7 : 12)).join(""));
+  console.log(
+    `synthesis of a stack with N StreamingTables (node ${process.version}, ${os.cpus().length} CPUs, source maps ${sourceMaps})`,
+  );
+  console.log(
+    ["tables", "construct s", "synth s", "total s", "ms/table", "output", "growth"]
+      .map((h, i) => pad(h, i === 0 ? 7 : 12))
+      .join(""),
+  );
   rows.forEach((row, i) => {
     const previous = rows[i - 1];
     const growth = previous

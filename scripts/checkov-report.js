@@ -19,7 +19,12 @@ if (!stack || !stackFile || !reportFile || !baselineFile) {
 
 /** Glob with `*` only, anchored. */
 function globToRegExp(glob) {
-  return new RegExp(`^${glob.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+  return new RegExp(
+    `^${glob
+      .split("*")
+      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+      .join(".*")}$`,
+  );
 }
 
 /** Terraform address -> "<type>.<construct path below the stack>", from the stack's cdk.tf.json metadata. */
@@ -58,7 +63,9 @@ const passed = reports.reduce((n, r) => n + (r?.summary?.passed ?? 0), 0);
 const baseline = JSON.parse(fs.readFileSync(baselineFile, "utf8")).skips ?? [];
 for (const b of baseline) {
   if (!b.check || !b.resource || typeof b.reason !== "string" || b.reason.trim().length < 20) {
-    console.error(`checkov: baseline entry without a check, a resource pattern or a written reason: ${JSON.stringify(b)}`);
+    console.error(
+      `checkov: baseline entry without a check, a resource pattern or a written reason: ${JSON.stringify(b)}`,
+    );
     process.exit(2);
   }
 }
@@ -77,9 +84,17 @@ for (const finding of failed) {
       (globToRegExp(b.resource).test(name) || globToRegExp(b.resource).test(address)),
   );
   if (entry) skipped += 1;
-  else unexplained.push({ check: finding.check_id, title: finding.check_name, resource: name, guideline: finding.guideline });
+  else
+    unexplained.push({
+      check: finding.check_id,
+      title: finding.check_name,
+      resource: name,
+      guideline: finding.guideline,
+    });
 }
-console.error(`checkov [${stack}]: ${passed} passed, ${failed.length} failed (${skipped} explained by the baseline, ${unexplained.length} not)`);
+console.error(
+  `checkov [${stack}]: ${passed} passed, ${failed.length} failed (${skipped} explained by the baseline, ${unexplained.length} not)`,
+);
 for (const u of unexplained) {
   console.error(`  UNEXPLAINED ${u.check} on ${u.resource}: ${u.title}${u.guideline ? ` (${u.guideline})` : ""}`);
 }

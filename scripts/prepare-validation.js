@@ -14,7 +14,8 @@ function prepare(file, version) {
   if (tf.terraform) {
     delete tf.terraform.backend;
     const google = tf.terraform.required_providers?.google;
-    if (google) tf.terraform.required_providers.google = { ...google, source: "hashicorp/google", version: `= ${version}` };
+    if (google)
+      tf.terraform.required_providers.google = { ...google, source: "hashicorp/google", version: `= ${version}` };
   }
   fs.writeFileSync(file, JSON.stringify(tf, null, 2));
 }

@@ -60,13 +60,27 @@ export class StreamingAnalyticsStack extends TerraformStack {
 
     this.services = new ProjectServices(this, "services", { project: config.projectId });
     this.services.applyTo(this);
-    this.warehouse = new Warehouse(this, "warehouse", { config, labels: this.labels, leaderboardTable: config.elt.leaderboard === "scheduled-refresh" });
-    this.ingestion = new Ingestion(this, "ingestion", { config, table: this.warehouse.wikiChanges, labels: this.labels });
+    this.warehouse = new Warehouse(this, "warehouse", {
+      config,
+      labels: this.labels,
+      leaderboardTable: config.elt.leaderboard === "scheduled-refresh",
+    });
+    this.ingestion = new Ingestion(this, "ingestion", {
+      config,
+      table: this.warehouse.wikiChanges,
+      labels: this.labels,
+    });
     this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
-    if (config.worker.enabled) this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
+    if (config.worker.enabled)
+      this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
 
     // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a violation.
-    applyWarehousePolicies(this, { labels: this.labels, production: config.production, requireCmek: config.requireCmek, kmsKeyName: config.kmsKeyName });
+    applyWarehousePolicies(this, {
+      labels: this.labels,
+      production: config.production,
+      requireCmek: config.requireCmek,
+      kmsKeyName: config.kmsKeyName,
+    });
 
     new TerraformOutput(this, "project_id", { value: config.projectId, description: "Project the stack deploys into" });
   }

@@ -123,21 +123,37 @@ export class BackgroundReservation extends Construct {
       fail(path, `edition "${edition}" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS`);
     }
     if (!Token.isUnresolved(name) && !NAME_PATTERN.test(name)) {
-      fail(path, `reservation name "${name}" is invalid; use lowercase letters, digits and dashes, starting with a letter (max 64)`);
+      fail(
+        path,
+        `reservation name "${name}" is invalid; use lowercase letters, digits and dashes, starting with a letter (max 64)`,
+      );
     }
     checkSlots(path, "baselineSlots", baselineSlots, true);
     checkSlots(path, "autoscaleMaxSlots", autoscaleMaxSlots, true);
-    if (!Token.isUnresolved(baselineSlots) && !Token.isUnresolved(autoscaleMaxSlots) && baselineSlots + autoscaleMaxSlots === 0) {
-      fail(path, "baselineSlots and autoscaleMaxSlots are both 0; the reservation would have no slots for BACKGROUND jobs");
+    if (
+      !Token.isUnresolved(baselineSlots) &&
+      !Token.isUnresolved(autoscaleMaxSlots) &&
+      baselineSlots + autoscaleMaxSlots === 0
+    ) {
+      fail(
+        path,
+        "baselineSlots and autoscaleMaxSlots are both 0; the reservation would have no slots for BACKGROUND jobs",
+      );
     }
-    for (const [key, value] of [["assigneeProjectId", assigneeProjectId], ["adminProjectId", props.adminProjectId]] as const) {
+    for (const [key, value] of [
+      ["assigneeProjectId", assigneeProjectId],
+      ["adminProjectId", props.adminProjectId],
+    ] as const) {
       if (value !== undefined && !Token.isUnresolved(value) && !PROJECT_ID_PATTERN.test(value)) {
         fail(path, `${key} "${value}" is not a valid project id`);
       }
     }
     const jobType = props.jobType ?? "BACKGROUND";
     if (jobType !== "BACKGROUND" && jobType !== "BACKGROUND_CHANGE_DATA_CAPTURE") {
-      fail(path, `jobType "${jobType}" does not run CDC apply jobs; expected BACKGROUND or BACKGROUND_CHANGE_DATA_CAPTURE`);
+      fail(
+        path,
+        `jobType "${jobType}" does not run CDC apply jobs; expected BACKGROUND or BACKGROUND_CHANGE_DATA_CAPTURE`,
+      );
     }
     this.location = location;
     this.edition = edition;

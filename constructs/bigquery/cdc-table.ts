@@ -30,7 +30,9 @@ export const MAX_STALENESS_BUFFER_MINUTES = 7;
  */
 export function recommendedMaxStaleness(p95ApplySeconds: number): Duration {
   if (!Number.isFinite(p95ApplySeconds) || p95ApplySeconds < 0) {
-    throw new Error(`recommendedMaxStaleness: p95ApplySeconds is ${p95ApplySeconds}; it must be a non-negative number of seconds`);
+    throw new Error(
+      `recommendedMaxStaleness: p95ApplySeconds is ${p95ApplySeconds}; it must be a non-negative number of seconds`,
+    );
   }
   return Duration.minutes(Math.ceil((2 * p95ApplySeconds) / 60) + MAX_STALENESS_BUFFER_MINUTES);
 }
@@ -103,7 +105,10 @@ export class CdcTable extends NativeTableBase {
     const primaryKey = validatePrimaryKey(path, props);
     const topLevel = props.schema.columns.length;
     if (topLevel > MAX_CDC_TOP_LEVEL_COLUMNS) {
-      fail(path, `schema has ${topLevel} top-level columns; tables with active CDC allow at most ${MAX_CDC_TOP_LEVEL_COLUMNS}`);
+      fail(
+        path,
+        `schema has ${topLevel} top-level columns; tables with active CDC allow at most ${MAX_CDC_TOP_LEVEL_COLUMNS}`,
+      );
     }
     if (props.requirePartitionFilter === true) {
       fail(
@@ -130,12 +135,16 @@ export class CdcTable extends NativeTableBase {
     }
 
     if (props.enforceMaxStaleness ?? true) {
-      const safeTableId = Token.isUnresolved(this.tableId) ? "table" : this.tableId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 200);
+      const safeTableId = Token.isUnresolved(this.tableId)
+        ? "table"
+        : this.tableId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 200);
       // Everything that would force Terraform to replace the job goes into its id: job ids are
       // single-use, so re-creating a job under the same id would fail with "Already Exists".
       // Labels count because a job's labels (provider default labels included) force replacement.
       const jobLabels = { ...(props.labels ?? {}), purpose: "max-staleness" };
-      const sortedLabels = Object.keys(jobLabels).sort().map((key) => [key, jobLabels[key as keyof typeof jobLabels]]);
+      const sortedLabels = Object.keys(jobLabels)
+        .sort()
+        .map((key) => [key, jobLabels[key as keyof typeof jobLabels]]);
       const valueHash = shortHash(JSON.stringify([this.fqn, interval, sortedLabels]));
       this.maxStalenessJob = new BigqueryJob(this, "max-staleness", {
         project: this.resource.project,

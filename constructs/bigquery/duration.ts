@@ -58,7 +58,12 @@ export class Duration {
     if (this.totalSeconds === 0) return "0 seconds";
     const parts: string[] = [];
     let rest = this.totalSeconds;
-    for (const [unit, size] of [["day", 86_400], ["hour", 3600], ["minute", 60], ["second", 1]] as const) {
+    for (const [unit, size] of [
+      ["day", 86_400],
+      ["hour", 3600],
+      ["minute", 60],
+      ["second", 1],
+    ] as const) {
       const n = Math.floor(rest / size);
       rest -= n * size;
       if (n > 0) parts.push(`${n} ${unit}${n === 1 ? "" : "s"}`);

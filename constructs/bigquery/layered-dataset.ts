@@ -101,16 +101,37 @@ export class LayeredDataset extends Construct {
     if (!Token.isUnresolved(location) && !LOCATION_PATTERN.test(location)) {
       fail(path, `location "${location}" is invalid; expected US, EU or a region such as europe-west1`);
     }
-    if (props.kmsKeyName !== undefined && !Token.isUnresolved(props.kmsKeyName) && !KMS_KEY_PATTERN.test(props.kmsKeyName)) {
-      fail(path, `kmsKeyName "${props.kmsKeyName}" is invalid; expected projects/P/locations/L/keyRings/R/cryptoKeys/K`);
+    if (
+      props.kmsKeyName !== undefined &&
+      !Token.isUnresolved(props.kmsKeyName) &&
+      !KMS_KEY_PATTERN.test(props.kmsKeyName)
+    ) {
+      fail(
+        path,
+        `kmsKeyName "${props.kmsKeyName}" is invalid; expected projects/P/locations/L/keyRings/R/cryptoKeys/K`,
+      );
     }
     const tableExpiration = props.defaultTableExpirationMs;
-    if (tableExpiration !== undefined && !Token.isUnresolved(tableExpiration) && !(Number.isInteger(tableExpiration) && tableExpiration >= ONE_HOUR_MS)) {
-      fail(path, `defaultTableExpirationMs is ${tableExpiration}; BigQuery needs an integer of at least ${ONE_HOUR_MS} (one hour)`);
+    if (
+      tableExpiration !== undefined &&
+      !Token.isUnresolved(tableExpiration) &&
+      !(Number.isInteger(tableExpiration) && tableExpiration >= ONE_HOUR_MS)
+    ) {
+      fail(
+        path,
+        `defaultTableExpirationMs is ${tableExpiration}; BigQuery needs an integer of at least ${ONE_HOUR_MS} (one hour)`,
+      );
     }
     const partitionExpiration = props.defaultPartitionExpirationMs;
-    if (partitionExpiration !== undefined && !Token.isUnresolved(partitionExpiration) && !(Number.isInteger(partitionExpiration) && partitionExpiration > 0)) {
-      fail(path, `defaultPartitionExpirationMs is ${partitionExpiration}; it must be a positive integer number of milliseconds`);
+    if (
+      partitionExpiration !== undefined &&
+      !Token.isUnresolved(partitionExpiration) &&
+      !(Number.isInteger(partitionExpiration) && partitionExpiration > 0)
+    ) {
+      fail(
+        path,
+        `defaultPartitionExpirationMs is ${partitionExpiration}; it must be a positive integer number of milliseconds`,
+      );
     }
     const labels = { ...(props.labels ?? {}), layer };
     validateLabels(path, labels);
@@ -147,12 +168,16 @@ export class LayeredDataset extends Construct {
     const key = `${role}|${member}`;
     const existing = this.grants.get(key);
     if (existing) return existing;
-    const resource = new BigqueryDatasetIamMember(this, `${kind}-${shortHash(Token.isUnresolved(member) ? `${this.grants.size}` : member)}`, {
-      project: this.project,
-      datasetId: this.resource.datasetId,
-      role,
-      member,
-    });
+    const resource = new BigqueryDatasetIamMember(
+      this,
+      `${kind}-${shortHash(Token.isUnresolved(member) ? `${this.grants.size}` : member)}`,
+      {
+        project: this.project,
+        datasetId: this.resource.datasetId,
+        role,
+        member,
+      },
+    );
     this.grants.set(key, resource);
     return resource;
   }

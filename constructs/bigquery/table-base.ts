@@ -172,13 +172,17 @@ export abstract class NativeTableBase extends Construct implements IBigQueryTabl
     const key = `${role}|${member}`;
     const existing = this.grants.get(key);
     if (existing) return existing;
-    const resource = new BigqueryTableIamMember(this, `${kind}-${shortHash(Token.isUnresolved(member) ? `${this.grants.size}` : member)}`, {
-      project: this.resource.project,
-      datasetId: this.resource.datasetId,
-      tableId: this.resource.tableId,
-      role,
-      member,
-    });
+    const resource = new BigqueryTableIamMember(
+      this,
+      `${kind}-${shortHash(Token.isUnresolved(member) ? `${this.grants.size}` : member)}`,
+      {
+        project: this.resource.project,
+        datasetId: this.resource.datasetId,
+        tableId: this.resource.tableId,
+        role,
+        member,
+      },
+    );
     this.grants.set(key, resource);
     return resource;
   }

@@ -53,7 +53,8 @@ export interface NoPartitioning {
 }
 
 /** How a table is partitioned. Build one with the {@link Partitioning} helpers. */
-export type Partitioning = IngestionTimePartitioning | TimeColumnPartitioning | IntegerRangePartitioning | NoPartitioning;
+export type Partitioning =
+  IngestionTimePartitioning | TimeColumnPartitioning | IntegerRangePartitioning | NoPartitioning;
 
 /** Factories for {@link Partitioning} values. */
 export const Partitioning = {
@@ -97,7 +98,10 @@ export function validateTableId(path: string, tableId: string): void {
   if (tableId.length === 0) fail(path, "table id is empty");
   const bytes = Buffer.byteLength(tableId, "utf8");
   if (bytes > MAX_TABLE_ID_BYTES) {
-    fail(path, `table id "${tableId.slice(0, 40)}..." is ${bytes} bytes long; BigQuery allows at most ${MAX_TABLE_ID_BYTES}`);
+    fail(
+      path,
+      `table id "${tableId.slice(0, 40)}..." is ${bytes} bytes long; BigQuery allows at most ${MAX_TABLE_ID_BYTES}`,
+    );
   }
   if (!TABLE_ID_PATTERN.test(tableId)) {
     fail(path, `table id "${tableId}" is invalid; use letters, marks, numbers, underscores, dashes and spaces only`);
@@ -126,7 +130,10 @@ export function validatePartitioning(path: string, schema: TableSchema, partitio
         );
       }
       if (column.type === "DATE" && granularity === "HOUR") {
-        fail(path, `partitioning column "${column.name}" is a DATE; HOUR partitioning needs a TIMESTAMP or DATETIME column`);
+        fail(
+          path,
+          `partitioning column "${column.name}" is a DATE; HOUR partitioning needs a TIMESTAMP or DATETIME column`,
+        );
       }
       return { type: "TIME_COLUMN", column: column.name, granularity };
     }
@@ -221,7 +228,10 @@ export function topLevelColumn(path: string, schema: TableSchema, name: string, 
   }
   const column = schema.column(name);
   if (column === undefined) {
-    fail(path, `${role} column "${name}" does not exist in schema ${schema.name} (columns: ${schema.fieldNames.join(", ")})`);
+    fail(
+      path,
+      `${role} column "${name}" does not exist in schema ${schema.name} (columns: ${schema.fieldNames.join(", ")})`,
+    );
   }
   return column;
 }
@@ -239,7 +249,9 @@ export function renderPartitioning(
     case "INGESTION_TIME":
       return { timePartitioning: { type: partitioning.granularity ?? "DAY", expirationMs } };
     case "TIME_COLUMN":
-      return { timePartitioning: { type: partitioning.granularity ?? "DAY", field: partitioning.column, expirationMs } };
+      return {
+        timePartitioning: { type: partitioning.granularity ?? "DAY", field: partitioning.column, expirationMs },
+      };
     case "INTEGER_RANGE":
       return {
         rangePartitioning: {
@@ -259,7 +271,10 @@ export function validateLabels(path: string, labels: Record<string, string>): vo
   for (const [key, value] of entries) {
     if (Token.isUnresolved(key) || Token.isUnresolved(value)) continue;
     if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(key)) {
-      fail(path, `label key "${key}" is invalid; keys start with a lowercase letter and use lowercase letters, digits, _ and - (max 63)`);
+      fail(
+        path,
+        `label key "${key}" is invalid; keys start with a lowercase letter and use lowercase letters, digits, _ and - (max 63)`,
+      );
     }
     if (!/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(value)) {
       fail(path, `label "${key}" has value "${value}"; values use lowercase letters, digits, _ and - (max 63)`);
@@ -273,7 +288,11 @@ export function validateMember(path: string, member: string): void {
   if (member === "allUsers" || member === "allAuthenticatedUsers") {
     fail(path, `refusing to grant access to "${member}"; public access to warehouse data is not allowed`);
   }
-  if (!/^(user|serviceAccount|group|domain|principal|principalSet|iamMember|projectOwner|projectEditor|projectViewer):.+/.test(member)) {
+  if (
+    !/^(user|serviceAccount|group|domain|principal|principalSet|iamMember|projectOwner|projectEditor|projectViewer):.+/.test(
+      member,
+    )
+  ) {
     fail(path, `IAM member "${member}" needs a type prefix such as serviceAccount:, user:, group: or domain:`);
   }
 }

@@ -261,7 +261,9 @@ function validateColumns(
         throw new Error(`${schemaName}: RANGE column "${path}" cannot be REPEATED; BigQuery has no ARRAY<RANGE>`);
       }
     } else if (column.rangeElementType !== undefined) {
-      throw new Error(`${schemaName}: column "${path}" sets rangeElementType but its type is ${column.type}, not RANGE`);
+      throw new Error(
+        `${schemaName}: column "${path}" sets rangeElementType but its type is ${column.type}, not RANGE`,
+      );
     }
     if (column.type === "RECORD") {
       if (!column.fields || column.fields.length === 0) {

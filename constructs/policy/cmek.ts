@@ -12,9 +12,15 @@ export interface CmekAspectProps {
 
 /** Where each encryptable resource type names its customer-managed key: block path, then attribute. */
 const KEY_LOCATIONS: Record<string, { path: string[]; description: string }> = {
-  google_bigquery_dataset: { path: ["default_encryption_configuration", "kms_key_name"], description: "default_encryption_configuration.kms_key_name" },
+  google_bigquery_dataset: {
+    path: ["default_encryption_configuration", "kms_key_name"],
+    description: "default_encryption_configuration.kms_key_name",
+  },
   google_pubsub_topic: { path: ["kms_key_name"], description: "kms_key_name" },
-  google_storage_bucket: { path: ["encryption", "default_kms_key_name"], description: "encryption.default_kms_key_name" },
+  google_storage_bucket: {
+    path: ["encryption", "default_kms_key_name"],
+    description: "encryption.default_kms_key_name",
+  },
   google_dataflow_job: { path: ["kms_key_name"], description: "kms_key_name" },
   google_dataflow_flex_template_job: { path: ["kms_key_name"], description: "kms_key_name" },
   google_artifact_registry_repository: { path: ["kms_key_name"], description: "kms_key_name" },
@@ -46,7 +52,10 @@ export class CmekAspect extends PolicyAspect {
     for (const step of location.path) {
       if (value === undefined) break;
       if (!isKnown(value)) return []; // a token block: unknown here
-      value = step === location.path[location.path.length - 1] ? (value as Record<string, unknown>)[step] : block((value as Record<string, unknown>)[step]);
+      value =
+        step === location.path[location.path.length - 1]
+          ? (value as Record<string, unknown>)[step]
+          : block((value as Record<string, unknown>)[step]);
     }
     if (value === undefined || value === null || value === "") {
       return [`no customer-managed key (${location.description}) although the environment requires CMEK`];

@@ -53,4 +53,6 @@ export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicy
 }
 
 /** The aspects {@link applyWarehousePolicies} added. */
-export type PolicyAspectList = (RequiredLabelsAspect | LeastPrivilegeIamAspect | StreamingTablesAspect | ProductionSafetyAspect | CmekAspect)[];
+export type PolicyAspectList = (
+  RequiredLabelsAspect | LeastPrivilegeIamAspect | StreamingTablesAspect | ProductionSafetyAspect | CmekAspect
+)[];

@@ -31,14 +31,19 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
     if (/_iam_(member|binding)$/.test(type)) {
       const role = attributes.role;
       if (isKnown(role) && PRIMITIVE_ROLES.includes(role as string)) {
-        problems.push(`grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`);
+        problems.push(
+          `grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
+        );
       }
       if (HIERARCHY_IAM.test(type) && isKnown(role) && DATASET_LEVEL_ROLES.includes(role as string)) {
-        problems.push(`grants ${role} on the whole ${type.split("_")[1]}; grant it on the dataset instead (dataset-level IAM)`);
+        problems.push(
+          `grants ${role} on the whole ${type.split("_")[1]}; grant it on the dataset instead (dataset-level IAM)`,
+        );
       }
       const members = type.endsWith("_binding") ? attributes.members : [attributes.member];
       if (Array.isArray(members)) {
-        for (const m of members.filter(publicMember)) problems.push(`grants ${String(role)} to ${m}: the resource would be public`);
+        for (const m of members.filter(publicMember))
+          problems.push(`grants ${String(role)} to ${m}: the resource would be public`);
       }
     }
     if (type === "data.google_iam_policy" && Array.isArray(attributes.binding)) {
@@ -46,10 +51,13 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
       for (const b of attributes.binding.map(block)) {
         if (!b) continue;
         if (isKnown(b.role) && PRIMITIVE_ROLES.includes(b.role as string)) {
-          problems.push(`binds the primitive role ${b.role}; use a predefined or custom role with only the permissions needed`);
+          problems.push(
+            `binds the primitive role ${b.role}; use a predefined or custom role with only the permissions needed`,
+          );
         }
         if (Array.isArray(b.members)) {
-          for (const m of b.members.filter(publicMember)) problems.push(`binds ${String(b.role)} to ${m}: the resource would be public`);
+          for (const m of b.members.filter(publicMember))
+            problems.push(`binds ${String(b.role)} to ${m}: the resource would be public`);
         }
       }
     }
@@ -57,16 +65,21 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
       for (const a of attributes.access.map(block)) {
         if (!a) continue;
         for (const key of ["special_group", "iam_member"]) {
-          if (publicMember(a[key])) problems.push(`dataset access grants ${String(a.role)} to ${String(a[key])}: the dataset would be public`);
+          if (publicMember(a[key]))
+            problems.push(`dataset access grants ${String(a.role)} to ${String(a[key])}: the dataset would be public`);
         }
       }
     }
     if (type === "google_bigquery_dataset_access") {
       for (const key of ["special_group", "iam_member"]) {
-        if (publicMember(attributes[key])) problems.push(`grants ${String(attributes.role)} to ${String(attributes[key])}: the dataset would be public`);
+        if (publicMember(attributes[key]))
+          problems.push(`grants ${String(attributes.role)} to ${String(attributes[key])}: the dataset would be public`);
       }
     }
-    if (/^google_storage_(bucket|default_object|object)_access_control$/.test(type) && publicMember(attributes.entity)) {
+    if (
+      /^google_storage_(bucket|default_object|object)_access_control$/.test(type) &&
+      publicMember(attributes.entity)
+    ) {
       problems.push(`ACL entity ${String(attributes.entity)}: objects would be public`);
     }
     return problems;

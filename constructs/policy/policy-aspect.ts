@@ -1,5 +1,13 @@
 import { IConstruct } from "constructs";
-import { Annotations, IAspect, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Token } from "cdktf";
+import {
+  Annotations,
+  IAspect,
+  TerraformDataSource,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+  Token,
+} from "cdktf";
 
 /** One synthesized resource as policy rules see it: type, construct path, final attributes. */
 export interface PolicyResource {
@@ -24,7 +32,9 @@ export function isKnown(value: unknown): boolean {
 /** The first element of a block that cdktf may synthesize either as an object or as a one-element list. */
 export function block(value: unknown): Record<string, unknown> | undefined {
   const first = Array.isArray(value) ? value[0] : value;
-  return first !== null && typeof first === "object" && !Token.isUnresolved(first) ? (first as Record<string, unknown>) : undefined;
+  return first !== null && typeof first === "object" && !Token.isUnresolved(first)
+    ? (first as Record<string, unknown>)
+    : undefined;
 }
 
 /** The synthesized attributes of a provider resource, or undefined for anything else. */
@@ -46,14 +56,21 @@ export function policyDataSource(node: IConstruct): PolicyResource | undefined {
   const byType = synthesized.data?.[source.terraformResourceType];
   const attributes = byType ? Object.values(byType)[0] : undefined;
   if (!attributes) return undefined;
-  return { construct: source as unknown as TerraformResource, type: `data.${source.terraformResourceType}`, path: source.node.path, attributes };
+  return {
+    construct: source as unknown as TerraformResource,
+    type: `data.${source.terraformResourceType}`,
+    path: source.node.path,
+    attributes,
+  };
 }
 
 /** The synthesized configuration of the stack's `google` providers (the default one first). */
 export function googleProviderConfigs(stack: TerraformStack): Record<string, unknown>[] {
   return stack.node
     .findAll()
-    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "google")
+    .filter(
+      (c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "google",
+    )
     .map((p) => {
       const out = p.toTerraform() as { provider?: Record<string, Record<string, unknown>[]> };
       return out.provider?.google?.[0] ?? {};

@@ -19,13 +19,19 @@ export class ProductionSafetyAspect extends PolicyAspect {
     switch (type) {
       case "google_bigquery_table":
         if (attributes.view !== undefined || attributes.materialized_view !== undefined) return [];
-        return is("deletion_protection", false) ? ["deletion_protection is false in a production environment; leave it true"] : [];
+        return is("deletion_protection", false)
+          ? ["deletion_protection is false in a production environment; leave it true"]
+          : [];
       case "google_bigquery_dataset":
         return is("delete_contents_on_destroy", true)
-          ? ["delete_contents_on_destroy is true in a production environment: a destroy would delete every table; leave it false"]
+          ? [
+              "delete_contents_on_destroy is true in a production environment: a destroy would delete every table; leave it false",
+            ]
           : [];
       case "google_storage_bucket":
-        return is("force_destroy", true) ? ["force_destroy is true in a production environment: a destroy would delete every object; leave it false"] : [];
+        return is("force_destroy", true)
+          ? ["force_destroy is true in a production environment: a destroy would delete every object; leave it false"]
+          : [];
       default:
         return [];
     }

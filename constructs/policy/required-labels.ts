@@ -47,10 +47,14 @@ export class RequiredLabelsAspect extends PolicyAspect {
     const wrong: string[] = [];
     for (const [key, value] of Object.entries(this.required)) {
       if (!(key in effective)) missing.push(key);
-      else if (isKnown(effective[key]) && effective[key] !== value) wrong.push(`${key}=${String(effective[key])} (expected ${value})`);
+      else if (isKnown(effective[key]) && effective[key] !== value)
+        wrong.push(`${key}=${String(effective[key])} (expected ${value})`);
     }
     const problems: string[] = [];
-    if (missing.length) problems.push(`missing required labels ${missing.join(", ")} (set them on the resource or in the provider's default_labels)`);
+    if (missing.length)
+      problems.push(
+        `missing required labels ${missing.join(", ")} (set them on the resource or in the provider's default_labels)`,
+      );
     if (wrong.length) problems.push(`labels with the wrong value: ${wrong.join(", ")}`);
     return problems;
   }
@@ -68,7 +72,10 @@ export class RequiredLabelsAspect extends PolicyAspect {
         const main = googleProviderConfigs(stack).find((c) => c.alias === undefined) ?? {};
         labels = main.default_labels;
       }
-      this.providerDefaults.set(key, labels === undefined ? {} : isKnown(labels) ? (labels as Record<string, unknown>) : null);
+      this.providerDefaults.set(
+        key,
+        labels === undefined ? {} : isKnown(labels) ? (labels as Record<string, unknown>) : null,
+      );
     }
     return this.providerDefaults.get(key) ?? null;
   }

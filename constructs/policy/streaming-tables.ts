@@ -61,9 +61,12 @@ export class StreamingTablesAspect extends PolicyAspect {
       );
     }
     if (timePartitioning && timePartitioning.require_partition_filter !== undefined) {
-      problems.push("sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead");
+      problems.push(
+        "sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead",
+      );
     }
-    const requireFilter = attributes.require_partition_filter === true || timePartitioning?.require_partition_filter === true;
+    const requireFilter =
+      attributes.require_partition_filter === true || timePartitioning?.require_partition_filter === true;
     if (requireFilter && partitioned) {
       const column = partitionColumns(attributes);
       for (const writer of facts.dmlWriters.get(resource.path) ?? []) {
@@ -82,18 +85,25 @@ export class StreamingTablesAspect extends PolicyAspect {
     if (facts) return facts;
     const resolve = (value: unknown): string => {
       try {
-        const resolved = Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) });
+        const resolved = Tokenization.resolve(value, {
+          scope: stack,
+          resolver: new DefaultTokenResolver(new StringConcat()),
+        });
         return typeof resolved === "string" ? resolved : JSON.stringify(resolved ?? "");
       } catch {
         return "";
       }
     };
-    const resources = stack.node.findAll().map(policyResource).filter((r): r is PolicyResource => r !== undefined);
+    const resources = stack.node
+      .findAll()
+      .map(policyResource)
+      .filter((r): r is PolicyResource => r !== undefined);
     // Literal dataset ids by reference, to recognise "project.dataset.table" strings built from literals.
     const datasetIds = new Map<string, string>();
     for (const r of resources.filter((x) => x.type === "google_bigquery_dataset")) {
       const id = r.attributes.dataset_id;
-      if (isKnown(id) && typeof id === "string") datasetIds.set(`\${${resolve(r.construct.fqn).replace(/^\$\{|\}$/g, "")}.dataset_id}`, id);
+      if (isKnown(id) && typeof id === "string")
+        datasetIds.set(`\${${resolve(r.construct.fqn).replace(/^\$\{|\}$/g, "")}.dataset_id}`, id);
     }
     const tables: TableInfo[] = resources
       .filter((r) => r.type === "google_bigquery_table")
@@ -108,7 +118,9 @@ export class StreamingTablesAspect extends PolicyAspect {
       });
     const mentions = (text: string, name: string) =>
       name.length > 1 &&
-      new RegExp(`(?<![A-Za-z0-9_-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${name.endsWith(".") ? "" : "(?![A-Za-z0-9_])"}`).test(text);
+      new RegExp(
+        `(?<![A-Za-z0-9_-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${name.endsWith(".") ? "" : "(?![A-Za-z0-9_])"}`,
+      ).test(text);
     const tablesIn = (text: string) => tables.filter((t) => t.names.some((n) => mentions(text, n)));
 
     facts = { streamingTargets: new Set(), writers: new Map(), dmlWriters: new Map() };
@@ -118,7 +130,9 @@ export class StreamingTablesAspect extends PolicyAspect {
     };
     for (const t of tables) {
       const marked = (c: IConstruct | undefined): boolean =>
-        !!c && c !== stack && (c instanceof StreamingTable || c.node.metadata.some((m) => m.type === STREAMING_MARK) || marked(c.node.scope));
+        !!c &&
+        c !== stack &&
+        (c instanceof StreamingTable || c.node.metadata.some((m) => m.type === STREAMING_MARK) || marked(c.node.scope));
       if (marked(t.resource.construct)) addWriter(t, "declared as a streaming table");
     }
     for (const r of resources) {
@@ -132,7 +146,8 @@ export class StreamingTablesAspect extends PolicyAspect {
         const query = params && !Token.isUnresolved(params) ? resolve(params.query) : "";
         const statements = query.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
         // The DML target: a name of backticked and/or bare parts, e.g. `p`.`d`.`t`, `p.d.t` or p.d.t.
-        const dml = /\b(?:MERGE(?:\s+INTO)?|UPDATE|DELETE(?:\s+FROM)?)\s+((?:`[^`]+`|[\w${}.-]+)(?:\.(?:`[^`]+`|[\w${}-]+))*)/gi;
+        const dml =
+          /\b(?:MERGE(?:\s+INTO)?|UPDATE|DELETE(?:\s+FROM)?)\s+((?:`[^`]+`|[\w${}.-]+)(?:\.(?:`[^`]+`|[\w${}-]+))*)/gi;
         for (const match of statements.matchAll(dml)) {
           for (const t of tablesIn(match[1].replace(/`/g, ""))) {
             const list = facts.dmlWriters.get(t.resource.path) ?? [];

@@ -121,13 +121,15 @@ export interface SsePublisherServiceProps {
 }
 
 const MANAGED_ENV = ["PROJECT", "TOPIC", "CHECKPOINT_PATH", "METRICS_PORT", "METRICS_HOST"];
-const CLOUD_RUN_RESERVED_ENV = /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT)$/;
+const CLOUD_RUN_RESERVED_ENV =
+  /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SERVICE_NAME = /^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/;
 const ACCOUNT_ID = /^[a-z]([a-z0-9-]{4,28})[a-z0-9]$/;
 const REPOSITORY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/;
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const CPU_VALUES = ["1", "2", "4", "6", "8"];
 const MEMORY = /^[0-9]+(Mi|Gi)$/;
 const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
@@ -199,19 +201,34 @@ export class SsePublisherService extends Construct {
     const keep = props.keepImageVersions ?? 10;
 
     if (known(this.serviceName) && !SERVICE_NAME.test(this.serviceName)) {
-      fail(`service name "${this.serviceName}" is invalid: Cloud Run service names are 1-49 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`);
+      fail(
+        `service name "${this.serviceName}" is invalid: Cloud Run service names are 1-49 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+      );
     }
     if (known(accountId) && !ACCOUNT_ID.test(accountId)) {
-      fail(`service account id "${accountId}" is invalid: 6-30 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`);
+      fail(
+        `service account id "${accountId}" is invalid: 6-30 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+      );
     }
     if (known(repositoryId) && !REPOSITORY_ID.test(repositoryId)) {
-      fail(`repository id "${repositoryId}" is invalid: 1-63 lowercase letters, digits and hyphens, starting with a letter`);
+      fail(
+        `repository id "${repositoryId}" is invalid: 1-63 lowercase letters, digits and hyphens, starting with a letter`,
+      );
     }
-    if (known(this.checkpointBucketName) && (!BUCKET_NAME.test(this.checkpointBucketName) || this.checkpointBucketName.includes("..") || this.checkpointBucketName.startsWith("goog"))) {
-      fail(`checkpoint bucket name "${this.checkpointBucketName}" is invalid: 3-63 lowercase letters, digits, dots, hyphens and underscores, starting and ending with a letter or digit, not starting with "goog"`);
+    if (
+      known(this.checkpointBucketName) &&
+      (!BUCKET_NAME.test(this.checkpointBucketName) ||
+        this.checkpointBucketName.includes("..") ||
+        this.checkpointBucketName.startsWith("goog"))
+    ) {
+      fail(
+        `checkpoint bucket name "${this.checkpointBucketName}" is invalid: 3-63 lowercase letters, digits, dots, hyphens and underscores, starting and ending with a letter or digit, not starting with "goog"`,
+      );
     }
     if (known(checkpointObject) && !OBJECT_NAME.test(checkpointObject)) {
-      fail(`checkpoint object "${checkpointObject}" is invalid: a file name (letters, digits, ".", "_", "-"), no folders`);
+      fail(
+        `checkpoint object "${checkpointObject}" is invalid: a file name (letters, digits, ".", "_", "-"), no folders`,
+      );
     }
     if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       fail(`port ${port} is invalid: an integer from 1 to 65535`);
@@ -222,16 +239,26 @@ export class SsePublisherService extends Construct {
     if (known(memory) && !MEMORY.test(memory)) fail(`memory "${memory}" is invalid: a size such as 512Mi or 1Gi`);
     if (known(memory) && MEMORY.test(memory)) {
       const mib = Number(memory.slice(0, -2)) * (memory.endsWith("Gi") ? 1024 : 1);
-      if (mib < 512) fail(`memory "${memory}" is too small: the second-generation execution environment (needed for the checkpoint volume) requires at least 512Mi`);
+      if (mib < 512)
+        fail(
+          `memory "${memory}" is too small: the second-generation execution environment (needed for the checkpoint volume) requires at least 512Mi`,
+        );
     }
-    if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1)) fail(`keepImageVersions ${keep} is invalid: at least 1`);
+    if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1))
+      fail(`keepImageVersions ${keep} is invalid: at least 1`);
     if (known(props.userAgent) && /[\r\n]/.test(props.userAgent)) fail("userAgent must be a single line");
     if (known(props.image) && !IMAGE.test(props.image)) {
-      fail(`image "${props.image}" is not an image reference such as REGION-docker.pkg.dev/PROJECT/REPOSITORY/app-worker:TAG`);
+      fail(
+        `image "${props.image}" is not an image reference such as REGION-docker.pkg.dev/PROJECT/REPOSITORY/app-worker:TAG`,
+      );
     }
     for (const name of Object.keys(props.environment ?? {})) {
-      if (!ENV_NAME.test(name)) fail(`environment variable name "${name}" is invalid: letters, digits and underscores, not starting with a digit`);
-      if (MANAGED_ENV.includes(name)) fail(`environment variable ${name} is set by the construct (from its props); set the prop instead`);
+      if (!ENV_NAME.test(name))
+        fail(
+          `environment variable name "${name}" is invalid: letters, digits and underscores, not starting with a digit`,
+        );
+      if (MANAGED_ENV.includes(name))
+        fail(`environment variable ${name} is set by the construct (from its props); set the prop instead`);
       if (CLOUD_RUN_RESERVED_ENV.test(name)) fail(`environment variable ${name} is reserved by Cloud Run`);
     }
     const labels = props.labels ?? {};
@@ -325,8 +352,18 @@ export class SsePublisherService extends Construct {
             ports: { containerPort: port, name: "http1" },
             env: Object.entries(environment).map(([name, value]) => ({ name, value })),
             resources: { cpuIdle: false, startupCpuBoost: true, limits: { cpu, memory } },
-            startupProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 30 },
-            livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+            startupProbe: {
+              httpGet: { path: "/healthz", port },
+              periodSeconds: 2,
+              timeoutSeconds: 1,
+              failureThreshold: 30,
+            },
+            livenessProbe: {
+              httpGet: { path: "/healthz", port },
+              periodSeconds: 30,
+              timeoutSeconds: 5,
+              failureThreshold: 3,
+            },
             volumeMounts: [{ name: "checkpoint", mountPath: CHECKPOINT_MOUNT }],
           },
         ],

@@ -61,7 +61,8 @@ function tableOf(bigquery: BigQuery, qualified: string): Table {
 /** Row-level errors of a failed streaming insert, by row index (every row when the whole request failed). */
 function rowErrors(error: unknown, rows: readonly object[]): Map<number, string> {
   const failures = new Map<number, string>();
-  const partial = (error as { name?: string; errors?: Array<{ row?: object; errors?: Array<{ message?: string }> }> }).errors;
+  const partial = (error as { name?: string; errors?: Array<{ row?: object; errors?: Array<{ message?: string }> }> })
+    .errors;
   if ((error as { name?: string }).name === "PartialFailureError" && Array.isArray(partial)) {
     for (const failure of partial) {
       const index = failure.row ? rows.indexOf(failure.row) : -1;
@@ -103,7 +104,8 @@ export function startBridge(options: BridgeOptions): Bridge {
     for (const message of batch) {
       try {
         const json = JSON.parse(message.data.toString("utf8"));
-        if (json === null || typeof json !== "object" || Array.isArray(json)) throw new Error("payload is not a JSON object");
+        if (json === null || typeof json !== "object" || Array.isArray(json))
+          throw new Error("payload is not a JSON object");
         // insertId gives best-effort de-duplication in real BigQuery; the ELT de-duplicates regardless.
         rows.push({ insertId: message.attributes?.event_id ?? message.id, json });
         rowMessages.push(message);

@@ -48,7 +48,9 @@ export async function runElt(bigquery: BigQuery, resources: LocalResources): Pro
   } else {
     throw new Error("the local stack has no leaderboard (neither a materialized view nor a scheduled refresh)");
   }
-  const top = await run(`SELECT \`user\`, changes_count FROM ${leaderboard} ORDER BY changes_count DESC, \`user\` LIMIT 10`);
+  const top = await run(
+    `SELECT \`user\`, changes_count FROM ${leaderboard} ORDER BY changes_count DESC, \`user\` LIMIT 10`,
+  );
   return {
     runTime,
     stagedRows: Number(stagedRows),

@@ -16,10 +16,19 @@ export class FixtureError extends Error {
 export function readFixture(file: string): string[] {
   let text: string;
   try {
-    text = file.endsWith(".gz") ? require("node:zlib").gunzipSync(fs.readFileSync(file)).toString("utf8") : fs.readFileSync(file, "utf8");
+    text = file.endsWith(".gz")
+      ? require("node:zlib").gunzipSync(fs.readFileSync(file)).toString("utf8")
+      : fs.readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (error as Error).message;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : (error as Error).message;
     throw new FixtureError(`cannot read fixture ${file}: ${why}`);
   }
   const lines: string[] = [];
@@ -32,7 +41,9 @@ export function readFixture(file: string): string[] {
       throw new FixtureError(`fixture ${file}, line ${index + 1}: not JSON (${(error as Error).message})`);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new FixtureError(`fixture ${file}, line ${index + 1}: expected a JSON object (one event's data), got ${Array.isArray(parsed) ? "an array" : typeof parsed}`);
+      throw new FixtureError(
+        `fixture ${file}, line ${index + 1}: expected a JSON object (one event's data), got ${Array.isArray(parsed) ? "an array" : typeof parsed}`,
+      );
     }
     lines.push(line);
   });

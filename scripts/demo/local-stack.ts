@@ -63,9 +63,12 @@ function resolver(synthesized: Json, projectId: string): (value: unknown) => any
     if (attribute in resource) return resolve(resource[attribute]);
     const project = resolve(resource.project ?? projectId);
     if (attribute === "project") return project;
-    if (attribute === "id" && type === "google_pubsub_topic") return `projects/${project}/topics/${resolve(resource.name)}`;
-    if (attribute === "id" && type === "google_pubsub_subscription") return `projects/${project}/subscriptions/${resolve(resource.name)}`;
-    if (attribute === "id" && type === "google_bigquery_dataset") return `projects/${project}/datasets/${resolve(resource.dataset_id)}`;
+    if (attribute === "id" && type === "google_pubsub_topic")
+      return `projects/${project}/topics/${resolve(resource.name)}`;
+    if (attribute === "id" && type === "google_pubsub_subscription")
+      return `projects/${project}/subscriptions/${resolve(resource.name)}`;
+    if (attribute === "id" && type === "google_bigquery_dataset")
+      return `projects/${project}/datasets/${resolve(resource.dataset_id)}`;
     throw new Error(`cannot resolve ${value} without Google Cloud (computed attribute)`);
   };
   return resolve;
@@ -86,7 +89,10 @@ export function synthesizeLocalStack(configFile = path.resolve(__dirname, "../..
     const resolve = resolver(synthesized, config.projectId);
     const of = (type: string): Json[] => Object.values(synthesized.resource?.[type] ?? {});
 
-    const datasets = of("google_bigquery_dataset").map((d) => ({ datasetId: resolve(d.dataset_id), location: resolve(d.location) ?? config.location }));
+    const datasets = of("google_bigquery_dataset").map((d) => ({
+      datasetId: resolve(d.dataset_id),
+      location: resolve(d.location) ?? config.location,
+    }));
     const tables = of("google_bigquery_table")
       .filter((t) => t.schema !== undefined && t.view === undefined && t.materialized_view === undefined)
       .map((t) => {
@@ -96,7 +102,11 @@ export function synthesizeLocalStack(configFile = path.resolve(__dirname, "../..
           tableId: resolve(t.table_id),
           schema: JSON.parse(resolve(t.schema)),
           timePartitioning: partitioning
-            ? { type: partitioning.type, field: partitioning.field, expirationMs: partitioning.expiration_ms?.toString() }
+            ? {
+                type: partitioning.type,
+                field: partitioning.field,
+                expirationMs: partitioning.expiration_ms?.toString(),
+              }
             : undefined,
           clustering: t.clustering,
         };

@@ -57,10 +57,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 /** Polls until `done` returns true or the deadline passes; `describe` explains a timeout. */
-async function waitFor(what: string, timeoutMs: number, done: () => Promise<boolean>, describe: () => string): Promise<void> {
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  done: () => Promise<boolean>,
+  describe: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${describe()})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${describe()})`);
     await sleep(250);
   }
 }
@@ -71,27 +77,38 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   await assertPortFree(options.pubsubPort, "--pubsub-port");
   await assertPortFree(options.bigqueryPort, "--bigquery-port");
   await assertPortFree(options.ssePort, "--sse-port");
-  if (events.length > 0) progress(`fixture: ${events.length} events from ${path.relative(process.cwd(), options.fixture)}`);
+  if (events.length > 0)
+    progress(`fixture: ${events.length} events from ${path.relative(process.cwd(), options.fixture)}`);
 
   progress("synthesizing the local stack");
   const resources = synthesizeLocalStack();
   const { config } = resources;
-  const ingestion = resources.subscriptions.find((s) => s.bigQueryTable !== undefined) ?? resources.subscriptions.find((s) => !s.name.includes("dead"));
+  const ingestion =
+    resources.subscriptions.find((s) => s.bigQueryTable !== undefined) ??
+    resources.subscriptions.find((s) => !s.name.includes("dead"));
   const topic = ingestion?.topic;
   if (!ingestion || !topic) throw new Error("the local stack declares no subscription on the ingestion topic");
-  const rawTable = ingestion.bigQueryTable ?? resources.tables.find((t) => t.tableId === "wiki_changes")?.datasetId + ".wiki_changes";
+  const rawTable =
+    ingestion.bigQueryTable ?? resources.tables.find((t) => t.tableId === "wiki_changes")?.datasetId + ".wiki_changes";
   const errorTable = `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-demo-"));
   cleanups.push({ name: "work folder", run: async () => fs.rmSync(work, { recursive: true, force: true }) });
 
   progress("starting the Pub/Sub emulator");
-  const pubsubEmulator = await startPubSubEmulator({ port: options.pubsubPort || undefined, logFile: path.join(work, "pubsub-emulator.log") });
+  const pubsubEmulator = await startPubSubEmulator({
+    port: options.pubsubPort || undefined,
+    logFile: path.join(work, "pubsub-emulator.log"),
+  });
   cleanups.push({ name: "Pub/Sub emulator", run: () => pubsubEmulator.stop() });
   progress(`Pub/Sub emulator on ${pubsubEmulator.host} (pid ${pubsubEmulator.pid})`);
 
   progress("starting the BigQuery emulator");
-  const bigqueryEmulator = await startBigQueryEmulator({ projectId: config.projectId, port: options.bigqueryPort || undefined, logFile: path.join(work, "bigquery-emulator.log") });
+  const bigqueryEmulator = await startBigQueryEmulator({
+    projectId: config.projectId,
+    port: options.bigqueryPort || undefined,
+    logFile: path.join(work, "bigquery-emulator.log"),
+  });
   cleanups.push({ name: "BigQuery emulator", run: () => bigqueryEmulator.stop() });
   progress(`BigQuery emulator on ${bigqueryEmulator.apiEndpoint} (pid ${bigqueryEmulator.pid})`);
 
@@ -100,9 +117,13 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   cleanups.push({ name: "Pub/Sub client", run: () => pubsub.close() });
   const bigquery = new BigQuery({ projectId: config.projectId, apiEndpoint: bigqueryEmulator.apiEndpoint });
 
-  progress(`provisioning ${resources.datasets.length} datasets, ${resources.tables.length} tables, ${resources.topics.length} topics, ${resources.subscriptions.length} subscriptions`);
+  progress(
+    `provisioning ${resources.datasets.length} datasets, ${resources.tables.length} tables, ${resources.topics.length} topics, ${resources.subscriptions.length} subscriptions`,
+  );
   await provisionBigQuery(bigquery, resources);
-  await bigquery.dataset(errorTable.split(".")[0]).createTable(errorTable.split(".")[1], { schema: { fields: ERROR_TABLE_FIELDS } });
+  await bigquery
+    .dataset(errorTable.split(".")[0])
+    .createTable(errorTable.split(".")[1], { schema: { fields: ERROR_TABLE_FIELDS } });
   await provisionPubSub(pubsub, resources);
 
   let sseUrl = WIKIMEDIA_URL;
@@ -135,24 +156,34 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   progress(`worker running (pid ${worker.pid})`);
   let counts: WorkerCounts | undefined;
   const workerDied = worker.exited.then((code) => {
-    throw new Error(`the worker exited early with code ${code}; its log:\n${fs.readFileSync(path.join(work, "worker.log"), "utf8").split("\n").slice(-20).join("\n")}`);
+    throw new Error(
+      `the worker exited early with code ${code}; its log:\n${fs.readFileSync(path.join(work, "worker.log"), "utf8").split("\n").slice(-20).join("\n")}`,
+    );
   });
   workerDied.catch(() => undefined);
 
-  const finished = options.source === "replay"
-    ? waitFor(
-        "the worker to publish the replay",
-        300_000,
-        async () => {
-          counts = await worker.counts();
-          return counts !== undefined && counts.received >= events.length && counts.published + counts.dropped >= counts.received && counts.inFlight === 0;
-        },
-        () => `worker counters: ${JSON.stringify(counts)}`,
-      )
-    : sleep(options.durationSeconds * 1000);
+  const finished =
+    options.source === "replay"
+      ? waitFor(
+          "the worker to publish the replay",
+          300_000,
+          async () => {
+            counts = await worker.counts();
+            return (
+              counts !== undefined &&
+              counts.received >= events.length &&
+              counts.published + counts.dropped >= counts.received &&
+              counts.inFlight === 0
+            );
+          },
+          () => `worker counters: ${JSON.stringify(counts)}`,
+        )
+      : sleep(options.durationSeconds * 1000);
   await Promise.race([finished, workerDied]);
   counts = await worker.counts();
-  progress(`worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`);
+  progress(
+    `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
+  );
   const code = await worker.stop();
   if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
   const published = counts?.published ?? 0;
@@ -188,10 +219,15 @@ const ERROR_TABLE_FIELDS = [
   { name: "timestamp", type: "TIMESTAMP", mode: "REQUIRED" },
   { name: "payloadString", type: "STRING", mode: "NULLABLE" },
   { name: "payloadBytes", type: "BYTES", mode: "NULLABLE" },
-  { name: "attributes", type: "RECORD", mode: "REPEATED", fields: [
-    { name: "key", type: "STRING", mode: "NULLABLE" },
-    { name: "value", type: "STRING", mode: "NULLABLE" },
-  ] },
+  {
+    name: "attributes",
+    type: "RECORD",
+    mode: "REPEATED",
+    fields: [
+      { name: "key", type: "STRING", mode: "NULLABLE" },
+      { name: "value", type: "STRING", mode: "NULLABLE" },
+    ],
+  },
   { name: "errorMessage", type: "STRING", mode: "NULLABLE" },
   { name: "stacktrace", type: "STRING", mode: "NULLABLE" },
 ];
@@ -217,7 +253,7 @@ async function main(): Promise<void> {
     process.exit(0);
   } catch (error) {
     const expected = error instanceof FixtureError || error instanceof UsageError;
-    process.stderr.write(`demo: ${expected ? (error as Error).message : (error as Error).stack ?? error}\n`);
+    process.stderr.write(`demo: ${expected ? (error as Error).message : ((error as Error).stack ?? error)}\n`);
     await cleanup();
     process.exit(1);
   }

@@ -34,12 +34,21 @@ export const USAGE = `usage: npm run demo -- [options]
 
 function port(flag: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} takes a port number from 1 to 65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UsageError(`${flag} takes a port number from 1 to 65535, got "${value}"`);
   return n;
 }
 
 export function parseOptions(argv: readonly string[]): DemoOptions | "help" {
-  const options = { fixture: DEFAULT_FIXTURE, json: false, source: "replay" as DemoOptions["source"], durationSeconds: 60, pubsubPort: 0, bigqueryPort: 0, ssePort: 0 };
+  const options = {
+    fixture: DEFAULT_FIXTURE,
+    json: false,
+    source: "replay" as DemoOptions["source"],
+    durationSeconds: 60,
+    pubsubPort: 0,
+    bigqueryPort: 0,
+    ssePort: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -59,13 +68,15 @@ export function parseOptions(argv: readonly string[]): DemoOptions | "help" {
         break;
       case "--source": {
         const source = value();
-        if (source !== "wikimedia" && source !== "replay") throw new UsageError(`--source takes "wikimedia" or "replay", got "${source}"`);
+        if (source !== "wikimedia" && source !== "replay")
+          throw new UsageError(`--source takes "wikimedia" or "replay", got "${source}"`);
         options.source = source;
         break;
       }
       case "--duration": {
         const seconds = Number(value());
-        if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--duration takes a positive number of seconds`);
+        if (!Number.isFinite(seconds) || seconds <= 0)
+          throw new UsageError(`--duration takes a positive number of seconds`);
         options.durationSeconds = seconds;
         break;
       }
@@ -91,7 +102,11 @@ export function assertPortFree(portNumber: number, flag: string): Promise<void> 
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new UsageError(`port ${portNumber} (${flag}) is already in use on 127.0.0.1${error.code === "EADDRINUSE" ? "" : `: ${error.message}`}`)),
+      reject(
+        new UsageError(
+          `port ${portNumber} (${flag}) is already in use on 127.0.0.1${error.code === "EADDRINUSE" ? "" : `: ${error.message}`}`,
+        ),
+      ),
     );
     server.listen(portNumber, "127.0.0.1", () => server.close(() => resolve()));
   });

@@ -33,12 +33,20 @@ export function metricSum(text: string, suffix: string): number {
   return total;
 }
 
-export function startWorker(env: Record<string, string>, metricsPort: number, logFile: number | "ignore"): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app-worker/src/main.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
-    stdio: ["ignore", logFile, logFile],
-  });
+export function startWorker(
+  env: Record<string, string>,
+  metricsPort: number,
+  logFile: number | "ignore",
+): WorkerProcess {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app-worker/src/main.ts")],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
+      stdio: ["ignore", logFile, logFile],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     pid: child.pid as number,

@@ -78,11 +78,15 @@ export function pubSubEmulatorLauncher(): string {
       timeout: 30_000,
     }).trim();
   } catch (error) {
-    throw new Error(`cannot find the Pub/Sub emulator: "gcloud info" failed (${(error as Error).message}); install the Google Cloud CLI or set PUBSUB_EMULATOR_BIN`);
+    throw new Error(
+      `cannot find the Pub/Sub emulator: "gcloud info" failed (${(error as Error).message}); install the Google Cloud CLI or set PUBSUB_EMULATOR_BIN`,
+    );
   }
   const launcher = path.join(sdkRoot, "platform", "pubsub-emulator", "bin", "cloud-pubsub-emulator");
   if (!fs.existsSync(launcher)) {
-    throw new Error(`cannot find the Pub/Sub emulator at ${launcher}: install the google-cloud-cli-pubsub-emulator package (or "gcloud components install pubsub-emulator"), or set PUBSUB_EMULATOR_BIN`);
+    throw new Error(
+      `cannot find the Pub/Sub emulator at ${launcher}: install the google-cloud-cli-pubsub-emulator package (or "gcloud components install pubsub-emulator"), or set PUBSUB_EMULATOR_BIN`,
+    );
   }
   return (launcherPath = launcher);
 }
@@ -95,7 +99,9 @@ export function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -120,7 +126,8 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
   let exited: Promise<void> = Promise.resolve();
 
   const launch = async (): Promise<void> => {
-    if (await answersOk(port)) throw new Error(`port ${port} already has a Pub/Sub emulator answering; refusing to share it`);
+    if (await answersOk(port))
+      throw new Error(`port ${port} already has a Pub/Sub emulator answering; refusing to share it`);
     const out = options.logFile ? fs.openSync(options.logFile, "a") : "ignore";
     const proc = spawn(launcher, [`--host=127.0.0.1`, `--port=${port}`], {
       stdio: ["ignore", out, out],
@@ -141,7 +148,10 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
     });
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (exitInfo !== undefined) throw new Error(`the Pub/Sub emulator exited before it was ready (${exitInfo})${options.logFile ? `; see ${options.logFile}` : ""}`);
+      if (exitInfo !== undefined)
+        throw new Error(
+          `the Pub/Sub emulator exited before it was ready (${exitInfo})${options.logFile ? `; see ${options.logFile}` : ""}`,
+        );
       if (await answersOk(port)) return;
       await sleep(100);
     }
@@ -155,7 +165,10 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
     proc.kill("SIGCONT");
     proc.kill("SIGTERM");
     let timer: NodeJS.Timeout | undefined;
-    const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000)))]);
+    const killed = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000))),
+    ]);
     clearTimeout(timer);
     if (!killed) {
       proc.kill("SIGKILL");

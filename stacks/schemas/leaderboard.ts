@@ -4,7 +4,12 @@ import { TableSchema } from "../../constructs/bigquery/table-schema";
 export const LEADERBOARD_SCHEMA = new TableSchema(
   [
     { name: "user", type: "STRING", mode: "REQUIRED", description: "user name" },
-    { name: "changes_count", type: "INT64", mode: "REQUIRED", description: "distinct changes (all event types) by this user" },
+    {
+      name: "changes_count",
+      type: "INT64",
+      mode: "REQUIRED",
+      description: "distinct changes (all event types) by this user",
+    },
   ],
   { name: "leaderboard" },
 );

@@ -6,7 +6,12 @@ import { TableSchema } from "../../constructs/bigquery/table-schema";
  */
 export const WIKI_CHANGES_SCHEMA = new TableSchema(
   [
-    { name: "event_id", type: "STRING", mode: "REQUIRED", description: "meta.id of the event, or a stable hash of it when missing; the de-duplication key" },
+    {
+      name: "event_id",
+      type: "STRING",
+      mode: "REQUIRED",
+      description: "meta.id of the event, or a stable hash of it when missing; the de-duplication key",
+    },
     { name: "id", type: "INT64", description: "recentchange id (absent for some log events)" },
     { name: "type", type: "STRING", description: "edit, new, log, categorize or external" },
     { name: "wiki", type: "STRING", description: "wiki database name, e.g. enwiki" },

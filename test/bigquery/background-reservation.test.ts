@@ -47,23 +47,37 @@ describe("BackgroundReservation", () => {
   test("administered from another project", () => {
     const { stack } = reservation({ adminProjectId: "admin-project", edition: "ENTERPRISE_PLUS" });
     const out = synth(stack);
-    expect(out).toHaveResourceWithProperties(BigqueryReservation, { project: "admin-project", edition: "ENTERPRISE_PLUS" });
-    expect(out).toHaveResourceWithProperties(BigqueryReservationAssignment, { project: "admin-project", assignee: "projects/data-project" });
-  });
-
-  test("jobType BACKGROUND_CHANGE_DATA_CAPTURE limits the assignment to CDC apply jobs", () => {
-    expect(synth(reservation({ jobType: "BACKGROUND_CHANGE_DATA_CAPTURE" }).stack)).toHaveResourceWithProperties(BigqueryReservationAssignment, {
-      job_type: "BACKGROUND_CHANGE_DATA_CAPTURE",
+    expect(out).toHaveResourceWithProperties(BigqueryReservation, {
+      project: "admin-project",
+      edition: "ENTERPRISE_PLUS",
+    });
+    expect(out).toHaveResourceWithProperties(BigqueryReservationAssignment, {
+      project: "admin-project",
+      assignee: "projects/data-project",
     });
   });
 
+  test("jobType BACKGROUND_CHANGE_DATA_CAPTURE limits the assignment to CDC apply jobs", () => {
+    expect(synth(reservation({ jobType: "BACKGROUND_CHANGE_DATA_CAPTURE" }).stack)).toHaveResourceWithProperties(
+      BigqueryReservationAssignment,
+      {
+        job_type: "BACKGROUND_CHANGE_DATA_CAPTURE",
+      },
+    );
+  });
+
   test("baseline only: no autoscale block", () => {
-    const resource = Object.values(synthJson(reservation({ autoscaleMaxSlots: 0 }).stack).resource.google_bigquery_reservation)[0] as any;
+    const resource = Object.values(
+      synthJson(reservation({ autoscaleMaxSlots: 0 }).stack).resource.google_bigquery_reservation,
+    )[0] as any;
     expect(resource.autoscale).toBeUndefined();
   });
 
   test("an optional capacity commitment in the same location and edition", () => {
-    const { stack } = reservation({ capacityCommitment: { slotCount: 100, plan: "THREE_YEAR" }, adminProjectId: "admin-project" });
+    const { stack } = reservation({
+      capacityCommitment: { slotCount: 100, plan: "THREE_YEAR" },
+      adminProjectId: "admin-project",
+    });
     expect(synth(stack)).toHaveResourceWithProperties(BigqueryCapacityCommitment, {
       project: "admin-project",
       location: "US",
@@ -77,7 +91,13 @@ describe("BackgroundReservation", () => {
   test("accepts CDC tables in its location (case-insensitive)", () => {
     const { stack, reservation: r } = reservation({ location: "us" });
     const dataset = newDataset(stack, { location: "US" });
-    const table = new CdcTable(stack, "t", { dataset, tableId: "t", schema: KEYED, primaryKey: ["id"], maxStaleness: Duration.minutes(10) });
+    const table = new CdcTable(stack, "t", {
+      dataset,
+      tableId: "t",
+      schema: KEYED,
+      primaryKey: ["id"],
+      maxStaleness: Duration.minutes(10),
+    });
     r.addTable(table);
     expect(r.servedTables).toEqual([table]);
   });
@@ -89,7 +109,9 @@ describe("BackgroundReservation", () => {
       );
     });
     test("an unknown edition", () => {
-      expect(() => reservation({ edition: "FLEX" as never })).toThrow('test/cdc: edition "FLEX" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS');
+      expect(() => reservation({ edition: "FLEX" as never })).toThrow(
+        'test/cdc: edition "FLEX" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS',
+      );
     });
     test("a job type that does not run CDC apply jobs", () => {
       expect(() => reservation({ jobType: "QUERY" as never })).toThrow(
@@ -99,7 +121,13 @@ describe("BackgroundReservation", () => {
     test("a CDC table in another location", () => {
       const stack = newStack();
       const dataset = newDataset(stack, { location: "EU" });
-      const table = new CdcTable(stack, "t", { dataset, tableId: "t", schema: KEYED, primaryKey: ["id"], maxStaleness: Duration.minutes(10) });
+      const table = new CdcTable(stack, "t", {
+        dataset,
+        tableId: "t",
+        schema: KEYED,
+        primaryKey: ["id"],
+        maxStaleness: Duration.minutes(10),
+      });
       expect(
         () =>
           new BackgroundReservation(stack, "cdc", {
@@ -115,8 +143,12 @@ describe("BackgroundReservation", () => {
       );
     });
     test("slots that are not multiples of 50", () => {
-      expect(() => reservation({ baselineSlots: 30 })).toThrow("test/cdc: baselineSlots is 30; it must be a multiple of 50 slots");
-      expect(() => reservation({ autoscaleMaxSlots: -50 })).toThrow("test/cdc: autoscaleMaxSlots is -50; it must be a multiple of 50 slots");
+      expect(() => reservation({ baselineSlots: 30 })).toThrow(
+        "test/cdc: baselineSlots is 30; it must be a multiple of 50 slots",
+      );
+      expect(() => reservation({ autoscaleMaxSlots: -50 })).toThrow(
+        "test/cdc: autoscaleMaxSlots is -50; it must be a multiple of 50 slots",
+      );
     });
     test("no slots at all", () => {
       expect(() => reservation({ baselineSlots: 0, autoscaleMaxSlots: 0 })).toThrow(
@@ -124,11 +156,17 @@ describe("BackgroundReservation", () => {
       );
     });
     test("an invalid reservation name", () => {
-      expect(() => reservation({ name: "CDC_background" })).toThrow('test/cdc: reservation name "CDC_background" is invalid');
+      expect(() => reservation({ name: "CDC_background" })).toThrow(
+        'test/cdc: reservation name "CDC_background" is invalid',
+      );
     });
     test("an invalid project id", () => {
-      expect(() => reservation({ assigneeProjectId: "Bad Project" })).toThrow('test/cdc: assigneeProjectId "Bad Project" is not a valid project id');
-      expect(() => reservation({ adminProjectId: "x" })).toThrow('test/cdc: adminProjectId "x" is not a valid project id');
+      expect(() => reservation({ assigneeProjectId: "Bad Project" })).toThrow(
+        'test/cdc: assigneeProjectId "Bad Project" is not a valid project id',
+      );
+      expect(() => reservation({ adminProjectId: "x" })).toThrow(
+        'test/cdc: adminProjectId "x" is not a valid project id',
+      );
     });
     test("a commitment with a bad slot count or plan", () => {
       expect(() => reservation({ capacityCommitment: { slotCount: 0 } })).toThrow(

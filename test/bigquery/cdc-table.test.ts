@@ -62,7 +62,9 @@ describe("Duration", () => {
 
   test("rejects negative, non-finite and fractional-second durations", () => {
     expect(() => Duration.minutes(-1)).toThrow("Duration: -1 minutes is not a non-negative finite length of time");
-    expect(() => Duration.seconds(Number.NaN)).toThrow("Duration: NaN seconds is not a non-negative finite length of time");
+    expect(() => Duration.seconds(Number.NaN)).toThrow(
+      "Duration: NaN seconds is not a non-negative finite length of time",
+    );
     expect(() => Duration.seconds(1.5)).toThrow("Duration: 1.5 seconds is not a whole number of seconds");
   });
 });
@@ -80,7 +82,9 @@ describe("recommendedMaxStaleness", () => {
   });
 
   test("rejects a negative p95", () => {
-    expect(() => recommendedMaxStaleness(-1)).toThrow("recommendedMaxStaleness: p95ApplySeconds is -1; it must be a non-negative number of seconds");
+    expect(() => recommendedMaxStaleness(-1)).toThrow(
+      "recommendedMaxStaleness: p95ApplySeconds is -1; it must be a non-negative number of seconds",
+    );
   });
 });
 
@@ -136,7 +140,9 @@ describe("CdcTable", () => {
     const { table } = cdc({ maxStaleness: Duration.seconds(0) });
     expect(table.maxStalenessInterval).toBe("0-0 0 0:0:0");
     const warnings = table.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-    expect(warnings).toEqual([expect.stringContaining("maxStaleness is 0: every query merges pending changes at run time")]);
+    expect(warnings).toEqual([
+      expect.stringContaining("maxStaleness is 0: every query merges pending changes at run time"),
+    ]);
     expect(cdc().table.node.metadata.filter((m) => m.type === "@cdktf/warn")).toHaveLength(0);
   });
 
@@ -158,7 +164,12 @@ describe("CdcTable", () => {
       ],
       { name: "keys" },
     );
-    expect(resources({ schema, primaryKey: ["a", "f", "b", "c", "d", "e"] }).table.clustering).toEqual(["a", "b", "c", "d"]);
+    expect(resources({ schema, primaryKey: ["a", "f", "b", "c", "d", "e"] }).table.clustering).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+    ]);
     expect(resources({ schema, primaryKey: ["a", "b"], clustering: ["e"] }).table.clustering).toEqual(["e"]);
   });
 
@@ -168,7 +179,11 @@ describe("CdcTable", () => {
   });
 
   test("partitioning is optional and validated like any table", () => {
-    const { table } = resources({ schema: EVENTS, primaryKey: ["event_id"], partitioning: Partitioning.column("event_time") });
+    const { table } = resources({
+      schema: EVENTS,
+      primaryKey: ["event_id"],
+      partitioning: Partitioning.column("event_time"),
+    });
     expect(table.time_partitioning).toEqual({ type: "DAY", field: "event_time" });
   });
 
@@ -179,7 +194,9 @@ describe("CdcTable", () => {
       );
     });
     test("an empty key", () => {
-      expect(() => cdc({ primaryKey: [] })).toThrow("test/employees: primary key is empty; a CDC table needs 1 to 16 key columns");
+      expect(() => cdc({ primaryKey: [] })).toThrow(
+        "test/employees: primary key is empty; a CDC table needs 1 to 16 key columns",
+      );
     });
     test("a key column that does not exist", () => {
       expect(() => cdc({ primaryKey: ["employee_id"] })).toThrow(
@@ -197,7 +214,9 @@ describe("CdcTable", () => {
       );
     });
     test("a key column listed twice", () => {
-      expect(() => cdc({ primaryKey: ["id", "ID"] })).toThrow('test/employees: primary key column "ID" is listed twice');
+      expect(() => cdc({ primaryKey: ["id", "ID"] })).toThrow(
+        'test/employees: primary key column "ID" is listed twice',
+      );
     });
     test("max staleness beyond BigQuery's INTERVAL range", () => {
       expect(() => cdc({ maxStaleness: Duration.days(3_660_001) })).toThrow(
@@ -206,7 +225,14 @@ describe("CdcTable", () => {
       expect(() => cdc({ maxStaleness: Duration.days(3_660_000) })).not.toThrow();
     });
     test("requirePartitionFilter (not supported once queries fall back to runtime merges)", () => {
-      expect(() => cdc({ schema: EVENTS, primaryKey: ["event_id"], partitioning: Partitioning.column("event_time"), requirePartitionFilter: true })).toThrow(
+      expect(() =>
+        cdc({
+          schema: EVENTS,
+          primaryKey: ["event_id"],
+          partitioning: Partitioning.column("event_time"),
+          requirePartitionFilter: true,
+        }),
+      ).toThrow(
         "test/employees: requirePartitionFilter is true; CDC tables whose queries fall back to runtime merge jobs do not support the requirePartitionFilter option",
       );
     });
@@ -225,7 +251,9 @@ describe("CdcTable", () => {
       );
     });
     test("a clustering column that does not exist", () => {
-      expect(() => cdc({ clustering: ["department"] })).toThrow('test/employees: clustering column "department" does not exist in schema employees');
+      expect(() => cdc({ clustering: ["department"] })).toThrow(
+        'test/employees: clustering column "department" does not exist in schema employees',
+      );
     });
   });
 });

@@ -77,7 +77,9 @@ describe("LayeredDataset", () => {
       );
     });
     test("rejects a layer that cannot be a label value", () => {
-      expect(() => newDataset(newStack(), { layer: "Raw Layer" })).toThrow('test/raw: layer "Raw Layer" is invalid; it becomes a label value');
+      expect(() => newDataset(newStack(), { layer: "Raw Layer" })).toThrow(
+        'test/raw: layer "Raw Layer" is invalid; it becomes a label value',
+      );
     });
     test("rejects an invalid location", () => {
       expect(() => newDataset(newStack(), { location: "Europe" })).toThrow(
@@ -85,7 +87,9 @@ describe("LayeredDataset", () => {
       );
     });
     test("rejects a malformed KMS key", () => {
-      expect(() => newDataset(newStack(), { kmsKeyName: "my-key" })).toThrow('test/raw: kmsKeyName "my-key" is invalid');
+      expect(() => newDataset(newStack(), { kmsKeyName: "my-key" })).toThrow(
+        'test/raw: kmsKeyName "my-key" is invalid',
+      );
     });
     test("rejects a default table expiration under one hour", () => {
       expect(() => newDataset(newStack(), { defaultTableExpirationMs: 60_000 })).toThrow(
@@ -105,7 +109,9 @@ describe("LayeredDataset", () => {
       expect(() => dataset.grantRead("allUsers")).toThrow(
         'test/raw: refusing to grant access to "allUsers"; public access to warehouse data is not allowed',
       );
-      expect(() => dataset.grantWrite("allAuthenticatedUsers")).toThrow('refusing to grant access to "allAuthenticatedUsers"');
+      expect(() => dataset.grantWrite("allAuthenticatedUsers")).toThrow(
+        'refusing to grant access to "allAuthenticatedUsers"',
+      );
       expect(() => dataset.grantRead("someone@example.com")).toThrow(
         'test/raw: IAM member "someone@example.com" needs a type prefix such as serviceAccount:, user:, group: or domain:',
       );

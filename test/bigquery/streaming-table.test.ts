@@ -75,7 +75,10 @@ describe("StreamingTable", () => {
   });
 
   test("integer-range partitioning", () => {
-    const resource = tableResource({ partitioning: Partitioning.integerRange("shard", 0, 100, 10), requirePartitionFilter: true });
+    const resource = tableResource({
+      partitioning: Partitioning.integerRange("shard", 0, 100, 10),
+      requirePartitionFilter: true,
+    });
     expect(resource.range_partitioning).toEqual({ field: "shard", range: { start: 0, end: 100, interval: 10 } });
     expect(resource.time_partitioning).toBeUndefined();
     expect(resource.require_partition_filter).toBe(true);
@@ -93,7 +96,9 @@ describe("StreamingTable", () => {
   });
 
   test("a table-level CMEK key", () => {
-    expect(tableResource({ kmsKeyName: "projects/p/locations/us/keyRings/r/cryptoKeys/k" }).encryption_configuration).toEqual({
+    expect(
+      tableResource({ kmsKeyName: "projects/p/locations/us/keyRings/r/cryptoKeys/k" }).encryption_configuration,
+    ).toEqual({
       kms_key_name: "projects/p/locations/us/keyRings/r/cryptoKeys/k",
     });
   });
@@ -107,33 +112,120 @@ describe("StreamingTable", () => {
       role: "roles/bigquery.dataEditor",
       member: "serviceAccount:service-1@gcp-sa-pubsub.iam.gserviceaccount.com",
     });
-    expect(out).toHaveResourceWithProperties(BigqueryTableIamMember, { role: "roles/bigquery.dataViewer", member: "group:analysts@example.com" });
-    expect(() => t.grantRead("allUsers")).toThrow("test/events: refusing to grant access to \"allUsers\"");
+    expect(out).toHaveResourceWithProperties(BigqueryTableIamMember, {
+      role: "roles/bigquery.dataViewer",
+      member: "group:analysts@example.com",
+    });
+    expect(() => t.grantRead("allUsers")).toThrow('test/events: refusing to grant access to "allUsers"');
   });
 
   describe("validation (each message names the construct and the rule)", () => {
     test.each<[string, Partial<StreamingTableProps>, string]>([
-      ["unknown clustering column", { clustering: ["nope"] }, 'test/events: clustering column "nope" does not exist in schema events'],
-      ["nested clustering column", { clustering: ["geo.country"] }, 'test/events: clustering column "geo.country" is a nested field; BigQuery only allows top-level columns here'],
-      ["non-clusterable JSON column", { clustering: ["payload"] }, 'test/events: clustering column "payload" has type JSON, which BigQuery cannot cluster on'],
-      ["non-clusterable FLOAT64 column", { clustering: ["score"] }, 'clustering column "score" has type FLOAT64, which BigQuery cannot cluster on'],
-      ["RECORD clustering column", { clustering: ["geo"] }, 'clustering column "geo" has type RECORD, which BigQuery cannot cluster on'],
-      ["REPEATED clustering column", { clustering: ["tags"] }, 'test/events: clustering column "tags" is REPEATED; BigQuery clusters only on non-repeated columns'],
-      ["more than 4 clustering columns", { clustering: ["user", "event_type", "event_id", "region", "shard"] }, "test/events: clustering has 5 columns (user, event_type, event_id, region, shard); BigQuery allows at most 4"],
-      ["duplicate clustering column", { clustering: ["user", "USER"] }, 'test/events: clustering column "USER" is listed twice'],
-      ["unknown partitioning column", { partitioning: Partitioning.column("created") }, 'test/events: partitioning column "created" does not exist in schema events'],
-      ["STRING partitioning column", { partitioning: Partitioning.column("user") }, 'test/events: partitioning column "user" has type STRING; time-unit partitioning needs a DATE, TIMESTAMP or DATETIME column'],
-      ["HOUR partitioning of a DATE column", { partitioning: Partitioning.column("event_date", "HOUR") }, 'test/events: partitioning column "event_date" is a DATE; HOUR partitioning needs a TIMESTAMP or DATETIME column'],
-      ["bad granularity", { partitioning: { type: "TIME_COLUMN", column: "event_time", granularity: "WEEK" as never } }, 'test/events: partitioning granularity "WEEK" is invalid; expected HOUR, DAY, MONTH or YEAR'],
-      ["integer-range on a STRING column", { partitioning: Partitioning.integerRange("user", 0, 10, 1) }, 'test/events: integer-range partitioning column "user" has type STRING; it must be INT64'],
-      ["integer-range with end <= start", { partitioning: Partitioning.integerRange("shard", 10, 10, 1) }, "test/events: integer-range partitioning end (10) must be greater than start (10)"],
-      ["integer-range with interval 0", { partitioning: Partitioning.integerRange("shard", 0, 10, 0) }, "test/events: integer-range partitioning interval is 0; it must be positive"],
-      ["integer-range with too many partitions", { partitioning: Partitioning.integerRange("shard", 0, 10_001, 1) }, "test/events: integer-range partitioning creates 10001 partitions; BigQuery allows at most 10000 per table"],
-      ["requirePartitionFilter on an unpartitioned table", { partitioning: Partitioning.none(), requirePartitionFilter: true }, "test/events: requirePartitionFilter is true but the table is not partitioned; a partition filter needs partitions"],
-      ["partition expiration without partitioning", { partitioning: Partitioning.none(), partitionExpirationDays: 30 }, "test/events: partitionExpirationDays is set (30) but the table is not partitioned; partition expiration needs time partitioning"],
-      ["partition expiration with integer-range partitioning", { partitioning: Partitioning.integerRange("shard", 0, 10, 1), partitionExpirationDays: 30 }, "but the table is integer-range partitioned; partition expiration needs time partitioning"],
-      ["non-positive partition expiration", { partitionExpirationDays: 0 }, "test/events: partitionExpirationDays is 0; it must be a positive number of days"],
-      ["invalid table id", { tableId: "events.v2" }, 'test/events: table id "events.v2" is invalid; use letters, marks, numbers, underscores, dashes and spaces only'],
+      [
+        "unknown clustering column",
+        { clustering: ["nope"] },
+        'test/events: clustering column "nope" does not exist in schema events',
+      ],
+      [
+        "nested clustering column",
+        { clustering: ["geo.country"] },
+        'test/events: clustering column "geo.country" is a nested field; BigQuery only allows top-level columns here',
+      ],
+      [
+        "non-clusterable JSON column",
+        { clustering: ["payload"] },
+        'test/events: clustering column "payload" has type JSON, which BigQuery cannot cluster on',
+      ],
+      [
+        "non-clusterable FLOAT64 column",
+        { clustering: ["score"] },
+        'clustering column "score" has type FLOAT64, which BigQuery cannot cluster on',
+      ],
+      [
+        "RECORD clustering column",
+        { clustering: ["geo"] },
+        'clustering column "geo" has type RECORD, which BigQuery cannot cluster on',
+      ],
+      [
+        "REPEATED clustering column",
+        { clustering: ["tags"] },
+        'test/events: clustering column "tags" is REPEATED; BigQuery clusters only on non-repeated columns',
+      ],
+      [
+        "more than 4 clustering columns",
+        { clustering: ["user", "event_type", "event_id", "region", "shard"] },
+        "test/events: clustering has 5 columns (user, event_type, event_id, region, shard); BigQuery allows at most 4",
+      ],
+      [
+        "duplicate clustering column",
+        { clustering: ["user", "USER"] },
+        'test/events: clustering column "USER" is listed twice',
+      ],
+      [
+        "unknown partitioning column",
+        { partitioning: Partitioning.column("created") },
+        'test/events: partitioning column "created" does not exist in schema events',
+      ],
+      [
+        "STRING partitioning column",
+        { partitioning: Partitioning.column("user") },
+        'test/events: partitioning column "user" has type STRING; time-unit partitioning needs a DATE, TIMESTAMP or DATETIME column',
+      ],
+      [
+        "HOUR partitioning of a DATE column",
+        { partitioning: Partitioning.column("event_date", "HOUR") },
+        'test/events: partitioning column "event_date" is a DATE; HOUR partitioning needs a TIMESTAMP or DATETIME column',
+      ],
+      [
+        "bad granularity",
+        { partitioning: { type: "TIME_COLUMN", column: "event_time", granularity: "WEEK" as never } },
+        'test/events: partitioning granularity "WEEK" is invalid; expected HOUR, DAY, MONTH or YEAR',
+      ],
+      [
+        "integer-range on a STRING column",
+        { partitioning: Partitioning.integerRange("user", 0, 10, 1) },
+        'test/events: integer-range partitioning column "user" has type STRING; it must be INT64',
+      ],
+      [
+        "integer-range with end <= start",
+        { partitioning: Partitioning.integerRange("shard", 10, 10, 1) },
+        "test/events: integer-range partitioning end (10) must be greater than start (10)",
+      ],
+      [
+        "integer-range with interval 0",
+        { partitioning: Partitioning.integerRange("shard", 0, 10, 0) },
+        "test/events: integer-range partitioning interval is 0; it must be positive",
+      ],
+      [
+        "integer-range with too many partitions",
+        { partitioning: Partitioning.integerRange("shard", 0, 10_001, 1) },
+        "test/events: integer-range partitioning creates 10001 partitions; BigQuery allows at most 10000 per table",
+      ],
+      [
+        "requirePartitionFilter on an unpartitioned table",
+        { partitioning: Partitioning.none(), requirePartitionFilter: true },
+        "test/events: requirePartitionFilter is true but the table is not partitioned; a partition filter needs partitions",
+      ],
+      [
+        "partition expiration without partitioning",
+        { partitioning: Partitioning.none(), partitionExpirationDays: 30 },
+        "test/events: partitionExpirationDays is set (30) but the table is not partitioned; partition expiration needs time partitioning",
+      ],
+      [
+        "partition expiration with integer-range partitioning",
+        { partitioning: Partitioning.integerRange("shard", 0, 10, 1), partitionExpirationDays: 30 },
+        "but the table is integer-range partitioned; partition expiration needs time partitioning",
+      ],
+      [
+        "non-positive partition expiration",
+        { partitionExpirationDays: 0 },
+        "test/events: partitionExpirationDays is 0; it must be a positive number of days",
+      ],
+      [
+        "invalid table id",
+        { tableId: "events.v2" },
+        'test/events: table id "events.v2" is invalid; use letters, marks, numbers, underscores, dashes and spaces only',
+      ],
       ["invalid label", { labels: { "Bad Key": "x" } }, 'test/events: label key "Bad Key" is invalid'],
     ])("%s", (_name, props, message) => {
       expect(() => table(props)).toThrow(message);
@@ -155,7 +247,12 @@ describe("ReportingTable", () => {
   test("an unpartitioned table by default, validated like any table", () => {
     const stack = newStack();
     const dataset = newDataset(stack, { datasetId: "reporting", layer: "reporting" });
-    const t = new ReportingTable(stack, "leaderboard", { dataset, tableId: "leaderboard", schema: EVENTS, clustering: ["user"] });
+    const t = new ReportingTable(stack, "leaderboard", {
+      dataset,
+      tableId: "leaderboard",
+      schema: EVENTS,
+      clustering: ["user"],
+    });
     expect(t.fqn).toBe("test-project.reporting.leaderboard");
     expect(t.partitioning).toEqual({ type: "NONE" });
     const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
@@ -163,8 +260,8 @@ describe("ReportingTable", () => {
     expect(resource.require_partition_filter).toBeUndefined();
     expect(resource.clustering).toEqual(["user"]);
     expect(resource.labels).toEqual({ layer: "reporting" });
-    expect(() => new ReportingTable(stack, "bad", { dataset, tableId: "bad", schema: EVENTS, clustering: ["payload"] })).toThrow(
-      'test/bad: clustering column "payload" has type JSON, which BigQuery cannot cluster on',
-    );
+    expect(
+      () => new ReportingTable(stack, "bad", { dataset, tableId: "bad", schema: EVENTS, clustering: ["payload"] }),
+    ).toThrow('test/bad: clustering column "payload" has type JSON, which BigQuery cannot cluster on');
   });
 });

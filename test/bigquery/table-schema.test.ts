@@ -27,7 +27,12 @@ describe("TableSchema", () => {
       { name: "_inserted_at", type: "TIMESTAMP", mode: "NULLABLE", defaultValueExpression: "CURRENT_TIMESTAMP()" },
       { name: "validity", type: "RANGE", mode: "NULLABLE", rangeElementType: { type: "DATE" } },
       { name: "tags", type: "STRING", mode: "REPEATED" },
-      { name: "geo", type: "RECORD", mode: "NULLABLE", fields: [{ name: "country", type: "STRING", mode: "NULLABLE" }] },
+      {
+        name: "geo",
+        type: "RECORD",
+        mode: "NULLABLE",
+        fields: [{ name: "country", type: "STRING", mode: "NULLABLE" }],
+      },
     ]);
     expect(JSON.parse(schema.toJsonString())).toEqual(schema.toBigQueryJson());
   });
@@ -52,7 +57,10 @@ describe("TableSchema", () => {
   });
 
   test.each([
-    ["1st", 'column "1st" is not a valid name; use letters, digits and underscores, starting with a letter or underscore'],
+    [
+      "1st",
+      'column "1st" is not a valid name; use letters, digits and underscores, starting with a letter or underscore',
+    ],
     ["with-dash", 'column "with-dash" is not a valid name'],
     ["with space", 'column "with space" is not a valid name'],
     ["", 'a column in "(top level)" has an empty name'],
@@ -61,21 +69,46 @@ describe("TableSchema", () => {
     expect(() => new TableSchema([{ name, type: "STRING" }], { name: "t" })).toThrow(message);
   });
 
-  test.each(["_PARTITIONTIME", "_partitiondate", "_TABLE_SUFFIX", "_FILE_NAME", "_ROW_TIMESTAMP", "_CHANGE_TYPE", "_change_sequence_number", "__ROOT__x", "_COLIDENTIFIER1"])(
-    "rejects the reserved prefix in %s",
-    (name) => {
-      expect(() => new TableSchema([{ name, type: "STRING" }], { name: "t" })).toThrow(/starts with the reserved prefix "_/);
-    },
-  );
+  test.each([
+    "_PARTITIONTIME",
+    "_partitiondate",
+    "_TABLE_SUFFIX",
+    "_FILE_NAME",
+    "_ROW_TIMESTAMP",
+    "_CHANGE_TYPE",
+    "_change_sequence_number",
+    "__ROOT__x",
+    "_COLIDENTIFIER1",
+  ])("rejects the reserved prefix in %s", (name) => {
+    expect(() => new TableSchema([{ name, type: "STRING" }], { name: "t" })).toThrow(
+      /starts with the reserved prefix "_/,
+    );
+  });
 
   test("rejects duplicates case-insensitively, also inside records", () => {
-    expect(() => new TableSchema([{ name: "user", type: "STRING" }, { name: "USER", type: "STRING" }], { name: "t" })).toThrow(
-      't: column "USER" duplicates "user"; BigQuery column names are case-insensitive and must be unique',
-    );
     expect(
       () =>
         new TableSchema(
-          [{ name: "geo", type: "RECORD", fields: [{ name: "x", type: "STRING" }, { name: "X", type: "STRING" }] }],
+          [
+            { name: "user", type: "STRING" },
+            { name: "USER", type: "STRING" },
+          ],
+          { name: "t" },
+        ),
+    ).toThrow('t: column "USER" duplicates "user"; BigQuery column names are case-insensitive and must be unique');
+    expect(
+      () =>
+        new TableSchema(
+          [
+            {
+              name: "geo",
+              type: "RECORD",
+              fields: [
+                { name: "x", type: "STRING" },
+                { name: "X", type: "STRING" },
+              ],
+            },
+          ],
           { name: "t" },
         ),
     ).toThrow('t: column "geo.X" duplicates "x"');
@@ -93,43 +126,54 @@ describe("TableSchema", () => {
     expect(() => new TableSchema([{ name: "r", type: "RANGE" }], { name: "t" })).toThrow(
       't: RANGE column "r" has element type "undefined"; expected DATE, DATETIME or TIMESTAMP',
     );
-    expect(() => new TableSchema([{ name: "r", type: "RANGE", rangeElementType: "TIME" as never }], { name: "t" })).toThrow(
-      'RANGE column "r" has element type "TIME"',
-    );
-    expect(() => new TableSchema([{ name: "r", type: "RANGE", rangeElementType: "DATE", mode: "REPEATED" }], { name: "t" })).toThrow(
-      't: RANGE column "r" cannot be REPEATED; BigQuery has no ARRAY<RANGE>',
-    );
+    expect(
+      () => new TableSchema([{ name: "r", type: "RANGE", rangeElementType: "TIME" as never }], { name: "t" }),
+    ).toThrow('RANGE column "r" has element type "TIME"');
+    expect(
+      () => new TableSchema([{ name: "r", type: "RANGE", rangeElementType: "DATE", mode: "REPEATED" }], { name: "t" }),
+    ).toThrow('t: RANGE column "r" cannot be REPEATED; BigQuery has no ARRAY<RANGE>');
     expect(() => new TableSchema([{ name: "d", type: "DATE", rangeElementType: "DATE" }], { name: "t" })).toThrow(
       't: column "d" sets rangeElementType but its type is DATE, not RANGE',
     );
   });
 
   test("RECORD columns need fields; other types cannot have them", () => {
-    expect(() => new TableSchema([{ name: "g", type: "RECORD" }], { name: "t" })).toThrow('t: RECORD column "g" needs at least one field');
-    expect(() => new TableSchema([{ name: "g", type: "RECORD", fields: [] }], { name: "t" })).toThrow('RECORD column "g" needs at least one field');
-    expect(() => new TableSchema([{ name: "s", type: "STRING", fields: [{ name: "x", type: "STRING" }] }], { name: "t" })).toThrow(
-      't: column "s" has fields but its type is STRING, not RECORD',
+    expect(() => new TableSchema([{ name: "g", type: "RECORD" }], { name: "t" })).toThrow(
+      't: RECORD column "g" needs at least one field',
     );
+    expect(() => new TableSchema([{ name: "g", type: "RECORD", fields: [] }], { name: "t" })).toThrow(
+      'RECORD column "g" needs at least one field',
+    );
+    expect(
+      () => new TableSchema([{ name: "s", type: "STRING", fields: [{ name: "x", type: "STRING" }] }], { name: "t" }),
+    ).toThrow('t: column "s" has fields but its type is STRING, not RECORD');
   });
 
   test("rejects unknown types and modes", () => {
-    expect(() => new TableSchema([{ name: "x", type: "VARCHAR" as never }], { name: "t" })).toThrow('t: column "x" has type "VARCHAR"; expected one of');
+    expect(() => new TableSchema([{ name: "x", type: "VARCHAR" as never }], { name: "t" })).toThrow(
+      't: column "x" has type "VARCHAR"; expected one of',
+    );
     expect(() => new TableSchema([{ name: "x", type: "STRING", mode: "OPTIONAL" as never }], { name: "t" })).toThrow(
       't: column "x" has mode "OPTIONAL"; expected NULLABLE, REQUIRED or REPEATED',
     );
   });
 
   test("default value expressions must be non-empty and not on REPEATED columns", () => {
-    expect(() => new TableSchema([{ name: "x", type: "TIMESTAMP", defaultValueExpression: " " }], { name: "t" })).toThrow(
-      't: column "x" has an empty default value expression',
-    );
-    expect(() => new TableSchema([{ name: "x", type: "STRING", mode: "REPEATED", defaultValueExpression: "['a']" }], { name: "t" })).toThrow(
-      't: REPEATED column "x" cannot have a default value expression',
-    );
+    expect(
+      () => new TableSchema([{ name: "x", type: "TIMESTAMP", defaultValueExpression: " " }], { name: "t" }),
+    ).toThrow('t: column "x" has an empty default value expression');
+    expect(
+      () =>
+        new TableSchema([{ name: "x", type: "STRING", mode: "REPEATED", defaultValueExpression: "['a']" }], {
+          name: "t",
+        }),
+    ).toThrow('t: REPEATED column "x" cannot have a default value expression');
   });
 
   test("rejects more than 10,000 columns", () => {
     const columns: ColumnDefinition[] = Array.from({ length: 10_001 }, (_, i) => ({ name: `c${i}`, type: "STRING" }));
-    expect(() => new TableSchema(columns, { name: "wide" })).toThrow("wide: schema has 10001 columns; BigQuery allows at most 10000");
+    expect(() => new TableSchema(columns, { name: "wide" })).toThrow(
+      "wide: schema has 10001 columns; BigQuery allows at most 10000",
+    );
   });
 });

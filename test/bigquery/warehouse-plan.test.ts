@@ -15,14 +15,17 @@ let provider: BuiltProvider | undefined;
 let unavailable: string | undefined;
 const outdirs: string[] = [];
 
-beforeAll(() => {
-  if (!terraformAvailable()) throw new Error("terraform is not on the PATH: these machines ship 1.11.4");
-  try {
-    provider = ensureProvider();
-  } catch (error) {
-    unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
-  }
-}, 45 * 60 * 1000);
+beforeAll(
+  () => {
+    if (!terraformAvailable()) throw new Error("terraform is not on the PATH: these machines ship 1.11.4");
+    try {
+      provider = ensureProvider();
+    } catch (error) {
+      unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
+    }
+  },
+  45 * 60 * 1000,
+);
 
 afterAll(() => {
   for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -38,7 +41,14 @@ function plan(name: string): any {
   prepareForValidation(outdir, provider.version);
   const cwd = path.join(outdir, "stacks", name);
   const env = { ...process.env, ...provider.env };
-  const run = (args: string[]) => execFileSync("terraform", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+  const run = (args: string[]) =>
+    execFileSync("terraform", args, {
+      cwd,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
   run(["init", "-backend=false", "-input=false", "-no-color"]);
   run(["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
   return JSON.parse(run(["show", "-json", "plan.bin"]));
@@ -77,7 +87,8 @@ describe("the real provider's plan of the dev warehouse", () => {
     if (skip()) return;
     const [job] = planned(planJson, "google_bigquery_job.warehouse_employees_max-staleness_");
     expect(job.after.query[0]).toMatchObject({
-      query: "ALTER TABLE `fresh-streams-dev.dev_raw.employees` SET OPTIONS (max_staleness = INTERVAL '0-0 0 0:10:0' YEAR TO SECOND)",
+      query:
+        "ALTER TABLE `fresh-streams-dev.dev_raw.employees` SET OPTIONS (max_staleness = INTERVAL '0-0 0 0:10:0' YEAR TO SECOND)",
       create_disposition: "",
       write_disposition: "",
       use_legacy_sql: false,
@@ -90,16 +101,29 @@ describe("the real provider's plan of the dev warehouse", () => {
     if (skip()) return;
     const [reservation] = planned(planJson, "google_bigquery_reservation.warehouse_");
     const [assignment] = planned(planJson, "google_bigquery_reservation_assignment.warehouse_");
-    expect(reservation.after).toMatchObject({ edition: "ENTERPRISE", slot_capacity: 50, autoscale: [{ max_slots: 50 }], location: "US" });
-    expect(assignment.after).toMatchObject({ job_type: "BACKGROUND", assignee: "projects/fresh-streams-dev", location: "US" });
+    expect(reservation.after).toMatchObject({
+      edition: "ENTERPRISE",
+      slot_capacity: 50,
+      autoscale: [{ max_slots: 50 }],
+      location: "US",
+    });
+    expect(assignment.after).toMatchObject({
+      job_type: "BACKGROUND",
+      assignee: "projects/fresh-streams-dev",
+      location: "US",
+    });
     expect(assignment.unknown.reservation).toBe(true); // the reservation's id, known after it is created
   });
 
   test("partitioning and clustering of the streaming tables survive the provider", () => {
     if (skip()) return;
-    const tables = Object.fromEntries(planned(planJson, "google_bigquery_table.warehouse_").map((t) => [t.after.table_id, t.after]));
+    const tables = Object.fromEntries(
+      planned(planJson, "google_bigquery_table.warehouse_").map((t) => [t.after.table_id, t.after]),
+    );
     expect(tables.wiki_changes.time_partitioning).toEqual([expect.objectContaining({ type: "DAY", field: null })]);
-    expect(tables.wiki_staged.time_partitioning).toEqual([expect.objectContaining({ type: "DAY", field: "event_time" })]);
+    expect(tables.wiki_staged.time_partitioning).toEqual([
+      expect.objectContaining({ type: "DAY", field: "event_time" }),
+    ]);
     expect(tables.streaming_events.time_partitioning).toEqual([
       expect.objectContaining({ type: "DAY", field: "_inserted_at", expiration_ms: 31_536_000_000 }),
     ]);

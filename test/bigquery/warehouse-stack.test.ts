@@ -59,7 +59,8 @@ describe.each(ENVIRONMENTS)("warehouse of the %s stack", (name) => {
       expect(dataset.project).toBe(config.projectId);
       expect(dataset.labels).toMatchObject({ layer, env: name, app: "fresh-streams" });
       expect(dataset.delete_contents_on_destroy).toBe(false);
-      if (config.kmsKeyName) expect(dataset.default_encryption_configuration).toEqual({ kms_key_name: config.kmsKeyName });
+      if (config.kmsKeyName)
+        expect(dataset.default_encryption_configuration).toEqual({ kms_key_name: config.kmsKeyName });
       else expect(dataset.default_encryption_configuration).toBeUndefined();
     }
   });
@@ -70,7 +71,18 @@ describe.each(ENVIRONMENTS)("warehouse of the %s stack", (name) => {
     expect(t.clustering).toEqual(["user"]);
     expect(t.require_partition_filter).toBe(false);
     expect(JSON.parse(t.schema).map((f: any) => f.name)).toEqual(
-      expect.arrayContaining(["event_id", "id", "type", "wiki", "user", "title", "bot", "namespace", "timestamp", "event_time"]),
+      expect.arrayContaining([
+        "event_id",
+        "id",
+        "type",
+        "wiki",
+        "user",
+        "title",
+        "bot",
+        "namespace",
+        "timestamp",
+        "event_time",
+      ]),
     );
   });
 
@@ -94,7 +106,9 @@ describe.each(ENVIRONMENTS)("warehouse of the %s stack", (name) => {
     const t = bq.tables.streaming_events;
     expect(t.time_partitioning).toEqual({ type: "DAY", field: "_inserted_at", expiration_ms: 365 * 86_400_000 });
     expect(t.clustering).toEqual(["user_id", "event_type"]);
-    expect(JSON.parse(t.schema).find((f: any) => f.name === "_inserted_at").defaultValueExpression).toBe("CURRENT_TIMESTAMP()");
+    expect(JSON.parse(t.schema).find((f: any) => f.name === "_inserted_at").defaultValueExpression).toBe(
+      "CURRENT_TIMESTAMP()",
+    );
   });
 
   test("employees: CDC table keyed by id with a 10-minute max staleness, enforced by an ALTER TABLE job", () => {
@@ -126,14 +140,20 @@ describe.each(ENVIRONMENTS)("warehouse of the %s stack", (name) => {
       project: reservation.adminProjectId ?? config.projectId,
     });
     expect(bq.assignments).toEqual([
-      expect.objectContaining({ job_type: "BACKGROUND", assignee: `projects/${config.projectId}`, location: config.location }),
+      expect.objectContaining({
+        job_type: "BACKGROUND",
+        assignee: `projects/${config.projectId}`,
+        location: config.location,
+      }),
     ]);
   });
 
   test("snapshot of the warehouse's resources", () => {
     const keep: Record<string, unknown> = {};
     for (const [type, resources] of Object.entries(out.resource as Record<string, Record<string, unknown>>)) {
-      const mine = Object.fromEntries(Object.entries(resources).filter(([logicalId]) => logicalId.startsWith("warehouse_")));
+      const mine = Object.fromEntries(
+        Object.entries(resources).filter(([logicalId]) => logicalId.startsWith("warehouse_")),
+      );
       if (Object.keys(mine).length > 0) keep[type] = mine;
     }
     expect(keep).toMatchSnapshot();
@@ -147,7 +167,9 @@ describe("Warehouse options", () => {
     const stack = newStack();
     const w = new Warehouse(stack, "w", { config: base });
     expect(w.leaderboard?.fqn).toBe("fresh-streams-dev.dev_reporting.leaderboard");
-    const [table] = Object.values(JSON.parse(Testing.synth(stack)).resource.google_bigquery_table).filter((t: any) => t.table_id === "leaderboard") as any[];
+    const [table] = Object.values(JSON.parse(Testing.synth(stack)).resource.google_bigquery_table).filter(
+      (t: any) => t.table_id === "leaderboard",
+    ) as any[];
     expect(table.time_partitioning).toBeUndefined();
     expect(table.deletion_protection).toBe(base.deletionProtection);
     expect(JSON.parse(table.schema).map((f: any) => f.name)).toEqual(["user", "changes_count"]);
@@ -170,7 +192,9 @@ describe("Warehouse options", () => {
     const stack = newStack();
     const w = new Warehouse(stack, "w", { config: base, leaderboardTable: false });
     expect(w.leaderboard).toBeUndefined();
-    const tables = Object.values(JSON.parse(Testing.synth(stack)).resource.google_bigquery_table).map((t: any) => t.table_id);
+    const tables = Object.values(JSON.parse(Testing.synth(stack)).resource.google_bigquery_table).map(
+      (t: any) => t.table_id,
+    );
     expect(tables).not.toContain("leaderboard");
   });
 
@@ -184,13 +208,23 @@ describe("Warehouse options", () => {
   test("a capacity commitment from the environment", () => {
     const config: EnvironmentConfig = {
       ...base,
-      reservation: { ...base.reservation!, adminProjectId: "fresh-streams-admin", capacityCommitment: { slotCount: 100, plan: "ANNUAL" } },
+      reservation: {
+        ...base.reservation!,
+        adminProjectId: "fresh-streams-admin",
+        capacityCommitment: { slotCount: 100, plan: "ANNUAL" },
+      },
     };
     const stack = newStack();
     new Warehouse(stack, "w", { config });
     const out = JSON.parse(Testing.synth(stack)).resource;
     expect(Object.values(out.google_bigquery_capacity_commitment)).toEqual([
-      expect.objectContaining({ project: "fresh-streams-admin", slot_count: 100, plan: "ANNUAL", edition: "ENTERPRISE", location: "US" }),
+      expect.objectContaining({
+        project: "fresh-streams-admin",
+        slot_count: 100,
+        plan: "ANNUAL",
+        edition: "ENTERPRISE",
+        location: "US",
+      }),
     ]);
     expect(Object.values(out.google_bigquery_reservation_assignment)).toEqual([
       expect.objectContaining({ project: "fresh-streams-admin", assignee: "projects/fresh-streams-dev" }),

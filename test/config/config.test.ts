@@ -46,19 +46,55 @@ describe("environment files in config/", () => {
 describe("invalid environment files: one readable line per problem, naming file and field", () => {
   test.each<[string, (c: Record<string, any>) => void, string]>([
     ["missing projectId", (c) => delete c.projectId, "config/test.json: projectId: is required"],
-    ["wrong type", (c) => (c.deletionProtection = "yes"), "config/test.json: deletionProtection: Expected boolean, received string"],
+    [
+      "wrong type",
+      (c) => (c.deletionProtection = "yes"),
+      "config/test.json: deletionProtection: Expected boolean, received string",
+    ],
     ["unknown key", (c) => (c.projectid = "x"), 'config/test.json: unknown field "projectid"'],
-    ["unknown nested key", (c) => (c.ingestion.maxDeliveryAttempt = 5), 'config/test.json: unknown field "maxDeliveryAttempt" in ingestion'],
+    [
+      "unknown nested key",
+      (c) => (c.ingestion.maxDeliveryAttempt = 5),
+      'config/test.json: unknown field "maxDeliveryAttempt" in ingestion',
+    ],
     ["invalid project id", (c) => (c.projectId = "My_Project"), "config/test.json: projectId: must be 6-30 characters"],
     ["invalid location", (c) => (c.location = "Mars"), "config/test.json: location: must be US, EU or a region name"],
     ["invalid region", (c) => (c.region = "central"), "config/test.json: region: must be a region name"],
-    ["project number not digits", (c) => (c.projectNumber = "12ab"), "config/test.json: projectNumber: must be the project's number"],
-    ["invalid label key", (c) => (c.labels = { Team: "x" }), "config/test.json: labels.Team: label keys start with a lowercase letter"],
-    ["bad backend type", (c) => (c.backend = { type: "s3" }), "config/test.json: backend.type: Invalid discriminator value"],
-    ["gcs backend without bucket", (c) => (c.backend = { type: "gcs" }), "config/test.json: backend.bucket: is required"],
-    ["CMEK required but no key", (c) => (c.requireCmek = true), "config/test.json: kmsKeyName: is required when requireCmek is true"],
-    ["production without deletion protection", (c) => (c.production = true), "config/test.json: deletionProtection: must be true in a production environment"],
-    ["max delivery attempts out of range", (c) => (c.ingestion.maxDeliveryAttempts = 3), "config/test.json: ingestion.maxDeliveryAttempts: Number must be greater than or equal to 5"],
+    [
+      "project number not digits",
+      (c) => (c.projectNumber = "12ab"),
+      "config/test.json: projectNumber: must be the project's number",
+    ],
+    [
+      "invalid label key",
+      (c) => (c.labels = { Team: "x" }),
+      "config/test.json: labels.Team: label keys start with a lowercase letter",
+    ],
+    [
+      "bad backend type",
+      (c) => (c.backend = { type: "s3" }),
+      "config/test.json: backend.type: Invalid discriminator value",
+    ],
+    [
+      "gcs backend without bucket",
+      (c) => (c.backend = { type: "gcs" }),
+      "config/test.json: backend.bucket: is required",
+    ],
+    [
+      "CMEK required but no key",
+      (c) => (c.requireCmek = true),
+      "config/test.json: kmsKeyName: is required when requireCmek is true",
+    ],
+    [
+      "production without deletion protection",
+      (c) => (c.production = true),
+      "config/test.json: deletionProtection: must be true in a production environment",
+    ],
+    [
+      "max delivery attempts out of range",
+      (c) => (c.ingestion.maxDeliveryAttempts = 3),
+      "config/test.json: ingestion.maxDeliveryAttempts: Number must be greater than or equal to 5",
+    ],
   ])("%s", (_name, change, expected) => {
     const problems = problemsOf(change);
     expect(problems).toHaveLength(1);
@@ -118,7 +154,9 @@ describe("the cdktf app with a bad config", () => {
       });
     } catch (error) {
       failed = true;
-      expect(String((error as { stderr: string }).stderr) + String((error as { stdout: string }).stdout)).toMatch(/projectId: is required/);
+      expect(String((error as { stderr: string }).stderr) + String((error as { stdout: string }).stdout)).toMatch(
+        /projectId: is required/,
+      );
     }
     expect(failed).toBe(true);
     expect(fs.existsSync(path.join(out, "stacks", "dev"))).toBe(false);

@@ -60,7 +60,10 @@ function reportedPids(stderr: string): number[] {
 
 describe("npm run demo", () => {
   test("the bundled fixture: the leaderboard matches counts computed from the fixture", () => {
-    const lines = fs.readFileSync(FIXTURE, "utf8").split("\n").filter((l) => l.trim() !== "");
+    const lines = fs
+      .readFileSync(FIXTURE, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "");
     const expected = expectedFrom(lines);
     // The bundled fixture is what the issue asks for: large, with canaries and replayed duplicates.
     expect(lines.length).toBeGreaterThanOrEqual(5000);

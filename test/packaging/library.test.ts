@@ -68,7 +68,15 @@ describe("the package as a library", () => {
     fs.writeFileSync(
       path.join(foreign, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { strict: true, module: "node16", moduleResolution: "node16", target: "ES2022", outDir: "out", types: ["node"], skipLibCheck: true },
+        compilerOptions: {
+          strict: true,
+          module: "node16",
+          moduleResolution: "node16",
+          target: "ES2022",
+          outDir: "out",
+          types: ["node"],
+          skipLibCheck: true,
+        },
         files: ["stack.ts"],
       }),
     );
@@ -86,11 +94,28 @@ describe("the package as a library", () => {
     execFileSync(path.join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: foreign, stdio: "pipe" });
     const output = JSON.parse(execFileSync("node", ["out/stack.js"], { cwd: foreign, encoding: "utf8" }));
     expect(output.exported).toEqual(
-      expect.arrayContaining(["TableSchema", "LayeredDataset", "StreamingTable", "CdcTable", "BackgroundReservation", "StreamTopic", "PubSubToBigQueryJob", "ScheduledQuery", "View", "MaterializedView", "SsePublisherService"]),
+      expect.arrayContaining([
+        "TableSchema",
+        "LayeredDataset",
+        "StreamingTable",
+        "CdcTable",
+        "BackgroundReservation",
+        "StreamTopic",
+        "PubSubToBigQueryJob",
+        "ScheduledQuery",
+        "View",
+        "MaterializedView",
+        "SsePublisherService",
+      ]),
     );
     expect(output.cdcTable).toBe("orders");
     expect(output.resources).toEqual(
-      expect.arrayContaining(["google_bigquery_dataset", "google_bigquery_table", "google_pubsub_topic", "google_pubsub_subscription"]),
+      expect.arrayContaining([
+        "google_bigquery_dataset",
+        "google_bigquery_table",
+        "google_pubsub_topic",
+        "google_pubsub_subscription",
+      ]),
     );
   });
 

@@ -35,10 +35,16 @@ import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack"
 
 const LABELS = { env: "dev", app: "fresh-streams", team: "data-platform" };
 const KEY = "projects/p/locations/europe/keyRings/r/cryptoKeys/k";
-const SCHEMA = JSON.stringify([{ name: "event_time", type: "TIMESTAMP" }, { name: "user", type: "STRING" }]);
+const SCHEMA = JSON.stringify([
+  { name: "event_time", type: "TIMESTAMP" },
+  { name: "user", type: "STRING" },
+]);
 
 /** A stack with a google provider whose default labels are `defaultLabels`, and the given policies. */
-function policyStack(policies: Partial<WarehousePolicyProps> = {}, defaultLabels: Record<string, string> | null = LABELS) {
+function policyStack(
+  policies: Partial<WarehousePolicyProps> = {},
+  defaultLabels: Record<string, string> | null = LABELS,
+) {
   const app = Testing.app();
   const stack = new TerraformStack(app, "test");
   const provider = new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
@@ -57,11 +63,20 @@ function policyErrors(stack: TerraformStack): string[] {
     .map((m) => String(m.data));
 }
 
-function dataset(stack: TerraformStack, id = "raw", extra: Partial<ConstructorParameters<typeof BigqueryDataset>[2]> = {}) {
+function dataset(
+  stack: TerraformStack,
+  id = "raw",
+  extra: Partial<ConstructorParameters<typeof BigqueryDataset>[2]> = {},
+) {
   return new BigqueryDataset(stack, id, { datasetId: id, location: "EU", ...extra });
 }
 
-function table(stack: TerraformStack, id: string, ds: BigqueryDataset, extra: Partial<ConstructorParameters<typeof BigqueryTable>[2]> = {}) {
+function table(
+  stack: TerraformStack,
+  id: string,
+  ds: BigqueryDataset,
+  extra: Partial<ConstructorParameters<typeof BigqueryTable>[2]> = {},
+) {
   return new BigqueryTable(stack, id, { datasetId: ds.datasetId, tableId: id, schema: SCHEMA, ...extra });
 }
 
@@ -81,8 +96,14 @@ describe("policy aspects: a violation fails synthesis with a message naming the 
       const stack = new TerraformStack(app, "broken");
       new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
       applyWarehousePolicies(stack, { labels: LABELS });
-      new ProjectIamMember(stack, "owner", { project: "fresh-streams-test", role: "roles/owner", member: "user:a@example.com" });
-      expect(() => app.synth()).toThrow(/\[policy:least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/);
+      new ProjectIamMember(stack, "owner", {
+        project: "fresh-streams-test",
+        role: "roles/owner",
+        member: "user:a@example.com",
+      });
+      expect(() => app.synth()).toThrow(
+        /\[policy:least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/,
+      );
       expect(fs.existsSync(path.join(outdir, "stacks", "broken", "cdk.tf.json"))).toBe(false);
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
@@ -180,7 +201,11 @@ describe("production safety (production environments only)", () => {
     const { stack } = policyStack({ production: true });
     const ds = dataset(stack);
     table(stack, "t", ds);
-    table(stack, "v", ds, { schema: undefined, view: { query: "SELECT 1 AS x", useLegacySql: false }, deletionProtection: false });
+    table(stack, "v", ds, {
+      schema: undefined,
+      view: { query: "SELECT 1 AS x", useLegacySql: false },
+      deletionProtection: false,
+    });
     expect(policyErrors(stack)).toEqual([]);
 
     const { stack: dev } = policyStack({ production: false });
@@ -199,7 +224,11 @@ describe("production safety (production environments only)", () => {
 describe("least-privilege IAM", () => {
   test.each(["roles/owner", "roles/editor", "roles/viewer"])("no primitive role %s", (role) => {
     const { stack } = policyStack();
-    new PubsubTopicIamBinding(stack, "b", { topic: "t", role, members: ["serviceAccount:w@p.iam.gserviceaccount.com"] });
+    new PubsubTopicIamBinding(stack, "b", {
+      topic: "t",
+      role,
+      members: ["serviceAccount:w@p.iam.gserviceaccount.com"],
+    });
     expect(policyErrors(stack)).toEqual([
       `[policy:least-privilege-iam] google_pubsub_topic_iam_binding test/b: grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
     ]);
@@ -207,7 +236,12 @@ describe("least-privilege IAM", () => {
 
   test.each(["allUsers", "allAuthenticatedUsers"])("no %s member", (member) => {
     const { stack } = policyStack();
-    new CloudRunV2ServiceIamMember(stack, "invoker", { name: "worker", location: "europe-west1", role: "roles/run.invoker", member });
+    new CloudRunV2ServiceIamMember(stack, "invoker", {
+      name: "worker",
+      location: "europe-west1",
+      role: "roles/run.invoker",
+      member,
+    });
     expect(policyErrors(stack)).toEqual([
       `[policy:least-privilege-iam] google_cloud_run_v2_service_iam_member test/invoker: grants roles/run.invoker to ${member}: the resource would be public`,
     ]);
@@ -216,13 +250,23 @@ describe("least-privilege IAM", () => {
   test("no public access block on a dataset", () => {
     const { stack } = policyStack();
     dataset(stack, "raw", { access: [{ role: "READER", specialGroup: "allAuthenticatedUsers" }] });
-    expect(policyErrors(stack)[0]).toMatch(/google_bigquery_dataset test\/raw: dataset access grants READER to allAuthenticatedUsers/);
+    expect(policyErrors(stack)[0]).toMatch(
+      /google_bigquery_dataset test\/raw: dataset access grants READER to allAuthenticatedUsers/,
+    );
   });
 
   test("no project-level roles/bigquery.dataEditor; the dataset-level grant is fine", () => {
     const { stack } = policyStack();
-    new ProjectIamMember(stack, "editor", { project: "p-123456", role: "roles/bigquery.dataEditor", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
-    new BigqueryDatasetIamMember(stack, "ds-editor", { datasetId: "raw", role: "roles/bigquery.dataEditor", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
+    new ProjectIamMember(stack, "editor", {
+      project: "p-123456",
+      role: "roles/bigquery.dataEditor",
+      member: "serviceAccount:w@p.iam.gserviceaccount.com",
+    });
+    new BigqueryDatasetIamMember(stack, "ds-editor", {
+      datasetId: "raw",
+      role: "roles/bigquery.dataEditor",
+      member: "serviceAccount:w@p.iam.gserviceaccount.com",
+    });
     expect(policyErrors(stack)).toEqual([
       "[policy:least-privilege-iam] google_project_iam_member test/editor: grants roles/bigquery.dataEditor on the whole project; grant it on the dataset instead (dataset-level IAM)",
     ]);
@@ -247,7 +291,11 @@ describe("least-privilege IAM", () => {
     const stack = new TerraformStack(app, "s");
     new GoogleProvider(stack, "google", {});
     Aspects.of(stack).add(new LeastPrivilegeIamAspect());
-    new ProjectIamMember(stack, "ok", { project: "p-123456", role: "roles/pubsub.publisher", member: "serviceAccount:w@p.iam.gserviceaccount.com" });
+    new ProjectIamMember(stack, "ok", {
+      project: "p-123456",
+      role: "roles/pubsub.publisher",
+      member: "serviceAccount:w@p.iam.gserviceaccount.com",
+    });
     expect(policyErrors(stack)).toEqual([]);
   });
 });
@@ -274,17 +322,26 @@ describe("streaming tables", () => {
     markStreamingTable(table(stack, "ok", ds, { timePartitioning: { type: "DAY", field: "event_time" } }));
     const errors = policyErrors(stack);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/google_bigquery_table test\/events: is written by streaming \(declared as a streaming table\) but is not partitioned/);
+    expect(errors[0]).toMatch(
+      /google_bigquery_table test\/events: is written by streaming \(declared as a streaming table\) but is not partitioned/,
+    );
   });
 
   test("a StreamingTable built without partitioning is caught", () => {
     const { stack } = policyStack();
     const raw = new LayeredDataset(stack, "raw", { datasetId: "raw", layer: "raw", location: "EU" });
-    new StreamingTable(stack, "events", { dataset: raw, tableId: "events", schema: STREAMING_EVENTS_SCHEMA, partitioning: Partitioning.none() });
+    new StreamingTable(stack, "events", {
+      dataset: raw,
+      tableId: "events",
+      schema: STREAMING_EVENTS_SCHEMA,
+      partitioning: Partitioning.none(),
+    });
     new StreamingTable(stack, "ok", { dataset: raw, tableId: "ok", schema: STREAMING_EVENTS_SCHEMA });
     const errors = policyErrors(stack);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^\[policy:streaming-tables\] google_bigquery_table test\/events\/\S+: is written by streaming \(declared as a streaming table\) but is not partitioned/);
+    expect(errors[0]).toMatch(
+      /^\[policy:streaming-tables\] google_bigquery_table test\/events\/\S+: is written by streaming \(declared as a streaming table\) but is not partitioned/,
+    );
   });
 
   test("require_partition_filter belongs at table level, not in the deprecated time_partitioning block", () => {
@@ -298,7 +355,10 @@ describe("streaming tables", () => {
   test("a table requiring a partition filter must not be written by a scheduled MERGE that never filters on the partition column", () => {
     const { stack } = policyStack();
     const ds = dataset(stack, "staging");
-    const staged = table(stack, "wiki_staged", ds, { timePartitioning: { type: "DAY", field: "event_time" }, requirePartitionFilter: true });
+    const staged = table(stack, "wiki_staged", ds, {
+      timePartitioning: { type: "DAY", field: "event_time" },
+      requirePartitionFilter: true,
+    });
     const merge = (id: string, filter: string) =>
       new BigqueryDataTransferConfig(stack, id, {
         displayName: id,
@@ -326,12 +386,21 @@ describe("streaming tables", () => {
       parameters: { inputTopic: "projects/p/topics/t", outputTableSpec: "fresh-streams-dev:dev_raw.wiki_changes" },
     });
     const staging = dataset(stack, "dev_staging");
-    table(stack, "wiki_staged", staging, { timePartitioning: { type: "DAY", field: "event_time" }, requirePartitionFilter: true });
-    table(stack, "wiki_staged_copy", staging, { timePartitioning: { type: "DAY", field: "event_time" }, requirePartitionFilter: true });
+    table(stack, "wiki_staged", staging, {
+      timePartitioning: { type: "DAY", field: "event_time" },
+      requirePartitionFilter: true,
+    });
+    table(stack, "wiki_staged_copy", staging, {
+      timePartitioning: { type: "DAY", field: "event_time" },
+      requirePartitionFilter: true,
+    });
     new BigqueryDataTransferConfig(stack, "load", {
       displayName: "load",
       dataSourceId: "scheduled_query",
-      params: { query: "-- keeps event_time partitions small\nMERGE `fresh-streams-dev`.`dev_staging`.`wiki_staged` AS t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT ROW" },
+      params: {
+        query:
+          "-- keeps event_time partitions small\nMERGE `fresh-streams-dev`.`dev_staging`.`wiki_staged` AS t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT ROW",
+      },
     });
     expect(policyErrors(stack)).toEqual([
       "[policy:streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (Dataflow job test/job) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
@@ -344,8 +413,15 @@ describe("streaming tables", () => {
     const stack = new TerraformStack(app, "s");
     new GoogleProvider(stack, "google", {});
     Aspects.of(stack).add(new StreamingTablesAspect());
-    const t = table(stack, "wiki_changes", dataset(stack), { timePartitioning: { type: "DAY" }, requirePartitionFilter: true });
-    new PubsubSubscription(stack, "to-bq", { name: "to-bq", topic: "t", bigqueryConfig: { table: `${t.project}.${t.datasetId}.${t.tableId}` } });
+    const t = table(stack, "wiki_changes", dataset(stack), {
+      timePartitioning: { type: "DAY" },
+      requirePartitionFilter: true,
+    });
+    new PubsubSubscription(stack, "to-bq", {
+      name: "to-bq",
+      topic: "t",
+      bigqueryConfig: { table: `${t.project}.${t.datasetId}.${t.tableId}` },
+    });
     expect(policyErrors(stack)).toEqual([]);
   });
 });
@@ -367,7 +443,10 @@ describe("CMEK where the environment requires it", () => {
     const { stack } = policyStack({ requireCmek: true, kmsKeyName: KEY });
     const ds = dataset(stack, "raw", { defaultEncryptionConfiguration: { kmsKeyName: KEY } });
     table(stack, "t", ds, { encryptionConfiguration: { kmsKeyName: `${KEY}-other` } });
-    new PubsubTopic(stack, "topic", { name: "wiki-changes", kmsKeyName: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/topics" });
+    new PubsubTopic(stack, "topic", {
+      name: "wiki-changes",
+      kmsKeyName: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/topics",
+    });
     expect(policyErrors(stack)).toEqual([
       `[policy:cmek] google_bigquery_table test/t: encryption_configuration.kms_key_name is ${KEY}-other, not the environment's key ${KEY}`,
     ]);
@@ -399,13 +478,25 @@ describe("the environment stacks comply with every policy", () => {
     const aspectsOf = (name: string) => {
       const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
       const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
-      const ours = [RequiredLabelsAspect, LeastPrivilegeIamAspect, StreamingTablesAspect, ProductionSafetyAspect, CmekAspect];
+      const ours = [
+        RequiredLabelsAspect,
+        LeastPrivilegeIamAspect,
+        StreamingTablesAspect,
+        ProductionSafetyAspect,
+        CmekAspect,
+      ];
       return Aspects.of(stack)
         .all.filter((a) => ours.some((cls) => a instanceof cls))
         .map((a) => a.constructor.name)
         .sort();
     };
-    expect(aspectsOf("prod")).toEqual(["CmekAspect", "LeastPrivilegeIamAspect", "ProductionSafetyAspect", "RequiredLabelsAspect", "StreamingTablesAspect"]);
+    expect(aspectsOf("prod")).toEqual([
+      "CmekAspect",
+      "LeastPrivilegeIamAspect",
+      "ProductionSafetyAspect",
+      "RequiredLabelsAspect",
+      "StreamingTablesAspect",
+    ]);
     expect(aspectsOf("dev")).toEqual(["LeastPrivilegeIamAspect", "RequiredLabelsAspect", "StreamingTablesAspect"]);
   });
 });

@@ -16,14 +16,17 @@ function synthEnvironment(name: string): any {
 }
 
 describe("StreamingAnalyticsStack", () => {
-  test.each(["local", "dev", "prod"])("%s: google provider from the config, with the environment's default labels", (name) => {
-    const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
-    const synthesized = synthEnvironment(name);
-    const [provider] = synthesized.provider.google;
-    expect(provider.project).toBe(config.projectId);
-    expect(provider.region).toBe(config.region);
-    expect(provider.default_labels).toEqual({ ...config.labels, env: name, app: "fresh-streams" });
-  });
+  test.each(["local", "dev", "prod"])(
+    "%s: google provider from the config, with the environment's default labels",
+    (name) => {
+      const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
+      const synthesized = synthEnvironment(name);
+      const [provider] = synthesized.provider.google;
+      expect(provider.project).toBe(config.projectId);
+      expect(provider.region).toBe(config.region);
+      expect(provider.default_labels).toEqual({ ...config.labels, env: name, app: "fresh-streams" });
+    },
+  );
 
   test("label keys keep their hyphens (cdktf would snake_case provider map keys)", () => {
     const [provider] = synthEnvironment("dev").provider.google;
@@ -32,13 +35,19 @@ describe("StreamingAnalyticsStack", () => {
   });
 
   test("dev and prod keep state in GCS; local keeps it on disk", () => {
-    expect(synthEnvironment("dev").terraform.backend.gcs).toEqual({ bucket: "fresh-streams-dev-tfstate", prefix: "fresh-streams/dev" });
+    expect(synthEnvironment("dev").terraform.backend.gcs).toEqual({
+      bucket: "fresh-streams-dev-tfstate",
+      prefix: "fresh-streams/dev",
+    });
     expect(synthEnvironment("prod").terraform.backend.gcs.bucket).toBe("fresh-streams-prod-tfstate");
     expect(synthEnvironment("local").terraform.backend.local).toEqual({ path: "terraform.local.tfstate" });
   });
 
   test("the provider is pinned to the version @cdktf/provider-google wraps", () => {
-    expect(synthEnvironment("dev").terraform.required_providers.google).toEqual({ source: "google", version: "6.50.0" });
+    expect(synthEnvironment("dev").terraform.required_providers.google).toEqual({
+      source: "google",
+      version: "6.50.0",
+    });
   });
 
   test("no stack uses a data source (plans must run offline)", () => {
@@ -49,7 +58,11 @@ describe("StreamingAnalyticsStack", () => {
 
   test("main.ts synthesizes one stack per environment file, named after it", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-synth-"));
-    execFileSync("npx", ["tsx", "main.ts"], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: "pipe" });
+    execFileSync("npx", ["tsx", "main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, CDKTF_OUTDIR: outdir },
+      stdio: "pipe",
+    });
     expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["dev", "local", "prod"]);
     const dev = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8"));
     expect(dev["//"].metadata.stackName).toBe("dev");

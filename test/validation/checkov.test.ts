@@ -23,8 +23,16 @@ describe("Checkov baseline", () => {
 
   test("no skip silences a check in every environment by check id alone (each is scoped by resource, stack or attribute)", () => {
     for (const skip of baseline.skips) {
-      const scoped = skip.stacks !== undefined || skip.has !== undefined || !/^google_[a-z0-9_]+\.\*$/.test(skip.resource) || skip.check === "CKV_GCP_94";
-      expect({ skip: skip.check, resource: skip.resource, scoped }).toEqual({ skip: skip.check, resource: skip.resource, scoped: true });
+      const scoped =
+        skip.stacks !== undefined ||
+        skip.has !== undefined ||
+        !/^google_[a-z0-9_]+\.\*$/.test(skip.resource) ||
+        skip.check === "CKV_GCP_94";
+      expect({ skip: skip.check, resource: skip.resource, scoped }).toEqual({
+        skip: skip.check,
+        resource: skip.resource,
+        scoped: true,
+      });
     }
   });
 });
@@ -33,12 +41,21 @@ describe("scripts/checkov.sh (real Checkov, cached venv)", () => {
   test("a new finding that the baseline does not explain fails the scan and is named", () => {
     const stack = new TerraformStack(Testing.app(), "checkov-probe");
     new GoogleProvider(stack, "google", { project: "fresh-streams-test" });
-    new StorageBucket(stack, "exports", { name: "fresh-streams-exports", location: "EU", uniformBucketLevelAccess: true });
+    new StorageBucket(stack, "exports", {
+      name: "fresh-streams-exports",
+      location: "EU",
+      uniformBucketLevelAccess: true,
+    });
     const outdir = Testing.fullSynth(stack);
     try {
-      const run = spawnSync("bash", [path.join(ROOT, "scripts/checkov.sh"), "--stacks-dir", outdir], { cwd: ROOT, encoding: "utf8" });
+      const run = spawnSync("bash", [path.join(ROOT, "scripts/checkov.sh"), "--stacks-dir", outdir], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
       expect(run.status).toBe(1);
-      expect(run.stderr).toMatch(/UNEXPLAINED CKV_GCP_78 on google_storage_bucket\.exports: Ensure Cloud storage has versioning enabled/);
+      expect(run.stderr).toMatch(
+        /UNEXPLAINED CKV_GCP_78 on google_storage_bucket\.exports: Ensure Cloud storage has versioning enabled/,
+      );
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

@@ -18,22 +18,25 @@ let provider: BuiltProvider | undefined;
 let unavailable: string | undefined;
 const outdirs: string[] = [];
 
-beforeAll(() => {
-  if (!terraformAvailable()) {
-    throw new Error("terraform is not on the PATH: validation needs Terraform >= 1.5 (these machines ship 1.11.4)");
-  }
-  try {
-    provider = ensureProvider();
-  } catch (error) {
-    unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
-  }
-  if (provider && provider.version !== PINNED) {
-    console.warn(
-      `VALIDATING AGAINST hashicorp/google ${provider.version}, NOT ${PINNED}: ${provider.note}. ` +
-        `The stacks' version constraint is rewritten in the synthesized test copies only.`,
-    );
-  }
-}, 45 * 60 * 1000);
+beforeAll(
+  () => {
+    if (!terraformAvailable()) {
+      throw new Error("terraform is not on the PATH: validation needs Terraform >= 1.5 (these machines ship 1.11.4)");
+    }
+    try {
+      provider = ensureProvider();
+    } catch (error) {
+      unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
+    }
+    if (provider && provider.version !== PINNED) {
+      console.warn(
+        `VALIDATING AGAINST hashicorp/google ${provider.version}, NOT ${PINNED}: ${provider.note}. ` +
+          `The stacks' version constraint is rewritten in the synthesized test copies only.`,
+      );
+    }
+  },
+  45 * 60 * 1000,
+);
 
 const savedEnv = { ...process.env };
 
@@ -65,14 +68,18 @@ function skipIfNoProvider(): boolean {
 }
 
 describe("every environment stack is valid Terraform for the real google provider", () => {
-  test.each(["local", "dev", "prod"])("%s: terraform init + validate, then plan offline", (name) => {
-    if (skipIfNoProvider()) return;
-    const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
-    const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
-    const outdir = synthForTerraform(stack);
-    expect(outdir).toBeValidTerraform();
-    expect(outdir).toPlanSuccessfully();
-  }, 300_000);
+  test.each(["local", "dev", "prod"])(
+    "%s: terraform init + validate, then plan offline",
+    (name) => {
+      if (skipIfNoProvider()) return;
+      const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
+      const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
+      const outdir = synthForTerraform(stack);
+      expect(outdir).toBeValidTerraform();
+      expect(outdir).toPlanSuccessfully();
+    },
+    300_000,
+  );
 });
 
 describe("the provider catches what TypeScript cannot", () => {

@@ -3,8 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepare } = require("../../scripts/prepare-validation.js") as { prepare: (file: string, version: string) => void };
+const { prepare } = require("../../scripts/prepare-validation.js") as {
+  prepare: (file: string, version: string) => void;
+};
 
 /** The locally built google provider, as scripts/ensure-provider.sh describes it. */
 export interface BuiltProvider {
@@ -31,7 +32,10 @@ export function terraformAvailable(): boolean {
  * and returns how to use it. Throws with the script's output when the build fails.
  */
 export function ensureProvider(): BuiltProvider {
-  const out = execFileSync("bash", [path.join(ROOT, "scripts/ensure-provider.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync("bash", [path.join(ROOT, "scripts/ensure-provider.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const vars: Record<string, string> = {};
   // One line: export A=... B=... (printf %q quoting); let bash itself parse it.
   const parsed = execFileSync("bash", ["-c", `${out}\nenv -0`], { encoding: "utf8" });

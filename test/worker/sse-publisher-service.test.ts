@@ -17,8 +17,18 @@ const IMAGE = "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:
 function build(props: Partial<SsePublisherServiceProps> = {}) {
   const stack = new TerraformStack(Testing.app(), "test");
   new GoogleProvider(stack, "google", { project: PROJECT, region: "us-central1" });
-  const topic = new StreamTopic(stack, "topic", { topicName: "wiki-changes", project: PROJECT, projectNumber: "123456789012" });
-  const service = new SsePublisherService(stack, "worker", { project: PROJECT, region: "us-central1", topic, image: IMAGE, ...props });
+  const topic = new StreamTopic(stack, "topic", {
+    topicName: "wiki-changes",
+    project: PROJECT,
+    projectNumber: "123456789012",
+  });
+  const service = new SsePublisherService(stack, "worker", {
+    project: PROJECT,
+    region: "us-central1",
+    topic,
+    image: IMAGE,
+    ...props,
+  });
   const synth = Testing.synth(stack);
   return { stack, topic, service, synth, json: JSON.parse(synth) };
 }
@@ -50,9 +60,15 @@ describe("SsePublisherService", () => {
   });
 
   test("the worker's environment comes from the props; the checkpoint is an object on a mounted bucket", () => {
-    const { json, service } = build({ sseUrl: "https://example.org/stream", userAgent: "me (https://example.org)", environment: { MAX_IN_FLIGHT_MESSAGES: "2000" } });
+    const { json, service } = build({
+      sseUrl: "https://example.org/stream",
+      userAgent: "me (https://example.org)",
+      environment: { MAX_IN_FLIGHT_MESSAGES: "2000" },
+    });
     const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
-    const env = Object.fromEntries(run.template.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = Object.fromEntries(
+      run.template.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
     expect(env).toEqual({
       PROJECT,
       TOPIC: "wiki-changes",
@@ -65,7 +81,12 @@ describe("SsePublisherService", () => {
       USER_AGENT: "me (https://example.org)",
       MAX_IN_FLIGHT_MESSAGES: "2000",
     });
-    expect(run.template.volumes).toEqual([{ name: "checkpoint", gcs: { bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints"), read_only: false } }]);
+    expect(run.template.volumes).toEqual([
+      {
+        name: "checkpoint",
+        gcs: { bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints"), read_only: false },
+      },
+    ]);
     expect(service.checkpointUri).toBe("gs://test-project-worker-checkpoints/recentchange.json");
   });
 
@@ -74,15 +95,31 @@ describe("SsePublisherService", () => {
     expect(synth).toHaveResourceWithProperties(ServiceAccount, { account_id: "wiki-sse-publisher", project: PROJECT });
     const iam = Object.entries(json.resource)
       .filter(([type]) => type.endsWith("_iam_member") || type.endsWith("_iam_binding") || type.endsWith("_iam_policy"))
-      .flatMap(([type, byId]) => Object.values(byId as object).map((r: any) => ({ type, role: r.role, member: r.member })))
+      .flatMap(([type, byId]) =>
+        Object.values(byId as object).map((r: any) => ({ type, role: r.role, member: r.member })),
+      )
       .filter((grant) => /google_service_account\.worker_/.test(grant.member));
     // Every grant the worker's identity gets, anywhere:
     expect(iam).toEqual([
-      { type: "google_pubsub_topic_iam_member", role: "roles/pubsub.publisher", member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/) },
-      { type: "google_storage_bucket_iam_member", role: "roles/storage.objectUser", member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/) },
+      {
+        type: "google_pubsub_topic_iam_member",
+        role: "roles/pubsub.publisher",
+        member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
+      },
+      {
+        type: "google_storage_bucket_iam_member",
+        role: "roles/storage.objectUser",
+        member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
+      },
     ]);
-    expect(synth).toHaveResourceWithProperties(PubsubTopicIamMember, { role: "roles/pubsub.publisher", topic: expect.stringContaining("google_pubsub_topic.topic") });
-    expect(synth).toHaveResourceWithProperties(StorageBucketIamMember, { role: "roles/storage.objectUser", bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints") });
+    expect(synth).toHaveResourceWithProperties(PubsubTopicIamMember, {
+      role: "roles/pubsub.publisher",
+      topic: expect.stringContaining("google_pubsub_topic.topic"),
+    });
+    expect(synth).toHaveResourceWithProperties(StorageBucketIamMember, {
+      role: "roles/storage.objectUser",
+      bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints"),
+    });
     const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
     expect(run.template.service_account).toMatch(/google_service_account\.worker_service-account_[0-9A-F]+\.email/);
   });
@@ -102,7 +139,11 @@ describe("SsePublisherService", () => {
 
   test("an Artifact Registry Docker repository; without an image the service runs app-worker:latest from it", () => {
     const { synth, service } = build({ image: undefined });
-    expect(synth).toHaveResourceWithProperties(ArtifactRegistryRepository, { repository_id: "fresh-streams", format: "DOCKER", location: "us-central1" });
+    expect(synth).toHaveResourceWithProperties(ArtifactRegistryRepository, {
+      repository_id: "fresh-streams",
+      format: "DOCKER",
+      location: "us-central1",
+    });
     expect(service.repositoryUrl).toBe("us-central1-docker.pkg.dev/test-project/fresh-streams");
     expect(service.image).toBe("us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:latest");
   });
@@ -112,7 +153,9 @@ describe("SsePublisherService", () => {
     const { synth } = build({ kmsKeyName: key });
     expect(synth).toHaveResourceWithProperties(ArtifactRegistryRepository, { kms_key_name: key });
     expect(synth).toHaveResourceWithProperties(StorageBucket, { encryption: { default_kms_key_name: key } });
-    expect(synth).toHaveResourceWithProperties(CloudRunV2Service, { template: expect.objectContaining({ encryption_key: key }) });
+    expect(synth).toHaveResourceWithProperties(CloudRunV2Service, {
+      template: expect.objectContaining({ encryption_key: key }),
+    });
   });
 
   test("snapshot", () => {
@@ -121,17 +164,29 @@ describe("SsePublisherService", () => {
 
   describe("validation", () => {
     const cases: [string, Partial<SsePublisherServiceProps>, string][] = [
-      ["service name", { serviceName: "Wiki_Publisher" }, 'test/worker: service name "Wiki_Publisher" is invalid: Cloud Run service names are 1-49 lowercase letters'],
+      [
+        "service name",
+        { serviceName: "Wiki_Publisher" },
+        'test/worker: service name "Wiki_Publisher" is invalid: Cloud Run service names are 1-49 lowercase letters',
+      ],
       ["service account id", { serviceAccountId: "sa" }, 'service account id "sa" is invalid: 6-30 lowercase letters'],
       ["repository id", { repositoryId: "Fresh" }, 'repository id "Fresh" is invalid'],
       ["bucket name", { checkpointBucketName: "google-bucket" }, 'checkpoint bucket name "google-bucket" is invalid'],
       ["checkpoint object", { checkpointObject: "a/b.json" }, 'checkpoint object "a/b.json" is invalid: a file name'],
       ["port", { port: 70000 }, "port 70000 is invalid: an integer from 1 to 65535"],
-      ["cpu", { cpu: "0.5" }, 'cpu "0.5" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: 1, 2, 4, 6, 8'],
+      [
+        "cpu",
+        { cpu: "0.5" },
+        'cpu "0.5" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: 1, 2, 4, 6, 8',
+      ],
       ["memory format", { memory: "1GB" }, 'memory "1GB" is invalid: a size such as 512Mi or 1Gi'],
       ["memory size", { memory: "256Mi" }, 'memory "256Mi" is too small: the second-generation execution environment'],
       ["image", { image: "not an image" }, 'image "not an image" is not an image reference'],
-      ["managed env", { environment: { TOPIC: "other" } }, "environment variable TOPIC is set by the construct (from its props); set the prop instead"],
+      [
+        "managed env",
+        { environment: { TOPIC: "other" } },
+        "environment variable TOPIC is set by the construct (from its props); set the prop instead",
+      ],
       ["reserved env", { environment: { PORT: "8080" } }, "environment variable PORT is reserved by Cloud Run"],
       ["env name", { environment: { "BAD-NAME": "x" } }, 'environment variable name "BAD-NAME" is invalid'],
       ["user agent", { userAgent: "a\nb" }, "userAgent must be a single line"],

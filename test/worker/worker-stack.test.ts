@@ -23,10 +23,19 @@ describe("worker layer in the stack", () => {
     const [service] = runServices(json);
     const container = service.template.containers[0];
     expect(container.image).toBe(config.worker.image);
-    expect(container.env).toEqual(expect.arrayContaining([{ name: "TOPIC", value: INGESTION_NAMES.topic }, { name: "PROJECT", value: config.projectId }]));
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: "TOPIC", value: INGESTION_NAMES.topic },
+        { name: "PROJECT", value: config.projectId },
+      ]),
+    );
     expect(service.labels).toMatchObject({ layer: "worker", env: "dev", app: "fresh-streams" });
-    expect(json.output.worker_image_repository.value).toBe("us-central1-docker.pkg.dev/fresh-streams-dev/fresh-streams");
-    const publishers = Object.values(json.resource.google_pubsub_topic_iam_member).filter((m: any) => m.role === "roles/pubsub.publisher" && /worker/.test(m.member));
+    expect(json.output.worker_image_repository.value).toBe(
+      "us-central1-docker.pkg.dev/fresh-streams-dev/fresh-streams",
+    );
+    const publishers = Object.values(json.resource.google_pubsub_topic_iam_member).filter(
+      (m: any) => m.role === "roles/pubsub.publisher" && /worker/.test(m.member),
+    );
     expect(publishers).toHaveLength(1);
   });
 
@@ -35,7 +44,9 @@ describe("worker layer in the stack", () => {
     const [service] = runServices(json);
     expect(service.deletion_protection).toBe(true);
     expect(service.template.encryption_key).toBe(config.kmsKeyName);
-    const bucket: any = Object.values(json.resource.google_storage_bucket).find((b: any) => b.name === "fresh-streams-prod-worker-checkpoints");
+    const bucket: any = Object.values(json.resource.google_storage_bucket).find(
+      (b: any) => b.name === "fresh-streams-prod-worker-checkpoints",
+    );
     expect(bucket.force_destroy).toBe(false);
     expect(bucket.encryption.default_kms_key_name).toBe(config.kmsKeyName);
   });
@@ -55,9 +66,12 @@ describe("worker layer in the stack", () => {
 
   test("worker settings are validated with the rest of the config", () => {
     const { config } = loadEnvironment(path.join(ROOT, "config", "dev.json"));
-    const raw = { ...JSON.parse(JSON.stringify(config)), worker: { ...config.worker, cpu: "3", memory: "lots", environment: { "BAD-NAME": "1" } } };
+    const raw = {
+      ...JSON.parse(JSON.stringify(config)),
+      worker: { ...config.worker, cpu: "3", memory: "lots", environment: { "BAD-NAME": "1" } },
+    };
     expect(parseEnvironment("dev.json", raw).problems).toEqual([
-      'dev.json: worker.cpu: Invalid enum value. Expected \'1\' | \'2\' | \'4\', received \'3\'',
+      "dev.json: worker.cpu: Invalid enum value. Expected '1' | '2' | '4', received '3'",
       "dev.json: worker.memory: a size such as 512Mi or 1Gi",
       "dev.json: worker.environment.BAD-NAME: environment variable names use letters, digits and _",
     ]);
