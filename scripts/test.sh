@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 ensure_node_modules
 
-log "type-checking"
+log "type-checking and linting"
 npx tsc --noEmit -p tsconfig.json
+npx eslint --max-warnings 0 .
+npx prettier --check --log-level warn .
 
 # --- SQL tier (issue 5): the BigQuery emulator that test/elt/*.emulator.test.ts executes the ELT
 # SQL on. Built once from source (~11 min, ~6.5 GB RAM cold), cached in $FRESH_STREAMS_CACHE/bin;
