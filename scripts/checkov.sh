@@ -30,15 +30,7 @@ ensure_checkov() {
 ensure_checkov
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-if [ "${1:-}" = "--stacks-dir" ]; then
-  [ -n "${2:-}" ] || die "--stacks-dir needs a folder"
-  outdir="$2"
-else
-  ensure_node_modules
-  outdir="$work/synth"
-  log "synthesizing all environments into $outdir"
-  npx cdktf synth --output "$outdir" >&2
-fi
+outdir="$(synthesized_stacks "$work" "$@")"
 
 stacks=("$outdir"/stacks/*/cdk.tf.json)
 [ -f "${stacks[0]}" ] || die "no synthesized stack in $outdir/stacks"

@@ -33,15 +33,7 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/fresh-streams-validate.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-if [ "${1:-}" = "--stacks-dir" ]; then
-  [ -n "${2:-}" ] || die "--stacks-dir needs a folder"
-  outdir="$2"
-else
-  ensure_node_modules
-  outdir="$work/synth"
-  log "synthesizing all environments into $outdir"
-  npx cdktf synth --output "$outdir" >&2
-fi
+outdir="$(synthesized_stacks "$work" "$@")"
 [ -d "$outdir/stacks" ] || die "no synthesized stacks in $outdir"
 
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BigQuery } from "@google-cloud/bigquery";
 import { PubSub } from "@google-cloud/pubsub";
+import { DATAFLOW_DEADLETTER_SCHEMA } from "../../constructs/dataflow/pubsub-to-bigquery-job";
 import { startBigQueryEmulator } from "../emulators/bigquery-emulator";
 import { freePort, startPubSubEmulator } from "../emulators/pubsub-emulator";
 import { startBridge } from "./bridge";
@@ -123,7 +124,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   await provisionBigQuery(bigquery, resources);
   await bigquery
     .dataset(errorTable.split(".")[0])
-    .createTable(errorTable.split(".")[1], { schema: { fields: ERROR_TABLE_FIELDS } });
+    .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
   await provisionPubSub(pubsub, resources);
 
   let sseUrl = WIKIMEDIA_URL;
@@ -213,24 +214,6 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     leaderboard: elt.top10,
   };
 }
-
-/** The Dataflow template's error-record table shape, used for the bridge's error table. */
-const ERROR_TABLE_FIELDS = [
-  { name: "timestamp", type: "TIMESTAMP", mode: "REQUIRED" },
-  { name: "payloadString", type: "STRING", mode: "NULLABLE" },
-  { name: "payloadBytes", type: "BYTES", mode: "NULLABLE" },
-  {
-    name: "attributes",
-    type: "RECORD",
-    mode: "REPEATED",
-    fields: [
-      { name: "key", type: "STRING", mode: "NULLABLE" },
-      { name: "value", type: "STRING", mode: "NULLABLE" },
-    ],
-  },
-  { name: "errorMessage", type: "STRING", mode: "NULLABLE" },
-  { name: "stacktrace", type: "STRING", mode: "NULLABLE" },
-];
 
 async function main(): Promise<void> {
   let options: DemoOptions | "help";

@@ -16,9 +16,9 @@
  * Command line: `npx tsx scripts/emulators/bigquery-emulator.ts [--project P]` starts one, prints
  * `BIGQUERY_EMULATOR_HOST=http://127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
+import { freePort } from "../lib/free-port";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -105,20 +105,7 @@ export function bigQueryEmulatorBinary(build = true): string {
   }).trim();
 }
 
-/** A TCP port free on 127.0.0.1 at the time of the call. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+export { freePort } from "../lib/free-port";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -15,9 +15,9 @@
  * Command line: `npx tsx scripts/emulators/pubsub-emulator.ts [--port N]` starts one, prints
  * `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
+import { freePort } from "../lib/free-port";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 
 /** Options of {@link startPubSubEmulator}. */
@@ -91,20 +91,7 @@ export function pubSubEmulatorLauncher(): string {
   return (launcherPath = launcher);
 }
 
-/** A TCP port free on 127.0.0.1 at the time of the call. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+export { freePort } from "../lib/free-port";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -16,3 +16,19 @@ ensure_node_modules() {
     npm ci --no-audit --no-fund >&2
   fi
 }
+
+# Prints the folder holding synthesized stacks: DIR for "--stacks-dir DIR", else a fresh
+# `cdktf synth` of every environment into WORK/synth (progress on stderr).
+synthesized_stacks() {
+  local work="$1"
+  shift
+  if [ "${1:-}" = "--stacks-dir" ]; then
+    [ -n "${2:-}" ] || die "--stacks-dir needs a folder"
+    echo "$2"
+    return
+  fi
+  ensure_node_modules
+  log "synthesizing all environments into $work/synth"
+  npx cdktf synth --output "$work/synth" >&2
+  echo "$work/synth"
+}

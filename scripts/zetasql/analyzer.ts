@@ -7,9 +7,9 @@
  * unknown table, column or function, a type error or a syntax error comes back as
  * ZetaSQL's message with line and column.
  */
+import { freePort } from "../lib/free-port";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -293,20 +293,7 @@ function catalogProto(tables: readonly CatalogTable[], languageOptions: unknown)
 // Server
 // ---------------------------------------------------------------------------------------
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+export { freePort } from "../lib/free-port";
 
 /** Statement kinds the checker accepts (everything under sql/ is one of these). */
 const STATEMENT_KINDS = [
