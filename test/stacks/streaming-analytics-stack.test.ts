@@ -67,4 +67,10 @@ describe("StreamingAnalyticsStack", () => {
     const dev = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8"));
     expect(dev["//"].metadata.stackName).toBe("dev");
   });
+
+  // Snapshots catch unintended drift of a whole environment; the assertions above and in each
+  // construct's tests state the intent.
+  test.each(["local", "dev", "prod"])("%s: the synthesized stack matches its snapshot", (name) => {
+    expect(synthEnvironment(name)).toMatchSnapshot();
+  });
 });
