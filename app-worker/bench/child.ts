@@ -73,7 +73,7 @@ async function runRaw(): Promise<object> {
   const messages: { data: Buffer; eventId: string }[] = [];
   for (const line of generate(count, seed)) {
     const result = projectData(line);
-    if (result.kind === "row") messages.push({ data: Buffer.from(JSON.stringify(result.row)), eventId: result.row.event_id });
+    if (result.kind === "row") messages.push({ data: Buffer.from(result.json), eventId: result.row.event_id });
   }
   const publisher = new BoundedPublisher(parsed.config);
   const started = performance.now();

@@ -69,19 +69,21 @@ export class FileCheckpointStore {
   }
 }
 
-interface Entry {
-  done: boolean;
-  readonly lastEventId: string | undefined;
-  readonly eventTime: string | undefined;
-}
-
 /**
  * Tracks events in arrival order. `begin` registers an event and returns a token; `complete`
  * marks it done. `committed` is the id of the newest event such that it and every earlier
  * event are done.
+ *
+ * A ring buffer of parallel arrays indexed by sequence number: O(1) per event, no object per
+ * event; it doubles when more events are pending than it holds (bounded by the in-flight limit).
  */
 export class AckTracker {
-  private readonly entries: (Entry | undefined)[] = [];
+  private capacity = 1024;
+  private mask = this.capacity - 1;
+  private done = new Uint8Array(this.capacity);
+  private ids: (string | undefined)[] = new Array(this.capacity).fill(undefined);
+  private times: (string | undefined)[] = new Array(this.capacity).fill(undefined);
+  /** Sequence number of the oldest event not yet committed. */
   private head = 0;
   private nextSeq = 0;
   private committedId: string | undefined;
@@ -94,42 +96,56 @@ export class AckTracker {
 
   /** Registers the next event (its SSE id as of this frame). */
   begin(lastEventId: string | undefined, eventTime?: string): number {
+    if (this.nextSeq - this.head === this.capacity) this.grow();
     const seq = this.nextSeq++;
-    this.entries.push({ done: false, lastEventId, eventTime });
+    const slot = seq & this.mask;
+    this.done[slot] = 0;
+    this.ids[slot] = lastEventId;
+    this.times[slot] = eventTime;
     return seq;
   }
 
   /** Marks an event done and advances the committed position across the contiguous prefix. */
   complete(seq: number): void {
-    const entry = this.entries[seq - this.base];
-    if (!entry) return;
-    entry.done = true;
-    let advanced = false;
-    while (this.head < this.entries.length && this.entries[this.head]?.done) {
-      const head = this.entries[this.head]!;
-      if (head.lastEventId !== undefined) {
-        this.committedId = head.lastEventId;
-        this.committedTime = head.eventTime ?? this.committedTime;
+    if (seq < this.head || seq >= this.nextSeq) return;
+    const { mask, done, ids, times } = this;
+    done[seq & mask] = 1;
+    if (seq !== this.head) return;
+    let head = this.head;
+    while (head < this.nextSeq && done[head & mask] === 1) {
+      const slot = head & mask;
+      const id = ids[slot];
+      if (id !== undefined) {
+        this.committedId = id;
+        this.committedTime = times[slot] ?? this.committedTime;
       }
-      this.entries[this.head] = undefined;
-      this.head++;
-      advanced = true;
+      done[slot] = 0;
+      ids[slot] = undefined;
+      times[slot] = undefined;
+      head++;
     }
-    if (advanced) {
-      this.version++;
-      if (this.head > 4096 && this.head * 2 > this.entries.length) {
-        this.entries.splice(0, this.head);
-        this.base += this.head;
-        this.head = 0;
-      }
-    }
+    this.head = head;
+    this.version++;
   }
 
-  private base = 0;
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const mask = capacity - 1;
+    const done = new Uint8Array(capacity);
+    const ids: (string | undefined)[] = new Array(capacity).fill(undefined);
+    const times: (string | undefined)[] = new Array(capacity).fill(undefined);
+    for (let seq = this.head; seq < this.nextSeq; seq++) {
+      const from = seq & this.mask;
+      done[seq & mask] = this.done[from];
+      ids[seq & mask] = this.ids[from];
+      times[seq & mask] = this.times[from];
+    }
+    Object.assign(this, { capacity, mask, done, ids, times });
+  }
 
   /** Events begun and not yet part of the committed prefix. */
   get pending(): number {
-    return this.entries.length - this.head;
+    return this.nextSeq - this.head;
   }
 
   /** The committed SSE id (undefined until the first event with an id completes). */

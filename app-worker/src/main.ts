@@ -13,7 +13,7 @@ import { AckTracker, CheckpointError, FileCheckpointStore } from "./checkpoint";
 import { parseConfig, WorkerConfig } from "./config";
 import { startMetricsServer, WorkerMetrics } from "./metrics";
 import { projectData } from "./projection";
-import { BoundedPublisher, PublishError } from "./publisher";
+import { BoundedPublisher } from "./publisher";
 import { SseClient, SseFatalError, SseFrame } from "./sse-client";
 
 export interface WorkerOptions {
@@ -130,13 +130,14 @@ export class Worker {
     const onAck = this.options.onAck;
     let lastEventTime: string | undefined;
     metrics.sources = {
+      received: () => this.stats.received,
+      published: () => this.stats.published,
       inFlightMessages: () => publisher.messages,
       inFlightBytes: () => publisher.bytes,
       lastEventTimeMs: () => (lastEventTime === undefined ? undefined : Date.parse(lastEventTime)),
     };
     const onFrame = (frame: SseFrame) => {
-      metrics.received.inc();
-      this.stats.received++;
+      this.stats.received++; // the received/published counters read stats when scraped
       const result = projectData(frame.data);
       if (result.kind === "drop") {
         metrics.dropped.inc({ reason: result.reason });
@@ -153,24 +154,22 @@ export class Worker {
       const row = result.row;
       const seq = tracker.begin(frame.lastEventId, row.event_time);
       lastEventTime = row.event_time;
-      const data = Buffer.from(JSON.stringify(row));
-      // The callbacks capture two numbers only: the frame's text must not live until the ack.
+      const data = Buffer.from(result.json);
+      // The callback captures two numbers only: the frame's text must not live until the ack.
       const receivedAt = frame.receivedAt;
-      publisher.publish(data, { event_id: row.event_id }).then(
-        () => {
-          const latencyMs = performance.now() - receivedAt;
-          metrics.published.inc();
-          this.stats.published++;
-          metrics.publishLatency.observe(latencyMs / 1000);
-          onAck?.(latencyMs);
-          tracker.complete(seq);
-        },
-        (error: PublishError) => {
-          metrics.failed.inc();
+      publisher.send(data, { event_id: row.event_id }, (error) => {
+        if (error) {
           this.stats.failed++;
+          metrics.failed.inc();
           this.fail(error);
-        },
-      );
+          return;
+        }
+        const latencyMs = performance.now() - receivedAt;
+        this.stats.published++;
+        metrics.publishLatency.observe(latencyMs / 1000);
+        onAck?.(latencyMs);
+        tracker.complete(seq);
+      });
     };
 
     const sse = new SseClient({

@@ -19,13 +19,31 @@ export class WorkerMetrics {
   public readonly backpressurePauses: Counter;
   public readonly checkpointWrites: Counter;
   /** Where the scrape-time gauges read their values (set by the worker). */
-  public sources?: { inFlightMessages(): number; inFlightBytes(): number; lastEventTimeMs(): number | undefined };
+  public sources?: { received(): number; published(): number; inFlightMessages(): number; inFlightBytes(): number; lastEventTimeMs(): number | undefined };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     const prefix = "fresh_streams_worker_";
-    this.received = new Counter({ name: `${prefix}events_received_total`, help: "SSE message frames received", registers });
-    this.published = new Counter({ name: `${prefix}events_published_total`, help: "Events whose publish was acknowledged by Pub/Sub", registers });
+    // Per-event counters read the worker's plain counts when scraped (no per-event cost); an
+    // inc() still adds to them (tests, other callers).
+    const sources = () => this.sources;
+    const fromSource = (read: (s: NonNullable<WorkerMetrics["sources"]>) => number) => {
+      let reported = 0;
+      return function (this: Counter) {
+        const s = sources();
+        if (!s) return;
+        const now = read(s);
+        if (now > reported) this.inc(now - reported);
+        reported = now;
+      };
+    };
+    this.received = new Counter({ name: `${prefix}events_received_total`, help: "SSE message frames received", registers, collect: fromSource((s) => s.received()) });
+    this.published = new Counter({
+      name: `${prefix}events_published_total`,
+      help: "Events whose publish was acknowledged by Pub/Sub",
+      registers,
+      collect: fromSource((s) => s.published()),
+    });
     this.failed = new Counter({ name: `${prefix}events_failed_total`, help: "Events whose publish failed after retries (the worker stops)", registers });
     this.dropped = new Counter({ name: `${prefix}events_dropped_total`, help: "Events not published, by reason (canary, malformed)", labelNames: ["reason"], registers });
     this.reconnects = new Counter({
@@ -41,7 +59,6 @@ export class WorkerMetrics {
       registers,
     });
     // Gauges read their values when scraped (no per-event cost).
-    const sources = () => this.sources;
     this.eventLag = new Gauge({
       name: `${prefix}event_lag_seconds`,
       help: "now - event_time of the latest received event",

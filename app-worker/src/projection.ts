@@ -22,7 +22,8 @@ export interface WikiChangeRow {
 
 /** Outcome of projecting one SSE data payload. */
 export type ProjectionResult =
-  | { kind: "row"; row: WikiChangeRow }
+  /** `json` is the message body, `JSON.stringify(row)`. */
+  | { kind: "row"; row: WikiChangeRow; json: string }
   | { kind: "drop"; reason: "canary" }
   | { kind: "drop"; reason: "malformed"; detail: string };
 
@@ -91,28 +92,37 @@ export function projectEvent(event: unknown): ProjectionResult {
   const seconds = event.timestamp;
   let timestamp: string | null = null;
   if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 && seconds < 1e11) {
-    timestamp = new Date(seconds * 1000).toISOString();
+    timestamp = isoFromSeconds(seconds);
   } else problem(seconds === undefined ? "timestamp is missing" : "timestamp is not Unix seconds");
   const metaId = meta.id;
   if (metaId !== undefined && metaId !== null && (typeof metaId !== "string" || metaId.length === 0)) problem("meta.id is not a string");
 
   if (problems) return { kind: "drop", reason: "malformed", detail: problems.join("; ") };
-  return {
-    kind: "row",
-    row: {
-      event_id: typeof metaId === "string" ? metaId : stableEventId(event),
-      id,
-      type: type!,
-      wiki: wiki!,
-      user,
-      title: title!,
-      bot,
-      namespace,
-      timestamp: timestamp!,
-      // Already canonical (what Wikimedia sends) is kept as is; anything else is normalised.
-      event_time: CANONICAL_UTC.test(dt as string) ? (dt as string) : new Date(eventTime).toISOString(),
-    },
+  const row: WikiChangeRow = {
+    event_id: typeof metaId === "string" ? metaId : stableEventId(event),
+    id,
+    type: type!,
+    wiki: wiki!,
+    user,
+    title: title!,
+    bot,
+    namespace,
+    timestamp: timestamp!,
+    // Already canonical (what Wikimedia sends) is kept as is; anything else is normalised.
+    event_time: CANONICAL_UTC.test(dt as string) ? (dt as string) : new Date(eventTime).toISOString(),
   };
+  return { kind: "row", row, json: JSON.stringify(row) };
+}
+
+/** Unix seconds → ISO string, remembering the last one: consecutive events mostly share their second. */
+let lastSeconds = NaN;
+let lastIso = "";
+function isoFromSeconds(seconds: number): string {
+  if (seconds !== lastSeconds) {
+    lastIso = new Date(seconds * 1000).toISOString();
+    lastSeconds = seconds;
+  }
+  return lastIso;
 }
 
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

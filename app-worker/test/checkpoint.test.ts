@@ -30,6 +30,31 @@ describe("AckTracker", () => {
   });
 });
 
+describe("AckTracker ring buffer", () => {
+  test("wraps around and grows while acknowledgements arrive out of order (a sliding window of 1,500)", () => {
+    const tracker = new AckTracker();
+    let random = 7;
+    const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const open: number[] = [];
+    let begun = 0;
+    const lowestOpen = () => Math.min(...open);
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 500; i++) open.push(tracker.begin(String(begun++)));
+      while (open.length > 1_500) {
+        const [seq] = open.splice(Math.floor(next() * open.length), 1);
+        tracker.complete(seq);
+        const committed = tracker.committed.lastEventId;
+        // The committed id is the one just before the oldest event still open.
+        expect(committed === undefined ? -1 : Number(committed)).toBe(lowestOpen() - 1);
+      }
+      expect(tracker.pending).toBe(begun - Number(tracker.committed.lastEventId ?? -1) - 1);
+    }
+    for (const seq of open.splice(0)) tracker.complete(seq);
+    expect(tracker.committed.lastEventId).toBe(String(begun - 1));
+    expect(tracker.pending).toBe(0);
+  });
+});
+
 describe("FileCheckpointStore", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-"));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -62,4 +62,13 @@ describe("projection", () => {
     const result = projectEvent(rest);
     expect(result).toMatchObject({ kind: "row", row: { id: null, bot: null, namespace: null, user: null } });
   });
+
+  test("the message body is JSON.stringify(row), for every fixture line", () => {
+    const mismatches: string[] = [];
+    for (const line of fixture) {
+      const result = projectData(line);
+      if (result.kind === "row" && result.json !== JSON.stringify(result.row)) mismatches.push(line);
+    }
+    expect(mismatches).toEqual([]);
+  });
 });
