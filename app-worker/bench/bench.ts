@@ -172,6 +172,8 @@ async function main() {
       burst_sse_server_cpu_us_per_event: burstRun.parentUs,
       burst_emulator_cpu_us_per_event: burstRun.emulatorUs,
       raw_emulator_cpu_us_per_event: rawRun.emulatorUs,
+      worker_avg_batch: burst.avg_batch,
+      raw_avg_batch: raw.avg_batch,
       cpus: os.cpus().length,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -77,6 +77,12 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/** A flat copy of a string that shares no memory with the string it was sliced from. */
+function detach(text: string): string {
+  // Concatenation makes a new string; slicing it gives a slice of that small string only.
+  return text.length < 13 ? text : (" " + text).slice(1);
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
@@ -198,7 +204,10 @@ export class SseClient {
             errorFrame = event.data;
             return;
           }
-          if (event.id !== undefined) this.lastId = event.id;
+          // A copy: the parser's id is a slice of the whole decoded chunk (often >100 kB), and the
+          // ack tracker keeps ids until their publish is acknowledged; a slice would keep every
+          // chunk alive (and promoted to the old generation) for that long.
+          if (event.id !== undefined) this.lastId = event.id === this.lastId ? this.lastId : detach(event.id);
           if (event.event !== undefined && event.event !== "message") return;
           countFrame();
           this.options.onFrame({ data: event.data, lastEventId: this.lastId, receivedAt });
