@@ -40,10 +40,26 @@ const CHILD = path.join(BUILD, "app-worker/bench/child.js");
 const WORKER_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=4").split(" ").filter(Boolean);
 
 function compile(): void {
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(__dirname, "tsconfig.json"), "--noEmit", "false", "--outDir", BUILD, "--declaration", "false", "--sourceMap", "false"], {
-    cwd: REPO,
-    stdio: "inherit",
-  });
+  execFileSync(
+    process.execPath,
+    [
+      require.resolve("typescript/bin/tsc"),
+      "-p",
+      path.join(__dirname, "tsconfig.json"),
+      "--noEmit",
+      "false",
+      "--outDir",
+      BUILD,
+      "--declaration",
+      "false",
+      "--sourceMap",
+      "false",
+    ],
+    {
+      cwd: REPO,
+      stdio: "inherit",
+    },
+  );
 }
 
 /** CPU time (user + system, µs) of another process, from /proc (the emulator's JVM). */
@@ -58,7 +74,11 @@ function procCpuMicros(pid: number): number {
 }
 
 /** CPU spent during `run` by this process (the SSE server) and by the emulator, per event, in µs. */
-async function measured<T>(emulatorPid: number, events: number, run: () => Promise<T>): Promise<{ result: T; parentUs: number; emulatorUs: number }> {
+async function measured<T>(
+  emulatorPid: number,
+  events: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; parentUs: number; emulatorUs: number }> {
   const parentBefore = process.cpuUsage();
   const emulatorBefore = procCpuMicros(emulatorPid);
   const result = await run();
@@ -127,14 +147,18 @@ async function main() {
     servers.push(burstServer);
     const burstUrl = await burstServer.start();
     log("burst: worker, SSE → Pub/Sub, as fast as it drains");
-    const burstRun = await measured(emulator.pid, publishable, () => runChild("worker", { ...baseEnv("bench-burst"), SSE_URL: burstUrl, EXPECT: String(publishable) }));
+    const burstRun = await measured(emulator.pid, publishable, () =>
+      runChild("worker", { ...baseEnv("bench-burst"), SSE_URL: burstUrl, EXPECT: String(publishable) }),
+    );
     const burst = burstRun.result;
     await burstServer.stop();
 
     // 2. raw publishing of the same messages
     await pubsub.createTopic("bench-raw");
     log("raw: the same client publishing pre-built messages");
-    const rawRun = await measured(emulator.pid, publishable, () => runChild("raw", { ...baseEnv("bench-raw"), EVENTS: String(EVENTS), SEED: String(SEED) }));
+    const rawRun = await measured(emulator.pid, publishable, () =>
+      runChild("raw", { ...baseEnv("bench-raw"), EVENTS: String(EVENTS), SEED: String(SEED) }),
+    );
     const raw = rawRun.result;
 
     // 3. paced at 1,000 events/s

@@ -24,7 +24,10 @@ const originalRequest = PubSub.prototype.request as unknown as RequestFn;
   }
   return originalRequest.call(this, config, callback);
 };
-const batchFigures = () => ({ publish_rpcs: rpcs.count, avg_batch: Math.round(rpcs.messages / Math.max(1, rpcs.count)) });
+const batchFigures = () => ({
+  publish_rpcs: rpcs.count,
+  avg_batch: Math.round(rpcs.messages / Math.max(1, rpcs.count)),
+});
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;

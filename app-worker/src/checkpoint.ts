@@ -45,7 +45,9 @@ export class FileCheckpointStore {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new CheckpointError(`checkpoint ${this.file} is not valid JSON; fix or delete it to start from the live stream`);
+      throw new CheckpointError(
+        `checkpoint ${this.file} is not valid JSON; fix or delete it to start from the live stream`,
+      );
     }
     const value = parsed as Partial<Checkpoint>;
     if (typeof value !== "object" || value === null || typeof value.lastEventId !== "string") {

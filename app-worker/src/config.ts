@@ -87,7 +87,10 @@ const HOST_PORT = /^[A-Za-z0-9.\-]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/;
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
 /** Reads `--name=value` / `--name value` flags into variable names (`--sse-url` → `SSE_URL`). */
-export function flagsToVariables(argv: readonly string[]): { values: Partial<Record<string, string>>; problems: string[] } {
+export function flagsToVariables(argv: readonly string[]): {
+  values: Partial<Record<string, string>>;
+  problems: string[];
+} {
   const values: Partial<Record<string, string>> = {};
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -99,7 +102,9 @@ export function flagsToVariables(argv: readonly string[]): { values: Partial<Rec
     }
     const name = match[1].replace(/-/g, "_").toUpperCase();
     if (!(CONFIG_VARIABLES as readonly string[]).includes(name)) {
-      problems.push(`unknown flag --${match[1]}: known flags are ${CONFIG_VARIABLES.map((v) => `--${v.toLowerCase().replace(/_/g, "-")}`).join(", ")}`);
+      problems.push(
+        `unknown flag --${match[1]}: known flags are ${CONFIG_VARIABLES.map((v) => `--${v.toLowerCase().replace(/_/g, "-")}`).join(", ")}`,
+      );
       continue;
     }
     let value = match[2];
@@ -146,21 +151,28 @@ export function parseConfig(
   let topic = get("TOPIC");
   const full = topic ? FULL_TOPIC.exec(topic) : null;
   if (full) {
-    if (project && project !== full[1]) problems.push(`TOPIC: "${topic}" is in project "${full[1]}" but PROJECT is "${project}"`);
+    if (project && project !== full[1])
+      problems.push(`TOPIC: "${topic}" is in project "${full[1]}" but PROJECT is "${project}"`);
     project = project ?? full[1];
     topic = full[2];
   }
   if (!project) problems.push("PROJECT: is required (the Google Cloud project of the topic)");
-  else if (!PROJECT_ID.test(project)) problems.push(`PROJECT: "${project}" is not a valid project id (6-30 lowercase letters, digits and hyphens, starting with a letter)`);
+  else if (!PROJECT_ID.test(project))
+    problems.push(
+      `PROJECT: "${project}" is not a valid project id (6-30 lowercase letters, digits and hyphens, starting with a letter)`,
+    );
   if (!topic) problems.push("TOPIC: is required (the Pub/Sub topic to publish to)");
   else if (!TOPIC_ID.test(topic) || topic.toLowerCase().startsWith("goog")) {
-    problems.push(`TOPIC: "${topic}" is not a valid topic id (3-255 characters, starting with a letter, not with "goog")`);
+    problems.push(
+      `TOPIC: "${topic}" is not a valid topic id (3-255 characters, starting with a letter, not with "goog")`,
+    );
   }
 
   const sseUrl = get("SSE_URL") ?? DEFAULT_SSE_URL;
   try {
     const url = new URL(sseUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`SSE_URL: "${sseUrl}" must be an http(s) URL`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      problems.push(`SSE_URL: "${sseUrl}" must be an http(s) URL`);
   } catch {
     problems.push(`SSE_URL: "${sseUrl}" is not a URL`);
   }
@@ -180,7 +192,8 @@ export function parseConfig(
   if (since !== undefined) {
     const asNumber = Number(since);
     const date = Number.isFinite(asNumber) ? new Date(asNumber) : new Date(since);
-    if (Number.isNaN(date.getTime())) problems.push(`SINCE: "${since}" is neither an ISO-8601 time nor Unix milliseconds`);
+    if (Number.isNaN(date.getTime()))
+      problems.push(`SINCE: "${since}" is neither an ISO-8601 time nor Unix milliseconds`);
     else since = date.toISOString();
   }
 
@@ -189,7 +202,8 @@ export function parseConfig(
 
   const backoffInitialMs = int("BACKOFF_INITIAL_MS", 1000, 1, 600_000);
   const backoffMaxMs = int("BACKOFF_MAX_MS", 60_000, 1, 3_600_000);
-  if (backoffMaxMs < backoffInitialMs) problems.push(`BACKOFF_MAX_MS: ${backoffMaxMs} is below BACKOFF_INITIAL_MS (${backoffInitialMs})`);
+  if (backoffMaxMs < backoffInitialMs)
+    problems.push(`BACKOFF_MAX_MS: ${backoffMaxMs} is below BACKOFF_INITIAL_MS (${backoffInitialMs})`);
 
   const config: WorkerConfig = {
     project: project ?? "",

@@ -87,8 +87,17 @@ export class Worker {
     }
     const tracker = new AckTracker(checkpoint?.lastEventId);
     logger.info(
-      { checkpoint: config.checkpointPath, lastEventId: checkpoint?.lastEventId, since: checkpoint ? undefined : config.since, topic: config.topic, project: config.project, sseUrl: config.sseUrl },
-      checkpoint ? "resuming from checkpoint" : "no checkpoint: starting from the live stream" + (config.since ? " at SINCE" : ""),
+      {
+        checkpoint: config.checkpointPath,
+        lastEventId: checkpoint?.lastEventId,
+        since: checkpoint ? undefined : config.since,
+        topic: config.topic,
+        project: config.project,
+        sseUrl: config.sseUrl,
+      },
+      checkpoint
+        ? "resuming from checkpoint"
+        : "no checkpoint: starting from the live stream" + (config.since ? " at SINCE" : ""),
     );
 
     const publisher = new BoundedPublisher({ ...config, pubsub: this.options.pubsub });
@@ -145,7 +154,10 @@ export class Worker {
         if (result.reason === "malformed") {
           this.malformedSeen++;
           if (this.malformedSeen <= 5 || this.malformedSeen % 1000 === 0) {
-            logger.warn({ detail: result.detail, sample: frame.data.slice(0, 300), malformedSoFar: this.malformedSeen }, "skipping malformed event");
+            logger.warn(
+              { detail: result.detail, sample: frame.data.slice(0, 300), malformedSoFar: this.malformedSeen },
+              "skipping malformed event",
+            );
           }
         }
         tracker.complete(tracker.begin(frame.lastEventId));
@@ -224,7 +236,8 @@ export class Worker {
     this.state = "running";
     const sseDone = sse.run(this.sseAbort.signal).then(
       () => undefined,
-      (error: Error) => this.fail(error instanceof SseFatalError ? error : new Error(`event stream failed: ${error.message}`)),
+      (error: Error) =>
+        this.fail(error instanceof SseFatalError ? error : new Error(`event stream failed: ${error.message}`)),
     );
 
     const reason = await this.stopSignal;
@@ -244,12 +257,13 @@ export class Worker {
     clearInterval(checkpointTimer);
     clearInterval(progress);
     await saveCheckpoint();
+    await Promise.race([publisher.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await metricsServer?.close();
+    // Only now: a second SIGTERM while clients close must not kill the process with the default action.
     if (this.options.handleSignals !== false) {
       process.off("SIGTERM", signalHandler);
       process.off("SIGINT", signalHandler);
     }
-    await Promise.race([publisher.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
-    await metricsServer?.close();
 
     const summary = {
       reason,
@@ -266,7 +280,10 @@ export class Worker {
     }
     if (timedOut && publisher.messages > 0) {
       this.state = "failed";
-      logger.error(summary, `shutdown deadline of ${config.shutdownDeadlineMs} ms passed with publishes in flight; the checkpoint covers only acknowledged events`);
+      logger.error(
+        summary,
+        `shutdown deadline of ${config.shutdownDeadlineMs} ms passed with publishes in flight; the checkpoint covers only acknowledged events`,
+      );
       return 2;
     }
     this.state = "stopped";

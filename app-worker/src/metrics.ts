@@ -19,7 +19,13 @@ export class WorkerMetrics {
   public readonly backpressurePauses: Counter;
   public readonly checkpointWrites: Counter;
   /** Where the scrape-time gauges read their values (set by the worker). */
-  public sources?: { received(): number; published(): number; inFlightMessages(): number; inFlightBytes(): number; lastEventTimeMs(): number | undefined };
+  public sources?: {
+    received(): number;
+    published(): number;
+    inFlightMessages(): number;
+    inFlightBytes(): number;
+    lastEventTimeMs(): number | undefined;
+  };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -37,15 +43,29 @@ export class WorkerMetrics {
         reported = now;
       };
     };
-    this.received = new Counter({ name: `${prefix}events_received_total`, help: "SSE message frames received", registers, collect: fromSource((s) => s.received()) });
+    this.received = new Counter({
+      name: `${prefix}events_received_total`,
+      help: "SSE message frames received",
+      registers,
+      collect: fromSource((s) => s.received()),
+    });
     this.published = new Counter({
       name: `${prefix}events_published_total`,
       help: "Events whose publish was acknowledged by Pub/Sub",
       registers,
       collect: fromSource((s) => s.published()),
     });
-    this.failed = new Counter({ name: `${prefix}events_failed_total`, help: "Events whose publish failed after retries (the worker stops)", registers });
-    this.dropped = new Counter({ name: `${prefix}events_dropped_total`, help: "Events not published, by reason (canary, malformed)", labelNames: ["reason"], registers });
+    this.failed = new Counter({
+      name: `${prefix}events_failed_total`,
+      help: "Events whose publish failed after retries (the worker stops)",
+      registers,
+    });
+    this.dropped = new Counter({
+      name: `${prefix}events_dropped_total`,
+      help: "Events not published, by reason (canary, malformed)",
+      labelNames: ["reason"],
+      registers,
+    });
     this.reconnects = new Counter({
       name: `${prefix}sse_reconnects_total`,
       help: "SSE reconnections, by reason (network, http_5xx, http_429, idle, eof, error_frame)",
@@ -86,8 +106,16 @@ export class WorkerMetrics {
         if (s) this.set(s.inFlightBytes());
       },
     });
-    this.backpressurePauses = new Counter({ name: `${prefix}backpressure_pauses_total`, help: "Times reading paused because the in-flight bound was reached", registers });
-    this.checkpointWrites = new Counter({ name: `${prefix}checkpoint_writes_total`, help: "Checkpoint writes", registers });
+    this.backpressurePauses = new Counter({
+      name: `${prefix}backpressure_pauses_total`,
+      help: "Times reading paused because the in-flight bound was reached",
+      registers,
+    });
+    this.checkpointWrites = new Counter({
+      name: `${prefix}checkpoint_writes_total`,
+      help: "Checkpoint writes",
+      registers,
+    });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix });
   }
 }

@@ -28,7 +28,8 @@ export type ProjectionResult =
   | { kind: "drop"; reason: "malformed"; detail: string };
 
 type Event = Record<string, unknown>;
-const isObject = (value: unknown): value is Event => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Event =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** How each column is derived; keyed by column name so a schema change fails loudly here. */
 const COLUMNS: { [K in keyof WikiChangeRow]: true } = {
@@ -54,7 +55,18 @@ if (projected.length !== schema.length || projected.some((name, i) => schema[i] 
 /** A stable event id for events without `meta.id`: SHA-256 of the fields that identify a change. */
 export function stableEventId(event: Event): string {
   const meta = isObject(event.meta) ? event.meta : {};
-  const key = [meta.domain, event.wiki, event.id, event.type, event.timestamp, event.title, event.user, meta.dt, isObject(event.revision) ? event.revision.new : undefined, event.log_id]
+  const key = [
+    meta.domain,
+    event.wiki,
+    event.id,
+    event.type,
+    event.timestamp,
+    event.title,
+    event.user,
+    meta.dt,
+    isObject(event.revision) ? event.revision.new : undefined,
+    event.log_id,
+  ]
     .map((part) => (part === undefined || part === null ? "" : String(part)))
     .join("\u001f");
   const hex = createHash("sha256").update(key).digest("hex");
@@ -95,7 +107,8 @@ export function projectEvent(event: unknown): ProjectionResult {
     timestamp = isoFromSeconds(seconds);
   } else problem(seconds === undefined ? "timestamp is missing" : "timestamp is not Unix seconds");
   const metaId = meta.id;
-  if (metaId !== undefined && metaId !== null && (typeof metaId !== "string" || metaId.length === 0)) problem("meta.id is not a string");
+  if (metaId !== undefined && metaId !== null && (typeof metaId !== "string" || metaId.length === 0))
+    problem("meta.id is not a string");
 
   if (problems) return { kind: "drop", reason: "malformed", detail: problems.join("; ") };
   const row: WikiChangeRow = {

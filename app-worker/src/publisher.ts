@@ -9,7 +9,10 @@ import { PubSub, Topic } from "@google-cloud/pubsub";
 
 /** A publish that failed after the client's retries: the worker must stop. */
 export class PublishError extends Error {
-  constructor(message: string, public readonly cause?: unknown) {
+  constructor(
+    message: string,
+    public readonly cause?: unknown,
+  ) {
     super(message);
     this.name = "PublishError";
   }
@@ -31,7 +34,10 @@ export interface BoundedPublisherOptions {
 }
 
 /** gRPC codes worth retrying for Publish (the client library's defaults). */
-const RETRY_CODES = [10 /* ABORTED */, 1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 13 /* INTERNAL */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */, 2 /* UNKNOWN */];
+const RETRY_CODES = [
+  10 /* ABORTED */, 1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 13 /* INTERNAL */, 8 /* RESOURCE_EXHAUSTED */,
+  14 /* UNAVAILABLE */, 2 /* UNKNOWN */,
+];
 
 /** Creates the topic handle with tuned batching and retry settings. */
 export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions): Topic {
@@ -73,7 +79,13 @@ export class BoundedPublisher {
     // The auth library would otherwise probe for a GCE metadata server (and warn) even with the emulator.
     if (emulator && process.env.METADATA_SERVER_DETECTION === undefined) process.env.METADATA_SERVER_DETECTION = "none";
     // With the emulator, say so explicitly: no credential or metadata-server lookups.
-    this.pubsub = options.pubsub ?? new PubSub(emulator ? { projectId: options.project, apiEndpoint: emulator, emulatorMode: true } : { projectId: options.project });
+    this.pubsub =
+      options.pubsub ??
+      new PubSub(
+        emulator
+          ? { projectId: options.project, apiEndpoint: emulator, emulatorMode: true }
+          : { projectId: options.project },
+      );
     this.topic = createTopic(this.pubsub, options);
   }
 
@@ -87,7 +99,9 @@ export class BoundedPublisher {
 
   /** Whether a new publish fits under both bounds. */
   get hasCapacity(): boolean {
-    return this.inFlightMessages < this.options.maxInFlightMessages && this.inFlightBytes < this.options.maxInFlightBytes;
+    return (
+      this.inFlightMessages < this.options.maxInFlightMessages && this.inFlightBytes < this.options.maxInFlightBytes
+    );
   }
 
   /** Resolves once there is room for more publishes (immediately when there is). */
@@ -104,7 +118,9 @@ export class BoundedPublisher {
 
   /** Publishes one message; the promise settles with its server id or a {@link PublishError}. */
   publish(data: Buffer, attributes: Record<string, string>): Promise<string> {
-    return new Promise((resolve, reject) => this.send(data, attributes, (error, id) => (error ? reject(error) : resolve(id!))));
+    return new Promise((resolve, reject) =>
+      this.send(data, attributes, (error, id) => (error ? reject(error) : resolve(id!))),
+    );
   }
 
   /**
@@ -112,7 +128,11 @@ export class BoundedPublisher {
    * The hot path of the worker and of the bench's baseline: the client's callback form, with no
    * promise per message.
    */
-  send(data: Buffer, attributes: Record<string, string>, done: (error: PublishError | undefined, id?: string) => void): void {
+  send(
+    data: Buffer,
+    attributes: Record<string, string>,
+    done: (error: PublishError | undefined, id?: string) => void,
+  ): void {
     const size = data.length;
     this.inFlightMessages++;
     this.inFlightBytes += size;
@@ -120,7 +140,10 @@ export class BoundedPublisher {
       this.settle(size);
       if (error) {
         done(
-          new PublishError(`publish to projects/${this.options.project}/topics/${this.options.topic} failed after retries: ${error.message}`, error),
+          new PublishError(
+            `publish to projects/${this.options.project}/topics/${this.options.topic} failed after retries: ${error.message}`,
+            error,
+          ),
         );
       } else done(undefined, id ?? undefined);
     });

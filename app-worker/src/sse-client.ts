@@ -15,7 +15,10 @@ import { createParser } from "eventsource-parser";
 
 /** A response that retrying will not fix (e.g. 403): the worker stops with this message. */
 export class SseFatalError extends Error {
-  constructor(message: string, public readonly status?: number) {
+  constructor(
+    message: string,
+    public readonly status?: number,
+  ) {
     super(message);
     this.name = "SseFatalError";
   }
@@ -72,7 +75,12 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** Exponential backoff with full jitter: uniform in [delay/2, delay], delay = min(max, initial·2^attempt). */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
@@ -96,7 +104,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 class Reconnect extends Error {
-  constructor(public readonly reason: ReconnectReason, detail: string, public readonly retryAfterMs?: number) {
+  constructor(
+    public readonly reason: ReconnectReason,
+    detail: string,
+    public readonly retryAfterMs?: number,
+  ) {
     super(detail);
   }
 }
@@ -129,10 +141,17 @@ export class SseClient {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof SseFatalError) throw error;
-        const reconnect = error instanceof Reconnect ? error : new Reconnect("network", (error as Error).message ?? String(error));
+        const reconnect =
+          error instanceof Reconnect ? error : new Reconnect("network", (error as Error).message ?? String(error));
         if (framesThisConnection > 0) attempt = 0;
-        let delay = backoffDelay(attempt, Math.max(this.options.backoffInitialMs, this.serverRetryMs ?? 0), this.options.backoffMaxMs, random);
-        if (reconnect.retryAfterMs !== undefined) delay = Math.max(reconnect.retryAfterMs, Math.min(delay, this.options.backoffInitialMs));
+        let delay = backoffDelay(
+          attempt,
+          Math.max(this.options.backoffInitialMs, this.serverRetryMs ?? 0),
+          this.options.backoffMaxMs,
+          random,
+        );
+        if (reconnect.retryAfterMs !== undefined)
+          delay = Math.max(reconnect.retryAfterMs, Math.min(delay, this.options.backoffInitialMs));
         attempt++;
         this.options.onReconnect?.(reconnect.reason, delay, reconnect.message);
         await sleep(delay, signal);
@@ -180,8 +199,10 @@ export class SseClient {
       if (response.status !== 200) {
         const body = (await response.text().catch(() => "")).slice(0, 300).replace(/\s+/g, " ").trim();
         const detail = `HTTP ${response.status} from ${this.options.url}${body ? `: ${body}` : ""}`;
-        if (response.status === 429) throw new Reconnect("http_429", detail, parseRetryAfter(response.headers.get("retry-after")));
-        if (response.status >= 500) throw new Reconnect("http_5xx", detail, parseRetryAfter(response.headers.get("retry-after")));
+        if (response.status === 429)
+          throw new Reconnect("http_429", detail, parseRetryAfter(response.headers.get("retry-after")));
+        if (response.status >= 500)
+          throw new Reconnect("http_5xx", detail, parseRetryAfter(response.headers.get("retry-after")));
         if (response.status === 408) throw new Reconnect("http_408", detail);
         throw new SseFatalError(
           `${detail} — not retrying${response.status === 403 ? " (Wikimedia answers 403 to requests without a descriptive USER_AGENT)" : ""}`,
@@ -240,7 +261,8 @@ export class SseClient {
           watchdog.refresh();
           receivedAt = performance.now();
           parser.feed(decoder.decode(value, { stream: true }));
-          if (errorFrame !== undefined) throw new Reconnect("error_frame", `event: error frame: ${errorFrame.slice(0, 300)}`);
+          if (errorFrame !== undefined)
+            throw new Reconnect("error_frame", `event: error frame: ${errorFrame.slice(0, 300)}`);
           if (outer.aborted) return;
         }
       } catch (error) {

@@ -16,22 +16,42 @@ describe("worker configuration", () => {
   });
 
   test("flags mirror the environment variables and win over them", () => {
-    const { config } = parseConfig({ PROJECT: "my-project", TOPIC: "wiki-changes" }, ["--topic=other-topic", "--metrics-port", "0"]);
+    const { config } = parseConfig({ PROJECT: "my-project", TOPIC: "wiki-changes" }, [
+      "--topic=other-topic",
+      "--metrics-port",
+      "0",
+    ]);
     expect(config).toMatchObject({ topic: "other-topic", metricsPort: 0 });
   });
 
   test("a full topic name sets the project", () => {
-    expect(parseConfig({ TOPIC: "projects/my-project/topics/wiki-changes" }).config).toMatchObject({ project: "my-project", topic: "wiki-changes" });
+    expect(parseConfig({ TOPIC: "projects/my-project/topics/wiki-changes" }).config).toMatchObject({
+      project: "my-project",
+      topic: "wiki-changes",
+    });
   });
 
   test("SINCE accepts ISO-8601 or Unix milliseconds", () => {
-    expect(parseConfig({ PROJECT: "my-project", TOPIC: "abc", SINCE: "1717243200000" }).config?.since).toBe("2024-06-01T12:00:00.000Z");
-    expect(parseConfig({ PROJECT: "my-project", TOPIC: "abc", SINCE: "2024-06-01T12:00:00Z" }).config?.since).toBe("2024-06-01T12:00:00.000Z");
+    expect(parseConfig({ PROJECT: "my-project", TOPIC: "abc", SINCE: "1717243200000" }).config?.since).toBe(
+      "2024-06-01T12:00:00.000Z",
+    );
+    expect(parseConfig({ PROJECT: "my-project", TOPIC: "abc", SINCE: "2024-06-01T12:00:00Z" }).config?.since).toBe(
+      "2024-06-01T12:00:00.000Z",
+    );
   });
 
   test("every problem is reported, one line each", () => {
     const { config, problems } = parseConfig(
-      { TOPIC: "x", SSE_URL: "not a url", METRICS_PORT: "-1", PUBSUB_EMULATOR_HOST: "localhost", SINCE: "whenever", LOG_LEVEL: "loud", BACKOFF_INITIAL_MS: "5000", BACKOFF_MAX_MS: "100" },
+      {
+        TOPIC: "x",
+        SSE_URL: "not a url",
+        METRICS_PORT: "-1",
+        PUBSUB_EMULATOR_HOST: "localhost",
+        SINCE: "whenever",
+        LOG_LEVEL: "loud",
+        BACKOFF_INITIAL_MS: "5000",
+        BACKOFF_MAX_MS: "100",
+      },
       ["--colour=red"],
     );
     expect(config).toBeUndefined();

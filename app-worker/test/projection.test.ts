@@ -36,16 +36,33 @@ describe("projection", () => {
   });
 
   test("canary events are dropped", () => {
-    expect(projectEvent({ ...edit, meta: { ...edit.meta, domain: "canary" } })).toEqual({ kind: "drop", reason: "canary" });
+    expect(projectEvent({ ...edit, meta: { ...edit.meta, domain: "canary" } })).toEqual({
+      kind: "drop",
+      reason: "canary",
+    });
   });
 
   test("malformed input is reported, never thrown", () => {
-    expect(projectData("{not json")).toMatchObject({ kind: "drop", reason: "malformed", detail: expect.stringContaining("not valid JSON") });
+    expect(projectData("{not json")).toMatchObject({
+      kind: "drop",
+      reason: "malformed",
+      detail: expect.stringContaining("not valid JSON"),
+    });
     expect(projectData("42")).toMatchObject({ reason: "malformed", detail: "data is not a JSON object" });
-    expect(projectEvent({ ...edit, meta: undefined })).toMatchObject({ reason: "malformed", detail: "meta is missing" });
-    expect(projectEvent({ ...edit, timestamp: "yesterday" })).toMatchObject({ reason: "malformed", detail: "timestamp is not Unix seconds" });
-    expect(projectEvent({ ...edit, meta: { ...edit.meta, dt: "soon" } })).toMatchObject({ detail: "meta.dt is not a timestamp" });
-    expect(projectEvent({ ...edit, bot: "no", namespace: 1.5 })).toMatchObject({ detail: "namespace is not an integer; bot is not a boolean" });
+    expect(projectEvent({ ...edit, meta: undefined })).toMatchObject({
+      reason: "malformed",
+      detail: "meta is missing",
+    });
+    expect(projectEvent({ ...edit, timestamp: "yesterday" })).toMatchObject({
+      reason: "malformed",
+      detail: "timestamp is not Unix seconds",
+    });
+    expect(projectEvent({ ...edit, meta: { ...edit.meta, dt: "soon" } })).toMatchObject({
+      detail: "meta.dt is not a timestamp",
+    });
+    expect(projectEvent({ ...edit, bot: "no", namespace: 1.5 })).toMatchObject({
+      detail: "namespace is not an integer; bot is not a boolean",
+    });
   });
 
   test("without meta.id the event id is a stable hash of the identifying fields", () => {

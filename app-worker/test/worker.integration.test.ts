@@ -71,12 +71,18 @@ function spawnWorker(env: Record<string, string>) {
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // Resolves with the exit code, or the signal's name when a signal ended the process (a failure then says which).
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal)),
+  );
   return { child, exited, output: () => output };
 }
 
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+  ]);
 
 describe("worker against a local SSE server and the Pub/Sub emulator", () => {
   test("happy path: every unique event arrives once as a wiki_changes row, the checkpoint is the last id", async () => {
@@ -93,12 +99,19 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
 
       expect(sub.collected.unique.size).toBe(fixtureSummary.uniqueEventIds);
       // The only repeats are the fixture's own replayed duplicates (consumers de-duplicate on event_id).
-      expect(sub.collected.eventIds.length).toBeLessThanOrEqual(fixtureSummary.uniqueEventIds + fixtureSummary.duplicates);
+      expect(sub.collected.eventIds.length).toBeLessThanOrEqual(
+        fixtureSummary.uniqueEventIds + fixtureSummary.duplicates,
+      );
       for (const [id, body] of sub.collected.bodies) {
         expect(Object.keys(body)).toEqual(WIKI_CHANGES_SCHEMA.fieldNames);
         expect(body.event_id).toBe(id);
       }
-      expect(worker.stats).toMatchObject({ received: fixture.length, canary: fixtureSummary.canaries, malformed: 0, failed: 0 });
+      expect(worker.stats).toMatchObject({
+        received: fixture.length,
+        canary: fixtureSummary.canaries,
+        malformed: 0,
+        failed: 0,
+      });
       const checkpoint = JSON.parse(fs.readFileSync(env.CHECKPOINT_PATH, "utf8"));
       expect(checkpoint.lastEventId).toBe(sseId(fixture.length - 1));
       expect(server.requests[0].userAgent).toMatch(/fresh-streams/);
@@ -202,7 +215,10 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       expect(await run).toBe(0);
       expect(server.requests.length).toBeGreaterThanOrEqual(2);
       expect(server.requests[1].lastEventId).toBe(sseId(59));
-      expect(lines.find((l) => l.msg === "reconnecting to the event stream")).toMatchObject({ reason: "idle", detail: "no bytes for 400 ms" });
+      expect(lines.find((l) => l.msg === "reconnecting to the event stream")).toMatchObject({
+        reason: "idle",
+        detail: "no bytes for 400 ms",
+      });
     } finally {
       await sub.close();
       await server.stop();
@@ -216,7 +232,9 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       const env = workerEnv("no-such-topic", url, { LOG_LEVEL: "info", PUBLISH_TIMEOUT_MS: "3000" });
       const run = spawnWorker(env);
       expect(await within(run.exited, 30_000, "worker exit")).toBe(2);
-      expect(run.output()).toMatch(/publish to projects\/fresh-streams-test\/topics\/no-such-topic failed after retries/);
+      expect(run.output()).toMatch(
+        /publish to projects\/fresh-streams-test\/topics\/no-such-topic failed after retries/,
+      );
       expect(fs.existsSync(env.CHECKPOINT_PATH)).toBe(false);
     } finally {
       await server.stop();
@@ -224,7 +242,10 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
   });
 
   test("403 is fatal: one request, a clear message, exit code 2", async () => {
-    const server = new SseServer({ events: fixture.slice(0, 10), responses: [{ status: 403, body: "Please set a user-agent" }] });
+    const server = new SseServer({
+      events: fixture.slice(0, 10),
+      responses: [{ status: 403, body: "Please set a user-agent" }],
+    });
     const url = await server.start();
     try {
       const run = spawnWorker(workerEnv("wiki-changes-403", url, { LOG_LEVEL: "info" }));
@@ -296,7 +317,10 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     const sub = await topicWithCollector(emulator.host);
     try {
       const port = await freePort();
-      const env = workerEnv(sub.topicName, await server.start(), { METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1" });
+      const env = workerEnv(sub.topicName, await server.start(), {
+        METRICS_PORT: String(port),
+        METRICS_HOST: "127.0.0.1",
+      });
       const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
       const run = worker.run();
       await sub.waitForUnique(describeFixture(fixture.slice(0, 50)).uniqueEventIds, 30_000);
@@ -321,7 +345,11 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     const server = new SseServer({ events: fixture, eventsPerSecond: 2500 });
     const sub = await topicWithCollector(emulator.host);
     try {
-      const env = workerEnv(sub.topicName, await server.start(), { CHECKPOINT_INTERVAL_MS: "200", SHUTDOWN_DEADLINE_MS: "5000", LOG_LEVEL: "info" });
+      const env = workerEnv(sub.topicName, await server.start(), {
+        CHECKPOINT_INTERVAL_MS: "200",
+        SHUTDOWN_DEADLINE_MS: "5000",
+        LOG_LEVEL: "info",
+      });
       const first = spawnWorker(env);
       await sub.waitForUnique(1500, 60_000);
       first.child.kill("SIGTERM");
@@ -334,13 +362,17 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       const second = spawnWorker(env);
       await sub.waitForUnique(fixtureSummary.uniqueEventIds, 60_000);
       second.child.kill("SIGTERM");
-      expect(await within(second.exited, 10_000, "second exit")).toBe(0);
+      const secondExit = await within(second.exited, 10_000, "second exit");
+      if (secondExit !== 0)
+        throw new Error(`second worker ended with ${secondExit}; its output:\n${second.output().slice(-4000)}`);
 
       const resumed = server.requests[server.requests.length - 1];
       expect(resumed.lastEventId).toBe(checkpoint.lastEventId);
       expect(sub.collected.unique.size).toBe(fixtureSummary.uniqueEventIds);
       // Replays after the restart are bounded by what was in flight, not the whole stream.
-      expect(sub.collected.eventIds.length - fixtureSummary.uniqueEventIds).toBeLessThan(fixtureSummary.duplicates + 50);
+      expect(sub.collected.eventIds.length - fixtureSummary.uniqueEventIds).toBeLessThan(
+        fixtureSummary.duplicates + 50,
+      );
     } finally {
       await sub.close();
       await server.stop();
@@ -351,7 +383,11 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     const server = new SseServer({ events: fixture, eventsPerSecond: 2000 });
     const sub = await topicWithCollector(emulator.host);
     try {
-      const env = workerEnv(sub.topicName, await server.start(), { SHUTDOWN_DEADLINE_MS: "1500", LOG_LEVEL: "info", MAX_IN_FLIGHT_MESSAGES: "200" });
+      const env = workerEnv(sub.topicName, await server.start(), {
+        SHUTDOWN_DEADLINE_MS: "1500",
+        LOG_LEVEL: "info",
+        MAX_IN_FLIGHT_MESSAGES: "200",
+      });
       const run = spawnWorker(env);
       await sub.waitForUnique(500, 60_000);
       emulator.pause();
@@ -369,7 +405,13 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       await sub.settle(1000);
       // Every event up to the checkpoint reached Pub/Sub.
       const upTo = JSON.parse(checkpoint.lastEventId)[0].offset as number;
-      const expected = new Set(fixture.slice(0, upTo + 1).map((l) => JSON.parse(l)).filter((e) => e.meta.domain !== "canary").map((e) => e.meta.id));
+      const expected = new Set(
+        fixture
+          .slice(0, upTo + 1)
+          .map((l) => JSON.parse(l))
+          .filter((e) => e.meta.domain !== "canary")
+          .map((e) => e.meta.id),
+      );
       for (const id of expected) expect(sub.collected.unique.has(id)).toBe(true);
     } finally {
       await sub.close();
@@ -383,7 +425,10 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     const server = new SseServer({ events, eventsPerSecond: 4000 });
     const sub = await topicWithCollector(emulator.host);
     try {
-      const env = workerEnv(sub.topicName, await server.start(), { MAX_IN_FLIGHT_MESSAGES: "300", MAX_IN_FLIGHT_BYTES: "400000" });
+      const env = workerEnv(sub.topicName, await server.start(), {
+        MAX_IN_FLIGHT_MESSAGES: "300",
+        MAX_IN_FLIGHT_BYTES: "400000",
+      });
       const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
       const run = worker.run();
       await sub.waitForUnique(2000, 60_000);

@@ -1,8 +1,10 @@
 /**
- * Reads a replay fixture: a JSONL file with one recentchange event's `data` JSON per line.
+ * Reads a replay fixture: a JSONL file (gzipped when its name ends in .gz) with one recentchange
+ * event's `data` JSON per line.
  * Every line is checked before anything starts, so a bad file fails fast with its line number.
  */
 import * as fs from "node:fs";
+import * as zlib from "node:zlib";
 
 /** A fixture that cannot be used; the message names the file and, where it applies, the line. */
 export class FixtureError extends Error {
@@ -16,9 +18,8 @@ export class FixtureError extends Error {
 export function readFixture(file: string): string[] {
   let text: string;
   try {
-    text = file.endsWith(".gz")
-      ? require("node:zlib").gunzipSync(fs.readFileSync(file)).toString("utf8")
-      : fs.readFileSync(file, "utf8");
+    const bytes = fs.readFileSync(file);
+    text = (file.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =

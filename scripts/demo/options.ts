@@ -2,7 +2,7 @@
 import * as net from "node:net";
 import * as path from "node:path";
 
-export const DEFAULT_FIXTURE = path.resolve(__dirname, "../../app-worker/test/fixtures/recentchange.jsonl");
+export const DEFAULT_FIXTURE = path.resolve(__dirname, "../../app-worker/test/fixtures/recentchange.jsonl.gz");
 export const WIKIMEDIA_URL = "https://stream.wikimedia.org/v2/stream/recentchange";
 
 export interface DemoOptions {
@@ -24,7 +24,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run demo -- [options]
   --fixture FILE        replay this JSONL file (one recentchange event's data JSON per line)
-                        default: app-worker/test/fixtures/recentchange.jsonl
+                        default: app-worker/test/fixtures/recentchange.jsonl.gz (gzipped files are read as such)
   --json                print the result as one JSON object on the last line of stdout
   --source wikimedia    read the live Wikimedia stream instead of a replay (needs internet)
   --duration SECONDS    how long to read the live stream (default 60)

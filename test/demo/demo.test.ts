@@ -7,9 +7,10 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { readFixture } from "../../scripts/demo/fixture";
 
 const ROOT = path.resolve(__dirname, "../..");
-const FIXTURE = path.join(ROOT, "app-worker/test/fixtures/recentchange.jsonl");
+const FIXTURE = path.join(ROOT, "app-worker/test/fixtures/recentchange.jsonl.gz");
 
 interface Expected {
   published: number;
@@ -60,10 +61,7 @@ function reportedPids(stderr: string): number[] {
 
 describe("npm run demo", () => {
   test("the bundled fixture: the leaderboard matches counts computed from the fixture", () => {
-    const lines = fs
-      .readFileSync(FIXTURE, "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "");
+    const lines = readFixture(FIXTURE);
     const expected = expectedFrom(lines);
     // The bundled fixture is what the issue asks for: large, with canaries and replayed duplicates.
     expect(lines.length).toBeGreaterThanOrEqual(5000);
@@ -137,7 +135,7 @@ describe("npm run demo", () => {
 
   test("a line that is not JSON: the file and line number, exit 1", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "demo-fixture-")), "bad.jsonl");
-    fs.writeFileSync(file, `${fs.readFileSync(FIXTURE, "utf8").split("\n")[0]}\nthis is not json\n`);
+    fs.writeFileSync(file, `${readFixture(FIXTURE)[0]}\nthis is not json\n`);
     const result = demo(["--fixture", file]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`demo: fixture ${file}, line 2: not JSON`);

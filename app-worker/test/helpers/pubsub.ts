@@ -28,7 +28,10 @@ export async function topicWithCollector(emulatorHost: string, topicName = uniqu
   const collected: Collected = { eventIds: [], unique: new Set(), bodies: new Map() };
   const waiters: { count: number; resolve: () => void }[] = [];
   const listening = subscription as Subscription;
-  listening.setOptions({ streamingOptions: { maxStreams: 8 }, flowControl: { maxMessages: 20_000, allowExcessMessages: true } });
+  listening.setOptions({
+    streamingOptions: { maxStreams: 8 },
+    flowControl: { maxMessages: 20_000, allowExcessMessages: true },
+  });
   listening.on("message", (message: Message) => {
     const id = message.attributes.event_id;
     collected.eventIds.push(id);
@@ -53,7 +56,13 @@ export async function topicWithCollector(emulatorHost: string, topicName = uniqu
     waitForUnique(count: number, timeoutMs = 60_000): Promise<void> {
       if (collected.unique.size >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${collected.unique.size} of ${count} distinct event ids arrived within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`only ${collected.unique.size} of ${count} distinct event ids arrived within ${timeoutMs} ms`),
+            ),
+          timeoutMs,
+        );
         waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },

@@ -98,9 +98,17 @@ export class SseServer {
     const resumeAfter = offsetFromId(lastEventId);
     const startOffset = resumeAfter === undefined ? 0 : resumeAfter + 1;
     const scripted = this.options.responses?.[connection];
-    this.requests.push({ url: req.url ?? "", lastEventId, userAgent: req.headers["user-agent"], status: scripted?.status ?? 200, startOffset });
+    this.requests.push({
+      url: req.url ?? "",
+      lastEventId,
+      userAgent: req.headers["user-agent"],
+      status: scripted?.status ?? 200,
+      startOffset,
+    });
     if (scripted) {
-      res.writeHead(scripted.status, { "content-type": "text/plain", ...scripted.headers }).end(scripted.body ?? `status ${scripted.status}\n`);
+      res
+        .writeHead(scripted.status, { "content-type": "text/plain", ...scripted.headers })
+        .end(scripted.body ?? `status ${scripted.status}\n`);
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
@@ -124,7 +132,11 @@ export class SseServer {
           res.socket?.destroy();
           return;
         }
-        if (this.options.errorFrameAfter !== undefined && !this.errorFrameSent && offset === this.options.errorFrameAfter) {
+        if (
+          this.options.errorFrameAfter !== undefined &&
+          !this.errorFrameSent &&
+          offset === this.options.errorFrameAfter
+        ) {
           this.errorFrameSent = true;
           chunk += `event: error\ndata: {"message":"upstream consumer lagging, reconnect"}\n\n`;
           break;
