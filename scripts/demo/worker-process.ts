@@ -4,6 +4,7 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
+import { terminate } from "../lib/terminate";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -68,12 +69,8 @@ export function startWorker(
       }
     },
     async stop(deadlineMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      await terminate(child, exited, deadlineMs);
+      return exited;
     },
   };
 }

@@ -17,6 +17,7 @@
  * `BIGQUERY_EMULATOR_HOST=http://127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../lib/free-port";
+import { terminate } from "../lib/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -153,18 +154,7 @@ export async function startBigQueryEmulator(options: BigQueryEmulatorOptions): P
   });
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null || exitInfo !== undefined) return;
-    child.kill("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000))),
-    ]);
-    clearTimeout(timer);
-    if (!done) {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    if (exitInfo === undefined) await terminate(child, exited);
   };
 
   const deadline = Date.now() + readyTimeoutMs;

@@ -16,6 +16,7 @@
  * `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../lib/free-port";
+import { terminate } from "../lib/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -149,18 +150,8 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
   const stop = async (): Promise<void> => {
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill("SIGCONT");
-    proc.kill("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const killed = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000))),
-    ]);
-    clearTimeout(timer);
-    if (!killed) {
-      proc.kill("SIGKILL");
-      await exited;
-    }
+    proc.kill("SIGCONT"); // a paused JVM cannot handle SIGTERM
+    await terminate(proc, exited);
   };
 
   await launch();

@@ -1,0 +1,20 @@
+import { ChildProcess } from "node:child_process";
+
+/**
+ * Stops a child process by its PID: SIGTERM, then SIGKILL if it has not exited after `graceMs`.
+ * `exited` resolves when the child has exited. Does nothing if it already has.
+ */
+export async function terminate(child: ChildProcess, exited: Promise<unknown>, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (!done) {
+    child.kill("SIGKILL");
+    await exited;
+  }
+}
