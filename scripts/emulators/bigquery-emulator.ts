@@ -17,7 +17,7 @@
  * `BIGQUERY_EMULATOR_HOST=http://127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../lib/free-port";
-import { terminate } from "../lib/terminate";
+import { terminate, watchExit } from "../lib/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -141,27 +141,17 @@ export async function startBigQueryEmulator(options: BigQueryEmulatorOptions): P
   const out = options.logFile ? fs.openSync(options.logFile, "a") : "ignore";
   const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", out, out] });
   if (typeof out === "number") fs.closeSync(out);
-  let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exitInfo = `code ${code}, signal ${signal}`;
-      resolve();
-    });
-    child.once("error", (error) => {
-      exitInfo = error.message;
-      resolve();
-    });
-  });
+  const { exited, info: exitInfo } = watchExit(child);
 
   const stop = async (): Promise<void> => {
-    if (exitInfo === undefined) await terminate(child, exited);
+    if (exitInfo() === undefined) await terminate(child, exited);
   };
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (exitInfo !== undefined) {
+    if (exitInfo() !== undefined) {
       throw new Error(
-        `the BigQuery emulator exited before it was ready (${exitInfo})${options.logFile ? `; see ${options.logFile}` : ""}`,
+        `the BigQuery emulator exited before it was ready (${exitInfo()})${options.logFile ? `; see ${options.logFile}` : ""}`,
       );
     }
     if (await answers(port, options.projectId)) break;

@@ -16,7 +16,7 @@
  * `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../lib/free-port";
-import { terminate } from "../lib/terminate";
+import { terminate, watchExit } from "../lib/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -123,22 +123,13 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
     });
     if (typeof out === "number") fs.closeSync(out);
     child = proc;
-    let exitInfo: string | undefined;
-    exited = new Promise((resolve) => {
-      proc.once("exit", (code, signal) => {
-        exitInfo = `code ${code}, signal ${signal}`;
-        resolve();
-      });
-      proc.once("error", (error) => {
-        exitInfo = error.message;
-        resolve();
-      });
-    });
+    const watch = watchExit(proc);
+    exited = watch.exited;
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (exitInfo !== undefined)
+      if (watch.info() !== undefined)
         throw new Error(
-          `the Pub/Sub emulator exited before it was ready (${exitInfo})${options.logFile ? `; see ${options.logFile}` : ""}`,
+          `the Pub/Sub emulator exited before it was ready (${watch.info()})${options.logFile ? `; see ${options.logFile}` : ""}`,
         );
       if (await answersOk(port)) return;
       await sleep(100);

@@ -18,3 +18,19 @@ export async function terminate(child: ChildProcess, exited: Promise<unknown>, g
     await exited;
   }
 }
+
+/** Watches a child for its end: `exited` resolves on exit or spawn error; `info()` says how it ended (undefined while running). */
+export function watchExit(child: ChildProcess): { exited: Promise<void>; info: () => string | undefined } {
+  let info: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      info = `code ${code}, signal ${signal}`;
+      resolve();
+    });
+    child.once("error", (error) => {
+      info = error.message;
+      resolve();
+    });
+  });
+  return { exited, info: () => info };
+}
