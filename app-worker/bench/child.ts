@@ -10,6 +10,7 @@ import { parseConfig } from "../src/config";
 import { Worker } from "../src/main";
 import { projectData } from "../src/projection";
 import { BoundedPublisher } from "../src/publisher";
+import { SseClient } from "../src/sse-client";
 import { generate } from "../test/fixtures/generate";
 import { PubSub } from "@google-cloud/pubsub";
 
@@ -123,7 +124,52 @@ async function runRaw(): Promise<object> {
   };
 }
 
-(process.argv[2] === "raw" ? runRaw() : runWorker()).then(
+/**
+ * The worker's front half alone: the same SSE client, projection and message bodies, with no
+ * publishing, until `EXPECT` rows are projected. Its CPU per event is what the worker spends on
+ * top of the publish path the baseline measures.
+ */
+async function runParse(): Promise<object> {
+  const expect = Number(process.env.EXPECT);
+  const parsed = parseConfig(process.env);
+  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
+  const config = parsed.config;
+  const abort = new AbortController();
+  let rows = 0;
+  let bytes = 0;
+  let started = 0;
+  let cpuAtStart = 0;
+  const sse = new SseClient({
+    url: config.sseUrl,
+    userAgent: config.userAgent,
+    idleTimeoutMs: config.idleTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    backoffInitialMs: config.backoffInitialMs,
+    backoffMaxMs: config.backoffMaxMs,
+    onFrame: (frame) => {
+      if (rows === 0) {
+        started = performance.now();
+        cpuAtStart = cpuMicros();
+      }
+      const result = projectData(frame.data);
+      if (result.kind !== "row") return;
+      bytes += Buffer.from(result.json).length; // the message body, as the worker builds it
+      if (++rows === expect) abort.abort();
+    },
+  });
+  await sse.run(abort.signal);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuPerEvent = (cpuMicros() - cpuAtStart) / rows;
+  return {
+    projected: rows,
+    eps: round(rows / seconds, 0),
+    cpu_us_per_event: round(cpuPerEvent, 1),
+    avg_body_bytes: Math.round(bytes / rows),
+  };
+}
+
+const modes: Record<string, () => Promise<object>> = { raw: runRaw, parse: runParse, worker: runWorker };
+(modes[process.argv[2]] ?? runWorker)().then(
   (result) => {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.exit(0);

@@ -78,11 +78,20 @@ function spawnWorker(env: Record<string, string>) {
   return { child, exited, output: () => output };
 }
 
-const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
-  ]);
+/** `promise`, or a rejection naming `what` after `ms`; the timer is cleared either way (no handle left behind). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe("worker against a local SSE server and the Pub/Sub emulator", () => {
   test("happy path: every unique event arrives once as a wiki_changes row, the checkpoint is the last id", async () => {
