@@ -4,7 +4,8 @@
  * 1. burst: 100,000 recorded-format recentchange events (test/fixtures/generate.ts, seeded) from a
  *    local SSE server as fast as the worker drains them into the emulator;
  *    then the worker's front half alone (SSE client, parsing, projection; no publishing) on the
- *    same events, for the CPU it adds to the publish path;
+ *    same events, for the CPU it adds to the publish path; then an experiment, not the product:
+ *    the front half in a worker thread (front-thread.ts) with publishing on the main thread;
  * 2. raw: the same Pub/Sub client, batching and in-flight bound publishing the same pre-built
  *    messages, with no SSE and no projection (the ceiling the worker is compared with);
  * 3. paced: events at 1,000/s; latency = SSE frame received → publish acknowledged.
@@ -106,7 +107,10 @@ function jsonParseMicros(events: readonly string[]): number {
   return Math.round(((used.user + used.system) / events.length) * 10) / 10;
 }
 
-function runChild(mode: "worker" | "raw" | "parse", env: Record<string, string>): Promise<Record<string, number>> {
+function runChild(
+  mode: "worker" | "raw" | "parse" | "threaded",
+  env: Record<string, string>,
+): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(mode === "raw" ? [] : WORKER_NODE_ARGS), CHILD, mode], {
       env: { ...process.env, ...env },
@@ -177,6 +181,15 @@ async function main() {
         EXPECT: String(publishable),
       }),
     );
+
+    // 1c. experiment: the front half in a second thread, publishing on the main one
+    await pubsub.createTopic("bench-threaded");
+    log("threaded: the front half in a worker thread, publishing on the main thread (experiment)");
+    const threaded = await runChild("threaded", {
+      ...baseEnv("bench-threaded"),
+      SSE_URL: burstUrl,
+      EXPECT: String(publishable),
+    });
     await burstServer.stop();
 
     // 2. raw publishing of the same messages
@@ -229,6 +242,9 @@ async function main() {
       // At ratio 0.8 a single-threaded worker may spend at most raw_cpu × (1/0.8 − 1) per event
       // beyond the publish path: compare with json_parse_us_per_event and parse_cpu_us_per_event.
       front_half_budget_us_per_event: Math.round(raw.cpu_us_per_event * 0.25 * 10) / 10,
+      threaded_eps: threaded.eps,
+      threaded_ratio: Math.round((threaded.eps / raw.eps) * 100) / 100,
+      threaded_cpu_us_per_event: threaded.cpu_us_per_event,
       ratio_ceiling_one_thread: Math.round(singleThreadCeiling * 100) / 100,
       ratio_ceiling_all_cores: Math.round(allCoresCeiling * 100) / 100,
       // CPU time per event of each process: independent of how busy the shared machine is.
