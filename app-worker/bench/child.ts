@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker as WorkerThread } from "node:worker_threads";
 import pino from "pino";
-import { parseConfig } from "../src/config";
+import { parseConfig, sseConnectionSettings } from "../src/config";
 import { Worker } from "../src/main";
 import { projectData } from "../src/projection";
 import { BoundedPublisher } from "../src/publisher";
@@ -159,12 +159,7 @@ async function runParse(): Promise<object> {
   let started = 0;
   let cpuAtStart = 0;
   const sse = new SseClient({
-    url: config.sseUrl,
-    userAgent: config.userAgent,
-    idleTimeoutMs: config.idleTimeoutMs,
-    connectTimeoutMs: config.connectTimeoutMs,
-    backoffInitialMs: config.backoffInitialMs,
-    backoffMaxMs: config.backoffMaxMs,
+    ...sseConnectionSettings(config),
     onFrame: (frame) => {
       if (rows === 0) {
         started = performance.now();

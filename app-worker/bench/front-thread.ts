@@ -8,7 +8,7 @@
  * `child.ts threaded` to measure what a second thread buys on this machine.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { WorkerConfig } from "../src/config";
+import { sseConnectionSettings, WorkerConfig } from "../src/config";
 import { projectData } from "../src/projection";
 import { SseClient } from "../src/sse-client";
 
@@ -50,12 +50,7 @@ function runFront(config: WorkerConfig, port: NonNullable<typeof parentPort>): v
   };
   const abort = new AbortController();
   const sse = new SseClient({
-    url: config.sseUrl,
-    userAgent: config.userAgent,
-    idleTimeoutMs: config.idleTimeoutMs,
-    connectTimeoutMs: config.connectTimeoutMs,
-    backoffInitialMs: config.backoffInitialMs,
-    backoffMaxMs: config.backoffMaxMs,
+    ...sseConnectionSettings(config),
     onFrame: (frame) => {
       const result = projectData(frame.data);
       if (result.kind !== "row") return;

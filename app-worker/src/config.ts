@@ -231,3 +231,15 @@ export function parseConfig(
   if (problems.length > 0) return { problems };
   return { config, problems: [] };
 }
+
+/** The SSE client's connection settings from a worker configuration (resume point not included). */
+export function sseConnectionSettings(config: WorkerConfig) {
+  return {
+    url: config.sseUrl,
+    userAgent: config.userAgent,
+    idleTimeoutMs: config.idleTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    backoffInitialMs: config.backoffInitialMs,
+    backoffMaxMs: config.backoffMaxMs,
+  };
+}

@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
 import { AckTracker, CheckpointError, FileCheckpointStore } from "./checkpoint";
-import { parseConfig, WorkerConfig } from "./config";
+import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
 import { startMetricsServer, WorkerMetrics } from "./metrics";
 import { projectData } from "./projection";
 import { BoundedPublisher } from "./publisher";
@@ -185,14 +185,9 @@ export class Worker {
     };
 
     const sse = new SseClient({
-      url: config.sseUrl,
-      userAgent: config.userAgent,
+      ...sseConnectionSettings(config),
       lastEventId: checkpoint?.lastEventId,
       since: config.since,
-      idleTimeoutMs: config.idleTimeoutMs,
-      connectTimeoutMs: config.connectTimeoutMs,
-      backoffInitialMs: config.backoffInitialMs,
-      backoffMaxMs: config.backoffMaxMs,
       onFrame,
       beforeRead: () => {
         if (publisher.hasCapacity) return undefined;
