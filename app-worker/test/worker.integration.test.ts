@@ -14,7 +14,7 @@ import { parseConfig, WorkerConfig } from "../src/config";
 import { Worker } from "../src/main";
 import { describeFixture, generate, loadFixture } from "./fixtures/generate";
 import { topicWithCollector, TEST_PROJECT } from "./helpers/pubsub";
-import { SseServer, sseId } from "./helpers/sse-server";
+import { SseServer, SseServerOptions, sseId } from "./helpers/sse-server";
 
 const REPO = path.resolve(__dirname, "../..");
 const MAIN = path.join(REPO, "app-worker/src/main.ts");
@@ -93,11 +93,24 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/** Runs `body` with a local SSE server (the body starts it) and a collecting topic on the emulator; closes both after. */
+async function withSseServerAndTopic(
+  options: SseServerOptions,
+  body: (parts: { server: SseServer; sub: Awaited<ReturnType<typeof topicWithCollector>> }) => Promise<void>,
+): Promise<void> {
+  const server = new SseServer(options);
+  const sub = await topicWithCollector(emulator.host);
+  try {
+    await body({ server, sub });
+  } finally {
+    await sub.close();
+    await server.stop();
+  }
+}
+
 describe("worker against a local SSE server and the Pub/Sub emulator", () => {
   test("happy path: every unique event arrives once as a wiki_changes row, the checkpoint is the last id", async () => {
-    const server = new SseServer({ events: fixture });
-    const sub = await topicWithCollector(emulator.host);
-    try {
+    await withSseServerAndTopic({ events: fixture }, async ({ server, sub }) => {
       const env = workerEnv(sub.topicName, await server.start());
       const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
       const run = worker.run();
@@ -124,16 +137,11 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       const checkpoint = JSON.parse(fs.readFileSync(env.CHECKPOINT_PATH, "utf8"));
       expect(checkpoint.lastEventId).toBe(sseId(fixture.length - 1));
       expect(server.requests[0].userAgent).toMatch(/fresh-streams/);
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("connection cut mid-frame every 700 events: resumes with Last-Event-ID, nothing lost", async () => {
-    const server = new SseServer({ events: fixture, cutEvery: 700 });
-    const sub = await topicWithCollector(emulator.host);
-    try {
+    await withSseServerAndTopic({ events: fixture, cutEvery: 700 }, async ({ server, sub }) => {
       const env = workerEnv(sub.topicName, await server.start());
       const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
       const run = worker.run();
@@ -151,47 +159,40 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       // The half frames were discarded, never published half-parsed.
       expect(worker.stats.malformed).toBe(0);
       expect(worker.stats.received).toBe(fixture.length);
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("503 then 429 with Retry-After: backs off, honours Retry-After, then streams", async () => {
     const events = fixture.slice(0, 300);
-    const server = new SseServer({
-      events,
-      responses: [{ status: 503 }, { status: 429, headers: { "retry-after": "1" } }],
-    });
-    const sub = await topicWithCollector(emulator.host);
     const { logger, lines } = captureLogger();
-    try {
-      const env = workerEnv(sub.topicName, await server.start());
-      const worker = new Worker(config(env), { handleSignals: false, logger });
-      const times: number[] = [];
-      const started = Date.now();
-      const run = worker.run();
-      await sub.waitForUnique(describeFixture(events).uniqueEventIds, 30_000);
-      times.push(Date.now() - started);
-      worker.stop();
-      expect(await run).toBe(0);
+    await withSseServerAndTopic(
+      {
+        events,
+        responses: [{ status: 503 }, { status: 429, headers: { "retry-after": "1" } }],
+      },
+      async ({ server, sub }) => {
+        const env = workerEnv(sub.topicName, await server.start());
+        const worker = new Worker(config(env), { handleSignals: false, logger });
+        const times: number[] = [];
+        const started = Date.now();
+        const run = worker.run();
+        await sub.waitForUnique(describeFixture(events).uniqueEventIds, 30_000);
+        times.push(Date.now() - started);
+        worker.stop();
+        expect(await run).toBe(0);
 
-      expect(server.requests.map((r) => r.status)).toEqual([503, 429, 200]);
-      const reconnects = lines.filter((l) => l.msg === "reconnecting to the event stream");
-      expect(reconnects.map((l) => l.reason)).toEqual(["http_5xx", "http_429"]);
-      expect(reconnects[1].delayMs).toBeGreaterThanOrEqual(1000); // Retry-After: 1
-      expect(times[0]).toBeGreaterThanOrEqual(1000);
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+        expect(server.requests.map((r) => r.status)).toEqual([503, 429, 200]);
+        const reconnects = lines.filter((l) => l.msg === "reconnecting to the event stream");
+        expect(reconnects.map((l) => l.reason)).toEqual(["http_5xx", "http_429"]);
+        expect(reconnects[1].delayMs).toBeGreaterThanOrEqual(1000); // Retry-After: 1
+        expect(times[0]).toBeGreaterThanOrEqual(1000);
+      },
+    );
   });
 
   test("no checkpoint + SINCE: the first request asks ?since=, reconnections resume by Last-Event-ID", async () => {
     const events = fixture.slice(0, 250);
-    const server = new SseServer({ events, cutEvery: 100 });
-    const sub = await topicWithCollector(emulator.host);
-    try {
+    await withSseServerAndTopic({ events, cutEvery: 100 }, async ({ server, sub }) => {
       const env = workerEnv(sub.topicName, await server.start(), { SINCE: "2024-06-01T12:00:00Z" });
       const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
       const run = worker.run();
@@ -202,18 +203,14 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       expect(server.requests[0].lastEventId).toBeUndefined();
       expect(server.requests[1].url).toBe("/v2/stream/recentchange");
       expect(server.requests[1].lastEventId).toBe(sseId(99));
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("idle watchdog: a silent connection is dropped and resumed", async () => {
     const events = fixture.slice(0, 60);
-    const server = new SseServer({ events }); // sends 60 events, then nothing (connection stays open)
-    const sub = await topicWithCollector(emulator.host);
     const { logger, lines } = captureLogger();
-    try {
+    await withSseServerAndTopic({ events }, async ({ server, sub }) => {
+      // sends 60 events, then nothing (connection stays open)
       const env = workerEnv(sub.topicName, await server.start(), { IDLE_TIMEOUT_MS: "400" });
       const worker = new Worker(config(env), { handleSignals: false, logger });
       const run = worker.run();
@@ -228,10 +225,7 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
         reason: "idle",
         detail: "no bytes for 400 ms",
       });
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("a publish that fails (topic missing) stops the worker: exit 2, clear error, checkpoint not advanced", async () => {
@@ -290,10 +284,8 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       ...base.slice(100),
     ];
     const baseSummary = describeFixture(base);
-    const server = new SseServer({ events, errorFrameAfter: 300 });
-    const sub = await topicWithCollector(emulator.host);
     const { logger, lines } = captureLogger();
-    try {
+    await withSseServerAndTopic({ events, errorFrameAfter: 300 }, async ({ server, sub }) => {
       const env = workerEnv(sub.topicName, await server.start(), { METRICS_PORT: "0" });
       const worker = new Worker({ ...config(env), metricsPort: 0 }, { handleSignals: false, logger });
       const run = worker.run();
@@ -315,16 +307,11 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
         "type is missing; wiki is missing; title is missing; timestamp is missing",
         "data is not a JSON object",
       ]);
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("/healthz and /metrics answer on METRICS_PORT", async () => {
-    const server = new SseServer({ events: fixture.slice(0, 50) });
-    const sub = await topicWithCollector(emulator.host);
-    try {
+    await withSseServerAndTopic({ events: fixture.slice(0, 50) }, async ({ server, sub }) => {
       const port = await freePort();
       const env = workerEnv(sub.topicName, await server.start(), {
         METRICS_PORT: String(port),
@@ -344,16 +331,11 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       worker.stop();
       expect(await run).toBe(0);
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("SIGTERM mid-stream flushes and exits 0; a restart with the same checkpoint loses nothing", async () => {
-    const server = new SseServer({ events: fixture, eventsPerSecond: 2500 });
-    const sub = await topicWithCollector(emulator.host);
-    try {
+    await withSseServerAndTopic({ events: fixture, eventsPerSecond: 2500 }, async ({ server, sub }) => {
       const env = workerEnv(sub.topicName, await server.start(), {
         CHECKPOINT_INTERVAL_MS: "200",
         SHUTDOWN_DEADLINE_MS: "5000",
@@ -382,16 +364,11 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       expect(sub.collected.eventIds.length - fixtureSummary.uniqueEventIds).toBeLessThan(
         fixtureSummary.duplicates + 50,
       );
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("SIGTERM while Pub/Sub is unreachable: exits by the deadline (code 2), the checkpoint covers only acknowledged events", async () => {
-    const server = new SseServer({ events: fixture, eventsPerSecond: 2000 });
-    const sub = await topicWithCollector(emulator.host);
-    try {
+    await withSseServerAndTopic({ events: fixture, eventsPerSecond: 2000 }, async ({ server, sub }) => {
       const env = workerEnv(sub.topicName, await server.start(), {
         SHUTDOWN_DEADLINE_MS: "1500",
         LOG_LEVEL: "info",
@@ -422,59 +399,54 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
           .map((e) => e.meta.id),
       );
       for (const id of expected) expect(sub.collected.unique.has(id)).toBe(true);
-    } finally {
-      await sub.close();
-      await server.stop();
-    }
+    });
   });
 
   test("Pub/Sub unreachable for 5 s: reading pauses (backpressure), memory stays bounded, nothing lost", async () => {
     const events = generate(20_000, 7);
     const summary = describeFixture(events);
-    const server = new SseServer({ events, eventsPerSecond: 4000 });
-    const sub = await topicWithCollector(emulator.host);
-    try {
-      const env = workerEnv(sub.topicName, await server.start(), {
-        MAX_IN_FLIGHT_MESSAGES: "300",
-        MAX_IN_FLIGHT_BYTES: "400000",
-      });
-      const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
-      const run = worker.run();
-      await sub.waitForUnique(2000, 60_000);
+    await withSseServerAndTopic({ events, eventsPerSecond: 4000 }, async ({ server, sub }) => {
+      try {
+        const env = workerEnv(sub.topicName, await server.start(), {
+          MAX_IN_FLIGHT_MESSAGES: "300",
+          MAX_IN_FLIGHT_BYTES: "400000",
+        });
+        const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
+        const run = worker.run();
+        await sub.waitForUnique(2000, 60_000);
 
-      emulator.pause();
-      let maxInFlight = 0;
-      let maxBytes = 0;
-      const sampler = setInterval(() => {
-        maxInFlight = Math.max(maxInFlight, worker.inFlight.messages);
-        maxBytes = Math.max(maxBytes, worker.inFlight.bytes);
-      }, 5);
-      const rssBefore = process.memoryUsage().rss;
-      await new Promise((r) => setTimeout(r, 1500));
-      const writtenMidPause = server.framesWritten;
-      await new Promise((r) => setTimeout(r, 3500));
-      const writtenEndPause = server.framesWritten;
-      const rssDuring = process.memoryUsage().rss;
-      emulator.resume();
+        emulator.pause();
+        let maxInFlight = 0;
+        let maxBytes = 0;
+        const sampler = setInterval(() => {
+          maxInFlight = Math.max(maxInFlight, worker.inFlight.messages);
+          maxBytes = Math.max(maxBytes, worker.inFlight.bytes);
+        }, 5);
+        const rssBefore = process.memoryUsage().rss;
+        await new Promise((r) => setTimeout(r, 1500));
+        const writtenMidPause = server.framesWritten;
+        await new Promise((r) => setTimeout(r, 3500));
+        const writtenEndPause = server.framesWritten;
+        const rssDuring = process.memoryUsage().rss;
+        emulator.resume();
 
-      await sub.waitForUnique(summary.uniqueEventIds, 120_000);
-      clearInterval(sampler);
-      worker.stop();
-      expect(await run).toBe(0);
+        await sub.waitForUnique(summary.uniqueEventIds, 120_000);
+        clearInterval(sampler);
+        worker.stop();
+        expect(await run).toBe(0);
 
-      // The server could not push more: the worker stopped reading while publishes were stuck.
-      expect(writtenEndPause - writtenMidPause).toBeLessThan(1000);
-      expect(writtenEndPause).toBeLessThan(events.length);
-      // One read (≤ 64 KiB of frames) may overshoot the bound.
-      expect(maxInFlight).toBeLessThanOrEqual(300 + 100);
-      expect(maxBytes).toBeLessThanOrEqual(400_000 + 100_000);
-      expect(rssDuring - rssBefore).toBeLessThan(100 * 1024 * 1024);
-      expect(sub.collected.unique.size).toBe(summary.uniqueEventIds);
-      expect(worker.stats.failed).toBe(0);
-    } finally {
-      emulator.resume();
-      await sub.close();
-      await server.stop();
-    }
+        // The server could not push more: the worker stopped reading while publishes were stuck.
+        expect(writtenEndPause - writtenMidPause).toBeLessThan(1000);
+        expect(writtenEndPause).toBeLessThan(events.length);
+        // One read (≤ 64 KiB of frames) may overshoot the bound.
+        expect(maxInFlight).toBeLessThanOrEqual(300 + 100);
+        expect(maxBytes).toBeLessThanOrEqual(400_000 + 100_000);
+        expect(rssDuring - rssBefore).toBeLessThan(100 * 1024 * 1024);
+        expect(sub.collected.unique.size).toBe(summary.uniqueEventIds);
+        expect(worker.stats.failed).toBe(0);
+      } finally {
+        emulator.resume();
+      }
+    });
   });
 });

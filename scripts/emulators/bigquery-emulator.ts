@@ -17,7 +17,7 @@
  * `BIGQUERY_EMULATOR_HOST=http://127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../lib/free-port";
-import { terminate, watchExit } from "../lib/terminate";
+import { serveUntilSignalled, terminate, watchExit } from "../lib/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -299,18 +299,9 @@ export class BigQueryRestClient {
 if (require.main === module) {
   const projectArg = process.argv.indexOf("--project");
   const projectId = projectArg > 0 ? process.argv[projectArg + 1] : "fresh-streams-local";
-  startBigQueryEmulator({ projectId }).then(
-    (emulator) => {
-      process.stdout.write(
-        `BIGQUERY_EMULATOR_HOST=${emulator.apiEndpoint}\nBIGQUERY_STORAGE_EMULATOR_HOST=${emulator.grpcEndpoint}\n`,
-      );
-      const shutdown = () => void emulator.stop().then(() => process.exit(0));
-      process.on("SIGINT", shutdown);
-      process.on("SIGTERM", shutdown);
-    },
-    (error: Error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
+  serveUntilSignalled(
+    startBigQueryEmulator({ projectId }),
+    (emulator) =>
+      `BIGQUERY_EMULATOR_HOST=${emulator.apiEndpoint}\nBIGQUERY_STORAGE_EMULATOR_HOST=${emulator.grpcEndpoint}\n`,
   );
 }

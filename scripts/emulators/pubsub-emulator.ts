@@ -16,7 +16,7 @@
  * `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../lib/free-port";
-import { terminate, watchExit } from "../lib/terminate";
+import { serveUntilSignalled, terminate, watchExit } from "../lib/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -172,16 +172,5 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
 if (require.main === module) {
   const portArg = process.argv.indexOf("--port");
   const port = portArg > 0 ? Number(process.argv[portArg + 1]) : undefined;
-  startPubSubEmulator({ port }).then(
-    (emulator) => {
-      process.stdout.write(`PUBSUB_EMULATOR_HOST=${emulator.host}\n`);
-      const shutdown = () => void emulator.stop().then(() => process.exit(0));
-      process.on("SIGINT", shutdown);
-      process.on("SIGTERM", shutdown);
-    },
-    (error: Error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
-  );
+  serveUntilSignalled(startPubSubEmulator({ port }), (emulator) => `PUBSUB_EMULATOR_HOST=${emulator.host}\n`);
 }

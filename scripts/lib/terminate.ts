@@ -34,3 +34,26 @@ export function watchExit(child: ChildProcess): { exited: Promise<void>; info: (
   });
   return { exited, info: () => info };
 }
+
+/**
+ * The command-line form of a launcher: once `started` resolves, prints `describe(it)` (e.g. the
+ * environment variables that point clients at it) and stops it on SIGINT/SIGTERM; exits 1 with
+ * the error's message when it fails to start.
+ */
+export function serveUntilSignalled<T extends { stop(): Promise<void> }>(
+  started: Promise<T>,
+  describe: (running: T) => string,
+): void {
+  started.then(
+    (running) => {
+      process.stdout.write(describe(running));
+      const shutdown = () => void running.stop().then(() => process.exit(0));
+      process.on("SIGINT", shutdown);
+      process.on("SIGTERM", shutdown);
+    },
+    (error: Error) => {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -40,9 +40,12 @@ export const SCHEDULED_QUERY_PARAMETERS: QueryParameter[] = [
   { name: "run_date", type: simpleType("DATE") },
 ];
 
-/** The catalog of an environment: its tables (from the TableSchemas) and the INFORMATION_SCHEMA views. */
-export function environmentCatalog(config: EnvironmentConfig): CatalogTable[] {
-  const ref = (layer: string, tableId: string) => [config.projectId, `${config.datasetPrefix}${layer}`, tableId];
+/**
+ * The warehouse's tables (from the TableSchemas) and the INFORMATION_SCHEMA views, under a
+ * project, a dataset prefix (`<prefix>raw`, `<prefix>staging`, `<prefix>reporting`) and a location.
+ */
+export function warehouseCatalog(projectId: string, datasetPrefix: string, location: string): CatalogTable[] {
+  const ref = (layer: string, tableId: string) => [projectId, `${datasetPrefix}${layer}`, tableId];
   return [
     // Ingestion-time partitioned: _PARTITIONTIME and _PARTITIONDATE exist. Column-partitioned tables have neither.
     {
@@ -53,9 +56,14 @@ export function environmentCatalog(config: EnvironmentConfig): CatalogTable[] {
     { path: ref("reporting", "leaderboard"), columns: columnsOf(LEADERBOARD_SCHEMA) },
     { path: ref("raw", "streaming_events"), columns: columnsOf(STREAMING_EVENTS_SCHEMA) },
     { path: ref("raw", "employees"), columns: columnsOf(EMPLOYEES_SCHEMA) },
-    ...datasetInformationSchema(config.projectId, `${config.datasetPrefix}raw`),
-    ...regionInformationSchema(config.projectId, config.location),
+    ...datasetInformationSchema(projectId, `${datasetPrefix}raw`),
+    ...regionInformationSchema(projectId, location),
   ];
+}
+
+/** The catalog of an environment, under its own project, dataset and location names. */
+export function environmentCatalog(config: EnvironmentConfig): CatalogTable[] {
+  return warehouseCatalog(config.projectId, config.datasetPrefix, config.location);
 }
 
 /** Synthesizes `config/<name>.json`'s stack and returns its SQL and catalog. */

@@ -32,6 +32,7 @@ import { EnvironmentConfig } from "../../config/schema";
 import { renderSqlFile } from "../../constructs/bigquery/sql-template";
 import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../scripts/emulators/bigquery-emulator";
 import { mergeOnEmulator } from "../../scripts/emulators/emulator-sql";
+import type { WikiChangeRow } from "../../app-worker/src/projection";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -97,18 +98,8 @@ async function createFromSynth(resources: any, only?: string[]): Promise<void> {
 // The raw events, and what the load must make of them (computed here, not by SQL)
 // ---------------------------------------------------------------------------------------
 
-interface RawRow {
-  event_id: string;
-  id: number | null;
-  type: string;
-  wiki: string;
-  user: string | null;
-  title: string;
-  bot: boolean;
-  namespace: number;
-  timestamp: string;
-  event_time: string;
-}
+/** A raw row, exactly as the worker publishes it. */
+type RawRow = WikiChangeRow;
 
 const RUN_1 = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const RUN_2 = new Date(RUN_1.getTime() + 15 * 60_000);

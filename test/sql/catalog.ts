@@ -3,25 +3,18 @@
  * TableSchemas the warehouse constructs use, under made-up project and dataset names
  * (the SQL never hard-codes them, so any names do).
  */
-import {
-  CatalogTable,
-  columnsOf,
-  datasetInformationSchema,
-  INGESTION_TIME_PSEUDO_COLUMNS,
-  regionInformationSchema,
-} from "../../scripts/zetasql/analyzer";
+import { CatalogTable } from "../../scripts/zetasql/analyzer";
+import { warehouseCatalog } from "../../scripts/zetasql/deployed-sql";
 import { eltSqlBindings } from "../../stacks/elt";
-import {
-  EMPLOYEES_SCHEMA,
-  LEADERBOARD_SCHEMA,
-  STREAMING_EVENTS_SCHEMA,
-  WIKI_CHANGES_SCHEMA,
-  WIKI_STAGED_SCHEMA,
-} from "../../stacks/schemas";
 
 export const PROJECT = "fresh-streams-check";
 export const LOCATION = "US";
-export const DATASETS = { raw: "check_raw", staging: "check_staging", reporting: "check_reporting" };
+const DATASET_PREFIX = "check_";
+export const DATASETS = {
+  raw: `${DATASET_PREFIX}raw`,
+  staging: `${DATASET_PREFIX}staging`,
+  reporting: `${DATASET_PREFIX}reporting`,
+};
 
 export const REFS = {
   wikiChanges: { project: PROJECT, datasetId: DATASETS.raw, tableId: "wiki_changes" },
@@ -44,23 +37,7 @@ export const BINDINGS = eltSqlBindings({
   lookbackHours: LOOKBACK_HOURS,
 });
 
-const path = (ref: { project: string; datasetId: string; tableId: string }) => [
-  ref.project,
-  ref.datasetId,
-  ref.tableId,
-];
-
-/** Tables, pseudo-columns and INFORMATION_SCHEMA views the SQL may read. */
-export const CATALOG: CatalogTable[] = [
-  // Ingestion-time partitioned: _PARTITIONTIME and _PARTITIONDATE exist.
-  { path: path(REFS.wikiChanges), columns: [...columnsOf(WIKI_CHANGES_SCHEMA), ...INGESTION_TIME_PSEUDO_COLUMNS] },
-  // Column-partitioned tables have no _PARTITIONTIME.
-  { path: path(REFS.wikiStaged), columns: columnsOf(WIKI_STAGED_SCHEMA) },
-  { path: path(REFS.leaderboard), columns: columnsOf(LEADERBOARD_SCHEMA) },
-  { path: path(REFS.streamingEvents), columns: columnsOf(STREAMING_EVENTS_SCHEMA) },
-  { path: path(REFS.employees), columns: columnsOf(EMPLOYEES_SCHEMA) },
-  ...datasetInformationSchema(PROJECT, DATASETS.raw),
-  ...regionInformationSchema(PROJECT, LOCATION),
-];
+/** Tables, pseudo-columns and INFORMATION_SCHEMA views the SQL may read (the same catalog the deployed-SQL check uses). */
+export const CATALOG: CatalogTable[] = warehouseCatalog(PROJECT, DATASET_PREFIX, LOCATION);
 
 export { SCHEDULED_QUERY_PARAMETERS } from "../../scripts/zetasql/deployed-sql";
