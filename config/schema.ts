@@ -1,29 +1,32 @@
 import { z } from "zod";
+import {
+  BIGQUERY_LOCATION,
+  BUCKET_NAME,
+  KMS_KEY,
+  LABEL_KEY,
+  LABEL_VALUE,
+  MAX_LABELS,
+  PROJECT_ID,
+  PROJECT_NUMBER,
+  REGION,
+} from "../constructs/core/patterns";
+import { DEFAULT_SSE_URL } from "../schemas/worker-contract";
 
 /**
  * The typed, validated shape of one environment file (`config/<env>.json`).
  *
  * Every object is strict: an unknown key is an error, so a misspelt setting never
- * silently falls back to a default. Each issue's settings live in their own section.
+ * silently falls back to a default. Each layer's settings live in their own section.
  */
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const PROJECT_NUMBER = /^[1-9][0-9]{5,18}$/;
-const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
-/** BigQuery locations: the multi-regions US and EU, or a region name. */
-const BIGQUERY_LOCATION = /^(US|EU|[a-z]+(-[a-z]+)+[0-9]+)$/;
-const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
-const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 const DATASET_PREFIX = /^[A-Za-z0-9_]{0,100}$/;
-const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 
 const labels = z
   .record(
     z.string().regex(LABEL_KEY, "label keys start with a lowercase letter and use only a-z, 0-9, _ and - (max 63)"),
     z.string().regex(LABEL_VALUE, "label values use only a-z, 0-9, _ and - (max 63)"),
   )
-  .refine((value) => Object.keys(value).length <= 64, "at most 64 labels");
+  .refine((value) => Object.keys(value).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 
 const backend = z.discriminatedUnion("type", [
   z.object({ type: z.literal("local") }).strict(),
@@ -63,17 +66,19 @@ const ingestion = z
     mode: z.enum(["dataflow", "bigquery-subscription"]).default("dataflow"),
     dataflow: z
       .object({
-        machineType: z.string().min(1).default("n2-standard-2"),
+        /** Worker machine type; default: the job construct's (n2-standard-2). */
+        machineType: z.string().min(1).optional(),
         maxWorkers: z.number().int().min(1).max(1000).default(3),
         enableStreamingEngine: z.boolean().default(true),
       })
       .strict()
       .default({}),
     maxDeliveryAttempts: z.number().int().min(5).max(100).default(10),
+    /** How long the topic and its subscription keep messages, in seconds such as "604800s"; default: the topic construct's (7 days). */
     messageRetentionDuration: z
       .string()
       .regex(/^[0-9]+s$/, "a duration in seconds, e.g. 604800s")
-      .default("604800s"),
+      .optional(),
     /** Attach an Avro schema (JSON encoding) generated from wiki_changes to the topic; publishers must then send Avro JSON (see encodeAvroJson). */
     topicSchema: z.boolean().default(false),
     /**
@@ -106,7 +111,7 @@ const worker = z
     enabled: z.boolean().default(true),
     /** Image to run; default: app-worker:latest in the stack's own Artifact Registry repository. */
     image: z.string().min(1).optional(),
-    sseUrl: z.string().url().default("https://stream.wikimedia.org/v2/stream/recentchange"),
+    sseUrl: z.string().url().default(DEFAULT_SSE_URL),
     /** Sent to Wikimedia; default: the worker's, naming the project and a contact URL. */
     userAgent: z.string().min(1).optional(),
     /** Whole vCPUs (CPU is always allocated). */

@@ -1,26 +1,112 @@
 /**
- * fresh-streams: the public API of the construct library.
- * Everything a user composes in their own cdktf stack is exported from here.
+ * fresh-streams: the public API of the construct library, listed name by name. Anything not
+ * exported here is private to the library and may change without notice. `docs/api.md` lists
+ * the same names; a test keeps the two equal.
  */
-export * from "./bigquery/table-schema";
-export * from "./bigquery/duration";
-export * from "./bigquery/table-options";
-export * from "./bigquery/table-base";
-export * from "./bigquery/layered-dataset";
-export * from "./bigquery/streaming-table";
-export * from "./bigquery/reporting-table";
-export * from "./bigquery/cdc-table";
-export * from "./bigquery/background-reservation";
-export * from "./pubsub/avro-schema";
-export type { BigQueryTableTarget } from "./pubsub/iam-members";
+
+// Core: time, identities and the reference interfaces every construct takes.
+export { Duration } from "./core/duration";
+export { Principal } from "./core/principal";
+export type { IGrantable, IPrincipal } from "./core/principal";
+export type { IDataset, ISubscription, ITable, ITopic } from "./core/references";
+
+// Schemas as code.
+export { TableSchema } from "../schemas/table-schema";
+export type {
+  BigQueryJsonField,
+  ColumnDefinition,
+  ColumnMode,
+  ColumnType,
+  RangeElementType,
+  TableSchemaOptions,
+} from "../schemas/table-schema";
+
+// BigQuery: datasets, tables, views, scheduled queries, reservations.
+export { LayeredDataset } from "./bigquery/layered-dataset";
+export type { DatasetAttributes, LayeredDatasetProps, WarehouseLayer } from "./bigquery/layered-dataset";
+export { Partitioning } from "./bigquery/table-options";
+export type {
+  IngestionTimePartitioning,
+  IntegerRangePartitioning,
+  NoPartitioning,
+  TimeColumnPartitioning,
+  TimeGranularity,
+} from "./bigquery/table-options";
+export { NativeTableBase } from "./bigquery/table-base";
+export type { NativeTableOptions } from "./bigquery/table-base";
+export { StreamingTable } from "./bigquery/streaming-table";
+export type { StreamingTableProps } from "./bigquery/streaming-table";
+export { ReportingTable } from "./bigquery/reporting-table";
+export type { ReportingTableProps } from "./bigquery/reporting-table";
+export { CdcTable, recommendedMaxStaleness } from "./bigquery/cdc-table";
+export type { CdcTableProps } from "./bigquery/cdc-table";
+export { TableReference } from "./bigquery/table-reference";
+export type { TableAttributes } from "./bigquery/table-reference";
+export { BackgroundReservation } from "./bigquery/background-reservation";
+export type {
+  BackgroundJobType,
+  BackgroundReservationProps,
+  CapacityCommitmentOptions,
+  CommitmentPlan,
+  ReservationEdition,
+} from "./bigquery/background-reservation";
+export { View } from "./bigquery/view";
+export type { ViewProps } from "./bigquery/view";
+export { MaterializedView } from "./bigquery/materialized-view";
+export type { MaterializedViewProps } from "./bigquery/materialized-view";
+export { ScheduledQuery } from "./bigquery/scheduled-query";
+export type { ScheduledQueryDestination, ScheduledQueryProps } from "./bigquery/scheduled-query";
+export { renderSql, renderSqlFile } from "./bigquery/sql-template";
+export type { SqlBinding, SqlBindings, SqlDatasetRef, SqlRegionRef, SqlTableRef } from "./bigquery/sql-template";
+
+// Pub/Sub and Dataflow: ingestion.
+export { StreamTopic } from "./pubsub/stream-topic";
+export type { StreamTopicProps, TopicAttributes } from "./pubsub/stream-topic";
+export { StreamSubscription } from "./pubsub/stream-subscription";
+export type {
+  BaseSubscriptionOptions,
+  BigQuerySubscriptionOptions,
+  StreamSubscriptionProps,
+  SubscriptionAttributes,
+  SubscriptionOptions,
+} from "./pubsub/stream-subscription";
 export { pubsubServiceAgentEmail } from "./pubsub/iam-members";
-export * from "./pubsub/stream-subscription";
-export * from "./pubsub/stream-topic";
-export * from "./dataflow/pubsub-to-bigquery-job";
-export * from "./project/project-services";
-export * from "./bigquery/sql-template";
-export * from "./bigquery/view";
-export * from "./bigquery/materialized-view";
-export * from "./bigquery/scheduled-query";
-export * from "./worker/sse-publisher-service";
-export * from "./policy";
+export { avroDefinitionFromTableSchema, avroSchemaFromTableSchema, encodeAvroJson } from "./pubsub/avro-schema";
+export type { AvroField, AvroRecord, AvroSchemaOptions, AvroType } from "./pubsub/avro-schema";
+export {
+  DATAFLOW_DEADLETTER_SCHEMA,
+  DEFAULT_DATAFLOW_MACHINE_TYPE,
+  PubSubToBigQueryJob,
+} from "./dataflow/pubsub-to-bigquery-job";
+export type { PubSubToBigQueryJobProps } from "./dataflow/pubsub-to-bigquery-job";
+
+// The project's APIs and the worker.
+export { ProjectServices, STREAMING_ANALYTICS_SERVICES } from "./project/project-services";
+export type { ProjectServicesProps } from "./project/project-services";
+export { SsePublisherService } from "./worker/sse-publisher-service";
+export type { SsePublisherServiceProps } from "./worker/sse-publisher-service";
+
+// Policy: cdktf Aspects with rule ids and per-resource suppressions.
+export {
+  applyWarehousePolicies,
+  CmekAspect,
+  LeastPrivilegeIamAspect,
+  markStreamingTable,
+  MIN_SUPPRESSION_REASON_LENGTH,
+  POLICY_RULES,
+  PolicyAspect,
+  PolicySuppressions,
+  ProductionSafetyAspect,
+  RequiredLabelsAspect,
+  StreamingTablesAspect,
+} from "./policy";
+export type {
+  CmekAspectProps,
+  PolicyAspectList,
+  PolicyFinding,
+  PolicyResource,
+  PolicyRule,
+  PolicySuppression,
+  RequiredLabelsAspectProps,
+  WarehousePolicyProps,
+} from "./policy";

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scans every synthesized stack (cdktf.out/stacks/*/cdk.tf.json) with Checkov's terraform_json
 # framework. Deliberate choices are skipped per check and resource in .checkov-baseline.json, each
-# with a written reason (checked by test/validation/checkov-baseline.test.ts); any other failed
+# with a written reason (checked by test/validation/checkov.integration.test.ts); any other failed
 # check fails the scan.
 #
 #   bash scripts/checkov.sh                   synthesize (into a temporary folder), then scan
@@ -45,7 +45,7 @@ for file in "${stacks[@]}"; do
   "$VENV/bin/checkov" --quiet --compact --framework terraform_json --file "$file" \
     --output json --skip-download >"$report/$stack.json" 2>"$report/$stack.err" || true
   rc=0
-  node scripts/checkov-report.js "$stack" "$file" "$report/$stack.json" .checkov-baseline.json || rc=$?
+  npx tsx tools/validation/checkov-report.ts "$stack" "$file" "$report/$stack.json" .checkov-baseline.json || rc=$?
   if [ "$rc" -ne 0 ]; then
     status=1
     [ "$rc" -eq 2 ] && tail -20 "$report/$stack.err" >&2

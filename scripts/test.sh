@@ -10,13 +10,13 @@ npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings 0 .
 npx prettier --check --log-level warn .
 
-# --- SQL tier (issue 5): the BigQuery emulator that test/elt/*.emulator.test.ts executes the ELT
+# --- SQL tier: the BigQuery emulator that test/elt/*.emulator.test.ts executes the ELT
 # SQL on. Built once from source (~11 min, ~6.5 GB RAM cold), cached in $FRESH_STREAMS_CACHE/bin;
 # built here rather than inside jest so its progress is visible. (ZetaSQL needs nothing: its
 # server ships in node_modules/@fivetrandevelopers/zetasql.)
 export BIGQUERY_EMULATOR_BIN="${BIGQUERY_EMULATOR_BIN:-$(bash scripts/ensure-bigquery-emulator.sh)}"
 
-# --- Validation tier (issue 7): the real google provider (built from source once: 8-13 min, ~2 GB
+# --- Validation tier: the real google provider (built from source once: 8-13 min, ~2 GB
 # peak on 2 shared cores, cached in $FRESH_STREAMS_CACHE/provider), `terraform validate` + an offline
 # `terraform plan` of every environment (scripts/validate.sh), and the Checkov scan against
 # .checkov-baseline.json (scripts/checkov.sh). One synth feeds both; test/validation reuses the provider.
@@ -31,13 +31,15 @@ if [ "$validation_status" -eq 0 ]; then
 fi
 rm -rf "$validation_out"
 
-# --- Worker tier (issue 6): app-worker/test/*.integration.test.ts runs the worker against the real
+# --- Worker tier: app-worker/test/*.integration.test.ts runs the worker against the real
 # Pub/Sub emulator (gcloud's google-cloud-cli-pubsub-emulator + Java, started per test file by
-# scripts/emulators/pubsub-emulator.ts; PUBSUB_EMULATOR_BIN overrides its path). Here: type-check the
+# tools/emulators/pubsub-emulator.ts; PUBSUB_EMULATOR_BIN overrides its path). Here: type-check the
 # benchmark, which the root tsconfig does not include (`npm run bench:worker` is not a test).
 npx tsc --noEmit -p app-worker/bench/tsconfig.json
 
-log "running jest"
+# --- jest: both lanes of jest.config.js, unit (`npm run test:unit`) and integration
+# (`npm run test:integration`: *.emulator, *.terraform and *.integration test files).
+log "running jest (unit and integration lanes)"
 results="$(mktemp)"
 status=0
 npx jest --json --outputFile="$results" "$@" || status=$?

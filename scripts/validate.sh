@@ -49,7 +49,7 @@ for dir in "$outdir"/stacks/*/; do
   stack="$(basename "$dir")"
   scratch="$work/$stack"
   cp -r "$dir" "$scratch"
-  node scripts/prepare-validation.js "$scratch/cdk.tf.json" "$FRESH_STREAMS_PROVIDER_VERSION"
+  npx tsx tools/validation/prepare-validation.ts "$scratch/cdk.tf.json" "$FRESH_STREAMS_PROVIDER_VERSION"
   log "[$stack] terraform init -backend=false"
   if ! terraform -chdir="$scratch" init -backend=false -input=false -no-color >"$scratch/init.log" 2>&1; then
     cat "$scratch/init.log" >&2

@@ -1,9 +1,10 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
+import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
 import { EnvironmentConfig } from "../config/schema";
 import { MaterializedView } from "../constructs/bigquery/materialized-view";
-import { ScheduledQuery, ScheduledQueryTopicRef } from "../constructs/bigquery/scheduled-query";
+import { ScheduledQuery } from "../constructs/bigquery/scheduled-query";
 import {
   renderSqlFile,
   SqlBindings,
@@ -12,6 +13,10 @@ import {
   SqlTableRef,
 } from "../constructs/bigquery/sql-template";
 import { View } from "../constructs/bigquery/view";
+import { Duration } from "../constructs/core/duration";
+import { grantOnce } from "../constructs/core/grants";
+import { IGrantable } from "../constructs/core/principal";
+import { ITable, ITopic } from "../constructs/core/references";
 import type { Warehouse } from "./warehouse";
 
 /**
@@ -23,7 +28,11 @@ import type { Warehouse } from "./warehouse";
 export interface EltSqlRefs {
   readonly wikiChanges: SqlTableRef;
   readonly wikiStaged: SqlTableRef;
-  readonly leaderboard: SqlTableRef;
+  /**
+   * The leaderboard (table or materialized view).
+   * @default - none: rendering a file that reads `{{reporting.leaderboard}}` fails
+   */
+  readonly leaderboard?: SqlTableRef;
   readonly streamingEvents: SqlTableRef;
   /** Dataset of the CDC tables (for its INFORMATION_SCHEMA). */
   readonly cdcDataset: SqlDatasetRef;
@@ -38,7 +47,7 @@ export function eltSqlBindings(refs: EltSqlRefs): SqlBindings {
   return {
     "raw.wiki_changes": refs.wikiChanges,
     "staging.wiki_staged": refs.wikiStaged,
-    "reporting.leaderboard": refs.leaderboard,
+    ...(refs.leaderboard === undefined ? {} : { "reporting.leaderboard": refs.leaderboard }),
     "raw.streaming_events": refs.streamingEvents,
     "cdc.dataset": refs.cdcDataset,
     region: refs.region,
@@ -112,17 +121,16 @@ export class Elt extends Construct {
     }
 
     const reporting = warehouse.reportingDataset;
-    this.bindings = eltSqlBindings({
+    const refs: EltSqlRefs = {
       wikiChanges: warehouse.wikiChanges,
       wikiStaged: warehouse.wikiStaged,
-      leaderboard: { project: reporting.project, datasetId: reporting.datasetId, tableId: LEADERBOARD_ID },
       streamingEvents: warehouse.streamingEvents,
       cdcDataset: warehouse.employees.dataset,
       region: { project: config.projectId, location: config.location },
       lookbackHours: config.elt.lookbackHours,
-    });
+    };
 
-    let topic: ScheduledQueryTopicRef | undefined;
+    let topic: ITopic | undefined;
     if (config.elt.runNotifications) {
       this.notificationTopic = new PubsubTopic(this, "run-notifications", {
         project: config.projectId,
@@ -130,7 +138,7 @@ export class Elt extends Construct {
         labels,
         kmsKeyName: config.kmsKeyName,
       });
-      topic = { topicId: this.notificationTopic.id, topicName: this.notificationTopic.name, project: config.projectId };
+      topic = runNotificationTopic(this.notificationTopic, config.projectId);
     }
 
     const common = {
@@ -139,6 +147,28 @@ export class Elt extends Construct {
       location: config.location,
       notificationTopic: topic,
     };
+
+    // The leaderboard first: the other statements read it. The materialized view's own query
+    // reads wiki_staged only, so it is rendered without the leaderboard's binding.
+    let leaderboard: ITable & { readonly resource: ITerraformDependable };
+    if (warehouse.leaderboard === undefined) {
+      this.leaderboardView = new MaterializedView(this, "leaderboard", {
+        dataset: reporting,
+        tableId: LEADERBOARD_ID,
+        query: renderSqlFile("reporting/leaderboard_mv.sql", eltSqlBindings(refs)),
+        enableRefresh: true,
+        refreshInterval: Duration.minutes(30),
+        clustering: ["user"],
+        labels,
+        description: "Distinct changes per user (all event types); incremental materialized view over wiki_staged",
+        dependsOn: [warehouse.wikiStaged.resource],
+      });
+      leaderboard = this.leaderboardView;
+    } else {
+      leaderboard = warehouse.leaderboard;
+    }
+    this.bindings = eltSqlBindings({ ...refs, leaderboard });
+
     this.stagingLoad = new ScheduledQuery(this, "staging-load", {
       ...common,
       displayName: "fresh-streams: staging load (wiki_changes to wiki_staged)",
@@ -148,22 +178,7 @@ export class Elt extends Construct {
       readDatasets: [warehouse.rawDataset],
       writeDatasets: [warehouse.stagingDataset],
     });
-
-    let leaderboard: ITerraformDependable;
-    if (warehouse.leaderboard === undefined) {
-      this.leaderboardView = new MaterializedView(this, "leaderboard", {
-        dataset: reporting,
-        tableId: LEADERBOARD_ID,
-        query: renderSqlFile("reporting/leaderboard_mv.sql", this.bindings),
-        enableRefresh: true,
-        refreshIntervalMinutes: 30,
-        clustering: ["user"],
-        labels,
-        description: "Distinct changes per user (all event types); incremental materialized view over wiki_staged",
-        dependsOn: [warehouse.wikiStaged.resource],
-      });
-      leaderboard = this.leaderboardView.resource;
-    } else {
+    if (this.leaderboardView === undefined) {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
         ...common,
         displayName: "fresh-streams: leaderboard refresh (wiki_staged to leaderboard)",
@@ -173,7 +188,6 @@ export class Elt extends Construct {
         readDatasets: [warehouse.stagingDataset],
         writeDatasets: [reporting],
       });
-      leaderboard = warehouse.leaderboard.resource;
     }
 
     const datasets = { raw: warehouse.rawDataset, reporting };
@@ -181,7 +195,7 @@ export class Elt extends Construct {
       warehouse.wikiChanges.resource,
       warehouse.streamingEvents.resource,
       warehouse.employees.resource,
-      leaderboard,
+      leaderboard.resource,
     ];
     const views: Partial<Record<keyof typeof ELT_VIEWS, View>> = {};
     for (const [viewId, spec] of Object.entries(ELT_VIEWS) as [
@@ -199,4 +213,28 @@ export class Elt extends Construct {
     }
     this.views = views as Record<keyof typeof ELT_VIEWS, View>;
   }
+}
+
+/**
+ * The run-notification topic as an {@link ITopic}, so that scheduled queries can name it and
+ * grant on it: `topicId` is the topic's reference (the configs are created after it), and grants
+ * are bindings on the topic, made once per role and grantee, in the topic's construct.
+ */
+function runNotificationTopic(topic: PubsubTopic, project: string): ITopic {
+  const grant = (role: string) => (grantee: IGrantable) =>
+    grantOnce(
+      topic,
+      role,
+      grantee,
+      (id, member) => new PubsubTopicIamMember(topic, id, { project, topic: topic.name, role, member }),
+    );
+  return {
+    node: topic.node,
+    project,
+    topicName: topic.name,
+    topicId: topic.id,
+    grantPublish: grant("roles/pubsub.publisher"),
+    grantSubscribe: grant("roles/pubsub.subscriber"),
+    grantView: grant("roles/pubsub.viewer"),
+  };
 }

@@ -1,8 +1,9 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
+import { Duration } from "../constructs/core/duration";
+import { ITable } from "../constructs/core/references";
 import { PubSubToBigQueryJob } from "../constructs/dataflow/pubsub-to-bigquery-job";
-import { BigQueryTableTarget } from "../constructs/pubsub/iam-members";
 import { StreamSubscription } from "../constructs/pubsub/stream-subscription";
 import { StreamTopic } from "../constructs/pubsub/stream-topic";
 
@@ -11,7 +12,7 @@ export interface IngestionProps {
   /** The environment's validated settings (`projectId`, `projectNumber`, `region`, `ingestion.*`, CMEK, production). */
   readonly config: EnvironmentConfig;
   /** The raw table events land in (`stack.warehouse.wikiChanges`). */
-  readonly table: BigQueryTableTarget;
+  readonly table: ITable;
   /**
    * Labels of the topics, subscriptions, job and bucket (the provider's default labels apply as well).
    * @default {}
@@ -40,7 +41,7 @@ export const INGESTION_NAMES = {
  * - `ingestion.mode = "bigquery-subscription"`: the BigQuery subscription `wiki-changes-bigquery`
  *   writing straight into the table with the table's schema (no Dataflow; the local environment).
  *
- * Publishers get access with `ingestion.topic.grantPublish(member)`.
+ * Publishers get access with `ingestion.topic.grantPublish(publisher)`.
  */
 export class Ingestion extends Construct {
   /** The `wiki-changes` topic. */
@@ -60,7 +61,7 @@ export class Ingestion extends Construct {
   /** The Dataflow job (mode `dataflow` only). */
   public readonly dataflowJob?: PubSubToBigQueryJob;
   /** The table events land in. */
-  public readonly table: BigQueryTableTarget;
+  public readonly table: ITable;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
@@ -71,12 +72,22 @@ export class Ingestion extends Construct {
     this.table = table;
     // Regional resources need a key in their region (the warehouse's key may be multi-regional).
     const kmsKeyName = settings.kmsKeyName ?? config.kmsKeyName;
+    // Unset: the constructs' default (7 days).
+    const messageRetentionDuration =
+      settings.messageRetentionDuration === undefined
+        ? undefined
+        : durationFromSeconds(settings.messageRetentionDuration);
+    if (settings.topicSchema && table.schema === undefined) {
+      throw new Error(
+        `${this.node.path}: ingestion.topicSchema is true but table ${table.fqn} has no known schema to generate the topic's schema from`,
+      );
+    }
 
     this.topic = new StreamTopic(this, "wiki-changes", {
       topicName: INGESTION_NAMES.topic,
       project: config.projectId,
       projectNumber: config.projectNumber,
-      messageRetentionDuration: settings.messageRetentionDuration,
+      messageRetentionDuration,
       allowedPersistenceRegions: [config.region],
       kmsKeyName,
       schema: settings.topicSchema ? table.schema : undefined,
@@ -92,7 +103,7 @@ export class Ingestion extends Construct {
     if (settings.mode === "dataflow") {
       this.subscription = this.topic.addSubscription(INGESTION_NAMES.dataflowSubscription, {
         maxDeliveryAttempts: settings.maxDeliveryAttempts,
-        messageRetentionDuration: settings.messageRetentionDuration,
+        messageRetentionDuration,
       });
       this.dataflowJob = new PubSubToBigQueryJob(this, "dataflow", {
         jobName: INGESTION_NAMES.dataflowJob,
@@ -112,7 +123,7 @@ export class Ingestion extends Construct {
       this.subscription = this.topic.addBigQuerySubscription(table, {
         subscriptionName: INGESTION_NAMES.bigQuerySubscription,
         maxDeliveryAttempts: settings.maxDeliveryAttempts,
-        messageRetentionDuration: settings.messageRetentionDuration,
+        messageRetentionDuration,
         // Fields the table does not know (the worker may add some) must not block the stream.
         dropUnknownFields: true,
       });
@@ -125,4 +136,12 @@ export class Ingestion extends Construct {
     output("ingestion_dead_letter_topic_name", this.deadLetterTopicName, "Dead-letter topic of the ingestion topic");
     output("ingestion_subscription_name", this.subscriptionName, "Subscription moving events into the raw table");
   }
+}
+
+/** The config's Pub/Sub duration form (`"604800s"`) as a {@link Duration}. */
+function durationFromSeconds(value: string): Duration {
+  const match = /^([0-9]+(?:\.[0-9]+)?)s$/.exec(value);
+  if (!match)
+    throw new Error(`ingestion.messageRetentionDuration "${value}" is not a duration in seconds such as "604800s"`);
+  return Duration.seconds(Number(match[1]));
 }

@@ -2,18 +2,18 @@ import { Construct } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
 import { BackgroundReservation } from "../constructs/bigquery/background-reservation";
 import { CdcTable } from "../constructs/bigquery/cdc-table";
-import { Duration } from "../constructs/bigquery/duration";
 import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
 import { ReportingTable } from "../constructs/bigquery/reporting-table";
 import { StreamingTable } from "../constructs/bigquery/streaming-table";
 import { Partitioning } from "../constructs/bigquery/table-options";
+import { Duration } from "../constructs/core/duration";
 import {
   EMPLOYEES_SCHEMA,
   LEADERBOARD_SCHEMA,
   STREAMING_EVENTS_SCHEMA,
   WIKI_CHANGES_SCHEMA,
   WIKI_STAGED_SCHEMA,
-} from "./schemas";
+} from "../schemas";
 
 /** Props of {@link Warehouse}. */
 export interface WarehouseProps {
@@ -35,7 +35,7 @@ export interface WarehouseProps {
 /** Max staleness of the `employees` CDC table. */
 export const EMPLOYEES_MAX_STALENESS = Duration.minutes(10);
 /** Partition expiration of `streaming_events`. */
-export const STREAMING_EVENTS_PARTITION_EXPIRATION_DAYS = 365;
+export const STREAMING_EVENTS_PARTITION_EXPIRATION = Duration.days(365);
 
 /**
  * The BigQuery warehouse of one environment: the `raw`, `staging` and `reporting`
@@ -118,7 +118,7 @@ export class Warehouse extends Construct {
       schema: STREAMING_EVENTS_SCHEMA,
       partitioning: Partitioning.column("_inserted_at", "DAY"),
       clustering: ["user_id", "event_type"],
-      partitionExpirationDays: STREAMING_EVENTS_PARTITION_EXPIRATION_DAYS,
+      partitionExpiration: STREAMING_EVENTS_PARTITION_EXPIRATION,
       deletionProtection,
       labels,
       description: "General-purpose real-time events",

@@ -1,14 +1,15 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
-import { PublishTarget, SsePublisherService } from "../constructs/worker/sse-publisher-service";
+import { ITopic } from "../constructs/core/references";
+import { SsePublisherService } from "../constructs/worker/sse-publisher-service";
 
 /** Props of {@link WorkerService}. */
 export interface WorkerServiceProps {
   /** The environment's validated settings (`projectId`, `region`, `worker.*`, CMEK, production). */
   readonly config: EnvironmentConfig;
   /** The topic the worker publishes to (`stack.ingestion.topic`). */
-  readonly topic: PublishTarget;
+  readonly topic: ITopic;
   /**
    * Labels of the service, repository and bucket (the provider's default labels apply as well).
    * @default {}

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:worker`: throughput and latency of the worker against the Pub/Sub emulator.
  *
- * 1. burst: 100,000 recorded-format recentchange events (test/fixtures/generate.ts, seeded) from a
+ * 1. burst: 100,000 recorded-format recentchange events (tools/fixtures/generate.ts, seeded) from a
  *    local SSE server as fast as the worker drains them into the emulator;
  *    then the worker's front half alone (SSE client, parsing, projection; no publishing) on the
  *    same events, for the CPU it adds to the publish path; then an experiment, not the product:
@@ -21,9 +21,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PubSub } from "@google-cloud/pubsub";
-import { startPubSubEmulator } from "../../scripts/emulators/pubsub-emulator";
-import { describeFixture, generate } from "../test/fixtures/generate";
-import { SseServer } from "../test/helpers/sse-server";
+import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { describeFixture, generate } from "../../tools/fixtures/generate";
+import { SseServer } from "../../tools/sse/sse-server";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -15,7 +15,7 @@ import { projectData } from "../src/projection";
 import { BoundedPublisher } from "../src/publisher";
 import { SseClient } from "../src/sse-client";
 import type { FrontBatch } from "./front-thread";
-import { generate } from "../test/fixtures/generate";
+import { generate } from "../../tools/fixtures/generate";
 import { PubSub } from "@google-cloud/pubsub";
 
 /** Publish RPCs and the messages they carried (both sides alike): batching must be comparable. */

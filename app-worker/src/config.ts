@@ -4,10 +4,14 @@
  * `--sse-url=...` for `SSE_URL`). Parsing is pure: it returns the settings or one line per problem.
  */
 import * as path from "node:path";
+import {
+  DEFAULT_METRICS_PORT,
+  DEFAULT_SSE_URL,
+  DEFAULT_USER_AGENT,
+  WORKER_ENV_VARIABLES,
+} from "../../schemas/worker-contract";
 
-export const DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange";
-export const DEFAULT_USER_AGENT =
-  "fresh-streams-worker/0.1 (https://github.com/fresh-streams/fresh-streams; streaming-analytics demo)";
+export { DEFAULT_SSE_URL, DEFAULT_USER_AGENT };
 
 /** Validated settings of one worker process. */
 export interface WorkerConfig {
@@ -53,29 +57,7 @@ export interface WorkerConfig {
 }
 
 /** The environment variables the worker reads, in documentation order. */
-export const CONFIG_VARIABLES = [
-  "PROJECT",
-  "TOPIC",
-  "SSE_URL",
-  "USER_AGENT",
-  "CHECKPOINT_PATH",
-  "METRICS_PORT",
-  "METRICS_HOST",
-  "PUBSUB_EMULATOR_HOST",
-  "SINCE",
-  "IDLE_TIMEOUT_MS",
-  "CONNECT_TIMEOUT_MS",
-  "BACKOFF_INITIAL_MS",
-  "BACKOFF_MAX_MS",
-  "MAX_IN_FLIGHT_MESSAGES",
-  "MAX_IN_FLIGHT_BYTES",
-  "PUBLISH_TIMEOUT_MS",
-  "BATCH_MAX_MESSAGES",
-  "BATCH_MAX_MS",
-  "CHECKPOINT_INTERVAL_MS",
-  "SHUTDOWN_DEADLINE_MS",
-  "LOG_LEVEL",
-] as const;
+export const CONFIG_VARIABLES = WORKER_ENV_VARIABLES;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -181,7 +163,7 @@ export function parseConfig(
   if (/[\r\n]/.test(userAgent)) problems.push("USER_AGENT: must be a single line");
 
   const checkpointPath = path.resolve(cwd, get("CHECKPOINT_PATH") ?? ".checkpoint/recentchange.json");
-  const metricsPort = int("METRICS_PORT", 9464, 0, 65535);
+  const metricsPort = int("METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535);
 
   const pubsubEmulatorHost = get("PUBSUB_EMULATOR_HOST");
   if (pubsubEmulatorHost !== undefined && !HOST_PORT.test(pubsubEmulatorHost)) {

@@ -4,7 +4,7 @@
  * in that order (checked when this module loads).
  */
 import { createHash } from "node:crypto";
-import { WIKI_CHANGES_SCHEMA } from "../../stacks/schemas/wiki-changes";
+import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 
 /** One row of the raw table, as published (JSON). */
 export interface WikiChangeRow {

@@ -1,6 +1,6 @@
-import { WIKI_CHANGES_SCHEMA } from "../../stacks/schemas/wiki-changes";
+import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { projectData, projectEvent, stableEventId } from "../src/projection";
-import { loadFixture } from "./fixtures/generate";
+import { loadFixture } from "../../tools/fixtures/generate";
 
 const fixture = loadFixture();
 const edit = JSON.parse(fixture.find((line) => line.includes('"type":"edit"'))!);

@@ -1,5 +1,5 @@
 /**
- * The worker end to end against real parts: a local SSE server (helpers/sse-server.ts) and the
+ * The worker end to end against real parts: a local SSE server (tools/sse/sse-server.ts) and the
  * real Pub/Sub emulator. Process-level behaviour (exit codes, SIGTERM) runs the worker as a
  * child process (`node --import tsx app-worker/src/main.ts`, what `npm run worker` runs).
  */
@@ -8,13 +8,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import pino from "pino";
-import { freePort, PubSubEmulator, startPubSubEmulator } from "../../scripts/emulators/pubsub-emulator";
-import { WIKI_CHANGES_SCHEMA } from "../../stacks/schemas/wiki-changes";
+import { freePort, PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { parseConfig, WorkerConfig } from "../src/config";
 import { Worker } from "../src/main";
-import { describeFixture, generate, loadFixture } from "./fixtures/generate";
+import { describeFixture, generate, loadFixture } from "../../tools/fixtures/generate";
 import { topicWithCollector, TEST_PROJECT } from "./helpers/pubsub";
-import { SseServer, SseServerOptions, sseId } from "./helpers/sse-server";
+import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
 
 const REPO = path.resolve(__dirname, "../..");
 const MAIN = path.join(REPO, "app-worker/src/main.ts");

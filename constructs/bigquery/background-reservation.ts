@@ -3,8 +3,9 @@ import { Token } from "cdktf";
 import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
 import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
-import { IBigQueryTable } from "./table-base";
-import { fail } from "./table-options";
+import { PROJECT_ID } from "../core/patterns";
+import { ITable } from "../core/references";
+import { fail } from "../core/validation";
 
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
 export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
@@ -74,11 +75,10 @@ export interface BackgroundReservationProps {
    * More can be added with {@link BackgroundReservation.addTable}.
    * @default []
    */
-  readonly tables?: IBigQueryTable[];
+  readonly tables?: ITable[];
 }
 
 const NAME_PATTERN = /^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$/;
-const PROJECT_ID_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const SLOT_INCREMENT = 50;
 
 /**
@@ -105,7 +105,7 @@ export class BackgroundReservation extends Construct {
   public readonly location: string;
   /** The edition. */
   public readonly edition: ReservationEdition;
-  private readonly tables: IBigQueryTable[] = [];
+  private readonly tables: ITable[] = [];
 
   constructor(scope: Construct, id: string, props: BackgroundReservationProps) {
     super(scope, id);
@@ -144,7 +144,7 @@ export class BackgroundReservation extends Construct {
       ["assigneeProjectId", assigneeProjectId],
       ["adminProjectId", props.adminProjectId],
     ] as const) {
-      if (value !== undefined && !Token.isUnresolved(value) && !PROJECT_ID_PATTERN.test(value)) {
+      if (value !== undefined && !Token.isUnresolved(value) && !PROJECT_ID.test(value)) {
         fail(path, `${key} "${value}" is not a valid project id`);
       }
     }
@@ -165,7 +165,8 @@ export class BackgroundReservation extends Construct {
       edition,
       slotCapacity: baselineSlots,
       ignoreIdleSlots: props.ignoreIdleSlots ?? false,
-      autoscale: autoscaleMaxSlots > 0 ? { maxSlots: autoscaleMaxSlots } : undefined,
+      autoscale:
+        Token.isUnresolved(autoscaleMaxSlots) || autoscaleMaxSlots > 0 ? { maxSlots: autoscaleMaxSlots } : undefined,
     });
 
     const commitment = props.capacityCommitment;
@@ -197,7 +198,7 @@ export class BackgroundReservation extends Construct {
   }
 
   /** Declares that `table`'s background apply jobs run here; fails if its location differs. */
-  public addTable(table: IBigQueryTable): void {
+  public addTable(table: ITable): void {
     const a = this.location;
     const b = table.location;
     if (!Token.isUnresolved(a) && !Token.isUnresolved(b) && a.toLowerCase() !== b.toLowerCase()) {
@@ -210,7 +211,7 @@ export class BackgroundReservation extends Construct {
   }
 
   /** The tables declared with {@link addTable}. */
-  public get servedTables(): readonly IBigQueryTable[] {
+  public get servedTables(): readonly ITable[] {
     return [...this.tables];
   }
 }

@@ -1,25 +1,19 @@
 import { Construct } from "constructs";
-import { Annotations, Token } from "cdktf";
+import { Annotations, Fn, Token } from "cdktf";
 import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
-import { Duration } from "./duration";
+import { CLUSTERABLE_TYPES } from "../../schemas/table-schema";
+import { Duration } from "../core/duration";
+import { fail, shortHash, validateDuration } from "../core/validation";
 import { NativeTableBase, NativeTableOptions } from "./table-base";
-import { CLUSTERABLE_TYPES } from "./table-schema";
-import { fail, MAX_CLUSTERING_COLUMNS, Partitioning, shortHash, topLevelColumn } from "./table-options";
+import { Partitioning } from "./table-options";
+import { MAX_CLUSTERING_COLUMNS, MAX_INTERVAL, topLevelColumn } from "./table-validation";
 
 /** BigQuery supports composite primary keys of at most 16 columns for CDC. */
-export const MAX_PRIMARY_KEY_COLUMNS = 16;
+const MAX_PRIMARY_KEY_COLUMNS = 16;
 /** Tables with active CDC cannot have more than 2,000 top-level columns. */
-export const MAX_CDC_TOP_LEVEL_COLUMNS = 2000;
-/** Smallest `max_staleness`: 0 (BigQuery then merges at query time and never uses a BACKGROUND reservation). */
-export const MIN_MAX_STALENESS = Duration.seconds(0);
-/**
- * Largest `max_staleness`: the day field of BigQuery's INTERVAL type goes up to 3,660,000
- * (INTERVAL range `-10000-0 -3660000 -87840000:0:0` to `10000-0 3660000 87840000:0:0`).
- * BigQuery documents no narrower bound for tables' `max_staleness`.
- */
-export const MAX_MAX_STALENESS = Duration.days(3_660_000);
-/** Buffer added by {@link recommendedMaxStaleness}. */
-export const MAX_STALENESS_BUFFER_MINUTES = 7;
+const MAX_CDC_TOP_LEVEL_COLUMNS = 2000;
+/** Buffer added by {@link recommendedMaxStaleness}, in minutes. */
+const MAX_STALENESS_BUFFER_MINUTES = 7;
 
 /**
  * The documented rule for choosing `max_staleness`: twice the p95 duration of the
@@ -48,7 +42,7 @@ export interface CdcTableProps extends NativeTableOptions {
    * How stale queries may be: BigQuery applies pending changes in the background and
    * merges at query time only what is older than this. From 0 (always merge at query time,
    * no background apply, no use of a BACKGROUND reservation) up to the INTERVAL type's
-   * 3,660,000 days; see {@link recommendedMaxStaleness}.
+   * 3,660,000 days, in whole seconds; see {@link recommendedMaxStaleness}.
    */
   readonly maxStaleness: Duration;
   /**
@@ -128,7 +122,7 @@ export class CdcTable extends NativeTableBase {
     this.primaryKey = primaryKey;
     this.maxStaleness = maxStaleness;
     this.maxStalenessInterval = interval;
-    if (maxStaleness.totalSeconds === 0) {
+    if (!maxStaleness.isUnresolved() && maxStaleness.toMilliseconds() === 0) {
       Annotations.of(this).addWarning(
         "maxStaleness is 0: every query merges pending changes at run time (QUERY jobs) and background apply jobs never run, so a BACKGROUND reservation is not used",
       );
@@ -145,7 +139,7 @@ export class CdcTable extends NativeTableBase {
       const sortedLabels = Object.keys(jobLabels)
         .sort()
         .map((key) => [key, jobLabels[key as keyof typeof jobLabels]]);
-      const valueHash = shortHash(JSON.stringify([this.fqn, interval, sortedLabels]));
+      const valueHash = jobIdHash(this, sortedLabels);
       this.maxStalenessJob = new BigqueryJob(this, "max-staleness", {
         project: this.resource.project,
         location: this.location,
@@ -184,16 +178,35 @@ function validatePrimaryKey(path: string, props: CdcTableProps): string[] {
 }
 
 function validateMaxStaleness(path: string, value: Duration): Duration {
-  if (!(value instanceof Duration)) {
-    fail(path, `maxStaleness must be a Duration (e.g. Duration.minutes(10)), got ${JSON.stringify(value)}`);
+  return validateDuration(path, "maxStaleness", value, {
+    min: Duration.seconds(0),
+    max: MAX_INTERVAL,
+    wholeUnit: "seconds",
+    rule: "BigQuery's INTERVAL accepts",
+  });
+}
+
+/**
+ * A short hash of what the job applies, for its id. The project is left out when it is a token:
+ * it is part of the table's identity, and a new table has a new `creation_time`, which is in the id.
+ * When the staleness or a label is a token, Terraform computes the hash from their values (a
+ * token's text changes with unrelated code, its value does not).
+ */
+function jobIdHash(table: CdcTable, sortedLabels: string[][]): string {
+  const fqn = Token.isUnresolved(table.fqn)
+    ? [table.datasetId, table.tableId].map((part) => (Token.isUnresolved(part) ? "-" : part)).join(".")
+    : table.fqn;
+  const interval = table.maxStalenessInterval;
+  if (!Token.isUnresolved(interval) && !sortedLabels.flat().some((part) => Token.isUnresolved(part))) {
+    return shortHash(JSON.stringify([fqn, interval, sortedLabels]));
   }
-  if (value.totalSeconds < MIN_MAX_STALENESS.totalSeconds || value.totalSeconds > MAX_MAX_STALENESS.totalSeconds) {
-    fail(
-      path,
-      `maxStaleness is ${value.toHumanString()}; BigQuery's INTERVAL accepts ${MIN_MAX_STALENESS.toHumanString()} to ${MAX_MAX_STALENESS.toHumanString()}`,
-    );
-  }
-  return value;
+  // Each part is a literal or a whole token, as Terraform functions take them.
+  const parts = [
+    fqn,
+    table.maxStaleness.isUnresolved() ? Token.asString(table.maxStaleness.toSeconds()) : interval,
+    ...sortedLabels.flat(),
+  ];
+  return Fn.substr(Fn.sha256(Fn.join("|", parts)), 0, 10);
 }
 
 function defaultClustering(props: CdcTableProps, primaryKey: readonly string[]): string[] {

@@ -1,8 +1,14 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
-import { fail, shortHash, validateLabels, validateMember } from "./table-options";
+import { Duration } from "../core/duration";
+import { grantOnce } from "../core/grants";
+import { BIGQUERY_LOCATION } from "../core/patterns";
+import { IGrantable } from "../core/principal";
+import { IDataset } from "../core/references";
+import { fail, validateKmsKeyName, validateLabels } from "../core/validation";
+import { validateExpiration } from "./table-validation";
 
 /** The standard layers of the warehouse; any other lowercase name is a custom layer. */
 export type WarehouseLayer = "raw" | "staging" | "reporting";
@@ -34,15 +40,15 @@ export interface LayeredDatasetProps {
    */
   readonly labels?: Record<string, string>;
   /**
-   * Default lifetime of new tables, in milliseconds (at least one hour).
+   * Default lifetime of new tables: at least one hour, whole milliseconds.
    * @default - tables never expire
    */
-  readonly defaultTableExpirationMs?: number;
+  readonly defaultTableExpiration?: Duration;
   /**
-   * Default lifetime of partitions of new partitioned tables, in milliseconds.
+   * Default lifetime of partitions of new partitioned tables: positive, whole milliseconds.
    * @default - partitions never expire
    */
-  readonly defaultPartitionExpirationMs?: number;
+  readonly defaultPartitionExpiration?: Duration;
   /**
    * Cloud KMS key (`projects/P/locations/L/keyRings/R/cryptoKeys/K`) used as the default
    * encryption key of new tables (CMEK).
@@ -56,16 +62,20 @@ export interface LayeredDatasetProps {
   readonly deleteContentsOnDestroy?: boolean;
 }
 
+/** What identifies a dataset created elsewhere, for {@link LayeredDataset.fromDatasetAttributes}. */
+export interface DatasetAttributes {
+  /** Project holding the dataset. */
+  readonly project: string;
+  /** Dataset id. */
+  readonly datasetId: string;
+  /** BigQuery location of the dataset: `US`, `EU` or a region. */
+  readonly location: string;
+}
+
 const DATASET_ID_PATTERN = /^[A-Za-z0-9_]{1,1024}$/;
 const LAYER_PATTERN = /^[a-z0-9_-]{1,63}$/;
-const LOCATION_PATTERN = /^(US|EU|[a-z]+(-[a-z]+)+[0-9]+)$/;
-const KMS_KEY_PATTERN = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
-const ONE_HOUR_MS = 3_600_000;
-
-/** Dataset-level role granted by {@link LayeredDataset.grantRead}. */
-export const DATASET_READ_ROLE = "roles/bigquery.dataViewer";
-/** Dataset-level role granted by {@link LayeredDataset.grantWrite}. */
-export const DATASET_WRITE_ROLE = "roles/bigquery.dataEditor";
+const READ_ROLE = "roles/bigquery.dataViewer";
+const WRITE_ROLE = "roles/bigquery.dataEditor";
 
 /**
  * A BigQuery dataset holding one layer of the warehouse (`raw`, `staging`, `reporting`
@@ -73,11 +83,22 @@ export const DATASET_WRITE_ROLE = "roles/bigquery.dataEditor";
  *
  * @example
  * const raw = new LayeredDataset(this, "raw", { datasetId: "dev_raw", layer: "raw", location: "US" });
- * raw.grantWrite(`serviceAccount:${dataflowSa.email}`);
+ * raw.grantWrite(dataflowJob);
+ * raw.grantRead(Principal.group("analysts@example.com"));
  */
-export class LayeredDataset extends Construct {
+export class LayeredDataset extends Construct implements IDataset {
+  /**
+   * A dataset created elsewhere (another stack, the console), for constructs that take an
+   * {@link IDataset}. Its grants create bindings in `scope`, naming the dataset by its literal id.
+   */
+  public static fromDatasetAttributes(scope: Construct, id: string, attributes: DatasetAttributes): IDataset {
+    return new ImportedDataset(scope, id, attributes);
+  }
+
   /** The dataset id, as given. */
   public readonly datasetId: string;
+  /** The dataset id as a reference to the `google_bigquery_dataset`: resources naming it are created after it. */
+  public readonly datasetIdRef: string;
   /** The project of the dataset (a token when the provider's default project is used). */
   public readonly project: string;
   /** BigQuery location. */
@@ -86,51 +107,34 @@ export class LayeredDataset extends Construct {
   public readonly layer: string;
   /** The underlying `google_bigquery_dataset`. */
   public readonly resource: BigqueryDataset;
-  private readonly grants = new Map<string, BigqueryDatasetIamMember>();
 
   constructor(scope: Construct, id: string, props: LayeredDatasetProps) {
     super(scope, id);
     const path = this.node.path;
     const { datasetId, layer, location } = props;
-    if (!Token.isUnresolved(datasetId) && !DATASET_ID_PATTERN.test(datasetId)) {
-      fail(path, `dataset id "${datasetId}" is invalid; use letters, digits and underscores only (at most 1,024)`);
-    }
+    validateDatasetAttributes(path, datasetId, location);
     if (!Token.isUnresolved(layer) && !LAYER_PATTERN.test(layer)) {
       fail(path, `layer "${layer}" is invalid; it becomes a label value: lowercase letters, digits, _ and - (max 63)`);
     }
-    if (!Token.isUnresolved(location) && !LOCATION_PATTERN.test(location)) {
-      fail(path, `location "${location}" is invalid; expected US, EU or a region such as europe-west1`);
-    }
-    if (
-      props.kmsKeyName !== undefined &&
-      !Token.isUnresolved(props.kmsKeyName) &&
-      !KMS_KEY_PATTERN.test(props.kmsKeyName)
-    ) {
-      fail(
+    validateKmsKeyName(path, props.kmsKeyName);
+    const tableExpiration = props.defaultTableExpiration;
+    if (tableExpiration !== undefined) {
+      validateExpiration(
         path,
-        `kmsKeyName "${props.kmsKeyName}" is invalid; expected projects/P/locations/L/keyRings/R/cryptoKeys/K`,
+        "defaultTableExpiration",
+        tableExpiration,
+        Duration.hours(1),
+        "BigQuery needs at least 1 hour",
       );
     }
-    const tableExpiration = props.defaultTableExpirationMs;
-    if (
-      tableExpiration !== undefined &&
-      !Token.isUnresolved(tableExpiration) &&
-      !(Number.isInteger(tableExpiration) && tableExpiration >= ONE_HOUR_MS)
-    ) {
-      fail(
+    const partitionExpiration = props.defaultPartitionExpiration;
+    if (partitionExpiration !== undefined) {
+      validateExpiration(
         path,
-        `defaultTableExpirationMs is ${tableExpiration}; BigQuery needs an integer of at least ${ONE_HOUR_MS} (one hour)`,
-      );
-    }
-    const partitionExpiration = props.defaultPartitionExpirationMs;
-    if (
-      partitionExpiration !== undefined &&
-      !Token.isUnresolved(partitionExpiration) &&
-      !(Number.isInteger(partitionExpiration) && partitionExpiration > 0)
-    ) {
-      fail(
-        path,
-        `defaultPartitionExpirationMs is ${partitionExpiration}; it must be a positive integer number of milliseconds`,
+        "defaultPartitionExpiration",
+        partitionExpiration,
+        Duration.millis(1),
+        "it must be positive",
       );
     }
     const labels = { ...(props.labels ?? {}), layer };
@@ -145,40 +149,75 @@ export class LayeredDataset extends Construct {
       location,
       description: props.description ?? `${layer} layer of the warehouse`,
       labels,
-      defaultTableExpirationMs: tableExpiration,
-      defaultPartitionExpirationMs: partitionExpiration,
+      defaultTableExpirationMs: tableExpiration?.toMilliseconds(),
+      defaultPartitionExpirationMs: partitionExpiration?.toMilliseconds(),
       defaultEncryptionConfiguration: props.kmsKeyName ? { kmsKeyName: props.kmsKeyName } : undefined,
       deleteContentsOnDestroy: props.deleteContentsOnDestroy ?? false,
     });
     this.project = props.project ?? this.resource.project;
+    this.datasetIdRef = this.resource.datasetId;
   }
 
-  /** Lets `member` (e.g. `serviceAccount:x@p.iam.gserviceaccount.com`) read every table of this dataset. */
-  public grantRead(member: string): BigqueryDatasetIamMember {
-    return this.grant(member, DATASET_READ_ROLE, "read");
+  /** Lets `grantee` read every table of this dataset (`roles/bigquery.dataViewer` on the dataset). Idempotent. */
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return grantOnDataset(this, READ_ROLE, grantee);
   }
 
-  /** Lets `member` read and write (insert, update, delete rows, create tables in) this dataset. */
-  public grantWrite(member: string): BigqueryDatasetIamMember {
-    return this.grant(member, DATASET_WRITE_ROLE, "write");
+  /**
+   * Lets `grantee` read and write (insert, update, delete rows, create tables in) this dataset
+   * (`roles/bigquery.dataEditor` on the dataset). Idempotent.
+   */
+  public grantWrite(grantee: IGrantable): ITerraformDependable {
+    return grantOnDataset(this, WRITE_ROLE, grantee);
+  }
+}
+
+/** A dataset known by its attributes only. */
+class ImportedDataset extends Construct implements IDataset {
+  public readonly project: string;
+  public readonly datasetId: string;
+  public readonly datasetIdRef: string;
+  public readonly location: string;
+
+  constructor(scope: Construct, id: string, attributes: DatasetAttributes) {
+    super(scope, id);
+    validateDatasetAttributes(this.node.path, attributes.datasetId, attributes.location);
+    this.project = attributes.project;
+    this.datasetId = attributes.datasetId;
+    this.datasetIdRef = attributes.datasetId;
+    this.location = attributes.location;
   }
 
-  private grant(member: string, role: string, kind: string): BigqueryDatasetIamMember {
-    validateMember(this.node.path, member);
-    const key = `${role}|${member}`;
-    const existing = this.grants.get(key);
-    if (existing) return existing;
-    const resource = new BigqueryDatasetIamMember(
-      this,
-      `${kind}-${shortHash(Token.isUnresolved(member) ? `${this.grants.size}` : member)}`,
-      {
-        project: this.project,
-        datasetId: this.resource.datasetId,
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return grantOnDataset(this, READ_ROLE, grantee);
+  }
+
+  public grantWrite(grantee: IGrantable): ITerraformDependable {
+    return grantOnDataset(this, WRITE_ROLE, grantee);
+  }
+}
+
+function validateDatasetAttributes(path: string, datasetId: string, location: string): void {
+  if (!Token.isUnresolved(datasetId) && !DATASET_ID_PATTERN.test(datasetId)) {
+    fail(path, `dataset id "${datasetId}" is invalid; use letters, digits and underscores only (at most 1,024)`);
+  }
+  if (!Token.isUnresolved(location) && !BIGQUERY_LOCATION.test(location)) {
+    fail(path, `location "${location}" is invalid; expected US, EU or a region such as europe-west1`);
+  }
+}
+
+/** A dataset-level binding in the dataset's construct, naming the dataset through `datasetIdRef`. */
+function grantOnDataset(dataset: Construct & IDataset, role: string, grantee: IGrantable): ITerraformDependable {
+  return grantOnce(
+    dataset,
+    role,
+    grantee,
+    (id, member) =>
+      new BigqueryDatasetIamMember(dataset, id, {
+        project: dataset.project,
+        datasetId: dataset.datasetIdRef,
         role,
         member,
-      },
-    );
-    this.grants.set(key, resource);
-    return resource;
-  }
+      }),
+  );
 }

@@ -1,13 +1,19 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, Token } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
-import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
-import { memberConstructId, validateViewProps, ViewDatasetRef } from "./view";
+import { Duration } from "../core/duration";
+import { TableSchema } from "../../schemas/table-schema";
+import { IGrantable } from "../core/principal";
+import { IDataset, ITable } from "../core/references";
+import { fail, validateDuration } from "../core/validation";
+import { grantOnTable } from "./table-grants";
+import { MAX_CLUSTERING_COLUMNS, MAX_INTERVAL } from "./table-validation";
+import { stripComments, validateViewProps } from "./view-validation";
 
 /** Props of {@link MaterializedView}. */
 export interface MaterializedViewProps {
-  /** Dataset the materialized view is created in. */
-  readonly dataset: ViewDatasetRef;
+  /** Dataset the materialized view is created in (it is created after it). */
+  readonly dataset: IDataset;
   /** Materialized view id, unique in the dataset. */
   readonly tableId: string;
   /**
@@ -21,20 +27,20 @@ export interface MaterializedViewProps {
    */
   readonly enableRefresh?: boolean;
   /**
-   * Minimum minutes between automatic refreshes (1 to 10,080, i.e. 7 days).
-   * @default 30 (BigQuery's default)
+   * Minimum time between automatic refreshes: 1 minute to 7 days, whole minutes.
+   * @default - 30 minutes (BigQuery's default)
    */
-  readonly refreshIntervalMinutes?: number;
+  readonly refreshInterval?: Duration;
   /**
-   * How stale (in minutes) a query's answer may be before BigQuery reads the base tables
-   * instead; unset means always fresh (stored result plus the base tables' delta).
-   * Required when `allowNonIncrementalDefinition` is true.
+   * How stale a query's answer may be before BigQuery reads the base tables instead: at least
+   * 1 minute, whole seconds; unset means always fresh (stored result plus the base tables'
+   * delta). Required when `allowNonIncrementalDefinition` is true.
    * @default - none: every query is fully fresh
    */
-  readonly maxStalenessMinutes?: number;
+  readonly maxStaleness?: Duration;
   /**
    * Allows a query BigQuery cannot maintain incrementally (outer joins, analytic functions...);
-   * such a view is fully recomputed on every refresh and needs `maxStalenessMinutes`.
+   * such a view is fully recomputed on every refresh and needs `maxStaleness`.
    * @default false
    */
   readonly allowNonIncrementalDefinition?: boolean;
@@ -67,29 +73,41 @@ export interface MaterializedViewProps {
 }
 
 /** BigQuery's bounds on `refresh_interval_ms`: one minute to seven days. */
-export const MIN_REFRESH_INTERVAL_MINUTES = 1;
-export const MAX_REFRESH_INTERVAL_MINUTES = 7 * 24 * 60;
-
-/** `max_staleness` in the provider's canonical INTERVAL form, `Y-M D H:M:S`. */
-export function stalenessInterval(minutes: number): string {
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  return `0-0 ${days} ${hours}:${minutes % 60}:0`;
-}
+const MIN_REFRESH_INTERVAL = Duration.minutes(1);
+const MAX_REFRESH_INTERVAL = Duration.days(7);
+/** The shortest `max_staleness` this construct accepts. */
+const MIN_MAX_STALENESS = Duration.minutes(1);
+const READ_ROLE = "roles/bigquery.dataViewer";
 
 /**
  * A materialized view (`google_bigquery_table` with a `materialized_view` block).
  * By default incremental, automatically refreshed and always fresh.
+ *
+ * @example
+ * new MaterializedView(this, "leaderboard", {
+ *   dataset: reporting,
+ *   tableId: "leaderboard",
+ *   query: renderSqlFile("reporting/leaderboard_mv.sql", bindings),
+ *   refreshInterval: Duration.minutes(30),
+ * });
  */
-export class MaterializedView extends Construct {
-  /** Materialized view id. */
+export class MaterializedView extends Construct implements ITable {
+  /** Materialized view id, as given. */
   public readonly tableId: string;
-  /** Dataset id. */
+  /** Its id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
+  public readonly tableIdRef: string;
+  /** Dataset id (literal where the dataset's is). */
   public readonly datasetId: string;
-  /** Project. */
+  /** Project (the dataset's). */
   public readonly project: string;
-  /** `project.dataset.view`. */
+  /** BigQuery location (the dataset's). */
+  public readonly location: string;
+  /** The dataset holding the materialized view. */
+  public readonly dataset: IDataset;
+  /** `project.dataset.view`, for SQL and messages (no Terraform dependency). */
   public readonly fqn: string;
+  /** The columns: unknown here (BigQuery derives them from the query). */
+  public readonly schema?: TableSchema = undefined;
   /** The query. */
   public readonly query: string;
   /** The underlying resource. */
@@ -99,81 +117,86 @@ export class MaterializedView extends Construct {
     super(scope, id);
     const path = this.node.path;
     validateViewProps(path, "materialized view", props.tableId, props.query);
-    const interval = props.refreshIntervalMinutes;
-    if (interval !== undefined && !Token.isUnresolved(interval)) {
-      if (
-        !Number.isInteger(interval) ||
-        interval < MIN_REFRESH_INTERVAL_MINUTES ||
-        interval > MAX_REFRESH_INTERVAL_MINUTES
-      ) {
-        throw new Error(
-          `${path}: refreshIntervalMinutes is ${interval}; BigQuery allows whole minutes from ${MIN_REFRESH_INTERVAL_MINUTES} to ${MAX_REFRESH_INTERVAL_MINUTES} (7 days)`,
-        );
-      }
+    const { refreshInterval, maxStaleness, dataset } = props;
+    if (refreshInterval !== undefined) {
+      validateDuration(path, "refreshInterval", refreshInterval, {
+        min: MIN_REFRESH_INTERVAL,
+        max: MAX_REFRESH_INTERVAL,
+        wholeUnit: "minutes",
+        rule: "BigQuery allows",
+      });
       if (props.enableRefresh === false) {
-        throw new Error(
-          `${path}: refreshIntervalMinutes is set but enableRefresh is false; the interval only applies to automatic refresh`,
-        );
+        fail(path, "refreshInterval is set but enableRefresh is false; the interval only applies to automatic refresh");
       }
     }
-    const staleness = props.maxStalenessMinutes;
-    if (staleness !== undefined && !Token.isUnresolved(staleness) && (!Number.isInteger(staleness) || staleness < 1)) {
-      throw new Error(`${path}: maxStalenessMinutes is ${staleness}; it must be a whole number of minutes, at least 1`);
+    if (maxStaleness !== undefined) {
+      validateDuration(path, "maxStaleness", maxStaleness, {
+        min: MIN_MAX_STALENESS,
+        max: MAX_INTERVAL,
+        wholeUnit: "seconds",
+        rule: "a materialized view takes",
+      });
     }
-    if (props.allowNonIncrementalDefinition && staleness === undefined) {
-      throw new Error(
-        `${path}: allowNonIncrementalDefinition is true but maxStalenessMinutes is not set; BigQuery requires max_staleness on a non-incremental materialized view`,
+    if (props.allowNonIncrementalDefinition && maxStaleness === undefined) {
+      fail(
+        path,
+        "allowNonIncrementalDefinition is true but maxStaleness is not set; BigQuery requires max_staleness on a non-incremental materialized view",
       );
     }
     if (props.allowNonIncrementalDefinition && props.enableRefresh === false) {
-      throw new Error(
-        `${path}: a non-incremental materialized view needs enableRefresh (it is only ever refreshed in full)`,
+      fail(path, "a non-incremental materialized view needs enableRefresh (it is only ever refreshed in full)");
+    }
+    if (props.clustering && props.clustering.length > MAX_CLUSTERING_COLUMNS) {
+      fail(
+        path,
+        `clustering has ${props.clustering.length} columns; BigQuery allows at most ${MAX_CLUSTERING_COLUMNS}`,
       );
     }
-    if (props.clustering && props.clustering.length > 4) {
-      throw new Error(`${path}: clustering has ${props.clustering.length} columns; BigQuery allows at most 4`);
-    }
-    if (!Token.isUnresolved(props.query) && /\bORDER\s+BY\b[^)]*$/i.test(props.query.replace(/--[^\n]*/g, ""))) {
-      throw new Error(
-        `${path}: the materialized view query ends with ORDER BY; materialized views cannot be ordered (order when reading)`,
+    if (!Token.isUnresolved(props.query) && /\bORDER\s+BY\b[^)]*$/i.test(stripComments(props.query))) {
+      fail(
+        path,
+        "the materialized view query ends with ORDER BY; materialized views cannot be ordered (order when reading)",
       );
     }
 
+    this.dataset = dataset;
     this.tableId = props.tableId;
-    this.datasetId = props.dataset.datasetId;
-    this.project = props.dataset.project;
+    this.datasetId = dataset.datasetId;
+    this.project = dataset.project;
+    this.location = dataset.location;
     this.fqn = `${this.project}.${this.datasetId}.${this.tableId}`;
     this.query = props.query;
     this.resource = new BigqueryTable(this, "Resource", {
-      project: props.dataset.project,
-      datasetId: props.dataset.datasetId,
+      project: dataset.project,
+      // A reference (not the literal id) so that the view is created after its dataset.
+      datasetId: dataset.datasetIdRef,
       tableId: props.tableId,
       description: props.description,
       labels: props.labels,
       clustering: props.clustering,
       deletionProtection: props.deletionProtection ?? false,
       dependsOn: props.dependsOn,
-      maxStaleness: staleness === undefined ? undefined : stalenessInterval(staleness),
+      maxStaleness: maxStaleness?.toBigQueryInterval(),
       materializedView: {
         query: props.query,
         enableRefresh: props.enableRefresh ?? true,
-        refreshIntervalMs: interval === undefined ? undefined : interval * 60_000,
+        refreshIntervalMs: refreshInterval?.toMilliseconds(),
         allowNonIncrementalDefinition: props.allowNonIncrementalDefinition,
       },
     });
+    this.tableIdRef = this.resource.tableId;
+  }
+
+  /** `project.dataset.view` as Terraform references to this materialized view. */
+  public get fqnRef(): string {
+    return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
   }
 
   /**
-   * Lets `member` read this materialized view (table-level BigQuery Data Viewer). Readers
-   * also need read access to the base tables (BigQuery checks both).
+   * Lets `grantee` read this materialized view (table-level `roles/bigquery.dataViewer`). Readers
+   * also need read access to the base tables (BigQuery checks both). Idempotent.
    */
-  public grantRead(member: string): BigqueryTableIamMember {
-    return new BigqueryTableIamMember(this, `Read-${memberConstructId(member)}`, {
-      project: this.project,
-      datasetId: this.datasetId,
-      tableId: this.resource.tableId,
-      role: "roles/bigquery.dataViewer",
-      member,
-    });
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return grantOnTable(this, this.resource, READ_ROLE, grantee);
   }
 }

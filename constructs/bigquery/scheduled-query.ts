@@ -1,34 +1,17 @@
 import { Construct } from "constructs";
-import { TerraformResource, Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
-import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
-
-/** A dataset the scheduled query reads or writes (a `LayeredDataset` fits). */
-export interface ScheduledQueryDatasetRef {
-  /** Dataset id. */
-  readonly datasetId: string;
-  /** Project of the dataset. */
-  readonly project: string;
-}
-
-/** A Pub/Sub topic run notifications go to (a `StreamTopic` fits through `topicId`/`topicName`). */
-export interface ScheduledQueryTopicRef {
-  /** `projects/<project>/topics/<name>`. */
-  readonly topicId: string;
-  /** The topic's short name. */
-  readonly topicName: string;
-  /** Project of the topic. */
-  readonly project?: string;
-}
+import { IGrantable, IPrincipal, Principal } from "../core/principal";
+import { IDataset, ITopic } from "../core/references";
+import { fail, serviceAccountIdFor, validateProjectNumber, validateServiceAccountId } from "../core/validation";
 
 /** Where a SELECT's result goes; DML and DDL statements have no destination. */
 export interface ScheduledQueryDestination {
   /** Dataset of the destination table (the query's service account gets write access to it). */
-  readonly dataset: ScheduledQueryDatasetRef;
+  readonly dataset: IDataset;
   /** Table name, may use the run-time templates such as `{run_date}`. */
   readonly tableNameTemplate: string;
   /**
@@ -65,15 +48,17 @@ export interface ScheduledQueryProps {
    */
   readonly displayName?: string;
   /**
-   * Datasets the query only reads: the service account gets BigQuery Data Viewer on each.
+   * Datasets the query only reads: the service account gets BigQuery Data Viewer on each
+   * (`dataset.grantRead`).
    * @default - none
    */
-  readonly readDatasets?: ScheduledQueryDatasetRef[];
+  readonly readDatasets?: IDataset[];
   /**
-   * Datasets the query writes (MERGE, INSERT...): the service account gets BigQuery Data Editor on each.
+   * Datasets the query writes (MERGE, INSERT...): the service account gets BigQuery Data Editor
+   * on each (`dataset.grantWrite`).
    * @default - none
    */
-  readonly writeDatasets?: ScheduledQueryDatasetRef[];
+  readonly writeDatasets?: IDataset[];
   /**
    * Destination of a SELECT query's result.
    * @default - none: the statement writes by itself (DML)
@@ -85,10 +70,11 @@ export interface ScheduledQueryProps {
    */
   readonly serviceAccountId?: string;
   /**
-   * Topic that receives a message after every run (SUCCEEDED, FAILED or CANCELLED).
+   * Topic that receives a message after every run (SUCCEEDED, FAILED or CANCELLED); the Data
+   * Transfer service agent is granted publishing on it (`topic.grantPublish`).
    * @default - no run notifications
    */
-  readonly notificationTopic?: ScheduledQueryTopicRef;
+  readonly notificationTopic?: ITopic;
   /**
    * Whether the schedule is paused.
    * @default false
@@ -96,39 +82,44 @@ export interface ScheduledQueryProps {
   readonly disabled?: boolean;
 }
 
-const SERVICE_ACCOUNT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const EVERY = /^every\s+(\d+)\s+(minutes?|mins?|hours?)\b/i;
 /** The Data Transfer Service runs scheduled queries at most every 10 minutes. */
-export const MIN_SCHEDULE_MINUTES = 10;
-/** The default schedule. */
-export const DEFAULT_SCHEDULE = "every 1 hours";
-
-/** The interval of an "every N minutes|hours" schedule, in minutes; undefined for other forms. */
-export function scheduleIntervalMinutes(schedule: string): number | undefined {
-  const match = EVERY.exec(schedule.trim());
-  if (!match) return undefined;
-  const n = Number(match[1]);
-  return /^h/i.test(match[2]) ? n * 60 : n;
-}
+const MIN_SCHEDULE_MINUTES = 10;
+const DEFAULT_SCHEDULE = "every 1 hours";
+const PLACEHOLDER = /\{\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/;
 
 /**
  * A BigQuery scheduled query (`google_bigquery_data_transfer_config`, data source
  * `scheduled_query`) that runs as its own service account with dataset-level access only.
  *
  * Creates: the service account; `roles/bigquery.jobUser` on the project (to run query jobs);
- * BigQuery Data Viewer / Data Editor on exactly the datasets given; the Data Transfer service
- * agent's `roles/iam.serviceAccountTokenCreator` on that account (so the service can act as
- * it); and, with `notificationTopic`, the service agent's publisher role on that topic.
+ * through the datasets' `grantRead`/`grantWrite`, BigQuery Data Viewer / Data Editor on exactly
+ * the datasets given; the Data Transfer service agent's `roles/iam.serviceAccountTokenCreator` on
+ * that account (so the service can act as it); and, with `notificationTopic`, through the topic's
+ * `grantPublish`, the service agent's publisher role on that topic. The transfer config is
+ * created after all of them and after its destination dataset.
+ *
+ * It is an {@link IGrantable}: `table.grantRead(query)` gives its service account more access.
+ *
+ * @example
+ * new ScheduledQuery(this, "staging-load", {
+ *   project: "my-project", projectNumber: "123456789012", location: "US",
+ *   query: renderSqlFile("staging/wiki_staged.sql", bindings),
+ *   schedule: "every 15 minutes",
+ *   readDatasets: [raw], writeDatasets: [staging],
+ * });
  */
-export class ScheduledQuery extends Construct {
+export class ScheduledQuery extends Construct implements IGrantable {
   /** The transfer config. */
   public readonly resource: BigqueryDataTransferConfig;
   /** The service account the query runs as. */
   public readonly serviceAccount: ServiceAccount;
-  /** `serviceAccount:<email>` of that account. */
-  public readonly serviceAccountMember: string;
-  /** The Data Transfer service agent of the project. */
-  public readonly serviceAgentMember: string;
+  /** Email of that account. */
+  public readonly serviceAccountEmail: string;
+  /** The service account, as the principal grants go to. */
+  public readonly grantPrincipal: IPrincipal;
+  /** Email of the project's Data Transfer service agent, which starts the runs. */
+  public readonly serviceAgentEmail: string;
   /** The schedule in effect. */
   public readonly schedule: string;
 
@@ -138,26 +129,21 @@ export class ScheduledQuery extends Construct {
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;
     if (!Token.isUnresolved(schedule)) {
       const minutes = scheduleIntervalMinutes(schedule);
-      if (schedule.trim() === "") throw new Error(`${path}: schedule is empty`);
+      if (schedule.trim() === "") fail(path, "schedule is empty");
       if (minutes !== undefined && minutes < MIN_SCHEDULE_MINUTES) {
-        throw new Error(
-          `${path}: schedule "${schedule}" runs every ${minutes} minutes; scheduled queries run at most every ${MIN_SCHEDULE_MINUTES} minutes`,
+        fail(
+          path,
+          `schedule "${schedule}" runs every ${minutes} minutes; scheduled queries run at most every ${MIN_SCHEDULE_MINUTES} minutes`,
         );
       }
     }
-    if (!Token.isUnresolved(props.query) && props.query.trim() === "") throw new Error(`${path}: the query is empty`);
-    if (!Token.isUnresolved(props.query) && /\{\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/.test(props.query)) {
-      throw new Error(`${path}: the query still contains a {{placeholder}}; render it with renderSqlFile first`);
+    if (!Token.isUnresolved(props.query) && props.query.trim() === "") fail(path, "the query is empty");
+    if (!Token.isUnresolved(props.query) && PLACEHOLDER.test(props.query)) {
+      fail(path, "the query still contains a {{placeholder}}; render it with renderSqlFile first");
     }
-    if (!Token.isUnresolved(props.projectNumber) && !/^[1-9][0-9]{5,18}$/.test(props.projectNumber)) {
-      throw new Error(`${path}: projectNumber "${props.projectNumber}" is not a project number (digits only)`);
-    }
-    const accountId = props.serviceAccountId ?? defaultAccountId(id);
-    if (!Token.isUnresolved(accountId) && !SERVICE_ACCOUNT_ID.test(accountId)) {
-      throw new Error(
-        `${path}: service account id "${accountId}" is not valid; use 6-30 lowercase letters, digits and hyphens, starting with a letter`,
-      );
-    }
+    validateProjectNumber(path, props.projectNumber);
+    const accountId = props.serviceAccountId ?? serviceAccountIdFor(`sq-${id}`);
+    validateServiceAccountId(path, accountId);
     this.schedule = schedule;
 
     this.serviceAccount = new ServiceAccount(this, "ServiceAccount", {
@@ -166,52 +152,43 @@ export class ScheduledQuery extends Construct {
       displayName: `Scheduled query ${props.displayName ?? id}`.slice(0, 100),
       description: `Runs the BigQuery scheduled query ${path}`.slice(0, 256),
     });
-    this.serviceAccountMember = `serviceAccount:${this.serviceAccount.email}`;
-    this.serviceAgentMember = `serviceAccount:service-${props.projectNumber}@gcp-sa-bigquerydatatransfer.iam.gserviceaccount.com`;
+    this.serviceAccountEmail = this.serviceAccount.email;
+    this.grantPrincipal = Principal.serviceAccount(this.serviceAccountEmail);
+    this.serviceAgentEmail = `service-${props.projectNumber}@gcp-sa-bigquerydatatransfer.iam.gserviceaccount.com`;
 
-    const grants: TerraformResource[] = [];
+    const grants: ITerraformDependable[] = [];
     grants.push(
       new ProjectIamMember(this, "JobUser", {
         project: props.project,
         role: "roles/bigquery.jobUser",
-        member: this.serviceAccountMember,
+        member: this.grantPrincipal.iamMember,
       }),
     );
     const writes = [...(props.writeDatasets ?? [])];
     if (props.destination) writes.push(props.destination.dataset);
-    const seen = new Set<string>();
+    const granted = new Set<string>();
     for (const dataset of writes) {
-      const key = `${dataset.project}/${dataset.datasetId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      grants.push(
-        datasetGrant(this, `Write${seen.size}`, dataset, "roles/bigquery.dataEditor", this.serviceAccountMember),
-      );
+      const key = datasetKey(dataset);
+      if (granted.has(key)) continue;
+      granted.add(key);
+      grants.push(dataset.grantWrite(this));
     }
     for (const dataset of props.readDatasets ?? []) {
-      const key = `${dataset.project}/${dataset.datasetId}`;
-      if (seen.has(key)) continue; // write access includes read
-      seen.add(key);
-      grants.push(
-        datasetGrant(this, `Read${seen.size}`, dataset, "roles/bigquery.dataViewer", this.serviceAccountMember),
-      );
+      const key = datasetKey(dataset);
+      if (granted.has(key)) continue; // write access includes read
+      granted.add(key);
+      grants.push(dataset.grantRead(this));
     }
+    // The service agent impersonates the account to start runs: a service binding, not a user grant.
     grants.push(
       new ServiceAccountIamMember(this, "ServiceAgentTokenCreator", {
         serviceAccountId: this.serviceAccount.name,
         role: "roles/iam.serviceAccountTokenCreator",
-        member: this.serviceAgentMember,
+        member: `serviceAccount:${this.serviceAgentEmail}`,
       }),
     );
     if (props.notificationTopic) {
-      grants.push(
-        new PubsubTopicIamMember(this, "NotificationPublisher", {
-          project: props.notificationTopic.project,
-          topic: props.notificationTopic.topicName,
-          role: "roles/pubsub.publisher",
-          member: this.serviceAgentMember,
-        }),
-      );
+      grants.push(props.notificationTopic.grantPublish(Principal.serviceAccount(this.serviceAgentEmail)));
     }
 
     const params: Record<string, string> = { query: props.query };
@@ -226,8 +203,9 @@ export class ScheduledQuery extends Construct {
       location: props.location,
       dataSourceId: "scheduled_query",
       schedule,
-      destinationDatasetId: props.destination?.dataset.datasetId,
-      serviceAccountName: this.serviceAccount.email,
+      // A reference (not the literal id) so that the config is created after its destination dataset.
+      destinationDatasetId: props.destination?.dataset.datasetIdRef,
+      serviceAccountName: this.serviceAccountEmail,
       notificationPubsubTopic: props.notificationTopic?.topicId,
       disabled: props.disabled,
       params,
@@ -236,29 +214,17 @@ export class ScheduledQuery extends Construct {
   }
 }
 
-function datasetGrant(
-  scope: Construct,
-  id: string,
-  dataset: ScheduledQueryDatasetRef,
-  role: string,
-  member: string,
-): BigqueryDatasetIamMember {
-  return new BigqueryDatasetIamMember(scope, id, {
-    project: dataset.project,
-    datasetId: dataset.datasetId,
-    role,
-    member,
-  });
+/** A dataset's identity: its construct when it is one, else project and id. */
+function datasetKey(dataset: IDataset): string {
+  return Token.isUnresolved(dataset.project) || Token.isUnresolved(dataset.datasetId)
+    ? `construct:${dataset.node.path}`
+    : `${dataset.project}/${dataset.datasetId}`;
 }
 
-/** "StagingLoad" → "sq-staging-load" (padded to 6, cut to 30 characters). */
-export function defaultAccountId(id: string): string {
-  const kebab = id
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  let accountId = `sq-${kebab}`.slice(0, 30).replace(/-+$/, "");
-  while (accountId.length < 6) accountId += "0";
-  return accountId;
+/** The interval of an "every N minutes|hours" schedule, in minutes; undefined for other forms. */
+function scheduleIntervalMinutes(schedule: string): number | undefined {
+  const match = EVERY.exec(schedule.trim());
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  return /^h/i.test(match[2]) ? n * 60 : n;
 }

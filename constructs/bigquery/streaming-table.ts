@@ -23,7 +23,7 @@ export interface StreamingTableProps extends NativeTableOptions {
  *   schema: STREAMING_EVENTS_SCHEMA,
  *   partitioning: Partitioning.column("_inserted_at", "DAY"),
  *   clustering: ["user_id", "event_type"],
- *   partitionExpirationDays: 365,
+ *   partitionExpiration: Duration.days(365),
  * });
  */
 export class StreamingTable extends NativeTableBase {

@@ -1,52 +1,26 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { BigqueryTable, BigqueryTableConfig } from "@cdktf/provider-google/lib/bigquery-table";
-import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
+import { TableSchema } from "../../schemas/table-schema";
+import { Duration } from "../core/duration";
+import { IGrantable } from "../core/principal";
+import { IDataset, ITable } from "../core/references";
+import { validateLabels } from "../core/validation";
 import { LayeredDataset } from "./layered-dataset";
-import { TableSchema } from "./table-schema";
+import { grantOnTable } from "./table-grants";
+import { Partitioning } from "./table-options";
 import {
-  Partitioning,
   renderPartitioning,
-  shortHash,
   validateClustering,
-  validateLabels,
-  validateMember,
   validatePartitionOptions,
   validatePartitioning,
   validateTableId,
-} from "./table-options";
-
-/** What other constructs need to know about a BigQuery table (views, subscriptions, SQL). */
-export interface IBigQueryTable {
-  /** Table id (literal when given as a literal). */
-  readonly tableId: string;
-  /** Dataset id (literal when given as a literal). */
-  readonly datasetId: string;
-  /** Project id (a token when the dataset uses the provider's project). */
-  readonly project: string;
-  /** `project.dataset.table`, for SQL (literal where the parts are literal; carries no Terraform dependency). */
-  readonly fqn: string;
-  /** `project.dataset.table` built from the resource's attributes: a Terraform reference that depends on the table. */
-  readonly fqnRef: string;
-  /** BigQuery location (the dataset's). */
-  readonly location: string;
-  /** The table's columns. */
-  readonly schema: TableSchema;
-  /** The dataset holding the table. */
-  readonly dataset: LayeredDataset;
-  /** The underlying `google_bigquery_table`. */
-  readonly resource: BigqueryTable;
-}
-
-/** Table-level role granted by {@link NativeTableBase.grantRead}. */
-export const TABLE_READ_ROLE = "roles/bigquery.dataViewer";
-/** Table-level role granted by {@link NativeTableBase.grantWrite}. */
-export const TABLE_WRITE_ROLE = "roles/bigquery.dataEditor";
+} from "./table-validation";
 
 /** Options common to every native table construct. */
 export interface NativeTableOptions {
   /** The dataset the table lives in. */
-  readonly dataset: LayeredDataset;
+  readonly dataset: IDataset;
   /** Table id: letters, marks, numbers, underscores, dashes, spaces; at most 1,024 bytes. */
   readonly tableId: string;
   /** The columns, validated as a whole by {@link TableSchema}. */
@@ -63,10 +37,10 @@ export interface NativeTableOptions {
    */
   readonly requirePartitionFilter?: boolean;
   /**
-   * Days after which a partition is deleted (time partitioning only).
+   * How long a partition is kept (time partitioning only): positive, whole milliseconds.
    * @default - partitions never expire (or the dataset's default partition expiration)
    */
-  readonly partitionExpirationDays?: number;
+  readonly partitionExpiration?: Duration;
   /**
    * Whether Terraform refuses to destroy the table. Stacks pass the environment's setting.
    * @default true
@@ -78,7 +52,7 @@ export interface NativeTableOptions {
    */
   readonly description?: string;
   /**
-   * Extra labels (a `layer` label from the dataset is added).
+   * Extra labels (the `layer` label of a {@link LayeredDataset} is added).
    * @default {}
    */
   readonly labels?: Record<string, string>;
@@ -89,25 +63,37 @@ export interface NativeTableOptions {
   readonly kmsKeyName?: string;
 }
 
+const READ_ROLE = "roles/bigquery.dataViewer";
+const WRITE_ROLE = "roles/bigquery.dataEditor";
+
 /**
  * Shared machinery of native tables: validation of partitioning and clustering,
  * rendering of the `google_bigquery_table`, attributes and table-level grants.
- * Use {@link StreamingTable} or {@link CdcTable}.
+ * Use {@link StreamingTable}, {@link ReportingTable} or {@link CdcTable}.
  */
-export abstract class NativeTableBase extends Construct implements IBigQueryTable {
+export abstract class NativeTableBase extends Construct implements ITable {
+  /** Table id, as given. */
   public readonly tableId: string;
+  /** Table id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
+  public readonly tableIdRef: string;
+  /** Dataset id (literal where the dataset's is). */
   public readonly datasetId: string;
+  /** Project of the table (the dataset's). */
   public readonly project: string;
+  /** `project.dataset.table`, for SQL and messages (no Terraform dependency). */
   public readonly fqn: string;
+  /** BigQuery location (the dataset's). */
   public readonly location: string;
+  /** The columns. */
   public readonly schema: TableSchema;
-  public readonly dataset: LayeredDataset;
+  /** The dataset holding the table. */
+  public readonly dataset: IDataset;
+  /** The underlying `google_bigquery_table`. */
   public readonly resource: BigqueryTable;
   /** The partitioning, defaults filled in. */
   public readonly partitioning: Partitioning;
   /** The clustering columns (empty when not clustered). */
   public readonly clustering: readonly string[];
-  private readonly grants = new Map<string, BigqueryTableIamMember>();
 
   protected constructor(
     scope: Construct,
@@ -123,7 +109,8 @@ export abstract class NativeTableBase extends Construct implements IBigQueryTabl
     this.partitioning = validatePartitioning(path, schema, options.partitioning);
     validatePartitionOptions(path, this.partitioning, options);
     this.clustering = validateClustering(path, schema, options.clustering ?? []);
-    const labels = { layer: dataset.layer, ...(options.labels ?? {}) };
+    const layer: Record<string, string> = dataset instanceof LayeredDataset ? { layer: dataset.layer } : {};
+    const labels: Record<string, string> = { ...layer, ...(options.labels ?? {}) };
     validateLabels(path, labels);
 
     this.tableId = tableId;
@@ -138,18 +125,19 @@ export abstract class NativeTableBase extends Construct implements IBigQueryTabl
     this.resource = new BigqueryTable(this, "table", {
       project: dataset.project,
       // A reference (not the literal id) so that the table depends on its dataset.
-      datasetId: dataset.resource.datasetId,
+      datasetId: dataset.datasetIdRef,
       tableId,
       description: options.description,
       labels,
       schema: schema.toJsonString(),
-      ...renderPartitioning(this.partitioning, options.partitionExpirationDays),
+      ...renderPartitioning(this.partitioning, options.partitionExpiration),
       requirePartitionFilter: partitioned ? (options.requirePartitionFilter ?? false) : undefined,
       clustering: this.clustering.length > 0 ? [...this.clustering] : undefined,
       deletionProtection: options.deletionProtection ?? true,
       encryptionConfiguration: options.kmsKeyName ? { kmsKeyName: options.kmsKeyName } : undefined,
       ...extra,
     });
+    this.tableIdRef = this.resource.tableId;
   }
 
   /** `project.dataset.table` as Terraform references to this table (built on first use: tokens are not free). */
@@ -157,33 +145,16 @@ export abstract class NativeTableBase extends Construct implements IBigQueryTabl
     return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
   }
 
-  /** Lets `member` read this table only (table-level `roles/bigquery.dataViewer`). */
-  public grantRead(member: string): BigqueryTableIamMember {
-    return this.grant(member, TABLE_READ_ROLE, "read");
+  /** Lets `grantee` read this table only (table-level `roles/bigquery.dataViewer`). Idempotent. */
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return grantOnTable(this, this.resource, READ_ROLE, grantee);
   }
 
-  /** Lets `member` write rows to this table only (table-level `roles/bigquery.dataEditor`), e.g. a BigQuery subscription's service agent. */
-  public grantWrite(member: string): BigqueryTableIamMember {
-    return this.grant(member, TABLE_WRITE_ROLE, "write");
-  }
-
-  private grant(member: string, role: string, kind: string): BigqueryTableIamMember {
-    validateMember(this.node.path, member);
-    const key = `${role}|${member}`;
-    const existing = this.grants.get(key);
-    if (existing) return existing;
-    const resource = new BigqueryTableIamMember(
-      this,
-      `${kind}-${shortHash(Token.isUnresolved(member) ? `${this.grants.size}` : member)}`,
-      {
-        project: this.resource.project,
-        datasetId: this.resource.datasetId,
-        tableId: this.resource.tableId,
-        role,
-        member,
-      },
-    );
-    this.grants.set(key, resource);
-    return resource;
+  /**
+   * Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`), e.g. a
+   * BigQuery subscription's service agent. Idempotent.
+   */
+  public grantWrite(grantee: IGrantable): ITerraformDependable {
+    return grantOnTable(this, this.resource, WRITE_ROLE, grantee);
   }
 }

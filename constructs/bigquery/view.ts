@@ -1,20 +1,16 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
-import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
-
-/** The dataset a view or materialized view lives in (a `LayeredDataset` fits). */
-export interface ViewDatasetRef {
-  /** Dataset id. */
-  readonly datasetId: string;
-  /** Project of the dataset. */
-  readonly project: string;
-}
+import { TableSchema } from "../../schemas/table-schema";
+import { IGrantable } from "../core/principal";
+import { IDataset, ITable } from "../core/references";
+import { grantOnTable } from "./table-grants";
+import { validateViewProps } from "./view-validation";
 
 /** Props of {@link View}. */
 export interface ViewProps {
-  /** Dataset the view is created in. */
-  readonly dataset: ViewDatasetRef;
+  /** Dataset the view is created in (the view is created after it). */
+  readonly dataset: IDataset;
   /** View id, unique in the dataset. */
   readonly tableId: string;
   /**
@@ -45,54 +41,36 @@ export interface ViewProps {
   readonly deletionProtection?: boolean;
 }
 
-/** BigQuery table ids: up to 1,024 letters, marks, numbers, connectors, dashes and spaces. */
-const TABLE_ID = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u;
-
-/** Shared checks of the view constructs. */
-export function validateViewProps(path: string, kind: string, tableId: string, query: string): void {
-  if (!Token.isUnresolved(tableId) && !TABLE_ID.test(tableId)) {
-    throw new Error(
-      `${path}: ${kind} id "${tableId}" is not valid; use up to 1,024 letters, digits, underscores, dashes or spaces`,
-    );
-  }
-  if (Token.isUnresolved(query)) return;
-  if (query.trim() === "") throw new Error(`${path}: the ${kind} query is empty`);
-  if (/;\s*$/.test(stripComments(query))) {
-    throw new Error(
-      `${path}: the ${kind} query ends with ";"; a ${kind} is a single query without a terminating semicolon`,
-    );
-  }
-  const placeholder = /\{\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/.exec(query);
-  if (placeholder) {
-    throw new Error(
-      `${path}: the ${kind} query still contains the placeholder ${placeholder[0]}; render it with renderSqlFile first`,
-    );
-  }
-}
-
-function stripComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
-}
+const READ_ROLE = "roles/bigquery.dataViewer";
 
 /**
  * A logical view (`google_bigquery_table` with a `view` block, standard SQL).
  *
  * @example
- * new View(this, "dedup", {
+ * const dedup = new View(this, "dedup", {
  *   dataset: warehouse.rawDataset,
  *   tableId: "wiki_changes_dedup",
  *   query: renderSqlFile("quality/dedup_view.sql", bindings),
  * });
+ * dedup.grantRead(Principal.group("analysts@example.com"));
  */
-export class View extends Construct {
-  /** View id. */
+export class View extends Construct implements ITable {
+  /** View id, as given. */
   public readonly tableId: string;
-  /** Dataset id. */
+  /** View id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
+  public readonly tableIdRef: string;
+  /** Dataset id (literal where the dataset's is). */
   public readonly datasetId: string;
-  /** Project. */
+  /** Project (the dataset's). */
   public readonly project: string;
-  /** `project.dataset.view`. */
+  /** BigQuery location (the dataset's). */
+  public readonly location: string;
+  /** The dataset holding the view. */
+  public readonly dataset: IDataset;
+  /** `project.dataset.view`, for SQL and messages (no Terraform dependency). */
   public readonly fqn: string;
+  /** The columns: unknown here (BigQuery derives them from the query). */
+  public readonly schema?: TableSchema = undefined;
   /** The query the view runs. */
   public readonly query: string;
   /** The underlying resource. */
@@ -101,14 +79,18 @@ export class View extends Construct {
   constructor(scope: Construct, id: string, props: ViewProps) {
     super(scope, id);
     validateViewProps(this.node.path, "view", props.tableId, props.query);
+    const { dataset } = props;
+    this.dataset = dataset;
     this.tableId = props.tableId;
-    this.datasetId = props.dataset.datasetId;
-    this.project = props.dataset.project;
+    this.datasetId = dataset.datasetId;
+    this.project = dataset.project;
+    this.location = dataset.location;
     this.fqn = `${this.project}.${this.datasetId}.${this.tableId}`;
     this.query = props.query;
     this.resource = new BigqueryTable(this, "Resource", {
-      project: props.dataset.project,
-      datasetId: props.dataset.datasetId,
+      project: dataset.project,
+      // A reference (not the literal id) so that the view is created after its dataset.
+      datasetId: dataset.datasetIdRef,
       tableId: props.tableId,
       description: props.description,
       labels: props.labels,
@@ -116,21 +98,19 @@ export class View extends Construct {
       dependsOn: props.dependsOn,
       view: { query: props.query, useLegacySql: false },
     });
+    this.tableIdRef = this.resource.tableId;
   }
 
-  /** Lets `member` (e.g. `group:analysts@example.com`) read this view only (table-level BigQuery Data Viewer). */
-  public grantRead(member: string): BigqueryTableIamMember {
-    return new BigqueryTableIamMember(this, `Read-${memberConstructId(member)}`, {
-      project: this.project,
-      datasetId: this.datasetId,
-      tableId: this.resource.tableId,
-      role: "roles/bigquery.dataViewer",
-      member,
-    });
+  /** `project.dataset.view` as Terraform references to this view. */
+  public get fqnRef(): string {
+    return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
   }
-}
 
-/** A construct id from an IAM member string. */
-export function memberConstructId(member: string): string {
-  return member.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 100);
+  /**
+   * Lets `grantee` read this view only (table-level `roles/bigquery.dataViewer`). An authorized
+   * view aside, readers also need read access to the tables the query reads. Idempotent.
+   */
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return grantOnTable(this, this.resource, READ_ROLE, grantee);
+  }
 }

@@ -6,10 +6,20 @@ import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member"
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-import { TableSchema } from "../bigquery/table-schema";
-import { BigQueryTableTarget, isDependable } from "../pubsub/iam-members";
-import { serviceAccountIdFor } from "../pubsub/stream-subscription";
-import type { StreamSubscription } from "../pubsub/stream-subscription";
+import { TableSchema } from "../../schemas/table-schema";
+import { Duration } from "../core/duration";
+import { BUCKET_NAME } from "../core/patterns";
+import { IGrantable, IPrincipal, Principal } from "../core/principal";
+import { ISubscription, ITable } from "../core/references";
+import {
+  fail,
+  isKnown,
+  serviceAccountIdFor,
+  validateKmsKeyName,
+  validateLabels,
+  validateRegion,
+  validateServiceAccountId,
+} from "../core/validation";
 
 /**
  * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template
@@ -36,6 +46,9 @@ export const DATAFLOW_DEADLETTER_SCHEMA = new TableSchema(
   { name: "dataflow_deadletter" },
 );
 
+/** The worker machine type a {@link PubSubToBigQueryJob} uses unless told otherwise. */
+export const DEFAULT_DATAFLOW_MACHINE_TYPE = "n2-standard-2";
+
 /** Props of {@link PubSubToBigQueryJob}. */
 export interface PubSubToBigQueryJobProps {
   /** Name of the Dataflow job: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters. */
@@ -44,10 +57,10 @@ export interface PubSubToBigQueryJobProps {
   readonly project: string;
   /** Region of the job, its template bucket and its temp bucket, e.g. `us-central1`. */
   readonly region: string;
-  /** The pull subscription the job reads (not a BigQuery subscription). */
-  readonly subscription: StreamSubscription;
+  /** The pull subscription the job reads (not a push or BigQuery subscription). */
+  readonly subscription: ISubscription;
   /** The table the job writes into (`outputTableSpec`). */
-  readonly outputTable: BigQueryTableTarget;
+  readonly outputTable: ITable;
   /**
    * Id of the error table created next to the output table (`outputDeadletterTable`).
    * @default `${outputTable.tableId}_errors`
@@ -55,7 +68,7 @@ export interface PubSubToBigQueryJobProps {
   readonly errorTableId?: string;
   /**
    * Worker machine type.
-   * @default "n2-standard-2"
+   * @default DEFAULT_DATAFLOW_MACHINE_TYPE ("n2-standard-2")
    */
   readonly machineType?: string;
   /**
@@ -79,10 +92,11 @@ export interface PubSubToBigQueryJobProps {
    */
   readonly tempBucketName?: string;
   /**
-   * Days after which the job's temporary objects (under `tmp/`) are deleted.
-   * @default 7
+   * How long the job's temporary objects (under `tmp/`) are kept: whole days, at least 1
+   * (a Cloud Storage lifecycle rule counts object age in days).
+   * @default Duration.days(7)
    */
-  readonly tempObjectRetentionDays?: number;
+  readonly tempObjectRetention?: Duration;
   /**
    * Let `terraform destroy` delete the temp bucket with objects still in it. Keep false in production.
    * @default false
@@ -90,7 +104,7 @@ export interface PubSubToBigQueryJobProps {
   readonly forceDestroyBucket?: boolean;
   /**
    * Account id of the worker service account (6-30 characters).
-   * @default - derived from the job name, e.g. `wiki-changes-to-bq-worker`
+   * @default - derived from the job name, e.g. `wiki-changes-df-worker`
    */
   readonly serviceAccountId?: string;
   /**
@@ -99,8 +113,8 @@ export interface PubSubToBigQueryJobProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * Customer-managed key for the job's state and the temp bucket. The Dataflow, Compute Engine and
-   * Cloud Storage service agents need `roles/cloudkms.cryptoKeyEncrypterDecrypter` on it.
+   * Customer-managed key for the job's state and the temp bucket, in the job's region. The Dataflow,
+   * Compute Engine and Cloud Storage service agents need `roles/cloudkms.cryptoKeyEncrypterDecrypter` on it.
    * @default - Google-managed encryption
    */
   readonly kmsKeyName?: string;
@@ -127,32 +141,32 @@ export interface PubSubToBigQueryJobProps {
 }
 
 const JOB_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
-const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
 const TABLE_ID = /^[A-Za-z0-9_]{1,1024}$/;
-const SERVICE_ACCOUNT_ID = /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/;
 
 /**
  * A streaming Dataflow job running Google's classic "Pub/Sub Subscription to BigQuery" template,
  * with everything it needs and nothing more:
  *
- * - an error table (the template's dead-letter schema) next to the output table, partitioned by day;
+ * - an error table (the template's dead-letter schema) in the output table's dataset, partitioned by day;
  * - a temp bucket: uniform bucket-level access, public access prevention enforced, temp objects
- *   deleted after `tempObjectRetentionDays`;
- * - a dedicated worker service account with `roles/dataflow.worker` on the project, subscriber on the
- *   subscription, viewer on the topic, write on the output table's dataset, object admin on the bucket.
+ *   deleted after `tempObjectRetention`;
+ * - a dedicated worker service account (the job is {@link IGrantable}) with `roles/dataflow.worker`
+ *   on the project, object admin on its bucket, and through the other constructs' grant methods:
+ *   subscriber on the subscription, viewer on its topic, write on the output table's dataset.
  *
  * Deleting the job drains it (`on_delete = "drain"`), so in-flight messages are written first.
  */
-export class PubSubToBigQueryJob extends Construct {
+export class PubSubToBigQueryJob extends Construct implements IGrantable {
   /** The Dataflow job resource. */
   public readonly job: DataflowJob;
   /** Name of the job. */
   public readonly jobName: string;
   /** The job's worker service account. */
   public readonly serviceAccount: ServiceAccount;
-  /** `serviceAccount:<email>` of the worker service account. */
-  public readonly serviceAccountMember: string;
+  /** Email of the worker service account. */
+  public readonly serviceAccountEmail: string;
+  /** The worker service account, for `grant*` methods. */
+  public readonly grantPrincipal: IPrincipal;
   /** The temp bucket. */
   public readonly tempBucket: StorageBucket;
   /** Name of the temp bucket. */
@@ -163,77 +177,75 @@ export class PubSubToBigQueryJob extends Construct {
   public readonly errorTableId: string;
   /** The template the job runs. */
   public readonly templateGcsPath: string;
-  /** `project:dataset.table` of the output table, as the template takes it. */
+  /** `project:dataset.table` of the output table, as the template takes it (literal ids). */
   public readonly outputTableSpec: string;
-  /** `project:dataset.table` of the error table. */
+  /** `project:dataset.table` of the error table (literal ids). */
   public readonly errorTableSpec: string;
 
   constructor(scope: Construct, id: string, props: PubSubToBigQueryJobProps) {
     super(scope, id);
     const path = this.node.path;
     const { project, region, subscription, outputTable } = props;
-    if (!Token.isUnresolved(props.jobName) && !JOB_NAME.test(props.jobName)) {
-      throw new Error(
-        `${path}: job name "${props.jobName}" is not valid; use at most 63 lowercase letters, digits and hyphens, starting with a letter`,
+    if (isKnown(props.jobName) && !JOB_NAME.test(props.jobName)) {
+      fail(
+        path,
+        `job name "${props.jobName}" is not valid; use at most 63 lowercase letters, digits and hyphens, starting with a letter`,
       );
     }
-    if (!Token.isUnresolved(region) && !REGION.test(region)) {
-      throw new Error(`${path}: region "${region}" is not a region name such as us-central1`);
-    }
-    if (!Token.isUnresolved(project) && !Token.isUnresolved(outputTable.project) && outputTable.project !== project) {
-      throw new Error(
-        `${path}: output table ${outputTable.fqn} is in project "${outputTable.project}", not in the job's project "${project}"; the job and its output table must share a project`,
+    validateRegion(path, region);
+    if (isKnown(project) && isKnown(outputTable.project) && outputTable.project !== project) {
+      fail(
+        path,
+        `output table ${outputTable.fqn} is in project "${outputTable.project}", not in the job's project "${project}"; the job and its output table must share a project`,
       );
     }
-    if (subscription.table !== undefined) {
-      throw new Error(
-        `${path}: subscription "${subscription.subscriptionName}" is a BigQuery subscription; the job needs a pull subscription`,
+    if (subscription.isPushOrExport) {
+      fail(
+        path,
+        `subscription "${subscription.subscriptionName}" delivers its messages itself (push or BigQuery subscription); the job needs a pull subscription`,
       );
     }
     const maxWorkers = props.maxWorkers ?? 3;
     if (!Token.isUnresolved(maxWorkers) && (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 1000)) {
-      throw new Error(`${path}: maxWorkers is ${maxWorkers}; Dataflow allows 1 to 1000`);
+      fail(path, `maxWorkers is ${maxWorkers}; Dataflow allows 1 to 1000`);
     }
-    const retentionDays = props.tempObjectRetentionDays ?? 7;
-    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
-      throw new Error(`${path}: tempObjectRetentionDays is ${retentionDays}; use a whole number of days, at least 1`);
+    const retention = props.tempObjectRetention ?? Duration.days(7);
+    if (!Duration.isDuration(retention)) {
+      fail(path, `tempObjectRetention must be a Duration (e.g. Duration.days(7)), got ${JSON.stringify(retention)}`);
+    }
+    if (!retention.isUnresolved() && (!retention.isWhole("days") || retention.toDays() < 1)) {
+      fail(
+        path,
+        `tempObjectRetention is ${retention.toHumanString()}; Cloud Storage lifecycle rules count whole days, at least 1 day`,
+      );
     }
     const errorTableId = props.errorTableId ?? `${outputTable.tableId}_errors`;
-    if (!Token.isUnresolved(errorTableId) && !TABLE_ID.test(errorTableId)) {
-      throw new Error(`${path}: error table id "${errorTableId}" may use only letters, digits and underscores`);
+    if (isKnown(errorTableId) && !TABLE_ID.test(errorTableId)) {
+      fail(path, `error table id "${errorTableId}" may use only letters, digits and underscores`);
     }
     const bucketName = props.tempBucketName ?? defaultBucketName(project, props.jobName);
     if (
-      !Token.isUnresolved(bucketName) &&
+      isKnown(bucketName) &&
       (!BUCKET_NAME.test(bucketName) || bucketName.startsWith("goog") || bucketName.includes("google"))
     ) {
-      throw new Error(
-        `${path}: temp bucket name "${bucketName}" is not valid; use 3-63 lowercase letters, digits, - _ . without "goog"`,
+      fail(
+        path,
+        `temp bucket name "${bucketName}" is not valid; use 3-63 lowercase letters, digits, - _ . without "goog"`,
       );
     }
     const accountId =
       props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
-    if (!Token.isUnresolved(accountId) && !SERVICE_ACCOUNT_ID.test(accountId)) {
-      throw new Error(
-        `${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`,
+    validateServiceAccountId(path, accountId);
+    const keyLocation = validateKmsKeyName(path, props.kmsKeyName);
+    if (keyLocation !== undefined && isKnown(region) && keyLocation.toLowerCase() !== region.toLowerCase()) {
+      fail(
+        path,
+        `kmsKeyName is in location "${keyLocation}" but the job and its temp bucket are in "${region}"; Cloud Storage needs the bucket's key in the bucket's location`,
       );
     }
-
-    if (props.kmsKeyName !== undefined && !Token.isUnresolved(props.kmsKeyName) && !Token.isUnresolved(region)) {
-      const keyLocation = /\/locations\/([^/]+)\//.exec(props.kmsKeyName)?.[1];
-      if (keyLocation === undefined) {
-        throw new Error(
-          `${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`,
-        );
-      }
-      if (keyLocation.toLowerCase() !== region.toLowerCase()) {
-        throw new Error(
-          `${path}: kmsKeyName is in location "${keyLocation}" but the job and its temp bucket are in "${region}"; Cloud Storage needs the bucket's key in the bucket's location`,
-        );
-      }
-    }
-
     const labels = { ...(props.labels ?? {}) };
+    validateLabels(path, labels);
+
     this.jobName = props.jobName;
     this.errorTableId = errorTableId;
     this.tempBucketName = bucketName;
@@ -247,8 +259,9 @@ export class PubSubToBigQueryJob extends Construct {
       displayName: `Dataflow ${props.jobName} worker`,
       description: `Runs the workers of Dataflow job ${props.jobName}`,
     });
-    this.serviceAccountMember = `serviceAccount:${this.serviceAccount.email}`;
-    const member = this.serviceAccountMember;
+    this.serviceAccountEmail = this.serviceAccount.email;
+    this.grantPrincipal = Principal.serviceAccount(this.serviceAccountEmail);
+    const member = this.grantPrincipal.iamMember;
 
     this.tempBucket = new StorageBucket(this, "temp-bucket", {
       project,
@@ -260,36 +273,34 @@ export class PubSubToBigQueryJob extends Construct {
       forceDestroy: props.forceDestroyBucket ?? false,
       // Temporary files are rewritten constantly; keeping deleted ones would only cost money.
       softDeletePolicy: { retentionDurationSeconds: 0 },
-      lifecycleRule: [{ action: { type: "Delete" }, condition: { age: retentionDays, matchesPrefix: ["tmp/"] } }],
+      lifecycleRule: [{ action: { type: "Delete" }, condition: { age: retention.toDays(), matchesPrefix: ["tmp/"] } }],
       encryption: props.kmsKeyName ? { defaultKmsKeyName: props.kmsKeyName } : undefined,
     });
 
     this.errorTable = new BigqueryTable(this, "error-table", {
       project: outputTable.project,
-      datasetId: outputTable.datasetId,
+      // A reference: the error table is created after the dataset.
+      datasetId: outputTable.dataset.datasetIdRef,
       tableId: errorTableId,
       description: `Messages of ${subscription.subscriptionName} that Dataflow job ${props.jobName} could not write to ${outputTable.tableId}`,
       schema: DATAFLOW_DEADLETTER_SCHEMA.toJsonString(),
       timePartitioning: { type: "DAY", field: "timestamp" },
       deletionProtection: props.deletionProtection ?? true,
       labels,
-      dependsOn: outputTable.resource ? [outputTable.resource] : undefined,
     });
 
     // Exactly what the workers need, each at the narrowest level.
-    const grants: unknown[] = [
+    const grants: ITerraformDependable[] = [
       new ProjectIamMember(this, "dataflow-worker", { project, role: "roles/dataflow.worker", member }),
-      subscription.grantSubscribe(member),
-      subscription.topic.grantView(member),
-      outputTable.dataset.grantWrite(member),
+      subscription.grantSubscribe(this),
+      subscription.topic.grantView(this),
+      outputTable.dataset.grantWrite(this),
       new StorageBucketIamMember(this, "bucket-object-admin", {
         bucket: this.tempBucket.name,
         role: "roles/storage.objectAdmin",
         member,
       }),
     ];
-    const dependsOn: ITerraformDependable[] = [this.errorTable, ...grants.filter(isDependable)];
-    if (outputTable.resource) dependsOn.push(outputTable.resource);
 
     this.job = new DataflowJob(this, "job", {
       project,
@@ -299,11 +310,12 @@ export class PubSubToBigQueryJob extends Construct {
       tempGcsLocation: `gs://${this.tempBucket.name}/tmp`,
       parameters: {
         inputSubscription: subscription.subscriptionId,
-        outputTableSpec: this.outputTableSpec,
+        // The table id as a reference: the job starts after the output table exists.
+        outputTableSpec: `${outputTable.project}:${outputTable.datasetId}.${outputTable.tableIdRef}`,
         outputDeadletterTable: this.errorTableSpec,
       },
-      serviceAccountEmail: this.serviceAccount.email,
-      machineType: props.machineType ?? "n2-standard-2",
+      serviceAccountEmail: this.serviceAccountEmail,
+      machineType: props.machineType ?? DEFAULT_DATAFLOW_MACHINE_TYPE,
       maxWorkers,
       enableStreamingEngine: props.enableStreamingEngine ?? true,
       kmsKeyName: props.kmsKeyName,
@@ -312,7 +324,7 @@ export class PubSubToBigQueryJob extends Construct {
       ipConfiguration: props.ipConfiguration,
       labels,
       onDelete: "drain",
-      dependsOn,
+      dependsOn: [this.errorTable, ...grants],
     });
   }
 }

@@ -1,4 +1,6 @@
-import { block, isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
+import { PolicyAspect, PolicyFinding } from "./policy-aspect";
+import { block, isKnown, PolicyResource } from "./resource-attributes";
+import { rulesOf } from "./rules";
 
 /** Props of {@link CmekAspect}. */
 export interface CmekAspectProps {
@@ -27,13 +29,16 @@ const KEY_LOCATIONS: Record<string, { path: string[]; description: string }> = {
 };
 
 /**
- * In an environment that requires CMEK, every encryptable resource names a customer-managed key:
- * BigQuery datasets (their default key, which their tables inherit), Pub/Sub topics, Cloud Storage
- * buckets, Dataflow jobs and Artifact Registry repositories. A table may name its own key
- * (`encryption_configuration`); when it does, the key must be the environment's key if one is given.
+ * In an environment that requires CMEK:
+ * - FS-CMEK-1: every encryptable resource names a customer-managed key: BigQuery datasets (their
+ *   default key, which their tables inherit), Pub/Sub topics, Cloud Storage buckets, Dataflow jobs
+ *   and Artifact Registry repositories;
+ * - FS-CMEK-2: when the environment's key is given, a dataset's default key is that key, and so is
+ *   a table's own key (`encryption_configuration`) when it names one.
  */
 export class CmekAspect extends PolicyAspect {
-  public readonly rule = "cmek";
+  public readonly name = "cmek";
+  public readonly rules = rulesOf("CmekAspect");
   private readonly kmsKeyName?: string;
 
   constructor(props: CmekAspectProps = {}) {
@@ -41,7 +46,7 @@ export class CmekAspect extends PolicyAspect {
     this.kmsKeyName = props.kmsKeyName;
   }
 
-  protected check({ type, attributes }: PolicyResource): string[] {
+  protected check({ type, attributes }: PolicyResource): PolicyFinding[] {
     if (type === "google_bigquery_table") {
       const key = block(attributes.encryption_configuration)?.kms_key_name;
       return this.wrongKey(key, "encryption_configuration.kms_key_name");
@@ -58,16 +63,26 @@ export class CmekAspect extends PolicyAspect {
           : block((value as Record<string, unknown>)[step]);
     }
     if (value === undefined || value === null || value === "") {
-      return [`no customer-managed key (${location.description}) although the environment requires CMEK`];
+      return [
+        {
+          rule: "FS-CMEK-1",
+          message: `no customer-managed key (${location.description}) although the environment requires CMEK; set it to a Cloud KMS key`,
+        },
+      ];
     }
     // Only BigQuery keys are compared with the environment's key: a Dataflow job or a bucket needs a
     // key in its own region, which may differ from the datasets' (multi-)region key.
     return type === "google_bigquery_dataset" ? this.wrongKey(value, location.description) : [];
   }
 
-  private wrongKey(key: unknown, description: string): string[] {
+  private wrongKey(key: unknown, description: string): PolicyFinding[] {
     if (this.kmsKeyName && isKnown(key) && key !== undefined && key !== this.kmsKeyName) {
-      return [`${description} is ${String(key)}, not the environment's key ${this.kmsKeyName}`];
+      return [
+        {
+          rule: "FS-CMEK-2",
+          message: `${description} is ${String(key)}, not the environment's key ${this.kmsKeyName}; use the environment's key`,
+        },
+      ];
     }
     return [];
   }

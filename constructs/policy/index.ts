@@ -6,12 +6,22 @@ import { ProductionSafetyAspect } from "./production-safety";
 import { RequiredLabelsAspect } from "./required-labels";
 import { StreamingTablesAspect } from "./streaming-tables";
 
-export * from "./policy-aspect";
-export * from "./required-labels";
-export * from "./production-safety";
-export * from "./streaming-tables";
-export * from "./least-privilege-iam";
-export * from "./cmek";
+// The public API of the policy module, listed explicitly. Helpers the aspects share (resource
+// attributes, suppression bookkeeping) stay in their own modules and are not exported here.
+export { PolicyAspect } from "./policy-aspect";
+export type { PolicyFinding } from "./policy-aspect";
+export type { PolicyResource } from "./resource-attributes";
+export { POLICY_RULES } from "./rules";
+export type { PolicyRule } from "./rules";
+export { MIN_SUPPRESSION_REASON_LENGTH, PolicySuppressions } from "./suppressions";
+export type { PolicySuppression } from "./suppressions";
+export { RequiredLabelsAspect } from "./required-labels";
+export type { RequiredLabelsAspectProps } from "./required-labels";
+export { ProductionSafetyAspect } from "./production-safety";
+export { markStreamingTable, StreamingTablesAspect } from "./streaming-tables";
+export { LeastPrivilegeIamAspect } from "./least-privilege-iam";
+export { CmekAspect } from "./cmek";
+export type { CmekAspectProps } from "./cmek";
 
 /** Props of {@link applyWarehousePolicies}. */
 export interface WarehousePolicyProps {
@@ -37,8 +47,8 @@ export interface WarehousePolicyProps {
 /**
  * Adds the project's policy Aspects to a scope (usually a stack): required labels, least-privilege
  * IAM and streaming-table partitioning always; production safety and CMEK when the environment asks
- * for them. A violation fails synthesis with a message naming the resource.
- * Returns the aspects added.
+ * for them. A violation fails synthesis with a message naming the rule id and the resource, unless a
+ * {@link PolicySuppressions} suppression with a written reason covers it. Returns the aspects added.
  */
 export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicyProps): PolicyAspectList {
   const aspects: PolicyAspectList = [

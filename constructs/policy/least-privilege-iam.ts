@@ -1,4 +1,6 @@
-import { block, isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
+import { PolicyAspect, PolicyFinding } from "./policy-aspect";
+import { block, isKnown, PolicyResource } from "./resource-attributes";
+import { rulesOf } from "./rules";
 
 /** The basic ("primitive") roles: far broader than any workload needs. */
 export const PRIMITIVE_ROLES: readonly string[] = ["roles/owner", "roles/editor", "roles/viewer"];
@@ -11,39 +13,45 @@ const HIERARCHY_IAM = /^google_(project|folder|organization)_iam_(member|binding
 
 /**
  * IAM stays least-privilege:
- * - no primitive roles (`roles/owner`, `roles/editor`, `roles/viewer`) on any `*_iam_member`/`*_iam_binding`
- *   or in a `google_iam_policy` document (the data source behind `*_iam_policy` resources);
- * - no `allUsers` / `allAuthenticatedUsers` members, in IAM resources, BigQuery dataset `access`
- *   blocks and `google_bigquery_dataset_access`, or Cloud Storage ACL entities;
- * - no `roles/bigquery.dataEditor` (or `dataOwner`) at project, folder or organization level:
- *   grant it on the dataset (`LayeredDataset.grantWrite`).
+ * - FS-IAM-1: no primitive roles (`roles/owner`, `roles/editor`, `roles/viewer`) on any
+ *   `*_iam_member`/`*_iam_binding` or in a `google_iam_policy` document (the data source behind
+ *   `*_iam_policy` resources);
+ * - FS-IAM-2: no `allUsers` / `allAuthenticatedUsers` members, in IAM resources, BigQuery dataset
+ *   `access` blocks and `google_bigquery_dataset_access`, or Cloud Storage ACL entities;
+ * - FS-IAM-3: no `roles/bigquery.dataEditor` (or `dataOwner`) at project, folder or organization
+ *   level: grant it on the dataset (`LayeredDataset.grantWrite`).
  *
  * Values that are tokens (unknown at synth) are not checked.
  */
 export class LeastPrivilegeIamAspect extends PolicyAspect {
-  public readonly rule = "least-privilege-iam";
+  public readonly name = "least-privilege-iam";
+  public readonly rules = rulesOf("LeastPrivilegeIamAspect");
   protected readonly includeDataSources = true;
 
-  protected check({ type, attributes }: PolicyResource): string[] {
-    const problems: string[] = [];
+  protected check({ type, attributes }: PolicyResource): PolicyFinding[] {
+    const findings: PolicyFinding[] = [];
+    const primitiveFinding = (message: string) => findings.push({ rule: "FS-IAM-1", message });
+    const publicFinding = (message: string) =>
+      findings.push({ rule: "FS-IAM-2", message: `${message}; grant it to specific principals instead` });
     const publicMember = (m: unknown) => isKnown(m) && PUBLIC_MEMBERS.some((p) => m === p || m === `iamMember:${p}`);
 
     if (/_iam_(member|binding)$/.test(type)) {
       const role = attributes.role;
       if (isKnown(role) && PRIMITIVE_ROLES.includes(role as string)) {
-        problems.push(
+        primitiveFinding(
           `grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
         );
       }
       if (HIERARCHY_IAM.test(type) && isKnown(role) && DATASET_LEVEL_ROLES.includes(role as string)) {
-        problems.push(
-          `grants ${role} on the whole ${type.split("_")[1]}; grant it on the dataset instead (dataset-level IAM)`,
-        );
+        findings.push({
+          rule: "FS-IAM-3",
+          message: `grants ${role} on the whole ${type.split("_")[1]}; grant it on the dataset instead (dataset-level IAM)`,
+        });
       }
       const members = type.endsWith("_binding") ? attributes.members : [attributes.member];
       if (Array.isArray(members)) {
         for (const m of members.filter(publicMember))
-          problems.push(`grants ${String(role)} to ${m}: the resource would be public`);
+          publicFinding(`grants ${String(role)} to ${m}: the resource would be public`);
       }
     }
     if (type === "data.google_iam_policy" && Array.isArray(attributes.binding)) {
@@ -51,13 +59,13 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
       for (const b of attributes.binding.map(block)) {
         if (!b) continue;
         if (isKnown(b.role) && PRIMITIVE_ROLES.includes(b.role as string)) {
-          problems.push(
+          primitiveFinding(
             `binds the primitive role ${b.role}; use a predefined or custom role with only the permissions needed`,
           );
         }
         if (Array.isArray(b.members)) {
           for (const m of b.members.filter(publicMember))
-            problems.push(`binds ${String(b.role)} to ${m}: the resource would be public`);
+            publicFinding(`binds ${String(b.role)} to ${m}: the resource would be public`);
         }
       }
     }
@@ -66,22 +74,22 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
         if (!a) continue;
         for (const key of ["special_group", "iam_member"]) {
           if (publicMember(a[key]))
-            problems.push(`dataset access grants ${String(a.role)} to ${String(a[key])}: the dataset would be public`);
+            publicFinding(`dataset access grants ${String(a.role)} to ${String(a[key])}: the dataset would be public`);
         }
       }
     }
     if (type === "google_bigquery_dataset_access") {
       for (const key of ["special_group", "iam_member"]) {
         if (publicMember(attributes[key]))
-          problems.push(`grants ${String(attributes.role)} to ${String(attributes[key])}: the dataset would be public`);
+          publicFinding(`grants ${String(attributes.role)} to ${String(attributes[key])}: the dataset would be public`);
       }
     }
     if (
       /^google_storage_(bucket|default_object|object)_access_control$/.test(type) &&
       publicMember(attributes.entity)
     ) {
-      problems.push(`ACL entity ${String(attributes.entity)}: objects would be public`);
+      publicFinding(`ACL entity ${String(attributes.entity)}: objects would be public`);
     }
-    return problems;
+    return findings;
   }
 }

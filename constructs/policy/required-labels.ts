@@ -1,5 +1,7 @@
 import { TerraformProvider, TerraformStack } from "cdktf";
-import { googleProviderConfigs, isKnown, PolicyAspect, PolicyResource } from "./policy-aspect";
+import { PolicyAspect, PolicyFinding } from "./policy-aspect";
+import { googleProviderConfigs, isKnown, PolicyResource } from "./resource-attributes";
+import { rulesOf } from "./rules";
 
 /** Props of {@link RequiredLabelsAspect}. */
 export interface RequiredLabelsAspectProps {
@@ -17,7 +19,7 @@ export interface RequiredLabelsAspectProps {
 }
 
 /**
- * Every resource that takes labels carries the required labels, with the required values.
+ * FS-LABELS-1: every resource that takes labels carries the required labels, with the required values.
  *
  * "Takes labels" means what the google provider means by it: the resource has `effective_labels`,
  * i.e. top-level `labels` that the provider's `default_labels` apply to. Resources whose `labels`
@@ -25,7 +27,8 @@ export interface RequiredLabelsAspectProps {
  * have no `effective_labels` and are not checked. Labels that are unresolved tokens are not checked.
  */
 export class RequiredLabelsAspect extends PolicyAspect {
-  public readonly rule = "required-labels";
+  public readonly name = "required-labels";
+  public readonly rules = rulesOf("RequiredLabelsAspect");
   private readonly required: Record<string, string>;
   private readonly includeProviderDefaults: boolean;
   private readonly providerDefaults = new WeakMap<object, Record<string, unknown> | null>();
@@ -36,7 +39,7 @@ export class RequiredLabelsAspect extends PolicyAspect {
     this.includeProviderDefaults = props.includeProviderDefaultLabels ?? true;
   }
 
-  protected check(resource: PolicyResource): string[] {
+  protected check(resource: PolicyResource): PolicyFinding[] {
     if (!("effectiveLabels" in resource.construct)) return [];
     const own = resource.attributes.labels;
     if (own !== undefined && !isKnown(own)) return [];
@@ -50,13 +53,18 @@ export class RequiredLabelsAspect extends PolicyAspect {
       else if (isKnown(effective[key]) && effective[key] !== value)
         wrong.push(`${key}=${String(effective[key])} (expected ${value})`);
     }
-    const problems: string[] = [];
+    const findings: PolicyFinding[] = [];
     if (missing.length)
-      problems.push(
-        `missing required labels ${missing.join(", ")} (set them on the resource or in the provider's default_labels)`,
-      );
-    if (wrong.length) problems.push(`labels with the wrong value: ${wrong.join(", ")}`);
-    return problems;
+      findings.push({
+        rule: "FS-LABELS-1",
+        message: `missing required labels ${missing.join(", ")} (set them on the resource or in the provider's default_labels)`,
+      });
+    if (wrong.length)
+      findings.push({
+        rule: "FS-LABELS-1",
+        message: `labels with the wrong value: ${wrong.join(", ")}; set the expected values on the resource or in the provider's default_labels`,
+      });
+    return findings;
   }
 
   private defaultsOf(stack: TerraformStack, provider: TerraformProvider | undefined): Record<string, unknown> | null {

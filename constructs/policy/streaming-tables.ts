@@ -1,7 +1,9 @@
 import { IConstruct } from "constructs";
 import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import { StreamingTable } from "../bigquery/streaming-table";
-import { block, isKnown, PolicyAspect, PolicyResource, policyResource } from "./policy-aspect";
+import { PolicyAspect, PolicyFinding } from "./policy-aspect";
+import { block, isKnown, PolicyResource, policyResource } from "./resource-attributes";
+import { rulesOf } from "./rules";
 
 const STREAMING_MARK = "fresh-streams:streaming-table";
 
@@ -30,40 +32,44 @@ interface StackFacts {
 /**
  * Tables written by streaming are partitioned, and `require_partition_filter` does not block
  * their writers:
- * - a table written by streaming (a `StreamingTable`, a {@link markStreamingTable marked} table,
- *   the target of a Pub/Sub BigQuery subscription, or a table named in a Dataflow job's
+ * - FS-STREAM-1: a table written by streaming (a `StreamingTable`, a {@link markStreamingTable marked}
+ *   table, the target of a Pub/Sub BigQuery subscription, or a table named in a Dataflow job's
  *   parameters) has `time_partitioning` or `range_partitioning`;
- * - `require_partition_filter` is set at table level, not in the deprecated
+ * - FS-STREAM-2: `require_partition_filter` is set at table level, not in the deprecated
  *   `time_partitioning.require_partition_filter`;
- * - when a table requires a partition filter, every scheduled query that writes it by DML
+ * - FS-STREAM-3: when a table requires a partition filter, every scheduled query that writes it by DML
  *   (`MERGE`, `UPDATE`, `DELETE`) names its partition column, since BigQuery rejects a DML
  *   statement on such a table without a partition filter ("Cannot query over table … without a
  *   filter over column(s) … that can be used for partition elimination"). Streaming writers
  *   (Storage Write API, BigQuery subscriptions, Dataflow) run no query and are not affected.
  */
 export class StreamingTablesAspect extends PolicyAspect {
-  public readonly rule = "streaming-tables";
+  public readonly name = "streaming-tables";
+  public readonly rules = rulesOf("StreamingTablesAspect");
   private readonly facts = new WeakMap<TerraformStack, StackFacts>();
 
-  protected check(resource: PolicyResource): string[] {
+  protected check(resource: PolicyResource): PolicyFinding[] {
     if (resource.type !== "google_bigquery_table") return [];
     const { attributes } = resource;
     if (attributes.view !== undefined || attributes.materialized_view !== undefined) return [];
     const facts = this.factsOf(TerraformStack.of(resource.construct));
-    const problems: string[] = [];
+    const findings: PolicyFinding[] = [];
     const timePartitioning = block(attributes.time_partitioning);
     const partitioned = attributes.time_partitioning !== undefined || attributes.range_partitioning !== undefined;
 
     if (facts.streamingTargets.has(resource.path) && !partitioned) {
       const why = facts.writers.get(resource.path) ?? [];
-      problems.push(
-        `is written by streaming (${why.join("; ")}) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning`,
-      );
+      findings.push({
+        rule: "FS-STREAM-1",
+        message: `is written by streaming (${why.join("; ")}) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning`,
+      });
     }
     if (timePartitioning && timePartitioning.require_partition_filter !== undefined) {
-      problems.push(
-        "sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead",
-      );
+      findings.push({
+        rule: "FS-STREAM-2",
+        message:
+          "sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead",
+      });
     }
     const requireFilter =
       attributes.require_partition_filter === true || timePartitioning?.require_partition_filter === true;
@@ -71,13 +77,14 @@ export class StreamingTablesAspect extends PolicyAspect {
       const column = partitionColumns(attributes);
       for (const writer of facts.dmlWriters.get(resource.path) ?? []) {
         if (!column.some((c) => new RegExp(`\\b${c}\\b`, "i").test(writer.query))) {
-          problems.push(
-            `requires a partition filter, and scheduled query ${writer.path} writes it by DML without naming its partition column ${column[0]}: BigQuery would reject every run; filter the target on ${column[0]} or drop require_partition_filter`,
-          );
+          findings.push({
+            rule: "FS-STREAM-3",
+            message: `requires a partition filter, and scheduled query ${writer.path} writes it by DML without naming its partition column ${column[0]}: BigQuery would reject every run; filter the target on ${column[0]} or drop require_partition_filter`,
+          });
         }
       }
     }
-    return problems;
+    return findings;
   }
 
   private factsOf(stack: TerraformStack): StackFacts {

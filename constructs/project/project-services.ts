@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
-import { Aspects, DataResource, IAspect, TerraformResource, Token } from "cdktf";
+import { Aspects, DataResource, IAspect, TerraformResource } from "cdktf";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
+import { fail, isKnown } from "../core/validation";
 
 /** The Google APIs the fresh-streams stacks use. */
 export const STREAMING_ANALYTICS_SERVICES: readonly string[] = [
@@ -63,12 +64,11 @@ export class ProjectServices extends Construct {
     const names = [
       ...new Set([...(props.services ?? STREAMING_ANALYTICS_SERVICES), ...(props.additionalServices ?? [])]),
     ].sort();
-    if (names.length === 0) {
-      throw new Error(`${this.node.path}: no services to enable; leave services unset for the default list`);
-    }
+    const path = this.node.path;
+    if (names.length === 0) fail(path, "no services to enable; leave services unset for the default list");
     for (const name of names) {
-      if (!Token.isUnresolved(name) && !SERVICE_NAME.test(name)) {
-        throw new Error(`${this.node.path}: service "${name}" is not an API name such as pubsub.googleapis.com`);
+      if (isKnown(name) && !SERVICE_NAME.test(name)) {
+        fail(path, `service "${name}" is not an API name such as pubsub.googleapis.com`);
       }
     }
     const services = new Map<string, ProjectService>();

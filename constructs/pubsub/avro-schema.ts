@@ -5,7 +5,7 @@
  *
  * Pure (no cdktf): usable by constructs, tests and publishers alike.
  */
-import { ColumnDefinition, TableSchema } from "../bigquery/table-schema";
+import { ColumnDefinition, TableSchema } from "../../schemas/table-schema";
 
 /** An Avro schema node as JSON (a type name, a union, or a complex type). */
 export type AvroType = string | AvroType[] | { [key: string]: unknown };

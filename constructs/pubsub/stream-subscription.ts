@@ -1,47 +1,64 @@
-import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { ITerraformDependable, Token } from "cdktf";
 import { PubsubSubscription, PubsubSubscriptionBigqueryConfig } from "@cdktf/provider-google/lib/pubsub-subscription";
 import { PubsubSubscriptionIamMember } from "@cdktf/provider-google/lib/pubsub-subscription-iam-member";
-import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import type { StreamTopic } from "./stream-topic";
-import { BigQueryTableTarget, isDependable, memberIdFragment, validateMember } from "./iam-members";
+import { Duration } from "../core/duration";
+import { IGrantable, IPrincipal, Principal } from "../core/principal";
+import { ISubscription, ITable, ITopic } from "../core/references";
+import {
+  fail,
+  isKnown,
+  serviceAccountIdFor,
+  validateDuration,
+  validateLabels,
+  validateProjectNumber,
+  validateServiceAccountId,
+} from "../core/validation";
+import { pubsubServiceAgentEmail } from "./iam-members";
+import {
+  DEFAULT_MESSAGE_RETENTION,
+  grantOnSubscription,
+  validateMessageRetention,
+  validatePubsubName,
+} from "./pubsub-common";
+import { SubscriptionReference } from "./subscription-reference";
 
 /** Options every subscription kind takes. */
 export interface BaseSubscriptionOptions {
   /**
-   * Seconds a subscriber has to acknowledge a message before it is redelivered, 10 to 600.
-   * @default 60
+   * How long a subscriber has to acknowledge a message before it is redelivered: whole seconds, 10 seconds to 10 minutes.
+   * @default Duration.seconds(60)
    */
-  readonly ackDeadlineSeconds?: number;
+  readonly ackDeadline?: Duration;
   /**
-   * How long unacknowledged messages stay in the backlog, 600s to 2678400s (31 days).
-   * @default "604800s" (7 days)
+   * How long unacknowledged messages stay in the backlog, 10 minutes to 31 days.
+   * @default Duration.days(7)
    */
-  readonly messageRetentionDuration?: string;
+  readonly messageRetentionDuration?: Duration;
   /**
    * Whether acknowledged messages are kept (for seek/replay) for `messageRetentionDuration`.
    * @default false
    */
   readonly retainAckedMessages?: boolean;
   /**
-   * Shortest delay before a message is redelivered after a nack or expired deadline (exponential backoff), 0s to 600s.
-   * @default "10s"
+   * Shortest delay before a message is redelivered after a nack or expired deadline (exponential backoff), 0 to 10 minutes.
+   * @default Duration.seconds(10)
    */
-  readonly minimumBackoff?: string;
+  readonly minimumBackoff?: Duration;
   /**
-   * Longest delay before a message is redelivered (exponential backoff), 0s to 600s, at least `minimumBackoff`.
-   * @default "600s"
+   * Longest delay before a message is redelivered (exponential backoff), 0 to 10 minutes, at least `minimumBackoff`.
+   * @default Duration.seconds(600)
    */
-  readonly maximumBackoff?: string;
+  readonly maximumBackoff?: Duration;
   /**
    * Attribute filter (at most 256 bytes); messages not matching it are acknowledged automatically. Cannot be changed later.
    * @default - every message is delivered
    */
   readonly filter?: string;
   /**
-   * Whether messages that fail `maxDeliveryAttempts` times go to the topic's dead-letter topic.
+   * Whether messages that fail `maxDeliveryAttempts` times go to the topic's dead-letter topic
+   * (options of {@link StreamTopic.addSubscription} and {@link StreamTopic.addBigQuerySubscription}).
    * @default true
    */
   readonly deadLetter?: boolean;
@@ -51,8 +68,8 @@ export interface BaseSubscriptionOptions {
    */
   readonly maxDeliveryAttempts?: number;
   /**
-   * Labels of the subscription, added to the topic's.
-   * @default - the topic's labels
+   * Labels of the subscription. A stream topic's subscriptions carry the topic's labels as well.
+   * @default - none (a stream topic's labels for its subscriptions)
    */
   readonly labels?: Record<string, string>;
 }
@@ -112,23 +129,45 @@ export interface BigQuerySubscriptionOptions extends BaseSubscriptionOptions {
 }
 
 /** Props of {@link StreamSubscription}. */
-export interface StreamSubscriptionProps extends SubscriptionOptions {
-  /** The stream topic the subscription belongs to (its dead-letter topic and service agent are used). */
-  readonly topic: StreamTopic;
-  /** The topic resource to subscribe to: the stream topic itself or its dead-letter topic. */
-  readonly subscribesTo: PubsubTopic;
+export interface StreamSubscriptionProps extends Omit<SubscriptionOptions, "deadLetter"> {
+  /** The topic subscribed to. */
+  readonly topic: ITopic;
   /** Name of the subscription (unique in the project). */
   readonly subscriptionName: string;
   /**
-   * Makes this a BigQuery subscription writing into `table`.
+   * Project of the subscription.
+   * @default - the topic's project
+   */
+  readonly project?: string;
+  /**
+   * Topic receiving messages that fail `maxDeliveryAttempts` times. The subscription's project's
+   * Pub/Sub service agent gets publisher on it and subscriber on the subscription (what dead-lettering needs).
+   * @default - no dead-lettering
+   */
+  readonly deadLetterTopic?: ITopic;
+  /**
+   * Number of the subscription's project, naming its Pub/Sub service agent
+   * (`service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`). Required with `deadLetterTopic`.
+   * @default - none (no dead-lettering)
+   */
+  readonly projectNumber?: string;
+  /**
+   * Makes this a BigQuery subscription writing into `table` (which needs a known schema).
    * @default - a pull subscription
    */
-  readonly bigquery?: BigQuerySubscriptionOptions & { readonly table: BigQueryTableTarget };
+  readonly bigquery?: BigQuerySubscriptionOptions & { readonly table: ITable };
 }
 
-const RESOURCE_NAME = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
-const DURATION = /^([0-9]+(\.[0-9]{1,9})?)s$/;
-const SERVICE_ACCOUNT_ID = /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/;
+/** Attributes of an existing subscription, for {@link StreamSubscription.fromSubscriptionAttributes}. */
+export interface SubscriptionAttributes {
+  /** Project of the subscription. */
+  readonly project: string;
+  /** Short name of the subscription. */
+  readonly subscriptionName: string;
+  /** The topic it subscribes to. */
+  readonly topic: ITopic;
+}
+
 const METADATA_COLUMNS: ReadonlyArray<[string, readonly string[]]> = [
   ["subscription_name", ["STRING"]],
   ["message_id", ["STRING"]],
@@ -136,242 +175,249 @@ const METADATA_COLUMNS: ReadonlyArray<[string, readonly string[]]> = [
   ["attributes", ["STRING", "JSON"]],
 ];
 
-/** Checks a Pub/Sub topic, subscription or schema name. */
-export function validateResourceName(path: string, what: string, name: string): void {
-  if (Token.isUnresolved(name)) return;
-  if (!RESOURCE_NAME.test(name) || name.toLowerCase().startsWith("goog")) {
-    throw new Error(
-      `${path}: ${what} "${name}" is not valid; use 3-255 letters, digits and - _ . ~ + %, starting with a letter and not with "goog"`,
-    );
-  }
-}
-
-/** Checks a duration such as "604800s" lies within [min, max] seconds; returns its seconds. */
-export function validateDuration(
-  path: string,
-  what: string,
-  value: string,
-  min: number,
-  max: number,
-): number | undefined {
-  if (Token.isUnresolved(value)) return undefined;
-  const match = DURATION.exec(value);
-  if (!match) throw new Error(`${path}: ${what} "${value}" is not a duration in seconds such as "600s"`);
-  const seconds = Number(match[1]);
-  if (seconds < min || seconds > max) {
-    throw new Error(`${path}: ${what} is ${value}; Pub/Sub allows ${min}s to ${max}s`);
-  }
-  return seconds;
-}
-
-/** A service account id (6-30 characters) derived from a resource name, stable and unique per name. */
-export function serviceAccountIdFor(name: string): string {
-  let id = name
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^[^a-z]+/, "")
-    .replace(/-+$/, "");
-  if (id.length > 30 || id.length < 6) {
-    const hash = createHash("sha256").update(name).digest("hex").slice(0, 6);
-    id = `${(id || "sa").slice(0, 23).replace(/-+$/, "")}-${hash}`;
-  }
-  return id;
-}
+/** Pub/Sub's ack deadline: 10 to 600 whole seconds. */
+const ACK_DEADLINE = { min: Duration.seconds(10), max: Duration.seconds(600) };
+/** Pub/Sub's retry backoff: 0 to 600 seconds. */
+const BACKOFF = { min: Duration.seconds(0), max: Duration.seconds(600) };
 
 /**
- * A subscription of a {@link StreamTopic}: pull, or BigQuery when `bigquery` is given.
- * Usually created through {@link StreamTopic.addSubscription} or {@link StreamTopic.addBigQuerySubscription}.
+ * A Pub/Sub subscription: pull, or BigQuery when `bigquery` is given; with exponential-backoff
+ * retries, no expiration, and (with `deadLetterTopic`) a dead-letter policy plus the two
+ * service-agent grants it needs. Usually created through {@link StreamTopic.addSubscription} or
+ * {@link StreamTopic.addBigQuerySubscription}.
+ *
+ * A BigQuery subscription writes as its own service account (or `serviceAccountEmail`): it is then
+ * {@link IGrantable}, its writer being the grant principal.
  */
-export class StreamSubscription extends Construct {
+export class StreamSubscription extends Construct implements ISubscription, IGrantable {
+  /**
+   * An existing pull subscription, e.g. to run a {@link PubSubToBigQueryJob} on it. Grants on it
+   * create bindings (with the literal subscription name) under the returned construct.
+   */
+  public static fromSubscriptionAttributes(scope: Construct, id: string, attrs: SubscriptionAttributes): ISubscription {
+    validatePubsubName(`${scope.node.path}/${id}`, "subscription name", attrs.subscriptionName);
+    return new SubscriptionReference(scope, id, attrs);
+  }
+
   /** The subscription resource. */
   public readonly resource: PubsubSubscription;
+  /** Project of the subscription. */
+  public readonly project: string;
   /** Name of the subscription. */
   public readonly subscriptionName: string;
-  /** Full id: `projects/<project>/subscriptions/<name>`, as Dataflow's `inputSubscription` takes it. */
+  /** Full id: `projects/<project>/subscriptions/<name>` (a Terraform reference), as Dataflow's `inputSubscription` takes it. */
   public readonly subscriptionId: string;
-  /** Whether failed messages go to the dead-letter topic. */
+  /** The topic subscribed to. */
+  public readonly topic: ITopic;
+  /** Whether this is a BigQuery subscription (Pub/Sub writes the messages; nobody may pull them). */
+  public readonly isPushOrExport: boolean;
+  /** Whether failed messages go to {@link deadLetterTopic}. */
   public readonly deadLetterEnabled: boolean;
+  /** The dead-letter topic, when dead-lettering. */
+  public readonly deadLetterTopic?: ITopic;
   /** The service account writing to BigQuery, for a BigQuery subscription that created one. */
   public readonly serviceAccount?: ServiceAccount;
   /** Email of the identity writing to BigQuery, for a BigQuery subscription. */
-  public readonly writerServiceAccountEmail?: string;
+  public readonly serviceAccountEmail?: string;
   /** The table a BigQuery subscription writes into. */
-  public readonly table?: BigQueryTableTarget;
-  /** The topic this subscription belongs to. */
-  public readonly topic: StreamTopic;
+  public readonly table?: ITable;
 
-  private readonly grants = new Map<string, PubsubSubscriptionIamMember>();
+  private readonly writer?: IPrincipal;
 
   constructor(scope: Construct, id: string, props: StreamSubscriptionProps) {
     super(scope, id);
     const path = this.node.path;
-    validateResourceName(path, "subscription name", props.subscriptionName);
-    const ackDeadline = props.ackDeadlineSeconds ?? 60;
-    if (!Token.isUnresolved(ackDeadline) && (!Number.isInteger(ackDeadline) || ackDeadline < 10 || ackDeadline > 600)) {
-      throw new Error(`${path}: ackDeadlineSeconds is ${ackDeadline}; Pub/Sub allows whole seconds from 10 to 600`);
+    validatePubsubName(path, "subscription name", props.subscriptionName);
+    const ackDeadline = validateDuration(path, "ackDeadline", props.ackDeadline ?? Duration.seconds(60), {
+      ...ACK_DEADLINE,
+      wholeUnit: "seconds",
+      rule: "Pub/Sub allows",
+    });
+    const retention = validateMessageRetention(
+      path,
+      "messageRetentionDuration",
+      props.messageRetentionDuration ?? DEFAULT_MESSAGE_RETENTION,
+    );
+    const minimumBackoff = validateDuration(path, "minimumBackoff", props.minimumBackoff ?? Duration.seconds(10), {
+      ...BACKOFF,
+      rule: "Pub/Sub allows",
+    });
+    const maximumBackoff = validateDuration(path, "maximumBackoff", props.maximumBackoff ?? Duration.seconds(600), {
+      ...BACKOFF,
+      rule: "Pub/Sub allows",
+    });
+    if (
+      !minimumBackoff.isUnresolved() &&
+      !maximumBackoff.isUnresolved() &&
+      minimumBackoff.toMilliseconds() > maximumBackoff.toMilliseconds()
+    ) {
+      fail(
+        path,
+        `minimumBackoff ${minimumBackoff.toHumanString()} is longer than maximumBackoff ${maximumBackoff.toHumanString()}`,
+      );
     }
-    const retention = props.messageRetentionDuration ?? "604800s";
-    validateDuration(path, "messageRetentionDuration", retention, 600, 31 * 24 * 3600);
-    const minimumBackoff = props.minimumBackoff ?? "10s";
-    const maximumBackoff = props.maximumBackoff ?? "600s";
-    const min = validateDuration(path, "minimumBackoff", minimumBackoff, 0, 600);
-    const max = validateDuration(path, "maximumBackoff", maximumBackoff, 0, 600);
-    if (min !== undefined && max !== undefined && min > max) {
-      throw new Error(`${path}: minimumBackoff ${minimumBackoff} is longer than maximumBackoff ${maximumBackoff}`);
-    }
-    if (props.filter !== undefined && !Token.isUnresolved(props.filter)) {
+    if (isKnown(props.filter)) {
       const bytes = Buffer.byteLength(props.filter, "utf8");
-      if (bytes === 0 || bytes > 256) {
-        throw new Error(`${path}: filter is ${bytes} bytes; Pub/Sub filters are 1 to 256 bytes`);
-      }
+      if (bytes === 0 || bytes > 256) fail(path, `filter is ${bytes} bytes; Pub/Sub filters are 1 to 256 bytes`);
     }
-    this.deadLetterEnabled = props.deadLetter ?? true;
+    const labels = { ...(props.labels ?? {}) };
+    validateLabels(path, labels);
+
+    this.deadLetterEnabled = props.deadLetterTopic !== undefined;
     const maxDeliveryAttempts = props.maxDeliveryAttempts ?? 10;
     if (this.deadLetterEnabled && !Token.isUnresolved(maxDeliveryAttempts)) {
       if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
-        throw new Error(
-          `${path}: maxDeliveryAttempts is ${maxDeliveryAttempts}; a dead-letter policy allows 5 to 100 delivery attempts`,
+        fail(
+          path,
+          `maxDeliveryAttempts is ${maxDeliveryAttempts}; a dead-letter policy allows 5 to 100 delivery attempts`,
         );
       }
     } else if (!this.deadLetterEnabled && props.maxDeliveryAttempts !== undefined) {
-      throw new Error(`${path}: maxDeliveryAttempts is set but deadLetter is false; remove one of them`);
+      fail(
+        path,
+        "maxDeliveryAttempts is set but dead-lettering is off (deadLetter is false, or no deadLetterTopic); remove one of them",
+      );
     }
+    if (this.deadLetterEnabled && props.projectNumber === undefined) {
+      fail(path, "deadLetterTopic needs projectNumber: the project's Pub/Sub service agent forwards the dead letters");
+    }
+    if (props.projectNumber !== undefined) validateProjectNumber(path, props.projectNumber);
 
     this.topic = props.topic;
+    this.project = props.project ?? props.topic.project;
     this.subscriptionName = props.subscriptionName;
+    this.deadLetterTopic = props.deadLetterTopic;
+    this.isPushOrExport = props.bigquery !== undefined;
     const dependsOn: ITerraformDependable[] = [];
     let bigqueryConfig: PubsubSubscriptionBigqueryConfig | undefined;
 
     if (props.bigquery) {
       const bq = props.bigquery;
+      const table = bq.table;
       if (props.enableExactlyOnceDelivery || props.enableMessageOrdering) {
-        throw new Error(
-          `${path}: exactly-once delivery and ordering apply to pull subscriptions, not BigQuery subscriptions`,
+        fail(path, "exactly-once delivery and ordering apply to pull subscriptions, not BigQuery subscriptions");
+      }
+      const schema = table.schema;
+      if (schema === undefined) {
+        fail(
+          path,
+          `table ${table.fqn} has no known schema; a BigQuery subscription checks the columns it writes against it (give the table a schema, or import it with one)`,
         );
       }
-      const topicHasSchema = props.topic.tableSchema !== undefined;
+      const topicHasSchema = props.topic.schema !== undefined;
       if (bq.useTableSchema === true && bq.useTopicSchema === true) {
-        throw new Error(
-          `${path}: useTableSchema and useTopicSchema are both true; a BigQuery subscription maps fields with one schema only`,
+        fail(
+          path,
+          "useTableSchema and useTopicSchema are both true; a BigQuery subscription maps fields with one schema only",
         );
       }
       const useTopicSchema = bq.useTopicSchema ?? (bq.useTableSchema === true ? false : topicHasSchema);
       const useTableSchema = bq.useTableSchema ?? !useTopicSchema;
       if (useTopicSchema && !topicHasSchema) {
-        throw new Error(
-          `${path}: useTopicSchema is true but topic "${props.topic.topicName}" has no schema; set the topic's schema or use useTableSchema`,
+        fail(
+          path,
+          `useTopicSchema is true but topic "${props.topic.topicName}" has no schema; set the topic's schema or use useTableSchema`,
         );
       }
       if (bq.dropUnknownFields && !useTableSchema && !useTopicSchema) {
-        throw new Error(`${path}: dropUnknownFields needs useTableSchema or useTopicSchema`);
+        fail(path, "dropUnknownFields needs useTableSchema or useTopicSchema");
       }
-      const schema = bq.table.schema;
       if (bq.writeMetadata) {
         for (const [column, types] of METADATA_COLUMNS) {
           const found = schema.column(column);
           if (!found || !types.includes(found.type)) {
-            throw new Error(
-              `${path}: writeMetadata needs a ${types.join(" or ")} column "${column}" in table ${bq.table.tableId}`,
-            );
+            fail(path, `writeMetadata needs a ${types.join(" or ")} column "${column}" in table ${table.tableId}`);
           }
         }
       }
       if (!useTableSchema && !useTopicSchema && !schema.hasColumn("data")) {
-        throw new Error(
-          `${path}: without useTableSchema or useTopicSchema messages go to a "data" column, which table ${bq.table.tableId} lacks`,
+        fail(
+          path,
+          `without useTableSchema or useTopicSchema messages go to a "data" column, which table ${table.tableId} lacks`,
         );
       }
       if (bq.serviceAccountEmail !== undefined) {
-        this.writerServiceAccountEmail = bq.serviceAccountEmail;
+        this.serviceAccountEmail = bq.serviceAccountEmail;
       } else {
-        const accountId = bq.serviceAccountId ?? serviceAccountIdFor(`${props.subscriptionName}`);
-        if (!Token.isUnresolved(accountId) && !SERVICE_ACCOUNT_ID.test(accountId)) {
-          throw new Error(
-            `${path}: serviceAccountId "${accountId}" must be 6-30 lowercase letters, digits and hyphens, starting with a letter`,
-          );
-        }
+        const accountId = bq.serviceAccountId ?? serviceAccountIdFor(props.subscriptionName);
+        validateServiceAccountId(path, accountId);
         this.serviceAccount = new ServiceAccount(this, "writer", {
-          project: props.topic.project,
+          project: this.project,
           accountId,
           displayName: `Pub/Sub ${props.subscriptionName} → BigQuery`,
-          description: `Writes messages of subscription ${props.subscriptionName} into ${bq.table.tableId}`,
+          description: `Writes messages of subscription ${props.subscriptionName} into ${table.tableId}`,
         });
-        this.writerServiceAccountEmail = this.serviceAccount.email;
+        this.serviceAccountEmail = this.serviceAccount.email;
       }
-      const grant = bq.table.dataset.grantWrite(`serviceAccount:${this.writerServiceAccountEmail}`);
-      if (isDependable(grant)) dependsOn.push(grant);
-      if (bq.table.resource) dependsOn.push(bq.table.resource);
-      this.table = bq.table;
+      this.writer = Principal.serviceAccount(this.serviceAccountEmail);
+      this.table = table;
+      dependsOn.push(table.dataset.grantWrite(this));
       bigqueryConfig = {
-        table: bq.table.fqn,
+        // A reference: the subscription is created after the table.
+        table: table.fqnRef,
         useTableSchema,
         useTopicSchema,
         writeMetadata: bq.writeMetadata ?? false,
         dropUnknownFields: bq.dropUnknownFields ?? false,
-        serviceAccountEmail: this.writerServiceAccountEmail,
+        serviceAccountEmail: this.serviceAccountEmail,
       };
     }
 
     this.resource = new PubsubSubscription(this, "subscription", {
       name: props.subscriptionName,
-      project: props.topic.project,
-      topic: props.subscribesTo.id,
-      labels: { ...props.topic.labels, ...(props.labels ?? {}) },
-      ackDeadlineSeconds: ackDeadline,
-      messageRetentionDuration: retention,
+      project: this.project,
+      topic: props.topic.topicId,
+      labels,
+      ackDeadlineSeconds: ackDeadline.toSeconds(),
+      messageRetentionDuration: retention.toPubsubString(),
       retainAckedMessages: props.retainAckedMessages ?? false,
       // An empty ttl means the subscription never expires, however long it is idle.
       expirationPolicy: { ttl: "" },
-      retryPolicy: { minimumBackoff, maximumBackoff },
+      retryPolicy: {
+        minimumBackoff: minimumBackoff.toPubsubString(),
+        maximumBackoff: maximumBackoff.toPubsubString(),
+      },
       filter: props.filter,
       enableExactlyOnceDelivery: props.bigquery ? undefined : (props.enableExactlyOnceDelivery ?? false),
       enableMessageOrdering: props.bigquery ? undefined : (props.enableMessageOrdering ?? false),
-      deadLetterPolicy: this.deadLetterEnabled
-        ? { deadLetterTopic: props.topic.deadLetterTopic.id, maxDeliveryAttempts }
+      deadLetterPolicy: props.deadLetterTopic
+        ? { deadLetterTopic: props.deadLetterTopic.topicId, maxDeliveryAttempts }
         : undefined,
       bigqueryConfig,
       dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
     });
     this.subscriptionId = this.resource.id;
 
-    if (this.deadLetterEnabled) {
-      // Grant 2 of 2: the service agent acknowledges the messages it forwards to the dead-letter topic.
-      new PubsubSubscriptionIamMember(this, "service-agent-dead-letter-subscriber", {
-        project: props.topic.project,
-        subscription: this.resource.name,
-        role: "roles/pubsub.subscriber",
-        member: `serviceAccount:${props.topic.serviceAgentEmail}`,
-      });
+    if (props.deadLetterTopic && props.projectNumber !== undefined) {
+      // What dead-lettering needs: the service agent acknowledges the messages it forwards to the
+      // dead-letter topic, and publishes them there.
+      const agent = Principal.serviceAccount(pubsubServiceAgentEmail(props.projectNumber));
+      this.grantSubscribe(agent);
+      props.deadLetterTopic.grantPublish(agent);
     }
   }
 
-  /** Lets `member` pull and acknowledge messages of this subscription (`roles/pubsub.subscriber` on it). */
-  public grantSubscribe(member: string): PubsubSubscriptionIamMember {
-    return this.grant("roles/pubsub.subscriber", member);
+  /**
+   * The identity writing a BigQuery subscription's messages into its table. A pull subscription has
+   * no identity of its own: grant to the identities that pull it instead.
+   */
+  public get grantPrincipal(): IPrincipal {
+    if (!this.writer) {
+      fail(
+        this.node.path,
+        `subscription "${this.subscriptionName}" is a pull subscription and has no identity of its own; grant to the identity that pulls it`,
+      );
+    }
+    return this.writer;
   }
 
-  /** Lets `member` read this subscription's metadata (`roles/pubsub.viewer` on it). */
-  public grantView(member: string): PubsubSubscriptionIamMember {
-    return this.grant("roles/pubsub.viewer", member);
+  /** Lets `grantee` pull and acknowledge messages of this subscription (`roles/pubsub.subscriber` on it). */
+  public grantSubscribe(grantee: IGrantable): PubsubSubscriptionIamMember {
+    return grantOnSubscription(this, this.project, this.resource.name, "roles/pubsub.subscriber", grantee);
   }
 
-  private grant(role: string, member: string): PubsubSubscriptionIamMember {
-    validateMember(this.node.path, member);
-    const key = `${role} ${member}`;
-    const existing = this.grants.get(key);
-    if (existing) return existing;
-    const resource = new PubsubSubscriptionIamMember(
-      this,
-      `${role.replace("roles/pubsub.", "")}-${memberIdFragment(member, this.grants.size)}`,
-      {
-        project: this.topic.project,
-        subscription: this.resource.name,
-        role,
-        member,
-      },
-    );
-    this.grants.set(key, resource);
-    return resource;
+  /** Lets `grantee` read this subscription's metadata (`roles/pubsub.viewer` on it). */
+  public grantView(grantee: IGrantable): PubsubSubscriptionIamMember {
+    return grantOnSubscription(this, this.project, this.resource.name, "roles/pubsub.viewer", grantee);
   }
 }

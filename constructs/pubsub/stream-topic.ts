@@ -3,16 +3,16 @@ import { Token } from "cdktf";
 import { PubsubSchema } from "@cdktf/provider-google/lib/pubsub-schema";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
-import { TableSchema } from "../bigquery/table-schema";
+import { TableSchema } from "../../schemas/table-schema";
+import { Duration } from "../core/duration";
+import { IGrantable, Principal } from "../core/principal";
+import { ITable, ITopic } from "../core/references";
+import { fail, validateKmsKeyName, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
 import { avroDefinitionFromTableSchema } from "./avro-schema";
-import { BigQueryTableTarget, memberIdFragment, pubsubServiceAgentEmail, validateMember } from "./iam-members";
-import {
-  BigQuerySubscriptionOptions,
-  StreamSubscription,
-  SubscriptionOptions,
-  validateDuration,
-  validateResourceName,
-} from "./stream-subscription";
+import { pubsubServiceAgentEmail } from "./iam-members";
+import { DEFAULT_MESSAGE_RETENTION, grantOnTopic, validateMessageRetention, validatePubsubName } from "./pubsub-common";
+import { BigQuerySubscriptionOptions, StreamSubscription, SubscriptionOptions } from "./stream-subscription";
+import { TopicReference } from "./topic-reference";
 
 /** Props of {@link StreamTopic}. */
 export interface StreamTopicProps {
@@ -26,10 +26,10 @@ export interface StreamTopicProps {
    */
   readonly projectNumber: string;
   /**
-   * How long the topic keeps published messages (so subscriptions can seek back), 600s to 2678400s (31 days).
-   * @default "604800s" (7 days)
+   * How long the topic keeps published messages (so subscriptions can seek back), 10 minutes to 31 days.
+   * @default Duration.days(7)
    */
-  readonly messageRetentionDuration?: string;
+  readonly messageRetentionDuration?: Duration;
   /**
    * Regions where Pub/Sub may persist messages of the topic and of its dead-letter topic.
    * @default - no restriction (the organization policy applies)
@@ -62,14 +62,14 @@ export interface StreamTopicProps {
   readonly deadLetterTopicName?: string;
   /**
    * Name of the subscription on the dead-letter topic that keeps dead letters for inspection and replay.
-   * @default `${topicName}-dead-letter-sub`
+   * @default `${deadLetterTopicName}-sub`
    */
   readonly deadLetterSubscriptionName?: string;
   /**
-   * How long the dead-letter subscription keeps undelivered dead letters, 600s to 2678400s (31 days).
-   * @default "604800s" (7 days)
+   * How long the dead-letter subscription keeps undelivered dead letters, 10 minutes to 31 days.
+   * @default Duration.days(7)
    */
-  readonly deadLetterRetentionDuration?: string;
+  readonly deadLetterRetentionDuration?: Duration;
   /**
    * Labels of the topics and subscriptions (the provider's default labels are added to these).
    * @default - none
@@ -77,13 +77,19 @@ export interface StreamTopicProps {
   readonly labels?: Record<string, string>;
 }
 
-const PROJECT_NUMBER = /^[1-9][0-9]{5,18}$/;
-const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
-const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
-
-/** Pub/Sub allows message retention from 10 minutes to 31 days. */
-export const MIN_RETENTION_SECONDS = 600;
-export const MAX_RETENTION_SECONDS = 31 * 24 * 3600;
+/** Attributes of an existing topic, for {@link StreamTopic.fromTopicAttributes}. */
+export interface TopicAttributes {
+  /** Project of the topic. */
+  readonly project: string;
+  /** Short name of the topic, e.g. `wiki-changes`. */
+  readonly topicName: string;
+  /**
+   * The table schema the topic's Pub/Sub schema was generated from (BigQuery subscriptions then
+   * map the topic's fields by default).
+   * @default - no schema
+   */
+  readonly schema?: TableSchema;
+}
 
 /**
  * A Pub/Sub topic for a stream of events, with its own dead-letter topic and a subscription
@@ -96,15 +102,29 @@ export const MAX_RETENTION_SECONDS = 31 * 24 * 3600;
  *
  * @example
  * const topic = new StreamTopic(this, "changes", { topicName: "wiki-changes", project, projectNumber });
- * topic.grantPublish(worker.member);
+ * topic.grantPublish(worker);
  * const sub = topic.addSubscription("wiki-changes-dataflow", { maxDeliveryAttempts: 10 });
  */
-export class StreamTopic extends Construct {
+export class StreamTopic extends Construct implements ITopic {
+  /**
+   * An existing topic, e.g. to publish to or subscribe to from this stack. Grants on it create
+   * bindings (with the literal topic name) under the returned construct.
+   */
+  public static fromTopicAttributes(scope: Construct, id: string, attrs: TopicAttributes): ITopic {
+    validatePubsubName(`${scope.node.path}/${id}`, "topic name", attrs.topicName);
+    return new TopicReference(scope, id, {
+      project: attrs.project,
+      topicName: attrs.topicName,
+      topicId: `projects/${attrs.project}/topics/${attrs.topicName}`,
+      schema: attrs.schema,
+    });
+  }
+
   /** The topic resource. */
   public readonly resource: PubsubTopic;
   /** Name of the topic, e.g. `wiki-changes`. */
   public readonly topicName: string;
-  /** Full id of the topic: `projects/<project>/topics/<name>`. */
+  /** Full id of the topic: `projects/<project>/topics/<name>` (a Terraform reference). */
   public readonly topicId: string;
   /** Project of the topic. */
   public readonly project: string;
@@ -112,8 +132,10 @@ export class StreamTopic extends Construct {
   public readonly projectNumber: string;
   /** Email of the Pub/Sub service agent of the project. */
   public readonly serviceAgentEmail: string;
+  /** The dead-letter topic (grants on it bind to the dead-letter topic resource). */
+  public readonly deadLetterTopic: ITopic;
   /** The dead-letter topic resource. */
-  public readonly deadLetterTopic: PubsubTopic;
+  public readonly deadLetterTopicResource: PubsubTopic;
   /** Name of the dead-letter topic. */
   public readonly deadLetterTopicName: string;
   /** Full id of the dead-letter topic: `projects/<project>/topics/<name>`. */
@@ -125,66 +147,54 @@ export class StreamTopic extends Construct {
   /** Name of the generated Pub/Sub schema, when `schema` was given. */
   public readonly schemaName?: string;
   /** The table schema the topic's Pub/Sub schema was generated from, if any. */
-  public readonly tableSchema?: TableSchema;
+  public readonly schema?: TableSchema;
   /** Labels given to the topic and its subscriptions. */
   public readonly labels: Record<string, string>;
 
-  private readonly grants = new Map<string, PubsubTopicIamMember>();
   private readonly subscriptions = new Map<string, StreamSubscription>();
 
   constructor(scope: Construct, id: string, props: StreamTopicProps) {
     super(scope, id);
     const path = this.node.path;
-    validateResourceName(path, "topic name", props.topicName);
-    if (!Token.isUnresolved(props.projectNumber) && !PROJECT_NUMBER.test(props.projectNumber)) {
-      throw new Error(
-        `${path}: project number "${props.projectNumber}" is not a project number; expected digits only, e.g. "123456789012"`,
-      );
-    }
-    const retention = props.messageRetentionDuration ?? "604800s";
-    validateDuration(path, "messageRetentionDuration", retention, MIN_RETENTION_SECONDS, MAX_RETENTION_SECONDS);
-    const deadLetterRetention = props.deadLetterRetentionDuration ?? "604800s";
-    validateDuration(
+    validatePubsubName(path, "topic name", props.topicName);
+    validateProjectNumber(path, props.projectNumber);
+    const retention = validateMessageRetention(
+      path,
+      "messageRetentionDuration",
+      props.messageRetentionDuration ?? DEFAULT_MESSAGE_RETENTION,
+    );
+    const deadLetterRetention = validateMessageRetention(
       path,
       "deadLetterRetentionDuration",
-      deadLetterRetention,
-      MIN_RETENTION_SECONDS,
-      MAX_RETENTION_SECONDS,
+      props.deadLetterRetentionDuration ?? DEFAULT_MESSAGE_RETENTION,
     );
     if (props.allowedPersistenceRegions !== undefined) {
       if (props.allowedPersistenceRegions.length === 0) {
-        throw new Error(
-          `${path}: allowedPersistenceRegions is empty; list at least one region or leave it unset for no restriction`,
-        );
+        fail(path, "allowedPersistenceRegions is empty; list at least one region or leave it unset for no restriction");
       }
       for (const region of props.allowedPersistenceRegions) {
-        if (!Token.isUnresolved(region) && !REGION.test(region)) {
-          throw new Error(`${path}: allowed persistence region "${region}" is not a region name such as europe-west1`);
-        }
+        validateRegion(path, region, "allowed persistence region");
       }
     }
-    if (props.kmsKeyName !== undefined && !Token.isUnresolved(props.kmsKeyName) && !KMS_KEY.test(props.kmsKeyName)) {
-      throw new Error(
-        `${path}: kmsKeyName "${props.kmsKeyName}" must be projects/P/locations/L/keyRings/R/cryptoKeys/K`,
-      );
-    }
+    validateKmsKeyName(path, props.kmsKeyName);
+    this.labels = { ...(props.labels ?? {}) };
+    validateLabels(path, this.labels);
 
     this.topicName = props.topicName;
     this.project = props.project;
     this.projectNumber = props.projectNumber;
     this.serviceAgentEmail = pubsubServiceAgentEmail(props.projectNumber);
-    this.labels = { ...(props.labels ?? {}) };
     this.deadLetterTopicName = props.deadLetterTopicName ?? `${props.topicName}-dead-letter`;
-    validateResourceName(path, "dead-letter topic name", this.deadLetterTopicName);
+    validatePubsubName(path, "dead-letter topic name", this.deadLetterTopicName);
 
     const storagePolicy = props.allowedPersistenceRegions
       ? { allowedPersistenceRegions: [...props.allowedPersistenceRegions] }
       : undefined;
 
     if (props.schema) {
-      this.tableSchema = props.schema;
+      this.schema = props.schema;
       this.schemaName = props.schemaName ?? `${props.topicName}-schema`;
-      validateResourceName(path, "schema name", this.schemaName);
+      validatePubsubName(path, "schema name", this.schemaName);
       this.schemaResource = new PubsubSchema(this, "schema", {
         name: this.schemaName,
         project: props.project,
@@ -197,7 +207,7 @@ export class StreamTopic extends Construct {
       name: props.topicName,
       project: props.project,
       labels: this.labels,
-      messageRetentionDuration: retention,
+      messageRetentionDuration: retention.toPubsubString(),
       messageStoragePolicy: storagePolicy,
       kmsKeyName: props.kmsKeyName,
       schemaSettings: this.schemaResource ? { schema: this.schemaResource.id, encoding: "JSON" } : undefined,
@@ -205,30 +215,31 @@ export class StreamTopic extends Construct {
     this.topicId = this.resource.id;
 
     // Dead letters are by definition messages that did not fit: the dead-letter topic has no schema.
-    this.deadLetterTopic = new PubsubTopic(this, "dead-letter-topic", {
+    this.deadLetterTopicResource = new PubsubTopic(this, "dead-letter-topic", {
       name: this.deadLetterTopicName,
       project: props.project,
       labels: this.labels,
-      messageRetentionDuration: retention,
+      messageRetentionDuration: retention.toPubsubString(),
       messageStoragePolicy: storagePolicy,
       kmsKeyName: props.kmsKeyName,
     });
-    this.deadLetterTopicId = this.deadLetterTopic.id;
-
-    // Grant 1 of 2: the service agent forwards undeliverable messages to the dead-letter topic.
-    new PubsubTopicIamMember(this, "service-agent-dead-letter-publisher", {
+    this.deadLetterTopicId = this.deadLetterTopicResource.id;
+    this.deadLetterTopic = new TopicReference(this, "dead-letter", {
       project: props.project,
-      topic: this.deadLetterTopic.name,
-      role: "roles/pubsub.publisher",
-      member: `serviceAccount:${this.serviceAgentEmail}`,
+      topicName: this.deadLetterTopicName,
+      topicId: this.deadLetterTopicResource.id,
+      topicNameRef: this.deadLetterTopicResource.name,
     });
 
+    // Grant 1 of 2: the service agent forwards undeliverable messages to the dead-letter topic
+    // (each dead-lettering subscription asks for it again and gets this binding).
+    this.deadLetterTopic.grantPublish(Principal.serviceAccount(this.serviceAgentEmail));
+
     this.deadLetterSubscription = new StreamSubscription(this, "dead-letter-subscription", {
-      topic: this,
-      subscribesTo: this.deadLetterTopic,
+      topic: this.deadLetterTopic,
       subscriptionName: props.deadLetterSubscriptionName ?? `${this.deadLetterTopicName}-sub`,
       messageRetentionDuration: deadLetterRetention,
-      deadLetter: false,
+      labels: this.labels,
     });
   }
 
@@ -241,53 +252,50 @@ export class StreamTopic extends Construct {
     return this.register(
       new StreamSubscription(this, `subscription-${subscriptionName}`, {
         ...options,
+        ...this.subscriptionDefaults(options),
         topic: this,
-        subscribesTo: this.resource,
         subscriptionName,
       }),
     );
   }
 
   /**
-   * Adds a BigQuery subscription writing this topic's messages straight into `table`, as a
-   * dedicated service account that gets write access on the table's dataset.
+   * Adds a BigQuery subscription writing this topic's messages straight into `table` (which needs a
+   * known schema), as a dedicated service account that gets write access on the table's dataset.
    *
    * Unless told otherwise, the table's schema maps message fields to columns (`use_table_schema`),
    * or the topic's schema when the topic has one (`use_topic_schema`); setting both is an error.
    */
-  public addBigQuerySubscription(
-    table: BigQueryTableTarget,
-    options: BigQuerySubscriptionOptions = {},
-  ): StreamSubscription {
+  public addBigQuerySubscription(table: ITable, options: BigQuerySubscriptionOptions = {}): StreamSubscription {
     const subscriptionName =
       options.subscriptionName ?? `${this.topicName}-bq-${Token.isUnresolved(table.tableId) ? "table" : table.tableId}`;
     return this.register(
       new StreamSubscription(this, `bigquery-subscription-${subscriptionName}`, {
         ...options,
+        ...this.subscriptionDefaults(options),
         topic: this,
-        subscribesTo: this.resource,
         subscriptionName,
         bigquery: { ...options, table },
       }),
     );
   }
 
-  /** Lets `member` publish to the topic (`roles/pubsub.publisher` on the topic). */
-  public grantPublish(member: string): PubsubTopicIamMember {
-    return this.grant("roles/pubsub.publisher", member);
+  /** Lets `grantee` publish to the topic (`roles/pubsub.publisher` on the topic). */
+  public grantPublish(grantee: IGrantable): PubsubTopicIamMember {
+    return grantOnTopic(this, this.project, this.resource.name, "roles/pubsub.publisher", grantee);
   }
 
   /**
-   * Lets `member` attach its own subscriptions to the topic (`roles/pubsub.subscriber` on the topic).
+   * Lets `grantee` attach its own subscriptions to the topic (`roles/pubsub.subscriber` on the topic).
    * To consume an existing subscription, use {@link StreamSubscription.grantSubscribe}.
    */
-  public grantSubscribe(member: string): PubsubTopicIamMember {
-    return this.grant("roles/pubsub.subscriber", member);
+  public grantSubscribe(grantee: IGrantable): PubsubTopicIamMember {
+    return grantOnTopic(this, this.project, this.resource.name, "roles/pubsub.subscriber", grantee);
   }
 
-  /** Lets `member` read the topic's metadata (`roles/pubsub.viewer` on the topic), as Dataflow's Pub/Sub reader needs. */
-  public grantView(member: string): PubsubTopicIamMember {
-    return this.grant("roles/pubsub.viewer", member);
+  /** Lets `grantee` read the topic's metadata (`roles/pubsub.viewer` on the topic), as Dataflow's Pub/Sub reader needs. */
+  public grantView(grantee: IGrantable): PubsubTopicIamMember {
+    return grantOnTopic(this, this.project, this.resource.name, "roles/pubsub.viewer", grantee);
   }
 
   /** The subscriptions added so far, by name. */
@@ -295,27 +303,17 @@ export class StreamTopic extends Construct {
     return this.subscriptions;
   }
 
+  /** What this topic's subscriptions share: its labels, and its dead-letter topic unless `deadLetter` is false. */
+  private subscriptionDefaults(options: { deadLetter?: boolean; labels?: Record<string, string> }) {
+    return {
+      labels: { ...this.labels, ...(options.labels ?? {}) },
+      deadLetterTopic: (options.deadLetter ?? true) ? this.deadLetterTopic : undefined,
+      projectNumber: this.projectNumber,
+    };
+  }
+
   private register(subscription: StreamSubscription): StreamSubscription {
     this.subscriptions.set(subscription.subscriptionName, subscription);
     return subscription;
-  }
-
-  private grant(role: string, member: string): PubsubTopicIamMember {
-    validateMember(this.node.path, member);
-    const key = `${role} ${member}`;
-    const existing = this.grants.get(key);
-    if (existing) return existing;
-    const resource = new PubsubTopicIamMember(
-      this,
-      `${role.replace("roles/pubsub.", "")}-${memberIdFragment(member, this.grants.size)}`,
-      {
-        project: this.project,
-        topic: this.resource.name,
-        role,
-        member,
-      },
-    );
-    this.grants.set(key, resource);
-    return resource;
   }
 }

@@ -5,17 +5,11 @@ import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-servi
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-
-/**
- * What the service needs from the topic it publishes to: its name and a way to let a member
- * publish. `StreamTopic` (constructs/pubsub/stream-topic.ts) satisfies it.
- */
-export interface PublishTarget {
-  /** Name of the topic (not the full id), passed to the worker as `TOPIC`. */
-  readonly topicName: string;
-  /** Grants `roles/pubsub.publisher` on the topic to `member`. */
-  grantPublish(member: string): unknown;
-}
+import { DEFAULT_METRICS_PORT, WorkerEnvVariable } from "../../schemas/worker-contract";
+import { BUCKET_NAME } from "../core/patterns";
+import { IGrantable, IPrincipal, Principal } from "../core/principal";
+import { ITopic } from "../core/references";
+import { fail, isKnown, validateKmsKeyName, validateLabels, validateServiceAccountId } from "../core/validation";
 
 /** Props of {@link SsePublisherService}. */
 export interface SsePublisherServiceProps {
@@ -23,8 +17,8 @@ export interface SsePublisherServiceProps {
   readonly project: string;
   /** Region of the Cloud Run service, the Artifact Registry repository and the checkpoint bucket. */
   readonly region: string;
-  /** The topic the worker publishes to; its `grantPublish` gives the service account `roles/pubsub.publisher` on it, and nothing else. */
-  readonly topic: PublishTarget;
+  /** The topic the worker publishes to (`TOPIC`); its `grantPublish` gives the service account `roles/pubsub.publisher` on it, and nothing else. */
+  readonly topic: ITopic;
   /**
    * Container image of the worker (built from `app-worker/Dockerfile`).
    * @default - `app-worker:latest` in the repository this construct creates (push it before the service is created)
@@ -62,17 +56,17 @@ export interface SsePublisherServiceProps {
   readonly checkpointObject?: string;
   /**
    * The event stream (`SSE_URL`).
-   * @default - the worker's default, the Wikimedia recentchange stream
+   * @default - unset: the worker's default, `DEFAULT_SSE_URL` (the Wikimedia recentchange stream)
    */
   readonly sseUrl?: string;
   /**
    * `USER_AGENT`: Wikimedia refuses requests without a descriptive one.
-   * @default - the worker's default, naming the project and a contact URL
+   * @default - unset: the worker's default, `DEFAULT_USER_AGENT` (naming the project and a contact URL)
    */
   readonly userAgent?: string;
   /**
    * Port of /healthz and /metrics (`METRICS_PORT`), also the container port Cloud Run probes.
-   * @default 9464
+   * @default DEFAULT_METRICS_PORT (9464)
    */
   readonly port?: number;
   /**
@@ -120,14 +114,19 @@ export interface SsePublisherServiceProps {
   readonly labels?: Record<string, string>;
 }
 
-const MANAGED_ENV = ["PROJECT", "TOPIC", "CHECKPOINT_PATH", "METRICS_PORT", "METRICS_HOST"];
+/** The worker's variables this construct sets from its props: `environment` may not override them. */
+const MANAGED_ENV: readonly WorkerEnvVariable[] = [
+  "PROJECT",
+  "TOPIC",
+  "CHECKPOINT_PATH",
+  "METRICS_PORT",
+  "METRICS_HOST",
+];
 const CLOUD_RUN_RESERVED_ENV =
   /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SERVICE_NAME = /^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/;
-const ACCOUNT_ID = /^[a-z]([a-z0-9-]{4,28})[a-z0-9]$/;
 const REPOSITORY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/;
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const CPU_VALUES = ["1", "2", "4", "6", "8"];
@@ -140,8 +139,9 @@ const CHECKPOINT_MOUNT = "/checkpoint";
  *
  * - exactly one instance (min = max = 1) with CPU always allocated, internal ingress only, and
  *   startup/liveness probes on `/healthz`;
- * - a dedicated service account whose only grants are `roles/pubsub.publisher` on the topic
- *   (through the topic's `grantPublish`) and `roles/storage.objectUser` on the checkpoint bucket;
+ * - a dedicated service account (the service is {@link IGrantable}) whose only grants are
+ *   `roles/pubsub.publisher` on the topic (through the topic's `grantPublish`) and
+ *   `roles/storage.objectUser` on its own checkpoint bucket;
  * - the checkpoint is an object in a private bucket, mounted into the container as a Cloud Storage
  *   volume at `/checkpoint` (second-generation execution environment), so a restarted or replaced
  *   instance resumes where the last one acknowledged;
@@ -156,7 +156,7 @@ const CHECKPOINT_MOUNT = "/checkpoint";
  *   image: "europe-west1-docker.pkg.dev/my-project/fresh-streams/app-worker:1.0.0",
  * });
  */
-export class SsePublisherService extends Construct {
+export class SsePublisherService extends Construct implements IGrantable {
   /** The Cloud Run service. */
   public readonly service: CloudRunV2Service;
   /** Name of the Cloud Run service. */
@@ -165,8 +165,8 @@ export class SsePublisherService extends Construct {
   public readonly serviceAccount: ServiceAccount;
   /** Email of the service account. */
   public readonly serviceAccountEmail: string;
-  /** `serviceAccount:<email>`: the IAM member of the worker. */
-  public readonly member: string;
+  /** The worker's service account, for `grant*` methods (e.g. read access to a dataset). */
+  public readonly grantPrincipal: IPrincipal;
   /** The Docker repository for the worker image. */
   public readonly repository: ArtifactRegistryRepository;
   /** `REGION-docker.pkg.dev/PROJECT/REPOSITORY`: where to push images. */
@@ -185,83 +185,88 @@ export class SsePublisherService extends Construct {
   constructor(scope: Construct, id: string, props: SsePublisherServiceProps) {
     super(scope, id);
     const path = this.node.path;
-    const fail = (message: string): never => {
-      throw new Error(`${path}: ${message}`);
-    };
-    const known = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
 
     this.serviceName = props.serviceName ?? "wiki-sse-publisher";
     const accountId = props.serviceAccountId ?? "wiki-sse-publisher";
     const repositoryId = props.repositoryId ?? "fresh-streams";
     this.checkpointBucketName = props.checkpointBucketName ?? `${props.project}-worker-checkpoints`;
     const checkpointObject = props.checkpointObject ?? "recentchange.json";
-    const port = props.port ?? 9464;
+    const port = props.port ?? DEFAULT_METRICS_PORT;
     const cpu = props.cpu ?? "1";
     const memory = props.memory ?? "512Mi";
     const keep = props.keepImageVersions ?? 10;
 
-    if (known(this.serviceName) && !SERVICE_NAME.test(this.serviceName)) {
+    if (isKnown(this.serviceName) && !SERVICE_NAME.test(this.serviceName)) {
       fail(
+        path,
         `service name "${this.serviceName}" is invalid: Cloud Run service names are 1-49 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
       );
     }
-    if (known(accountId) && !ACCOUNT_ID.test(accountId)) {
+    validateServiceAccountId(path, accountId);
+    if (isKnown(repositoryId) && !REPOSITORY_ID.test(repositoryId)) {
       fail(
-        `service account id "${accountId}" is invalid: 6-30 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
-      );
-    }
-    if (known(repositoryId) && !REPOSITORY_ID.test(repositoryId)) {
-      fail(
+        path,
         `repository id "${repositoryId}" is invalid: 1-63 lowercase letters, digits and hyphens, starting with a letter`,
       );
     }
     if (
-      known(this.checkpointBucketName) &&
+      isKnown(this.checkpointBucketName) &&
       (!BUCKET_NAME.test(this.checkpointBucketName) ||
         this.checkpointBucketName.includes("..") ||
         this.checkpointBucketName.startsWith("goog"))
     ) {
       fail(
+        path,
         `checkpoint bucket name "${this.checkpointBucketName}" is invalid: 3-63 lowercase letters, digits, dots, hyphens and underscores, starting and ending with a letter or digit, not starting with "goog"`,
       );
     }
-    if (known(checkpointObject) && !OBJECT_NAME.test(checkpointObject)) {
+    if (isKnown(checkpointObject) && !OBJECT_NAME.test(checkpointObject)) {
       fail(
+        path,
         `checkpoint object "${checkpointObject}" is invalid: a file name (letters, digits, ".", "_", "-"), no folders`,
       );
     }
     if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-      fail(`port ${port} is invalid: an integer from 1 to 65535`);
+      fail(path, `port ${port} is invalid: an integer from 1 to 65535`);
     }
-    if (known(cpu) && !CPU_VALUES.includes(cpu)) {
-      fail(`cpu "${cpu}" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: ${CPU_VALUES.join(", ")}`);
+    if (isKnown(cpu) && !CPU_VALUES.includes(cpu)) {
+      fail(
+        path,
+        `cpu "${cpu}" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: ${CPU_VALUES.join(", ")}`,
+      );
     }
-    if (known(memory) && !MEMORY.test(memory)) fail(`memory "${memory}" is invalid: a size such as 512Mi or 1Gi`);
-    if (known(memory) && MEMORY.test(memory)) {
+    if (isKnown(memory) && !MEMORY.test(memory))
+      fail(path, `memory "${memory}" is invalid: a size such as 512Mi or 1Gi`);
+    if (isKnown(memory) && MEMORY.test(memory)) {
       const mib = Number(memory.slice(0, -2)) * (memory.endsWith("Gi") ? 1024 : 1);
       if (mib < 512)
         fail(
+          path,
           `memory "${memory}" is too small: the second-generation execution environment (needed for the checkpoint volume) requires at least 512Mi`,
         );
     }
     if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1))
-      fail(`keepImageVersions ${keep} is invalid: at least 1`);
-    if (known(props.userAgent) && /[\r\n]/.test(props.userAgent)) fail("userAgent must be a single line");
-    if (known(props.image) && !IMAGE.test(props.image)) {
+      fail(path, `keepImageVersions ${keep} is invalid: at least 1`);
+    if (isKnown(props.userAgent) && /[\r\n]/.test(props.userAgent)) fail(path, "userAgent must be a single line");
+    if (isKnown(props.image) && !IMAGE.test(props.image)) {
       fail(
+        path,
         `image "${props.image}" is not an image reference such as REGION-docker.pkg.dev/PROJECT/REPOSITORY/app-worker:TAG`,
       );
     }
     for (const name of Object.keys(props.environment ?? {})) {
       if (!ENV_NAME.test(name))
         fail(
+          path,
           `environment variable name "${name}" is invalid: letters, digits and underscores, not starting with a digit`,
         );
-      if (MANAGED_ENV.includes(name))
-        fail(`environment variable ${name} is set by the construct (from its props); set the prop instead`);
-      if (CLOUD_RUN_RESERVED_ENV.test(name)) fail(`environment variable ${name} is reserved by Cloud Run`);
+      if ((MANAGED_ENV as readonly string[]).includes(name))
+        fail(path, `environment variable ${name} is set by the construct (from its props); set the prop instead`);
+      if (CLOUD_RUN_RESERVED_ENV.test(name)) fail(path, `environment variable ${name} is reserved by Cloud Run`);
     }
+    validateKmsKeyName(path, props.kmsKeyName);
     const labels = props.labels ?? {};
+    validateLabels(path, labels);
 
     this.repository = new ArtifactRegistryRepository(this, "repository", {
       project: props.project,
@@ -287,8 +292,8 @@ export class SsePublisherService extends Construct {
       description: `Runs the Cloud Run service ${this.serviceName}: publishes to ${props.topic.topicName}, keeps its checkpoint in ${this.checkpointBucketName}`,
     });
     this.serviceAccountEmail = this.serviceAccount.email;
-    this.member = this.serviceAccount.member;
-    props.topic.grantPublish(this.member);
+    this.grantPrincipal = Principal.fromMember(this.serviceAccount.member);
+    props.topic.grantPublish(this);
 
     this.checkpointBucket = new StorageBucket(this, "checkpoints", {
       project: props.project,
@@ -309,11 +314,12 @@ export class SsePublisherService extends Construct {
     new StorageBucketIamMember(this, "checkpoint-object-user", {
       bucket: this.checkpointBucket.name,
       role: "roles/storage.objectUser",
-      member: this.member,
+      member: this.grantPrincipal.iamMember,
     });
     this.checkpointUri = `gs://${this.checkpointBucketName}/${checkpointObject}`;
 
-    const environment: Record<string, string> = {
+    // Keyed by the worker's contract: a name the worker does not read fails compilation.
+    const fromProps: { readonly [name in WorkerEnvVariable]?: string } = {
       PROJECT: props.project,
       TOPIC: props.topic.topicName,
       CHECKPOINT_PATH: `${CHECKPOINT_MOUNT}/${checkpointObject}`,
@@ -322,11 +328,13 @@ export class SsePublisherService extends Construct {
       // Cloud Run allows 10 s between SIGTERM and SIGKILL.
       SHUTDOWN_DEADLINE_MS: "8000",
       LOG_LEVEL: props.logLevel ?? "info",
-      ...(props.sseUrl ? { SSE_URL: props.sseUrl } : {}),
-      ...(props.userAgent ? { USER_AGENT: props.userAgent } : {}),
-      ...(props.environment ?? {}),
+      // Unset: the worker's defaults (DEFAULT_SSE_URL, DEFAULT_USER_AGENT).
+      SSE_URL: props.sseUrl || undefined,
+      USER_AGENT: props.userAgent || undefined,
     };
-    this.environment = environment;
+    const environment: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fromProps)) if (value !== undefined) environment[name] = value;
+    this.environment = { ...environment, ...(props.environment ?? {}) };
 
     this.service = new CloudRunV2Service(this, "service", {
       project: props.project,
@@ -350,7 +358,7 @@ export class SsePublisherService extends Construct {
             name: "worker",
             image: this.image,
             ports: { containerPort: port, name: "http1" },
-            env: Object.entries(environment).map(([name, value]) => ({ name, value })),
+            env: Object.entries(this.environment).map(([name, value]) => ({ name, value })),
             resources: { cpuIdle: false, startupCpuBoost: true, limits: { cpu, memory } },
             startupProbe: {
               httpGet: { path: "/healthz", port },

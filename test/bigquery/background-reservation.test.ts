@@ -1,10 +1,13 @@
+import { TerraformVariable } from "cdktf";
 import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
 import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
 import { BackgroundReservation, BackgroundReservationProps } from "../../constructs/bigquery/background-reservation";
 import { CdcTable } from "../../constructs/bigquery/cdc-table";
-import { Duration } from "../../constructs/bigquery/duration";
-import { TableSchema } from "../../constructs/bigquery/table-schema";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../constructs/bigquery/table-reference";
+import { Duration } from "../../constructs/core/duration";
+import { TableSchema } from "../../schemas/table-schema";
 import { newDataset, newStack, synth, synthJson } from "./helpers";
 
 const KEYED = new TableSchema([{ name: "id", type: "INT64", mode: "REQUIRED" }], { name: "keyed" });
@@ -100,6 +103,41 @@ describe("BackgroundReservation", () => {
     });
     r.addTable(table);
     expect(r.servedTables).toEqual([table]);
+  });
+
+  test("serves any ITable: an imported CDC table in its location is accepted, one elsewhere refused", () => {
+    const { stack, reservation: r } = reservation();
+    const us = LayeredDataset.fromDatasetAttributes(stack, "us", {
+      project: "p-123456",
+      datasetId: "cdc",
+      location: "US",
+    });
+    const eu = LayeredDataset.fromDatasetAttributes(stack, "eu", {
+      project: "p-123456",
+      datasetId: "cdc",
+      location: "EU",
+    });
+    const here = TableReference.fromTableAttributes(stack, "here", { dataset: us, tableId: "orders" });
+    r.addTable(here);
+    expect(r.servedTables).toEqual([here]);
+    expect(() =>
+      r.addTable(TableReference.fromTableAttributes(stack, "there", { dataset: eu, tableId: "orders" })),
+    ).toThrow('test/cdc: reservation location "US" differs from the location "EU" of CDC table p-123456.cdc.orders');
+  });
+
+  test("slot counts may be Terraform variables: synthesized as references, never as numbers", () => {
+    const stack = newStack();
+    const max = new TerraformVariable(stack, "max_slots", { type: "number" });
+    new BackgroundReservation(stack, "cdc", {
+      name: "cdc-background",
+      location: "US",
+      edition: "ENTERPRISE",
+      baselineSlots: 50,
+      autoscaleMaxSlots: max.numberValue,
+      assigneeProjectId: "data-project",
+    });
+    const resource = Object.values(synthJson(stack).resource.google_bigquery_reservation)[0] as any;
+    expect(resource.autoscale).toEqual({ max_slots: "${var.max_slots}" });
   });
 
   describe("validation", () => {

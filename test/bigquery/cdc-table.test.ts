@@ -1,9 +1,11 @@
+import { TerraformVariable } from "cdktf";
 import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { CdcTable, CdcTableProps, recommendedMaxStaleness } from "../../constructs/bigquery/cdc-table";
-import { Duration } from "../../constructs/bigquery/duration";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { Duration } from "../../constructs/core/duration";
 import { Partitioning } from "../../constructs/bigquery/table-options";
-import { TableSchema } from "../../constructs/bigquery/table-schema";
+import { TableSchema } from "../../schemas/table-schema";
 import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
 
 const EMPLOYEES = new TableSchema(
@@ -40,7 +42,7 @@ const WIDE = new TableSchema(
   { name: "wide" },
 );
 
-describe("Duration", () => {
+describe("Duration as BigQuery's INTERVAL (max_staleness)", () => {
   test.each([
     [Duration.minutes(10), "0-0 0 0:10:0"],
     [Duration.seconds(0), "0-0 0 0:0:0"],
@@ -60,12 +62,11 @@ describe("Duration", () => {
     expect(Duration.minutes(15).toMinutes()).toBe(15);
   });
 
-  test("rejects negative, non-finite and fractional-second durations", () => {
+  test("rejects negative and non-finite durations", () => {
     expect(() => Duration.minutes(-1)).toThrow("Duration: -1 minutes is not a non-negative finite length of time");
     expect(() => Duration.seconds(Number.NaN)).toThrow(
       "Duration: NaN seconds is not a non-negative finite length of time",
     );
-    expect(() => Duration.seconds(1.5)).toThrow("Duration: 1.5 seconds is not a whole number of seconds");
   });
 });
 
@@ -78,7 +79,7 @@ describe("recommendedMaxStaleness", () => {
     [151, 13],
     [600, 27],
   ])("p95 apply of %ss → %s minutes (2 × p95 in minutes, rounded up, + 7)", (p95, minutes) => {
-    expect(recommendedMaxStaleness(p95).totalSeconds).toBe(minutes * 60);
+    expect(recommendedMaxStaleness(p95).toSeconds()).toBe(minutes * 60);
   });
 
   test("rejects a negative p95", () => {
@@ -144,6 +145,41 @@ describe("CdcTable", () => {
       expect.stringContaining("maxStaleness is 0: every query merges pending changes at run time"),
     ]);
     expect(cdc().table.node.metadata.filter((m) => m.type === "@cdktf/warn")).toHaveLength(0);
+  });
+
+  test("a Terraform variable as the staleness amount: Terraform computes the INTERVAL and the job id's hash", () => {
+    const stack = newStack();
+    const minutes = new TerraformVariable(stack, "staleness_minutes", { type: "number" });
+    new CdcTable(stack, "employees", {
+      dataset: newDataset(stack),
+      tableId: "employees",
+      schema: EMPLOYEES,
+      primaryKey: ["id"],
+      maxStaleness: Duration.minutes(minutes.numberValue),
+    });
+    const out = synthJson(stack).resource;
+    const [table] = Object.values(out.google_bigquery_table) as any[];
+    const [job] = Object.values(out.google_bigquery_job) as any[];
+    expect(table.max_staleness).toBe("0-0 0 0:0:${(var.staleness_minutes * 60)}");
+    expect(job.query.query).toContain("INTERVAL '0-0 0 0:0:${(var.staleness_minutes * 60)}' YEAR TO SECOND");
+    expect(job.job_id).toMatch(/^fresh_streams_max_staleness_employees_\$\{substr\(sha256\(join\(/);
+    expect(job.job_id).toContain("(var.staleness_minutes * 60)");
+  });
+
+  test("on the provider's project (a token): the job id is stable (a new table has a new creation_time anyway)", () => {
+    const stack = newStack();
+    const dataset = new LayeredDataset(stack, "raw", { datasetId: "raw", layer: "raw", location: "US" });
+    new CdcTable(stack, "employees", {
+      dataset,
+      tableId: "employees",
+      schema: EMPLOYEES,
+      primaryKey: ["id"],
+      maxStaleness: Duration.minutes(10),
+    });
+    const [job] = Object.values(synthJson(stack).resource.google_bigquery_job) as any[];
+    expect(job.job_id).toMatch(
+      /^fresh_streams_max_staleness_employees_[0-9a-f]{10}_\$\{google_bigquery_table\.employees_table_[0-9A-F]+\.creation_time\}$/,
+    );
   });
 
   test("enforceMaxStaleness: false leaves only the table option", () => {
@@ -247,7 +283,12 @@ describe("CdcTable", () => {
     });
     test("max staleness that is not a Duration", () => {
       expect(() => cdc({ maxStaleness: "10 minutes" as never })).toThrow(
-        'test/employees: maxStaleness must be a Duration (e.g. Duration.minutes(10)), got "10 minutes"',
+        'test/employees: maxStaleness must be a Duration (e.g. Duration.days(7)), got "10 minutes"',
+      );
+    });
+    test("max staleness that is not a whole number of seconds (INTERVAL literals here have whole seconds)", () => {
+      expect(() => cdc({ maxStaleness: Duration.millis(1500) })).toThrow(
+        "test/employees: maxStaleness is 1 second 500 milliseconds; it must be a whole number of seconds",
       );
     });
     test("a clustering column that does not exist", () => {

@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { LayeredDataset, LayeredDatasetProps } from "../../constructs/bigquery/layered-dataset";
-import { TableSchema } from "../../constructs/bigquery/table-schema";
+import { TableSchema } from "../../schemas/table-schema";
 
 // test/setup.ts only imports the matcher types; registering them is this call.
 Testing.setupJest();

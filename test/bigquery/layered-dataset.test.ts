@@ -1,7 +1,28 @@
+import { Construct } from "constructs";
+import { TerraformVariable } from "cdktf";
 import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { Duration } from "../../constructs/core/duration";
+import { IGrantable, Principal } from "../../constructs/core/principal";
 import { newDataset, newStack, synth, synthJson } from "./helpers";
+
+const READER = Principal.serviceAccount("reader@test-project.iam.gserviceaccount.com");
+const WRITER = Principal.serviceAccount("writer@test-project.iam.gserviceaccount.com");
+
+/** A construct running as a service account created in the stack (its member is a token). */
+class Workload extends Construct implements IGrantable {
+  public readonly grantPrincipal: Principal;
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const account = new ServiceAccount(this, "sa", { accountId: id });
+    this.grantPrincipal = Principal.serviceAccount(account.email);
+  }
+}
+
+const bindings = (stack: any): any[] =>
+  Object.values(synthJson(stack).resource.google_bigquery_dataset_iam_member ?? {}) as any[];
 
 describe("LayeredDataset", () => {
   test("creates a dataset with its layer label, location and safe defaults", () => {
@@ -28,8 +49,8 @@ describe("LayeredDataset", () => {
       datasetId: "scratch",
       layer: "sandbox",
       location: "europe-west1",
-      defaultTableExpirationMs: 86_400_000,
-      defaultPartitionExpirationMs: 3_600_000,
+      defaultTableExpiration: Duration.days(1),
+      defaultPartitionExpiration: Duration.hours(1),
       kmsKeyName: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k",
       deleteContentsOnDestroy: true,
     });
@@ -50,24 +71,83 @@ describe("LayeredDataset", () => {
     expect(dataset.project).toMatch(/\$\{TfToken\[/);
   });
 
-  test("grantRead / grantWrite add dataset-level members, once per member and role", () => {
+  test("a Terraform variable as an expiration's amount synthesizes an expression, not a number", () => {
+    const stack = newStack();
+    const days = new TerraformVariable(stack, "table_ttl_days", { type: "number" });
+    newDataset(stack, { defaultTableExpiration: Duration.days(days.numberValue) });
+    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_dataset) as any[];
+    expect(resource.default_table_expiration_ms).toBe("${(var.table_ttl_days * 86400000)}");
+  });
+
+  test("the dataset attributes: a literal id for SQL, a reference that orders dependants after the dataset", () => {
+    const dataset = newDataset(newStack());
+    expect(dataset.datasetId).toBe("raw");
+    expect(dataset.datasetIdRef).toMatch(/\$\{TfToken\[/);
+  });
+
+  test("grantRead / grantWrite add dataset-level members naming the dataset by reference", () => {
     const stack = newStack();
     const dataset = newDataset(stack);
-    const first = dataset.grantRead("serviceAccount:reader@test-project.iam.gserviceaccount.com");
-    const again = dataset.grantRead("serviceAccount:reader@test-project.iam.gserviceaccount.com");
-    dataset.grantWrite("serviceAccount:writer@test-project.iam.gserviceaccount.com");
-    expect(again).toBe(first);
+    dataset.grantRead(READER);
+    dataset.grantWrite(WRITER);
     const out = synth(stack);
     expect(out).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
       role: "roles/bigquery.dataViewer",
       member: "serviceAccount:reader@test-project.iam.gserviceaccount.com",
+      project: "test-project",
       dataset_id: expect.stringMatching(/^\$\{google_bigquery_dataset\.raw_dataset_[0-9A-F]+\.dataset_id\}$/),
     });
     expect(out).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
       role: "roles/bigquery.dataEditor",
       member: "serviceAccount:writer@test-project.iam.gserviceaccount.com",
     });
-    expect(Object.keys(JSON.parse(out).resource.google_bigquery_dataset_iam_member)).toHaveLength(2);
+    expect(bindings(stack)).toHaveLength(2);
+  });
+
+  test("grants are idempotent: the same grantee and role twice is one binding, returned again", () => {
+    const stack = newStack();
+    const dataset = newDataset(stack);
+    const workload = new Workload(stack, "workload");
+    const first = dataset.grantRead(READER);
+    // Another Principal object for the same member is the same grantee.
+    expect(dataset.grantRead(Principal.serviceAccount("reader@test-project.iam.gserviceaccount.com"))).toBe(first);
+    const forWorkload = dataset.grantWrite(workload);
+    expect(dataset.grantWrite(workload)).toBe(forWorkload);
+    // Another role is another binding.
+    expect(dataset.grantWrite(READER)).not.toBe(first);
+    expect(bindings(stack)).toHaveLength(3);
+    const ids = dataset.node.children.map((c) => c.node.id).filter((id) => id.startsWith("grant-"));
+    expect(ids.sort()).toEqual([
+      expect.stringMatching(/^grant-dataEditor-[0-9a-f]{10}$/),
+      expect.stringMatching(/^grant-dataEditor-[0-9a-f]{10}$/),
+      expect.stringMatching(/^grant-dataViewer-[0-9a-f]{10}$/),
+    ]);
+  });
+
+  test("fromDatasetAttributes: an imported dataset whose grants name it by its literal id", () => {
+    const stack = newStack();
+    const shared = LayeredDataset.fromDatasetAttributes(stack, "shared", {
+      project: "other-project",
+      datasetId: "shared_events",
+      location: "EU",
+    });
+    expect(shared.datasetId).toBe("shared_events");
+    expect(shared.datasetIdRef).toBe("shared_events");
+    expect(shared.location).toBe("EU");
+    const binding = shared.grantRead(READER);
+    expect(shared.grantRead(READER)).toBe(binding);
+    expect(bindings(stack)).toEqual([
+      expect.objectContaining({
+        project: "other-project",
+        dataset_id: "shared_events",
+        role: "roles/bigquery.dataViewer",
+        member: "serviceAccount:reader@test-project.iam.gserviceaccount.com",
+      }),
+    ]);
+    expect(synthJson(stack).resource.google_bigquery_dataset).toBeUndefined();
+    expect(() =>
+      LayeredDataset.fromDatasetAttributes(stack, "bad", { project: "p", datasetId: "a-b", location: "US" }),
+    ).toThrow('test/bad: dataset id "a-b" is invalid');
   });
 
   describe("validation", () => {
@@ -92,13 +172,24 @@ describe("LayeredDataset", () => {
       );
     });
     test("rejects a default table expiration under one hour", () => {
-      expect(() => newDataset(newStack(), { defaultTableExpirationMs: 60_000 })).toThrow(
-        "test/raw: defaultTableExpirationMs is 60000; BigQuery needs an integer of at least 3600000 (one hour)",
+      expect(() => newDataset(newStack(), { defaultTableExpiration: Duration.minutes(1) })).toThrow(
+        "test/raw: defaultTableExpiration is 1 minute; BigQuery needs at least 1 hour",
       );
+      expect(() => newDataset(newStack(), { defaultTableExpiration: Duration.hours(1) })).not.toThrow();
     });
     test("rejects a non-positive default partition expiration", () => {
-      expect(() => newDataset(newStack(), { defaultPartitionExpirationMs: 0 })).toThrow(
-        "test/raw: defaultPartitionExpirationMs is 0; it must be a positive integer number of milliseconds",
+      expect(() => newDataset(newStack(), { defaultPartitionExpiration: Duration.seconds(0) })).toThrow(
+        "test/raw: defaultPartitionExpiration is 0 seconds; it must be positive",
+      );
+    });
+    test("rejects an expiration that is not a whole number of milliseconds", () => {
+      expect(() => newDataset(newStack(), { defaultPartitionExpiration: Duration.millis(0.5) })).toThrow(
+        "test/raw: defaultPartitionExpiration is 0.5 milliseconds; it must be a whole number of milliseconds",
+      );
+    });
+    test("rejects an expiration that is not a Duration", () => {
+      expect(() => newDataset(newStack(), { defaultTableExpiration: 86_400_000 as never })).toThrow(
+        "test/raw: defaultTableExpiration must be a Duration (e.g. Duration.days(7)), got 86400000",
       );
     });
     test("rejects invalid labels", () => {
@@ -106,15 +197,21 @@ describe("LayeredDataset", () => {
     });
     test("refuses public members and members without a type prefix", () => {
       const dataset = newDataset(newStack());
-      expect(() => dataset.grantRead("allUsers")).toThrow(
-        'test/raw: refusing to grant access to "allUsers"; public access to warehouse data is not allowed',
+      expect(() => Principal.fromMember("allUsers")).toThrow('refusing the public member "allUsers"');
+      const grantee = (iamMember: string): IGrantable => ({ grantPrincipal: { iamMember } });
+      expect(() => dataset.grantRead(grantee("allUsers"))).toThrow(
+        'test/raw: refusing to grant access to "allUsers"; grant access to specific principals only, never the public',
       );
-      expect(() => dataset.grantWrite("allAuthenticatedUsers")).toThrow(
-        'refusing to grant access to "allAuthenticatedUsers"',
+      expect(() => dataset.grantWrite(grantee("allAuthenticatedUsers"))).toThrow(
+        'test/raw: refusing to grant access to "allAuthenticatedUsers"',
       );
-      expect(() => dataset.grantRead("someone@example.com")).toThrow(
-        'test/raw: IAM member "someone@example.com" needs a type prefix such as serviceAccount:, user:, group: or domain:',
+      expect(() => dataset.grantRead(grantee("someone@example.com"))).toThrow(
+        'test/raw: IAM member "someone@example.com" is not an IAM member; expected one of',
       );
+      expect(() => dataset.grantRead("serviceAccount:x@p.iam.gserviceaccount.com" as never)).toThrow(
+        "test/raw: a grant needs an IGrantable",
+      );
+      expect(bindings(dataset.node.scope)).toHaveLength(0);
     });
   });
 });

@@ -1,8 +1,12 @@
+import { TerraformVariable } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
 import { ReportingTable } from "../../constructs/bigquery/reporting-table";
 import { StreamingTable, StreamingTableProps } from "../../constructs/bigquery/streaming-table";
 import { Partitioning } from "../../constructs/bigquery/table-options";
+import { Duration } from "../../constructs/core/duration";
+import { IGrantable, Principal } from "../../constructs/core/principal";
 import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
 
 function table(props: Partial<StreamingTableProps> = {}) {
@@ -26,6 +30,7 @@ describe("StreamingTable", () => {
     expect(t.project).toBe("test-project");
     expect(t.fqn).toBe("test-project.raw.events");
     expect(t.fqnRef).toMatch(/\$\{TfToken\[/);
+    expect(t.tableIdRef).toMatch(/\$\{TfToken\[/);
     expect(t.location).toBe("US");
     expect(t.partitioning).toEqual({ type: "INGESTION_TIME", granularity: "DAY" });
     expect(synth(stack)).toHaveResourceWithProperties(BigqueryTable, {
@@ -50,7 +55,7 @@ describe("StreamingTable", () => {
     const { stack } = table({
       partitioning: Partitioning.column("event_time", "DAY"),
       clustering: ["user", "event_type"],
-      partitionExpirationDays: 365,
+      partitionExpiration: Duration.days(365),
       deletionProtection: false,
       description: "events",
       labels: { owner: "team-a" },
@@ -103,20 +108,64 @@ describe("StreamingTable", () => {
     });
   });
 
-  test("grantRead / grantWrite add table-level members", () => {
+  test("a Terraform variable as the partition expiration's amount synthesizes an expression, not a number", () => {
+    const stack = newStack();
+    const days = new TerraformVariable(stack, "partition_days", { type: "number" });
+    new StreamingTable(stack, "events", {
+      dataset: newDataset(stack),
+      tableId: "events",
+      schema: EVENTS,
+      partitionExpiration: Duration.days(days.numberValue),
+    });
+    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+    expect(resource.time_partitioning.expiration_ms).toBe("${(var.partition_days * 86400000)}");
+  });
+
+  test("in an imported dataset: named by its literal id, without a layer label", () => {
+    const stack = newStack();
+    const dataset = LayeredDataset.fromDatasetAttributes(stack, "shared", {
+      project: "other-project",
+      datasetId: "shared",
+      location: "EU",
+    });
+    const t = new StreamingTable(stack, "events", { dataset, tableId: "events", schema: EVENTS });
+    expect(t.fqn).toBe("other-project.shared.events");
+    expect(t.location).toBe("EU");
+    expect(t.dataset).toBe(dataset);
+    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+    expect(resource).toMatchObject({ project: "other-project", dataset_id: "shared" });
+    expect(resource.labels ?? {}).toEqual({});
+  });
+
+  test("grantRead / grantWrite add table-level members naming the table by reference", () => {
     const { stack, table: t } = table();
-    t.grantWrite("serviceAccount:service-1@gcp-sa-pubsub.iam.gserviceaccount.com");
-    t.grantRead("group:analysts@example.com");
+    t.grantWrite(Principal.serviceAccount("service-1@gcp-sa-pubsub.iam.gserviceaccount.com"));
+    t.grantRead(Principal.group("analysts@example.com"));
     const out = synth(stack);
     expect(out).toHaveResourceWithProperties(BigqueryTableIamMember, {
       role: "roles/bigquery.dataEditor",
       member: "serviceAccount:service-1@gcp-sa-pubsub.iam.gserviceaccount.com",
+      table_id: expect.stringMatching(/^\$\{google_bigquery_table\.events_table_[0-9A-F]+\.table_id\}$/),
+      dataset_id: expect.stringMatching(/^\$\{google_bigquery_table\.events_table_[0-9A-F]+\.dataset_id\}$/),
     });
     expect(out).toHaveResourceWithProperties(BigqueryTableIamMember, {
       role: "roles/bigquery.dataViewer",
       member: "group:analysts@example.com",
     });
-    expect(() => t.grantRead("allUsers")).toThrow('test/events: refusing to grant access to "allUsers"');
+  });
+
+  test("grants are idempotent and refuse public members", () => {
+    const { stack, table: t } = table();
+    const analysts = Principal.group("analysts@example.com");
+    expect(t.grantRead(analysts)).toBe(t.grantRead(Principal.group("analysts@example.com")));
+    expect(t.grantWrite(analysts)).not.toBe(t.grantRead(analysts));
+    expect(Object.keys(synthJson(stack).resource.google_bigquery_table_iam_member)).toHaveLength(2);
+    expect(() => Principal.fromMember("allUsers")).toThrow('refusing the public member "allUsers"');
+    const publicGrantee: IGrantable = { grantPrincipal: { iamMember: "allUsers" } };
+    expect(() => t.grantRead(publicGrantee)).toThrow('test/events: refusing to grant access to "allUsers"');
+    expect(() => t.grantWrite({ grantPrincipal: { iamMember: "allAuthenticatedUsers" } })).toThrow(
+      'test/events: refusing to grant access to "allAuthenticatedUsers"',
+    );
   });
 
   describe("validation (each message names the construct and the rule)", () => {
@@ -208,18 +257,23 @@ describe("StreamingTable", () => {
       ],
       [
         "partition expiration without partitioning",
-        { partitioning: Partitioning.none(), partitionExpirationDays: 30 },
-        "test/events: partitionExpirationDays is set (30) but the table is not partitioned; partition expiration needs time partitioning",
+        { partitioning: Partitioning.none(), partitionExpiration: Duration.days(30) },
+        "test/events: partitionExpiration is set (30 days) but the table is not partitioned; partition expiration needs time partitioning",
       ],
       [
         "partition expiration with integer-range partitioning",
-        { partitioning: Partitioning.integerRange("shard", 0, 10, 1), partitionExpirationDays: 30 },
+        { partitioning: Partitioning.integerRange("shard", 0, 10, 1), partitionExpiration: Duration.days(30) },
         "but the table is integer-range partitioned; partition expiration needs time partitioning",
       ],
       [
         "non-positive partition expiration",
-        { partitionExpirationDays: 0 },
-        "test/events: partitionExpirationDays is 0; it must be a positive number of days",
+        { partitionExpiration: Duration.seconds(0) },
+        "test/events: partitionExpiration is 0 seconds; it must be positive",
+      ],
+      [
+        "partition expiration that is not a Duration",
+        { partitionExpiration: 30 as never },
+        "test/events: partitionExpiration must be a Duration (e.g. Duration.days(7)), got 30",
       ],
       [
         "invalid table id",

@@ -1,4 +1,4 @@
-import { ColumnDefinition, MAX_NESTING_DEPTH, TableSchema } from "../../constructs/bigquery/table-schema";
+import { ColumnDefinition, MAX_NESTING_DEPTH, TableSchema } from "../../schemas/table-schema";
 
 function nested(depth: number): ColumnDefinition {
   // depth 1 = a RECORD with a leaf; depth n = n RECORD levels.

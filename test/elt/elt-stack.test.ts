@@ -107,6 +107,64 @@ test("run notifications: a topic that every scheduled query notifies", () => {
   }
 });
 
+test("run notifications: one publisher binding for the Data Transfer service agent, which every query waits for", () => {
+  const { config, resources } = synthStack("dev", {
+    runNotifications: true,
+    leaderboard: "scheduled-refresh",
+    leaderboardSchedule: "every 30 minutes",
+  });
+  const [topicKey] = Object.keys(resources.google_pubsub_topic).filter(
+    (k) => resources.google_pubsub_topic[k].name === "elt-run-notifications",
+  );
+  const bindings = Object.entries(resources.google_pubsub_topic_iam_member as Record<string, any>).filter(
+    ([, b]) => b.topic === `\${google_pubsub_topic.${topicKey}.name}`,
+  );
+  expect(bindings).toEqual([
+    [
+      expect.stringMatching(/^elt_run-notifications_grant-publisher-[0-9a-f]{10}_[0-9A-F]+$/),
+      expect.objectContaining({
+        role: "roles/pubsub.publisher",
+        member: `serviceAccount:service-${config.projectNumber}@gcp-sa-bigquerydatatransfer.iam.gserviceaccount.com`,
+        project: config.projectId,
+      }),
+    ],
+  ]);
+  expect(transferConfigs(resources)).toHaveLength(2);
+  for (const transfer of transferConfigs(resources)) {
+    expect(transfer.depends_on).toContain(`google_pubsub_topic_iam_member.${bindings[0][0]}`);
+  }
+});
+
+test("the scheduled queries' dataset grants are the warehouse datasets' own bindings", () => {
+  const { stack, resources } = synthStack("dev");
+  const grants = Object.entries(resources.google_bigquery_dataset_iam_member as Record<string, any>).filter(([, g]) =>
+    String(g.member).includes("elt_staging-load_ServiceAccount"),
+  );
+  expect(grants.map(([key, g]) => [key.replace(/-[0-9a-f]{10}_[0-9A-F]+$/, ""), g.role]).sort()).toEqual([
+    ["warehouse_raw_grant-dataViewer", "roles/bigquery.dataViewer"],
+    ["warehouse_staging_grant-dataEditor", "roles/bigquery.dataEditor"],
+  ]);
+  // Granting again from outside returns the same binding.
+  const again = stack.warehouse.rawDataset.grantRead(stack.elt.stagingLoad) as any;
+  expect(grants.map(([key]) => key)).toContain(again.friendlyUniqueId);
+});
+
+test("views and the materialized view name their dataset by reference, so they are created after it", () => {
+  const { resources } = synthStack("dev");
+  for (const view of tables(resources).filter((t) => t.view || t.materialized_view)) {
+    expect(view.dataset_id).toMatch(
+      /^\$\{google_bigquery_dataset\.warehouse_(raw|reporting)_dataset_[0-9A-F]+\.dataset_id\}$/,
+    );
+  }
+});
+
+test("the leaderboard binding is the materialized view itself, or the warehouse's table", () => {
+  const { stack } = synthStack("dev");
+  expect(stack.elt.bindings["reporting.leaderboard"]).toBe(stack.elt.leaderboardView);
+  const refreshed = synthStack("dev", { leaderboard: "scheduled-refresh" }).stack;
+  expect(refreshed.elt.bindings["reporting.leaderboard"]).toBe(refreshed.warehouse.leaderboard);
+});
+
 test("a leaderboard table together with a materialized view is refused", () => {
   const app = Testing.app();
   const stack = new TerraformStack(app, "s");

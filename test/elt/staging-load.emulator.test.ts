@@ -30,8 +30,8 @@ import { Testing } from "cdktf";
 import { loadEnvironment } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
 import { renderSqlFile } from "../../constructs/bigquery/sql-template";
-import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../scripts/emulators/bigquery-emulator";
-import { mergeOnEmulator } from "../../scripts/emulators/emulator-sql";
+import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
+import { mergeOnEmulator } from "../../tools/emulators/emulator-sql";
 import type { WikiChangeRow } from "../../app-worker/src/projection";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 
@@ -62,7 +62,7 @@ async function run(query: string, runTime?: Date): Promise<any[]> {
 
 /**
  * Runs a MERGE the way the emulator can (adaptations 1 and 2 above, shared with the demo in
- * scripts/emulators/emulator-sql.ts): @run_time bound as a literal, the USING subquery materialized first.
+ * tools/emulators/emulator-sql.ts): @run_time bound as a literal, the USING subquery materialized first.
  */
 async function onEmulator(mergeSql: string, runTime: Date): Promise<void> {
   const temp = `\`${PROJECT}\`.\`emulator_scratch\`.\`merge_source_${++tempCount}\``;

@@ -2,8 +2,11 @@ import { Testing } from "cdktf";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import { TableSchema } from "../../constructs/bigquery/table-schema";
-import { serviceAccountIdFor } from "../../constructs/pubsub/stream-subscription";
+import { TableSchema } from "../../schemas/table-schema";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../constructs/bigquery/table-reference";
+import { Principal } from "../../constructs/core/principal";
+import { serviceAccountIdFor } from "../../constructs/core/validation";
 import { EVENTS_SCHEMA, PROJECT, SERVICE_AGENT, newStack, newTable, newTopic, resources, synthJson } from "./helpers";
 
 describe("StreamTopic.addBigQuerySubscription", () => {
@@ -15,7 +18,10 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     expect(out).toHaveResourceWithProperties(PubsubSubscription, {
       name: "events-bigquery",
       bigquery_config: {
-        table: `${PROJECT}.raw.events`,
+        // References to the table: the subscription is created after it.
+        table: expect.stringMatching(
+          /^\$\{google_bigquery_table\.table-events-test-project_table_([0-9A-F]+)\.project\}\.\$\{google_bigquery_table\.table-events-test-project_table_\1\.dataset_id\}\.\$\{google_bigquery_table\.table-events-test-project_table_\1\.table_id\}$/,
+        ),
         use_table_schema: true,
         use_topic_schema: false,
         write_metadata: false,
@@ -31,12 +37,17 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     expect(out).toHaveResourceWithProperties(ServiceAccount, { account_id: "events-bigquery", project: PROJECT });
     expect(sub.serviceAccount).toBeDefined();
     expect(sub.table).toBe(table);
+    expect(sub.isPushOrExport).toBe(true);
+    // The writer is the subscription's grant principal.
+    expect(sub.grantPrincipal.iamMember).toBe(`serviceAccount:${sub.serviceAccountEmail}`);
   });
 
   test("the writer gets dataset-level write on the table's dataset, and the subscription waits for it and the table", () => {
     const stack = newStack();
     const table = newTable(stack);
-    newTopic(stack).addBigQuerySubscription(table, { subscriptionName: "events-bigquery" });
+    const sub = newTopic(stack).addBigQuerySubscription(table, { subscriptionName: "events-bigquery" });
+    // The dataset's grant method made the binding: asking again returns it.
+    const binding = table.dataset.grantWrite(sub);
     const json = synthJson(stack);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
       role: "roles/bigquery.dataEditor",
@@ -47,13 +58,12 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     });
     // No project-level BigQuery role.
     expect(resources(json, "google_project_iam_member")).toHaveLength(0);
-    const sub = resources(json, "google_pubsub_subscription").find((s) => s.name === "events-bigquery");
-    expect(sub.depends_on).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^google_bigquery_dataset_iam_member\./),
-        expect.stringMatching(/^google_bigquery_table\.table-events-test-project_table_/),
-      ]),
-    );
+    expect(resources(json, "google_bigquery_dataset_iam_member")).toHaveLength(1);
+    const body = resources(json, "google_pubsub_subscription").find((s) => s.name === "events-bigquery");
+    expect(body.depends_on).toEqual([expect.stringMatching(/^google_bigquery_dataset_iam_member\./)]);
+    expect(body.depends_on[0]).toBe(`google_bigquery_dataset_iam_member.${(binding as any).friendlyUniqueId}`);
+    // The table: through the references in bigquery_config.table.
+    expect(body.bigquery_config.table).toMatch(/google_bigquery_table\.table-events-test-project_table_/);
   });
 
   test("dead-lettering works for BigQuery subscriptions too: the service agent may subscribe to it", () => {
@@ -73,6 +83,7 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     const stack = newStack();
     const email = "bq-writer@test-project.iam.gserviceaccount.com";
     const sub = newTopic(stack).addBigQuerySubscription(newTable(stack), { serviceAccountEmail: email });
+    expect(sub.grantPrincipal).toEqual(Principal.serviceAccount(email));
     const json = synthJson(stack);
     expect(resources(json, "google_service_account")).toHaveLength(0);
     expect(sub.subscriptionName).toBe("events-bq-events");
@@ -113,7 +124,46 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     expect(sub.enable_message_ordering).toBeUndefined();
   });
 
+  test("an imported table with its schema: literal ids, write granted on the imported dataset", () => {
+    const stack = newStack();
+    const dataset = LayeredDataset.fromDatasetAttributes(stack, "shared", {
+      project: PROJECT,
+      datasetId: "shared",
+      location: "US",
+    });
+    const table = TableReference.fromTableAttributes(stack, "events-table", {
+      dataset,
+      tableId: "events",
+      schema: EVENTS_SCHEMA,
+    });
+    newTopic(stack).addBigQuerySubscription(table, { subscriptionName: "events-bigquery" });
+    const json = synthJson(stack);
+    expect(resources(json, "google_pubsub_subscription").find((s) => s.bigquery_config).bigquery_config.table).toBe(
+      `${PROJECT}.shared.events`,
+    );
+    expect(resources(json, "google_bigquery_dataset_iam_member")).toEqual([
+      expect.objectContaining({
+        dataset_id: "shared",
+        role: "roles/bigquery.dataEditor",
+        member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\./),
+      }),
+    ]);
+  });
+
   describe("validation", () => {
+    test("a table without a known schema is refused with the construct path and the rule", () => {
+      const stack = newStack();
+      const dataset = LayeredDataset.fromDatasetAttributes(stack, "shared", {
+        project: PROJECT,
+        datasetId: "shared",
+        location: "US",
+      });
+      const table = TableReference.fromTableAttributes(stack, "events-table", { dataset, tableId: "events" });
+      expect(() => newTopic(stack).addBigQuerySubscription(table, { subscriptionName: "events-bigquery" })).toThrow(
+        "test/events/bigquery-subscription-events-bigquery: table test-project.shared.events has no known schema; a BigQuery subscription checks the columns it writes against it",
+      );
+    });
+
     test("both schema options at once fail with the construct path and the rule", () => {
       const stack = newStack();
       const topic = newTopic(stack, { schema: EVENTS_SCHEMA });

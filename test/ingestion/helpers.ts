@@ -3,7 +3,7 @@ import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
 import { StreamingTable } from "../../constructs/bigquery/streaming-table";
 import { Partitioning } from "../../constructs/bigquery/table-options";
-import { TableSchema } from "../../constructs/bigquery/table-schema";
+import { TableSchema } from "../../schemas/table-schema";
 import { StreamTopic, StreamTopicProps } from "../../constructs/pubsub/stream-topic";
 
 // Registers cdktf's jest matchers (toHaveResourceWithProperties, ...).

@@ -1,10 +1,14 @@
 import * as path from "node:path";
 import { IConstruct } from "constructs";
-import { TerraformResource, Testing } from "cdktf";
+import { TerraformResource, TerraformStack, Testing } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { CONFIG_DIR, loadEnvironment, loadEnvironments } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
-import { INGESTION_NAMES } from "../../stacks/ingestion";
+import { INGESTION_NAMES, Ingestion } from "../../stacks/ingestion";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../constructs/bigquery/table-reference";
+import { WIKI_CHANGES_SCHEMA } from "../../schemas";
 import { resources } from "./helpers";
 
 interface Synthesized {
@@ -101,7 +105,10 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
       region: "us-central1",
       template_gcs_path: "gs://dataflow-templates-us-central1/latest/PubSub_Subscription_to_BigQuery",
       parameters: {
-        outputTableSpec: "fresh-streams-dev:dev_raw.wiki_changes",
+        // The table id as a reference: the job starts after the raw table exists.
+        outputTableSpec: expect.stringMatching(
+          /^fresh-streams-dev:dev_raw\.\$\{google_bigquery_table\.warehouse_wiki_changes_table_[0-9A-F]+\.table_id\}$/,
+        ),
         outputDeadletterTable: "fresh-streams-dev:dev_raw.wiki_changes_errors",
       },
       machine_type: "n2-standard-2",
@@ -114,10 +121,11 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
       public_access_prevention: "enforced",
       force_destroy: true,
     });
-    expect(resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors")).toMatchObject({
-      dataset_id: "dev_raw",
-      deletion_protection: false,
-    });
+    const errors = resources(json, "google_bigquery_table").find((t) => t.table_id === "wiki_changes_errors");
+    expect(errors).toMatchObject({ deletion_protection: false });
+    // In the raw dataset, by reference: the error table is created after it.
+    const [, dataset] = /^\$\{google_bigquery_dataset\.([^.]+)\.dataset_id\}$/.exec(errors.dataset_id) ?? [];
+    expect(json.resource.google_bigquery_dataset[dataset].dataset_id).toBe("dev_raw");
     expect(
       resources(json, "google_service_account").find((s) => s.account_id === "wiki-changes-df-worker"),
     ).toBeDefined();
@@ -154,7 +162,10 @@ describe("ingestion layer in the local stack (BigQuery subscription)", () => {
     expect(resources(json, "google_storage_bucket").filter((b) => /dataflow|temp/.test(b.name))).toHaveLength(0);
     expect(byName(json, "google_pubsub_subscription", INGESTION_NAMES.bigQuerySubscription)).toMatchObject({
       bigquery_config: {
-        table: "fresh-streams-local.local_raw.wiki_changes",
+        // References to the raw table (wiki_changes in local_raw): the subscription is created after it.
+        table: expect.stringMatching(
+          /^\$\{google_bigquery_table\.warehouse_wiki_changes_table_([0-9A-F]+)\.project\}\.\$\{google_bigquery_table\.warehouse_wiki_changes_table_\1\.dataset_id\}\.\$\{google_bigquery_table\.warehouse_wiki_changes_table_\1\.table_id\}$/,
+        ),
         use_table_schema: true,
         use_topic_schema: false,
         drop_unknown_fields: true,
@@ -210,6 +221,80 @@ describe("ingestion.kmsKeyName", () => {
       synthEnvironment("prod", (c) => ({ ...c, ingestion: { ...c.ingestion, kmsKeyName: undefined } })),
     ).toThrow(
       'prod/ingestion/dataflow: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"; Cloud Storage needs the bucket\'s key in the bucket\'s location',
+    );
+  });
+});
+
+describe("ingestion.messageRetentionDuration", () => {
+  test("the config's seconds become the topics' and the subscriptions' retention", () => {
+    const { json } = synthEnvironment("dev", (c) => ({
+      ...c,
+      ingestion: { ...c.ingestion, messageRetentionDuration: "86400s" },
+    }));
+    for (const name of ["wiki-changes", "wiki-changes-dead-letter"]) {
+      expect(byName(json, "google_pubsub_topic", name).message_retention_duration).toBe("86400s");
+    }
+    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dataflow").message_retention_duration).toBe(
+      "86400s",
+    );
+    // The dead-letter subscription keeps its own default.
+    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dead-letter-sub").message_retention_duration).toBe(
+      "604800s",
+    );
+  });
+});
+
+describe("the ingestion layer on an imported table", () => {
+  function build(schema = WIKI_CHANGES_SCHEMA, topicSchema = false) {
+    const { config } = loadEnvironment(path.join(CONFIG_DIR, "local.json"));
+    const stack = new TerraformStack(Testing.app(), "shared");
+    new GoogleProvider(stack, "google", { project: config.projectId, region: config.region });
+    const dataset = LayeredDataset.fromDatasetAttributes(stack, "raw", {
+      project: config.projectId,
+      datasetId: "shared_raw",
+      location: "US",
+    });
+    const table = TableReference.fromTableAttributes(stack, "wiki-changes", {
+      dataset,
+      tableId: "wiki_changes",
+      schema,
+    });
+    new Ingestion(stack, "ingestion", {
+      config: { ...config, ingestion: { ...config.ingestion, topicSchema } },
+      table,
+    });
+    return JSON.parse(Testing.synth(stack));
+  }
+
+  test("a BigQuery subscription into a table imported with its schema: literal ids", () => {
+    const json = build();
+    expect(byName(json, "google_pubsub_subscription", INGESTION_NAMES.bigQuerySubscription).bigquery_config.table).toBe(
+      "fresh-streams-local.shared_raw.wiki_changes",
+    );
+    expect(resources(json, "google_bigquery_dataset_iam_member")).toEqual([
+      expect.objectContaining({ dataset_id: "shared_raw", role: "roles/bigquery.dataEditor" }),
+    ]);
+  });
+
+  test("topicSchema needs the table's schema", () => {
+    // With the schema, the topic gets the Avro schema generated from it.
+    expect(resources(build(WIKI_CHANGES_SCHEMA, true), "google_pubsub_schema")).toHaveLength(1);
+    const { config } = loadEnvironment(path.join(CONFIG_DIR, "local.json"));
+    const stack = new TerraformStack(Testing.app(), "shared");
+    const dataset = LayeredDataset.fromDatasetAttributes(stack, "raw", {
+      project: config.projectId,
+      datasetId: "shared_raw",
+      location: "US",
+    });
+    const table = TableReference.fromTableAttributes(stack, "wiki-changes", { dataset, tableId: "wiki_changes" });
+    expect(
+      () =>
+        new Ingestion(stack, "ingestion", {
+          config: { ...config, ingestion: { ...config.ingestion, topicSchema: true } },
+          table,
+        }),
+    ).toThrow(
+      "shared/ingestion: ingestion.topicSchema is true but table fresh-streams-local.shared_raw.wiki_changes has no known schema",
     );
   });
 });

@@ -1,12 +1,18 @@
-import { Testing, TerraformStack } from "cdktf";
+import { TerraformVariable, Testing, TerraformStack, Token } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../constructs/bigquery/table-reference";
+import { Duration } from "../../constructs/core/duration";
 import {
   DATAFLOW_DEADLETTER_SCHEMA,
+  DEFAULT_DATAFLOW_MACHINE_TYPE,
   PubSubToBigQueryJob,
   PubSubToBigQueryJobProps,
 } from "../../constructs/dataflow/pubsub-to-bigquery-job";
+import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
+import { StreamTopic } from "../../constructs/pubsub/stream-topic";
 import { PROJECT, newStack, newTable, newTopic, resources, synthJson } from "./helpers";
 
 function newJob(stack: TerraformStack, props: Partial<PubSubToBigQueryJobProps> = {}): PubSubToBigQueryJob {
@@ -40,7 +46,10 @@ describe("PubSubToBigQueryJob", () => {
         inputSubscription: expect.stringMatching(
           /^\$\{google_pubsub_subscription\.events_subscription-events-dataflow_subscription_[0-9A-F]+\.id\}$/,
         ),
-        outputTableSpec: `${PROJECT}:raw.events`,
+        // The table id as a reference: the job starts after the output table exists.
+        outputTableSpec: expect.stringMatching(
+          /^test-project:raw\.\$\{google_bigquery_table\.table-events-test-project_table_[0-9A-F]+\.table_id\}$/,
+        ),
         outputDeadletterTable: `${PROJECT}:raw.events_errors`,
       },
       service_account_email: expect.stringMatching(/^\$\{google_service_account\.job_worker_[0-9A-F]+\.email\}$/),
@@ -52,6 +61,7 @@ describe("PubSubToBigQueryJob", () => {
     });
     expect(job.outputTableSpec).toBe("test-project:raw.events");
     expect(job.errorTableSpec).toBe("test-project:raw.events_errors");
+    expect(job.grantPrincipal.iamMember).toBe(`serviceAccount:${job.serviceAccountEmail}`);
   });
 
   test("defaults: n2-standard-2, 3 workers, streaming engine", () => {
@@ -59,6 +69,7 @@ describe("PubSubToBigQueryJob", () => {
     newJob(stack);
     const [job] = resources(synthJson(stack), "google_dataflow_job");
     expect(job).toMatchObject({ machine_type: "n2-standard-2", max_workers: 3, enable_streaming_engine: true });
+    expect(DEFAULT_DATAFLOW_MACHINE_TYPE).toBe("n2-standard-2");
     expect(job.kms_key_name).toBeUndefined();
   });
 
@@ -80,7 +91,7 @@ describe("PubSubToBigQueryJob", () => {
   test("forceDestroyBucket and CMEK reach the bucket and the job", () => {
     const stack = newStack();
     const key = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k";
-    newJob(stack, { forceDestroyBucket: true, kmsKeyName: key, tempObjectRetentionDays: 2 });
+    newJob(stack, { forceDestroyBucket: true, kmsKeyName: key, tempObjectRetention: Duration.days(2) });
     const json = synthJson(stack);
     const [bucket] = resources(json, "google_storage_bucket");
     expect(bucket).toMatchObject({ force_destroy: true, encryption: { default_kms_key_name: key } });
@@ -93,7 +104,10 @@ describe("PubSubToBigQueryJob", () => {
     newJob(stack, { deletionProtection: false });
     expect(Testing.synth(stack)).toHaveResourceWithProperties(BigqueryTable, {
       project: PROJECT,
-      dataset_id: "raw",
+      // A reference to the output table's dataset: the error table is created after it.
+      dataset_id: expect.stringMatching(
+        /^\$\{google_bigquery_dataset\.raw-test-project_dataset_[0-9A-F]+\.dataset_id\}$/,
+      ),
       table_id: "events_errors",
       schema: DATAFLOW_DEADLETTER_SCHEMA.toJsonString(),
       time_partitioning: { type: "DAY", field: "timestamp" },
@@ -163,10 +177,93 @@ describe("PubSubToBigQueryJob", () => {
       "google_pubsub_topic_iam_member.",
       "google_bigquery_dataset_iam_member.",
       "google_storage_bucket_iam_member.",
-      "google_bigquery_table.table-events-test-project_table_",
     ]) {
       expect(job.depends_on.some((d: string) => d.startsWith(prefix))).toBe(true);
     }
+    // The output table: through the reference in outputTableSpec.
+    expect(job.parameters.outputTableSpec).toMatch(/google_bigquery_table\.table-events-test-project_table_/);
+  });
+
+  test("its grants go through the other constructs' grant methods, once each", () => {
+    const stack = newStack();
+    const table = newTable(stack);
+    const subscription = newTopic(stack).addSubscription("events-dataflow");
+    const job = new PubSubToBigQueryJob(stack, "job", {
+      jobName: "events-to-bigquery",
+      project: PROJECT,
+      region: "europe-west1",
+      subscription,
+      outputTable: table,
+    });
+    const before = synthJson(stack);
+    expect(subscription.grantSubscribe(job)).toBeDefined();
+    expect(subscription.topic.grantView(job)).toBeDefined();
+    expect(table.dataset.grantWrite(job)).toBeDefined();
+    const after = synthJson(stack);
+    for (const type of [
+      "google_pubsub_subscription_iam_member",
+      "google_pubsub_topic_iam_member",
+      "google_bigquery_dataset_iam_member",
+    ]) {
+      expect(Object.keys(after.resource[type])).toEqual(Object.keys(before.resource[type]));
+    }
+  });
+
+  test("on an imported subscription, topic and table: bindings and parameters with literal ids", () => {
+    const stack = newStack();
+    const topic = StreamTopic.fromTopicAttributes(stack, "shared-topic", {
+      project: PROJECT,
+      topicName: "shared-events",
+    });
+    const subscription = StreamSubscription.fromSubscriptionAttributes(stack, "shared-sub", {
+      project: PROJECT,
+      subscriptionName: "shared-events-dataflow",
+      topic,
+    });
+    expect(subscription.subscriptionId).toBe("projects/test-project/subscriptions/shared-events-dataflow");
+    const dataset = LayeredDataset.fromDatasetAttributes(stack, "shared", {
+      project: PROJECT,
+      datasetId: "shared",
+      location: "EU",
+    });
+    const outputTable = TableReference.fromTableAttributes(stack, "events", { dataset, tableId: "events" });
+    new PubSubToBigQueryJob(stack, "job", {
+      jobName: "events-to-bigquery",
+      project: PROJECT,
+      region: "europe-west1",
+      subscription,
+      outputTable,
+    });
+    const json = synthJson(stack);
+    const worker = (g: any) => WORKER.test(g.member);
+    expect(resources(json, "google_pubsub_subscription_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({
+        subscription: "shared-events-dataflow",
+        role: "roles/pubsub.subscriber",
+        project: PROJECT,
+      }),
+    ]);
+    expect(resources(json, "google_pubsub_topic_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({ topic: "shared-events", role: "roles/pubsub.viewer", project: PROJECT }),
+    ]);
+    expect(resources(json, "google_bigquery_dataset_iam_member").filter(worker)).toEqual([
+      expect.objectContaining({ dataset_id: "shared", role: "roles/bigquery.dataEditor" }),
+    ]);
+    const [job] = resources(json, "google_dataflow_job");
+    expect(job.parameters).toEqual({
+      inputSubscription: "projects/test-project/subscriptions/shared-events-dataflow",
+      outputTableSpec: "test-project:shared.events",
+      outputDeadletterTable: "test-project:shared.events_errors",
+    });
+    expect(resources(json, "google_bigquery_table")[0].dataset_id).toBe("shared");
+  });
+
+  test("tempObjectRetention from a Terraform variable synthesizes an expression", () => {
+    const stack = newStack();
+    const days = Token.asNumber(new TerraformVariable(stack, "temp_days", { type: "number" }).value);
+    newJob(stack, { tempObjectRetention: Duration.days(days) });
+    const [bucket] = resources(synthJson(stack), "google_storage_bucket");
+    expect(bucket.lifecycle_rule[0].condition.age).toBe("${var.temp_days}");
   });
 
   describe("validation", () => {
@@ -191,7 +288,9 @@ describe("PubSubToBigQueryJob", () => {
             subscription: bq,
             outputTable: table,
           }),
-      ).toThrow(/subscription "events-bq-events" is a BigQuery subscription; the job needs a pull subscription/);
+      ).toThrow(
+        'test/job: subscription "events-bq-events" delivers its messages itself (push or BigQuery subscription); the job needs a pull subscription',
+      );
     });
 
     test("job name, region, workers, bucket and error table id", () => {
@@ -202,7 +301,15 @@ describe("PubSubToBigQueryJob", () => {
         /temp bucket name "goog-temp" is not valid/,
       );
       expect(() => newJob(newStack(), { errorTableId: "bad-id" })).toThrow(/error table id "bad-id"/);
-      expect(() => newJob(newStack(), { tempObjectRetentionDays: 0 })).toThrow(/tempObjectRetentionDays is 0/);
+      expect(() => newJob(newStack(), { tempObjectRetention: Duration.hours(36) })).toThrow(
+        "test/job: tempObjectRetention is 1 day 12 hours; Cloud Storage lifecycle rules count whole days, at least 1 day",
+      );
+      expect(() => newJob(newStack(), { tempObjectRetention: Duration.days(0) })).toThrow(
+        "test/job: tempObjectRetention is 0 seconds; Cloud Storage lifecycle rules count whole days, at least 1 day",
+      );
+      expect(() => newJob(newStack(), { serviceAccountId: "sa" })).toThrow(
+        'test/job: serviceAccountId "sa" is not valid; use 6-30 lowercase letters, digits and hyphens',
+      );
       expect(() => newJob(newStack(), { kmsKeyName: "projects/p/locations/europe/keyRings/r/cryptoKeys/k" })).toThrow(
         'test/job: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"',
       );

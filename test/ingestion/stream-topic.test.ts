@@ -1,17 +1,30 @@
-import { Testing } from "cdktf";
+import { TerraformVariable, Testing, Token } from "cdktf";
 import { PubsubSchema } from "@cdktf/provider-google/lib/pubsub-schema";
 import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
 import { PubsubSubscriptionIamMember } from "@cdktf/provider-google/lib/pubsub-subscription-iam-member";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
+import { Duration } from "../../constructs/core/duration";
+import { IGrantable, Principal } from "../../constructs/core/principal";
 import { avroDefinitionFromTableSchema } from "../../constructs/pubsub/avro-schema";
-import { EVENTS_SCHEMA, PROJECT, SERVICE_AGENT, newStack, newTopic, resources, synthJson } from "./helpers";
+import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
+import { StreamTopic } from "../../constructs/pubsub/stream-topic";
+import {
+  EVENTS_SCHEMA,
+  PROJECT,
+  PROJECT_NUMBER,
+  SERVICE_AGENT,
+  newStack,
+  newTopic,
+  resources,
+  synthJson,
+} from "./helpers";
 
 describe("StreamTopic", () => {
   test("topic: retention, persistence regions, CMEK and labels", () => {
     const stack = newStack();
     newTopic(stack, {
-      messageRetentionDuration: "86400s",
+      messageRetentionDuration: Duration.days(1),
       allowedPersistenceRegions: ["europe-west1"],
       kmsKeyName: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k",
       labels: { team: "data" },
@@ -49,6 +62,8 @@ describe("StreamTopic", () => {
     expect(topic.topicName).toBe("events");
     expect(topic.deadLetterTopicName).toBe("events-dead-letter");
     expect(topic.deadLetterSubscription.subscriptionName).toBe("events-dead-letter-sub");
+    expect(topic.deadLetterSubscription.topic).toBe(topic.deadLetterTopic);
+    expect(topic.deadLetterTopic.topicName).toBe("events-dead-letter");
   });
 
   test("owns a dead-letter topic and a subscription keeping dead letters", () => {
@@ -80,14 +95,14 @@ describe("StreamTopic", () => {
     const stack = newStack();
     const topic = newTopic(stack);
     const sub = topic.addSubscription("events-reader", {
-      ackDeadlineSeconds: 120,
-      minimumBackoff: "5s",
-      maximumBackoff: "300s",
+      ackDeadline: Duration.minutes(2),
+      minimumBackoff: Duration.seconds(5),
+      maximumBackoff: Duration.minutes(5),
       filter: 'attributes.kind = "edit"',
       enableExactlyOnceDelivery: true,
       enableMessageOrdering: true,
       maxDeliveryAttempts: 7,
-      messageRetentionDuration: "3600s",
+      messageRetentionDuration: Duration.hours(1),
       retainAckedMessages: true,
     });
     expect(sub.subscriptionName).toBe("events-reader");
@@ -155,9 +170,10 @@ describe("StreamTopic", () => {
     const stack = newStack();
     const topic = newTopic(stack);
     const sa = "serviceAccount:worker@test-project.iam.gserviceaccount.com";
-    const first = topic.grantPublish(sa);
-    expect(topic.grantPublish(sa)).toBe(first);
-    topic.grantSubscribe("group:readers@example.com");
+    const first = topic.grantPublish(Principal.serviceAccount("worker@test-project.iam.gserviceaccount.com"));
+    // The same grantee twice (even as another Principal object): one binding.
+    expect(topic.grantPublish(Principal.fromMember(sa))).toBe(first);
+    topic.grantSubscribe(Principal.group("readers@example.com"));
     const json = synthJson(stack);
     const grants = resources(json, "google_pubsub_topic_iam_member").filter((g) => g.member !== SERVICE_AGENT);
     expect(grants).toEqual(
@@ -173,7 +189,15 @@ describe("StreamTopic", () => {
   test("subscription.grantSubscribe adds a subscription-level member", () => {
     const stack = newStack();
     const sub = newTopic(stack).addSubscription("events-reader");
-    sub.grantSubscribe("serviceAccount:reader@test-project.iam.gserviceaccount.com");
+    const reader = Principal.serviceAccount("reader@test-project.iam.gserviceaccount.com");
+    const first = sub.grantSubscribe(reader);
+    expect(sub.grantSubscribe(reader)).toBe(first);
+    sub.grantView(reader);
+    const json = synthJson(stack);
+    const readerGrants = resources(json, "google_pubsub_subscription_iam_member").filter(
+      (g) => g.member === reader.iamMember,
+    );
+    expect(readerGrants.map((g) => g.role).sort()).toEqual(["roles/pubsub.subscriber", "roles/pubsub.viewer"]);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(PubsubSubscriptionIamMember, {
       role: "roles/pubsub.subscriber",
       member: "serviceAccount:reader@test-project.iam.gserviceaccount.com",
@@ -185,12 +209,29 @@ describe("StreamTopic", () => {
 
   test("refuses public members and malformed members", () => {
     const topic = newTopic(newStack());
-    expect(() => topic.grantPublish("allUsers")).toThrow(
-      'test/events: member "allUsers" is public; grant access to specific principals only',
+    expect(() => Principal.fromMember("allUsers")).toThrow(/refusing the public member "allUsers"/);
+    const everyone: IGrantable = { grantPrincipal: { iamMember: "allUsers" } };
+    expect(() => topic.grantPublish(everyone)).toThrow(
+      'test/events: refusing to grant access to "allUsers"; grant access to specific principals only, never the public',
     );
-    expect(() => topic.grantSubscribe("allAuthenticatedUsers")).toThrow(/is public/);
-    expect(() => topic.grantPublish("worker@test-project.iam.gserviceaccount.com")).toThrow(
-      /is not an IAM member; expected one of user:…/,
+    expect(() => topic.grantSubscribe({ grantPrincipal: { iamMember: "allAuthenticatedUsers" } })).toThrow(
+      /test\/events: refusing to grant access to "allAuthenticatedUsers"/,
+    );
+    const sub = topic.addSubscription("events-reader");
+    expect(() => sub.grantSubscribe(everyone)).toThrow(
+      /test\/events\/subscription-events-reader: refusing to grant access to "allUsers"/,
+    );
+    expect(() =>
+      topic.grantPublish({ grantPrincipal: { iamMember: "worker@test-project.iam.gserviceaccount.com" } }),
+    ).toThrow(/is not an IAM member; expected one of user:…/);
+  });
+
+  test("a pull subscription has no identity to grant to", () => {
+    const stack = newStack();
+    const topic = newTopic(stack);
+    const pull = topic.addSubscription("events-reader");
+    expect(() => topic.grantView(pull)).toThrow(
+      'test/events/subscription-events-reader: subscription "events-reader" is a pull subscription and has no identity of its own',
     );
   });
 
@@ -214,6 +255,7 @@ describe("StreamTopic", () => {
     const dl = resources(JSON.parse(out), "google_pubsub_topic").find((t) => t.name === "events-dead-letter");
     expect(dl.schema_settings).toBeUndefined();
     expect(topic.schemaName).toBe("events-schema");
+    expect(topic.schema).toBe(EVENTS_SCHEMA);
   });
 
   describe("validation", () => {
@@ -239,28 +281,37 @@ describe("StreamTopic", () => {
     test("maxDeliveryAttempts without dead-lettering is contradictory", () => {
       const topic = newTopic(newStack());
       expect(() => topic.addSubscription("events-reader", { deadLetter: false, maxDeliveryAttempts: 10 })).toThrow(
-        /maxDeliveryAttempts is set but deadLetter is false/,
+        "test/events/subscription-events-reader: maxDeliveryAttempts is set but dead-lettering is off (deadLetter is false, or no deadLetterTopic)",
       );
     });
 
-    test("ack deadline outside 10–600 s", () => {
+    test("ack deadline outside 10 seconds–10 minutes, or not whole seconds", () => {
       const topic = newTopic(newStack());
-      expect(() => topic.addSubscription("events-reader", { ackDeadlineSeconds: 5 })).toThrow(
-        "test/events/subscription-events-reader: ackDeadlineSeconds is 5; Pub/Sub allows whole seconds from 10 to 600",
+      expect(() => topic.addSubscription("events-reader", { ackDeadline: Duration.seconds(5) })).toThrow(
+        "test/events/subscription-events-reader: ackDeadline is 5 seconds; Pub/Sub allows 10 seconds to 10 minutes",
       );
-      expect(() => topic.addSubscription("events-other", { ackDeadlineSeconds: 601 })).toThrow(/from 10 to 600/);
+      expect(() => topic.addSubscription("events-other", { ackDeadline: Duration.seconds(601) })).toThrow(
+        /ackDeadline is 10 minutes 1 second; Pub\/Sub allows 10 seconds to 10 minutes/,
+      );
+      expect(() => topic.addSubscription("events-third", { ackDeadline: Duration.millis(10_500) })).toThrow(
+        "test/events/subscription-events-third: ackDeadline is 10 seconds 500 milliseconds; it must be a whole number of seconds",
+      );
+      expect(() => topic.addSubscription("events-fourth", { ackDeadline: Duration.minutes(10) })).not.toThrow();
     });
 
     test("backoff out of range or inverted", () => {
       const topic = newTopic(newStack());
-      expect(() => topic.addSubscription("events-a", { maximumBackoff: "601s" })).toThrow(
-        /maximumBackoff is 601s; Pub\/Sub allows 0s to 600s/,
+      expect(() => topic.addSubscription("events-a", { maximumBackoff: Duration.seconds(601) })).toThrow(
+        "test/events/subscription-events-a: maximumBackoff is 10 minutes 1 second; Pub/Sub allows 0 seconds to 10 minutes",
       );
-      expect(() => topic.addSubscription("events-b", { minimumBackoff: "60s", maximumBackoff: "30s" })).toThrow(
-        /minimumBackoff 60s is longer than maximumBackoff 30s/,
-      );
-      expect(() => topic.addSubscription("events-c", { minimumBackoff: "ten seconds" })).toThrow(
-        /is not a duration in seconds/,
+      expect(() =>
+        topic.addSubscription("events-b", {
+          minimumBackoff: Duration.minutes(1),
+          maximumBackoff: Duration.seconds(30),
+        }),
+      ).toThrow("test/events/subscription-events-b: minimumBackoff 1 minute is longer than maximumBackoff 30 seconds");
+      expect(() => topic.addSubscription("events-c", { minimumBackoff: "10s" as never })).toThrow(
+        'test/events/subscription-events-c: minimumBackoff must be a Duration (e.g. Duration.days(7)), got "10s"',
       );
     });
 
@@ -272,10 +323,21 @@ describe("StreamTopic", () => {
     });
 
     test("retention outside 10 minutes–31 days", () => {
-      expect(() => newTopic(newStack(), { messageRetentionDuration: "599s" })).toThrow(
-        "test/events: messageRetentionDuration is 599s; Pub/Sub allows 600s to 2678400s",
+      expect(() => newTopic(newStack(), { messageRetentionDuration: Duration.seconds(599) })).toThrow(
+        "test/events: messageRetentionDuration is 9 minutes 59 seconds; Pub/Sub allows 10 minutes to 31 days",
       );
-      expect(() => newTopic(newStack(), { messageRetentionDuration: "2678401s" })).toThrow(/allows 600s to 2678400s/);
+      expect(() => newTopic(newStack(), { messageRetentionDuration: Duration.seconds(2678401) })).toThrow(
+        "test/events: messageRetentionDuration is 31 days 1 second; Pub/Sub allows 10 minutes to 31 days",
+      );
+      expect(() => newTopic(newStack(), { deadLetterRetentionDuration: Duration.days(32) })).toThrow(
+        "test/events: deadLetterRetentionDuration is 32 days; Pub/Sub allows 10 minutes to 31 days",
+      );
+      expect(() =>
+        newTopic(newStack()).addSubscription("events-reader", { messageRetentionDuration: Duration.minutes(9) }),
+      ).toThrow(
+        "test/events/subscription-events-reader: messageRetentionDuration is 9 minutes; Pub/Sub allows 10 minutes to 31 days",
+      );
+      expect(() => newTopic(newStack(), { messageRetentionDuration: Duration.days(31) })).not.toThrow();
     });
 
     test("names, regions, keys and project numbers", () => {
@@ -288,10 +350,108 @@ describe("StreamTopic", () => {
         /"europe" is not a region name/,
       );
       expect(() => newTopic(newStack(), { kmsKeyName: "key" })).toThrow(
-        /kmsKeyName "key" must be projects\/P\/locations/,
+        'test/events: kmsKeyName "key" is invalid; expected projects/P/locations/L/keyRings/R/cryptoKeys/K',
+      );
+      expect(() => newTopic(newStack(), { labels: { Team: "data" } })).toThrow(
+        /test\/events: label key "Team" is invalid/,
       );
       expect(() => newTopic(newStack(), { projectNumber: "my-project" })).toThrow(
         /project number "my-project" is not a project number/,
+      );
+    });
+  });
+
+  describe("Duration props accept Terraform variables", () => {
+    test("a variable amount synthesizes an expression, not a number, and skips the range checks", () => {
+      const stack = newStack();
+      const days = Token.asNumber(new TerraformVariable(stack, "retention_days", { type: "number" }).value);
+      const seconds = Token.asNumber(new TerraformVariable(stack, "ack_seconds", { type: "number" }).value);
+      newTopic(stack, { messageRetentionDuration: Duration.days(days) }).addSubscription("events-reader", {
+        ackDeadline: Duration.seconds(seconds),
+        maximumBackoff: Duration.seconds(seconds),
+      });
+      const json = synthJson(stack);
+      const topic = resources(json, "google_pubsub_topic").find((t) => t.name === "events");
+      expect(topic.message_retention_duration).toBe("${(var.retention_days * 86400)}s");
+      const sub = resources(json, "google_pubsub_subscription").find((s) => s.name === "events-reader");
+      expect(sub.ack_deadline_seconds).toBe("${var.ack_seconds}");
+      expect(sub.retry_policy.maximum_backoff).toBe("${var.ack_seconds}s");
+    });
+  });
+
+  describe("fromTopicAttributes", () => {
+    test("an imported topic: grants bind to its literal name under the importing scope, once per grantee", () => {
+      const stack = newStack();
+      const imported = StreamTopic.fromTopicAttributes(stack, "shared", {
+        project: "other-project",
+        topicName: "shared-events",
+      });
+      expect(imported.topicId).toBe("projects/other-project/topics/shared-events");
+      expect(imported.schema).toBeUndefined();
+      const publisher = Principal.serviceAccount("publisher@test-project.iam.gserviceaccount.com");
+      const first = imported.grantPublish(publisher);
+      expect(imported.grantPublish(publisher)).toBe(first);
+      imported.grantView(publisher);
+      const grants = resources(synthJson(stack), "google_pubsub_topic_iam_member");
+      expect(grants).toEqual([
+        {
+          project: "other-project",
+          topic: "shared-events",
+          role: "roles/pubsub.publisher",
+          member: publisher.iamMember,
+        },
+        { project: "other-project", topic: "shared-events", role: "roles/pubsub.viewer", member: publisher.iamMember },
+      ]);
+      expect(Object.keys(synthJson(stack).resource.google_pubsub_topic_iam_member)[0]).toMatch(
+        /^shared_grant-publisher-[0-9a-f]+_[0-9A-F]+$/,
+      );
+    });
+
+    test("a subscription on an imported topic, dead-lettering to another imported topic", () => {
+      const stack = newStack();
+      const topic = StreamTopic.fromTopicAttributes(stack, "shared", { project: PROJECT, topicName: "shared-events" });
+      const deadLetters = StreamTopic.fromTopicAttributes(stack, "shared-dl", {
+        project: PROJECT,
+        topicName: "shared-events-dead-letter",
+      });
+      const sub = new StreamSubscription(stack, "reader", {
+        topic,
+        subscriptionName: "shared-events-reader",
+        deadLetterTopic: deadLetters,
+        projectNumber: PROJECT_NUMBER,
+        maxDeliveryAttempts: 5,
+      });
+      expect(sub.project).toBe(PROJECT);
+      expect(sub.isPushOrExport).toBe(false);
+      const json = synthJson(stack);
+      expect(resources(json, "google_pubsub_subscription")).toEqual([
+        expect.objectContaining({
+          name: "shared-events-reader",
+          topic: "projects/test-project/topics/shared-events",
+          dead_letter_policy: {
+            dead_letter_topic: "projects/test-project/topics/shared-events-dead-letter",
+            max_delivery_attempts: 5,
+          },
+          labels: {},
+        }),
+      ]);
+      // What dead-lettering needs: the service agent publishes to the dead-letter topic and subscribes to the subscription.
+      expect(resources(json, "google_pubsub_topic_iam_member")).toEqual([
+        { project: PROJECT, topic: "shared-events-dead-letter", role: "roles/pubsub.publisher", member: SERVICE_AGENT },
+      ]);
+      expect(resources(json, "google_pubsub_subscription_iam_member")).toEqual([
+        expect.objectContaining({ role: "roles/pubsub.subscriber", member: SERVICE_AGENT }),
+      ]);
+    });
+
+    test("dead-lettering without the project number is refused", () => {
+      const stack = newStack();
+      const topic = StreamTopic.fromTopicAttributes(stack, "shared", { project: PROJECT, topicName: "shared-events" });
+      expect(
+        () => new StreamSubscription(stack, "reader", { topic, subscriptionName: "reader", deadLetterTopic: topic }),
+      ).toThrow("test/reader: deadLetterTopic needs projectNumber");
+      expect(() => StreamTopic.fromTopicAttributes(stack, "bad", { project: PROJECT, topicName: "ab" })).toThrow(
+        'test/bad: topic name "ab" is not valid',
       );
     });
   });

@@ -1,12 +1,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Construct } from "constructs";
 import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
+import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
-import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { DataGoogleIamPolicy } from "@cdktf/provider-google/lib/data-google-iam-policy";
 import { CloudRunV2ServiceIamMember } from "@cdktf/provider-google/lib/cloud-run-v2-service-iam-member";
@@ -21,6 +22,12 @@ import {
   CmekAspect,
   LeastPrivilegeIamAspect,
   markStreamingTable,
+  MIN_SUPPRESSION_REASON_LENGTH,
+  POLICY_RULES,
+  PolicyAspect,
+  PolicyFinding,
+  PolicyResource,
+  PolicySuppressions,
   ProductionSafetyAspect,
   RequiredLabelsAspect,
   StreamingTablesAspect,
@@ -29,7 +36,8 @@ import {
 import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
 import { StreamingTable } from "../../constructs/bigquery/streaming-table";
 import { Partitioning } from "../../constructs/bigquery/table-options";
-import { STREAMING_EVENTS_SCHEMA } from "../../stacks/schemas";
+import { STREAMING_EVENTS_SCHEMA } from "../../schemas";
+import * as policyApi from "../../constructs/policy";
 import { loadEnvironment } from "../../config/load";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 
@@ -53,14 +61,37 @@ function policyStack(
   return { app, stack };
 }
 
-/** The error annotations the aspects leave, after running them as synth does. */
-function policyErrors(stack: TerraformStack): string[] {
+/** The annotations of one level left on the stack's constructs, after running the aspects as synth does. */
+function annotations(
+  stack: TerraformStack,
+  level: AnnotationMetadataEntryType = AnnotationMetadataEntryType.ERROR,
+): string[] {
   Testing.synth(stack);
   return stack.node
     .findAll()
     .flatMap((c) => c.node.metadata)
-    .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
+    .filter((m) => m.type === level)
     .map((m) => String(m.data));
+}
+
+/** The error annotations the aspects leave, after running them as synth does. */
+function policyErrors(stack: TerraformStack): string[] {
+  return annotations(stack, AnnotationMetadataEntryType.ERROR);
+}
+
+/** The warning annotations the aspects leave, after running them as synth does. */
+function policyWarnings(stack: TerraformStack): string[] {
+  return annotations(stack, AnnotationMetadataEntryType.WARN);
+}
+
+/** The stack's `cdk.tf.json` as the real synthesizer writes it (with cdktf's `//` metadata). */
+function synthesizedJson(stack: TerraformStack): any {
+  const outdir = Testing.fullSynth(stack);
+  try {
+    return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack.node.id, "cdk.tf.json"), "utf8"));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 function dataset(
@@ -72,12 +103,12 @@ function dataset(
 }
 
 function table(
-  stack: TerraformStack,
+  scope: Construct,
   id: string,
   ds: BigqueryDataset,
   extra: Partial<ConstructorParameters<typeof BigqueryTable>[2]> = {},
 ) {
-  return new BigqueryTable(stack, id, { datasetId: ds.datasetId, tableId: id, schema: SCHEMA, ...extra });
+  return new BigqueryTable(scope, id, { datasetId: ds.datasetId, tableId: id, schema: SCHEMA, ...extra });
 }
 
 describe("policy aspects: a violation fails synthesis with a message naming the resource", () => {
@@ -102,7 +133,7 @@ describe("policy aspects: a violation fails synthesis with a message naming the 
         member: "user:a@example.com",
       });
       expect(() => app.synth()).toThrow(
-        /\[policy:least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/,
+        /\[FS-IAM-1 least-privilege-iam\] google_project_iam_member broken\/owner: grants the primitive role roles\/owner/,
       );
       expect(fs.existsSync(path.join(outdir, "stacks", "broken", "cdk.tf.json"))).toBe(false);
     } finally {
@@ -134,7 +165,7 @@ describe("required labels", () => {
     const { stack } = policyStack({}, null);
     new PubsubTopic(stack, "topic", { name: "wiki-changes", labels: { env: "dev" } });
     expect(policyErrors(stack)).toEqual([
-      "[policy:required-labels] google_pubsub_topic test/topic: missing required labels app, team (set them on the resource or in the provider's default_labels)",
+      "[FS-LABELS-1 required-labels] google_pubsub_topic test/topic: missing required labels app, team (set them on the resource or in the provider's default_labels)",
     ]);
   });
 
@@ -142,7 +173,7 @@ describe("required labels", () => {
     const { stack } = policyStack();
     new StorageBucket(stack, "bucket", { name: "b-fresh-streams", location: "EU", labels: { env: "prod" } });
     expect(policyErrors(stack)).toEqual([
-      "[policy:required-labels] google_storage_bucket test/bucket: labels with the wrong value: env=prod (expected dev)",
+      "[FS-LABELS-1 required-labels] google_storage_bucket test/bucket: labels with the wrong value: env=prod (expected dev); set the expected values on the resource or in the provider's default_labels",
     ]);
   });
 
@@ -158,7 +189,7 @@ describe("required labels", () => {
     other.addOverride("default_labels", { env: "dev" });
     new PubsubTopic(stack, "topic", { name: "t-1", provider: other });
     expect(policyErrors(stack)).toEqual([
-      "[policy:required-labels] google_pubsub_topic test/topic: missing required labels app, team (set them on the resource or in the provider's default_labels)",
+      "[FS-LABELS-1 required-labels] google_pubsub_topic test/topic: missing required labels app, team (set them on the resource or in the provider's default_labels)",
     ]);
   });
 
@@ -177,7 +208,7 @@ describe("production safety (production environments only)", () => {
     const { stack } = policyStack({ production: true });
     table(stack, "t", dataset(stack), { deletionProtection: false });
     expect(policyErrors(stack)).toEqual([
-      "[policy:production-safety] google_bigquery_table test/t: deletion_protection is false in a production environment; leave it true",
+      "[FS-PROD-1 production-safety] google_bigquery_table test/t: deletion_protection is false in a production environment; leave it true",
     ]);
   });
 
@@ -185,7 +216,7 @@ describe("production safety (production environments only)", () => {
     const { stack } = policyStack({ production: true });
     dataset(stack, "raw", { deleteContentsOnDestroy: true });
     expect(policyErrors(stack)).toEqual([
-      "[policy:production-safety] google_bigquery_dataset test/raw: delete_contents_on_destroy is true in a production environment: a destroy would delete every table; leave it false",
+      "[FS-PROD-2 production-safety] google_bigquery_dataset test/raw: delete_contents_on_destroy is true in a production environment: a destroy would delete every table; leave it false",
     ]);
   });
 
@@ -193,7 +224,7 @@ describe("production safety (production environments only)", () => {
     const { stack } = policyStack({ production: true });
     new StorageBucket(stack, "bucket", { name: "b-fresh-streams", location: "EU", forceDestroy: true });
     expect(policyErrors(stack)).toEqual([
-      "[policy:production-safety] google_storage_bucket test/bucket: force_destroy is true in a production environment: a destroy would delete every object; leave it false",
+      "[FS-PROD-3 production-safety] google_storage_bucket test/bucket: force_destroy is true in a production environment: a destroy would delete every object; leave it false",
     ]);
   });
 
@@ -230,7 +261,7 @@ describe("least-privilege IAM", () => {
       members: ["serviceAccount:w@p.iam.gserviceaccount.com"],
     });
     expect(policyErrors(stack)).toEqual([
-      `[policy:least-privilege-iam] google_pubsub_topic_iam_binding test/b: grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
+      `[FS-IAM-1 least-privilege-iam] google_pubsub_topic_iam_binding test/b: grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
     ]);
   });
 
@@ -243,7 +274,7 @@ describe("least-privilege IAM", () => {
       member,
     });
     expect(policyErrors(stack)).toEqual([
-      `[policy:least-privilege-iam] google_cloud_run_v2_service_iam_member test/invoker: grants roles/run.invoker to ${member}: the resource would be public`,
+      `[FS-IAM-2 least-privilege-iam] google_cloud_run_v2_service_iam_member test/invoker: grants roles/run.invoker to ${member}: the resource would be public; grant it to specific principals instead`,
     ]);
   });
 
@@ -268,7 +299,7 @@ describe("least-privilege IAM", () => {
       member: "serviceAccount:w@p.iam.gserviceaccount.com",
     });
     expect(policyErrors(stack)).toEqual([
-      "[policy:least-privilege-iam] google_project_iam_member test/editor: grants roles/bigquery.dataEditor on the whole project; grant it on the dataset instead (dataset-level IAM)",
+      "[FS-IAM-3 least-privilege-iam] google_project_iam_member test/editor: grants roles/bigquery.dataEditor on the whole project; grant it on the dataset instead (dataset-level IAM)",
     ]);
   });
 
@@ -281,8 +312,8 @@ describe("least-privilege IAM", () => {
       ],
     });
     expect(policyErrors(stack)).toEqual([
-      "[policy:least-privilege-iam] data.google_iam_policy test/policy: binds the primitive role roles/editor; use a predefined or custom role with only the permissions needed",
-      "[policy:least-privilege-iam] data.google_iam_policy test/policy: binds roles/pubsub.subscriber to allUsers: the resource would be public",
+      "[FS-IAM-1 least-privilege-iam] data.google_iam_policy test/policy: binds the primitive role roles/editor; use a predefined or custom role with only the permissions needed",
+      "[FS-IAM-2 least-privilege-iam] data.google_iam_policy test/policy: binds roles/pubsub.subscriber to allUsers: the resource would be public; grant it to specific principals instead",
     ]);
   });
 
@@ -311,7 +342,7 @@ describe("streaming tables", () => {
       bigqueryConfig: { table: `${t.project}.${t.datasetId}.${t.tableId}`, useTableSchema: true },
     });
     expect(policyErrors(stack)).toEqual([
-      "[policy:streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (BigQuery subscription test/to-bq) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
+      "[FS-STREAM-1 streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (BigQuery subscription test/to-bq) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
     ]);
   });
 
@@ -340,7 +371,7 @@ describe("streaming tables", () => {
     const errors = policyErrors(stack);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
-      /^\[policy:streaming-tables\] google_bigquery_table test\/events\/\S+: is written by streaming \(declared as a streaming table\) but is not partitioned/,
+      /^\[FS-STREAM-1 streaming-tables\] google_bigquery_table test\/events\/\S+: is written by streaming \(declared as a streaming table\) but is not partitioned/,
     );
   });
 
@@ -348,7 +379,7 @@ describe("streaming tables", () => {
     const { stack } = policyStack();
     table(stack, "t", dataset(stack), { timePartitioning: { type: "DAY", requirePartitionFilter: true } });
     expect(policyErrors(stack)).toEqual([
-      "[policy:streaming-tables] google_bigquery_table test/t: sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead",
+      "[FS-STREAM-2 streaming-tables] google_bigquery_table test/t: sets time_partitioning.require_partition_filter, which is deprecated: set the table-level require_partition_filter instead",
     ]);
   });
 
@@ -371,7 +402,7 @@ describe("streaming tables", () => {
     merge("load-bad", "");
     merge("load-good", "AND t.event_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 48 HOUR)");
     expect(policyErrors(stack)).toEqual([
-      "[policy:streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load-bad writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
+      "[FS-STREAM-3 streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load-bad writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
     ]);
   });
 
@@ -403,8 +434,8 @@ describe("streaming tables", () => {
       },
     });
     expect(policyErrors(stack)).toEqual([
-      "[policy:streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (Dataflow job test/job) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
-      "[policy:streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
+      "[FS-STREAM-1 streaming-tables] google_bigquery_table test/wiki_changes: is written by streaming (Dataflow job test/job) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
+      "[FS-STREAM-3 streaming-tables] google_bigquery_table test/wiki_staged: requires a partition filter, and scheduled query test/load writes it by DML without naming its partition column event_time: BigQuery would reject every run; filter the target on event_time or drop require_partition_filter",
     ]);
   });
 
@@ -433,9 +464,9 @@ describe("CMEK where the environment requires it", () => {
     new PubsubTopic(stack, "topic", { name: "wiki-changes" });
     new StorageBucket(stack, "bucket", { name: "b-fresh-streams", location: "EU" });
     expect(policyErrors(stack).sort()).toEqual([
-      "[policy:cmek] google_bigquery_dataset test/raw: no customer-managed key (default_encryption_configuration.kms_key_name) although the environment requires CMEK",
-      "[policy:cmek] google_pubsub_topic test/topic: no customer-managed key (kms_key_name) although the environment requires CMEK",
-      "[policy:cmek] google_storage_bucket test/bucket: no customer-managed key (encryption.default_kms_key_name) although the environment requires CMEK",
+      "[FS-CMEK-1 cmek] google_bigquery_dataset test/raw: no customer-managed key (default_encryption_configuration.kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
+      "[FS-CMEK-1 cmek] google_pubsub_topic test/topic: no customer-managed key (kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
+      "[FS-CMEK-1 cmek] google_storage_bucket test/bucket: no customer-managed key (encryption.default_kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
     ]);
   });
 
@@ -448,7 +479,7 @@ describe("CMEK where the environment requires it", () => {
       kmsKeyName: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/topics",
     });
     expect(policyErrors(stack)).toEqual([
-      `[policy:cmek] google_bigquery_table test/t: encryption_configuration.kms_key_name is ${KEY}-other, not the environment's key ${KEY}`,
+      `[FS-CMEK-2 cmek] google_bigquery_table test/t: encryption_configuration.kms_key_name is ${KEY}-other, not the environment's key ${KEY}; use the environment's key`,
     ]);
   });
 
@@ -498,5 +529,285 @@ describe("the environment stacks comply with every policy", () => {
       "StreamingTablesAspect",
     ]);
     expect(aspectsOf("dev")).toEqual(["LeastPrivilegeIamAspect", "RequiredLabelsAspect", "StreamingTablesAspect"]);
+  });
+});
+
+describe("suppressions: a deliberate exception to one rule, with a written reason", () => {
+  const REASON = "Backfill scratch table, recreated by every backfill run; its data is disposable.";
+
+  /**
+   * A prod stack with a scope `events` holding a table (breaking FS-PROD-1 and FS-STREAM-1) and a bucket
+   * (breaking FS-PROD-3), and a table `other` outside it breaking FS-PROD-1.
+   */
+  function prodStackWithScope() {
+    const { stack } = policyStack({ production: true });
+    const ds = dataset(stack);
+    const events = new Construct(stack, "events");
+    markStreamingTable(table(events, "scratch", ds, { deletionProtection: false }));
+    new StorageBucket(events, "bucket", { name: "b-fresh-streams", location: "EU", forceDestroy: true });
+    table(stack, "other", ds, { deletionProtection: false });
+    return { stack, events };
+  }
+
+  test("a suppression silences exactly its rule, on its construct and everything below it, and nothing else", () => {
+    const { stack, events } = prodStackWithScope();
+    PolicySuppressions.of(events).add({ id: "FS-PROD-1", reason: REASON });
+    expect(PolicySuppressions.of(events).all).toEqual([{ id: "FS-PROD-1", reason: REASON }]);
+    expect(policyErrors(stack)).toEqual([
+      "[FS-STREAM-1 streaming-tables] google_bigquery_table test/events/scratch: is written by streaming (declared as a streaming table) but is not partitioned: add time_partitioning (ingestion time or a timestamp column) or range_partitioning",
+      "[FS-PROD-3 production-safety] google_storage_bucket test/events/bucket: force_destroy is true in a production environment: a destroy would delete every object; leave it false",
+      "[FS-PROD-1 production-safety] google_bigquery_table test/other: deletion_protection is false in a production environment; leave it true",
+    ]);
+    expect(policyWarnings(stack)).toEqual([]);
+  });
+
+  test("a suppression on a L3 construct covers its resources; several rules at once", () => {
+    /** A prod stack with an unpartitioned StreamingTable without deletion protection. */
+    const build = () => {
+      const { stack } = policyStack({ production: true });
+      const raw = new LayeredDataset(stack, "raw", { datasetId: "raw", layer: "raw", location: "EU" });
+      const events = new StreamingTable(stack, "events", {
+        dataset: raw,
+        tableId: "events",
+        schema: STREAMING_EVENTS_SCHEMA,
+        partitioning: Partitioning.none(),
+        deletionProtection: false,
+      });
+      return { stack, events };
+    };
+    const { stack } = build();
+    expect(policyErrors(stack).map((e) => e.slice(0, e.indexOf("]") + 1))).toEqual([
+      "[FS-STREAM-1 streaming-tables]",
+      "[FS-PROD-1 production-safety]",
+    ]);
+
+    const { stack: suppressed, events } = build();
+    PolicySuppressions.of(events).add(
+      { id: "FS-STREAM-1", reason: "A few hundred rows a day for a year: a full scan costs less than partitions." },
+      { id: "FS-PROD-1", reason: REASON },
+    );
+    expect(policyErrors(suppressed)).toEqual([]);
+    expect(policyWarnings(suppressed)).toEqual([]);
+  });
+
+  test("each applied suppression is written into the synthesized JSON with its reason, on the resource and on the stack", () => {
+    const build = (suppress: boolean) => {
+      const { stack } = policyStack({ production: true });
+      const ds = dataset(stack);
+      const events = new Construct(stack, "events");
+      const scratch = table(events, "scratch", ds, { deletionProtection: false });
+      table(stack, "kept", ds);
+      new DataGoogleIamPolicy(stack, "policy", {
+        binding: [{ role: "roles/viewer", members: ["group:auditors@example.com"] }],
+      });
+      if (suppress) {
+        PolicySuppressions.of(events).add({ id: "FS-PROD-1", reason: REASON });
+        PolicySuppressions.of(stack).add({ id: "FS-IAM-1", reason: "Auditors read every resource of the project." });
+      }
+      return { stack, scratch };
+    };
+    const { stack, scratch } = build(true);
+    Testing.synth(stack); // aspects run twice: nothing is recorded twice
+    const json = synthesizedJson(stack);
+
+    const onScratch = json.resource.google_bigquery_table[scratch.friendlyUniqueId]["//"];
+    expect(onScratch.policySuppressions).toEqual([{ id: "FS-PROD-1", reason: REASON, declaredOn: "test/events" }]);
+    expect(onScratch.metadata.path).toBe("test/events/scratch"); // cdktf's own metadata is kept
+    const kept = Object.values(json.resource.google_bigquery_table).find((t: any) => t.table_id === "kept") as any;
+    expect(kept["//"].policySuppressions).toBeUndefined();
+    // Every suppressed resource, data sources included (cdktf rewrites a data source's own `//`).
+    expect(json["//"].policySuppressions).toEqual([
+      {
+        type: "google_bigquery_table",
+        path: "test/events/scratch",
+        id: "FS-PROD-1",
+        reason: REASON,
+        declaredOn: "test/events",
+      },
+      {
+        type: "data.google_iam_policy",
+        path: "test/policy",
+        id: "FS-IAM-1",
+        reason: "Auditors read every resource of the project.",
+        declaredOn: "test",
+      },
+    ]);
+    // Only `//` comments are added: the Terraform configuration itself is the same as without suppressions.
+    expect(Testing.synth(stack)).toEqual(Testing.synth(build(false).stack));
+  });
+
+  test("without suppressions nothing is added to the synthesized JSON", () => {
+    const { stack } = policyStack({ production: true });
+    table(stack, "t", dataset(stack));
+    const json = synthesizedJson(stack);
+    expect(json["//"].policySuppressions).toBeUndefined();
+    expect(JSON.stringify(json)).not.toMatch(/policySuppressions/);
+  });
+
+  test.each([
+    ["a short reason", "tbd", '"tbd" is too short (3 characters)'],
+    ["an empty reason", "", '"" is too short (0 characters)'],
+    ["a blank reason", "          ", '"" is too short (0 characters)'],
+    ["a missing reason", undefined, '"" is too short (0 characters)'],
+  ])("%s fails synthesis, naming the construct and the rule id", (_, reason, detail) => {
+    const { stack } = policyStack({ production: true });
+    const t = table(stack, "t", dataset(stack), { deletionProtection: false });
+    PolicySuppressions.of(t).add({ id: "FS-PROD-1", reason: reason as string });
+    const message = `[FS-PROD-1 suppression] test/t: the suppression's reason ${detail}; write at least ${MIN_SUPPRESSION_REASON_LENGTH} saying why the rule does not apply here`;
+    expect(policyErrors(stack)).toEqual([message]);
+    expect(() => Testing.fullSynth(stack)).toThrow(message);
+  });
+
+  test("an unknown rule id fails synthesis, listing the known ids", () => {
+    const { stack } = policyStack({ production: true });
+    const t = table(stack, "t", dataset(stack), { deletionProtection: false });
+    PolicySuppressions.of(t).add({ id: "FS-PROD-9", reason: REASON });
+    const errors = policyErrors(stack);
+    expect(errors).toEqual([
+      `[FS-PROD-9 suppression] test/t: FS-PROD-9 is not a policy rule id; use one of ${POLICY_RULES.map((r) => r.id).join(", ")} (docs/policy.md)`,
+      "[FS-PROD-1 production-safety] google_bigquery_table test/t: deletion_protection is false in a production environment; leave it true",
+    ]);
+    expect(() => Testing.fullSynth(stack)).toThrow(
+      /\[test\/t\] \[FS-PROD-9 suppression\] test\/t: FS-PROD-9 is not a policy rule id/,
+    );
+  });
+
+  test("the same rule suppressed twice on one construct fails synthesis", () => {
+    const { stack } = policyStack({ production: true });
+    const t = table(stack, "t", dataset(stack), { deletionProtection: false });
+    PolicySuppressions.of(t).add({ id: "FS-PROD-1", reason: REASON });
+    PolicySuppressions.of(t).add({ id: "FS-PROD-1", reason: `${REASON} Again.` });
+    expect(policyErrors(stack)).toEqual([
+      "[FS-PROD-1 suppression] test/t: FS-PROD-1 is suppressed twice on this construct; keep one suppression with one reason",
+    ]);
+  });
+
+  test("a suppression that silences nothing is a stale-suppression warning; synthesis still succeeds", () => {
+    const { stack } = policyStack({ production: true });
+    const t = table(stack, "t", dataset(stack)); // deletion protection on: nothing to suppress
+    PolicySuppressions.of(t).add({ id: "FS-PROD-1", reason: REASON });
+    Testing.synth(stack);
+    expect(policyErrors(stack)).toEqual([]);
+    expect(policyWarnings(stack)).toEqual([
+      "[FS-PROD-1 suppression] test/t: stale suppression: FS-PROD-1 finds nothing to suppress on test/t or below; remove the suppression",
+    ]);
+    expect(() => Testing.fullSynth(stack)).not.toThrow();
+  });
+
+  test("a suppression of a rule that is not checked here (production rules in dev) is stale too", () => {
+    const { stack } = policyStack({ production: false });
+    const t = table(stack, "t", dataset(stack), { deletionProtection: false });
+    PolicySuppressions.of(t).add({ id: "FS-PROD-1", reason: REASON });
+    expect(policyErrors(stack)).toEqual([]);
+    expect(policyWarnings(stack)).toEqual([
+      "[FS-PROD-1 suppression] test/t: stale suppression: FS-PROD-1 is not checked here (no ProductionSafetyAspect is applied to test/t); remove the suppression",
+    ]);
+  });
+
+  test("a rule of your own: a PolicyAspect subclass with its own ids, suppressible like the built-in ones", () => {
+    class NoScratchTablesAspect extends PolicyAspect {
+      public readonly name = "no-scratch-tables";
+      public readonly rules = [
+        {
+          id: "ACME-1",
+          aspect: "NoScratchTablesAspect",
+          summary: "No table named scratch.",
+          explanation: "Scratch tables are forgotten.",
+        },
+      ];
+      protected check({ type, attributes }: PolicyResource): PolicyFinding[] {
+        return type === "google_bigquery_table" && attributes.table_id === "scratch"
+          ? [{ rule: "ACME-1", message: "table_id is scratch; name the table after its content" }]
+          : [];
+      }
+    }
+    const { stack } = policyStack();
+    Aspects.of(stack).add(new NoScratchTablesAspect());
+    const ds = dataset(stack);
+    table(stack, "scratch", ds);
+    const allowed = new Construct(stack, "allowed");
+    table(allowed, "scratch", ds);
+    PolicySuppressions.of(allowed).add({ id: "ACME-1", reason: "The backfill tool requires this exact name." });
+    expect(policyErrors(stack)).toEqual([
+      "[ACME-1 no-scratch-tables] google_bigquery_table test/scratch: table_id is scratch; name the table after its content",
+    ]);
+  });
+
+  test("an aspect reporting a rule it does not declare is a programming error", () => {
+    class Sloppy extends PolicyAspect {
+      public readonly name = "sloppy";
+      public readonly rules = [];
+      protected check(): PolicyFinding[] {
+        return [{ rule: "FS-PROD-1", message: "anything" }];
+      }
+    }
+    const { stack } = policyStack();
+    Aspects.of(stack).add(new Sloppy());
+    dataset(stack);
+    expect(() => Testing.synth(stack)).toThrow(
+      /Sloppy reported a finding of rule FS-PROD-1, which is not one of its rules/,
+    );
+  });
+});
+
+describe("the rule catalogue", () => {
+  test("every rule has a unique id of the form FS-<AREA>-<n>, an aspect of this module, a summary and an explanation", () => {
+    const ids = POLICY_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of POLICY_RULES) {
+      expect(rule.id).toMatch(/^FS-[A-Z]+-\d+$/);
+      expect(Object.keys(policyApi)).toContain(rule.aspect);
+      expect(rule.summary.length).toBeGreaterThan(20);
+      expect(rule.explanation.length).toBeGreaterThan(20);
+    }
+    const aspects = [
+      new RequiredLabelsAspect({ labels: LABELS }),
+      new ProductionSafetyAspect(),
+      new StreamingTablesAspect(),
+      new LeastPrivilegeIamAspect(),
+      new CmekAspect(),
+    ];
+    expect(aspects.flatMap((a) => a.rules)).toEqual(POLICY_RULES);
+    for (const a of aspects) expect(a.rules.every((r) => r.aspect === a.constructor.name)).toBe(true);
+  });
+
+  test("docs/policy.md lists exactly the rules of POLICY_RULES, in order", () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/policy.md"), "utf8");
+    const cells = (line: string) =>
+      line
+        .trim()
+        .replace(/^\||\|$/g, "")
+        .split("|")
+        .map((c) => c.trim());
+    const rows = doc
+      .split("\n")
+      .filter((line) => line.trim().startsWith("|"))
+      .map(cells)
+      .filter((row) => /^`?[A-Z]+-[A-Z]+-\d+`?$/.test(row[0]))
+      .map(([id, aspect, summary, explanation]) => ({
+        id: id.replace(/`/g, ""),
+        aspect: aspect.replace(/`/g, ""),
+        summary,
+        explanation,
+      }));
+    expect(rows).toEqual(
+      POLICY_RULES.map(({ id, aspect, summary, explanation }) => ({ id, aspect, summary, explanation })),
+    );
+  });
+
+  test("the module's public surface is an explicit list: no internal helpers", () => {
+    expect(Object.keys(policyApi).sort()).toEqual([
+      "CmekAspect",
+      "LeastPrivilegeIamAspect",
+      "MIN_SUPPRESSION_REASON_LENGTH",
+      "POLICY_RULES",
+      "PolicyAspect",
+      "PolicySuppressions",
+      "ProductionSafetyAspect",
+      "RequiredLabelsAspect",
+      "StreamingTablesAspect",
+      "applyWarehousePolicies",
+      "markStreamingTable",
+    ]);
   });
 });

@@ -3,8 +3,8 @@
  * TableSchemas the warehouse constructs use, under made-up project and dataset names
  * (the SQL never hard-codes them, so any names do).
  */
-import { CatalogTable } from "../../scripts/zetasql/analyzer";
-import { warehouseCatalog } from "../../scripts/zetasql/deployed-sql";
+import { CatalogTable } from "../../tools/zetasql/analyzer";
+import { warehouseCatalog } from "../../tools/zetasql/deployed-sql";
 import { eltSqlBindings } from "../../stacks/elt";
 
 export const PROJECT = "fresh-streams-check";
@@ -40,4 +40,4 @@ export const BINDINGS = eltSqlBindings({
 /** Tables, pseudo-columns and INFORMATION_SCHEMA views the SQL may read (the same catalog the deployed-SQL check uses). */
 export const CATALOG: CatalogTable[] = warehouseCatalog(PROJECT, DATASET_PREFIX, LOCATION);
 
-export { SCHEDULED_QUERY_PARAMETERS } from "../../scripts/zetasql/deployed-sql";
+export { SCHEDULED_QUERY_PARAMETERS } from "../../tools/zetasql/deployed-sql";

@@ -6,22 +6,27 @@ import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-ia
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
+import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
+import { ITopic } from "../../constructs/core/references";
 import { StreamTopic } from "../../constructs/pubsub/stream-topic";
 import { SsePublisherService, SsePublisherServiceProps } from "../../constructs/worker/sse-publisher-service";
+import { DEFAULT_METRICS_PORT, WORKER_ENV_VARIABLES } from "../../schemas/worker-contract";
 
 Testing.setupJest();
 
 const PROJECT = "test-project";
 const IMAGE = "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:1.2.3";
 
-function build(props: Partial<SsePublisherServiceProps> = {}) {
+function build(props: Partial<SsePublisherServiceProps> = {}, makeTopic?: (stack: TerraformStack) => ITopic) {
   const stack = new TerraformStack(Testing.app(), "test");
   new GoogleProvider(stack, "google", { project: PROJECT, region: "us-central1" });
-  const topic = new StreamTopic(stack, "topic", {
-    topicName: "wiki-changes",
-    project: PROJECT,
-    projectNumber: "123456789012",
-  });
+  const topic =
+    makeTopic?.(stack) ??
+    new StreamTopic(stack, "topic", {
+      topicName: "wiki-changes",
+      project: PROJECT,
+      projectNumber: "123456789012",
+    });
   const service = new SsePublisherService(stack, "worker", {
     project: PROJECT,
     region: "us-central1",
@@ -88,6 +93,19 @@ describe("SsePublisherService", () => {
       },
     ]);
     expect(service.checkpointUri).toBe("gs://test-project-worker-checkpoints/recentchange.json");
+    // Every variable the construct sets is one the worker reads (or one the user added).
+    for (const name of Object.keys(service.environment)) {
+      if (name !== "MAX_IN_FLIGHT_MESSAGES") expect(WORKER_ENV_VARIABLES).toContain(name);
+    }
+    expect(env.METRICS_PORT).toBe(String(DEFAULT_METRICS_PORT));
+  });
+
+  test("without sseUrl and userAgent the worker's own defaults apply (the variables are not set)", () => {
+    const { json } = build();
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    const names = run.template.containers[0].env.map((e: { name: string }) => e.name);
+    expect(names).not.toContain("SSE_URL");
+    expect(names).not.toContain("USER_AGENT");
   });
 
   test("a dedicated service account with only publisher on its topic and object access on its bucket", () => {
@@ -122,6 +140,42 @@ describe("SsePublisherService", () => {
     });
     const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
     expect(run.template.service_account).toMatch(/google_service_account\.worker_service-account_[0-9A-F]+\.email/);
+  });
+
+  test("is grantable: other constructs' grant methods take it, once per grantee", () => {
+    const { stack, topic, service } = build();
+    // Asking the topic again for the worker's publisher grant returns the binding the service made.
+    const before = Object.keys(JSON.parse(Testing.synth(stack)).resource.google_pubsub_topic_iam_member);
+    topic.grantPublish(service);
+    const raw = new LayeredDataset(stack, "raw", { datasetId: "raw", layer: "raw", location: "US", project: PROJECT });
+    raw.grantRead(service);
+    const json = JSON.parse(Testing.synth(stack));
+    expect(Object.keys(json.resource.google_pubsub_topic_iam_member)).toEqual(before);
+    expect(resourcesOf(json, "google_bigquery_dataset_iam_member")).toEqual([
+      expect.objectContaining({
+        role: "roles/bigquery.dataViewer",
+        // The service account's own `member` attribute (`serviceAccount:<email>`).
+        member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
+      }),
+    ]);
+  });
+
+  test("publishes to an imported topic: the publisher binding names it literally", () => {
+    const { json } = build({}, (stack) =>
+      StreamTopic.fromTopicAttributes(stack, "shared", { project: "other-project", topicName: "shared-changes" }),
+    );
+    expect(resourcesOf(json, "google_pubsub_topic_iam_member")).toEqual([
+      {
+        project: "other-project",
+        topic: "shared-changes",
+        role: "roles/pubsub.publisher",
+        member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
+      },
+    ]);
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    expect(run.template.containers[0].env).toEqual(
+      expect.arrayContaining([{ name: "TOPIC", value: "shared-changes" }]),
+    );
   });
 
   test("a private checkpoint bucket kept on destroy, without versions or soft delete", () => {
@@ -169,7 +223,11 @@ describe("SsePublisherService", () => {
         { serviceName: "Wiki_Publisher" },
         'test/worker: service name "Wiki_Publisher" is invalid: Cloud Run service names are 1-49 lowercase letters',
       ],
-      ["service account id", { serviceAccountId: "sa" }, 'service account id "sa" is invalid: 6-30 lowercase letters'],
+      [
+        "service account id",
+        { serviceAccountId: "sa" },
+        'test/worker: serviceAccountId "sa" is not valid; use 6-30 lowercase letters',
+      ],
       ["repository id", { repositoryId: "Fresh" }, 'repository id "Fresh" is invalid'],
       ["bucket name", { checkpointBucketName: "google-bucket" }, 'checkpoint bucket name "google-bucket" is invalid'],
       ["checkpoint object", { checkpointObject: "a/b.json" }, 'checkpoint object "a/b.json" is invalid: a file name'],
@@ -191,6 +249,8 @@ describe("SsePublisherService", () => {
       ["env name", { environment: { "BAD-NAME": "x" } }, 'environment variable name "BAD-NAME" is invalid'],
       ["user agent", { userAgent: "a\nb" }, "userAgent must be a single line"],
       ["image versions", { keepImageVersions: 0 }, "keepImageVersions 0 is invalid: at least 1"],
+      ["kms key", { kmsKeyName: "key" }, 'test/worker: kmsKeyName "key" is invalid; expected projects/P/locations/L'],
+      ["labels", { labels: { Team: "x" } }, 'test/worker: label key "Team" is invalid'],
     ];
     test.each(cases)("%s", (_name, props, message) => {
       expect(() => build(props)).toThrow(message);

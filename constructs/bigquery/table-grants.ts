@@ -1,0 +1,37 @@
+/**
+ * Table-level IAM bindings of the table, view and imported-table constructs. Private to the library.
+ */
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
+import { grantOnce } from "../core/grants";
+import { IGrantable } from "../core/principal";
+
+/** How a binding names its table: Terraform references when the table is created in the stack. */
+export interface TableNames {
+  readonly project: string;
+  readonly datasetId: string;
+  readonly tableId: string;
+}
+
+/** Grants `role` on one table to `grantee`, once, with the binding in `scope` (the table's construct). */
+export function grantOnTable(
+  scope: Construct,
+  table: TableNames,
+  role: string,
+  grantee: IGrantable,
+): ITerraformDependable {
+  return grantOnce(
+    scope,
+    role,
+    grantee,
+    (id, member) =>
+      new BigqueryTableIamMember(scope, id, {
+        project: table.project,
+        datasetId: table.datasetId,
+        tableId: table.tableId,
+        role,
+        member,
+      }),
+  );
+}

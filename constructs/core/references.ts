@@ -1,0 +1,97 @@
+/**
+ * One reference interface per resource kind. Every construct that points at another resource
+ * takes one of these, so a resource created by the library, imported with a `fromXxx` method or
+ * written by hand fits alike; every construct that creates such a resource implements one.
+ *
+ * Apply order: the `…Ref` attributes are Terraform references when the resource is created in the
+ * same stack, so a resource that names another through them is created after it.
+ */
+import { IConstruct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { TableSchema } from "../../schemas/table-schema";
+import { IGrantable } from "./principal";
+
+/** A BigQuery dataset. `LayeredDataset` implements it; `LayeredDataset.fromDatasetAttributes` imports one. */
+export interface IDataset extends IConstruct {
+  /** Project holding the dataset (a token when the provider's project is used). */
+  readonly project: string;
+  /** Dataset id, as a literal where it was given as one (for SQL and names). */
+  readonly datasetId: string;
+  /** Dataset id as a Terraform reference to the dataset when it is created in this stack (orders dependants after it). */
+  readonly datasetIdRef: string;
+  /** BigQuery location, e.g. `US` or `europe-west1`. */
+  readonly location: string;
+  /** Lets `grantee` read every table of the dataset (`roles/bigquery.dataViewer` on the dataset). */
+  grantRead(grantee: IGrantable): ITerraformDependable;
+  /** Lets `grantee` read and write every table of the dataset (`roles/bigquery.dataEditor` on the dataset). */
+  grantWrite(grantee: IGrantable): ITerraformDependable;
+}
+
+/**
+ * A BigQuery table, view or materialized view. The table constructs, `View` and `MaterializedView`
+ * implement it; `TableReference.fromTableAttributes` imports one.
+ */
+export interface ITable extends IConstruct {
+  /** Project holding the table. */
+  readonly project: string;
+  /** Dataset id (literal where given as one). */
+  readonly datasetId: string;
+  /** Table id (literal where given as one). */
+  readonly tableId: string;
+  /** `project.dataset.table`, for SQL and messages (carries no Terraform dependency). */
+  readonly fqn: string;
+  /** `project.dataset.table` as Terraform references (orders dependants after the table when it is created in this stack). */
+  readonly fqnRef: string;
+  /** Table id as a Terraform reference when the table is created in this stack. */
+  readonly tableIdRef: string;
+  /** BigQuery location (the dataset's). */
+  readonly location: string;
+  /** The dataset holding the table. */
+  readonly dataset: IDataset;
+  /**
+   * The table's columns.
+   * @default - unknown (views, imported tables without a schema)
+   */
+  readonly schema?: TableSchema;
+  /** Lets `grantee` read this table only (table-level `roles/bigquery.dataViewer`). */
+  grantRead(grantee: IGrantable): ITerraformDependable;
+}
+
+/** A Pub/Sub topic. `StreamTopic` implements it; `StreamTopic.fromTopicAttributes` imports one. */
+export interface ITopic extends IConstruct {
+  /** Project of the topic. */
+  readonly project: string;
+  /** Short name of the topic, e.g. `wiki-changes`. */
+  readonly topicName: string;
+  /** Full id `projects/<project>/topics/<name>`: a Terraform reference when the topic is created in this stack. */
+  readonly topicId: string;
+  /**
+   * The table schema of the topic's Pub/Sub schema, when it has one.
+   * @default - no schema
+   */
+  readonly schema?: TableSchema;
+  /** Lets `grantee` publish to the topic (`roles/pubsub.publisher` on it). */
+  grantPublish(grantee: IGrantable): ITerraformDependable;
+  /** Lets `grantee` attach subscriptions to the topic (`roles/pubsub.subscriber` on it). */
+  grantSubscribe(grantee: IGrantable): ITerraformDependable;
+  /** Lets `grantee` read the topic's metadata (`roles/pubsub.viewer` on it). */
+  grantView(grantee: IGrantable): ITerraformDependable;
+}
+
+/** A Pub/Sub subscription. `StreamSubscription` implements it; `StreamSubscription.fromSubscriptionAttributes` imports one. */
+export interface ISubscription extends IConstruct {
+  /** Project of the subscription. */
+  readonly project: string;
+  /** Short name of the subscription. */
+  readonly subscriptionName: string;
+  /** Full id `projects/<project>/subscriptions/<name>`: a Terraform reference when created in this stack. */
+  readonly subscriptionId: string;
+  /** The topic it subscribes to. */
+  readonly topic: ITopic;
+  /** Whether Pub/Sub itself delivers the messages somewhere (a BigQuery subscription): nobody may pull it. */
+  readonly isPushOrExport: boolean;
+  /** Lets `grantee` pull and acknowledge messages (`roles/pubsub.subscriber` on the subscription). */
+  grantSubscribe(grantee: IGrantable): ITerraformDependable;
+  /** Lets `grantee` read the subscription's metadata (`roles/pubsub.viewer` on it). */
+  grantView(grantee: IGrantable): ITerraformDependable;
+}

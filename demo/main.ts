@@ -1,0 +1,245 @@
+/**
+ * `npm run demo`: the whole pipeline of the `local` environment, end to end, on this machine.
+ *
+ *   replay SSE server ─▶ app-worker (real) ─▶ Pub/Sub emulator ─▶ local bridge ─▶ BigQuery emulator
+ *                                                                   └─ ELT SQL from sql/ ─▶ leaderboard
+ *
+ * Every process it starts is stopped on exit, on Ctrl-C and on failure. Progress goes to
+ * stderr; the report (or, with --json, one JSON object as the last line) goes to stdout.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { BigQuery } from "@google-cloud/bigquery";
+import { PubSub } from "@google-cloud/pubsub";
+import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-bigquery-job";
+import { startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
+import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
+import { SseServer } from "../tools/sse/sse-server";
+import { startBridge } from "./bridge";
+import { runElt } from "./elt";
+import { FixtureError, readFixture } from "./fixture";
+import { synthesizeLocalStack } from "./local-stack";
+import { assertPortFree, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA_URL } from "./options";
+import { provisionBigQuery, provisionPubSub } from "./provision";
+import { DemoResult, formatReport } from "./report";
+import { startWorker, WorkerCounts } from "./worker-process";
+
+// Emulators need no credentials: keep the Google client libraries from probing for a metadata server.
+process.env.METADATA_SERVER_DETECTION ??= "none";
+
+const started = Date.now();
+const progress = (message: string): void => {
+  process.stderr.write(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Cleanup steps, run last-in first-out exactly once. */
+const cleanups: Array<{ name: string; run: () => Promise<unknown> }> = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const step = cleanups.pop()!;
+      try {
+        await step.run();
+      } catch (error) {
+        process.stderr.write(`[demo] cleanup of ${step.name} failed: ${(error as Error).message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping everything`);
+    void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+
+/** Polls until `done` returns true or the deadline passes; `describe` explains a timeout. */
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  done: () => Promise<boolean>,
+  describe: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${describe()})`);
+    await sleep(250);
+  }
+}
+
+async function run(options: DemoOptions): Promise<DemoResult> {
+  // Check inputs before starting anything.
+  const events = options.source === "replay" ? readFixture(options.fixture) : [];
+  await assertPortFree(options.pubsubPort, "--pubsub-port");
+  await assertPortFree(options.bigqueryPort, "--bigquery-port");
+  await assertPortFree(options.ssePort, "--sse-port");
+  if (events.length > 0)
+    progress(`fixture: ${events.length} events from ${path.relative(process.cwd(), options.fixture)}`);
+
+  progress("synthesizing the local stack");
+  const resources = synthesizeLocalStack();
+  const { config } = resources;
+  const ingestion =
+    resources.subscriptions.find((s) => s.bigQueryTable !== undefined) ??
+    resources.subscriptions.find((s) => !s.name.includes("dead"));
+  const topic = ingestion?.topic;
+  if (!ingestion || !topic) throw new Error("the local stack declares no subscription on the ingestion topic");
+  const rawTable =
+    ingestion.bigQueryTable ?? resources.tables.find((t) => t.tableId === "wiki_changes")?.datasetId + ".wiki_changes";
+  const errorTable = `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-demo-"));
+  cleanups.push({ name: "work folder", run: async () => fs.rmSync(work, { recursive: true, force: true }) });
+
+  progress("starting the Pub/Sub emulator");
+  const pubsubEmulator = await startPubSubEmulator({
+    port: options.pubsubPort || undefined,
+    logFile: path.join(work, "pubsub-emulator.log"),
+  });
+  cleanups.push({ name: "Pub/Sub emulator", run: () => pubsubEmulator.stop() });
+  progress(`Pub/Sub emulator on ${pubsubEmulator.host} (pid ${pubsubEmulator.pid})`);
+
+  progress("starting the BigQuery emulator");
+  const bigqueryEmulator = await startBigQueryEmulator({
+    projectId: config.projectId,
+    port: options.bigqueryPort || undefined,
+    logFile: path.join(work, "bigquery-emulator.log"),
+  });
+  cleanups.push({ name: "BigQuery emulator", run: () => bigqueryEmulator.stop() });
+  progress(`BigQuery emulator on ${bigqueryEmulator.apiEndpoint} (pid ${bigqueryEmulator.pid})`);
+
+  process.env.PUBSUB_EMULATOR_HOST = pubsubEmulator.host; // the client library's standard emulator switch
+  const pubsub = new PubSub({ projectId: config.projectId });
+  cleanups.push({ name: "Pub/Sub client", run: () => pubsub.close() });
+  const bigquery = new BigQuery({ projectId: config.projectId, apiEndpoint: bigqueryEmulator.apiEndpoint });
+
+  progress(
+    `provisioning ${resources.datasets.length} datasets, ${resources.tables.length} tables, ${resources.topics.length} topics, ${resources.subscriptions.length} subscriptions`,
+  );
+  await provisionBigQuery(bigquery, resources);
+  await bigquery
+    .dataset(errorTable.split(".")[0])
+    .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
+  await provisionPubSub(pubsub, resources);
+
+  let sseUrl = WIKIMEDIA_URL;
+  if (options.source === "replay") {
+    const server = new SseServer({ events, port: options.ssePort });
+    sseUrl = await server.start();
+    cleanups.push({ name: "replay server", run: () => server.stop() });
+    progress(`replaying the fixture at ${sseUrl}`);
+  }
+
+  progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
+  const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
+  cleanups.push({ name: "bridge", run: () => bridge.close() });
+
+  progress("starting the worker (npm run worker)");
+  const metricsPort = await freePort();
+  const workerLog = fs.openSync(path.join(work, "worker.log"), "a");
+  const worker = startWorker(
+    {
+      PROJECT: config.projectId,
+      TOPIC: topic,
+      SSE_URL: sseUrl,
+      PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
+      CHECKPOINT_PATH: path.join(work, "checkpoint.json"),
+    },
+    metricsPort,
+    workerLog,
+  );
+  cleanups.push({ name: "worker", run: () => worker.stop() });
+  progress(`worker running (pid ${worker.pid})`);
+  let counts: WorkerCounts | undefined;
+  const workerDied = worker.exited.then((code) => {
+    throw new Error(
+      `the worker exited early with code ${code}; its log:\n${fs.readFileSync(path.join(work, "worker.log"), "utf8").split("\n").slice(-20).join("\n")}`,
+    );
+  });
+  workerDied.catch(() => undefined);
+
+  const finished =
+    options.source === "replay"
+      ? waitFor(
+          "the worker to publish the replay",
+          300_000,
+          async () => {
+            counts = await worker.counts();
+            return (
+              counts !== undefined &&
+              counts.received >= events.length &&
+              counts.published + counts.dropped >= counts.received &&
+              counts.inFlight === 0
+            );
+          },
+          () => `worker counters: ${JSON.stringify(counts)}`,
+        )
+      : sleep(options.durationSeconds * 1000);
+  await Promise.race([finished, workerDied]);
+  counts = await worker.counts();
+  progress(
+    `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
+  );
+  const code = await worker.stop();
+  if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
+  const published = counts?.published ?? 0;
+
+  progress("waiting for the bridge to write every published message");
+  await waitFor(
+    "the bridge",
+    120_000,
+    async () => bridge.stats.inserted + bridge.stats.errors >= published,
+    () => `bridge: ${JSON.stringify(bridge.stats)}, published: ${published}`,
+  );
+  await bridge.close();
+
+  const count = async (table: string): Promise<number> => {
+    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
+    return Number(rows[0].n);
+  };
+  const rawRows = await count(rawTable);
+  progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard)`);
+  const elt = await runElt(bigquery, resources);
+  return {
+    published,
+    raw_rows: rawRows,
+    staged_rows: elt.stagedRows,
+    duplicates_removed: rawRows - elt.stagedRows,
+    error_rows: await count(errorTable),
+    leaderboard: elt.top10,
+  };
+}
+
+async function main(): Promise<void> {
+  let options: DemoOptions | "help";
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`demo: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  try {
+    const result = await run(options);
+    await cleanup();
+    progress("done");
+    process.stdout.write(`${formatReport(result)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  } catch (error) {
+    const expected = error instanceof FixtureError || error instanceof UsageError;
+    process.stderr.write(`demo: ${expected ? (error as Error).message : ((error as Error).stack ?? error)}\n`);
+    await cleanup();
+    process.exit(1);
+  }
+}
+
+void main();

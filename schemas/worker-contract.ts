@@ -1,0 +1,43 @@
+/**
+ * The worker's contract with whoever deploys it: the environment variables it reads and their
+ * defaults. The worker (`app-worker/src/config.ts`) parses them; `SsePublisherService` sets them.
+ * The message it publishes is a `wiki_changes` row (see `wiki-changes.ts`).
+ */
+
+/** The Wikimedia recentchange stream: the worker's default source. */
+export const DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange";
+
+/** Sent with every request: Wikimedia refuses requests without a descriptive User-Agent. */
+export const DEFAULT_USER_AGENT =
+  "fresh-streams-worker/0.1 (https://github.com/fresh-streams/fresh-streams; streaming-analytics demo)";
+
+/** Port of the worker's `/healthz` and `/metrics` when deployed. */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** The environment variables the worker reads, in documentation order. */
+export const WORKER_ENV_VARIABLES = [
+  "PROJECT",
+  "TOPIC",
+  "SSE_URL",
+  "USER_AGENT",
+  "CHECKPOINT_PATH",
+  "METRICS_PORT",
+  "METRICS_HOST",
+  "PUBSUB_EMULATOR_HOST",
+  "SINCE",
+  "IDLE_TIMEOUT_MS",
+  "CONNECT_TIMEOUT_MS",
+  "BACKOFF_INITIAL_MS",
+  "BACKOFF_MAX_MS",
+  "MAX_IN_FLIGHT_MESSAGES",
+  "MAX_IN_FLIGHT_BYTES",
+  "PUBLISH_TIMEOUT_MS",
+  "BATCH_MAX_MESSAGES",
+  "BATCH_MAX_MS",
+  "CHECKPOINT_INTERVAL_MS",
+  "SHUTDOWN_DEADLINE_MS",
+  "LOG_LEVEL",
+] as const;
+
+/** One of the worker's environment variables. */
+export type WorkerEnvVariable = (typeof WORKER_ENV_VARIABLES)[number];

@@ -1,0 +1,183 @@
+/**
+ * The main job, `npm run demo`, end to end on the real emulators and the real worker.
+ * Expected figures are computed here, directly from the fixture, not by the pipeline.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readFixture } from "../../demo/fixture";
+
+const ROOT = path.resolve(__dirname, "../..");
+const FIXTURE = path.join(ROOT, "tools/fixtures/recentchange.jsonl.gz");
+
+interface Expected {
+  published: number;
+  staged: number;
+  leaderboard: Array<{ user: string; changes_count: number }>;
+}
+
+/** What the pipeline must produce for a fixture: canaries excluded, one change per distinct meta.id. */
+function expectedFrom(lines: string[]): Expected {
+  const events = lines.map((line) => JSON.parse(line));
+  const real = events.filter((e) => e.meta?.domain !== "canary");
+  const ids = new Set(real.map((e) => e.meta.id));
+  const perUser = new Map<string, Set<string>>();
+  for (const e of real) {
+    if (e.user === undefined || e.user === null) continue;
+    if (!perUser.has(e.user)) perUser.set(e.user, new Set());
+    perUser.get(e.user)!.add(e.meta.id);
+  }
+  const leaderboard = [...perUser]
+    .map(([user, set]) => ({ user, changes_count: set.size }))
+    .sort((a, b) => b.changes_count - a.changes_count || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+    .slice(0, 10);
+  return { published: real.length, staged: ids.size, leaderboard };
+}
+
+function demo(args: string[], timeout = 600_000) {
+  return spawnSync("npm", ["run", "--silent", "demo", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout });
+}
+
+function lastJsonLine(stdout: string): any {
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PIDs the demo reported for the processes it started. */
+function reportedPids(stderr: string): number[] {
+  return [...stderr.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+}
+
+describe("npm run demo", () => {
+  test("the bundled fixture: the leaderboard matches counts computed from the fixture", () => {
+    const lines = readFixture(FIXTURE);
+    const expected = expectedFrom(lines);
+    // The bundled fixture is large, with canaries and replayed duplicates.
+    expect(lines.length).toBeGreaterThanOrEqual(5000);
+    expect(lines.length - expected.published).toBeGreaterThan(0);
+    expect(expected.published - expected.staged).toBeGreaterThan(0);
+
+    const result = demo(["--json"]);
+    expect(result.stderr).not.toMatch(/demo: /);
+    expect(result.status).toBe(0);
+    const json = lastJsonLine(result.stdout);
+    expect(json.published).toBe(expected.published);
+    expect(json.raw_rows).toBe(expected.published);
+    expect(json.staged_rows).toBe(expected.staged);
+    expect(json.duplicates_removed).toBe(expected.published - expected.staged);
+    expect(json.leaderboard).toEqual(expected.leaderboard);
+    // The human report comes before the JSON line.
+    expect(result.stdout).toMatch(/leaderboard \(top 10\)/);
+    expect(result.stdout).toContain(`1   ${expected.leaderboard[0].user}`);
+    // Every process it started is gone.
+    const pids = reportedPids(result.stderr);
+    expect(pids.length).toBe(3); // Pub/Sub emulator, BigQuery emulator, worker
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+
+  test("--fixture replays another file; duplicates and canaries are handled", () => {
+    const now = Date.parse("2026-11-20T12:00:00Z");
+    const event = (id: string, user: string | null, minutes: number, domain = "en.wikipedia.org") =>
+      JSON.stringify({
+        $schema: "/mediawiki/recentchange/1.0.0",
+        meta: { id, dt: new Date(now + minutes * 60_000).toISOString(), domain, stream: "mediawiki.recentchange" },
+        id: Math.floor(Math.random() * 1e9),
+        type: "edit",
+        namespace: 0,
+        title: `Page ${id}`,
+        timestamp: Math.floor((now + minutes * 60_000) / 1000),
+        user,
+        bot: false,
+        wiki: "enwiki",
+      });
+    const lines = [
+      event("a-1", "zoe", 0),
+      event("a-2", "zoe", 1),
+      event("a-2", "zoe", 1), // replayed duplicate
+      event("a-3", "yann", 2),
+      event("a-4", "canary-user", 3, "canary"),
+      event("a-5", "xia", 4),
+      event("a-6", "yann", 5),
+      event("a-7", "zoe", 6),
+    ];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "demo-fixture-")), "small.jsonl");
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+
+    const result = demo(["--fixture", file, "--json"]);
+    expect(result.status).toBe(0);
+    const json = lastJsonLine(result.stdout);
+    expect(json).toMatchObject({ published: 7, raw_rows: 7, staged_rows: 6, duplicates_removed: 1 });
+    expect(json.leaderboard).toEqual([
+      { user: "zoe", changes_count: 3 },
+      { user: "yann", changes_count: 2 },
+      { user: "xia", changes_count: 1 },
+    ]);
+    expect(json.leaderboard).toEqual(expectedFrom(lines).leaderboard);
+  });
+
+  test("a missing fixture: a clear message and exit 1", () => {
+    const result = demo(["--fixture", "/nonexistent/events.jsonl"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("demo: cannot read fixture /nonexistent/events.jsonl: no such file");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a line that is not JSON: the file and line number, exit 1", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "demo-fixture-")), "bad.jsonl");
+    fs.writeFileSync(file, `${readFixture(FIXTURE)[0]}\nthis is not json\n`);
+    const result = demo(["--fixture", file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`demo: fixture ${file}, line 2: not JSON`);
+  });
+
+  test("a port already in use: a clear message, exit 1, nothing left running", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const result = demo(["--pubsub-port", String(port)]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`demo: port ${port} (--pubsub-port) is already in use on 127.0.0.1`);
+      expect(reportedPids(result.stderr)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("an unknown option: usage and exit 1", () => {
+    const result = demo(["--fixtures", "x"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('unknown option "--fixtures"');
+    expect(result.stderr).toContain("usage: npm run demo");
+  });
+
+  test("Ctrl-C mid-run stops every process it started", async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "demo/main.ts"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    // Interrupt once both emulators are up and the worker is starting.
+    const deadline = Date.now() + 120_000;
+    while (!/worker running/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toMatch(/worker running/);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    const pids = reportedPids(stderr);
+    expect(pids.length).toBe(3);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+});

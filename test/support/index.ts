@@ -1,0 +1,73 @@
+/**
+ * The one test-support module: stacks to compose constructs in, synthesis to JSON, resource
+ * look-ups, and the environment stacks with an optional edit of their configuration.
+ */
+import * as path from "node:path";
+import { Testing, TerraformStack } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { CONFIG_DIR, loadEnvironment } from "../../config/load";
+import { EnvironmentConfig } from "../../config/schema";
+import type { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+
+/** The project every construct test deploys into. */
+export const PROJECT = "test-project";
+/** Its number (service agents are named after it). */
+export const PROJECT_NUMBER = "123456789012";
+/** The environments under config/. */
+export const ENVIRONMENTS = ["local", "dev", "prod"] as const;
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, "../..");
+
+/** A fresh stack with a google provider for {@link PROJECT}, to compose constructs in. */
+export function newStack(id = "test"): TerraformStack {
+  const stack = new TerraformStack(Testing.app(), id);
+  new GoogleProvider(stack, "google", { project: PROJECT, region: "us-central1" });
+  return stack;
+}
+
+/** The stack synthesized to parsed Terraform JSON. */
+export function synthStack(stack: TerraformStack): any {
+  return JSON.parse(Testing.synth(stack));
+}
+
+/** The bodies of the resources of one Terraform type in synthesized JSON. */
+export function resources(json: any, type: string): any[] {
+  return Object.values(json.resource?.[type] ?? {});
+}
+
+/** The one resource of `type` whose attribute `key` equals `value` (fails the test when absent). */
+export function resourceWith(json: any, type: string, key: string, value: unknown): any {
+  const found = resources(json, type).find((r) => r[key] === value);
+  if (!found) throw new Error(`no ${type} with ${key} = ${JSON.stringify(value)}`);
+  return found;
+}
+
+/** One environment's validated configuration, as `config/<name>.json` has it. */
+export function environmentConfig(name: string): EnvironmentConfig {
+  return loadEnvironment(path.join(CONFIG_DIR, `${name}.json`)).config;
+}
+
+/** An environment stack and its synthesized JSON. */
+export interface SynthesizedEnvironment {
+  readonly stack: StreamingAnalyticsStack;
+  readonly config: EnvironmentConfig;
+  readonly json: any;
+}
+
+/**
+ * The environment's stack, synthesized; `edit` changes a deep copy of its configuration first
+ * (the file on disk is never touched).
+ */
+export function synthEnvironment(
+  name: string,
+  edit?: (config: EnvironmentConfig) => EnvironmentConfig | void,
+): SynthesizedEnvironment {
+  let config: EnvironmentConfig = JSON.parse(JSON.stringify(environmentConfig(name)));
+  if (edit) config = edit(config) ?? config;
+  // Loaded here, not at the top: construct tests that never synthesize an environment stay light.
+  const { StreamingAnalyticsStack: Stack } = require("../../stacks/streaming-analytics-stack") as {
+    StreamingAnalyticsStack: typeof StreamingAnalyticsStack;
+  };
+  const stack = new Stack(Testing.app(), name, { environment: name, config });
+  return { stack, config, json: synthStack(stack) };
+}
