@@ -2,31 +2,19 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Testing } from "cdktf";
-import { loadEnvironment } from "../../config/load";
-import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { ENVIRONMENTS, ROOT, synthEnvironment as synthesize } from "../support";
 
-const ROOT = path.resolve(__dirname, "../..");
-
-function synthEnvironment(name: string): any {
-  const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
-  const app = Testing.app();
-  const stack = new StreamingAnalyticsStack(app, name, { environment: name, config });
-  return JSON.parse(Testing.synth(stack));
-}
+/** The environment's synthesized Terraform JSON. */
+const synthEnvironment = (name: string): any => synthesize(name).json;
 
 describe("StreamingAnalyticsStack", () => {
-  test.each(["local", "dev", "prod"])(
-    "%s: google provider from the config, with the environment's default labels",
-    (name) => {
-      const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
-      const synthesized = synthEnvironment(name);
-      const [provider] = synthesized.provider.google;
-      expect(provider.project).toBe(config.projectId);
-      expect(provider.region).toBe(config.region);
-      expect(provider.default_labels).toEqual({ ...config.labels, env: name, app: "fresh-streams" });
-    },
-  );
+  test.each(ENVIRONMENTS)("%s: google provider from the config, with the environment's default labels", (name) => {
+    const { config, json: synthesized } = synthesize(name);
+    const [provider] = synthesized.provider.google;
+    expect(provider.project).toBe(config.projectId);
+    expect(provider.region).toBe(config.region);
+    expect(provider.default_labels).toEqual({ ...config.labels, env: name, app: "fresh-streams" });
+  });
 
   test("label keys keep their hyphens (cdktf would snake_case provider map keys)", () => {
     const [provider] = synthEnvironment("dev").provider.google;
@@ -51,7 +39,7 @@ describe("StreamingAnalyticsStack", () => {
   });
 
   test("no stack uses a data source (plans must run offline)", () => {
-    for (const name of ["local", "dev", "prod"]) {
+    for (const name of ENVIRONMENTS) {
       expect(synthEnvironment(name).data).toBeUndefined();
     }
   });
@@ -70,7 +58,7 @@ describe("StreamingAnalyticsStack", () => {
 
   // Snapshots catch unintended drift of a whole environment; the assertions above and in each
   // construct's tests state the intent.
-  test.each(["local", "dev", "prod"])("%s: the synthesized stack matches its snapshot", (name) => {
+  test.each(ENVIRONMENTS)("%s: the synthesized stack matches its snapshot", (name) => {
     expect(synthEnvironment(name)).toMatchSnapshot();
   });
 });

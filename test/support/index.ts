@@ -7,12 +7,19 @@ import { Testing, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { CONFIG_DIR, loadEnvironment } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
+import { LayeredDataset, LayeredDatasetProps } from "../../constructs/bigquery/layered-dataset";
+import { StreamingTable } from "../../constructs/bigquery/streaming-table";
+import { Partitioning } from "../../constructs/bigquery/table-options";
+import { StreamTopic, StreamTopicProps } from "../../constructs/pubsub/stream-topic";
+import { TableSchema } from "../../schemas/table-schema";
 import type { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 
 /** The project every construct test deploys into. */
 export const PROJECT = "test-project";
 /** Its number (service agents are named after it). */
 export const PROJECT_NUMBER = "123456789012";
+/** The project's Pub/Sub service agent, as an IAM member. */
+export const SERVICE_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 /** The environments under config/. */
 export const ENVIRONMENTS = ["local", "dev", "prod"] as const;
 /** The repository root. */
@@ -28,6 +35,11 @@ export function newStack(id = "test"): TerraformStack {
 /** The stack synthesized to parsed Terraform JSON. */
 export function synthStack(stack: TerraformStack): any {
   return JSON.parse(Testing.synth(stack));
+}
+
+/** The stack synthesized to a string, as cdktf's jest matchers (`toHaveResourceWithProperties`) take it. */
+export function synth(stack: TerraformStack): string {
+  return Testing.synth(stack);
 }
 
 /** The bodies of the resources of one Terraform type in synthesized JSON. */
@@ -70,4 +82,72 @@ export function synthEnvironment(
   };
   const stack = new Stack(Testing.app(), name, { environment: name, config });
   return { stack, config, json: synthStack(stack) };
+}
+
+/** A small events table: what subscriptions and Dataflow jobs write into. */
+export const EVENTS_SCHEMA = new TableSchema(
+  [
+    { name: "event_id", type: "STRING", mode: "REQUIRED" },
+    { name: "user", type: "STRING" },
+    { name: "count", type: "INT64" },
+    { name: "event_time", type: "TIMESTAMP", mode: "REQUIRED" },
+  ],
+  { name: "events" },
+);
+
+/** A schema with every kind of column the table rules care about (partitioning, clustering, nesting). */
+export const WIDE_EVENTS_SCHEMA = new TableSchema(
+  [
+    { name: "event_id", type: "STRING", mode: "REQUIRED" },
+    { name: "user", type: "STRING" },
+    { name: "event_type", type: "STRING" },
+    { name: "event_time", type: "TIMESTAMP", mode: "REQUIRED" },
+    { name: "event_date", type: "DATE" },
+    { name: "event_dt", type: "DATETIME" },
+    { name: "shard", type: "INT64" },
+    { name: "score", type: "FLOAT64" },
+    { name: "payload", type: "JSON" },
+    { name: "tags", type: "STRING", mode: "REPEATED" },
+    { name: "geo", type: "RECORD", fields: [{ name: "country", type: "STRING" }] },
+    { name: "region", type: "STRING" },
+  ],
+  { name: "events" },
+);
+
+/** A dataset in `stack`, in {@link PROJECT} (a literal project, so names and `fqn` are literal). */
+export function newDataset(stack: TerraformStack, props: Partial<LayeredDatasetProps> = {}): LayeredDataset {
+  return new LayeredDataset(stack, props.datasetId ?? "raw", {
+    datasetId: "raw",
+    layer: "raw",
+    location: "US",
+    project: PROJECT,
+    ...props,
+  });
+}
+
+/** A raw dataset and an ingestion-time partitioned streaming table in it, in `project`. */
+export function newTable(
+  stack: TerraformStack,
+  options: { project?: string; schema?: TableSchema; tableId?: string } = {},
+): StreamingTable {
+  const project = options.project ?? PROJECT;
+  const tableId = options.tableId ?? "events";
+  const dataset = new LayeredDataset(stack, `raw-${project}`, {
+    datasetId: "raw",
+    layer: "raw",
+    location: "US",
+    project,
+  });
+  return new StreamingTable(stack, `table-${tableId}-${project}`, {
+    dataset,
+    tableId,
+    schema: options.schema ?? EVENTS_SCHEMA,
+    partitioning: Partitioning.ingestionTime("DAY"),
+    deletionProtection: false,
+  });
+}
+
+/** A topic (with its dead-letter topic) in {@link PROJECT}. */
+export function newTopic(stack: TerraformStack, props: Partial<StreamTopicProps> = {}, id = "events"): StreamTopic {
+  return new StreamTopic(stack, id, { topicName: "events", project: PROJECT, projectNumber: PROJECT_NUMBER, ...props });
 }

@@ -1,11 +1,10 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { toBeValidTerraform } from "cdktf/lib/testing/matchers";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
-import { loadEnvironment } from "../../config/load";
+import { environmentConfig } from "../support";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 import {
   BuiltProvider,
@@ -77,8 +76,10 @@ describe("every environment stack is valid Terraform for the real google provide
     "%s: terraform init + validate, then plan offline",
     (name) => {
       if (skipIfNoProvider()) return;
-      const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
-      const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
+      const stack = new StreamingAnalyticsStack(Testing.app(), name, {
+        environment: name,
+        config: environmentConfig(name),
+      });
       const outdir = synthForTerraform(stack);
       expect(outdir).toBeValidTerraform();
       expect(outdir).toPlanSuccessfully();

@@ -1,6 +1,6 @@
-import { TableSchema } from "../../schemas/table-schema";
-import { avroDefinitionFromTableSchema, avroSchemaFromTableSchema } from "../../constructs/pubsub/avro-schema";
-import { WIKI_CHANGES_SCHEMA } from "../../schemas";
+import { TableSchema } from "../../../schemas/table-schema";
+import { avroDefinitionFromTableSchema, avroSchemaFromTableSchema } from "../../../constructs/pubsub/avro-schema";
+import { WIKI_CHANGES_SCHEMA } from "../../../schemas";
 
 describe("avroSchemaFromTableSchema", () => {
   test("maps every column of wiki_changes: required plain, nullable unions with null default", () => {

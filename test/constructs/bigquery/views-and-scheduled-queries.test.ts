@@ -8,15 +8,15 @@ import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member"
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { MaterializedView } from "../../constructs/bigquery/materialized-view";
-import { ScheduledQuery } from "../../constructs/bigquery/scheduled-query";
-import { placeholdersOf, renderSql, tableReference } from "../../constructs/bigquery/sql-template";
-import { View } from "../../constructs/bigquery/view";
-import { Duration } from "../../constructs/core/duration";
-import { grantOnce } from "../../constructs/core/grants";
-import { IGrantable, Principal } from "../../constructs/core/principal";
-import { IDataset, ITopic } from "../../constructs/core/references";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { MaterializedView } from "../../../constructs/bigquery/materialized-view";
+import { ScheduledQuery } from "../../../constructs/bigquery/scheduled-query";
+import { placeholdersOf, renderSql, tableReference } from "../../../constructs/bigquery/sql-template";
+import { View } from "../../../constructs/bigquery/view";
+import { Duration } from "../../../constructs/core/duration";
+import { grantOnce } from "../../../constructs/core/grants";
+import { IGrantable, Principal } from "../../../constructs/core/principal";
+import { IDataset, ITopic } from "../../../constructs/core/references";
 
 Testing.setupJest();
 

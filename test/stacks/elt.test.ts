@@ -1,26 +1,19 @@
-import * as path from "node:path";
-import { App, Testing } from "cdktf";
-import { loadEnvironment } from "../../config/load";
+import { TerraformStack, Testing } from "cdktf";
 import { EnvironmentConfig } from "../../config/schema";
-import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 import { Elt, ELT_VIEWS } from "../../stacks/elt";
 import { Warehouse } from "../../stacks/warehouse";
-import { TerraformStack } from "cdktf";
+import { environmentConfig, synthEnvironment } from "../support";
 
-Testing.setupJest();
-
-const ROOT = path.resolve(__dirname, "../..");
-
+/** The environment's configuration with some ELT settings changed. */
 function configOf(name: string, elt: Partial<EnvironmentConfig["elt"]> = {}): EnvironmentConfig {
-  const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
+  const config = environmentConfig(name);
   return { ...config, elt: { ...config.elt, ...elt } };
 }
 
-function synthStack(name: string, elt: Partial<EnvironmentConfig["elt"]> = {}) {
-  const app: App = Testing.app();
-  const config = configOf(name, elt);
-  const stack = new StreamingAnalyticsStack(app, name, { environment: name, config });
-  return { stack, config, resources: JSON.parse(Testing.synth(stack)).resource };
+/** The environment's stack with some ELT settings changed, and its synthesized resources. */
+function synthWithElt(name: string, elt: Partial<EnvironmentConfig["elt"]> = {}) {
+  const { stack, config, json } = synthEnvironment(name, (c) => ({ ...c, elt: { ...c.elt, ...elt } }));
+  return { stack, config, resources: json.resource };
 }
 
 const transferConfigs = (resources: any) =>
@@ -28,7 +21,7 @@ const transferConfigs = (resources: any) =>
 const tables = (resources: any) => Object.values(resources.google_bigquery_table ?? {}) as any[];
 
 describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
-  const { stack, config, resources } = synthStack(name);
+  const { stack, config, resources } = synthWithElt(name);
 
   test("is exposed as stack.elt, built from stack.warehouse", () => {
     expect(stack.elt).toBeInstanceOf(Elt);
@@ -85,7 +78,7 @@ describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
 });
 
 test("elt.leaderboard = scheduled-refresh: the warehouse's table plus a scheduled MERGE into it", () => {
-  const { resources } = synthStack("dev", {
+  const { resources } = synthWithElt("dev", {
     leaderboard: "scheduled-refresh",
     leaderboardSchedule: "every 30 minutes",
   });
@@ -97,7 +90,7 @@ test("elt.leaderboard = scheduled-refresh: the warehouse's table plus a schedule
 });
 
 test("run notifications: a topic that every scheduled query notifies", () => {
-  const { resources } = synthStack("dev", { runNotifications: true });
+  const { resources } = synthWithElt("dev", { runNotifications: true });
   const [topicKey] = Object.keys(resources.google_pubsub_topic).filter(
     (k) => resources.google_pubsub_topic[k].name === "elt-run-notifications",
   );
@@ -108,7 +101,7 @@ test("run notifications: a topic that every scheduled query notifies", () => {
 });
 
 test("run notifications: one publisher binding for the Data Transfer service agent, which every query waits for", () => {
-  const { config, resources } = synthStack("dev", {
+  const { config, resources } = synthWithElt("dev", {
     runNotifications: true,
     leaderboard: "scheduled-refresh",
     leaderboardSchedule: "every 30 minutes",
@@ -136,7 +129,7 @@ test("run notifications: one publisher binding for the Data Transfer service age
 });
 
 test("the scheduled queries' dataset grants are the warehouse datasets' own bindings", () => {
-  const { stack, resources } = synthStack("dev");
+  const { stack, resources } = synthWithElt("dev");
   const grants = Object.entries(resources.google_bigquery_dataset_iam_member as Record<string, any>).filter(([, g]) =>
     String(g.member).includes("elt_staging-load_ServiceAccount"),
   );
@@ -150,7 +143,7 @@ test("the scheduled queries' dataset grants are the warehouse datasets' own bind
 });
 
 test("views and the materialized view name their dataset by reference, so they are created after it", () => {
-  const { resources } = synthStack("dev");
+  const { resources } = synthWithElt("dev");
   for (const view of tables(resources).filter((t) => t.view || t.materialized_view)) {
     expect(view.dataset_id).toMatch(
       /^\$\{google_bigquery_dataset\.warehouse_(raw|reporting)_dataset_[0-9A-F]+\.dataset_id\}$/,
@@ -159,9 +152,9 @@ test("views and the materialized view name their dataset by reference, so they a
 });
 
 test("the leaderboard binding is the materialized view itself, or the warehouse's table", () => {
-  const { stack } = synthStack("dev");
+  const { stack } = synthWithElt("dev");
   expect(stack.elt.bindings["reporting.leaderboard"]).toBe(stack.elt.leaderboardView);
-  const refreshed = synthStack("dev", { leaderboard: "scheduled-refresh" }).stack;
+  const refreshed = synthWithElt("dev", { leaderboard: "scheduled-refresh" }).stack;
   expect(refreshed.elt.bindings["reporting.leaderboard"]).toBe(refreshed.warehouse.leaderboard);
 });
 

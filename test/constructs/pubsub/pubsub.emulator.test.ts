@@ -6,12 +6,12 @@
  *   attempts into the dead-letter topic, where the dead-letter subscription keeps it.
  */
 import { Encodings, Message, PubSub, SchemaTypes } from "@google-cloud/pubsub";
-import { TableSchema } from "../../schemas/table-schema";
-import { Duration } from "../../constructs/core/duration";
-import { avroDefinitionFromTableSchema, encodeAvroJson } from "../../constructs/pubsub/avro-schema";
-import { PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
-import { WIKI_CHANGES_SCHEMA } from "../../schemas";
-import { PROJECT, newStack, newTopic, resources, synthJson } from "./helpers";
+import { TableSchema } from "../../../schemas/table-schema";
+import { Duration } from "../../../constructs/core/duration";
+import { avroDefinitionFromTableSchema, encodeAvroJson } from "../../../constructs/pubsub/avro-schema";
+import { PubSubEmulator, startPubSubEmulator } from "../../../tools/emulators/pubsub-emulator";
+import { WIKI_CHANGES_SCHEMA } from "../../../schemas";
+import { PROJECT, newStack, newTopic, resources, synthStack } from "../../support";
 
 let emulator: PubSubEmulator;
 let pubsub: PubSub;
@@ -159,7 +159,7 @@ describe("dead-lettering as StreamTopic synthesizes it", () => {
       maxDeliveryAttempts: 5,
       ackDeadline: Duration.seconds(10),
     });
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const topicNames = new Map<string, string>(
       Object.entries(json.resource.google_pubsub_topic as Record<string, any>).map(([id, t]) => [
         `\${google_pubsub_topic.${id}.id}`,

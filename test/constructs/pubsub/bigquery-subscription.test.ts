@@ -2,12 +2,21 @@ import { Testing } from "cdktf";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import { TableSchema } from "../../schemas/table-schema";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { TableReference } from "../../constructs/bigquery/table-reference";
-import { Principal } from "../../constructs/core/principal";
-import { serviceAccountIdFor } from "../../constructs/core/validation";
-import { EVENTS_SCHEMA, PROJECT, SERVICE_AGENT, newStack, newTable, newTopic, resources, synthJson } from "./helpers";
+import { TableSchema } from "../../../schemas/table-schema";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../../constructs/bigquery/table-reference";
+import { Principal } from "../../../constructs/core/principal";
+import { serviceAccountIdFor } from "../../../constructs/core/validation";
+import {
+  EVENTS_SCHEMA,
+  PROJECT,
+  SERVICE_AGENT,
+  newStack,
+  newTable,
+  newTopic,
+  resources,
+  synthStack,
+} from "../../support";
 
 describe("StreamTopic.addBigQuerySubscription", () => {
   test("writes into the table with the table's schema, as a dedicated service account", () => {
@@ -48,7 +57,7 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     const sub = newTopic(stack).addBigQuerySubscription(table, { subscriptionName: "events-bigquery" });
     // The dataset's grant method made the binding: asking again returns it.
     const binding = table.dataset.grantWrite(sub);
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(BigqueryDatasetIamMember, {
       role: "roles/bigquery.dataEditor",
       member: expect.stringMatching(
@@ -69,7 +78,7 @@ describe("StreamTopic.addBigQuerySubscription", () => {
   test("dead-lettering works for BigQuery subscriptions too: the service agent may subscribe to it", () => {
     const stack = newStack();
     newTopic(stack).addBigQuerySubscription(newTable(stack), { subscriptionName: "events-bigquery" });
-    const grants = resources(synthJson(stack), "google_pubsub_subscription_iam_member");
+    const grants = resources(synthStack(stack), "google_pubsub_subscription_iam_member");
     expect(grants).toEqual([
       expect.objectContaining({
         role: "roles/pubsub.subscriber",
@@ -84,7 +93,7 @@ describe("StreamTopic.addBigQuerySubscription", () => {
     const email = "bq-writer@test-project.iam.gserviceaccount.com";
     const sub = newTopic(stack).addBigQuerySubscription(newTable(stack), { serviceAccountEmail: email });
     expect(sub.grantPrincipal).toEqual(Principal.serviceAccount(email));
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     expect(resources(json, "google_service_account")).toHaveLength(0);
     expect(sub.subscriptionName).toBe("events-bq-events");
     expect(
@@ -119,7 +128,7 @@ describe("StreamTopic.addBigQuerySubscription", () => {
   test("no exactly-once or ordering fields on a BigQuery subscription", () => {
     const stack = newStack();
     newTopic(stack).addBigQuerySubscription(newTable(stack));
-    const sub = resources(synthJson(stack), "google_pubsub_subscription").find((s) => s.bigquery_config);
+    const sub = resources(synthStack(stack), "google_pubsub_subscription").find((s) => s.bigquery_config);
     expect(sub.enable_exactly_once_delivery).toBeUndefined();
     expect(sub.enable_message_ordering).toBeUndefined();
   });
@@ -137,7 +146,7 @@ describe("StreamTopic.addBigQuerySubscription", () => {
       schema: EVENTS_SCHEMA,
     });
     newTopic(stack).addBigQuerySubscription(table, { subscriptionName: "events-bigquery" });
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     expect(resources(json, "google_pubsub_subscription").find((s) => s.bigquery_config).bigquery_config.table).toBe(
       `${PROJECT}.shared.events`,
     );

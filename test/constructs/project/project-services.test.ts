@@ -1,14 +1,14 @@
 import { Testing } from "cdktf";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
-import { ProjectServices, STREAMING_ANALYTICS_SERVICES } from "../../constructs/project/project-services";
-import { PROJECT, newStack, newTopic, resources, synthJson } from "./helpers";
+import { ProjectServices, STREAMING_ANALYTICS_SERVICES } from "../../../constructs/project/project-services";
+import { PROJECT, newStack, newTopic, resources, synthStack } from "../../support";
 
 describe("ProjectServices", () => {
   test("enables every API the stacks use, never disabling them on destroy", () => {
     const stack = newStack();
     const services = new ProjectServices(stack, "services", { project: PROJECT });
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const rs = resources(json, "google_project_service");
     expect(rs.map((r) => r.service).sort()).toEqual([...STREAMING_ANALYTICS_SERVICES].sort());
     for (const r of rs)
@@ -51,7 +51,7 @@ describe("ProjectServices", () => {
     newTopic(stack).addSubscription("events-reader");
     new DataGoogleProject(stack, "project", { projectId: PROJECT });
     services.applyTo(stack);
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const [readyName] = Object.keys(json.resource.terraform_data);
     const ready = json.resource.terraform_data[readyName];
     expect(ready.depends_on).toHaveLength(STREAMING_ANALYTICS_SERVICES.length);

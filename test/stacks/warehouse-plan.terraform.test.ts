@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { loadEnvironment } from "../../config/load";
+import { environmentConfig } from "../support";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
 import {
   BuiltProvider,
@@ -39,8 +39,10 @@ afterAll(() => {
 /** Plans one environment stack and returns `terraform show -json` of the plan. */
 function plan(name: string): any {
   if (!provider) throw new Error(unavailable);
-  const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
-  const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
+  const stack = new StreamingAnalyticsStack(Testing.app(), name, {
+    environment: name,
+    config: environmentConfig(name),
+  });
   const outdir = Testing.fullSynth(stack);
   outdirs.push(outdir);
   prepareForValidation(outdir, provider.version);

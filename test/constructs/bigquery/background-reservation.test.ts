@@ -2,13 +2,13 @@ import { TerraformVariable } from "cdktf";
 import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
 import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
-import { BackgroundReservation, BackgroundReservationProps } from "../../constructs/bigquery/background-reservation";
-import { CdcTable } from "../../constructs/bigquery/cdc-table";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { TableReference } from "../../constructs/bigquery/table-reference";
-import { Duration } from "../../constructs/core/duration";
-import { TableSchema } from "../../schemas/table-schema";
-import { newDataset, newStack, synth, synthJson } from "./helpers";
+import { BackgroundReservation, BackgroundReservationProps } from "../../../constructs/bigquery/background-reservation";
+import { CdcTable } from "../../../constructs/bigquery/cdc-table";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../../constructs/bigquery/table-reference";
+import { Duration } from "../../../constructs/core/duration";
+import { TableSchema } from "../../../schemas/table-schema";
+import { newDataset, newStack, synth, synthStack } from "../../support";
 
 const KEYED = new TableSchema([{ name: "id", type: "INT64", mode: "REQUIRED" }], { name: "keyed" });
 
@@ -71,7 +71,7 @@ describe("BackgroundReservation", () => {
 
   test("baseline only: no autoscale block", () => {
     const resource = Object.values(
-      synthJson(reservation({ autoscaleMaxSlots: 0 }).stack).resource.google_bigquery_reservation,
+      synthStack(reservation({ autoscaleMaxSlots: 0 }).stack).resource.google_bigquery_reservation,
     )[0] as any;
     expect(resource.autoscale).toBeUndefined();
   });
@@ -136,7 +136,7 @@ describe("BackgroundReservation", () => {
       autoscaleMaxSlots: max.numberValue,
       assigneeProjectId: "data-project",
     });
-    const resource = Object.values(synthJson(stack).resource.google_bigquery_reservation)[0] as any;
+    const resource = Object.values(synthStack(stack).resource.google_bigquery_reservation)[0] as any;
     expect(resource.autoscale).toEqual({ max_slots: "${var.max_slots}" });
   });
 

@@ -1,24 +1,24 @@
 import { TerraformVariable } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { ReportingTable } from "../../constructs/bigquery/reporting-table";
-import { StreamingTable, StreamingTableProps } from "../../constructs/bigquery/streaming-table";
-import { Partitioning } from "../../constructs/bigquery/table-options";
-import { Duration } from "../../constructs/core/duration";
-import { IGrantable, Principal } from "../../constructs/core/principal";
-import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { ReportingTable } from "../../../constructs/bigquery/reporting-table";
+import { StreamingTable, StreamingTableProps } from "../../../constructs/bigquery/streaming-table";
+import { Partitioning } from "../../../constructs/bigquery/table-options";
+import { Duration } from "../../../constructs/core/duration";
+import { IGrantable, Principal } from "../../../constructs/core/principal";
+import { WIDE_EVENTS_SCHEMA, newDataset, newStack, synth, synthStack } from "../../support";
 
 function table(props: Partial<StreamingTableProps> = {}) {
   const stack = newStack();
   const dataset = newDataset(stack);
-  const t = new StreamingTable(stack, "events", { dataset, tableId: "events", schema: EVENTS, ...props });
+  const t = new StreamingTable(stack, "events", { dataset, tableId: "events", schema: WIDE_EVENTS_SCHEMA, ...props });
   return { stack, dataset, table: t };
 }
 
 function tableResource(props: Partial<StreamingTableProps> = {}): any {
   const { stack } = table(props);
-  const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+  const [resource] = Object.values(synthStack(stack).resource.google_bigquery_table) as any[];
   return resource;
 }
 
@@ -40,7 +40,7 @@ describe("StreamingTable", () => {
       require_partition_filter: false,
       deletion_protection: true,
       labels: { layer: "raw" },
-      schema: EVENTS.toJsonString(),
+      schema: WIDE_EVENTS_SCHEMA.toJsonString(),
     });
     const resource = tableResource();
     expect(resource.clustering).toBeUndefined();
@@ -114,10 +114,10 @@ describe("StreamingTable", () => {
     new StreamingTable(stack, "events", {
       dataset: newDataset(stack),
       tableId: "events",
-      schema: EVENTS,
+      schema: WIDE_EVENTS_SCHEMA,
       partitionExpiration: Duration.days(days.numberValue),
     });
-    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+    const [resource] = Object.values(synthStack(stack).resource.google_bigquery_table) as any[];
     expect(resource.time_partitioning.expiration_ms).toBe("${(var.partition_days * 86400000)}");
   });
 
@@ -128,11 +128,11 @@ describe("StreamingTable", () => {
       datasetId: "shared",
       location: "EU",
     });
-    const t = new StreamingTable(stack, "events", { dataset, tableId: "events", schema: EVENTS });
+    const t = new StreamingTable(stack, "events", { dataset, tableId: "events", schema: WIDE_EVENTS_SCHEMA });
     expect(t.fqn).toBe("other-project.shared.events");
     expect(t.location).toBe("EU");
     expect(t.dataset).toBe(dataset);
-    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+    const [resource] = Object.values(synthStack(stack).resource.google_bigquery_table) as any[];
     expect(resource).toMatchObject({ project: "other-project", dataset_id: "shared" });
     expect(resource.labels ?? {}).toEqual({});
   });
@@ -159,7 +159,7 @@ describe("StreamingTable", () => {
     const analysts = Principal.group("analysts@example.com");
     expect(t.grantRead(analysts)).toBe(t.grantRead(Principal.group("analysts@example.com")));
     expect(t.grantWrite(analysts)).not.toBe(t.grantRead(analysts));
-    expect(Object.keys(synthJson(stack).resource.google_bigquery_table_iam_member)).toHaveLength(2);
+    expect(Object.keys(synthStack(stack).resource.google_bigquery_table_iam_member)).toHaveLength(2);
     expect(() => Principal.fromMember("allUsers")).toThrow('refusing the public member "allUsers"');
     const publicGrantee: IGrantable = { grantPrincipal: { iamMember: "allUsers" } };
     expect(() => t.grantRead(publicGrantee)).toThrow('test/events: refusing to grant access to "allUsers"');
@@ -304,18 +304,24 @@ describe("ReportingTable", () => {
     const t = new ReportingTable(stack, "leaderboard", {
       dataset,
       tableId: "leaderboard",
-      schema: EVENTS,
+      schema: WIDE_EVENTS_SCHEMA,
       clustering: ["user"],
     });
     expect(t.fqn).toBe("test-project.reporting.leaderboard");
     expect(t.partitioning).toEqual({ type: "NONE" });
-    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_table) as any[];
+    const [resource] = Object.values(synthStack(stack).resource.google_bigquery_table) as any[];
     expect(resource.time_partitioning).toBeUndefined();
     expect(resource.require_partition_filter).toBeUndefined();
     expect(resource.clustering).toEqual(["user"]);
     expect(resource.labels).toEqual({ layer: "reporting" });
     expect(
-      () => new ReportingTable(stack, "bad", { dataset, tableId: "bad", schema: EVENTS, clustering: ["payload"] }),
+      () =>
+        new ReportingTable(stack, "bad", {
+          dataset,
+          tableId: "bad",
+          schema: WIDE_EVENTS_SCHEMA,
+          clustering: ["payload"],
+        }),
     ).toThrow('test/bad: clustering column "payload" has type JSON, which BigQuery cannot cluster on');
   });
 });

@@ -4,11 +4,11 @@ import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscripti
 import { PubsubSubscriptionIamMember } from "@cdktf/provider-google/lib/pubsub-subscription-iam-member";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
-import { Duration } from "../../constructs/core/duration";
-import { IGrantable, Principal } from "../../constructs/core/principal";
-import { avroDefinitionFromTableSchema } from "../../constructs/pubsub/avro-schema";
-import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
-import { StreamTopic } from "../../constructs/pubsub/stream-topic";
+import { Duration } from "../../../constructs/core/duration";
+import { IGrantable, Principal } from "../../../constructs/core/principal";
+import { avroDefinitionFromTableSchema } from "../../../constructs/pubsub/avro-schema";
+import { StreamSubscription } from "../../../constructs/pubsub/stream-subscription";
+import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
 import {
   EVENTS_SCHEMA,
   PROJECT,
@@ -17,8 +17,8 @@ import {
   newStack,
   newTopic,
   resources,
-  synthJson,
-} from "./helpers";
+  synthStack,
+} from "../../support";
 
 describe("StreamTopic", () => {
   test("topic: retention, persistence regions, CMEK and labels", () => {
@@ -49,7 +49,7 @@ describe("StreamTopic", () => {
   test("defaults: 7-day retention, no schema, no storage restriction", () => {
     const stack = newStack();
     const topic = newTopic(stack);
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const topics = resources(json, "google_pubsub_topic");
     expect(topics).toHaveLength(2);
     for (const t of topics) {
@@ -69,7 +69,7 @@ describe("StreamTopic", () => {
   test("owns a dead-letter topic and a subscription keeping dead letters", () => {
     const stack = newStack();
     newTopic(stack);
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const subs = resources(json, "google_pubsub_subscription");
     expect(subs).toHaveLength(1);
     const [dl] = subs;
@@ -128,7 +128,7 @@ describe("StreamTopic", () => {
   test("addSubscription defaults: 60 s ack deadline, 10 s–600 s backoff, 10 attempts, no exactly-once or ordering", () => {
     const stack = newStack();
     newTopic(stack).addSubscription("events-reader");
-    const sub = resources(synthJson(stack), "google_pubsub_subscription").find((s) => s.name === "events-reader");
+    const sub = resources(synthStack(stack), "google_pubsub_subscription").find((s) => s.name === "events-reader");
     expect(sub).toMatchObject({
       ack_deadline_seconds: 60,
       retry_policy: { minimum_backoff: "10s", maximum_backoff: "600s" },
@@ -148,7 +148,7 @@ describe("StreamTopic", () => {
     topic.addSubscription("events-a");
     topic.addSubscription("events-b");
     topic.addSubscription("events-c", { deadLetter: false });
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const subscriberGrants = resources(json, "google_pubsub_subscription_iam_member").filter(
       (g) => g.member === SERVICE_AGENT,
     );
@@ -174,7 +174,7 @@ describe("StreamTopic", () => {
     // The same grantee twice (even as another Principal object): one binding.
     expect(topic.grantPublish(Principal.fromMember(sa))).toBe(first);
     topic.grantSubscribe(Principal.group("readers@example.com"));
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const grants = resources(json, "google_pubsub_topic_iam_member").filter((g) => g.member !== SERVICE_AGENT);
     expect(grants).toEqual(
       expect.arrayContaining([
@@ -193,7 +193,7 @@ describe("StreamTopic", () => {
     const first = sub.grantSubscribe(reader);
     expect(sub.grantSubscribe(reader)).toBe(first);
     sub.grantView(reader);
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const readerGrants = resources(json, "google_pubsub_subscription_iam_member").filter(
       (g) => g.member === reader.iamMember,
     );
@@ -370,7 +370,7 @@ describe("StreamTopic", () => {
         ackDeadline: Duration.seconds(seconds),
         maximumBackoff: Duration.seconds(seconds),
       });
-      const json = synthJson(stack);
+      const json = synthStack(stack);
       const topic = resources(json, "google_pubsub_topic").find((t) => t.name === "events");
       expect(topic.message_retention_duration).toBe("${(var.retention_days * 86400)}s");
       const sub = resources(json, "google_pubsub_subscription").find((s) => s.name === "events-reader");
@@ -392,7 +392,7 @@ describe("StreamTopic", () => {
       const first = imported.grantPublish(publisher);
       expect(imported.grantPublish(publisher)).toBe(first);
       imported.grantView(publisher);
-      const grants = resources(synthJson(stack), "google_pubsub_topic_iam_member");
+      const grants = resources(synthStack(stack), "google_pubsub_topic_iam_member");
       expect(grants).toEqual([
         {
           project: "other-project",
@@ -402,7 +402,7 @@ describe("StreamTopic", () => {
         },
         { project: "other-project", topic: "shared-events", role: "roles/pubsub.viewer", member: publisher.iamMember },
       ]);
-      expect(Object.keys(synthJson(stack).resource.google_pubsub_topic_iam_member)[0]).toMatch(
+      expect(Object.keys(synthStack(stack).resource.google_pubsub_topic_iam_member)[0]).toMatch(
         /^shared_grant-publisher-[0-9a-f]+_[0-9A-F]+$/,
       );
     });
@@ -423,7 +423,7 @@ describe("StreamTopic", () => {
       });
       expect(sub.project).toBe(PROJECT);
       expect(sub.isPushOrExport).toBe(false);
-      const json = synthJson(stack);
+      const json = synthStack(stack);
       expect(resources(json, "google_pubsub_subscription")).toEqual([
         expect.objectContaining({
           name: "shared-events-reader",

@@ -1,12 +1,12 @@
 import { TerraformVariable } from "cdktf";
 import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
-import { CdcTable, CdcTableProps, recommendedMaxStaleness } from "../../constructs/bigquery/cdc-table";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { Duration } from "../../constructs/core/duration";
-import { Partitioning } from "../../constructs/bigquery/table-options";
-import { TableSchema } from "../../schemas/table-schema";
-import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
+import { CdcTable, CdcTableProps, recommendedMaxStaleness } from "../../../constructs/bigquery/cdc-table";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { Duration } from "../../../constructs/core/duration";
+import { Partitioning } from "../../../constructs/bigquery/table-options";
+import { TableSchema } from "../../../schemas/table-schema";
+import { WIDE_EVENTS_SCHEMA, newDataset, newStack, synth, synthStack } from "../../support";
 
 const EMPLOYEES = new TableSchema(
   [
@@ -32,7 +32,7 @@ function cdc(props: Partial<CdcTableProps> = {}) {
 }
 
 function resources(props: Partial<CdcTableProps> = {}): { table: any; jobs: any[] } {
-  const out = synthJson(cdc(props).stack).resource;
+  const out = synthStack(cdc(props).stack).resource;
   return { table: Object.values(out.google_bigquery_table)[0], jobs: Object.values(out.google_bigquery_job ?? {}) };
 }
 
@@ -157,7 +157,7 @@ describe("CdcTable", () => {
       primaryKey: ["id"],
       maxStaleness: Duration.minutes(minutes.numberValue),
     });
-    const out = synthJson(stack).resource;
+    const out = synthStack(stack).resource;
     const [table] = Object.values(out.google_bigquery_table) as any[];
     const [job] = Object.values(out.google_bigquery_job) as any[];
     expect(table.max_staleness).toBe("0-0 0 0:0:${(var.staleness_minutes * 60)}");
@@ -176,7 +176,7 @@ describe("CdcTable", () => {
       primaryKey: ["id"],
       maxStaleness: Duration.minutes(10),
     });
-    const [job] = Object.values(synthJson(stack).resource.google_bigquery_job) as any[];
+    const [job] = Object.values(synthStack(stack).resource.google_bigquery_job) as any[];
     expect(job.job_id).toMatch(
       /^fresh_streams_max_staleness_employees_[0-9a-f]{10}_\$\{google_bigquery_table\.employees_table_[0-9A-F]+\.creation_time\}$/,
     );
@@ -216,7 +216,7 @@ describe("CdcTable", () => {
 
   test("partitioning is optional and validated like any table", () => {
     const { table } = resources({
-      schema: EVENTS,
+      schema: WIDE_EVENTS_SCHEMA,
       primaryKey: ["event_id"],
       partitioning: Partitioning.column("event_time"),
     });
@@ -240,12 +240,12 @@ describe("CdcTable", () => {
       );
     });
     test("a REPEATED key column", () => {
-      expect(() => cdc({ schema: EVENTS, primaryKey: ["tags"] })).toThrow(
+      expect(() => cdc({ schema: WIDE_EVENTS_SCHEMA, primaryKey: ["tags"] })).toThrow(
         'test/employees: primary key column "tags" is REPEATED; key columns must be non-repeated',
       );
     });
     test("a nested key column", () => {
-      expect(() => cdc({ schema: EVENTS, primaryKey: ["geo.country"] })).toThrow(
+      expect(() => cdc({ schema: WIDE_EVENTS_SCHEMA, primaryKey: ["geo.country"] })).toThrow(
         'test/employees: primary key column "geo.country" is a nested field',
       );
     });
@@ -263,7 +263,7 @@ describe("CdcTable", () => {
     test("requirePartitionFilter (not supported once queries fall back to runtime merges)", () => {
       expect(() =>
         cdc({
-          schema: EVENTS,
+          schema: WIDE_EVENTS_SCHEMA,
           primaryKey: ["event_id"],
           partitioning: Partitioning.column("event_time"),
           requirePartitionFilter: true,

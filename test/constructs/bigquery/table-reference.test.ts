@@ -1,8 +1,8 @@
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { TableReference } from "../../constructs/bigquery/table-reference";
-import { IGrantable, Principal } from "../../constructs/core/principal";
-import { EVENTS, newDataset, newStack, synth, synthJson } from "./helpers";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../../constructs/bigquery/table-reference";
+import { IGrantable, Principal } from "../../../constructs/core/principal";
+import { WIDE_EVENTS_SCHEMA, newDataset, newStack, synth, synthStack } from "../../support";
 
 const ANALYSTS = Principal.group("analysts@example.com");
 
@@ -14,7 +14,11 @@ describe("TableReference.fromTableAttributes", () => {
       datasetId: "shared",
       location: "EU",
     });
-    const table = TableReference.fromTableAttributes(stack, "events", { dataset, tableId: "events", schema: EVENTS });
+    const table = TableReference.fromTableAttributes(stack, "events", {
+      dataset,
+      tableId: "events",
+      schema: WIDE_EVENTS_SCHEMA,
+    });
     expect(table).toMatchObject({
       project: "other-project",
       datasetId: "shared",
@@ -25,7 +29,7 @@ describe("TableReference.fromTableAttributes", () => {
       location: "EU",
     });
     expect(table.dataset).toBe(dataset);
-    expect(table.schema).toBe(EVENTS);
+    expect(table.schema).toBe(WIDE_EVENTS_SCHEMA);
     table.grantRead(ANALYSTS);
     expect(synth(stack)).toHaveResourceWithProperties(BigqueryTableIamMember, {
       project: "other-project",
@@ -35,7 +39,7 @@ describe("TableReference.fromTableAttributes", () => {
       member: "group:analysts@example.com",
     });
     expect(table.node.children.map((c) => c.node.id)).toEqual([expect.stringMatching(/^grant-dataViewer-/)]);
-    expect(synthJson(stack).resource.google_bigquery_table).toBeUndefined();
+    expect(synthStack(stack).resource.google_bigquery_table).toBeUndefined();
   });
 
   test("a table in a dataset of this stack names the dataset by reference, so its bindings come after it", () => {
@@ -48,7 +52,7 @@ describe("TableReference.fromTableAttributes", () => {
     expect(table.fqnRef).toMatch(/^test-project\.\$\{TfToken\[TOKEN\.\d+\]\}\.events$/);
     expect(table.schema).toBeUndefined();
     table.grantRead(ANALYSTS);
-    const [binding] = Object.values(synthJson(stack).resource.google_bigquery_table_iam_member) as any[];
+    const [binding] = Object.values(synthStack(stack).resource.google_bigquery_table_iam_member) as any[];
     expect(binding.dataset_id).toMatch(/^\$\{google_bigquery_dataset\.raw_dataset_[0-9A-F]+\.dataset_id\}$/);
   });
 
@@ -59,7 +63,7 @@ describe("TableReference.fromTableAttributes", () => {
       tableId: "events",
     });
     expect(table.grantRead(ANALYSTS)).toBe(table.grantRead(Principal.group("analysts@example.com")));
-    expect(Object.keys(synthJson(stack).resource.google_bigquery_table_iam_member)).toHaveLength(1);
+    expect(Object.keys(synthStack(stack).resource.google_bigquery_table_iam_member)).toHaveLength(1);
     const publicGrantee: IGrantable = { grantPrincipal: { iamMember: "allAuthenticatedUsers" } };
     expect(() => table.grantRead(publicGrantee)).toThrow(
       'test/events: refusing to grant access to "allAuthenticatedUsers"',

@@ -1,18 +1,6 @@
-import * as path from "node:path";
-import { Testing } from "cdktf";
-import { loadEnvironment, parseEnvironment } from "../../config/load";
-import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { parseEnvironment } from "../../config/load";
 import { INGESTION_NAMES } from "../../stacks/ingestion";
-
-const ROOT = path.resolve(__dirname, "../..");
-
-function synth(name: string, edit: (config: any) => void = () => undefined) {
-  const { config } = loadEnvironment(path.join(ROOT, "config", `${name}.json`));
-  const edited = JSON.parse(JSON.stringify(config));
-  edit(edited);
-  const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config: edited });
-  return { stack, config: edited, json: JSON.parse(Testing.synth(stack)) };
-}
+import { environmentConfig, synthEnvironment as synth } from "../support";
 
 const runServices = (json: any): any[] => Object.values(json.resource.google_cloud_run_v2_service ?? {});
 
@@ -53,7 +41,7 @@ describe("worker layer in the stack", () => {
 
   test("worker.kmsKeyName overrides the environment's key for the worker's regional resources", () => {
     const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/r/cryptoKeys/worker";
-    const { json } = synth("prod", (c) => (c.worker.kmsKeyName = key));
+    const { json } = synth("prod", (c) => ({ ...c, worker: { ...c.worker, kmsKeyName: key } }));
     expect(runServices(json)[0].template.encryption_key).toBe(key);
   });
 
@@ -65,7 +53,7 @@ describe("worker layer in the stack", () => {
   });
 
   test("worker settings are validated with the rest of the config", () => {
-    const { config } = loadEnvironment(path.join(ROOT, "config", "dev.json"));
+    const config = environmentConfig("dev");
     const raw = {
       ...JSON.parse(JSON.stringify(config)),
       worker: { ...config.worker, cpu: "3", memory: "lots", environment: { "BAD-NAME": "1" } },

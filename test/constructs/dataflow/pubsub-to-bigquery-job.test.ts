@@ -2,18 +2,18 @@ import { TerraformVariable, Testing, TerraformStack, Token } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { TableReference } from "../../constructs/bigquery/table-reference";
-import { Duration } from "../../constructs/core/duration";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { TableReference } from "../../../constructs/bigquery/table-reference";
+import { Duration } from "../../../constructs/core/duration";
 import {
   DATAFLOW_DEADLETTER_SCHEMA,
   DEFAULT_DATAFLOW_MACHINE_TYPE,
   PubSubToBigQueryJob,
   PubSubToBigQueryJobProps,
-} from "../../constructs/dataflow/pubsub-to-bigquery-job";
-import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
-import { StreamTopic } from "../../constructs/pubsub/stream-topic";
-import { PROJECT, newStack, newTable, newTopic, resources, synthJson } from "./helpers";
+} from "../../../constructs/dataflow/pubsub-to-bigquery-job";
+import { StreamSubscription } from "../../../constructs/pubsub/stream-subscription";
+import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
+import { PROJECT, newStack, newTable, newTopic, resources, synthStack } from "../../support";
 
 function newJob(stack: TerraformStack, props: Partial<PubSubToBigQueryJobProps> = {}): PubSubToBigQueryJob {
   const topic = newTopic(stack);
@@ -67,7 +67,7 @@ describe("PubSubToBigQueryJob", () => {
   test("defaults: n2-standard-2, 3 workers, streaming engine", () => {
     const stack = newStack();
     newJob(stack);
-    const [job] = resources(synthJson(stack), "google_dataflow_job");
+    const [job] = resources(synthStack(stack), "google_dataflow_job");
     expect(job).toMatchObject({ machine_type: "n2-standard-2", max_workers: 3, enable_streaming_engine: true });
     expect(DEFAULT_DATAFLOW_MACHINE_TYPE).toBe("n2-standard-2");
     expect(job.kms_key_name).toBeUndefined();
@@ -92,7 +92,7 @@ describe("PubSubToBigQueryJob", () => {
     const stack = newStack();
     const key = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k";
     newJob(stack, { forceDestroyBucket: true, kmsKeyName: key, tempObjectRetention: Duration.days(2) });
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const [bucket] = resources(json, "google_storage_bucket");
     expect(bucket).toMatchObject({ force_destroy: true, encryption: { default_kms_key_name: key } });
     expect(bucket.lifecycle_rule[0].condition.age).toBe(2);
@@ -126,7 +126,7 @@ describe("PubSubToBigQueryJob", () => {
   test("worker service account: exactly roles/dataflow.worker at project level, narrow grants elsewhere", () => {
     const stack = newStack();
     newJob(stack);
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     expect(resources(json, "google_service_account")).toEqual([
       expect.objectContaining({ account_id: "events-df-worker", project: PROJECT }),
     ]);
@@ -169,7 +169,7 @@ describe("PubSubToBigQueryJob", () => {
   test("the job starts only after its grants, its error table and its output table exist", () => {
     const stack = newStack();
     newJob(stack);
-    const [job] = resources(synthJson(stack), "google_dataflow_job");
+    const [job] = resources(synthStack(stack), "google_dataflow_job");
     for (const prefix of [
       "google_bigquery_table.job_error-table_",
       "google_project_iam_member.job_dataflow-worker_",
@@ -195,11 +195,11 @@ describe("PubSubToBigQueryJob", () => {
       subscription,
       outputTable: table,
     });
-    const before = synthJson(stack);
+    const before = synthStack(stack);
     expect(subscription.grantSubscribe(job)).toBeDefined();
     expect(subscription.topic.grantView(job)).toBeDefined();
     expect(table.dataset.grantWrite(job)).toBeDefined();
-    const after = synthJson(stack);
+    const after = synthStack(stack);
     for (const type of [
       "google_pubsub_subscription_iam_member",
       "google_pubsub_topic_iam_member",
@@ -234,7 +234,7 @@ describe("PubSubToBigQueryJob", () => {
       subscription,
       outputTable,
     });
-    const json = synthJson(stack);
+    const json = synthStack(stack);
     const worker = (g: any) => WORKER.test(g.member);
     expect(resources(json, "google_pubsub_subscription_iam_member").filter(worker)).toEqual([
       expect.objectContaining({
@@ -262,7 +262,7 @@ describe("PubSubToBigQueryJob", () => {
     const stack = newStack();
     const days = Token.asNumber(new TerraformVariable(stack, "temp_days", { type: "number" }).value);
     newJob(stack, { tempObjectRetention: Duration.days(days) });
-    const [bucket] = resources(synthJson(stack), "google_storage_bucket");
+    const [bucket] = resources(synthStack(stack), "google_storage_bucket");
     expect(bucket.lifecycle_rule[0].condition.age).toBe("${var.temp_days}");
   });
 

@@ -25,24 +25,18 @@
  *    purpose; the SQL must remove them, as with the Storage Write API, which never de-duplicates).
  * 5. No materialized views: the materialized view's query is run as a query.
  */
-import * as path from "node:path";
-import { Testing } from "cdktf";
-import { loadEnvironment } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
 import { renderSqlFile } from "../../constructs/bigquery/sql-template";
 import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { mergeOnEmulator } from "../../tools/emulators/emulator-sql";
 import type { WikiChangeRow } from "../../app-worker/src/projection";
-import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { synthEnvironment } from "../support";
 
-const ROOT = path.resolve(__dirname, "../..");
 const HOUR = 3_600_000;
 
 function synthLocal(elt: Partial<EnvironmentConfig["elt"]> = {}) {
-  const { config: base } = loadEnvironment(path.join(ROOT, "config", "local.json"));
-  const config = { ...base, elt: { ...base.elt, ...elt } };
-  const stack = new StreamingAnalyticsStack(Testing.app(), "local", { environment: "local", config });
-  return { config, stack, resources: JSON.parse(Testing.synth(stack)).resource };
+  const { config, stack, json } = synthEnvironment("local", (c) => ({ ...c, elt: { ...c.elt, ...elt } }));
+  return { config, stack, resources: json.resource };
 }
 
 const mv = synthLocal();

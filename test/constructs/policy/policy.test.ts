@@ -32,14 +32,14 @@ import {
   RequiredLabelsAspect,
   StreamingTablesAspect,
   WarehousePolicyProps,
-} from "../../constructs/policy";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { StreamingTable } from "../../constructs/bigquery/streaming-table";
-import { Partitioning } from "../../constructs/bigquery/table-options";
-import { STREAMING_EVENTS_SCHEMA } from "../../schemas";
-import * as policyApi from "../../constructs/policy";
-import { loadEnvironment } from "../../config/load";
-import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+} from "../../../constructs/policy";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { StreamingTable } from "../../../constructs/bigquery/streaming-table";
+import { Partitioning } from "../../../constructs/bigquery/table-options";
+import { STREAMING_EVENTS_SCHEMA } from "../../../schemas";
+import * as policyApi from "../../../constructs/policy";
+import { environmentConfig, ROOT } from "../../support";
+import { StreamingAnalyticsStack } from "../../../stacks/streaming-analytics-stack";
 
 const LABELS = { env: "dev", app: "fresh-streams", team: "data-platform" };
 const KEY = "projects/p/locations/europe/keyRings/r/cryptoKeys/k";
@@ -500,14 +500,14 @@ describe("CMEK where the environment requires it", () => {
 
 describe("the environment stacks comply with every policy", () => {
   test.each(["local", "dev", "prod"])("%s synthesizes without policy errors", (name) => {
-    const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
+    const config = environmentConfig(name);
     const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
     expect(policyErrors(stack)).toEqual([]);
   });
 
   test("prod carries the production and CMEK policies, dev does not", () => {
     const aspectsOf = (name: string) => {
-      const { config } = loadEnvironment(path.resolve(__dirname, "../../config", `${name}.json`));
+      const config = environmentConfig(name);
       const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
       const ours = [
         RequiredLabelsAspect,
@@ -772,7 +772,7 @@ describe("the rule catalogue", () => {
   });
 
   test("docs/policy.md lists exactly the rules of POLICY_RULES, in order", () => {
-    const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/policy.md"), "utf8");
+    const doc = fs.readFileSync(path.join(ROOT, "docs/policy.md"), "utf8");
     const cells = (line: string) =>
       line
         .trim()

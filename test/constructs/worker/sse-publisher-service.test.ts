@@ -6,11 +6,11 @@ import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-ia
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { ITopic } from "../../constructs/core/references";
-import { StreamTopic } from "../../constructs/pubsub/stream-topic";
-import { SsePublisherService, SsePublisherServiceProps } from "../../constructs/worker/sse-publisher-service";
-import { DEFAULT_METRICS_PORT, WORKER_ENV_VARIABLES } from "../../schemas/worker-contract";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { ITopic } from "../../../constructs/core/references";
+import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
+import { SsePublisherService, SsePublisherServiceProps } from "../../../constructs/worker/sse-publisher-service";
+import { DEFAULT_METRICS_PORT, WORKER_ENV_VARIABLES } from "../../../schemas/worker-contract";
 
 Testing.setupJest();
 

@@ -3,10 +3,10 @@ import { TerraformVariable } from "cdktf";
 import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
-import { Duration } from "../../constructs/core/duration";
-import { IGrantable, Principal } from "../../constructs/core/principal";
-import { newDataset, newStack, synth, synthJson } from "./helpers";
+import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
+import { Duration } from "../../../constructs/core/duration";
+import { IGrantable, Principal } from "../../../constructs/core/principal";
+import { newDataset, newStack, synth, synthStack } from "../../support";
 
 const READER = Principal.serviceAccount("reader@test-project.iam.gserviceaccount.com");
 const WRITER = Principal.serviceAccount("writer@test-project.iam.gserviceaccount.com");
@@ -22,7 +22,7 @@ class Workload extends Construct implements IGrantable {
 }
 
 const bindings = (stack: any): any[] =>
-  Object.values(synthJson(stack).resource.google_bigquery_dataset_iam_member ?? {}) as any[];
+  Object.values(synthStack(stack).resource.google_bigquery_dataset_iam_member ?? {}) as any[];
 
 describe("LayeredDataset", () => {
   test("creates a dataset with its layer label, location and safe defaults", () => {
@@ -38,7 +38,7 @@ describe("LayeredDataset", () => {
       description: "raw layer of the warehouse",
       delete_contents_on_destroy: false,
     });
-    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_dataset) as any[];
+    const [resource] = Object.values(synthStack(stack).resource.google_bigquery_dataset) as any[];
     expect(resource.default_encryption_configuration).toBeUndefined();
     expect(resource.default_table_expiration_ms).toBeUndefined();
   });
@@ -75,7 +75,7 @@ describe("LayeredDataset", () => {
     const stack = newStack();
     const days = new TerraformVariable(stack, "table_ttl_days", { type: "number" });
     newDataset(stack, { defaultTableExpiration: Duration.days(days.numberValue) });
-    const [resource] = Object.values(synthJson(stack).resource.google_bigquery_dataset) as any[];
+    const [resource] = Object.values(synthStack(stack).resource.google_bigquery_dataset) as any[];
     expect(resource.default_table_expiration_ms).toBe("${(var.table_ttl_days * 86400000)}");
   });
 
@@ -144,7 +144,7 @@ describe("LayeredDataset", () => {
         member: "serviceAccount:reader@test-project.iam.gserviceaccount.com",
       }),
     ]);
-    expect(synthJson(stack).resource.google_bigquery_dataset).toBeUndefined();
+    expect(synthStack(stack).resource.google_bigquery_dataset).toBeUndefined();
     expect(() =>
       LayeredDataset.fromDatasetAttributes(stack, "bad", { project: "p", datasetId: "a-b", location: "US" }),
     ).toThrow('test/bad: dataset id "a-b" is invalid');
