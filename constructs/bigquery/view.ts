@@ -1,47 +1,8 @@
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
-import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
-import { TableSchema } from "../../schemas/table-schema";
-import { IGrantable } from "../core/principal";
-import { IDataset, ITable } from "../core/references";
-import { grantOnTable } from "./table-grants";
-import { validateViewProps } from "./view-validation";
+import { ViewBase, ViewBaseProps } from "./view-base";
 
 /** Props of {@link View}. */
-export interface ViewProps {
-  /** Dataset the view is created in (the view is created after it). */
-  readonly dataset: IDataset;
-  /** View id, unique in the dataset. */
-  readonly tableId: string;
-  /**
-   * The GoogleSQL query, placeholders already resolved (see `renderSqlFile`); one
-   * statement, no trailing semicolon.
-   */
-  readonly query: string;
-  /**
-   * Description shown in the console and INFORMATION_SCHEMA.
-   * @default - no description
-   */
-  readonly description?: string;
-  /**
-   * Labels of the view.
-   * @default - none (provider default labels still apply)
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Resources to create first, typically the base tables the query reads (BigQuery
-   * validates the query when the view is created).
-   * @default - none
-   */
-  readonly dependsOn?: ITerraformDependable[];
-  /**
-   * Whether Terraform refuses to destroy the view. A view holds no data, so it is off by default.
-   * @default false
-   */
-  readonly deletionProtection?: boolean;
-}
-
-const READ_ROLE = "roles/bigquery.dataViewer";
+export type ViewProps = ViewBaseProps;
 
 /**
  * A logical view (`google_bigquery_table` with a `view` block, standard SQL).
@@ -54,63 +15,8 @@ const READ_ROLE = "roles/bigquery.dataViewer";
  * });
  * dedup.grantRead(Principal.group("analysts@example.com"));
  */
-export class View extends Construct implements ITable {
-  /** View id, as given. */
-  public readonly tableId: string;
-  /** View id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
-  public readonly tableIdRef: string;
-  /** Dataset id (literal where the dataset's is). */
-  public readonly datasetId: string;
-  /** Project (the dataset's). */
-  public readonly project: string;
-  /** BigQuery location (the dataset's). */
-  public readonly location: string;
-  /** The dataset holding the view. */
-  public readonly dataset: IDataset;
-  /** `project.dataset.view`, for SQL and messages (no Terraform dependency). */
-  public readonly fqn: string;
-  /** The columns: unknown here (BigQuery derives them from the query). */
-  public readonly schema?: TableSchema = undefined;
-  /** The query the view runs. */
-  public readonly query: string;
-  /** The underlying resource. */
-  public readonly resource: BigqueryTable;
-
+export class View extends ViewBase {
   constructor(scope: Construct, id: string, props: ViewProps) {
-    super(scope, id);
-    validateViewProps(this.node.path, "view", props.tableId, props.query);
-    const { dataset } = props;
-    this.dataset = dataset;
-    this.tableId = props.tableId;
-    this.datasetId = dataset.datasetId;
-    this.project = dataset.project;
-    this.location = dataset.location;
-    this.fqn = `${this.project}.${this.datasetId}.${this.tableId}`;
-    this.query = props.query;
-    this.resource = new BigqueryTable(this, "Resource", {
-      project: dataset.project,
-      // A reference (not the literal id) so that the view is created after its dataset.
-      datasetId: dataset.datasetIdRef,
-      tableId: props.tableId,
-      description: props.description,
-      labels: props.labels,
-      deletionProtection: props.deletionProtection ?? false,
-      dependsOn: props.dependsOn,
-      view: { query: props.query, useLegacySql: false },
-    });
-    this.tableIdRef = this.resource.tableId;
-  }
-
-  /** `project.dataset.view` as Terraform references to this view. */
-  public get fqnRef(): string {
-    return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
-  }
-
-  /**
-   * Lets `grantee` read this view only (table-level `roles/bigquery.dataViewer`). An authorized
-   * view aside, readers also need read access to the tables the query reads. Idempotent.
-   */
-  public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, READ_ROLE, grantee);
+    super(scope, id, "view", props, () => ({ view: { query: props.query, useLegacySql: false } }));
   }
 }

@@ -1,13 +1,10 @@
+import { PRIMITIVE_ROLES, PUBLIC_MEMBERS } from "../core/patterns";
 import { PolicyAspect, PolicyFinding } from "./policy-aspect";
 import { block, isKnown, PolicyResource } from "./resource-attributes";
 import { rulesOf } from "./rules";
 
-/** The basic ("primitive") roles: far broader than any workload needs. */
-export const PRIMITIVE_ROLES: readonly string[] = ["roles/owner", "roles/editor", "roles/viewer"];
-/** Members that make a resource public. */
-export const PUBLIC_MEMBERS: readonly string[] = ["allUsers", "allAuthenticatedUsers"];
 /** Roles that must be granted on a dataset (or table), never on a whole project, folder or organization. */
-export const DATASET_LEVEL_ROLES: readonly string[] = ["roles/bigquery.dataEditor", "roles/bigquery.dataOwner"];
+const DATASET_LEVEL_ROLES: readonly string[] = ["roles/bigquery.dataEditor", "roles/bigquery.dataOwner"];
 
 const HIERARCHY_IAM = /^google_(project|folder|organization)_iam_(member|binding)$/;
 
@@ -33,11 +30,12 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
     const primitiveFinding = (message: string) => findings.push({ rule: "FS-IAM-1", message });
     const publicFinding = (message: string) =>
       findings.push({ rule: "FS-IAM-2", message: `${message}; grant it to specific principals instead` });
-    const publicMember = (m: unknown) => isKnown(m) && PUBLIC_MEMBERS.some((p) => m === p || m === `iamMember:${p}`);
+    const publicMember = (m: unknown) =>
+      isKnown(m) && [...PUBLIC_MEMBERS].some((p) => m === p || m === `iamMember:${p}`);
 
     if (/_iam_(member|binding)$/.test(type)) {
       const role = attributes.role;
-      if (isKnown(role) && PRIMITIVE_ROLES.includes(role as string)) {
+      if (isKnown(role) && PRIMITIVE_ROLES.has(role as string)) {
         primitiveFinding(
           `grants the primitive role ${role}; use a predefined or custom role with only the permissions needed`,
         );
@@ -58,7 +56,7 @@ export class LeastPrivilegeIamAspect extends PolicyAspect {
       // A policy document for a `*_iam_policy` resource: the same rules, per binding.
       for (const b of attributes.binding.map(block)) {
         if (!b) continue;
-        if (isKnown(b.role) && PRIMITIVE_ROLES.includes(b.role as string)) {
+        if (isKnown(b.role) && PRIMITIVE_ROLES.has(b.role as string)) {
           primitiveFinding(
             `binds the primitive role ${b.role}; use a predefined or custom role with only the permissions needed`,
           );

@@ -17,9 +17,7 @@ export interface PolicyResource {
 }
 
 /** True for a value known at synth time (not a token, not a reference). */
-export function isKnown(value: unknown): boolean {
-  return value !== undefined && !Token.isUnresolved(value);
-}
+export { isKnown } from "../core/validation";
 
 /** The first element of a block that cdktf may synthesize either as an object or as a one-element list. */
 export function block(value: unknown): Record<string, unknown> | undefined {

@@ -293,7 +293,7 @@ export class SsePublisherService extends Construct implements IGrantable {
     });
     this.serviceAccountEmail = this.serviceAccount.email;
     this.grantPrincipal = Principal.fromMember(this.serviceAccount.member);
-    props.topic.grantPublish(this);
+    const publishGrant = props.topic.grantPublish(this);
 
     this.checkpointBucket = new StorageBucket(this, "checkpoints", {
       project: props.project,
@@ -311,7 +311,7 @@ export class SsePublisherService extends Construct implements IGrantable {
     });
     // Read-write volume mounts need object get/list/create/delete on the bucket: roles/storage.objectUser
     // (narrower than objectAdmin, which also manages object ACLs and IAM).
-    new StorageBucketIamMember(this, "checkpoint-object-user", {
+    const checkpointGrant = new StorageBucketIamMember(this, "checkpoint-object-user", {
       bucket: this.checkpointBucket.name,
       role: "roles/storage.objectUser",
       member: this.grantPrincipal.iamMember,
@@ -378,6 +378,9 @@ export class SsePublisherService extends Construct implements IGrantable {
         volumes: [{ name: "checkpoint", gcs: { bucket: this.checkpointBucket.name, readOnly: false } }],
       },
       traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
+      // The worker publishes and checkpoints from its first second: the topic (named by TOPIC, a
+      // literal) and both grants must exist before the first revision starts.
+      dependsOn: [publishGrant, checkpointGrant],
     });
   }
 }

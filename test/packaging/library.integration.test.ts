@@ -14,8 +14,9 @@ const ROOT = path.resolve(__dirname, "../..");
 // ingestion constructs, and prints what it synthesized.
 const FOREIGN_STACK = `
 import { TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
 import * as lib from "fresh-streams";
-import { CdcTable, Duration, LayeredDataset, StreamingTable, StreamTopic, TableSchema } from "fresh-streams";
+import { CdcTable, Duration, LayeredDataset, Principal, StreamingTable, StreamTopic, TableSchema } from "fresh-streams";
 
 const app = Testing.app();
 const stack = new TerraformStack(app, "foreign");
@@ -42,10 +43,19 @@ const orders = new CdcTable(stack, "orders", {
   primaryKey: ["order_id"],
   maxStaleness: Duration.minutes(10),
 });
-new StreamTopic(stack, "topic", { project: "shop-project", projectNumber: "123456789012", topicName: "orders" });
+const topic = new StreamTopic(stack, "topic", {
+  project: "shop-project",
+  projectNumber: "123456789012",
+  topicName: "orders",
+  messageRetentionDuration: Duration.days(3),
+});
+topic.grantPublish(Principal.serviceAccount("shop@shop-project.iam.gserviceaccount.com"));
+dataset.grantRead(Principal.group("analysts@example.com"));
 const synthesized = JSON.parse(Testing.synth(stack));
 process.stdout.write(JSON.stringify({
   exported: Object.keys(lib).sort(),
+  // One copy of constructs: the library's constructs are Constructs of the project's own module.
+  sameConstructs: dataset instanceof Construct && topic instanceof Construct,
   fqn: events.fqn,
   cdcTable: orders.tableId,
   resources: Object.keys(synthesized.resource).sort(),
@@ -59,11 +69,17 @@ describe("the package as a library", () => {
     execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "pipe" });
     foreign = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-foreign-"));
     fs.mkdirSync(path.join(foreign, "node_modules"));
-    // The way npm links a local dependency; cdktf, constructs and the provider resolve from the package itself.
+    // The way npm links a local dependency. cdktf, constructs and the provider are peer dependencies:
+    // the foreign project installs them itself (here: links to the same versions).
     fs.symlinkSync(ROOT, path.join(foreign, "node_modules", "fresh-streams"));
     for (const dep of ["cdktf", "constructs", "@types"]) {
       fs.symlinkSync(path.join(ROOT, "node_modules", dep), path.join(foreign, "node_modules", dep));
     }
+    fs.mkdirSync(path.join(foreign, "node_modules", "@cdktf"));
+    fs.symlinkSync(
+      path.join(ROOT, "node_modules", "@cdktf", "provider-google"),
+      path.join(foreign, "node_modules", "@cdktf", "provider-google"),
+    );
     fs.writeFileSync(path.join(foreign, "stack.ts"), FOREIGN_STACK);
     fs.writeFileSync(
       path.join(foreign, "tsconfig.json"),
@@ -122,5 +138,39 @@ describe("the package as a library", () => {
   test("the entry point does not leak test or stack code", () => {
     const output = JSON.parse(execFileSync("node", ["out/stack.js"], { cwd: foreign, encoding: "utf8" }));
     expect(output.exported).not.toContain("StreamingAnalyticsStack");
+  });
+
+  test("the built entry point exposes exactly the names constructs/index.ts lists (docs/api.md documents them)", () => {
+    const built = Object.keys(require(path.join(ROOT, "dist/constructs/index.js"))).sort();
+    const source = Object.keys(require("../../constructs/index")).sort();
+    expect(built).toEqual(source);
+    for (const helper of [
+      "fail",
+      "shortHash",
+      "grantOnce",
+      "validateMember",
+      "isKnown",
+      "block",
+      "serviceAccountIdFor",
+    ]) {
+      expect(built).not.toContain(helper);
+    }
+  });
+
+  test("cdktf, constructs and the provider are peer dependencies, pinned alike for this repository", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    for (const dep of ["cdktf", "constructs", "@cdktf/provider-google"]) {
+      expect(pkg.dependencies?.[dep]).toBeUndefined();
+      expect(pkg.peerDependencies[dep]).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(pkg.devDependencies[dep]).toBe(pkg.peerDependencies[dep]);
+    }
+  });
+
+  test("library constructs are Constructs of the composing project's own constructs module", () => {
+    const output = JSON.parse(execFileSync("node", ["out/stack.js"], { cwd: foreign, encoding: "utf8" }));
+    expect(output.sameConstructs).toBe(true);
+    expect(output.resources).toEqual(
+      expect.arrayContaining(["google_pubsub_topic_iam_member", "google_bigquery_dataset_iam_member"]),
+    );
   });
 });

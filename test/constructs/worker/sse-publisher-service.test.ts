@@ -1,5 +1,4 @@
 import { Testing, TerraformStack } from "cdktf";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
@@ -11,15 +10,12 @@ import { ITopic } from "../../../constructs/core/references";
 import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
 import { SsePublisherService, SsePublisherServiceProps } from "../../../constructs/worker/sse-publisher-service";
 import { DEFAULT_METRICS_PORT, WORKER_ENV_VARIABLES } from "../../../schemas/worker-contract";
+import { newStack, PROJECT, resources, synth } from "../../support";
 
-Testing.setupJest();
-
-const PROJECT = "test-project";
 const IMAGE = "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:1.2.3";
 
 function build(props: Partial<SsePublisherServiceProps> = {}, makeTopic?: (stack: TerraformStack) => ITopic) {
-  const stack = new TerraformStack(Testing.app(), "test");
-  new GoogleProvider(stack, "google", { project: PROJECT, region: "us-central1" });
+  const stack = newStack();
   const topic =
     makeTopic?.(stack) ??
     new StreamTopic(stack, "topic", {
@@ -34,13 +30,28 @@ function build(props: Partial<SsePublisherServiceProps> = {}, makeTopic?: (stack
     image: IMAGE,
     ...props,
   });
-  const synth = Testing.synth(stack);
-  return { stack, topic, service, synth, json: JSON.parse(synth) };
+  const synthesized = synth(stack);
+  return { stack, topic, service, synth: synthesized, json: JSON.parse(synthesized) };
 }
 
-const resourcesOf = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
+const resourcesOf = resources;
 
 describe("SsePublisherService", () => {
+  test("the service starts only after its publish and checkpoint grants exist (first apply cannot race)", () => {
+    const { json } = build();
+    const [service] = resourcesOf(json, "google_cloud_run_v2_service");
+    const [publish] = Object.entries(json.resource.google_pubsub_topic_iam_member)
+      .filter(([, binding]: [string, any]) => /google_service_account\.worker_/.test(binding.member))
+      .map(([id]) => id);
+    const [checkpoint] = Object.keys(json.resource.google_storage_bucket_iam_member);
+    expect(service.depends_on).toEqual([
+      `google_pubsub_topic_iam_member.${publish}`,
+      `google_storage_bucket_iam_member.${checkpoint}`,
+    ]);
+    // The publish grant names the topic by reference, so the topic comes first of all.
+    expect(json.resource.google_pubsub_topic_iam_member[publish].topic).toMatch(/^\$\{google_pubsub_topic\./);
+  });
+
   test("one always-on instance, CPU always allocated, internal ingress, probes on /healthz", () => {
     const { synth } = build();
     expect(synth).toHaveResourceWithProperties(CloudRunV2Service, {

@@ -1,0 +1,122 @@
+/**
+ * What `View` and `MaterializedView` share: the props, the attributes of an {@link ITable}, the
+ * `google_bigquery_table` created after its dataset, and read grants. Private to the library.
+ */
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { BigqueryTable, BigqueryTableConfig } from "@cdktf/provider-google/lib/bigquery-table";
+import { TableSchema } from "../../schemas/table-schema";
+import { IGrantable } from "../core/principal";
+import { IDataset, ITable } from "../core/references";
+import { grantOnTable } from "./table-grants";
+import { validateViewProps } from "./view-validation";
+
+/** Props every kind of view takes. */
+export interface ViewBaseProps {
+  /** Dataset the view is created in (the view is created after it). */
+  readonly dataset: IDataset;
+  /** View id, unique in the dataset. */
+  readonly tableId: string;
+  /**
+   * The GoogleSQL query, placeholders already resolved (see `renderSqlFile`); one statement,
+   * no trailing semicolon.
+   */
+  readonly query: string;
+  /**
+   * Description shown in the console and INFORMATION_SCHEMA.
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Labels of the view.
+   * @default - none (provider default labels still apply)
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Resources to create first, typically the base tables the query reads (BigQuery validates
+   * the query when the view is created).
+   * @default - none
+   */
+  readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Whether Terraform refuses to destroy the view. A view holds no data of its own (a
+   * materialized view is recomputed from its base tables), so it is off by default.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+}
+
+const READ_ROLE = "roles/bigquery.dataViewer";
+
+/** A view of some kind: an {@link ITable} whose columns BigQuery derives from its query. */
+export abstract class ViewBase extends Construct implements ITable {
+  /** View id, as given. */
+  public readonly tableId: string;
+  /** View id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
+  public readonly tableIdRef: string;
+  /** Dataset id (literal where the dataset's is). */
+  public readonly datasetId: string;
+  /** Project (the dataset's). */
+  public readonly project: string;
+  /** BigQuery location (the dataset's). */
+  public readonly location: string;
+  /** The dataset holding the view. */
+  public readonly dataset: IDataset;
+  /** `project.dataset.view`, for SQL and messages (no Terraform dependency). */
+  public readonly fqn: string;
+  /** The columns: unknown here (BigQuery derives them from the query). */
+  public readonly schema?: TableSchema = undefined;
+  /** The query the view runs. */
+  public readonly query: string;
+  /** The underlying resource. */
+  public readonly resource: BigqueryTable;
+
+  /**
+   * @param kind what the view is called in messages, e.g. "materialized view"
+   * @param kindConfig validates the kind's own props (given the construct path) and returns its part of the table
+   */
+  protected constructor(
+    scope: Construct,
+    id: string,
+    kind: string,
+    props: ViewBaseProps,
+    kindConfig: (path: string) => Partial<BigqueryTableConfig>,
+  ) {
+    super(scope, id);
+    validateViewProps(this.node.path, kind, props.tableId, props.query);
+    const specific = kindConfig(this.node.path);
+    const { dataset } = props;
+    this.dataset = dataset;
+    this.tableId = props.tableId;
+    this.datasetId = dataset.datasetId;
+    this.project = dataset.project;
+    this.location = dataset.location;
+    this.fqn = `${this.project}.${this.datasetId}.${this.tableId}`;
+    this.query = props.query;
+    this.resource = new BigqueryTable(this, "Resource", {
+      project: dataset.project,
+      // A reference (not the literal id) so that the view is created after its dataset.
+      datasetId: dataset.datasetIdRef,
+      tableId: props.tableId,
+      description: props.description,
+      labels: props.labels,
+      deletionProtection: props.deletionProtection ?? false,
+      dependsOn: props.dependsOn,
+      ...specific,
+    });
+    this.tableIdRef = this.resource.tableId;
+  }
+
+  /** `project.dataset.view` as Terraform references to this view. */
+  public get fqnRef(): string {
+    return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
+  }
+
+  /**
+   * Lets `grantee` read this view only (table-level `roles/bigquery.dataViewer`). An authorized
+   * view aside, readers also need read access to the tables the query reads. Idempotent.
+   */
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return grantOnTable(this, this.resource, READ_ROLE, grantee);
+  }
+}
