@@ -8,6 +8,7 @@ export type TimeGranularity = "HOUR" | "DAY" | "MONTH" | "YEAR";
 
 /** One partition per unit of ingestion time, queried through `_PARTITIONTIME` / `_PARTITIONDATE`. */
 export interface IngestionTimePartitioning {
+  /** The kind of partitioning. */
   readonly type: "INGESTION_TIME";
   /**
    * Partition size.
@@ -18,6 +19,7 @@ export interface IngestionTimePartitioning {
 
 /** One partition per unit of a top-level DATE, TIMESTAMP or DATETIME column. */
 export interface TimeColumnPartitioning {
+  /** The kind of partitioning. */
   readonly type: "TIME_COLUMN";
   /** The partitioning column (top-level, DATE, TIMESTAMP or DATETIME, not REPEATED). */
   readonly column: string;
@@ -30,6 +32,7 @@ export interface TimeColumnPartitioning {
 
 /** One partition per `interval` of a top-level INT64 column between `start` (inclusive) and `end` (exclusive). */
 export interface IntegerRangePartitioning {
+  /** The kind of partitioning. */
   readonly type: "INTEGER_RANGE";
   /** The partitioning column (top-level INT64, not REPEATED). */
   readonly column: string;
@@ -43,6 +46,7 @@ export interface IntegerRangePartitioning {
 
 /** No partitioning (small dimension or reporting tables only). */
 export interface NoPartitioning {
+  /** The kind of partitioning. */
   readonly type: "NONE";
 }
 

@@ -12,18 +12,39 @@ export type AvroType = string | AvroType[] | { [key: string]: unknown };
 
 /** One field of an Avro record. */
 export interface AvroField {
+  /** Field name (the column name). */
   name: string;
+  /** Avro type of the field; nullable columns are a union with "null". */
   type: AvroType;
+  /**
+   * Documentation of the field (the column's description).
+   * @default - none
+   */
   doc?: string;
+  /**
+   * Value used when a message lacks the field.
+   * @default - none: the field is required
+   */
   default?: unknown;
 }
 
 /** An Avro record schema. */
 export interface AvroRecord {
+  /** Always "record". */
   type: "record";
+  /** Record name. */
   name: string;
+  /**
+   * Namespace of the record name.
+   * @default - none
+   */
   namespace?: string;
+  /**
+   * Documentation of the record.
+   * @default - none
+   */
   doc?: string;
+  /** The record's fields, one per column. */
   fields: AvroField[];
 }
 
