@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
-import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
 import { EnvironmentConfig } from "../config/schema";
 import { MaterializedView } from "../constructs/bigquery/materialized-view";
 import { ScheduledQuery } from "../constructs/bigquery/scheduled-query";
@@ -14,9 +13,8 @@ import {
 } from "../constructs/bigquery/sql-template";
 import { View } from "../constructs/bigquery/view";
 import { Duration } from "../constructs/core/duration";
-import { grantOnce } from "../constructs/core/grants";
-import { IGrantable } from "../constructs/core/principal";
 import { ITable, ITopic } from "../constructs/core/references";
+import { StreamTopic } from "../constructs/pubsub/stream-topic";
 import type { Warehouse } from "./warehouse";
 
 /**
@@ -138,7 +136,8 @@ export class Elt extends Construct {
         labels,
         kmsKeyName: config.kmsKeyName,
       });
-      topic = runNotificationTopic(this.notificationTopic, config.projectId);
+      // As an ITopic: the transfer configs are created after it, and may grant on it.
+      topic = StreamTopic.fromTopicResource(this, "run-notifications-topic", this.notificationTopic);
     }
 
     const common = {
@@ -213,28 +212,4 @@ export class Elt extends Construct {
     }
     this.views = views as Record<keyof typeof ELT_VIEWS, View>;
   }
-}
-
-/**
- * The run-notification topic as an {@link ITopic}, so that scheduled queries can name it and
- * grant on it: `topicId` is the topic's reference (the configs are created after it), and grants
- * are bindings on the topic, made once per role and grantee, in the topic's construct.
- */
-function runNotificationTopic(topic: PubsubTopic, project: string): ITopic {
-  const grant = (role: string) => (grantee: IGrantable) =>
-    grantOnce(
-      topic,
-      role,
-      grantee,
-      (id, member) => new PubsubTopicIamMember(topic, id, { project, topic: topic.name, role, member }),
-    );
-  return {
-    node: topic.node,
-    project,
-    topicName: topic.name,
-    topicId: topic.id,
-    grantPublish: grant("roles/pubsub.publisher"),
-    grantSubscribe: grant("roles/pubsub.subscriber"),
-    grantView: grant("roles/pubsub.viewer"),
-  };
 }

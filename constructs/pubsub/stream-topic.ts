@@ -120,6 +120,20 @@ export class StreamTopic extends Construct implements ITopic {
     });
   }
 
+  /**
+   * A plain `google_pubsub_topic` created elsewhere in this stack, as an {@link ITopic}: constructs
+   * that name it are created after it, and grants on it create bindings (naming the topic by
+   * reference) under the returned construct.
+   */
+  public static fromTopicResource(scope: Construct, id: string, resource: PubsubTopic): ITopic {
+    return new TopicReference(scope, id, {
+      project: resource.project,
+      topicName: resource.name,
+      topicId: resource.id,
+      topicNameRef: resource.name,
+    });
+  }
+
   /** The topic resource. */
   public readonly resource: PubsubTopic;
   /** Name of the topic, e.g. `wiki-changes`. */

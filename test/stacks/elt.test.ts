@@ -114,11 +114,12 @@ test("run notifications: one publisher binding for the Data Transfer service age
   );
   expect(bindings).toEqual([
     [
-      expect.stringMatching(/^elt_run-notifications_grant-publisher-[0-9a-f]{10}_[0-9A-F]+$/),
+      expect.stringMatching(/^elt_run-notifications-topic_grant-publisher-[0-9a-f]{10}_[0-9A-F]+$/),
       expect.objectContaining({
         role: "roles/pubsub.publisher",
         member: `serviceAccount:service-${config.projectNumber}@gcp-sa-bigquerydatatransfer.iam.gserviceaccount.com`,
-        project: config.projectId,
+        // References to the topic: the binding is created after it.
+        project: `\${google_pubsub_topic.${topicKey}.project}`,
       }),
     ],
   ]);

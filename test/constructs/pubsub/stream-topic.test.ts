@@ -20,6 +20,25 @@ import {
   synthStack,
 } from "../../support";
 
+describe("StreamTopic.fromTopicResource", () => {
+  test("a plain topic of the stack as an ITopic: grants name it by reference and are made once", () => {
+    const stack = newStack();
+    const plain = new PubsubTopic(stack, "plain", { project: PROJECT, name: "report-runs" });
+    const topic = StreamTopic.fromTopicResource(stack, "plain-ref", plain);
+    const analysts = Principal.group("analysts@example.com");
+    expect(topic.grantSubscribe(analysts)).toBe(topic.grantSubscribe(analysts));
+    const [binding] = resources(synthStack(stack), "google_pubsub_topic_iam_member");
+    expect(binding).toEqual(
+      expect.objectContaining({
+        topic: "${google_pubsub_topic.plain.name}",
+        role: "roles/pubsub.subscriber",
+        member: "group:analysts@example.com",
+      }),
+    );
+    expect(topic.topicId).toMatch(/^\$\{TfToken/);
+  });
+});
+
 describe("StreamTopic", () => {
   test("topic: retention, persistence regions, CMEK and labels", () => {
     const stack = newStack();
