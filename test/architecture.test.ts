@@ -1,0 +1,140 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { builtinModules } from "node:module";
+import * as ts from "typescript";
+import { ROOT } from "./support";
+
+/**
+ * The layers of the tree, checked on the imports of every source file: data flows one way
+ * (schemas → constructs → stacks → main), product code never imports tooling or tests, the worker
+ * imports only the ground floor and its own npm packages, and no import circle exists.
+ */
+
+const PRODUCT = ["schemas", "constructs", "stacks", "config", "app-worker/src"];
+
+function sourceFiles(folder: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(full);
+    }
+  };
+  walk(path.join(ROOT, folder));
+  return out;
+}
+
+/** The module specifiers a file imports, re-exports or requires. */
+function importsOf(file: string): string[] {
+  const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+  const specs: string[] = [];
+  const visit = (node: ts.Node) => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+      specs.push((node.moduleSpecifier as ts.StringLiteral).text);
+    } else if (
+      ts.isCallExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === "require" &&
+      node.arguments.length === 1 &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      specs.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specs;
+}
+
+/** Repository-relative path of a relative import's target, without extension. */
+function target(file: string, spec: string): string {
+  return path.relative(ROOT, path.resolve(path.dirname(file), spec)).replace(/\.ts$/, "");
+}
+
+const relativeImports = (file: string) =>
+  importsOf(file)
+    .filter((s) => s.startsWith("."))
+    .map((s) => target(file, s));
+
+const rel = (file: string) => path.relative(ROOT, file);
+
+describe("the layers of the tree", () => {
+  test("product code never imports tooling, the demo or tests", () => {
+    const offending = PRODUCT.flatMap(sourceFiles).flatMap((file) =>
+      relativeImports(file)
+        .filter((t) => /^(tools|demo|test|scripts)(\/|$)/.test(t) || t.startsWith("app-worker/test"))
+        .map((t) => `${rel(file)} → ${t}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  test("schemas/ is the ground floor: it imports nothing outside itself", () => {
+    const offending = sourceFiles("schemas").flatMap((file) =>
+      importsOf(file)
+        .filter((s) => !s.startsWith("./"))
+        .map((s) => `${rel(file)} → ${s}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  test("constructs/ imports only itself, schemas/ and its peer dependencies (never stacks or config)", () => {
+    const allowedPackages = /^(cdktf|constructs|@cdktf\/provider-google\/lib\/[a-z0-9-]+)$/;
+    const offending = sourceFiles("constructs").flatMap((file) =>
+      importsOf(file)
+        .filter((s) =>
+          s.startsWith(".")
+            ? !/^(constructs|schemas)\//.test(target(file, s))
+            : !allowedPackages.test(s) && !s.startsWith("node:") && !builtinModules.includes(s),
+        )
+        .map((s) => `${rel(file)} → ${s}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  test("the worker imports only schemas/, Node's modules and its own npm dependencies", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "app-worker/package.json"), "utf8"));
+    const deps = Object.keys(pkg.dependencies);
+    const offending = sourceFiles("app-worker/src").flatMap((file) =>
+      importsOf(file)
+        .filter((s) => {
+          if (s.startsWith(".")) return !/^(app-worker\/src|schemas)\//.test(target(file, s));
+          const name = s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0];
+          return !deps.includes(name) && !s.startsWith("node:") && !builtinModules.includes(name);
+        })
+        .map((s) => `${rel(file)} → ${s}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  test("no import circle among the product's files", () => {
+    const files = PRODUCT.flatMap(sourceFiles).concat(path.join(ROOT, "main.ts"));
+    const known = new Set(files.map((f) => rel(f).replace(/\.ts$/, "")));
+    const edges = new Map<string, string[]>();
+    for (const file of files) {
+      const from = rel(file).replace(/\.ts$/, "");
+      edges.set(
+        from,
+        relativeImports(file)
+          .map((t) => (known.has(t) ? t : known.has(`${t}/index`) ? `${t}/index` : undefined))
+          .filter((t): t is string => t !== undefined),
+      );
+    }
+    const circles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const stack: string[] = [];
+    const visit = (node: string) => {
+      state.set(node, "open");
+      stack.push(node);
+      for (const next of edges.get(node) ?? []) {
+        if (state.get(next) === "open") circles.push([...stack.slice(stack.indexOf(next)), next].join(" → "));
+        else if (!state.has(next)) visit(next);
+      }
+      stack.pop();
+      state.set(node, "done");
+    };
+    for (const node of edges.keys()) if (!state.has(node)) visit(node);
+    expect(circles).toEqual([]);
+    expect(edges.size).toBeGreaterThan(50);
+  });
+});
