@@ -9,7 +9,7 @@ import {
   PROJECT_ID,
   PROJECT_NUMBER,
   REGION,
-} from "../constructs/core/patterns";
+} from "../schemas/naming";
 import { DEFAULT_SSE_URL } from "../schemas/worker-contract";
 
 /**

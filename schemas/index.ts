@@ -9,3 +9,4 @@ export * from "./leaderboard";
 export * from "./streaming-events";
 export * from "./employees";
 export * from "./worker-contract";
+export * from "./naming";

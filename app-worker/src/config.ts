@@ -10,6 +10,7 @@ import {
   DEFAULT_USER_AGENT,
   WORKER_ENV_VARIABLES,
 } from "../../schemas/worker-contract";
+import { PROJECT_ID, PUBSUB_NAME } from "../../schemas/naming";
 
 export { DEFAULT_SSE_URL, DEFAULT_USER_AGENT };
 
@@ -61,9 +62,6 @@ export const CONFIG_VARIABLES = WORKER_ENV_VARIABLES;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-/** Topic ids: 3-255 chars, start with a letter, letters digits - _ . ~ + %; not starting with "goog". */
-const TOPIC_ID = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 const FULL_TOPIC = /^projects\/([^/]+)\/topics\/([^/]+)$/;
 const HOST_PORT = /^[A-Za-z0-9.\-]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/;
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
@@ -144,7 +142,7 @@ export function parseConfig(
       `PROJECT: "${project}" is not a valid project id (6-30 lowercase letters, digits and hyphens, starting with a letter)`,
     );
   if (!topic) problems.push("TOPIC: is required (the Pub/Sub topic to publish to)");
-  else if (!TOPIC_ID.test(topic) || topic.toLowerCase().startsWith("goog")) {
+  else if (!PUBSUB_NAME.test(topic) || topic.toLowerCase().startsWith("goog")) {
     problems.push(
       `TOPIC: "${topic}" is not a valid topic id (3-255 characters, starting with a letter, not with "goog")`,
     );

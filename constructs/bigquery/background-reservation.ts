@@ -3,7 +3,7 @@ import { Token } from "cdktf";
 import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
 import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
-import { PROJECT_ID } from "../core/patterns";
+import { PROJECT_ID } from "../../schemas/naming";
 import { ITable } from "../core/references";
 import { fail } from "../core/validation";
 

@@ -4,7 +4,7 @@ import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { Duration } from "../core/duration";
 import { grantOnce } from "../core/grants";
-import { BIGQUERY_LOCATION } from "../core/patterns";
+import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { IGrantable } from "../core/principal";
 import { IDataset } from "../core/references";
 import { fail, validateKmsKeyName, validateLabels } from "../core/validation";

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { MEMBER_PREFIXES, PUBLIC_MEMBERS } from "./patterns";
+import { MEMBER_PREFIXES, PUBLIC_MEMBERS } from "../../schemas/naming";
 
 /** An identity IAM can grant roles to, as the IAM member string (`serviceAccount:…`, `group:…`). */
 export interface IPrincipal {

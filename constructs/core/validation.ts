@@ -16,7 +16,7 @@ import {
   PUBLIC_MEMBERS,
   REGION,
   SERVICE_ACCOUNT_ID,
-} from "./patterns";
+} from "../../schemas/naming";
 
 /** Fails with `${path}: ${message}`. */
 export function fail(path: string, message: string): never {

@@ -8,7 +8,7 @@ import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
-import { BUCKET_NAME } from "../core/patterns";
+import { BUCKET_NAME } from "../../schemas/naming";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { ISubscription, ITable } from "../core/references";
 import {

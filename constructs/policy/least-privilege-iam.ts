@@ -1,4 +1,4 @@
-import { PRIMITIVE_ROLES, PUBLIC_MEMBERS } from "../core/patterns";
+import { PRIMITIVE_ROLES, PUBLIC_MEMBERS } from "../../schemas/naming";
 import { PolicyAspect, PolicyFinding } from "./policy-aspect";
 import { block, isKnown, PolicyResource } from "./resource-attributes";
 import { rulesOf } from "./rules";

@@ -5,12 +5,11 @@
 import { Construct } from "constructs";
 import { PubsubSubscriptionIamMember } from "@cdktf/provider-google/lib/pubsub-subscription-iam-member";
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
+import { PUBSUB_NAME } from "../../schemas/naming";
 import { Duration } from "../core/duration";
 import { grantOnce } from "../core/grants";
 import { IGrantable } from "../core/principal";
 import { fail, isKnown, validateDuration } from "../core/validation";
-
-const RESOURCE_NAME = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 
 /** Pub/Sub keeps messages (topic retention, subscription backlog) from 10 minutes to 31 days. */
 export const MIN_MESSAGE_RETENTION = Duration.minutes(10);
@@ -22,7 +21,7 @@ export const DEFAULT_MESSAGE_RETENTION = Duration.days(7);
 /** Checks a Pub/Sub topic, subscription or schema name. */
 export function validatePubsubName(path: string, what: string, name: string): void {
   if (!isKnown(name)) return;
-  if (!RESOURCE_NAME.test(name) || name.toLowerCase().startsWith("goog")) {
+  if (!PUBSUB_NAME.test(name) || name.toLowerCase().startsWith("goog")) {
     fail(
       path,
       `${what} "${name}" is not valid; use 3-255 letters, digits and - _ . ~ + %, starting with a letter and not with "goog"`,

@@ -6,7 +6,7 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { DEFAULT_METRICS_PORT, WorkerEnvVariable } from "../../schemas/worker-contract";
-import { BUCKET_NAME } from "../core/patterns";
+import { BUCKET_NAME } from "../../schemas/naming";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { ITopic } from "../core/references";
 import { fail, isKnown, validateKmsKeyName, validateLabels, validateServiceAccountId } from "../core/validation";

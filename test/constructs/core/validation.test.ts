@@ -6,7 +6,7 @@ import {
   validateLabels,
   validateServiceAccountId,
 } from "../../../constructs/core/validation";
-import { SERVICE_ACCOUNT_ID } from "../../../constructs/core/patterns";
+import { SERVICE_ACCOUNT_ID } from "../../../schemas/naming";
 
 describe("shared validation", () => {
   test("a KMS key's location is read from its name", () => {

@@ -1,13 +1,15 @@
 /**
- * Naming rules of the Google Cloud resources the library creates, as regular expressions.
- * Pure data: the constructs validate props with them and `config/schema.ts` validates
- * environment files with the same ones.
+ * Naming rules of Google Cloud resources, as regular expressions: pure data on the ground floor,
+ * so that the constructs (props), `config/schema.ts` (environment files) and the worker (its
+ * PROJECT and TOPIC settings) check names with the same rules.
  */
 
 /** A project id: 6-30 lowercase letters, digits and hyphens, starting with a letter. */
 export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** A project number: digits only. */
 export const PROJECT_NUMBER = /^[1-9][0-9]{5,18}$/;
+/** A Pub/Sub topic, subscription or schema name: 3-255 letters, digits and `- _ . ~ + %`, starting with a letter (and not with "goog", checked apart). */
+export const PUBSUB_NAME = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 /** A Compute region such as `europe-west1`. */
 export const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
 /** A BigQuery location: the multi-regions `US` and `EU`, or a region. */
