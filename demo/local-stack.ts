@@ -48,8 +48,10 @@ export interface LocalResources {
   readonly subscriptions: LocalSubscription[];
 }
 
-const REFERENCE = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}$/;
-const EMBEDDED_REFERENCE = /\$\{[a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+\}/g;
+/** `${type.name.attribute}`: a Terraform reference, as a whole value or embedded in a string. */
+const REFERENCE_PATTERN = String.raw`\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}`;
+const REFERENCE = new RegExp(`^${REFERENCE_PATTERN}$`);
+const EMBEDDED_REFERENCE = new RegExp(REFERENCE_PATTERN, "g");
 
 /**
  * Resolves `${type.name.attribute}` references between resources of one synthesized stack, whole

@@ -7,6 +7,7 @@ import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-acco
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { IDataset, ITopic } from "../core/references";
 import { fail, serviceAccountIdFor, validateProjectNumber, validateServiceAccountId } from "../core/validation";
+import { placeholdersOf } from "./sql-template";
 
 /** Where a SELECT's result goes; DML and DDL statements have no destination. */
 export interface ScheduledQueryDestination {
@@ -86,7 +87,6 @@ const EVERY = /^every\s+(\d+)\s+(minutes?|mins?|hours?)\b/i;
 /** The Data Transfer Service runs scheduled queries at most every 10 minutes. */
 const MIN_SCHEDULE_MINUTES = 10;
 const DEFAULT_SCHEDULE = "every 1 hours";
-const PLACEHOLDER = /\{\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/;
 
 /**
  * A BigQuery scheduled query (`google_bigquery_data_transfer_config`, data source
@@ -138,7 +138,7 @@ export class ScheduledQuery extends Construct implements IGrantable {
       }
     }
     if (!Token.isUnresolved(props.query) && props.query.trim() === "") fail(path, "the query is empty");
-    if (!Token.isUnresolved(props.query) && PLACEHOLDER.test(props.query)) {
+    if (!Token.isUnresolved(props.query) && placeholdersOf(props.query).length > 0) {
       fail(path, "the query still contains a {{placeholder}}; render it with renderSqlFile first");
     }
     validateProjectNumber(path, props.projectNumber);

@@ -7,7 +7,7 @@ import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
 import { validateLabels } from "../core/validation";
 import { LayeredDataset } from "./layered-dataset";
-import { grantOnTable } from "./table-grants";
+import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE } from "./table-grants";
 import { Partitioning } from "./table-options";
 import {
   renderPartitioning,
@@ -62,9 +62,6 @@ export interface NativeTableOptions {
    */
   readonly kmsKeyName?: string;
 }
-
-const READ_ROLE = "roles/bigquery.dataViewer";
-const WRITE_ROLE = "roles/bigquery.dataEditor";
 
 /**
  * Shared machinery of native tables: validation of partitioning and clustering,
@@ -147,7 +144,7 @@ export abstract class NativeTableBase extends Construct implements ITable {
 
   /** Lets `grantee` read this table only (table-level `roles/bigquery.dataViewer`). Idempotent. */
   public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, READ_ROLE, grantee);
+    return grantOnTable(this, this.resource, TABLE_READ_ROLE, grantee);
   }
 
   /**
@@ -155,6 +152,6 @@ export abstract class NativeTableBase extends Construct implements ITable {
    * BigQuery subscription's service agent. Idempotent.
    */
   public grantWrite(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, WRITE_ROLE, grantee);
+    return grantOnTable(this, this.resource, TABLE_WRITE_ROLE, grantee);
   }
 }

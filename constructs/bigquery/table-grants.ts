@@ -7,6 +7,11 @@ import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-tabl
 import { grantOnce } from "../core/grants";
 import { IGrantable } from "../core/principal";
 
+/** Table-level role of `grantRead`. */
+export const TABLE_READ_ROLE = "roles/bigquery.dataViewer";
+/** Table-level role of `grantWrite`. */
+export const TABLE_WRITE_ROLE = "roles/bigquery.dataEditor";
+
 /** How a binding names its table: Terraform references when the table is created in the stack. */
 export interface TableNames {
   readonly project: string;

@@ -3,7 +3,7 @@ import { ITerraformDependable } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
-import { grantOnTable } from "./table-grants";
+import { grantOnTable, TABLE_READ_ROLE } from "./table-grants";
 import { validateTableId } from "./table-validation";
 
 /** What identifies a table created elsewhere, for {@link TableReference.fromTableAttributes}. */
@@ -42,8 +42,6 @@ export class TableReference {
   private constructor() {}
 }
 
-const READ_ROLE = "roles/bigquery.dataViewer";
-
 class ImportedTable extends Construct implements ITable {
   public readonly project: string;
   public readonly datasetId: string;
@@ -77,7 +75,7 @@ class ImportedTable extends Construct implements ITable {
     return grantOnTable(
       this,
       { project: this.project, datasetId: this.dataset.datasetIdRef, tableId: this.tableId },
-      READ_ROLE,
+      TABLE_READ_ROLE,
       grantee,
     );
   }

@@ -8,7 +8,7 @@ import { BigqueryTable, BigqueryTableConfig } from "@cdktf/provider-google/lib/b
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
-import { grantOnTable } from "./table-grants";
+import { grantOnTable, TABLE_READ_ROLE } from "./table-grants";
 import { validateViewProps } from "./view-validation";
 
 /** Props every kind of view takes. */
@@ -45,8 +45,6 @@ export interface ViewBaseProps {
    */
   readonly deletionProtection?: boolean;
 }
-
-const READ_ROLE = "roles/bigquery.dataViewer";
 
 /** A view of some kind: an {@link ITable} whose columns BigQuery derives from its query. */
 export abstract class ViewBase extends Construct implements ITable {
@@ -117,6 +115,6 @@ export abstract class ViewBase extends Construct implements ITable {
    * view aside, readers also need read access to the tables the query reads. Idempotent.
    */
   public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, READ_ROLE, grantee);
+    return grantOnTable(this, this.resource, TABLE_READ_ROLE, grantee);
   }
 }

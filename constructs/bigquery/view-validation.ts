@@ -3,10 +3,10 @@
  */
 import { Token } from "cdktf";
 import { fail } from "../core/validation";
+import { placeholdersOf } from "./sql-template";
 
 /** BigQuery table ids: up to 1,024 letters, marks, numbers, connectors, dashes and spaces. */
 const TABLE_ID = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u;
-const PLACEHOLDER = /\{\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/;
 
 /** Checks a view's id and query: one rendered statement without a terminating semicolon. */
 export function validateViewProps(path: string, kind: string, tableId: string, query: string): void {
@@ -18,11 +18,11 @@ export function validateViewProps(path: string, kind: string, tableId: string, q
   if (/;\s*$/.test(stripComments(query))) {
     fail(path, `the ${kind} query ends with ";"; a ${kind} is a single query without a terminating semicolon`);
   }
-  const placeholder = PLACEHOLDER.exec(query);
-  if (placeholder) {
+  const [placeholder] = placeholdersOf(query);
+  if (placeholder !== undefined) {
     fail(
       path,
-      `the ${kind} query still contains the placeholder ${placeholder[0]}; render it with renderSqlFile first`,
+      `the ${kind} query still contains the placeholder {{${placeholder}}}; render it with renderSqlFile first`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { MEMBER_PREFIXES, PUBLIC_MEMBERS } from "../../schemas/naming";
+import { MEMBER_TYPES_HINT, memberProblem } from "./validation";
 
 /** An identity IAM can grant roles to, as the IAM member string (`serviceAccount:…`, `group:…`). */
 export interface IPrincipal {
@@ -42,16 +42,11 @@ export class Principal implements IPrincipal, IGrantable {
    * `principal:`, `principalSet:`). Public members (`allUsers`, `allAuthenticatedUsers`) are refused.
    */
   public static fromMember(member: string): Principal {
-    if (!Token.isUnresolved(member)) {
-      if (PUBLIC_MEMBERS.has(member)) {
-        throw new Error(`Principal: refusing the public member "${member}"; grant access to specific principals only`);
-      }
-      if (!MEMBER_PREFIXES.some((prefix) => member.startsWith(prefix) && member.length > prefix.length)) {
-        throw new Error(
-          `Principal: "${member}" is not an IAM member; expected one of ${MEMBER_PREFIXES.map((p) => `${p}…`).join(", ")}`,
-        );
-      }
+    const problem = Token.isUnresolved(member) ? undefined : memberProblem(member);
+    if (problem === "public") {
+      throw new Error(`Principal: refusing the public member "${member}"; grant access to specific principals only`);
     }
+    if (problem === "untyped") throw new Error(`Principal: "${member}" is not an IAM member; ${MEMBER_TYPES_HINT}`);
     return new Principal(member);
   }
 

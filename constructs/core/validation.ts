@@ -106,17 +106,24 @@ export function serviceAccountIdFor(name: string): string {
   return id;
 }
 
+/** What is wrong with a literal IAM member string: public, or without a type prefix; undefined when fine. */
+export function memberProblem(member: string): "public" | "untyped" | undefined {
+  if (PUBLIC_MEMBERS.has(member)) return "public";
+  if (!MEMBER_PREFIXES.some((prefix) => member.startsWith(prefix) && member.length > prefix.length)) return "untyped";
+  return undefined;
+}
+
+/** The member types a grant accepts, for messages. */
+export const MEMBER_TYPES_HINT = `expected one of ${MEMBER_PREFIXES.map((p) => `${p}…`).join(", ")}`;
+
 /** Checks an IAM member string: typed (`serviceAccount:…`, `group:…`), never public. */
 export function validateMember(path: string, member: string): void {
   if (!isKnown(member)) return;
-  if (PUBLIC_MEMBERS.has(member)) {
-    fail(path, `refusing to grant access to "${member}"; grant access to specific principals only, never the public`);
-  }
-  if (!MEMBER_PREFIXES.some((prefix) => member.startsWith(prefix) && member.length > prefix.length)) {
-    fail(
-      path,
-      `IAM member "${member}" is not an IAM member; expected one of ${MEMBER_PREFIXES.map((p) => `${p}…`).join(", ")}`,
-    );
+  switch (memberProblem(member)) {
+    case "public":
+      fail(path, `refusing to grant access to "${member}"; grant access to specific principals only, never the public`);
+    case "untyped":
+      fail(path, `IAM member "${member}" is not an IAM member; ${MEMBER_TYPES_HINT}`);
   }
 }
 

@@ -66,14 +66,22 @@ export interface SynthesizedEnvironment {
   readonly json: any;
 }
 
+const unedited = new Map<string, SynthesizedEnvironment>();
+
 /**
  * The environment's stack, synthesized; `edit` changes a deep copy of its configuration first
- * (the file on disk is never touched).
+ * (the file on disk is never touched). Without `edit`, each environment is synthesized once per
+ * test file and the result shared: read it, never change it.
  */
 export function synthEnvironment(
   name: string,
   edit?: (config: EnvironmentConfig) => EnvironmentConfig | void,
 ): SynthesizedEnvironment {
+  if (!edit) {
+    const cached = unedited.get(name) ?? synthEnvironment(name, (config) => config);
+    unedited.set(name, cached);
+    return cached;
+  }
   let config: EnvironmentConfig = JSON.parse(JSON.stringify(environmentConfig(name)));
   if (edit) config = edit(config) ?? config;
   // Loaded here, not at the top: construct tests that never synthesize an environment stay light.
