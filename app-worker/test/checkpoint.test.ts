@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AckTracker, CheckpointError, FileCheckpointStore } from "../src/checkpoint";
+import { AckTracker, CheckpointError, compareCheckpoints, FileCheckpointStore, TimedFs } from "../src/checkpoint";
 import { backoffDelay, parseRetryAfter } from "../src/sse-client";
 
 describe("AckTracker", () => {
@@ -71,7 +71,56 @@ describe("FileCheckpointStore", () => {
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, "{oops");
     await expect(new FileCheckpointStore(file).load()).rejects.toThrow(CheckpointError);
-    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(/not valid JSON; fix or delete it/);
+    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(/not valid JSON; fix it, or delete it/);
+  });
+
+  test("never moves backwards: a stored checkpoint ahead of this one is left as is", async () => {
+    const file = path.join(dir, "overlap.json");
+    const ahead = new FileCheckpointStore(file, { instance: "new-revision" });
+    const behind = new FileCheckpointStore(file, { instance: "old-revision" });
+    const at = (offset: number) => JSON.stringify([{ topic: "t", partition: 0, offset }]);
+    expect(await ahead.save({ lastEventId: at(200), updatedAt: "now" })).toBe("written");
+    expect(await behind.save({ lastEventId: at(150), updatedAt: "now" })).toBe("superseded");
+    expect(await behind.load()).toMatchObject({ lastEventId: at(200), writer: "new-revision" });
+    expect(await behind.save({ lastEventId: at(250), updatedAt: "now" })).toBe("written");
+    expect(await ahead.load()).toMatchObject({ lastEventId: at(250), writer: "old-revision" });
+    // No temp file is left behind, and none is shared between instances.
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("overlap"))).toEqual(["overlap.json"]);
+  });
+});
+
+describe("compareCheckpoints", () => {
+  const at = (offset: number, partition = 0) => JSON.stringify([{ topic: "t", partition, offset }]);
+  test("per topic and partition, by offset or timestamp; otherwise by event time; 0 when not comparable", () => {
+    expect(compareCheckpoints({ lastEventId: at(2) }, { lastEventId: at(1) })).toBe(1);
+    expect(compareCheckpoints({ lastEventId: at(1) }, { lastEventId: at(2) })).toBe(-1);
+    const ts = (timestamp: number) => JSON.stringify([{ topic: "t", partition: 0, timestamp }]);
+    expect(compareCheckpoints({ lastEventId: ts(1717243200001) }, { lastEventId: ts(1717243200000) })).toBe(1);
+    expect(
+      compareCheckpoints(
+        { lastEventId: "x", eventTime: "2024-06-01T12:00:00.000Z" },
+        { lastEventId: "y", eventTime: "2024-06-01T11:00:00.000Z" },
+      ),
+    ).toBe(1);
+    expect(compareCheckpoints({ lastEventId: "x" }, { lastEventId: "y" })).toBe(0);
+  });
+});
+
+describe("TimedFs", () => {
+  test("a call past its timeout fails; while it stays blocked every later call fails at once", async () => {
+    const timed = new TimedFs(50);
+    let release: () => void = () => undefined;
+    const hanging = new Promise<void>((resolve) => (release = resolve));
+    await expect(timed.call("hanging write", () => hanging)).rejects.toThrow(
+      "hanging write: no answer within 50 ms (CHECKPOINT_TIMEOUT_MS)",
+    );
+    await expect(timed.call("next write", async () => 1)).rejects.toThrow(
+      /next write: an earlier filesystem call \(hanging write\) has been blocked/,
+    );
+    release();
+    await hanging;
+    await new Promise((r) => setImmediate(r));
+    await expect(timed.call("next write", async () => 1)).resolves.toBe(1);
   });
 });
 
@@ -83,7 +132,7 @@ describe("reconnect timing", () => {
     expect(backoffDelay(20, 1000, 60_000, () => 0.999999)).toBe(60_000);
   });
 
-  test("Retry-After in seconds or as an HTTP date", () => {
+  test("Retry-After in seconds or as an HTTP date (the client clamps it to the backoff bounds)", () => {
     expect(parseRetryAfter("3")).toBe(3000);
     expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(5000);
     expect(parseRetryAfter(null)).toBeUndefined();
