@@ -1,5 +1,6 @@
 /**
- * Runs the real app-worker as a child process (exactly what `npm run worker` runs) and reads its
+ * Runs the real app-worker as a child process (exactly what `npm run worker` execs: one node process,
+ * so SIGTERM reaches the worker itself) and reads its
  * Prometheus metrics to know when every replayed event has been received and published.
  */
 import { ChildProcess, spawn } from "node:child_process";
@@ -41,7 +42,7 @@ export function startWorker(
 ): WorkerProcess {
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app-worker/src/main.ts")],
+    ["--import", "tsx", path.join(ROOT, "app-worker/src/main.ts")],
     {
       cwd: ROOT,
       env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },

@@ -126,20 +126,28 @@ export function compareCheckpoints(
   return 0;
 }
 
-/** What {@link FileCheckpointStore.save} did. */
-export type SaveOutcome = "written" | "superseded";
+/**
+ * What {@link FileCheckpointStore.save} did: written; superseded (the stored one is ahead, left as
+ * is); busy (another instance holds the write lock: nothing written, try again later).
+ */
+export type SaveOutcome = "written" | "superseded" | "busy";
 
 /** Reads and writes the checkpoint file; every filesystem call has a timeout. */
 export class FileCheckpointStore {
   private readonly fsCalls: TimedFs;
   private temps = 0;
+  /** Age after which a write lock is considered abandoned by a dead holder. */
+  private readonly staleLockMs: number;
 
   constructor(
     public readonly file: string,
     options: { readonly timeoutMs?: number; readonly instance?: string } = {},
     public readonly instance: string = options.instance ?? instanceId(),
   ) {
-    this.fsCalls = new TimedFs(options.timeoutMs ?? 10_000);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    this.fsCalls = new TimedFs(timeoutMs);
+    // A holder makes at most eight calls under the lock, each within the timeout.
+    this.staleLockMs = Math.max(30_000, 10 * timeoutMs);
   }
 
   /** The stored checkpoint, or undefined when there is none yet. */
@@ -175,16 +183,21 @@ export class FileCheckpointStore {
   /**
    * Writes atomically (a reader sees the old or the new checkpoint, never a torn one) through a
    * temp file whose name is unique to this instance, and never moves the checkpoint backwards:
-   * when the stored one is ahead (another instance during a revision overlap), it is left as is
-   * and the outcome is "superseded". Check and rename are two calls, not one atomic step: two
-   * writers can still interleave between them, within a few milliseconds.
+   * compare and replace happen under a lock (`<file>.lock`, a folder: `mkdir` either creates it or
+   * fails, for one instance only), and when the stored checkpoint is ahead (another instance during
+   * a revision overlap) it is left as is ("superseded"). A lock older than `staleLockMs` (its
+   * holder died) is taken over.
    */
   async save(checkpoint: Checkpoint): Promise<SaveOutcome> {
     const call = <T>(what: string, op: () => Promise<T>) => this.fsCalls.call(`${what} ${this.file}`, op);
     const temp = `${this.file}.${this.instance}.${++this.temps}.tmp`;
     const body = `${JSON.stringify({ ...checkpoint, writer: this.instance })}\n`;
+    const lock = `${this.file}.lock`;
+    let locked = false;
     try {
       await call("creating the folder of", () => fs.promises.mkdir(path.dirname(this.file), { recursive: true }));
+      locked = await this.lock(lock, call);
+      if (!locked) return "busy";
       const handle = await call("opening a temp file for", () => fs.promises.open(temp, "w"));
       try {
         await call("writing", () => handle.writeFile(body));
@@ -203,7 +216,25 @@ export class FileCheckpointStore {
       void fs.promises.unlink(temp).catch(() => undefined);
       if (error instanceof CheckpointError) throw error;
       throw new CheckpointError(`cannot write checkpoint ${this.file}: ${(error as Error).message}`);
+    } finally {
+      if (locked) await call("unlocking", () => fs.promises.rmdir(lock)).catch(() => undefined);
     }
+  }
+
+  private async lock(lock: string, call: <T>(what: string, op: () => Promise<T>) => Promise<T>): Promise<boolean> {
+    const take = () =>
+      call("locking", () => fs.promises.mkdir(lock)).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === "EEXIST") return false;
+          throw error;
+        },
+      );
+    if (await take()) return true;
+    const stat = await call("checking the lock of", () => fs.promises.stat(lock)).catch(() => undefined);
+    if (!stat || Date.now() - stat.mtimeMs < this.staleLockMs) return false;
+    await call("removing a stale lock of", () => fs.promises.rmdir(lock)).catch(() => undefined);
+    return take();
   }
 }
 

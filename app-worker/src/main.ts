@@ -135,12 +135,19 @@ export class Worker {
     let lastMessageAt = startedAt;
     let saving: Promise<boolean> = Promise.resolve(true);
     /** Writes the checkpoint when it moved; resolves false when the write failed. */
-    const saveCheckpoint = (): Promise<boolean> => {
+    const saveCheckpoint = (final = false): Promise<boolean> => {
       saving = saving.then(async () => {
         const { lastEventId, eventTime, version } = tracker.committed;
         if (version === savedVersion || lastEventId === undefined) return true;
         try {
-          const outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
+          let outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
+          // Another instance is writing right now: not a failure; the next interval tries again,
+          // the final write a few times right away.
+          for (let attempt = 0; final && outcome === "busy" && attempt < 20; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
+          }
+          if (outcome === "busy") return false;
           if (outcome === "superseded")
             logger.warn(
               { lastEventId },
@@ -166,6 +173,7 @@ export class Worker {
       return saving;
     };
     const checkpointTimer = setInterval(() => void saveCheckpoint(), config.checkpointIntervalMs);
+    checkpointTimer.unref();
 
     let connected = false;
     const health = () => {
@@ -376,7 +384,7 @@ export class Worker {
     const saveBudget = Math.max(1000, config.shutdownDeadlineMs - (performance.now() - stopAt));
     let saveTimer: NodeJS.Timeout | undefined;
     const finalSaved = await Promise.race([
-      saveCheckpoint(),
+      saveCheckpoint(true),
       new Promise<boolean>((resolve) => (saveTimer = setTimeout(() => resolve(false), saveBudget))),
     ]);
     clearTimeout(saveTimer);
