@@ -10,9 +10,9 @@
  * - {@link DeadLetterSink} records events that can never be published, beside the checkpoint.
  */
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { FsCallError, FsProcess } from "./fs-process";
 
 /** What is persisted. */
 export interface Checkpoint {
@@ -37,50 +37,6 @@ export class CheckpointError extends Error {
 /** A name unique to this process among every instance sharing the checkpoint folder. */
 export function instanceId(): string {
   return `${os.hostname().replace(/[^A-Za-z0-9-]/g, "") || "host"}-${process.pid}-${randomBytes(4).toString("hex")}`;
-}
-
-/**
- * Runs filesystem calls with a timeout each. Node cannot cancel a call blocked in the kernel (a
- * hanging FUSE mount): it keeps a libuv thread until it returns. So while one timed-out call is
- * still blocked, every later call fails at once instead of piling more blocked threads up.
- */
-export class TimedFs {
-  private blocked: { what: string; since: number } | undefined;
-
-  constructor(private readonly timeoutMs: number) {}
-
-  async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    if (this.blocked) {
-      throw new CheckpointError(
-        `${what}: an earlier filesystem call (${this.blocked.what}) has been blocked for ${Date.now() - this.blocked.since} ms`,
-      );
-    }
-    const started = Date.now();
-    const running = operation();
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    try {
-      return await Promise.race([
-        running,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            timedOut = true;
-            reject(new CheckpointError(`${what}: no answer within ${this.timeoutMs} ms (CHECKPOINT_TIMEOUT_MS)`));
-          }, this.timeoutMs);
-          timer.unref();
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      if (timedOut) {
-        this.blocked = { what, since: started };
-        running.then(
-          () => (this.blocked = undefined),
-          () => (this.blocked = undefined),
-        );
-      }
-    }
-  }
 }
 
 /**
@@ -132,20 +88,26 @@ export function compareCheckpoints(
  */
 export type SaveOutcome = "written" | "superseded" | "busy";
 
-/** Reads and writes the checkpoint file; every filesystem call has a timeout. */
+/** Wraps a helper error in a {@link CheckpointError} (timeouts already say what blocked). */
+function checkpointError(error: unknown, what: string): CheckpointError {
+  if (error instanceof CheckpointError) return error;
+  return new CheckpointError(`${what}: ${(error as Error).message}`);
+}
+
+const code = (error: unknown) => (error instanceof FsCallError ? error.code : undefined);
+
+/** Reads and writes the checkpoint file; every filesystem call has a timeout (see {@link FsProcess}). */
 export class FileCheckpointStore {
-  private readonly fsCalls: TimedFs;
   private temps = 0;
   /** Age after which a write lock is considered abandoned by a dead holder. */
   private readonly staleLockMs: number;
 
   constructor(
     public readonly file: string,
-    options: { readonly timeoutMs?: number; readonly instance?: string } = {},
-    public readonly instance: string = options.instance ?? instanceId(),
+    private readonly fsCalls: FsProcess,
+    public readonly instance: string = instanceId(),
+    timeoutMs = 10_000,
   ) {
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    this.fsCalls = new TimedFs(timeoutMs);
     // A holder makes at most eight calls under the lock, each within the timeout.
     this.staleLockMs = Math.max(30_000, 10 * timeoutMs);
   }
@@ -154,11 +116,10 @@ export class FileCheckpointStore {
   async load(): Promise<Checkpoint | undefined> {
     let text: string;
     try {
-      text = await this.fsCalls.call(`reading ${this.file}`, () => fs.promises.readFile(this.file, "utf8"));
+      text = await this.fsCalls.call(`reading ${this.file}`, "readFile", this.file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      if (error instanceof CheckpointError) throw error;
-      throw new CheckpointError(`cannot read checkpoint ${this.file}: ${(error as Error).message}`);
+      if (code(error) === "ENOENT") return undefined;
+      throw checkpointError(error, `cannot read checkpoint ${this.file}`);
     }
     let parsed: unknown;
     try {
@@ -189,51 +150,44 @@ export class FileCheckpointStore {
    * holder died) is taken over.
    */
   async save(checkpoint: Checkpoint): Promise<SaveOutcome> {
-    const call = <T>(what: string, op: () => Promise<T>) => this.fsCalls.call(`${what} ${this.file}`, op);
-    const temp = `${this.file}.${this.instance}.${++this.temps}.tmp`;
+    const { file, fsCalls } = this;
+    const temp = `${file}.${this.instance}.${++this.temps}.tmp`;
     const body = `${JSON.stringify({ ...checkpoint, writer: this.instance })}\n`;
-    const lock = `${this.file}.lock`;
+    const lock = `${file}.lock`;
     let locked = false;
     try {
-      await call("creating the folder of", () => fs.promises.mkdir(path.dirname(this.file), { recursive: true }));
-      locked = await this.lock(lock, call);
+      await fsCalls.call(`creating the folder of ${file}`, "mkdir", path.dirname(file), true);
+      locked = await this.lock(lock);
       if (!locked) return "busy";
-      const handle = await call("opening a temp file for", () => fs.promises.open(temp, "w"));
-      try {
-        await call("writing", () => handle.writeFile(body));
-        await call("syncing", () => handle.sync());
-      } finally {
-        await call("closing", () => handle.close()).catch(() => undefined);
-      }
+      await fsCalls.call(`writing ${temp}`, "writeSynced", temp, body, false);
       const stored = await this.load().catch(() => undefined);
       if (stored && compareCheckpoints(stored, checkpoint) > 0) {
-        await call("removing a temp file of", () => fs.promises.unlink(temp)).catch(() => undefined);
+        await fsCalls.call(`removing ${temp}`, "unlink", temp).catch(() => undefined);
         return "superseded";
       }
-      await call("replacing", () => fs.promises.rename(temp, this.file));
+      await fsCalls.call(`replacing ${file}`, "rename", temp, file);
       return "written";
     } catch (error) {
-      void fs.promises.unlink(temp).catch(() => undefined);
-      if (error instanceof CheckpointError) throw error;
-      throw new CheckpointError(`cannot write checkpoint ${this.file}: ${(error as Error).message}`);
+      void fsCalls.call(`removing ${temp}`, "unlink", temp).catch(() => undefined);
+      throw checkpointError(error, `cannot write checkpoint ${file}`);
     } finally {
-      if (locked) await call("unlocking", () => fs.promises.rmdir(lock)).catch(() => undefined);
+      if (locked) await fsCalls.call(`unlocking ${file}`, "rmdir", lock).catch(() => undefined);
     }
   }
 
-  private async lock(lock: string, call: <T>(what: string, op: () => Promise<T>) => Promise<T>): Promise<boolean> {
+  private async lock(lock: string): Promise<boolean> {
     const take = () =>
-      call("locking", () => fs.promises.mkdir(lock)).then(
+      this.fsCalls.call(`locking ${this.file}`, "mkdir", lock, false).then(
         () => true,
-        (error: NodeJS.ErrnoException) => {
-          if (error.code === "EEXIST") return false;
+        (error: unknown) => {
+          if (code(error) === "EEXIST") return false;
           throw error;
         },
       );
     if (await take()) return true;
-    const stat = await call("checking the lock of", () => fs.promises.stat(lock)).catch(() => undefined);
-    if (!stat || Date.now() - stat.mtimeMs < this.staleLockMs) return false;
-    await call("removing a stale lock of", () => fs.promises.rmdir(lock)).catch(() => undefined);
+    const mtime = await this.fsCalls.call(`checking ${lock}`, "mtime", lock).catch(() => undefined);
+    if (mtime === undefined || Date.now() - mtime < this.staleLockMs) return false;
+    await this.fsCalls.call(`removing the stale ${lock}`, "rmdir", lock).catch(() => undefined);
     return take();
   }
 }
@@ -255,16 +209,13 @@ export interface DeadLetterRecord {
 
 /** Dead-letter sink: one JSON file per event in a folder (on Cloud Run, objects in the checkpoint bucket). */
 export class DeadLetterSink {
-  private readonly fsCalls: TimedFs;
   private written = 0;
 
   constructor(
     public readonly folder: string,
-    timeoutMs: number,
+    private readonly fsCalls: FsProcess,
     private readonly instance: string = instanceId(),
-  ) {
-    this.fsCalls = new TimedFs(timeoutMs);
-  }
+  ) {}
 
   /** Writes the record; resolves with its file name. Rejects with a {@link CheckpointError}. */
   async write(record: DeadLetterRecord): Promise<string> {
@@ -272,12 +223,11 @@ export class DeadLetterSink {
     const file = path.join(this.folder, `${stamp}-${this.instance}-${++this.written}-${record.reason}.json`);
     const body = `${JSON.stringify({ ...record, writtenAt: new Date().toISOString(), writer: this.instance })}\n`;
     try {
-      await this.fsCalls.call(`creating ${this.folder}`, () => fs.promises.mkdir(this.folder, { recursive: true }));
-      await this.fsCalls.call(`writing ${file}`, () => fs.promises.writeFile(file, body, { flag: "wx" }));
+      await this.fsCalls.call(`creating ${this.folder}`, "mkdir", this.folder, true);
+      await this.fsCalls.call(`writing ${file}`, "writeSynced", file, body, true);
       return file;
     } catch (error) {
-      if (error instanceof CheckpointError) throw error;
-      throw new CheckpointError(`cannot write dead-letter record ${file}: ${(error as Error).message}`);
+      throw checkpointError(error, `cannot write dead-letter record ${file}`);
     }
   }
 }

@@ -13,6 +13,7 @@ import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
 import { AckTracker, CheckpointError, DeadLetterRecord, DeadLetterSink, FileCheckpointStore, instanceId } from "./checkpoint";
 import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
+import { FsProcess } from "./fs-process";
 import { startMetricsServer, WorkerMetrics } from "./metrics";
 import { projectData } from "./projection";
 import { BoundedPublisher, checkMessage, PermanentPublishError } from "./publisher";
@@ -88,12 +89,14 @@ export class Worker {
     const { config, logger, metrics } = this;
     if (config.pubsubEmulatorHost) process.env.PUBSUB_EMULATOR_HOST = config.pubsubEmulatorHost;
     const instance = instanceId();
-    const store = new FileCheckpointStore(config.checkpointPath, { timeoutMs: config.checkpointTimeoutMs, instance });
-    const deadLetters = new DeadLetterSink(config.deadLetterPath, config.checkpointTimeoutMs, instance);
+    const fsCalls = new FsProcess(config.checkpointTimeoutMs);
+    const store = new FileCheckpointStore(config.checkpointPath, fsCalls, instance, config.checkpointTimeoutMs);
+    const deadLetters = new DeadLetterSink(config.deadLetterPath, fsCalls, instance);
     let checkpoint;
     try {
       checkpoint = await store.load();
     } catch (error) {
+      fsCalls.close();
       if (error instanceof CheckpointError) {
         logger.error({ err: error.message }, error.message);
         return 1;
@@ -102,6 +105,7 @@ export class Worker {
     }
     const { start } = config;
     if (!checkpoint && start.kind === "fail") {
+      fsCalls.close();
       logger.error(
         { checkpoint: config.checkpointPath },
         `no checkpoint at ${config.checkpointPath} and START=fail: refusing to guess where to start. Restore the checkpoint (the bucket keeps deleted objects for its soft-delete period), or set START=live or START=since:<time>`,
@@ -394,6 +398,8 @@ export class Worker {
     }
     await Promise.race([publisher.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     await metricsServer?.close();
+    // A call still blocked in the helper must not hold the exit.
+    fsCalls.close();
     // Only now: a second SIGTERM while clients close must not kill the process with the default action.
     if (this.options.handleSignals !== false) {
       process.off("SIGTERM", signalHandler);

@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AckTracker, CheckpointError, compareCheckpoints, FileCheckpointStore, TimedFs } from "../src/checkpoint";
+import { AckTracker, CheckpointError, compareCheckpoints, FileCheckpointStore } from "../src/checkpoint";
+import { FsProcess, FsTimeoutError } from "../src/fs-process";
 import { backoffDelay, parseRetryAfter } from "../src/sse-client";
 
 describe("AckTracker", () => {
@@ -57,10 +59,14 @@ describe("AckTracker ring buffer", () => {
 
 describe("FileCheckpointStore", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-"));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fsCalls = new FsProcess(5_000);
+  afterAll(() => {
+    fsCalls.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test("round-trips, creating the folder, and has no checkpoint before the first save", async () => {
-    const store = new FileCheckpointStore(path.join(dir, "nested", "cp.json"));
+    const store = new FileCheckpointStore(path.join(dir, "nested", "cp.json"), fsCalls);
     expect(await store.load()).toBeUndefined();
     await store.save({ lastEventId: '[{"offset":1}]', updatedAt: "now" });
     expect(await store.load()).toMatchObject({ lastEventId: '[{"offset":1}]' });
@@ -70,14 +76,14 @@ describe("FileCheckpointStore", () => {
   test("a corrupt checkpoint is an error that says what to do", async () => {
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, "{oops");
-    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(CheckpointError);
-    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(/not valid JSON; fix it, or delete it/);
+    await expect(new FileCheckpointStore(file, fsCalls).load()).rejects.toThrow(CheckpointError);
+    await expect(new FileCheckpointStore(file, fsCalls).load()).rejects.toThrow(/not valid JSON; fix it, or delete it/);
   });
 
   test("never moves backwards: a stored checkpoint ahead of this one is left as is", async () => {
     const file = path.join(dir, "overlap.json");
-    const ahead = new FileCheckpointStore(file, { instance: "new-revision" });
-    const behind = new FileCheckpointStore(file, { instance: "old-revision" });
+    const ahead = new FileCheckpointStore(file, fsCalls, "new-revision");
+    const behind = new FileCheckpointStore(file, fsCalls, "old-revision");
     const at = (offset: number) => JSON.stringify([{ topic: "t", partition: 0, offset }]);
     expect(await ahead.save({ lastEventId: at(200), updatedAt: "now" })).toBe("written");
     expect(await behind.save({ lastEventId: at(150), updatedAt: "now" })).toBe("superseded");
@@ -106,21 +112,28 @@ describe("compareCheckpoints", () => {
   });
 });
 
-describe("TimedFs", () => {
-  test("a call past its timeout fails; while it stays blocked every later call fails at once", async () => {
-    const timed = new TimedFs(50);
-    let release: () => void = () => undefined;
-    const hanging = new Promise<void>((resolve) => (release = resolve));
-    await expect(timed.call("hanging write", () => hanging)).rejects.toThrow(
-      "hanging write: no answer within 50 ms (CHECKPOINT_TIMEOUT_MS)",
-    );
-    await expect(timed.call("next write", async () => 1)).rejects.toThrow(
-      /next write: an earlier filesystem call \(hanging write\) has been blocked/,
-    );
-    release();
-    await hanging;
-    await new Promise((r) => setImmediate(r));
-    await expect(timed.call("next write", async () => 1)).resolves.toBe(1);
+describe("FsProcess", () => {
+  test("a call blocked in the kernel (a FIFO without writer) times out; later calls fail at once; close() frees the worker", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fs-process-"));
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const fsCalls = new FsProcess(200);
+    try {
+      await expect(fsCalls.call("reading the fifo", "readFile", fifo)).rejects.toThrow(
+        new FsTimeoutError("reading the fifo: no answer within 200 ms (CHECKPOINT_TIMEOUT_MS)"),
+      );
+      const started = Date.now();
+      await expect(fsCalls.call("next", "mtime", dir)).rejects.toThrow(
+        /^next: an earlier filesystem call \(reading the fifo\) has been blocked for \d+ ms$/,
+      );
+      expect(Date.now() - started).toBeLessThan(100);
+      // Once the blocked helper is gone, a new one answers.
+      fsCalls.close();
+      expect(await fsCalls.call("stat", "mtime", dir)).toBeGreaterThan(0);
+    } finally {
+      fsCalls.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
