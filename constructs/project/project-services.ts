@@ -21,6 +21,8 @@ export const STREAMING_ANALYTICS_SERVICES: readonly string[] = [
   "cloudkms.googleapis.com",
   "logging.googleapis.com",
   "monitoring.googleapis.com",
+  // The worker's metrics sidecar reads its scrape config from a secret.
+  "secretmanager.googleapis.com",
 ];
 
 /** Props of {@link ProjectServices}. */
