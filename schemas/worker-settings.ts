@@ -251,7 +251,8 @@ export function parseWorkerSettings(
     connectTimeoutMs: int("CONNECT_TIMEOUT_MS", 30_000, 100, 600_000),
     backoffInitialMs,
     backoffMaxMs,
-    maxFrameBytes: int("MAX_FRAME_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    // At most 16 MiB: a frame, its parsed event and its message live together in the 96 MB heap of the image.
+    maxFrameBytes: int("MAX_FRAME_BYTES", 1024 * 1024, 1024, 16 * 1024 * 1024),
     maxInFlightMessages: int("MAX_IN_FLIGHT_MESSAGES", 1_000, 1, 1_000_000),
     maxInFlightBytes: int("MAX_IN_FLIGHT_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     publishTimeoutMs: int("PUBLISH_TIMEOUT_MS", 600_000, 1_000, 3_600_000),

@@ -36,7 +36,9 @@ const BUILD = path.join(REPO, "app-worker/dist/bench");
 const CHILD = path.join(BUILD, "app-worker/bench/child.js");
 
 /** Node flags of the worker processes (BENCH_NODE_ARGS overrides): the container image sets the same through NODE_OPTIONS. */
-const WORKER_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=4").split(" ").filter(Boolean);
+const WORKER_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=4 --max-old-space-size=96")
+  .split(" ")
+  .filter(Boolean);
 
 function compile(): void {
   execFileSync(
