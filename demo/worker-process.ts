@@ -40,15 +40,11 @@ export function startWorker(
   metricsPort: number,
   logFile: number | "ignore",
 ): WorkerProcess {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(ROOT, "app-worker/src/main.ts")],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
-      stdio: ["ignore", logFile, logFile],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "app-worker/src/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
+    stdio: ["ignore", logFile, logFile],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     pid: child.pid as number,

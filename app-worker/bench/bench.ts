@@ -91,10 +91,7 @@ async function measured<T>(
   };
 }
 
-function runChild(
-  mode: "worker" | "raw",
-  env: Record<string, string>,
-): Promise<Record<string, number>> {
+function runChild(mode: "worker" | "raw", env: Record<string, string>): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(mode === "raw" ? [] : WORKER_NODE_ARGS), CHILD, mode], {
       env: { ...process.env, ...env },

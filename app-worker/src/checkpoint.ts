@@ -56,7 +56,8 @@ export function compareCheckpoints(
       const out = new Map<string, number>();
       for (const p of parsed as Record<string, unknown>[]) {
         if (typeof p !== "object" || p === null) return undefined;
-        const kind = typeof p.offset === "number" ? "offset" : typeof p.timestamp === "number" ? "timestamp" : undefined;
+        const kind =
+          typeof p.offset === "number" ? "offset" : typeof p.timestamp === "number" ? "timestamp" : undefined;
         if (kind === undefined) return undefined;
         out.set(`${String(p.topic)}/${String(p.partition)}/${kind}`, p[kind] as number);
       }

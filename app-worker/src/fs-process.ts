@@ -85,7 +85,11 @@ export class FsProcess {
   constructor(private readonly timeoutMs: number) {}
 
   /** Runs one operation; `what` names it in errors. */
-  call<K extends keyof FsOps>(what: string, op: K, ...args: Parameters<FsOps[K]>): Promise<Awaited<ReturnType<FsOps[K]>>> {
+  call<K extends keyof FsOps>(
+    what: string,
+    op: K,
+    ...args: Parameters<FsOps[K]>
+  ): Promise<Awaited<ReturnType<FsOps[K]>>> {
     if (this.blocked) {
       return Promise.reject(
         new FsTimeoutError(

@@ -11,7 +11,14 @@
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
-import { AckTracker, CheckpointError, DeadLetterRecord, DeadLetterSink, FileCheckpointStore, instanceId } from "./checkpoint";
+import {
+  AckTracker,
+  CheckpointError,
+  DeadLetterRecord,
+  DeadLetterSink,
+  FileCheckpointStore,
+  instanceId,
+} from "./checkpoint";
 import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
 import { FsProcess } from "./fs-process";
 import { startMetricsServer, WorkerMetrics } from "./metrics";

@@ -37,10 +37,7 @@ export class PermanentPublishError extends PublishError {
 }
 
 /** Why Pub/Sub would refuse this message (size limits), or undefined when it fits. */
-export function checkMessage(
-  data: Buffer,
-  attributes: Record<string, string>,
-): PermanentPublishError | undefined {
+export function checkMessage(data: Buffer, attributes: Record<string, string>): PermanentPublishError | undefined {
   let bytes = data.length;
   for (const [key, value] of Object.entries(attributes)) {
     const keyBytes = Buffer.byteLength(key);

@@ -38,14 +38,7 @@ export interface SseFrame {
 }
 
 export type ReconnectReason =
-  | "network"
-  | "http_5xx"
-  | "http_429"
-  | "http_408"
-  | "idle"
-  | "eof"
-  | "error_frame"
-  | "oversize_frame";
+  "network" | "http_5xx" | "http_429" | "http_408" | "idle" | "eof" | "error_frame" | "oversize_frame";
 
 export interface SseLogger {
   info(obj: object, msg?: string): void;

@@ -126,11 +126,7 @@ export class SseParser {
   }
 
   private tooLarge(extra: number): never {
-    const error = new FrameTooLargeError(
-      this.frameId,
-      this.frameBytes + this.partialBytes + extra,
-      this.maxFrameBytes,
-    );
+    const error = new FrameTooLargeError(this.frameId, this.frameBytes + this.partialBytes + extra, this.maxFrameBytes);
     this.reset();
     throw error;
   }

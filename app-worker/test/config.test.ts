@@ -79,7 +79,7 @@ describe("worker configuration", () => {
       'SSE_URL: "not a url" is not a URL',
       'METRICS_PORT: "-1" is not an integer between 0 and 65535',
       'PUBSUB_EMULATOR_HOST: "localhost" must be host:port, e.g. 127.0.0.1:8085',
-            'START: "whenever" must be live, fail or since:<time> (ISO-8601 or Unix milliseconds, e.g. since:2024-06-01T12:00:00Z)',
+      'START: "whenever" must be live, fail or since:<time> (ISO-8601 or Unix milliseconds, e.g. since:2024-06-01T12:00:00Z)',
       'LOG_LEVEL: "loud" must be one of fatal, error, warn, info, debug, trace, silent',
       "BACKOFF_MAX_MS: 100 is below BACKOFF_INITIAL_MS (5000)",
     ]);

@@ -47,7 +47,10 @@ describe("SseParser", () => {
       expect((error as FrameTooLargeError).bytes).toBeLessThan(1024 + 5000);
     }
     // Frames at the bound are fine, and the count restarts with each frame.
-    const ok = parse(Array.from({ length: 10 }, (_, i) => `id: ${i}\ndata: ${"y".repeat(900)}\n\n`), 1024);
+    const ok = parse(
+      Array.from({ length: 10 }, (_, i) => `id: ${i}\ndata: ${"y".repeat(900)}\n\n`),
+      1024,
+    );
     expect(ok.events).toHaveLength(10);
   });
 });

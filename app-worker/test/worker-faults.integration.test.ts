@@ -81,7 +81,11 @@ describe("the worker survives, counts and reports every fault", () => {
       const expected = publishable(events);
       expected.delete("poison-event-id");
       await sub.waitForUnique(expected.size, 60_000);
-      await waitFor(() => fs.existsSync(env.CHECKPOINT_PATH) && offsetOf(env.CHECKPOINT_PATH) === 299, 10_000, "checkpoint");
+      await waitFor(
+        () => fs.existsSync(env.CHECKPOINT_PATH) && offsetOf(env.CHECKPOINT_PATH) === 299,
+        10_000,
+        "checkpoint",
+      );
       const metrics = await worker.metrics.registry.metrics();
       worker.stop();
       expect(await run).toBe(0);
@@ -109,7 +113,11 @@ describe("the worker survives, counts and reports every fault", () => {
       const expected = publishable(events);
       expected.delete(big.meta.id);
       await sub.waitForUnique(expected.size, 60_000);
-      await waitFor(() => fs.existsSync(env.CHECKPOINT_PATH) && offsetOf(env.CHECKPOINT_PATH) === 199, 10_000, "checkpoint");
+      await waitFor(
+        () => fs.existsSync(env.CHECKPOINT_PATH) && offsetOf(env.CHECKPOINT_PATH) === 199,
+        10_000,
+        "checkpoint",
+      );
       const metrics = await worker.metrics.registry.metrics();
       worker.stop();
       expect(await run).toBe(0);
@@ -122,7 +130,9 @@ describe("the worker survives, counts and reports every fault", () => {
       expect(deadLetters(path.join(tmp, "dl-frame"))).toEqual([
         expect.objectContaining({ reason: "oversize_frame", sseId: sseId(20) }),
       ]);
-      expect(lines.some((l) => l.msg === "reconnecting to the event stream" && l.reason === "oversize_frame")).toBe(true);
+      expect(lines.some((l) => l.msg === "reconnecting to the event stream" && l.reason === "oversize_frame")).toBe(
+        true,
+      );
     });
   });
 
@@ -142,7 +152,10 @@ describe("the worker survives, counts and reports every fault", () => {
         let metrics = "";
         await waitFor(
           async () => {
-            metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+            metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+              (r) => r.text(),
+              () => "",
+            );
             return metricValue(metrics, "fresh_streams_worker_frames_oversize_total") >= 3;
           },
           30_000,
@@ -310,7 +323,10 @@ describe("the worker survives, counts and reports every fault", () => {
         let metrics = "";
         await waitFor(
           async () => {
-            metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+            metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+              (r) => r.text(),
+              () => "",
+            );
             return metricValue(metrics, "fresh_streams_worker_checkpoint_failures_total") >= 2;
           },
           15_000,

@@ -305,7 +305,8 @@ export class SsePublisherService extends Construct implements IGrantable {
         `image "${props.image}" is not an image reference such as REGION-docker.pkg.dev/PROJECT/REPOSITORY/app-worker:TAG`,
       );
     }
-    const imageToRun = props.image ?? `${props.region}-docker.pkg.dev/${props.project}/${repositoryId}/app-worker:latest`;
+    const imageToRun =
+      props.image ?? `${props.region}-docker.pkg.dev/${props.project}/${repositoryId}/app-worker:latest`;
     if (props.requireImageDigest && isKnown(imageToRun) && !DIGEST.test(imageToRun)) {
       fail(
         path,
@@ -405,8 +406,7 @@ export class SsePublisherService extends Construct implements IGrantable {
     // The worker's own parser: a value it would refuse at startup is refused here, at synth.
     const unresolved = new Set(Object.keys(this.environment).filter((name) => !isKnown(this.environment[name])));
     const settings = parseWorkerSettings(this.environment, [], { skip: unresolved });
-    if (!settings.settings)
-      fail(path, `the worker would refuse its environment:\n  ${settings.problems.join("\n  ")}`);
+    if (!settings.settings) fail(path, `the worker would refuse its environment:\n  ${settings.problems.join("\n  ")}`);
 
     const collectMetrics = props.collectMetrics ?? true;
     const metricsGrants = [];

@@ -335,7 +335,7 @@ describe("SsePublisherService", () => {
       [
         "shutdown deadline",
         { environment: { SHUTDOWN_DEADLINE_MS: "60000" } },
-        "environment variable SHUTDOWN_DEADLINE_MS=\"60000\" is refused: SHUTDOWN_DEADLINE_MS is managed by the construct",
+        'environment variable SHUTDOWN_DEADLINE_MS="60000" is refused: SHUTDOWN_DEADLINE_MS is managed by the construct',
       ],
       [
         "a value the worker refuses, by the worker's own parser",
