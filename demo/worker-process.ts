@@ -1,7 +1,7 @@
 /**
  * Runs the real app-worker as a child process (exactly what `npm run worker` execs: one node process,
- * so SIGTERM reaches the worker itself) and reads its
- * Prometheus metrics to know when every replayed event has been received and published.
+ * so SIGTERM reaches the worker itself) and reads its Prometheus metrics to know when every replayed
+ * event has been received and published.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
