@@ -39,6 +39,29 @@ describe("worker layer in the stack", () => {
     expect(bucket.encryption.default_kms_key_name).toBe(config.kmsKeyName);
   });
 
+  test("prod runs the worker image by digest; a mutable tag in a production environment fails the synth", () => {
+    const { config, json } = synth("prod");
+    expect(runServices(json)[0].template.containers[0].image).toBe(config.worker.image);
+    expect(config.worker.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const tagged = "europe-west1-docker.pkg.dev/fresh-streams-prod/fresh-streams/app-worker:1.0.0";
+    expect(() => synth("prod", (c) => ({ ...c, worker: { ...c.worker, image: tagged } }))).toThrow(
+      `image "${tagged}" is named by a mutable tag; requireImageDigest (production) needs IMAGE@sha256:<64 hex digits>`,
+    );
+    // dev may run a tag.
+    expect(() => synth("dev", (c) => ({ ...c, worker: { ...c.worker, image: tagged } }))).not.toThrow();
+  });
+
+  test("worker.environment cannot override what the construct manages, nor hold a value the worker refuses", () => {
+    expect(() =>
+      synth("dev", (c) => ({ ...c, worker: { ...c.worker, environment: { SSE_URL: "https://example.org/s" } } })),
+    ).toThrow(
+      /environment variable SSE_URL="https:\/\/example.org\/s" is refused: SSE_URL is managed by the construct/,
+    );
+    expect(() =>
+      synth("dev", (c) => ({ ...c, worker: { ...c.worker, environment: { IDLE_TIMEOUT_MS: "soon" } } })),
+    ).toThrow(/the worker would refuse its environment:\n  IDLE_TIMEOUT_MS: "soon" is not an integer/);
+  });
+
   test("worker.kmsKeyName overrides the environment's key for the worker's regional resources", () => {
     const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/r/cryptoKeys/worker";
     const { json } = synth("prod", (c) => ({ ...c, worker: { ...c.worker, kmsKeyName: key } }));
