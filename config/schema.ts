@@ -121,7 +121,7 @@ const worker = z
       .regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi")
       .default("512Mi"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
-    /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, SINCE). */
+    /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, START), checked at synth by the worker's own parser. */
     environment: z
       .record(
         z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names use letters, digits and _"),
