@@ -17,6 +17,7 @@
  *   nothing is read (TCP flow control pushes back on the server) and the watchdog is paused.
  */
 import { FrameTooLargeError, SseParser } from "./sse-parser";
+
 /** A response that retrying will not fix (e.g. 403): the worker stops with this message. */
 export class SseFatalError extends Error {
   constructor(
