@@ -7,7 +7,8 @@ import { grantOnce } from "../core/grants";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { IGrantable } from "../core/principal";
 import { IDataset } from "../core/references";
-import { fail, validateKmsKeyName, validateLabels } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { fail, validateLabels } from "../core/validation";
 import { validateExpiration } from "./table-validation";
 
 /** The standard layers of the warehouse; any other lowercase name is a custom layer. */
@@ -116,7 +117,7 @@ export class LayeredDataset extends Construct implements IDataset {
     if (!Token.isUnresolved(layer) && !LAYER_PATTERN.test(layer)) {
       fail(path, `layer "${layer}" is invalid; it becomes a label value: lowercase letters, digits, _ and - (max 63)`);
     }
-    validateKmsKeyName(path, props.kmsKeyName);
+    validateKeyLocation(path, "bigquery", props.kmsKeyName, location);
     const tableExpiration = props.defaultTableExpiration;
     if (tableExpiration !== undefined) {
       validateExpiration(

@@ -15,11 +15,11 @@ import {
   fail,
   isKnown,
   serviceAccountIdFor,
-  validateKmsKeyName,
   validateLabels,
   validateRegion,
   validateServiceAccountId,
 } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
 
 /**
  * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template
@@ -236,13 +236,9 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
     const accountId =
       props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
     validateServiceAccountId(path, accountId);
-    const keyLocation = validateKmsKeyName(path, props.kmsKeyName);
-    if (keyLocation !== undefined && isKnown(region) && keyLocation.toLowerCase() !== region.toLowerCase()) {
-      fail(
-        path,
-        `kmsKeyName is in location "${keyLocation}" but the job and its temp bucket are in "${region}"; Cloud Storage needs the bucket's key in the bucket's location`,
-      );
-    }
+    // The key protects the job's state and its temp bucket, both in the job's region.
+    validateKeyLocation(path, "dataflow", props.kmsKeyName, region);
+    validateKeyLocation(path, "storage", props.kmsKeyName, region);
     const labels = { ...(props.labels ?? {}) };
     validateLabels(path, labels);
 

@@ -7,7 +7,8 @@ import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IGrantable, Principal } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
-import { fail, validateKmsKeyName, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { fail, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
 import { avroDefinitionFromTableSchema } from "./avro-schema";
 import { pubsubServiceAgentEmail } from "./iam-members";
 import { DEFAULT_MESSAGE_RETENTION, grantOnTopic, validateMessageRetention, validatePubsubName } from "./pubsub-common";
@@ -190,7 +191,7 @@ export class StreamTopic extends Construct implements ITopic {
         validateRegion(path, region, "allowed persistence region");
       }
     }
-    validateKmsKeyName(path, props.kmsKeyName);
+    validateKeyLocation(path, "pubsub", props.kmsKeyName, props.allowedPersistenceRegions);
     this.labels = { ...(props.labels ?? {}) };
     validateLabels(path, this.labels);
 

@@ -164,7 +164,8 @@ describe("ingestion layer in the prod stack", () => {
 describe("ingestion.kmsKeyName", () => {
   test("defaults to the top-level key", () => {
     const key = "projects/fresh-streams-dev/locations/us-central1/keyRings/r/cryptoKeys/k";
-    const { json } = synthEnvironment("dev", (c) => ({ ...c, kmsKeyName: key }));
+    // A regional key: the datasets move to its region too (BigQuery needs the key where the dataset is).
+    const { json } = synthEnvironment("dev", (c) => ({ ...c, location: "us-central1", kmsKeyName: key }));
     for (const t of resources(json, "google_pubsub_topic")) expect(t.kms_key_name).toBe(key);
     expect(resources(json, "google_dataflow_job")[0].kms_key_name).toBe(key);
   });
@@ -173,7 +174,7 @@ describe("ingestion.kmsKeyName", () => {
     expect(() =>
       synthEnvironment("prod", (c) => ({ ...c, ingestion: { ...c.ingestion, kmsKeyName: undefined } })),
     ).toThrow(
-      'prod/ingestion/dataflow: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"; Cloud Storage needs the bucket\'s key in the bucket\'s location',
+      /prod\/ingestion\/dataflow: kmsKeyName ".*\/locations\/europe\/.*" is in location "europe" but the resource is in "europe-west1", which needs a key in "europe-west1"; Dataflow needs the key in the job's region/,
     );
   });
 });

@@ -311,7 +311,7 @@ describe("PubSubToBigQueryJob", () => {
         'test/job: serviceAccountId "sa" is not valid; use 6-30 lowercase letters, digits and hyphens',
       );
       expect(() => newJob(newStack(), { kmsKeyName: "projects/p/locations/europe/keyRings/r/cryptoKeys/k" })).toThrow(
-        'test/job: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"',
+        'test/job: kmsKeyName "projects/p/locations/europe/keyRings/r/cryptoKeys/k" is in location "europe" but the resource is in "europe-west1", which needs a key in "europe-west1"; Dataflow',
       );
     });
   });
