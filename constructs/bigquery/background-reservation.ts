@@ -6,6 +6,7 @@ import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigque
 import { PROJECT_ID } from "../../schemas/naming";
 import { ITable } from "../core/references";
 import { fail } from "../core/validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
 export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
@@ -109,6 +110,7 @@ export class BackgroundReservation extends Construct {
 
   constructor(scope: Construct, id: string, props: BackgroundReservationProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { name, location, edition, baselineSlots, assigneeProjectId } = props;
     const autoscaleMaxSlots = props.autoscaleMaxSlots ?? 0;

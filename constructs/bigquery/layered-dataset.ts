@@ -10,6 +10,7 @@ import { IDataset } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
 import { fail, validateLabels } from "../core/validation";
 import { validateExpiration } from "./table-validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** The standard layers of the warehouse; any other lowercase name is a custom layer. */
 export type WarehouseLayer = "raw" | "staging" | "reporting";
@@ -111,6 +112,7 @@ export class LayeredDataset extends Construct implements IDataset {
 
   constructor(scope: Construct, id: string, props: LayeredDatasetProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { datasetId, layer, location } = props;
     validateDatasetAttributes(path, datasetId, location);

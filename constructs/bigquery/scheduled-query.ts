@@ -9,6 +9,7 @@ import { IDataset, ITopic } from "../core/references";
 import { fail, serviceAccountIdFor, validateProjectNumber, validateServiceAccountId } from "../core/validation";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { placeholdersOf } from "./sql-template";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Where a SELECT's result goes; DML and DDL statements have no destination. */
 export interface ScheduledQueryDestination {
@@ -150,6 +151,7 @@ export class ScheduledQuery extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: ScheduledQueryProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;
     if (!Token.isUnresolved(schedule)) validateSchedule(path, schedule);

@@ -17,6 +17,7 @@ import {
   validatePartitioning,
   validateTableId,
 } from "./table-validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Options common to every native table construct. */
 export interface NativeTableOptions {
@@ -100,6 +101,7 @@ export abstract class NativeTableBase extends Construct implements ITable {
     extra: Partial<BigqueryTableConfig> = {},
   ) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { dataset, tableId, schema } = options;
     validateTableId(path, tableId);

@@ -20,6 +20,7 @@ import {
   validateServiceAccountId,
 } from "../core/validation";
 import { validateKeyLocation } from "../core/key-location";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /**
  * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template
@@ -197,6 +198,7 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: PubSubToBigQueryJobProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { project, region, subscription, outputTable } = props;
     if (isKnown(props.jobName) && !JOB_NAME.test(props.jobName)) {

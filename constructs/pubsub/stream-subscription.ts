@@ -23,6 +23,7 @@ import {
   validatePubsubName,
 } from "./pubsub-common";
 import { SubscriptionReference } from "./subscription-reference";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Options every subscription kind takes. */
 export interface BaseSubscriptionOptions {
@@ -226,6 +227,7 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
 
   constructor(scope: Construct, id: string, props: StreamSubscriptionProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     validatePubsubName(path, "subscription name", props.subscriptionName);
     const ackDeadline = validateDuration(path, "ackDeadline", props.ackDeadline ?? Duration.seconds(60), {

@@ -14,6 +14,7 @@ import { pubsubServiceAgentEmail } from "./iam-members";
 import { DEFAULT_MESSAGE_RETENTION, grantOnTopic, validateMessageRetention, validatePubsubName } from "./pubsub-common";
 import { BigQuerySubscriptionOptions, StreamSubscription, SubscriptionOptions } from "./stream-subscription";
 import { TopicReference } from "./topic-reference";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Props of {@link StreamTopic}. */
 export interface StreamTopicProps {
@@ -170,6 +171,7 @@ export class StreamTopic extends Construct implements ITopic {
 
   constructor(scope: Construct, id: string, props: StreamTopicProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     validatePubsubName(path, "topic name", props.topicName);
     validateProjectNumber(path, props.projectNumber);
