@@ -8,7 +8,7 @@
 import { Token } from "cdktf";
 import { CLUSTERABLE_TYPES, TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
-import { fail, validateDuration } from "../core/validation";
+import { fail, refuseToken, validateDuration } from "../core/validation";
 import { Partitioning } from "./table-options";
 
 /** BigQuery allows at most 4 clustering columns. */
@@ -122,6 +122,12 @@ export function validatePartitioning(path: string, schema: TableSchema, partitio
 }
 
 function checkGranularity(path: string, granularity: string): void {
+  refuseToken(
+    path,
+    "partitioning granularity",
+    granularity,
+    "it is one of HOUR, DAY, MONTH or YEAR, known at synthesis",
+  );
   if (!TIME_GRANULARITIES.has(granularity)) {
     fail(path, `partitioning granularity "${granularity}" is invalid; expected HOUR, DAY, MONTH or YEAR`);
   }

@@ -8,7 +8,7 @@ import { Duration } from "../core/duration";
 import { IGrantable, Principal } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
-import { fail, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
+import { fail, refuseToken, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
 import { avroDefinitionFromTableSchema } from "./avro-schema";
 import { pubsubServiceAgentEmail } from "./iam-members";
 import { DEFAULT_MESSAGE_RETENTION, grantOnTopic, validateMessageRetention, validatePubsubName } from "./pubsub-common";
@@ -78,6 +78,10 @@ export interface StreamTopicProps {
    */
   readonly labels?: Record<string, string>;
 }
+
+/** Why `addSubscription` needs a literal name. */
+const SUBSCRIPTION_NAME_ID =
+  "it also names the subscription's construct (a token's text would change its Terraform address); pass a literal name, or create a StreamSubscription with an id of your own";
 
 /** Attributes of an existing topic, for {@link StreamTopic.fromTopicAttributes}. */
 export interface TopicAttributes {
@@ -266,6 +270,7 @@ export class StreamTopic extends Construct implements ITopic {
    * @param subscriptionName name of the subscription (unique in the project)
    */
   public addSubscription(subscriptionName: string, options: SubscriptionOptions = {}): StreamSubscription {
+    refuseToken(this.node.path, "subscriptionName", subscriptionName, SUBSCRIPTION_NAME_ID);
     return this.register(
       new StreamSubscription(this, `subscription-${subscriptionName}`, {
         ...options,
@@ -286,6 +291,7 @@ export class StreamTopic extends Construct implements ITopic {
   public addBigQuerySubscription(table: ITable, options: BigQuerySubscriptionOptions = {}): StreamSubscription {
     const subscriptionName =
       options.subscriptionName ?? `${this.topicName}-bq-${Token.isUnresolved(table.tableId) ? "table" : table.tableId}`;
+    refuseToken(this.node.path, "subscriptionName", subscriptionName, SUBSCRIPTION_NAME_ID);
     return this.register(
       new StreamSubscription(this, `bigquery-subscription-${subscriptionName}`, {
         ...options,
