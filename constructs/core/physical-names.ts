@@ -74,6 +74,13 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
     key: ["project", "location", "repository_id"],
     rule: "Artifact Registry repository ids are unique within a project and location",
   },
+  // https://cloud.google.com/bigquery/docs/running-jobs#generate-jobid: a job id is unique within its project.
+  google_bigquery_job: {
+    kind: "BigQuery job id",
+    key: ["project", "job_id"],
+    rule: "job ids are unique within a project (and single-use)",
+  },
+  // https://cloud.google.com/bigquery/docs/reservations-tasks: a reservation is named within its admin project and location.
   google_bigquery_reservation: {
     kind: "reservation name",
     key: ["project", "location", "name"],

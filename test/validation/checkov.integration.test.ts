@@ -28,9 +28,7 @@ describe("Checkov baseline", () => {
   test("no skip silences a check in every environment by check id alone (each is scoped by resource, stack or attribute)", () => {
     for (const skip of baseline.skips) {
       const scoped =
-        skip.stacks !== undefined ||
-        skip.has !== undefined ||
-        !/^google_[a-z0-9_]+\.\*$/.test(skip.resource);
+        skip.stacks !== undefined || skip.has !== undefined || !/^google_[a-z0-9_]+\.\*$/.test(skip.resource);
       expect({ skip: skip.check, resource: skip.resource, scoped }).toEqual({
         skip: skip.check,
         resource: skip.resource,

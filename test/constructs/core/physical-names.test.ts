@@ -4,6 +4,7 @@
  */
 import { Construct } from "constructs";
 import { Testing } from "cdktf";
+import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
 import { ScheduledQuery } from "../../../constructs/bigquery/scheduled-query";
@@ -94,6 +95,19 @@ describe("physical names", () => {
     new ServiceAccount(stack, "by-hand-2", { project: PROJECT, accountId: "wiki-sse-publisher" });
     expect(() => Testing.synth(stack)).toThrow(
       'test/by-hand-2: service account id "wiki-sse-publisher" (project "test-project") is already used by test/by-hand',
+    );
+  });
+
+  // https://cloud.google.com/bigquery/docs/running-jobs#generate-jobid: job ids are unique in a project.
+  test("two BigQuery jobs with one job id", () => {
+    const stack = newStack();
+    new LayeredDataset(stack, "ds", { datasetId: "raw", layer: "raw", location: "US", project: PROJECT });
+    const job = (id: string) =>
+      new BigqueryJob(stack, id, { project: PROJECT, jobId: "backfill_1", query: { query: "SELECT 1" } });
+    job("a");
+    job("b");
+    expect(() => Testing.synth(stack)).toThrow(
+      'test/b: BigQuery job id "backfill_1" (project "test-project") is already used by test/a; job ids are unique within a project (and single-use)',
     );
   });
 });
