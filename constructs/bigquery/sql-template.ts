@@ -59,9 +59,13 @@ export function datasetReference(ref: SqlDatasetRef): string {
   return [ref.project, ref.datasetId].map(quoteIdentifier).join(".");
 }
 
-/** `` `project`.`region-xx` `` (the location lower-cased, as BigQuery writes region qualifiers). */
+/**
+ * `` `project`.`region-xx` `` (the location lower-cased, as BigQuery writes region qualifiers; a cdktf
+ * token is left as it is: lower-casing its text would break it, and BigQuery's qualifiers ignore case).
+ */
 export function regionReference(ref: SqlRegionRef): string {
-  return [ref.project, `region-${ref.location.toLowerCase()}`].map(quoteIdentifier).join(".");
+  const location = ref.location.includes("${") ? ref.location : ref.location.toLowerCase();
+  return [ref.project, `region-${location}`].map(quoteIdentifier).join(".");
 }
 
 function renderBinding(value: SqlBinding): string {

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -14,6 +14,7 @@ import { ISubscription, ITable } from "../core/references";
 import {
   fail,
   isKnown,
+  refuseToken,
   serviceAccountIdFor,
   validateLabels,
   validateRegion,
@@ -248,6 +249,14 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
         `temp bucket name "${bucketName}" is not valid; use 3-63 lowercase letters, digits, - _ . without "goog"`,
       );
     }
+    if (props.serviceAccountId === undefined) {
+      refuseToken(
+        path,
+        "jobName",
+        props.jobName,
+        "the default serviceAccountId is derived from it; set serviceAccountId",
+      );
+    }
     const accountId =
       props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
     validateServiceAccountId(path, accountId);
@@ -285,7 +294,8 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
     this.tempBucket = new StorageBucket(this, "temp-bucket", {
       project,
       name: bucketName,
-      location: region.toUpperCase(),
+      // Upper-cased by Terraform when the region is a token (upper-casing a token's text breaks it).
+      location: Token.isUnresolved(region) ? Fn.upper(region) : region.toUpperCase(),
       labels,
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",

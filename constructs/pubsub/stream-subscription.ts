@@ -9,6 +9,7 @@ import { ISubscription, ITable, ITopic } from "../core/references";
 import {
   fail,
   isKnown,
+  refuseToken,
   serviceAccountIdFor,
   validateDuration,
   validateLabels,
@@ -341,6 +342,14 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
       if (bq.serviceAccountEmail !== undefined) {
         this.serviceAccountEmail = bq.serviceAccountEmail;
       } else {
+        if (bq.serviceAccountId === undefined) {
+          refuseToken(
+            path,
+            "subscriptionName",
+            props.subscriptionName,
+            "the writer's default service account id is derived from it; set serviceAccountId",
+          );
+        }
         const accountId = bq.serviceAccountId ?? serviceAccountIdFor(props.subscriptionName);
         validateServiceAccountId(path, accountId);
         this.serviceAccount = new ServiceAccount(this, "writer", {
