@@ -57,7 +57,14 @@ export type { MaterializedViewProps } from "./bigquery/materialized-view";
 export { ScheduledQuery } from "./bigquery/scheduled-query";
 export type { ScheduledQueryDestination, ScheduledQueryProps } from "./bigquery/scheduled-query";
 export { renderSql, renderSqlFile } from "./bigquery/sql-template";
-export type { SqlBinding, SqlBindings, SqlDatasetRef, SqlRegionRef, SqlTableRef } from "./bigquery/sql-template";
+export type {
+  SqlBinding,
+  SqlBindings,
+  SqlDatasetRef,
+  SqlFileOptions,
+  SqlRegionRef,
+  SqlTableRef,
+} from "./bigquery/sql-template";
 
 // Pub/Sub and Dataflow: ingestion.
 export { StreamTopic } from "./pubsub/stream-topic";

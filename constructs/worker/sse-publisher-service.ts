@@ -15,7 +15,8 @@ import { BUCKET_NAME } from "../../schemas/naming";
 import { grantOnce } from "../core/grants";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { ITopic } from "../core/references";
-import { fail, isKnown, validateKmsKeyName, validateLabels, validateServiceAccountId } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { fail, isKnown, validateLabels, validateServiceAccountId } from "../core/validation";
 
 /** Props of {@link SsePublisherService}. */
 export interface SsePublisherServiceProps {
@@ -330,7 +331,10 @@ export class SsePublisherService extends Construct implements IGrantable {
         );
       if (CLOUD_RUN_RESERVED_ENV.test(name)) fail(path, `environment variable ${name} is reserved by Cloud Run`);
     }
-    validateKmsKeyName(path, props.kmsKeyName);
+    // One key for the repository, the bucket and the service, all in `region`.
+    for (const service of ["artifact-registry", "storage", "cloud-run"] as const) {
+      validateKeyLocation(path, service, props.kmsKeyName, props.region);
+    }
     const labels = props.labels ?? {};
     validateLabels(path, labels);
 
