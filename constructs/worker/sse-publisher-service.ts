@@ -379,8 +379,9 @@ export class SsePublisherService extends Construct implements IGrantable {
       },
       traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
       // The worker publishes and checkpoints from its first second: the topic (named by TOPIC, a
-      // literal) and both grants must exist before the first revision starts.
-      dependsOn: [publishGrant, checkpointGrant],
+      // literal) and both grants must exist before the first revision starts; the image is pulled
+      // from the repository (named by a literal URL in the image reference).
+      dependsOn: [publishGrant, checkpointGrant, this.repository],
     });
   }
 }

@@ -37,16 +37,19 @@ function build(props: Partial<SsePublisherServiceProps> = {}, makeTopic?: (stack
 const resourcesOf = resources;
 
 describe("SsePublisherService", () => {
-  test("the service starts only after its publish and checkpoint grants exist (first apply cannot race)", () => {
+  test("the service starts only after its publish and checkpoint grants and its image repository exist (first apply cannot race)", () => {
     const { json } = build();
     const [service] = resourcesOf(json, "google_cloud_run_v2_service");
     const [publish] = Object.entries(json.resource.google_pubsub_topic_iam_member)
       .filter(([, binding]: [string, any]) => /google_service_account\.worker_/.test(binding.member))
       .map(([id]) => id);
     const [checkpoint] = Object.keys(json.resource.google_storage_bucket_iam_member);
+    const [repository] = Object.keys(json.resource.google_artifact_registry_repository);
     expect(service.depends_on).toEqual([
       `google_pubsub_topic_iam_member.${publish}`,
       `google_storage_bucket_iam_member.${checkpoint}`,
+      // The image reference names the repository by a literal URL.
+      `google_artifact_registry_repository.${repository}`,
     ]);
     // The publish grant names the topic by reference, so the topic comes first of all.
     expect(json.resource.google_pubsub_topic_iam_member[publish].topic).toMatch(/^\$\{google_pubsub_topic\./);
