@@ -284,7 +284,10 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
     const forDataflow = props.forDataflow ?? false;
     if (forDataflow) {
       if (props.bigquery) {
-        fail(path, "forDataflow is for a pull subscription a Dataflow job reads; a BigQuery subscription has no reader");
+        fail(
+          path,
+          "forDataflow is for a pull subscription a Dataflow job reads; a BigQuery subscription has no reader",
+        );
       }
       const refused = [
         props.deadLetterTopic !== undefined && "a dead-letter topic (deadLetter / deadLetterTopic)",
