@@ -517,15 +517,17 @@ function closingBrace(text: string, from: number): number {
 }
 
 /**
- * Whether `name` occurs in `text` as a whole name: not inside a longer identifier or dotted name
- * before it, not followed by an identifier character (or, with `next`, followed by exactly that).
+ * Whether `name` occurs in `text` as a whole name: not inside a longer identifier, dotted name or
+ * `project:dataset` name before it (an email may follow `serviceAccount:`), not followed by an
+ * identifier character (or, with `next`, followed by exactly that).
  */
 function occurs(text: string, name: string, next?: string): boolean {
+  const qualifier = name.includes("@") ? /[.]/ : /[.:]/;
   let i = text.indexOf(name);
   while (i >= 0) {
     const before = i === 0 ? "" : text[i - 1];
     const after = text.slice(i + name.length, i + name.length + 1);
-    const startsClean = before === "" || !(WORD.test(before) || before === ".");
+    const startsClean = before === "" || !(WORD.test(before) || qualifier.test(before));
     const endsClean = next === undefined ? after === "" || !WORD.test(after) : after === next;
     if (startsClean && endsClean) return true;
     i = text.indexOf(name, i + 1);

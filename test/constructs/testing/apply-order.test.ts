@@ -276,6 +276,12 @@ describe("dependency paths", () => {
             description: "from p.raw",
             view: { query: "SELECT * FROM `q.raw.y` JOIN raw_archive.y USING (id) JOIN draw.z USING (id)" },
           },
+          spec: {
+            dataset_id: "${google_bigquery_dataset.raw.dataset_id}",
+            table_id: "spec",
+            // The legacy table spec of another project's table of the same dataset and table ids.
+            external_data_configuration: { source_uris: ["q:raw.v"] },
+          },
         },
       },
     };
