@@ -176,6 +176,7 @@ export class Elt extends Construct {
       schedule: config.elt.stagingSchedule,
       readDatasets: [warehouse.rawDataset],
       writeDatasets: [warehouse.stagingDataset],
+      dependsOn: [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource],
     });
     if (this.leaderboardView === undefined) {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
@@ -186,6 +187,7 @@ export class Elt extends Construct {
         schedule: config.elt.leaderboardSchedule,
         readDatasets: [warehouse.stagingDataset],
         writeDatasets: [reporting],
+        dependsOn: [warehouse.wikiStaged.resource, leaderboard.resource],
       });
     }
 
