@@ -726,8 +726,9 @@ export class PipelineMonitoring extends Construct {
 
 /** A scheduled query's transfer config id (a reference to its `name`). */
 function configIdOf(query: MonitoredScheduledQuery): string {
-  // projects/<number>/locations/<location>/transferConfigs/<config id>
-  return Fn.element(Fn.split("/", query.resource.name), 5);
+  // projects/<number>/locations/<location>/transferConfigs/<config id>: the last part. basename() needs no
+  // quoted argument, so the reference can sit inside a quoted filter and inside the dashboard's JSON.
+  return Fn.basename(query.resource.name);
 }
 
 /** The policy's documentation: a short runbook. */

@@ -136,7 +136,7 @@ export class SqlHealthCheck extends Construct {
       },
     });
     // projects/<number>/locations/<location>/transferConfigs/<config id>
-    this.configId = Fn.element(Fn.split("/", this.query.resource.name), 5);
+    this.configId = Fn.basename(this.query.resource.name);
     this.logMetric = new LoggingMetric(this, "metric", {
       project: props.project,
       name: `fresh-streams-check-${props.checkId}`,
