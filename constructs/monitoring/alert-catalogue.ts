@@ -30,9 +30,11 @@ export type AlertId =
 
 /** One alert of the catalogue. */
 export interface AlertDefinition {
+  /** Stable id: the `alert` user label, the key of `monitoring.alerts` and of docs/alerts.md. */
   readonly id: AlertId;
   /** Display name, after the environment prefix. */
   readonly title: string;
+  /** The policy's severity. */
   readonly severity: AlertSeverity;
   /** What the threshold counts, for messages and docs (e.g. `seconds`, `messages`). */
   readonly unit: string;
