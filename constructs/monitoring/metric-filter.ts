@@ -5,7 +5,7 @@
  * or metric. Private to the library.
  */
 import { fail } from "../core/validation";
-import { metricDefinition, MONITORED_RESOURCES } from "./metric-catalog";
+import { METRIC_CATALOG, metricDefinition, MONITORED_RESOURCES } from "./metric-catalog";
 
 /** How a label is matched: equal to a value, one of several, or not matching a regular expression. */
 export type LabelMatch = string | { readonly oneOf: readonly string[] } | { readonly notRegex: string };
@@ -101,6 +101,56 @@ export function filterProblems(filter: string): string[] {
   }
   for (const m of unquoted.matchAll(/metric\.labels?\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
     if (!definition.labels.includes(m[1])) problems.push(`metric label ${m[1]} does not exist on ${type}`);
+  }
+  return problems;
+}
+
+const PROMETHEUS_TYPE = /^prometheus\.googleapis\.com\/([a-zA-Z_:][a-zA-Z0-9_:]*)\/(counter|gauge)$/;
+
+/** The Prometheus name of a catalogued `prometheus.googleapis.com/<name>/<kind>` metric type, as PromQL names it. */
+export function promName(type: string): string {
+  const match = PROMETHEUS_TYPE.exec(type);
+  if (!match || !metricDefinition(type)) throw new Error(`${type} is not a catalogued Prometheus metric type`);
+  return match[1];
+}
+
+/**
+ * The problems of a PromQL query of an alert (empty when it is fine): every metric it names (an
+ * identifier followed by `[`, `{`, `)` or an operator, that is not a function) must be a catalogued
+ * Prometheus metric; `rate` and `increase` apply to counters only.
+ */
+export function promqlProblems(query: string): string[] {
+  const problems: string[] = [];
+  const kinds = new Map<string, string>();
+  for (const m of METRIC_CATALOG) {
+    const match = PROMETHEUS_TYPE.exec(m.type);
+    if (match) kinds.set(match[1], match[2]);
+  }
+  const KEYWORDS = new Set([
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "count",
+    "rate",
+    "increase",
+    "and",
+    "or",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "bool",
+  ]);
+  for (const m of query.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)) {
+    const name = m[1];
+    if (KEYWORDS.has(name) || /^[0-9]/.test(name) || /^\d+[smhd]$/.test(name)) continue;
+    if (!kinds.has(name)) problems.push(`PromQL metric ${name} is not a catalogued Prometheus metric`);
+  }
+  for (const m of query.matchAll(/\b(rate|increase)\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/g)) {
+    if (kinds.get(m[2]) === "gauge")
+      problems.push(`${m[1]}() of the gauge ${m[2]}: rate and increase apply to counters`);
   }
   return problems;
 }

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from "constructs";
 import { Fn, ITerraformDependable, TerraformResource, Token } from "cdktf";
-import { MonitoringAlertPolicy } from "@cdktf/provider-google/lib/monitoring-alert-policy";
+import { MonitoringAlertPolicy, MonitoringAlertPolicyConfig } from "@cdktf/provider-google/lib/monitoring-alert-policy";
 import { MonitoringDashboard } from "@cdktf/provider-google/lib/monitoring-dashboard";
 import { MonitoringNotificationChannel } from "@cdktf/provider-google/lib/monitoring-notification-channel";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -11,7 +11,7 @@ import { ISubscription } from "../core/references";
 import { fail, validateDuration, validateLabels } from "../core/validation";
 import { AlertDefinition, alertDefinition, AlertId, AlertSeverity, ALERT_IDS } from "./alert-catalogue";
 import { WORKER_METRICS } from "./metric-catalog";
-import { MetricFilterSpec, metricFilter } from "./metric-filter";
+import { MetricFilterSpec, metricFilter, promName, promqlProblems } from "./metric-filter";
 import type { SqlHealthCheck } from "./sql-health-check";
 
 /** Overrides of one alert's defaults (docs/alerts.md lists them). */
@@ -145,6 +145,15 @@ export interface PipelineMonitoringProps {
    * @default true
    */
   readonly dashboard?: boolean;
+}
+
+/** One PromQL condition (the worker's metrics): the threshold is part of the query. */
+interface PromqlConditionSpec {
+  readonly name: string;
+  /** The query; every metric it names must be one of the catalogue's worker metrics. */
+  readonly promql: string;
+  /** @default the alert's duration */
+  readonly durationSeconds?: number;
 }
 
 /** One condition of a policy. */
@@ -417,57 +426,32 @@ export class PipelineMonitoring extends Construct {
       gauge("dataflow-job-failed", "job failed", "dataflow.googleapis.com/job/is_failed");
     }
     if (p.worker) {
-      const window = this.settingsOf("worker-stalled").durationSeconds || COUNT_WINDOW_SECONDS;
-      this.policy(
-        "worker-stalled",
-        [],
-        [
-          {
-            name: "events received in the window",
-            filter: { metric: WORKER_METRICS.eventsReceived },
-            aligner: "ALIGN_DELTA",
-            alignmentSeconds: window,
-            reducer: "REDUCE_SUM",
-            comparison: "COMPARISON_GT",
-            threshold: 0,
-            durationSeconds: 0,
-          },
-          {
-            name: "events published in the window",
-            filter: { metric: WORKER_METRICS.eventsPublished },
-            aligner: "ALIGN_DELTA",
-            alignmentSeconds: window,
-            reducer: "REDUCE_SUM",
-            comparison: "COMPARISON_LT",
-            // Published at most `threshold` events: "none" by default.
-            threshold: this.settingsOf("worker-stalled").threshold + 1,
-            durationSeconds: 0,
-          },
-        ],
-        "AND",
-      );
-      const workerGauge = (alertId: AlertId, name: string, metric: string) =>
-        this.policy(
-          alertId,
-          [],
-          [{ name, filter: { metric }, aligner: "ALIGN_MAX", reducer: "REDUCE_MAX", comparison: "COMPARISON_GT" }],
-        );
-      workerGauge("worker-event-lag", "event lag", WORKER_METRICS.eventLag);
-      workerGauge("worker-checkpoint-age", "checkpoint age", WORKER_METRICS.checkpointAge);
-      this.policy(
-        "worker-reconnect-storm",
-        [],
-        [
-          {
-            name: "SSE reconnects in 10 minutes",
-            filter: { metric: WORKER_METRICS.sseReconnects },
-            aligner: "ALIGN_DELTA",
-            alignmentSeconds: COUNT_WINDOW_SECONDS,
-            reducer: "REDUCE_SUM",
-            comparison: "COMPARISON_GT",
-          },
-        ],
-      );
+      // PromQL with metric validation off: Managed Service for Prometheus creates the worker's metric types
+      // on their first sample, so a filter condition on them would be refused until the worker has run.
+      const stalled = this.settingsOf("worker-stalled");
+      const window = `${(stalled.durationSeconds || COUNT_WINDOW_SECONDS) / 60}m`;
+      this.promqlPolicy("worker-stalled", [
+        {
+          name: "events received but none published in the window",
+          promql: `sum(increase(${promName(WORKER_METRICS.eventsReceived)}[${window}])) > 0 and sum(increase(${promName(WORKER_METRICS.eventsPublished)}[${window}])) <= ${stalled.threshold}`,
+          durationSeconds: 0,
+        },
+      ]);
+      const lag = this.settingsOf("worker-event-lag");
+      this.promqlPolicy("worker-event-lag", [
+        { name: "event lag", promql: `max(${promName(WORKER_METRICS.eventLag)}) > ${lag.threshold}` },
+      ]);
+      const checkpoint = this.settingsOf("worker-checkpoint-age");
+      this.promqlPolicy("worker-checkpoint-age", [
+        { name: "checkpoint age", promql: `max(${promName(WORKER_METRICS.checkpointAge)}) > ${checkpoint.threshold}` },
+      ]);
+      const reconnects = this.settingsOf("worker-reconnect-storm");
+      this.promqlPolicy("worker-reconnect-storm", [
+        {
+          name: "SSE reconnects in 10 minutes",
+          promql: `sum(increase(${promName(WORKER_METRICS.sseReconnects)}[10m])) > ${reconnects.threshold}`,
+        },
+      ]);
     }
     const elt = p.eltQueries ?? [];
     if (elt.length > 0) {
@@ -531,6 +515,35 @@ export class PipelineMonitoring extends Construct {
     }
   }
 
+  private promqlPolicy(alertId: AlertId, conditions: PromqlConditionSpec[]): MonitoringAlertPolicy | undefined {
+    const settings = this.settingsOf(alertId);
+    if (!settings.enabled) return undefined;
+    const definition = alertDefinition(alertId);
+    const path = `${this.node.path}/${alertId}`;
+    const built = conditions.map((c) => {
+      for (const problem of promqlProblems(c.promql)) fail(path, problem);
+      return {
+        displayName: `${definition.title}: ${c.name}`.slice(0, 512),
+        conditionPrometheusQueryLanguage: {
+          query: c.promql,
+          duration: `${c.durationSeconds ?? settings.durationSeconds}s`,
+          evaluationInterval: "60s",
+          disableMetricValidation: true,
+        },
+      };
+    });
+    return this.createPolicy(
+      alertId,
+      definition,
+      settings,
+      built,
+      "OR",
+      conditions.map((c) => c.promql),
+      [],
+      [],
+    );
+  }
+
   private policy(
     alertId: AlertId,
     watched: readonly IConstruct[],
@@ -563,19 +576,44 @@ export class PipelineMonitoring extends Construct {
         },
       };
     });
+    const metrics = conditions.map((c) =>
+      Token.isUnresolved(c.filter.metric) ? "logging.googleapis.com/user/…" : c.filter.metric,
+    );
+    return this.createPolicy(
+      alertId,
+      definition,
+      { ...settings, threshold: shownThreshold ?? settings.threshold },
+      built,
+      combiner,
+      metrics,
+      watched,
+      extraDependsOn,
+    );
+  }
+
+  private createPolicy(
+    alertId: AlertId,
+    definition: AlertDefinition,
+    settings: { threshold: number; durationSeconds: number },
+    conditions: MonitoringAlertPolicyConfig["conditions"],
+    combiner: "OR" | "AND",
+    metrics: string[],
+    watched: readonly IConstruct[],
+    extraDependsOn: ITerraformDependable[],
+  ): MonitoringAlertPolicy {
     const policy = new MonitoringAlertPolicy(this, alertId, {
       project: this.props.project,
       displayName: `${this.prefix}: ${definition.title}`,
       combiner,
       severity: definition.severity,
-      conditions: built,
+      conditions,
       notificationChannels: this.notificationChannels,
       userLabels: { ...(this.props.userLabels ?? {}), alert: alertId },
       alertStrategy: { autoClose: `${this.autoClose.toSeconds()}s` },
       documentation: {
         mimeType: "text/markdown",
         subject: `[${definition.severity}] ${this.prefix}: ${definition.title}`.slice(0, 255),
-        content: runbook(definition, shownThreshold ?? settings.threshold, settings.durationSeconds, conditions),
+        content: runbook(definition, settings.threshold, settings.durationSeconds, metrics),
       },
       dependsOn: [...dependablesOf(watched), ...extraDependsOn, ...this.emailChannels],
     });
@@ -736,7 +774,7 @@ function runbook(
   definition: AlertDefinition,
   threshold: number,
   durationSeconds: number,
-  conditions: readonly ConditionSpec[],
+  metrics: readonly string[],
 ): string {
   const held = durationSeconds > 0 ? ` for ${durationSeconds / 60} min` : "";
   const text = [
@@ -747,9 +785,7 @@ function runbook(
     "**First three things to check.**",
     ...definition.firstChecks.map((check, i) => `${i + 1}. ${check}`),
     "",
-    `Alert \`${definition.id}\` (docs/alerts.md); metric${conditions.length > 1 ? "s" : ""}: ${conditions
-      .map((c) => `\`${Token.isUnresolved(c.filter.metric) ? "logging.googleapis.com/user/…" : c.filter.metric}\``)
-      .join(", ")}.`,
+    `Alert \`${definition.id}\` (docs/alerts.md); ${metrics.length > 1 ? "sources" : "source"}: ${metrics.map((m) => `\`${m}\``).join(", ")}.`,
   ].join("\n");
   if (text.length > MAX_DOCUMENTATION)
     throw new Error(`alert ${definition.id}: documentation exceeds ${MAX_DOCUMENTATION} characters`);

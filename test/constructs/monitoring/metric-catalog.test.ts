@@ -9,14 +9,28 @@ import {
   MONITORED_RESOURCES,
   WORKER_METRICS,
 } from "../../../constructs/monitoring/metric-catalog";
-import { filterProblems, metricFilter, validGroupByFields } from "../../../constructs/monitoring/metric-filter";
+import {
+  filterProblems,
+  metricFilter,
+  promqlProblems,
+  validGroupByFields,
+} from "../../../constructs/monitoring/metric-filter";
 import { resources, synthEnvironment } from "../../support";
 
 /** Every filter (with its group-by fields) of the alert policies and the dashboard of a synthesized stack. */
-function filtersOf(json: any): { where: string; filter: string; groupBy: string[] }[] {
-  const out: { where: string; filter: string; groupBy: string[] }[] = [];
+function filtersOf(json: any): { where: string; filter: string; groupBy: string[]; promql?: string }[] {
+  const out: { where: string; filter: string; groupBy: string[]; promql?: string }[] = [];
   for (const p of resources(json, "google_monitoring_alert_policy")) {
     for (const c of p.conditions) {
+      if (c.condition_prometheus_query_language) {
+        out.push({
+          where: `policy ${p.display_name}`,
+          filter: "",
+          groupBy: [],
+          promql: c.condition_prometheus_query_language.query,
+        });
+        continue;
+      }
       const t = c.condition_threshold;
       out.push({
         where: `policy ${p.display_name}`,
@@ -73,7 +87,8 @@ describe("the metric catalogue", () => {
   test.each(STACKS)("%s: every alert filter and chart uses catalogued metrics with valid labels", (_name, json) => {
     const filters = filtersOf(json());
     expect(filters.length).toBeGreaterThan(0);
-    const problems = filters.flatMap(({ where, filter, groupBy }) => {
+    const problems = filters.flatMap(({ where, filter, groupBy, promql }) => {
+      if (promql !== undefined) return promqlProblems(promql).map((p) => `${where}: ${p}`);
       const type = /metric\.type="([^"]+)"/.exec(filter)?.[1] ?? "";
       const allowed = validGroupByFields(type);
       return [
@@ -102,6 +117,16 @@ describe("the metric catalogue", () => {
     ).toEqual([
       "resource label job_id does not exist on dataflow_job",
       "metric label stage does not exist on dataflow.googleapis.com/job/system_lag",
+    ]);
+  });
+
+  test("the PromQL check catches an unknown metric and rate() of a gauge", () => {
+    expect(promqlProblems("max(fresh_streams_worker_event_lag_seconds) > 300")).toEqual([]);
+    expect(promqlProblems("max(fresh_streams_worker_lag_seconds) > 300")).toEqual([
+      "PromQL metric fresh_streams_worker_lag_seconds is not a catalogued Prometheus metric",
+    ]);
+    expect(promqlProblems("sum(rate(fresh_streams_worker_event_lag_seconds[5m])) > 1")).toEqual([
+      "rate() of the gauge fresh_streams_worker_event_lag_seconds: rate and increase apply to counters",
     ]);
   });
 

@@ -95,42 +95,42 @@ describe("PipelineMonitoring", () => {
     expect(() => policy(json, "pubsub-undelivered-messages")).toThrow(/no policy/);
   });
 
-  test("worker: stalled is received > 0 AND published < 1 over the window; lag, checkpoint age and reconnects on the Prometheus metrics", () => {
+  test("worker: PromQL on the Prometheus metrics (metric validation off: the types exist only after the first sample)", () => {
     const { stack } = monitoring({ worker: true });
     const json = synthStack(stack);
-    const stalled = policy(json, "worker-stalled");
-    expect(stalled.combiner).toBe("AND");
-    expect(
-      stalled.conditions.map((c: any) => [
-        c.condition_threshold.filter,
-        c.condition_threshold.comparison,
-        c.condition_threshold.threshold_value,
-      ]),
-    ).toEqual([
-      [
-        'metric.type="prometheus.googleapis.com/fresh_streams_worker_events_received_total/counter" AND resource.type="prometheus_target"',
-        "COMPARISON_GT",
-        0,
-      ],
-      [
-        'metric.type="prometheus.googleapis.com/fresh_streams_worker_events_published_total/counter" AND resource.type="prometheus_target"',
-        "COMPARISON_LT",
-        1,
-      ],
-    ]);
-    expect(stalled.conditions[0].condition_threshold.aggregations[0]).toMatchObject({
-      alignment_period: "600s",
-      per_series_aligner: "ALIGN_DELTA",
+    const promql = (alertId: string) => policy(json, alertId).conditions[0].condition_prometheus_query_language;
+    expect(promql("worker-stalled")).toEqual({
+      query:
+        "sum(increase(fresh_streams_worker_events_received_total[10m])) > 0 and sum(increase(fresh_streams_worker_events_published_total[10m])) <= 0",
+      duration: "0s",
+      evaluation_interval: "60s",
+      disable_metric_validation: true,
     });
-    expect(policy(json, "worker-checkpoint-age").conditions[0].condition_threshold).toMatchObject({
-      filter: expect.stringContaining("fresh_streams_worker_checkpoint_age_seconds/gauge"),
-      threshold_value: 900,
+    expect(promql("worker-event-lag")).toMatchObject({
+      query: "max(fresh_streams_worker_event_lag_seconds) > 300",
+      duration: "300s",
     });
-    expect(policy(json, "worker-event-lag").conditions[0].condition_threshold.threshold_value).toBe(300);
-    expect(policy(json, "worker-reconnect-storm").conditions[0].condition_threshold).toMatchObject({
-      filter: expect.stringContaining("fresh_streams_worker_sse_reconnects_total/counter"),
-      threshold_value: 10,
+    expect(promql("worker-checkpoint-age")).toMatchObject({
+      query: "max(fresh_streams_worker_checkpoint_age_seconds) > 900",
+      duration: "300s",
     });
+    expect(promql("worker-reconnect-storm").query).toBe(
+      "sum(increase(fresh_streams_worker_sse_reconnects_total[10m])) > 10",
+    );
+  });
+
+  test("worker-stalled's window and the other thresholds follow the overrides", () => {
+    const { stack } = monitoring({
+      worker: true,
+      alerts: { "worker-stalled": { duration: Duration.minutes(15) }, "worker-checkpoint-age": { threshold: 1800 } },
+    });
+    const json = synthStack(stack);
+    expect(policy(json, "worker-stalled").conditions[0].condition_prometheus_query_language.query).toContain(
+      "fresh_streams_worker_events_published_total[15m]",
+    );
+    expect(policy(json, "worker-checkpoint-age").conditions[0].condition_prometheus_query_language.query).toBe(
+      "max(fresh_streams_worker_checkpoint_age_seconds) > 1800",
+    );
   });
 
   test("metric writers get roles/monitoring.metricWriter on the project, once, and nothing else", () => {
