@@ -1,3 +1,4 @@
+import { AnnotationMetadataEntryType } from "cdktf";
 import { ALERT_CATALOGUE } from "../../constructs/monitoring/alert-catalogue";
 import { HEALTH_CHECK_MARKER } from "../../constructs/monitoring/sql-health-check";
 import { resources, synthEnvironment } from "../support";
@@ -120,5 +121,23 @@ describe("the monitoring layer of the environments", () => {
       ),
     ]);
     expect(ALERT_CATALOGUE.map((a) => a.id).filter((id) => !all.has(id))).toEqual([]);
+  });
+
+  test("prod without a notification channel fails synthesis with FS-ALERT-1 on every policy", () => {
+    const { stack } = synthEnvironment("prod", (c) => ({
+      ...c,
+      monitoring: { ...c.monitoring, notificationEmails: [], notificationChannelIds: [] },
+    }));
+    const errors = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
+      .map((m) => String(m.data));
+    expect(errors).toHaveLength(16);
+    expect(
+      errors.every((e) =>
+        e.startsWith("[FS-ALERT-1 alerting] google_monitoring_alert_policy prod/monitoring/pipeline/"),
+      ),
+    ).toBe(true);
   });
 });
