@@ -92,7 +92,7 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
     "FS-ALERT-2",
     "AlertingAspect",
     "A `google_monitoring_alert_policy` has a documentation `content` (its runbook), a `severity` and an `alert_strategy.auto_close`.",
-    "Whoever is paged needs to know what the alert means and what to check first; without a severity the incident cannot be triaged, and without auto-close an incident whose data stopped stays open forever.",
+    "Whoever is paged needs to know what the alert means and what to check first; without a severity an incident cannot be triaged; without auto-close one whose data stopped stays open forever.",
   ),
   rule(
     "FS-CMEK-1",
