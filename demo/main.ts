@@ -22,6 +22,7 @@ import { FixtureError, readFixture } from "./fixture";
 import { synthesizeLocalStack } from "./local-stack";
 import { assertPortFree, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA_URL } from "./options";
 import { provisionBigQuery, provisionPubSub } from "./provision";
+import { measureHealth } from "./health";
 import { DemoResult, formatReport } from "./report";
 import { startWorker, WorkerCounts } from "./worker-process";
 
@@ -207,6 +208,16 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const rawRows = await count(rawTable);
   progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard)`);
   const elt = await runElt(bigquery, resources);
+  progress("measuring health (the SQL of the health checks, the subscriptions' backlog)");
+  const health = await measureHealth({
+    bigquery,
+    resources,
+    pubsubHost: pubsubEmulator.host,
+    ingestionSubscription: ingestion.name,
+    deadLetterSubscription: resources.stack.ingestion.deadLetterSubscriptionName,
+    runTime: elt.runTime,
+    duplicatesRemoved: rawRows - elt.stagedRows,
+  });
   return {
     published,
     raw_rows: rawRows,
@@ -214,6 +225,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     duplicates_removed: rawRows - elt.stagedRows,
     error_rows: await count(errorTable),
     leaderboard: elt.top10,
+    health,
   };
 }
 

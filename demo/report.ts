@@ -1,4 +1,5 @@
-/** The demo's closing report: a short summary and the leaderboard's top 10 as a table. */
+/** The demo's closing report: a short summary, the leaderboard's top 10 as a table, and the health section. */
+import { formatHealth, HealthReport } from "./health";
 
 export interface LeaderboardRow {
   user: string;
@@ -12,6 +13,8 @@ export interface DemoResult {
   duplicates_removed: number;
   error_rows: number;
   leaderboard: LeaderboardRow[];
+  /** What the alerts would say (demo/health.ts). */
+  health?: HealthReport;
 }
 
 /** A plain-text table of the leaderboard. */
@@ -34,5 +37,6 @@ export function formatReport(result: DemoResult): string {
     "",
     "leaderboard (top 10)",
     leaderboardTable(result.leaderboard),
+    ...(result.health ? ["", formatHealth(result.health)] : []),
   ].join("\n");
 }

@@ -16,8 +16,11 @@ function synthWithElt(name: string, elt: Partial<EnvironmentConfig["elt"]> = {})
   return { stack, config, resources: json.resource };
 }
 
+/** The ELT layer's scheduled queries (the monitoring layer's health checks are scheduled queries too). */
 const transferConfigs = (resources: any) =>
-  Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[];
+  Object.entries(resources.google_bigquery_data_transfer_config ?? {})
+    .filter(([key]) => key.startsWith("elt_"))
+    .map(([, config]) => config) as any[];
 const tables = (resources: any) => Object.values(resources.google_bigquery_table ?? {}) as any[];
 
 describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
