@@ -9,6 +9,7 @@
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
+import { CdcPublisher } from "./cdc-publisher";
 import { AckTracker, CheckpointError, FileCheckpointStore } from "./checkpoint";
 import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
 import { startMetricsServer, WorkerMetrics } from "./metrics";
@@ -42,6 +43,8 @@ export class Worker {
   public readonly stats = { received: 0, published: 0, failed: 0, canary: 0, malformed: 0 };
   public metricsPort: number | undefined;
   private publisher: BoundedPublisher | undefined;
+  /** The page-state (CDC) publisher, when CDC_TOPIC is set. */
+  public cdc: CdcPublisher | undefined;
 
   /** Publishes not yet acknowledged (messages and bytes). */
   get inFlight(): { messages: number; bytes: number } {
@@ -102,6 +105,11 @@ export class Worker {
 
     const publisher = new BoundedPublisher({ ...config, pubsub: this.options.pubsub });
     this.publisher = publisher;
+    // Page-state changes (CDC_TOPIC), on the same client: an event is done when all its publishes are.
+    const cdc = config.cdcTopic
+      ? new CdcPublisher({ ...config, topic: config.cdcTopic, pubsub: publisher.pubsub }, logger)
+      : undefined;
+    this.cdc = cdc;
 
     let savedVersion = tracker.committed.version;
     let saving: Promise<void> = Promise.resolve();
@@ -169,6 +177,12 @@ export class Worker {
       const data = Buffer.from(result.json);
       // The callback captures two numbers only: the frame's text must not live until the ack.
       const receivedAt = frame.receivedAt;
+      let publishes = 1;
+      const settle = () => {
+        if (--publishes === 0) tracker.complete(seq);
+      };
+      if (cdc)
+        publishes += cdc.publishChanges(frame.data, row.event_id, (error) => (error ? this.fail(error) : settle()));
       publisher.send(data, { event_id: row.event_id }, (error) => {
         if (error) {
           this.stats.failed++;
@@ -180,7 +194,7 @@ export class Worker {
         this.stats.published++;
         metrics.publishLatency.observe(latencyMs / 1000);
         onAck?.(latencyMs);
-        tracker.complete(seq);
+        settle();
       });
     };
 
@@ -190,9 +204,11 @@ export class Worker {
       since: config.since,
       onFrame,
       beforeRead: () => {
-        if (publisher.hasCapacity) return undefined;
+        if (publisher.hasCapacity && (!cdc || cdc.publisher.hasCapacity)) return undefined;
         metrics.backpressurePauses.inc();
-        return publisher.waitForCapacity();
+        return cdc
+          ? Promise.all([publisher.waitForCapacity(), cdc.publisher.waitForCapacity()]).then(() => undefined)
+          : publisher.waitForCapacity();
       },
       onConnected: (lastEventId) => {
         connected = true;
@@ -248,7 +264,11 @@ export class Worker {
         resolve();
       }, config.shutdownDeadlineMs).unref(),
     );
-    await Promise.race([publisher.flush().then(() => publisher.waitForIdle()), deadline]);
+    const drained = Promise.all([
+      publisher.flush().then(() => publisher.waitForIdle()),
+      cdc?.publisher.flush().then(() => cdc.publisher.waitForIdle()),
+    ]);
+    await Promise.race([drained, deadline]);
     clearInterval(checkpointTimer);
     clearInterval(progress);
     await saveCheckpoint();
@@ -265,7 +285,8 @@ export class Worker {
       received: this.stats.received,
       published: this.stats.published,
       failed: this.stats.failed,
-      inFlightAbandoned: publisher.messages,
+      inFlightAbandoned: publisher.messages + (cdc?.publisher.messages ?? 0),
+      cdc: cdc?.stats,
       lastEventId: tracker.committed.lastEventId,
     };
     if (this.fatalError) {
@@ -273,7 +294,7 @@ export class Worker {
       logger.error(summary, `stopped after a fatal error: ${this.fatalError.message}`);
       return 2;
     }
-    if (timedOut && publisher.messages > 0) {
+    if (timedOut && publisher.messages + (cdc?.publisher.messages ?? 0) > 0) {
       this.state = "failed";
       logger.error(
         summary,
