@@ -18,7 +18,7 @@ const deletion = first((e) => e.log_type === "delete");
 const move = first((e) => e.log_type === "move" && e.namespace === 0);
 
 /** `event` placed `ms` after the first edit in the stream: dt and offset as the live stream would assign them. */
-function later<T extends Record<string, any>>(event: T, ms: number, changes: Partial<T> = {}): T {
+function later(event: Record<string, any>, ms: number, changes: Record<string, any> = {}): Record<string, any> {
   const copy = structuredClone(event);
   copy.meta.dt = new Date(Date.parse(edit.meta.dt) + ms).toISOString();
   copy.meta.offset = edit.meta.offset + ms;
