@@ -1,4 +1,5 @@
 /** The demo's closing report: a short summary and the leaderboard's top 10 as a table. */
+import type { CdcReport } from "./cdc-applier";
 
 export interface LeaderboardRow {
   user: string;
@@ -12,6 +13,8 @@ export interface DemoResult {
   duplicates_removed: number;
   error_rows: number;
   leaderboard: LeaderboardRow[];
+  /** Page state (CDC): what the local applier received and the wiki_pages table it left. */
+  cdc: CdcReport;
 }
 
 /** A plain-text table of the leaderboard. */
@@ -31,6 +34,8 @@ export function formatReport(result: DemoResult): string {
     `staged rows        ${result.staged_rows}`,
     `duplicates removed ${result.duplicates_removed}`,
     `error-table rows   ${result.error_rows}`,
+    `cdc messages       ${result.cdc.messages} (${result.cdc.upserts} upserts, ${result.cdc.deletes} deletes; local applier)`,
+    `wiki_pages rows    ${result.cdc.pages_rows}`,
     "",
     "leaderboard (top 10)",
     leaderboardTable(result.leaderboard),
