@@ -62,7 +62,10 @@ function model(lines: string[]): { rows: Row[]; upserts: number; deletes: number
     const id = JSON.parse(line).meta.id;
     if (!seenEvents.has(id)) {
       seenEvents.add(id);
-      for (const c of changes) c.type === "UPSERT" ? upserts++ : deletes++;
+      for (const c of changes) {
+        if (c.type === "UPSERT") upserts++;
+        else deletes++;
+      }
     }
     for (const change of changes) {
       const current = newest.get(change.key);

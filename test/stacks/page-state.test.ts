@@ -71,7 +71,9 @@ describe.each(ENVIRONMENTS)("page state (CDC) in the %s stack", (environment) =>
   test("the CDC operations views read the dataset wiki_pages is in", () => {
     const views = Object.values<any>(json.resource.google_bigquery_table).filter((t) => t.view);
     const watermark = views.find((v) => v.table_id === "cdc_apply_watermark");
-    expect(watermark.view.query).toContain(`\`${config.projectId}\`.\`${config.datasetPrefix}raw\`.INFORMATION_SCHEMA.TABLE_OPTIONS`);
+    expect(watermark.view.query).toContain(
+      `\`${config.projectId}\`.\`${config.datasetPrefix}raw\`.INFORMATION_SCHEMA.TABLE_OPTIONS`,
+    );
     expect(stack.warehouse.wikiPages.dataset).toBe(stack.warehouse.employees.dataset);
     for (const name of ["cdc_recommended_max_staleness", "cdc_background_slot_usage"])
       expect(views.find((v) => v.table_id === name)).toBeDefined();
