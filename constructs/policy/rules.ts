@@ -49,7 +49,7 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
   rule(
     "FS-STREAM-1",
     "StreamingTablesAspect",
-    "A table written by streaming (a `StreamingTable`, a `markStreamingTable()` table, the target of a Pub/Sub BigQuery subscription, a table named in a Dataflow job's parameters) has `time_partitioning` or `range_partitioning`, unless it is a CDC table (a primary key and `max_staleness`), whose changes are applied by key, not appended.",
+    "A table written by streaming (a `StreamingTable`, a `markStreamingTable()` table, the target of a Pub/Sub BigQuery subscription, a table named in a Dataflow job's parameters) has `time_partitioning` or `range_partitioning`.",
     "A streaming table grows without bound: unpartitioned, every query and every incremental ELT run scans all of it, and old data cannot expire by partition.",
   ),
   rule(
