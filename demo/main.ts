@@ -16,7 +16,10 @@ import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-big
 import { startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
+import { INGESTION_NAMES } from "../stacks/ingestion";
+import { PAGE_STATE_NAMES } from "../stacks/page-state";
 import { startBridge } from "./bridge";
+import { cdcReport, publishedChanges, startCdcApplier } from "./cdc-applier";
 import { runElt } from "./elt";
 import { FixtureError, readFixture } from "./fixture";
 import { synthesizeLocalStack } from "./local-stack";
@@ -86,8 +89,10 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const resources = synthesizeLocalStack();
   const { config } = resources;
   const ingestion =
-    resources.subscriptions.find((s) => s.bigQueryTable !== undefined) ??
-    resources.subscriptions.find((s) => !s.name.includes("dead"));
+    resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined) ??
+    resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && !s.name.includes("dead"));
+  const cdcSubscription = resources.subscriptions.find((s) => s.name === PAGE_STATE_NAMES.subscription);
+  if (!cdcSubscription?.bigQueryTable) throw new Error("the local stack declares no CDC subscription into wiki_pages");
   const topic = ingestion?.topic;
   if (!ingestion || !topic) throw new Error("the local stack declares no subscription on the ingestion topic");
   const rawTable =
@@ -140,6 +145,17 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
   cleanups.push({ name: "bridge", run: () => bridge.close() });
 
+  progress("starting the LOCAL CDC applier (stands in for BigQuery's CDC apply, which the emulator lacks)");
+  const applier = startCdcApplier({
+    pubsub,
+    bigquery,
+    projectId: config.projectId,
+    subscription: cdcSubscription.name,
+    table: cdcSubscription.bigQueryTable,
+    primaryKey: resources.stack.warehouse.wikiPages.primaryKey,
+  });
+  cleanups.push({ name: "CDC applier", run: () => applier.close() });
+
   progress("starting the worker (npm run worker)");
   const metricsPort = await freePort();
   const workerLog = fs.openSync(path.join(work, "worker.log"), "a");
@@ -147,6 +163,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     {
       PROJECT: config.projectId,
       TOPIC: topic,
+      CDC_TOPIC: cdcSubscription.topic,
       SSE_URL: sseUrl,
       PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
       CHECKPOINT_PATH: path.join(work, "checkpoint.json"),
@@ -201,6 +218,16 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   );
   await bridge.close();
 
+  const changes = publishedChanges(fs.readFileSync(path.join(work, "worker.log"), "utf8"));
+  progress(`waiting for the CDC applier to apply the ${changes} published page changes`);
+  await waitFor(
+    "the CDC applier",
+    120_000,
+    async () => applier.distinctMessages() >= changes,
+    () => `applier: ${JSON.stringify(applier.stats)}, published changes: ${changes}`,
+  );
+  await applier.close();
+
   const count = async (table: string): Promise<number> => {
     const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
     return Number(rows[0].n);
@@ -225,6 +252,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     duplicates_removed: rawRows - elt.stagedRows,
     error_rows: await count(errorTable),
     leaderboard: elt.top10,
+    cdc: await cdcReport(bigquery, config.projectId, cdcSubscription.bigQueryTable, applier.stats),
     health,
   };
 }

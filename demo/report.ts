@@ -1,4 +1,5 @@
 /** The demo's closing report: a short summary, the leaderboard's top 10 as a table, and the health section. */
+import type { CdcReport } from "./cdc-applier";
 import { formatHealth, HealthReport } from "./health";
 
 export interface LeaderboardRow {
@@ -13,6 +14,8 @@ export interface DemoResult {
   duplicates_removed: number;
   error_rows: number;
   leaderboard: LeaderboardRow[];
+  /** Page state (CDC): what the local applier received and the wiki_pages table it left. */
+  cdc: CdcReport;
   /** What the alerts would say (demo/health.ts). */
   health?: HealthReport;
 }
@@ -34,6 +37,8 @@ export function formatReport(result: DemoResult): string {
     `staged rows        ${result.staged_rows}`,
     `duplicates removed ${result.duplicates_removed}`,
     `error-table rows   ${result.error_rows}`,
+    `cdc messages       ${result.cdc.messages} (${result.cdc.upserts} upserts, ${result.cdc.deletes} deletes; local applier)`,
+    `wiki_pages rows    ${result.cdc.pages_rows}`,
     "",
     "leaderboard (top 10)",
     leaderboardTable(result.leaderboard),

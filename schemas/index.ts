@@ -10,3 +10,5 @@ export * from "./streaming-events";
 export * from "./employees";
 export * from "./worker-contract";
 export * from "./naming";
+export * from "./cdc-sequence";
+export * from "./wiki-pages";
