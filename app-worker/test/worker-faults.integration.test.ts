@@ -33,20 +33,8 @@ afterAll(async () => {
 
 const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>
   helpers.workerEnv(emulator.host, tmp, topic, sseUrl, extra);
-
-async function withSseServerAndTopic(
-  options: SseServerOptions,
-  body: (parts: { server: SseServer; sub: Awaited<ReturnType<typeof topicWithCollector>> }) => Promise<void>,
-): Promise<void> {
-  const server = new SseServer(options);
-  const sub = await topicWithCollector(emulator.host);
-  try {
-    await body({ server, sub });
-  } finally {
-    await sub.close();
-    await server.stop();
-  }
-}
+const withSseServerAndTopic = (options: SseServerOptions, body: Parameters<typeof helpers.withSseServerAndTopic>[2]) =>
+  helpers.withSseServerAndTopic(emulator.host, options, body);
 
 const offsetOf = (checkpointFile: string) =>
   (JSON.parse(JSON.parse(fs.readFileSync(checkpointFile, "utf8")).lastEventId) as { offset: number }[])[0].offset;

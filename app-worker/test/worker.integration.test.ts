@@ -11,7 +11,6 @@ import { freePort, PubSubEmulator, startPubSubEmulator } from "../../tools/emula
 import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { Worker } from "../src/main";
 import { describeFixture, generate, loadFixture } from "../../tools/fixtures/generate";
-import { topicWithCollector } from "./helpers/pubsub";
 import * as helpers from "./helpers/worker";
 import { captureLogger, config, within } from "./helpers/worker";
 import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
@@ -33,22 +32,9 @@ afterAll(async () => {
 
 const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>
   helpers.workerEnv(emulator.host, tmp, topic, sseUrl, extra);
+const withSseServerAndTopic = (options: SseServerOptions, body: Parameters<typeof helpers.withSseServerAndTopic>[2]) =>
+  helpers.withSseServerAndTopic(emulator.host, options, body);
 const spawnWorker = helpers.spawnWorker;
-
-/** Runs `body` with a local SSE server (the body starts it) and a collecting topic on the emulator; closes both after. */
-async function withSseServerAndTopic(
-  options: SseServerOptions,
-  body: (parts: { server: SseServer; sub: Awaited<ReturnType<typeof topicWithCollector>> }) => Promise<void>,
-): Promise<void> {
-  const server = new SseServer(options);
-  const sub = await topicWithCollector(emulator.host);
-  try {
-    await body({ server, sub });
-  } finally {
-    await sub.close();
-    await server.stop();
-  }
-}
 
 describe("worker against a local SSE server and the Pub/Sub emulator", () => {
   test("happy path: every unique event arrives once as a wiki_changes row, the checkpoint is the last id", async () => {

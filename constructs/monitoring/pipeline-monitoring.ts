@@ -6,6 +6,7 @@ import { MonitoringNotificationChannel } from "@cdktf/provider-google/lib/monito
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { Duration } from "../core/duration";
 import { grantOnce } from "../core/grants";
+import { hclSafeString } from "../core/hcl-safe";
 import { IGrantable } from "../core/principal";
 import { ISubscription } from "../core/references";
 import { fail, validateDuration, validateLabels } from "../core/validation";
@@ -564,7 +565,7 @@ export class PipelineMonitoring extends Construct {
     const definition = alertDefinition(alertId);
     const path = `${this.node.path}/${alertId}`;
     const built = conditions.map((c) => {
-      const filter = metricFilter(path, c.filter);
+      const filter = hclSafeString(metricFilter(path, c.filter));
       return {
         displayName: `${definition.title}: ${c.name}`.slice(0, 512),
         conditionThreshold: {
@@ -763,7 +764,9 @@ export class PipelineMonitoring extends Construct {
     const watched: IConstruct[] = [...(p.healthChecks ?? []), ...(p.eltQueries ?? [])];
     return new MonitoringDashboard(this, "dashboard", {
       project: p.project,
-      dashboardJson: JSON.stringify(dashboard),
+      // Multi-line on purpose: `cdktf synth --hcl` writes it as a heredoc, which keeps the JSON's
+      // escaped quotes; a one-line string with `\"` is mangled by cdktf's HCL renderer.
+      dashboardJson: JSON.stringify(dashboard, null, 2),
       dependsOn: [...dependablesOf(watched), ...(p.reservation?.dependsOn ?? [])],
     });
   }

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { LoggingMetric } from "@cdktf/provider-google/lib/logging-metric";
 import { ScheduledQuery } from "../bigquery/scheduled-query";
+import { hclSafeString } from "../core/hcl-safe";
 import { IDataset } from "../core/references";
 import { fail } from "../core/validation";
 import { LOG_BASED_METRIC_PREFIX } from "./metric-catalog";
@@ -148,18 +149,13 @@ export class SqlHealthCheck extends Construct {
       project: props.project,
       name: `fresh-streams-check-${props.checkId}`,
       description: `Breaches of the fresh-streams health check ${props.checkId} (runs of its scheduled query failing with ${HEALTH_CHECK_MARKER})`,
-      // Fn.format keeps the quotes in a literal: cdktf's HCL output does not escape quotes in a
-      // string that also holds a token, which would make the exported main.tf unparsable.
-      filter: Fn.format(
-        Fn.rawString(
-          [
-            'resource.type="bigquery_dts_config"',
-            'resource.labels.config_id="%s"',
-            "severity>=ERROR",
-            `"${HEALTH_CHECK_MARKER} ${props.checkId}"`,
-          ].join(" AND "),
-        ),
-        [this.configId],
+      filter: hclSafeString(
+        [
+          'resource.type="bigquery_dts_config"',
+          `resource.labels.config_id="${this.configId}"`,
+          "severity>=ERROR",
+          `"${HEALTH_CHECK_MARKER} ${props.checkId}"`,
+        ].join(" AND "),
       ),
       metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
     });

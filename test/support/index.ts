@@ -159,3 +159,30 @@ export function newTable(
 export function newTopic(stack: TerraformStack, props: Partial<StreamTopicProps> = {}, id = "events"): StreamTopic {
   return new StreamTopic(stack, id, { topicName: "events", project: PROJECT, projectNumber: PROJECT_NUMBER, ...props });
 }
+
+/**
+ * A synthesized string as the template it stands for: `${format("a=\"%s\"", x.y)}` (what
+ * `hclSafeString` writes) becomes `a="${x.y}"`; any other value is returned as it is.
+ */
+export function asTemplate(value: string): string {
+  const call = /^\$\{format\(("(?:[^"\\]|\\.)*"), (.*)\)\}$/s.exec(value);
+  if (!call) return value;
+  const literal: string = JSON.parse(call[1]);
+  // The arguments are references or calls: split at the commas outside parentheses.
+  const args: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const ch of call[2]) {
+    if (ch === "," && depth === 0) {
+      args.push(current.trim());
+      current = "";
+      continue;
+    }
+    if (ch === "(") depth++;
+    if (ch === ")") depth--;
+    current += ch;
+  }
+  args.push(current.trim());
+  let next = 0;
+  return literal.replace(/%%|%s/g, (m) => (m === "%%" ? "%" : `\${${args[next++]}}`));
+}

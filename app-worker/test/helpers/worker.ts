@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import pino from "pino";
 import { parseConfig, WorkerConfig } from "../../src/config";
-import { TEST_PROJECT } from "./pubsub";
+import { SseServer, SseServerOptions } from "../../../tools/sse/sse-server";
+import { TEST_PROJECT, topicWithCollector } from "./pubsub";
 
 export const REPO = path.resolve(__dirname, "../../..");
 export const MAIN = path.join(REPO, "app-worker/src/main.ts");
@@ -95,4 +96,20 @@ export function metricValue(text: string, sample: string): number {
   const escaped = sample.replace(/[{}()[\]"\\.+*?^$|]/g, "\\$&");
   const match = new RegExp(`^${escaped} ([0-9.eE+-]+)$`, "m").exec(text);
   return match ? Number(match[1]) : 0;
+}
+
+/** Runs `body` with a local SSE server (the body starts it) and a collecting topic on the emulator; closes both after. */
+export async function withSseServerAndTopic(
+  emulatorHost: string,
+  options: SseServerOptions,
+  body: (parts: { server: SseServer; sub: Awaited<ReturnType<typeof topicWithCollector>> }) => Promise<void>,
+): Promise<void> {
+  const server = new SseServer(options);
+  const sub = await topicWithCollector(emulatorHost);
+  try {
+    await body({ server, sub });
+  } finally {
+    await sub.close();
+    await server.stop();
+  }
 }

@@ -15,7 +15,7 @@ import {
   promqlProblems,
   validGroupByFields,
 } from "../../../constructs/monitoring/metric-filter";
-import { resources, synthEnvironment } from "../../support";
+import { asTemplate, resources, synthEnvironment } from "../../support";
 
 /** Every filter (with its group-by fields) of the alert policies and the dashboard of a synthesized stack. */
 function filtersOf(json: any): { where: string; filter: string; groupBy: string[]; promql?: string }[] {
@@ -34,7 +34,7 @@ function filtersOf(json: any): { where: string; filter: string; groupBy: string[
       const t = c.condition_threshold;
       out.push({
         where: `policy ${p.display_name}`,
-        filter: t.filter,
+        filter: asTemplate(t.filter),
         groupBy: (t.aggregations ?? []).flatMap((a: any) => a.group_by_fields ?? []),
       });
     }
