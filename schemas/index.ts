@@ -10,3 +10,4 @@ export * from "./streaming-events";
 export * from "./employees";
 export * from "./worker-contract";
 export * from "./naming";
+export * from "./staging-watermark";

@@ -5,6 +5,7 @@ import { EnvironmentConfig } from "../config/schema";
 import { Warehouse } from "./warehouse";
 import { Ingestion } from "./ingestion";
 import { Elt } from "./elt";
+import { Analytics } from "./analytics";
 import { WorkerService } from "./worker";
 import { ProjectServices } from "../constructs/project/project-services";
 import { applyWarehousePolicies } from "../constructs/policy";
@@ -36,6 +37,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly ingestion: Ingestion;
   /** Scheduled staging load, leaderboard, quality/analytics/CDC views. */
   public readonly elt: Elt;
+  /** Windowed aggregates over wiki_staged (tumbling, hopping, sessions); absent when `windows.enabled` is false. */
+  public readonly analytics?: Analytics;
   /** The SSE publisher worker on Cloud Run; absent when `worker.enabled` is false. */
   public readonly worker?: WorkerService;
   /** The project APIs; every resource of the stack depends on them. */
@@ -71,6 +74,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
       labels: this.labels,
     });
     this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
+    if (config.windows.enabled)
+      this.analytics = new Analytics(this, "analytics", { warehouse: this.warehouse, config, labels: this.labels });
     if (config.worker.enabled)
       this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
 

@@ -8,6 +8,7 @@
  * 2. A query parameter in MERGE's ON condition never matches on the emulator: the scheduled
  *    query's @run_time is bound as a TIMESTAMP literal, the value the Data Transfer Service binds.
  */
+import { scriptStatements } from "../../constructs/bigquery/sql-script";
 
 /** Splits `MERGE ... USING ( <source> ) AS alias ...` into the source query and a MERGE reading `table` instead. */
 export function splitMergeSource(mergeSql: string, table: string): { source: string; merge: string } {
@@ -46,4 +47,32 @@ export async function mergeOnEmulator(
   const { source, merge } = splitMergeSource(bindRunTime(mergeSql, runTime), scratchTable);
   await run(`CREATE TABLE ${scratchTable} AS ${source}`);
   await run(merge);
+}
+
+/**
+ * Runs a scheduled query's script (one or more statements, see constructs/bigquery/sql-script.ts)
+ * on the emulator, in order: each MERGE with both adaptations (its source materialized into
+ * `${scratchPrefix}_<n>`, a fully qualified, not yet existing table name without backticks
+ * around the last part), every other statement with @run_time bound as a literal.
+ */
+export async function scriptOnEmulator(
+  script: string,
+  runTime: Date,
+  scratchTable: (n: number) => string,
+  run: (statement: string) => Promise<unknown>,
+): Promise<void> {
+  const statements = scriptStatements(script);
+  for (const [n, statement] of statements.entries()) {
+    if (/^\s*(--[^\n]*\n\s*)*MERGE\b/i.test(statement)) await mergeOnEmulator(statement, runTime, scratchTable(n), run);
+    else await run(bindRunTime(statement, runTime));
+  }
+}
+
+/**
+ * Evaluates a view "as of" a time: `CURRENT_TIMESTAMP()` replaced by that TIMESTAMP literal. The
+ * demo replays recorded events whose times are long past; a view whose constant partition filters
+ * are relative to now is read as of the replay's clock instead. Real BigQuery needs none of this.
+ */
+export function asOf(sql: string, time: Date): string {
+  return sql.replace(/\bCURRENT_TIMESTAMP\(\)/g, `TIMESTAMP '${time.toISOString()}'`);
 }
