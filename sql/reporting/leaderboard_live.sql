@@ -2,8 +2,9 @@
 -- (event types and the NULL-user rule as in reporting/leaderboard_mv.sql), exact to the
 -- last raw row, not to the last staging run.
 --
--- staged: what the staging load has covered, read from {{leaderboard.staged_counts}}
---   (the incremental materialized view, or the same aggregate over wiki_staged).
+-- staged: what the staging load has covered, read from the staged counts (the incremental
+--   materialized view, or the same aggregate over wiki_staged when the leaderboard is a table
+--   refreshed on a schedule, which may be behind staging).
 -- tail:   raw rows the staging load has not covered yet: one per event_id, not in
 --   wiki_staged. The boundary is the staging high-water mark (staging/wiki_staged_watermark.sql,
 --   written by the same scheduled run after its MERGE): every raw event visible at the mark's
@@ -47,8 +48,8 @@ WITH
     CROSS JOIN boundary
     WHERE
       (
-        raw._PARTITIONTIME >= TIMESTAMP_TRUNC(TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL {{lookback_hours}} HOUR), DAY)
-        OR raw._PARTITIONTIME IS NULL
+        _PARTITIONTIME >= TIMESTAMP_TRUNC(TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL {{lookback_hours}} HOUR), DAY)
+        OR _PARTITIONTIME IS NULL
       )
       AND raw.event_time >= boundary.covered_from
     GROUP BY raw.event_id
