@@ -3,6 +3,7 @@ import { EnvironmentConfig } from "../config/schema";
 import { WindowedAggregate } from "../constructs/bigquery/windowed-aggregate";
 import { WindowKind } from "../constructs/bigquery/window-kind";
 import { Duration } from "../constructs/core/duration";
+import { ITopic } from "../constructs/core/references";
 import type { Warehouse } from "./warehouse";
 
 /** Props of {@link Analytics}. */
@@ -16,6 +17,11 @@ export interface AnalyticsProps {
    * @default {}
    */
   readonly labels?: Record<string, string>;
+  /**
+   * Topic every window run notifies (the ELT's run-notification topic).
+   * @default - no run notifications
+   */
+  readonly notificationTopic?: ITopic;
 }
 
 /** Table ids of the window tables in the reporting dataset. */
@@ -66,6 +72,7 @@ export class Analytics extends Construct {
       schedule: settings.schedule,
       deletionProtection: config.deletionProtection,
       labels: props.labels,
+      notificationTopic: props.notificationTopic,
     };
     this.tumbling = new WindowedAggregate(this, "tumbling", {
       ...common,

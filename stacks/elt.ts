@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { dependable, ITerraformDependable } from "cdktf";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { EnvironmentConfig } from "../config/schema";
 import { MaterializedView } from "../constructs/bigquery/materialized-view";
@@ -116,6 +116,8 @@ export class Elt extends Construct {
   public readonly views: Record<keyof typeof ELT_VIEWS, View>;
   /** The topic run notifications go to (with `elt.runNotifications`). */
   public readonly notificationTopic?: PubsubTopic;
+  /** That topic as an `ITopic`, for other scheduled queries of the stack to notify too. */
+  public readonly runNotificationTopic?: ITopic;
 
   constructor(scope: Construct, id: string, props: EltProps) {
     super(scope, id);
@@ -154,6 +156,7 @@ export class Elt extends Construct {
       });
       // As an ITopic: the transfer configs are created after it, and may grant on it.
       topic = StreamTopic.fromTopicResource(this, "run-notifications-topic", this.notificationTopic);
+      this.runNotificationTopic = topic;
     }
 
     const common = {
@@ -207,7 +210,7 @@ export class Elt extends Construct {
     // The script names these tables literally: create it after them.
     this.stagingLoad.resource.dependsOn = [
       ...(this.stagingLoad.resource.dependsOn ?? []),
-      ...[warehouse.wikiChanges, warehouse.wikiStaged, warehouse.stagingWatermark].map((t) => t.resource.fqn),
+      ...[warehouse.wikiChanges, warehouse.wikiStaged, warehouse.stagingWatermark].map((t) => dependable(t.resource)),
     ];
     if (this.leaderboardView === undefined) {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {

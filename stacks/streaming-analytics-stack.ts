@@ -75,7 +75,12 @@ export class StreamingAnalyticsStack extends TerraformStack {
     });
     this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
     if (config.windows.enabled)
-      this.analytics = new Analytics(this, "analytics", { warehouse: this.warehouse, config, labels: this.labels });
+      this.analytics = new Analytics(this, "analytics", {
+        warehouse: this.warehouse,
+        config,
+        labels: this.labels,
+        notificationTopic: this.elt.runNotificationTopic,
+      });
     if (config.worker.enabled)
       this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { dependable, ITerraformDependable, Token } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IDataset, ITable, ITopic } from "../core/references";
@@ -386,7 +386,7 @@ export class WindowedAggregate extends Construct {
       allowedLateness: lateness,
       sourceHorizon: horizon,
     });
-    this.statements = windowSqlFiles(window).map((file) => renderSqlFile(file, this.bindings));
+    this.statements = windowSqlFiles(window).map((file) => renderSqlFile(file, this.bindings).trim());
 
     this.query = new ScheduledQuery(this, "query", {
       project: props.project,
@@ -410,7 +410,7 @@ export class WindowedAggregate extends Construct {
     const resource = this.query.resource;
     resource.dependsOn = [
       ...(resource.dependsOn ?? []),
-      ...tables.filter((t): t is ITerraformDependable => t !== undefined).map((t) => t.fqn),
+      ...tables.filter((t): t is ITerraformDependable => t !== undefined).map((t) => dependable(t)),
     ];
   }
 }
