@@ -16,6 +16,7 @@ import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-big
 import { startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
+import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
 import { startBridge } from "./bridge";
 import { runElt } from "./elt";
 import { FixtureError, readFixture } from "./fixture";
@@ -135,6 +136,12 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     progress(`replaying the fixture at ${sseUrl}`);
   }
 
+  const count = async (table: string): Promise<number> => {
+    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
+    return Number(rows[0].n);
+  };
+  const stagedTable = `${resources.stack.warehouse.wikiStaged.datasetId}.${resources.stack.warehouse.wikiStaged.tableId}`;
+
   progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
   const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
   cleanups.push({ name: "bridge", run: () => bridge.close() });
@@ -180,6 +187,34 @@ async function run(options: DemoOptions): Promise<DemoResult> {
           () => `worker counters: ${JSON.stringify(counts)}`,
         )
       : sleep(options.durationSeconds * 1000);
+  // Mid-replay, the staging load runs once, so that when leaderboard_live is read below, staging covers
+  // only part of raw. The bridge holds its inserts meanwhile.
+  let midReplay: { rawRows: number; stagedRows: number } | undefined;
+  const midTrigger = (async () => {
+    const half = options.source === "replay" ? Math.max(1, Math.floor(events.length / 10)) : 1;
+    const since = Date.now();
+    while (midReplay === undefined) {
+      const ready =
+        options.source === "replay"
+          ? bridge.stats.inserted >= half
+          : Date.now() - since >= (options.durationSeconds * 1000) / 2 && bridge.stats.inserted >= half;
+      if (ready) {
+        const release = await bridge.pause();
+        try {
+          const runTime = await replayClock(bigquery, resources);
+          await stagingLoad(bigquery, resources, runTime);
+          midReplay = { rawRows: await count(rawTable), stagedRows: await count(stagedTable) };
+          progress(
+            `mid-replay staging load: ${midReplay.stagedRows} staged of ${midReplay.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
+          );
+        } finally {
+          release();
+        }
+      }
+      await sleep(50);
+    }
+  })();
+  midTrigger.catch(() => undefined); // awaited below; a failure is reported there
   await Promise.race([finished, workerDied]);
   counts = await worker.counts();
   progress(
@@ -198,13 +233,18 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   );
   await bridge.close();
 
-  const count = async (table: string): Promise<number> => {
-    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
-    return Number(rows[0].n);
-  };
+  await Promise.race([midTrigger, sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load")))]);
   const rawRows = await count(rawTable);
+  // leaderboard_live now: staging covers only what the mid-replay load saw, raw has everything.
+  const clock = await replayClock(bigquery, resources);
+  const live = await liveTop10(bigquery, resources, clock);
+  progress(`leaderboard_live read with staging at ${midReplay?.stagedRows} rows, raw at ${rawRows}`);
   progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard)`);
   const elt = await runElt(bigquery, resources);
+  // The windows run once, after the last staging load (test/sql/windows.emulator.test.ts covers the
+  // incremental runs; the emulator's MERGE compares every target row with every source row).
+  await runWindows(bigquery, resources, elt.runTime);
+  const windows = await windowCounts(bigquery, resources);
   return {
     published,
     raw_rows: rawRows,
@@ -212,6 +252,8 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     duplicates_removed: rawRows - elt.stagedRows,
     error_rows: await count(errorTable),
     leaderboard: elt.top10,
+    leaderboard_live: live,
+    windows,
   };
 }
 

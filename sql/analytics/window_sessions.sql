@@ -68,31 +68,50 @@ USING (
     touched AS (
       SELECT DISTINCT window_key FROM arrivals
     ),
-    closed AS (
-      SELECT final.{{window.key}} AS window_key, MAX(final.session_end) AS closed_until
-      FROM {{window.table}} AS final
-      WHERE final.is_final
-      GROUP BY final.{{window.key}}
+    -- The touched keys' events after their last final session (none can join a final session),
+    -- minus those recorded as too late. Set operations and window functions instead of joins:
+    -- the same result, and linear on the emulator too.
+    candidates AS (
+      SELECT
+        window_key,
+        event_id,
+        event_time,
+        counted,
+        is_event,
+        MAX(closed_until) OVER (PARTITION BY window_key) AS closed_until
+      FROM (
+        SELECT
+          recent.window_key,
+          recent.event_id,
+          recent.event_time,
+          recent.counted,
+          TRUE AS is_event,
+          CAST(NULL AS TIMESTAMP) AS closed_until
+        FROM recent
+        WHERE recent.window_key IN (SELECT touched.window_key FROM touched)
+        UNION ALL
+        SELECT final.{{window.key}}, NULL, NULL, NULL, FALSE, final.session_end
+        FROM {{window.table}} AS final
+        WHERE final.is_final AND final.{{window.key}} IN (SELECT touched.window_key FROM touched)
+      )
     ),
     open_events AS (
       SELECT
-        recent.window_key,
-        recent.event_id,
-        recent.event_time,
-        recent.counted,
+        window_key,
+        event_id,
+        event_time,
+        counted,
         IF(
           TIMESTAMP_DIFF(
-            recent.event_time,
-            LAG(recent.event_time) OVER (PARTITION BY recent.window_key ORDER BY recent.event_time, recent.event_id),
+            event_time,
+            LAG(event_time) OVER (PARTITION BY window_key ORDER BY event_time, event_id),
             MICROSECOND
           ) <= {{window.gap_seconds}} * 1000000,
           0,
           1
         ) AS starts_session
-      FROM recent
-      JOIN touched ON touched.window_key = recent.window_key
-      LEFT JOIN closed ON closed.window_key = recent.window_key
-      WHERE closed.closed_until IS NULL OR recent.event_time > closed.closed_until
+      FROM candidates
+      WHERE is_event AND (closed_until IS NULL OR event_time > closed_until)
     ),
     numbered AS (
       SELECT
@@ -113,19 +132,42 @@ USING (
       FROM numbered
       GROUP BY window_key, session_number
     ),
+    -- The touched keys' provisional sessions that no longer exist (merged into another): deleted.
     replaced AS (
-      SELECT old.{{window.key}} AS window_key, old.session_start, old.session_end, old.{{window.measure}} AS value, TRUE AS dropped, old.staged_through
-      FROM {{window.table}} AS old
-      JOIN touched ON touched.window_key = old.{{window.key}}
-      LEFT JOIN recomputed
-        ON recomputed.window_key = old.{{window.key}} AND recomputed.session_start = old.session_start
-      WHERE NOT old.is_final AND recomputed.window_key IS NULL
+      SELECT
+        window_key,
+        session_start,
+        ANY_VALUE(session_end) AS session_end,
+        ANY_VALUE(value) AS value,
+        TRUE AS dropped,
+        ANY_VALUE(staged_through) AS staged_through
+      FROM (
+        SELECT
+          old.{{window.key}} AS window_key,
+          old.session_start,
+          old.session_end,
+          old.{{window.measure}} AS value,
+          old.staged_through,
+          FALSE AS is_recomputed
+        FROM {{window.table}} AS old
+        WHERE NOT old.is_final AND old.{{window.key}} IN (SELECT touched.window_key FROM touched)
+        UNION ALL
+        SELECT window_key, session_start, NULL, NULL, NULL, TRUE FROM recomputed
+      )
+      GROUP BY window_key, session_start
+      HAVING NOT LOGICAL_OR(is_recomputed)
     ),
+    -- Provisional sessions of keys nobody touched: their values stay, their flag and watermark follow.
     carried AS (
-      SELECT kept.{{window.key}} AS window_key, kept.session_start, kept.session_end, kept.{{window.measure}} AS value, FALSE AS dropped, kept.staged_through
+      SELECT
+        kept.{{window.key}} AS window_key,
+        kept.session_start,
+        kept.session_end,
+        kept.{{window.measure}} AS value,
+        FALSE AS dropped,
+        kept.staged_through
       FROM {{window.table}} AS kept
-      LEFT JOIN touched ON touched.window_key = kept.{{window.key}}
-      WHERE NOT kept.is_final AND touched.window_key IS NULL
+      WHERE NOT kept.is_final AND kept.{{window.key}} NOT IN (SELECT touched.window_key FROM touched)
     )
   SELECT
     sessions.window_key,

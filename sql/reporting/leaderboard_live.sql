@@ -54,16 +54,17 @@ WITH
       AND raw.event_time >= boundary.covered_from
     GROUP BY raw.event_id
   ),
-  staged_recent AS (
-    SELECT event_id
-    FROM {{staging.wiki_staged}}
-    WHERE event_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 2 * {{lookback_hours}} HOUR)
-  ),
   unstaged AS (
     SELECT tail.`user`, COUNT(*) AS changes_count
     FROM tail
-    LEFT JOIN staged_recent ON staged_recent.event_id = tail.event_id
-    WHERE staged_recent.event_id IS NULL AND tail.`user` IS NOT NULL
+    WHERE
+      tail.`user` IS NOT NULL
+      -- event_id is REQUIRED: NOT IN never meets a NULL.
+      AND tail.event_id NOT IN (
+        SELECT staged.event_id
+        FROM {{staging.wiki_staged}} AS staged
+        WHERE staged.event_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 2 * {{lookback_hours}} HOUR)
+      )
     GROUP BY tail.`user`
   )
 SELECT `user`, SUM(changes_count) AS changes_count
