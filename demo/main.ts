@@ -188,8 +188,11 @@ async function run(options: DemoOptions): Promise<DemoResult> {
         )
       : sleep(options.durationSeconds * 1000);
   // Mid-replay, the staging load runs once, so that when leaderboard_live is read below, staging covers
-  // only part of raw. The bridge holds its inserts meanwhile.
+  // only part of raw. The bridge holds its inserts from a tenth of the replay until that load is done,
+  // which starts once the worker has stopped (the emulator's SQL is CPU-bound; the worker gets the cores).
   let midReplay: { rawRows: number; stagedRows: number } | undefined;
+  let workerStopped!: () => void;
+  const workerHasStopped = new Promise<void>((resolve) => (workerStopped = resolve));
   const midTrigger = (async () => {
     const half = options.source === "replay" ? Math.max(1, Math.floor(events.length / 10)) : 1;
     const since = Date.now();
@@ -201,6 +204,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
       if (ready) {
         const release = await bridge.pause();
         try {
+          await workerHasStopped;
           const runTime = await replayClock(bigquery, resources);
           await stagingLoad(bigquery, resources, runTime);
           midReplay = { rawRows: await count(rawTable), stagedRows: await count(stagedTable) };
@@ -221,6 +225,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
   );
   const code = await worker.stop();
+  workerStopped();
   if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
   const published = counts?.published ?? 0;
 
