@@ -94,6 +94,20 @@ const ingestion = z
         machineType: z.string().min(1).optional(),
         maxWorkers: z.number().int().min(1).max(1000).default(3),
         enableStreamingEngine: z.boolean().default(true),
+        /** Release folder of the Google-provided template, e.g. 2025-01-07-00_RC00; default: the job construct's (latest). Production pins one. */
+        templateVersion: z
+          .string()
+          .regex(
+            /^(latest|\d{4}-\d{2}-\d{2}-\d{2}_RC\d{2})$/,
+            "a template release such as 2025-01-07-00_RC00, or latest",
+          )
+          .optional(),
+        /** VPC network of the workers; default: the project's default network. */
+        network: z.string().min(1).optional(),
+        /** Subnetwork of the workers, in `region` (regions/R/subnetworks/S); default: chosen by Dataflow. */
+        subnetwork: z.string().min(1).optional(),
+        /** WORKER_IP_PRIVATE keeps the workers off the internet (the subnetwork needs Private Google Access); production requires it. */
+        ipConfiguration: z.enum(["WORKER_IP_PUBLIC", "WORKER_IP_PRIVATE"]).optional(),
       })
       .strict()
       .default({}),
@@ -145,7 +159,7 @@ const worker = z
       .regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi")
       .default("512Mi"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
-    /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, SINCE). */
+    /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, START), checked at synth by the worker's own parser. */
     environment: z
       .record(
         z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names use letters, digits and _"),

@@ -62,7 +62,14 @@ export { WindowKind } from "./bigquery/window-kind";
 export type { WindowKindName } from "./bigquery/window-kind";
 export { WindowedAggregate } from "./bigquery/windowed-aggregate";
 export type { SourceMark, WindowedAggregateProps } from "./bigquery/windowed-aggregate";
-export type { SqlBinding, SqlBindings, SqlDatasetRef, SqlRegionRef, SqlTableRef } from "./bigquery/sql-template";
+export type {
+  SqlBinding,
+  SqlBindings,
+  SqlDatasetRef,
+  SqlFileOptions,
+  SqlRegionRef,
+  SqlTableRef,
+} from "./bigquery/sql-template";
 
 // Pub/Sub and Dataflow: ingestion.
 export { StreamTopic } from "./pubsub/stream-topic";

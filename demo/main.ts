@@ -156,6 +156,8 @@ async function run(options: DemoOptions): Promise<DemoResult> {
       SSE_URL: sseUrl,
       PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
       CHECKPOINT_PATH: path.join(work, "checkpoint.json"),
+      // A fresh demo has no checkpoint: start at the (replayed) live stream.
+      START: "live",
     },
     metricsPort,
     workerLog,

@@ -1,6 +1,7 @@
 /**
- * Runs the real app-worker as a child process (exactly what `npm run worker` runs) and reads its
- * Prometheus metrics to know when every replayed event has been received and published.
+ * Runs the real app-worker as a child process (exactly what `npm run worker` execs: one node process,
+ * so SIGTERM reaches the worker itself) and reads its Prometheus metrics to know when every replayed
+ * event has been received and published.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
@@ -39,15 +40,11 @@ export function startWorker(
   metricsPort: number,
   logFile: number | "ignore",
 ): WorkerProcess {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app-worker/src/main.ts")],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
-      stdio: ["ignore", logFile, logFile],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "app-worker/src/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
+    stdio: ["ignore", logFile, logFile],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     pid: child.pid as number,

@@ -1,6 +1,7 @@
 /**
  * The worker's contract with whoever deploys it: the environment variables it reads and their
- * defaults. The worker (`app-worker/src/config.ts`) parses them; `SsePublisherService` sets them.
+ * defaults. One parser (`worker-settings.ts`) reads them, in the worker at startup and in
+ * `SsePublisherService` at synth.
  * The message it publishes is a `wiki_changes` row (see `wiki-changes.ts`).
  */
 
@@ -24,20 +25,36 @@ export const WORKER_ENV_VARIABLES = [
   "METRICS_PORT",
   "METRICS_HOST",
   "PUBSUB_EMULATOR_HOST",
-  "SINCE",
+  "START",
   "IDLE_TIMEOUT_MS",
   "CONNECT_TIMEOUT_MS",
   "BACKOFF_INITIAL_MS",
   "BACKOFF_MAX_MS",
+  "MAX_FRAME_BYTES",
   "MAX_IN_FLIGHT_MESSAGES",
   "MAX_IN_FLIGHT_BYTES",
   "PUBLISH_TIMEOUT_MS",
   "BATCH_MAX_MESSAGES",
   "BATCH_MAX_MS",
   "CHECKPOINT_INTERVAL_MS",
+  "CHECKPOINT_TIMEOUT_MS",
+  "HEALTH_MAX_CHECKPOINT_AGE_MS",
+  "HEALTH_MAX_EVENT_AGE_MS",
+  "DEAD_LETTER_PATH",
   "SHUTDOWN_DEADLINE_MS",
   "LOG_LEVEL",
 ] as const;
 
 /** One of the worker's environment variables. */
 export type WorkerEnvVariable = (typeof WORKER_ENV_VARIABLES)[number];
+
+/**
+ * Pub/Sub's limits on one message: a publish request is at most 10 MB (data, attributes, the topic
+ * name and framing), an attribute key at most 256 bytes and a value at most 1024 bytes.
+ * The worker keeps 64 KiB of the request for the rest.
+ */
+export const PUBSUB_LIMITS = {
+  maxMessageBytes: 10_000_000 - 64 * 1024,
+  maxAttributeKeyBytes: 256,
+  maxAttributeValueBytes: 1024,
+} as const;

@@ -33,6 +33,8 @@ export class WorkerService extends Construct {
       region: config.region,
       topic: props.topic,
       image: settings.image,
+      // Production runs exactly the image that was tested.
+      requireImageDigest: config.production,
       sseUrl: settings.sseUrl,
       userAgent: settings.userAgent,
       cpu: settings.cpu,

@@ -1,20 +1,16 @@
 /**
  * One side of the benchmark, run as its own process so its RSS is its own:
  * - `worker`: the real worker (SSE → projection → Pub/Sub) until `EXPECT` publishes are acknowledged;
- * - `raw`: the same Pub/Sub client and batching publishing pre-built messages (no SSE, no projection).
+ * - `raw`: the same Pub/Sub client and batching publishing pre-built messages (the emulator's warm-up).
  * Prints one JSON line with its figures.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { Worker as WorkerThread } from "node:worker_threads";
 import pino from "pino";
-import { parseConfig, sseConnectionSettings } from "../src/config";
+import { parseConfig } from "../src/config";
 import { Worker } from "../src/main";
 import { projectData } from "../src/projection";
 import { BoundedPublisher } from "../src/publisher";
-import { SseClient } from "../src/sse-client";
-import type { FrontBatch } from "./front-thread";
 import { generate } from "../../tools/fixtures/generate";
 import { PubSub } from "@google-cloud/pubsub";
 
@@ -143,116 +139,8 @@ async function runRaw(): Promise<object> {
   };
 }
 
-/**
- * The worker's front half alone: the same SSE client, projection and message bodies, with no
- * publishing, until `EXPECT` rows are projected. Its CPU per event is what the worker spends on
- * top of the publish path the baseline measures.
- */
-async function runParse(): Promise<object> {
-  const expect = Number(process.env.EXPECT);
-  const parsed = parseConfig(process.env);
-  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
-  const config = parsed.config;
-  const abort = new AbortController();
-  let rows = 0;
-  let bytes = 0;
-  let started = 0;
-  let cpuAtStart = 0;
-  const sse = new SseClient({
-    ...sseConnectionSettings(config),
-    onFrame: (frame) => {
-      if (rows === 0) {
-        started = performance.now();
-        cpuAtStart = cpuMicros();
-      }
-      const result = projectData(frame.data);
-      if (result.kind !== "row") return;
-      bytes += Buffer.from(result.json).length; // the message body, as the worker builds it
-      if (++rows === expect) abort.abort();
-    },
-  });
-  await sse.run(abort.signal);
-  const seconds = (performance.now() - started) / 1000;
-  const cpuPerEvent = (cpuMicros() - cpuAtStart) / rows;
-  return {
-    projected: rows,
-    eps: round(rows / seconds, 0),
-    cpu_us_per_event: round(cpuPerEvent, 1),
-    avg_body_bytes: Math.round(bytes / rows),
-  };
-}
-
-/**
- * Experiment: the front half in a worker thread (front-thread.ts), publishing on this thread
- * through the worker's publisher, until `EXPECT` publishes are acknowledged.
- */
-async function runThreaded(): Promise<object> {
-  const expect = Number(process.env.EXPECT);
-  const parsed = parseConfig(process.env);
-  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
-  const publisher = new BoundedPublisher(parsed.config);
-  const front = new WorkerThread(path.join(__dirname, "front-thread.js"), { workerData: parsed.config });
-  let acked = 0;
-  let firstBatchAt = 0;
-  let lastAckAt = 0;
-  let cpuAtStart = 0;
-  let failure: Error | undefined;
-  let finished: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finished = resolve));
-  front.on("error", (error) => {
-    failure ??= error;
-    finished();
-  });
-  const onPublished = (error: Error | undefined) => {
-    if (error) failure ??= error;
-    lastAckAt = performance.now();
-    if (++acked === expect) finished();
-  };
-  // Batches are published in arrival order; one waits while the publisher is full.
-  const queue: FrontBatch[] = [];
-  let draining = false;
-  const drain = async () => {
-    draining = true;
-    while (queue.length > 0) {
-      const batch = queue.shift()!;
-      const bodies = Buffer.from(batch.bodies);
-      let start = 0;
-      for (let i = 0; i < batch.ends.length; i++) {
-        if (!publisher.hasCapacity) await publisher.waitForCapacity();
-        publisher.send(bodies.subarray(start, batch.ends[i]), { event_id: batch.eventIds[i] }, onPublished);
-        start = batch.ends[i];
-      }
-      front.postMessage({ credit: 1 });
-    }
-    draining = false;
-  };
-  front.on("message", (batch: FrontBatch) => {
-    if (firstBatchAt === 0) {
-      firstBatchAt = performance.now();
-      cpuAtStart = cpuMicros();
-    }
-    queue.push(batch);
-    if (!draining) void drain();
-  });
-  await done;
-  front.postMessage({ stop: true });
-  await front.terminate();
-  if (failure) throw failure;
-  const result = {
-    published: acked,
-    eps: round(acked / ((lastAckAt - firstBatchAt) / 1000), 0),
-    rss_mb: peakRssMb(),
-    cpu_us_per_event: round((cpuMicros() - cpuAtStart) / acked, 1),
-    ...batchFigures(),
-  };
-  await publisher.close();
-  return result;
-}
-
 const modes: Record<string, () => Promise<object>> = {
   raw: runRaw,
-  parse: runParse,
-  threaded: runThreaded,
   worker: runWorker,
 };
 (modes[process.argv[2]] ?? runWorker)().then(

@@ -2,18 +2,28 @@
  * The worker: SSE → projection → Pub/Sub, with checkpointing, metrics and graceful shutdown.
  *
  * Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT, everything in flight acknowledged and
- * the checkpoint written); 1 for invalid configuration or an unreadable checkpoint; 2 when the
- * worker had to stop (a fatal HTTP response, a publish that failed after retries, or a shutdown
- * that missed its deadline; the checkpoint still only covers acknowledged events).
+ * the checkpoint written); 1 for invalid configuration, an unreadable checkpoint or no checkpoint
+ * with START=fail; 2 when the worker had to stop (a fatal HTTP response or request header, a
+ * publish that failed after retries, a dead-letter record that could not be written, or a
+ * shutdown that missed its deadline; the checkpoint still only covers handled events); 3 when
+ * everything stopped cleanly but the final checkpoint could not be written.
  */
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
-import { AckTracker, CheckpointError, FileCheckpointStore } from "./checkpoint";
+import {
+  AckTracker,
+  CheckpointError,
+  DeadLetterRecord,
+  DeadLetterSink,
+  FileCheckpointStore,
+  instanceId,
+} from "./checkpoint";
 import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
+import { FsProcess } from "./fs-process";
 import { startMetricsServer, WorkerMetrics } from "./metrics";
 import { projectData } from "./projection";
-import { BoundedPublisher } from "./publisher";
+import { BoundedPublisher, checkMessage, PermanentPublishError } from "./publisher";
 import { SseClient, SseFatalError, SseFrame } from "./sse-client";
 
 export interface WorkerOptions {
@@ -39,9 +49,20 @@ export class Worker {
   private readonly stopSignal: Promise<string>;
   private malformedSeen = 0;
   /** Plain counts (the same as the Prometheus counters), for logs, tests and the bench. */
-  public readonly stats = { received: 0, published: 0, failed: 0, canary: 0, malformed: 0 };
+  public readonly stats = {
+    received: 0,
+    published: 0,
+    failed: 0,
+    canary: 0,
+    malformed: 0,
+    deadLettered: 0,
+    checkpointWrites: 0,
+    checkpointFailures: 0,
+  };
   public metricsPort: number | undefined;
   private publisher: BoundedPublisher | undefined;
+  /** What /healthz answers (also without the HTTP server: tests). */
+  public health: (() => { healthy: boolean; problems: string[] } & Record<string, unknown>) | undefined;
 
   /** Publishes not yet acknowledged (messages and bytes). */
   get inFlight(): { messages: number; bytes: number } {
@@ -74,62 +95,122 @@ export class Worker {
   async run(): Promise<number> {
     const { config, logger, metrics } = this;
     if (config.pubsubEmulatorHost) process.env.PUBSUB_EMULATOR_HOST = config.pubsubEmulatorHost;
-    const store = new FileCheckpointStore(config.checkpointPath);
+    const instance = instanceId();
+    const fsCalls = new FsProcess(config.checkpointTimeoutMs);
+    const store = new FileCheckpointStore(config.checkpointPath, fsCalls, instance, config.checkpointTimeoutMs);
+    const deadLetters = new DeadLetterSink(config.deadLetterPath, fsCalls, instance);
     let checkpoint;
     try {
       checkpoint = await store.load();
     } catch (error) {
+      fsCalls.close();
       if (error instanceof CheckpointError) {
         logger.error({ err: error.message }, error.message);
         return 1;
       }
       throw error;
     }
+    const { start } = config;
+    if (!checkpoint && start.kind === "fail") {
+      fsCalls.close();
+      logger.error(
+        { checkpoint: config.checkpointPath },
+        `no checkpoint at ${config.checkpointPath} and START=fail: refusing to guess where to start. Restore the checkpoint (the bucket keeps deleted objects for its soft-delete period), or set START=live or START=since:<time>`,
+      );
+      return 1;
+    }
+    const since = !checkpoint && start.kind === "since" ? start.since : undefined;
     const tracker = new AckTracker(checkpoint?.lastEventId);
     logger.info(
       {
         checkpoint: config.checkpointPath,
         lastEventId: checkpoint?.lastEventId,
-        since: checkpoint ? undefined : config.since,
+        start: checkpoint ? undefined : start.kind,
+        since,
         topic: config.topic,
         project: config.project,
         sseUrl: config.sseUrl,
+        instance,
       },
       checkpoint
         ? "resuming from checkpoint"
-        : "no checkpoint: starting from the live stream" + (config.since ? " at SINCE" : ""),
+        : `no checkpoint: starting from the live stream${since ? ` at ${since} (START=since)` : " (START=live)"}`,
     );
 
     const publisher = new BoundedPublisher({ ...config, pubsub: this.options.pubsub });
     this.publisher = publisher;
 
+    const startedAt = performance.now();
     let savedVersion = tracker.committed.version;
-    let saving: Promise<void> = Promise.resolve();
-    const saveCheckpoint = (): Promise<void> => {
+    let lastCheckpointAt = startedAt;
+    let lastMessageAt = startedAt;
+    let saving: Promise<boolean> = Promise.resolve(true);
+    /** Writes the checkpoint when it moved; resolves false when the write failed. */
+    const saveCheckpoint = (final = false): Promise<boolean> => {
       saving = saving.then(async () => {
         const { lastEventId, eventTime, version } = tracker.committed;
-        if (version === savedVersion || lastEventId === undefined) return;
+        if (version === savedVersion || lastEventId === undefined) return true;
         try {
-          await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
+          let outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
+          // Another instance is writing right now: not a failure; the next interval tries again,
+          // the final write a few times right away.
+          for (let attempt = 0; final && outcome === "busy" && attempt < 20; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
+          }
+          if (outcome === "busy") return false;
+          if (outcome === "superseded")
+            logger.warn(
+              { lastEventId },
+              "the stored checkpoint is ahead of this worker's (another instance wrote it): left as is",
+            );
           savedVersion = version;
+          lastCheckpointAt = performance.now();
+          this.stats.checkpointWrites++;
           metrics.checkpointWrites.inc();
+          return true;
         } catch (error) {
-          // Not fatal: the next write retries; a crash before it replays a little more.
-          logger.warn({ err: (error as Error).message }, "checkpoint write failed");
+          // Not fatal while running: the next write retries, a crash before it replays a little
+          // more. Loud: counted, logged at error, and /healthz fails once it lasts.
+          this.stats.checkpointFailures++;
+          metrics.checkpointFailures.inc();
+          logger.error(
+            { err: (error as Error).message, failures: this.stats.checkpointFailures },
+            "checkpoint write failed",
+          );
+          return false;
         }
       });
       return saving;
     };
     const checkpointTimer = setInterval(() => void saveCheckpoint(), config.checkpointIntervalMs);
+    checkpointTimer.unref();
 
     let connected = false;
-    const health = () => ({
-      healthy: this.state === "starting" || this.state === "running" || this.state === "stopping",
-      state: this.state,
-      connected,
-      inFlightMessages: publisher.messages,
-      pendingEvents: tracker.pending,
-    });
+    const health = () => {
+      const now = performance.now();
+      const checkpointAgeMs = Math.round(now - lastCheckpointAt);
+      const lastEventAgeMs = Math.round(now - lastMessageAt);
+      const unsaved = tracker.committed.version !== savedVersion;
+      const problems: string[] = [];
+      if (this.state === "failed" || this.state === "stopped") problems.push(`state ${this.state}`);
+      if (unsaved && checkpointAgeMs > config.healthMaxCheckpointAgeMs)
+        problems.push(`no checkpoint written for ${checkpointAgeMs} ms (HEALTH_MAX_CHECKPOINT_AGE_MS)`);
+      if (this.state !== "stopping" && lastEventAgeMs > config.healthMaxEventAgeMs)
+        problems.push(`no message event for ${lastEventAgeMs} ms (HEALTH_MAX_EVENT_AGE_MS)`);
+      return {
+        healthy: problems.length === 0,
+        problems,
+        state: this.state,
+        connected,
+        checkpointAgeMs,
+        lastEventAgeMs,
+        checkpointFailures: this.stats.checkpointFailures,
+        inFlightMessages: publisher.messages,
+        pendingEvents: tracker.pending,
+      };
+    };
+    this.health = health;
     let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
     if (config.metricsPort !== 0) {
       metricsServer = await startMetricsServer(metrics, config.metricsPort, health, config.metricsHost);
@@ -144,9 +225,30 @@ export class Worker {
       inFlightMessages: () => publisher.messages,
       inFlightBytes: () => publisher.bytes,
       lastEventTimeMs: () => (lastEventTime === undefined ? undefined : Date.parse(lastEventTime)),
+      checkpointAgeSeconds: () => (performance.now() - lastCheckpointAt) / 1000,
+      lastEventAgeSeconds: () => (performance.now() - lastMessageAt) / 1000,
     };
+
+    /** Records an event that can never be published, then lets the checkpoint pass it. */
+    const deadLetter = (seq: number, record: DeadLetterRecord) => {
+      this.stats.deadLettered++;
+      metrics.deadLettered.inc({ reason: record.reason });
+      deadLetters.write(record).then(
+        (file) => {
+          logger.error(
+            { reason: record.reason, sseId: record.sseId, eventId: record.eventId, bytes: record.bytes, file },
+            `dead-lettered an event: ${record.detail}`,
+          );
+          tracker.complete(seq);
+        },
+        // Without its record the event would be lost silently: stop; a restart retries it.
+        (error: Error) => this.fail(new Error(`dead-letter sink failed: ${error.message}`)),
+      );
+    };
+
     const onFrame = (frame: SseFrame) => {
       this.stats.received++; // the received/published counters read stats when scraped
+      lastMessageAt = frame.receivedAt;
       const result = projectData(frame.data);
       if (result.kind === "drop") {
         metrics.dropped.inc({ reason: result.reason });
@@ -167,9 +269,31 @@ export class Worker {
       const seq = tracker.begin(frame.lastEventId, row.event_time);
       lastEventTime = row.event_time;
       const data = Buffer.from(result.json);
+      const attributes = { event_id: row.event_id };
+      const sseId = frame.lastEventId;
+      const refuse = (error: PermanentPublishError, bytes: number) =>
+        deadLetter(seq, {
+          reason: error.reason,
+          sseId,
+          eventId: row.event_id.slice(0, 256),
+          eventTime: row.event_time,
+          bytes,
+          detail: error.message,
+          sample: result.json.slice(0, 4096),
+        });
+      const unfit = checkMessage(data, attributes);
+      if (unfit) {
+        refuse(unfit, data.length);
+        return;
+      }
       // The callback captures two numbers only: the frame's text must not live until the ack.
       const receivedAt = frame.receivedAt;
-      publisher.send(data, { event_id: row.event_id }, (error) => {
+      const size = data.length;
+      publisher.send(data, attributes, (error) => {
+        if (error instanceof PermanentPublishError) {
+          refuse(error, size);
+          return;
+        }
         if (error) {
           this.stats.failed++;
           metrics.failed.inc();
@@ -187,7 +311,7 @@ export class Worker {
     const sse = new SseClient({
       ...sseConnectionSettings(config),
       lastEventId: checkpoint?.lastEventId,
-      since: config.since,
+      since,
       onFrame,
       beforeRead: () => {
         if (publisher.hasCapacity) return undefined;
@@ -203,6 +327,21 @@ export class Worker {
         metrics.reconnects.inc({ reason });
         logger.warn({ reason, delayMs, detail }, "reconnecting to the event stream");
       },
+      onOversizeFrame: (id, bytes) => {
+        metrics.framesOversize.inc();
+        const detail = `SSE frame larger than MAX_FRAME_BYTES (${config.maxFrameBytes}): ${bytes} bytes arrived before the connection was dropped`;
+        if (id === undefined) {
+          // Without an id the frame cannot be skipped: it comes again and is counted again.
+          logger.error({ bytes }, `${detail}; the frame has no id before its data, so it cannot be skipped`);
+          return;
+        }
+        deadLetter(tracker.begin(id), { reason: "oversize_frame", sseId: id, bytes, detail });
+      },
+      onRetryAfterClamped: (requestedMs, usedMs) =>
+        logger.warn(
+          { requestedMs, usedMs },
+          `Retry-After of ${requestedMs} ms is outside [BACKOFF_INITIAL_MS, BACKOFF_MAX_MS]: waiting ${usedMs} ms`,
+        ),
       logger,
     });
 
@@ -236,6 +375,7 @@ export class Worker {
     );
 
     const reason = await this.stopSignal;
+    const stopAt = performance.now();
     this.state = this.fatalError ? "failed" : "stopping";
     this.sseAbort.abort();
     await sseDone;
@@ -251,9 +391,22 @@ export class Worker {
     await Promise.race([publisher.flush().then(() => publisher.waitForIdle()), deadline]);
     clearInterval(checkpointTimer);
     clearInterval(progress);
-    await saveCheckpoint();
+    // The final write gets what is left of the deadline (at least 1 s): a hanging mount cannot hold the exit.
+    const saveBudget = Math.max(1000, config.shutdownDeadlineMs - (performance.now() - stopAt));
+    let saveTimer: NodeJS.Timeout | undefined;
+    const finalSaved = await Promise.race([
+      saveCheckpoint(true),
+      new Promise<boolean>((resolve) => (saveTimer = setTimeout(() => resolve(false), saveBudget))),
+    ]);
+    clearTimeout(saveTimer);
+    if (!finalSaved && this.stats.checkpointFailures === 0) {
+      this.stats.checkpointFailures++;
+      metrics.checkpointFailures.inc();
+    }
     await Promise.race([publisher.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     await metricsServer?.close();
+    // A call still blocked in the helper must not hold the exit.
+    fsCalls.close();
     // Only now: a second SIGTERM while clients close must not kill the process with the default action.
     if (this.options.handleSignals !== false) {
       process.off("SIGTERM", signalHandler);
@@ -265,8 +418,11 @@ export class Worker {
       received: this.stats.received,
       published: this.stats.published,
       failed: this.stats.failed,
+      deadLettered: this.stats.deadLettered,
+      checkpointFailures: this.stats.checkpointFailures,
       inFlightAbandoned: publisher.messages,
       lastEventId: tracker.committed.lastEventId,
+      checkpointSaved: finalSaved,
     };
     if (this.fatalError) {
       this.state = "failed";
@@ -280,6 +436,14 @@ export class Worker {
         `shutdown deadline of ${config.shutdownDeadlineMs} ms passed with publishes in flight; the checkpoint covers only acknowledged events`,
       );
       return 2;
+    }
+    if (!finalSaved) {
+      this.state = "failed";
+      logger.error(
+        summary,
+        `stopped, but the final checkpoint could not be written to ${config.checkpointPath}: a restart replays from the last one written`,
+      );
+      return 3;
     }
     this.state = "stopped";
     logger.info(summary, "stopped cleanly");

@@ -18,6 +18,11 @@ export class WorkerMetrics {
   public readonly inFlightBytes: Gauge;
   public readonly backpressurePauses: Counter;
   public readonly checkpointWrites: Counter;
+  public readonly checkpointFailures: Counter;
+  public readonly checkpointAge: Gauge;
+  public readonly deadLettered: Counter<"reason">;
+  public readonly framesOversize: Counter;
+  public readonly lastEventAge: Gauge;
   /** Where the scrape-time gauges read their values (set by the worker). */
   public sources?: {
     received(): number;
@@ -25,6 +30,10 @@ export class WorkerMetrics {
     inFlightMessages(): number;
     inFlightBytes(): number;
     lastEventTimeMs(): number | undefined;
+    /** Seconds since the last successful checkpoint write (or since start). */
+    checkpointAgeSeconds(): number;
+    /** Seconds since the last message event (or since start). */
+    lastEventAgeSeconds(): number;
   };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -68,7 +77,7 @@ export class WorkerMetrics {
     });
     this.reconnects = new Counter({
       name: `${prefix}sse_reconnects_total`,
-      help: "SSE reconnections, by reason (network, http_5xx, http_429, idle, eof, error_frame)",
+      help: "SSE reconnections, by reason (network, http_5xx, http_429, http_408, idle, eof, error_frame, oversize_frame)",
       labelNames: ["reason"],
       registers,
     });
@@ -113,8 +122,42 @@ export class WorkerMetrics {
     });
     this.checkpointWrites = new Counter({
       name: `${prefix}checkpoint_writes_total`,
-      help: "Checkpoint writes",
+      help: "Successful checkpoint writes",
       registers,
+    });
+    this.checkpointFailures = new Counter({
+      name: `${prefix}checkpoint_failures_total`,
+      help: "Checkpoint writes that failed or timed out (CHECKPOINT_TIMEOUT_MS)",
+      registers,
+    });
+    this.checkpointAge = new Gauge({
+      name: `${prefix}checkpoint_age_seconds`,
+      help: "Seconds since the last successful checkpoint write (since start before the first)",
+      registers,
+      collect() {
+        const s = sources();
+        if (s) this.set(s.checkpointAgeSeconds());
+      },
+    });
+    this.deadLettered = new Counter({
+      name: `${prefix}events_dead_lettered_total`,
+      help: "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, oversize_frame)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.framesOversize = new Counter({
+      name: `${prefix}frames_oversize_total`,
+      help: "SSE frames larger than MAX_FRAME_BYTES (the connection is dropped and resumed after the frame)",
+      registers,
+    });
+    this.lastEventAge = new Gauge({
+      name: `${prefix}last_event_age_seconds`,
+      help: "Seconds since the last SSE message event (comments and keep-alives do not count)",
+      registers,
+      collect() {
+        const s = sources();
+        if (s) this.set(s.lastEventAgeSeconds());
+      },
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix });
   }

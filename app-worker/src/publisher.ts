@@ -4,8 +4,14 @@
  * `publish` never blocks; callers await {@link BoundedPublisher.waitForCapacity} before reading
  * more input, which is what turns a slow or unreachable Pub/Sub into backpressure on the SSE
  * connection (the worker stops reading the body) instead of unbounded memory.
+ *
+ * Errors that may heal (unavailable, deadline, quota, aborted, internal) are retried by the client
+ * until `publishTimeoutMs`; a message Pub/Sub can never accept is told apart: {@link checkMessage}
+ * refuses it before sending, and an INVALID_ARGUMENT answer settles it with a
+ * {@link PermanentPublishError} (after one retry alone, since a batch fails as a whole).
  */
 import { PubSub, Topic } from "@google-cloud/pubsub";
+import { PUBSUB_LIMITS } from "../../schemas/worker-contract";
 
 /** A publish that failed after the client's retries: the worker must stop. */
 export class PublishError extends Error {
@@ -16,6 +22,41 @@ export class PublishError extends Error {
     super(message);
     this.name = "PublishError";
   }
+}
+
+/** A message Pub/Sub will never accept: the worker dead-letters it and moves on. */
+export class PermanentPublishError extends PublishError {
+  constructor(
+    message: string,
+    public readonly reason: "too_large" | "attribute_too_large" | "invalid_argument",
+    cause?: unknown,
+  ) {
+    super(message, cause);
+    this.name = "PermanentPublishError";
+  }
+}
+
+/** Why Pub/Sub would refuse this message (size limits), or undefined when it fits. */
+export function checkMessage(data: Buffer, attributes: Record<string, string>): PermanentPublishError | undefined {
+  let bytes = data.length;
+  for (const [key, value] of Object.entries(attributes)) {
+    const keyBytes = Buffer.byteLength(key);
+    const valueBytes = Buffer.byteLength(value);
+    if (keyBytes > PUBSUB_LIMITS.maxAttributeKeyBytes || valueBytes > PUBSUB_LIMITS.maxAttributeValueBytes) {
+      return new PermanentPublishError(
+        `attribute ${key.slice(0, 64)} is ${keyBytes} + ${valueBytes} bytes; Pub/Sub allows keys of ${PUBSUB_LIMITS.maxAttributeKeyBytes} and values of ${PUBSUB_LIMITS.maxAttributeValueBytes} bytes`,
+        "attribute_too_large",
+      );
+    }
+    bytes += keyBytes + valueBytes;
+  }
+  if (bytes > PUBSUB_LIMITS.maxMessageBytes) {
+    return new PermanentPublishError(
+      `message is ${bytes} bytes; a Pub/Sub publish request holds at most 10 MB (${PUBSUB_LIMITS.maxMessageBytes} bytes kept for the message)`,
+      "too_large",
+    );
+  }
+  return undefined;
 }
 
 export interface BoundedPublisherOptions {
@@ -33,18 +74,18 @@ export interface BoundedPublisherOptions {
   readonly pubsub?: PubSub;
 }
 
-/** gRPC codes worth retrying for Publish (the client library's defaults). */
+/** gRPC codes that may heal, retried for Publish (quota, unavailable, deadline, aborted, internal). */
 const RETRY_CODES = [
-  10 /* ABORTED */, 1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 13 /* INTERNAL */, 8 /* RESOURCE_EXHAUSTED */,
-  14 /* UNAVAILABLE */, 2 /* UNKNOWN */,
+  10 /* ABORTED */, 4 /* DEADLINE_EXCEEDED */, 13 /* INTERNAL */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */,
 ];
+const INVALID_ARGUMENT = 3;
 
-/** Creates the topic handle with tuned batching and retry settings. */
-export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions): Topic {
+/** Creates the topic handle with tuned batching and retry settings (`alone`: one message per request). */
+export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions, alone = false): Topic {
   return pubsub.topic(options.topic, {
     batching: {
-      maxMessages: options.batchMaxMessages,
-      maxMilliseconds: options.batchMaxMs,
+      maxMessages: alone ? 1 : options.batchMaxMessages,
+      maxMilliseconds: alone ? 0 : options.batchMaxMs,
       maxBytes: 4 * 1024 * 1024,
     },
     gaxOpts: {
@@ -67,6 +108,8 @@ export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions): T
 export class BoundedPublisher {
   public readonly pubsub: PubSub;
   public readonly topic: Topic;
+  /** Messages of a batch refused as invalid are retried here, one per request. */
+  private aloneTopic: Topic | undefined;
   private inFlightMessages = 0;
   private inFlightBytes = 0;
   private waiters: (() => void)[] = [];
@@ -137,16 +180,27 @@ export class BoundedPublisher {
     this.inFlightMessages++;
     this.inFlightBytes += size;
     this.topic.publishMessage({ data, attributes }, (error, id) => {
+      if (error && (error as { code?: number }).code === INVALID_ARGUMENT) {
+        // A batch fails as a whole: send this message alone to learn whether it is the bad one.
+        this.aloneTopic ??= createTopic(this.pubsub, this.options, true);
+        this.aloneTopic.publishMessage({ data, attributes }, (again, againId) => {
+          this.settle(size);
+          if (!again) done(undefined, againId ?? undefined);
+          else done(this.publishError(again));
+        });
+        return;
+      }
       this.settle(size);
-      if (error) {
-        done(
-          new PublishError(
-            `publish to projects/${this.options.project}/topics/${this.options.topic} failed after retries: ${error.message}`,
-            error,
-          ),
-        );
-      } else done(undefined, id ?? undefined);
+      if (error) done(this.publishError(error));
+      else done(undefined, id ?? undefined);
     });
+  }
+
+  private publishError(error: Error & { code?: number }): PublishError {
+    const where = `projects/${this.options.project}/topics/${this.options.topic}`;
+    if (error.code === INVALID_ARGUMENT)
+      return new PermanentPublishError(`publish to ${where} refused: ${error.message}`, "invalid_argument", error);
+    return new PublishError(`publish to ${where} failed after retries: ${error.message}`, error);
   }
 
   private settle(size: number): void {
@@ -166,7 +220,7 @@ export class BoundedPublisher {
 
   /** Sends any batched messages now. */
   async flush(): Promise<void> {
-    await this.topic.flush();
+    await Promise.all([this.topic.flush(), this.aloneTopic?.flush()]);
   }
 
   /** Closes the client (only if this publisher created it). */

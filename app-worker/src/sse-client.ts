@@ -1,17 +1,22 @@
 /**
- * A resumable Server-Sent Events client on Node's `fetch` and `eventsource-parser` 3.
+ * A resumable Server-Sent Events client on Node's `fetch` and a bounded byte-level parser
+ * (`sse-parser.ts`).
  *
  * - Sends `Last-Event-ID` (the id of the last complete frame received, initially the checkpoint)
  *   on every connection; without one, adds `?since=` when a start time is configured.
- * - Reconnects with exponential backoff and full jitter after network errors, 5xx, 408 and 429
- *   (a `Retry-After` header sets the delay), end of stream, `event: error` frames and the idle
- *   watchdog (no bytes for `idleTimeoutMs`); any other 4xx/3xx throws {@link SseFatalError}.
+ * - Reconnects with exponential backoff and jitter after network errors, 5xx, 408 and 429
+ *   (a `Retry-After` header sets the delay, clamped to [backoffInitialMs, backoffMaxMs]), end of
+ *   stream, `event: error` frames and the progress watchdog: no `message` event for
+ *   `idleTimeoutMs` (comments and keep-alives do not count); any other 4xx/3xx, and a request
+ *   header Node refuses, throw {@link SseFatalError}.
+ * - A frame larger than `maxFrameBytes` is never buffered: the connection is dropped, the frame is
+ *   reported to `onOversizeFrame` and, when its id is known, the next connection resumes after it.
  * - A frame cut by a dropped connection is discarded with the connection's parser; it is
  *   received again after the reconnect because its id was never recorded.
  * - Backpressure: `beforeRead` is awaited before each read of the body; while it is pending,
  *   nothing is read (TCP flow control pushes back on the server) and the watchdog is paused.
  */
-import { createParser } from "eventsource-parser";
+import { FrameTooLargeError, SseParser } from "./sse-parser";
 
 /** A response that retrying will not fix (e.g. 403): the worker stops with this message. */
 export class SseFatalError extends Error {
@@ -33,7 +38,8 @@ export interface SseFrame {
   readonly receivedAt: number;
 }
 
-export type ReconnectReason = "network" | "http_5xx" | "http_429" | "http_408" | "idle" | "eof" | "error_frame";
+export type ReconnectReason =
+  "network" | "http_5xx" | "http_429" | "http_408" | "idle" | "eof" | "error_frame" | "oversize_frame";
 
 export interface SseLogger {
   info(obj: object, msg?: string): void;
@@ -52,12 +58,21 @@ export interface SseClientOptions {
   readonly connectTimeoutMs: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
+  /** Largest frame buffered. */
+  readonly maxFrameBytes: number;
   /** Called synchronously for each complete `message` frame. */
   readonly onFrame: (frame: SseFrame) => void;
   /** Awaited before each read of the body (backpressure). */
   readonly beforeRead?: () => Promise<void> | void;
   /** Called before each reconnection wait. */
   readonly onReconnect?: (reason: ReconnectReason, delayMs: number, detail: string) => void;
+  /**
+   * Called when a frame exceeds `maxFrameBytes`, before the reconnection. With an `id`, the next
+   * connection resumes after that frame (the caller records it, e.g. in a dead-letter sink).
+   */
+  readonly onOversizeFrame?: (id: string | undefined, bytes: number) => void;
+  /** Called when a Retry-After outside [backoffInitialMs, backoffMaxMs] is clamped. */
+  readonly onRetryAfterClamped?: (requestedMs: number, usedMs: number) => void;
   /** Called when a connection is established (HTTP 200). */
   readonly onConnected?: (lastEventId: string | undefined) => void;
   readonly logger?: SseLogger;
@@ -83,12 +98,6 @@ export function backoffDelay(
 ): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-/** A flat copy of a string that shares no memory with the string it was sliced from. */
-function detach(text: string): string {
-  // Concatenation makes a new string; slicing it gives a slice of that small string only.
-  return text.length < 13 ? text : (" " + text).slice(1);
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -150,8 +159,12 @@ export class SseClient {
           this.options.backoffMaxMs,
           random,
         );
-        if (reconnect.retryAfterMs !== undefined)
-          delay = Math.max(reconnect.retryAfterMs, Math.min(delay, this.options.backoffInitialMs));
+        if (reconnect.retryAfterMs !== undefined) {
+          const { backoffInitialMs, backoffMaxMs } = this.options;
+          delay = Math.min(backoffMaxMs, Math.max(backoffInitialMs, reconnect.retryAfterMs));
+          if (delay !== reconnect.retryAfterMs) this.options.onRetryAfterClamped?.(reconnect.retryAfterMs, delay);
+        }
+        if (reconnect.reason === "oversize_frame") delay = Math.min(delay, this.options.backoffInitialMs);
         attempt++;
         this.options.onReconnect?.(reconnect.reason, delay, reconnect.message);
         await sleep(delay, signal);
@@ -173,7 +186,7 @@ export class SseClient {
     outer.addEventListener("abort", abortAll, { once: true });
     let watchdogMs = this.options.connectTimeoutMs;
     const onWatchdog = () => {
-      abortReason = new Reconnect("idle", `no bytes for ${watchdogMs} ms`);
+      abortReason = new Reconnect("idle", `no message event for ${watchdogMs} ms`);
       controller.abort();
     };
     let watchdog = setTimeout(onWatchdog, watchdogMs);
@@ -189,9 +202,30 @@ export class SseClient {
         "cache-control": "no-cache",
       };
       if (this.lastId !== undefined) headers["last-event-id"] = this.lastId;
+      // Node refuses header values above Latin-1 before sending anything: retrying cannot help.
+      let requestHeaders: Headers;
+      try {
+        requestHeaders = new Headers(headers);
+      } catch (error) {
+        const bad = Object.entries(headers).find(([name, value]) => {
+          try {
+            new Headers({ [name]: value });
+            return false;
+          } catch {
+            return true;
+          }
+        });
+        throw new SseFatalError(
+          `request header ${bad?.[0] ?? "?"} ${JSON.stringify(bad?.[1] ?? "")} is not a valid HTTP header value (${(error as Error).message}) — not retrying`,
+        );
+      }
       let response: Response;
       try {
-        response = await fetch(this.requestUrl(), { headers, signal: controller.signal, redirect: "follow" });
+        response = await fetch(this.requestUrl(), {
+          headers: requestHeaders,
+          signal: controller.signal,
+          redirect: "follow",
+        });
       } catch (error) {
         if (abortReason) throw new Reconnect("network", `no response within ${this.options.connectTimeoutMs} ms`);
         throw error;
@@ -216,7 +250,8 @@ export class SseClient {
 
       let errorFrame: string | undefined;
       let receivedAt = 0;
-      const parser = createParser({
+      let sawMessage = false;
+      const parser = new SseParser(this.options.maxFrameBytes, {
         onEvent: (event) => {
           // After an error frame this connection is abandoned: later frames of the same read are
           // not delivered and must not move the resume point either.
@@ -225,25 +260,23 @@ export class SseClient {
             errorFrame = event.data;
             return;
           }
-          // A copy: the parser's id is a slice of the whole decoded chunk (often >100 kB), and the
-          // ack tracker keeps ids until their publish is acknowledged; a slice would keep every
-          // chunk alive (and promoted to the old generation) for that long.
-          if (event.id !== undefined) this.lastId = event.id === this.lastId ? this.lastId : detach(event.id);
-          if (event.event !== undefined && event.event !== "message") return;
+          // The parser decodes each id from the bytes: a small string of its own, safe to keep
+          // until the event's publish is acknowledged.
+          if (event.id !== undefined && event.id !== this.lastId) this.lastId = event.id;
+          if (event.data === "" || (event.event !== undefined && event.event !== "message")) return;
+          sawMessage = true;
           countFrame();
           this.options.onFrame({ data: event.data, lastEventId: this.lastId, receivedAt });
         },
         onRetry: (ms) => {
           this.serverRetryMs = ms;
         },
-        onError: (error) => this.options.logger?.warn({ err: error.message }, "SSE parse error"),
       });
       const stopped = new Promise<void>((resolve) => {
         if (outer.aborted) resolve();
         else outer.addEventListener("abort", () => resolve(), { once: true });
       });
       const reader = response.body.getReader();
-      const decoder = new TextDecoder();
       try {
         for (;;) {
           if (this.options.beforeRead) {
@@ -258,9 +291,21 @@ export class SseClient {
           }
           const { done, value } = await reader.read();
           if (done) break;
-          watchdog.refresh();
           receivedAt = performance.now();
-          parser.feed(decoder.decode(value, { stream: true }));
+          try {
+            parser.feed(value);
+          } catch (error) {
+            if (!(error instanceof FrameTooLargeError)) throw error;
+            this.options.onOversizeFrame?.(error.id, error.bytes);
+            // Resume after the frame when its id is known; otherwise it will be sent again.
+            if (error.id !== undefined) this.lastId = error.id;
+            throw new Reconnect("oversize_frame", error.message);
+          }
+          // Only message events are progress: comments and keep-alives do not re-arm the watchdog.
+          if (sawMessage) {
+            sawMessage = false;
+            watchdog.refresh();
+          }
           if (errorFrame !== undefined)
             throw new Reconnect("error_frame", `event: error frame: ${errorFrame.slice(0, 300)}`);
           if (outer.aborted) return;

@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AckTracker, CheckpointError, FileCheckpointStore } from "../src/checkpoint";
+import { AckTracker, CheckpointError, compareCheckpoints, FileCheckpointStore } from "../src/checkpoint";
+import { FsProcess, FsTimeoutError } from "../src/fs-process";
 import { backoffDelay, parseRetryAfter } from "../src/sse-client";
 
 describe("AckTracker", () => {
@@ -57,10 +59,14 @@ describe("AckTracker ring buffer", () => {
 
 describe("FileCheckpointStore", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-"));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fsCalls = new FsProcess(5_000);
+  afterAll(() => {
+    fsCalls.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test("round-trips, creating the folder, and has no checkpoint before the first save", async () => {
-    const store = new FileCheckpointStore(path.join(dir, "nested", "cp.json"));
+    const store = new FileCheckpointStore(path.join(dir, "nested", "cp.json"), fsCalls);
     expect(await store.load()).toBeUndefined();
     await store.save({ lastEventId: '[{"offset":1}]', updatedAt: "now" });
     expect(await store.load()).toMatchObject({ lastEventId: '[{"offset":1}]' });
@@ -70,8 +76,64 @@ describe("FileCheckpointStore", () => {
   test("a corrupt checkpoint is an error that says what to do", async () => {
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, "{oops");
-    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(CheckpointError);
-    await expect(new FileCheckpointStore(file).load()).rejects.toThrow(/not valid JSON; fix or delete it/);
+    await expect(new FileCheckpointStore(file, fsCalls).load()).rejects.toThrow(CheckpointError);
+    await expect(new FileCheckpointStore(file, fsCalls).load()).rejects.toThrow(/not valid JSON; fix it, or delete it/);
+  });
+
+  test("never moves backwards: a stored checkpoint ahead of this one is left as is", async () => {
+    const file = path.join(dir, "overlap.json");
+    const ahead = new FileCheckpointStore(file, fsCalls, "new-revision");
+    const behind = new FileCheckpointStore(file, fsCalls, "old-revision");
+    const at = (offset: number) => JSON.stringify([{ topic: "t", partition: 0, offset }]);
+    expect(await ahead.save({ lastEventId: at(200), updatedAt: "now" })).toBe("written");
+    expect(await behind.save({ lastEventId: at(150), updatedAt: "now" })).toBe("superseded");
+    expect(await behind.load()).toMatchObject({ lastEventId: at(200), writer: "new-revision" });
+    expect(await behind.save({ lastEventId: at(250), updatedAt: "now" })).toBe("written");
+    expect(await ahead.load()).toMatchObject({ lastEventId: at(250), writer: "old-revision" });
+    // No temp file is left behind, and none is shared between instances.
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("overlap"))).toEqual(["overlap.json"]);
+  });
+});
+
+describe("compareCheckpoints", () => {
+  const at = (offset: number, partition = 0) => JSON.stringify([{ topic: "t", partition, offset }]);
+  test("per topic and partition, by offset or timestamp; otherwise by event time; 0 when not comparable", () => {
+    expect(compareCheckpoints({ lastEventId: at(2) }, { lastEventId: at(1) })).toBe(1);
+    expect(compareCheckpoints({ lastEventId: at(1) }, { lastEventId: at(2) })).toBe(-1);
+    const ts = (timestamp: number) => JSON.stringify([{ topic: "t", partition: 0, timestamp }]);
+    expect(compareCheckpoints({ lastEventId: ts(1717243200001) }, { lastEventId: ts(1717243200000) })).toBe(1);
+    expect(
+      compareCheckpoints(
+        { lastEventId: "x", eventTime: "2024-06-01T12:00:00.000Z" },
+        { lastEventId: "y", eventTime: "2024-06-01T11:00:00.000Z" },
+      ),
+    ).toBe(1);
+    expect(compareCheckpoints({ lastEventId: "x" }, { lastEventId: "y" })).toBe(0);
+  });
+});
+
+describe("FsProcess", () => {
+  test("a call blocked in the kernel (a FIFO without writer) times out; later calls fail at once; close() frees the worker", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fs-process-"));
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const fsCalls = new FsProcess(200);
+    try {
+      await expect(fsCalls.call("reading the fifo", "readFile", fifo)).rejects.toThrow(
+        new FsTimeoutError("reading the fifo: no answer within 200 ms (CHECKPOINT_TIMEOUT_MS)"),
+      );
+      const started = Date.now();
+      await expect(fsCalls.call("next", "mtime", dir)).rejects.toThrow(
+        /^next: an earlier filesystem call \(reading the fifo\) has been blocked for \d+ ms$/,
+      );
+      expect(Date.now() - started).toBeLessThan(100);
+      // Once the blocked helper is gone, a new one answers.
+      fsCalls.close();
+      expect(await fsCalls.call("stat", "mtime", dir)).toBeGreaterThan(0);
+    } finally {
+      fsCalls.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -83,7 +145,7 @@ describe("reconnect timing", () => {
     expect(backoffDelay(20, 1000, 60_000, () => 0.999999)).toBe(60_000);
   });
 
-  test("Retry-After in seconds or as an HTTP date", () => {
+  test("Retry-After in seconds or as an HTTP date (the client clamps it to the backoff bounds)", () => {
     expect(parseRetryAfter("3")).toBe(3000);
     expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(5000);
     expect(parseRetryAfter(null)).toBeUndefined();

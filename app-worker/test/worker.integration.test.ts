@@ -3,21 +3,18 @@
  * real Pub/Sub emulator. Process-level behaviour (exit codes, SIGTERM) runs the worker as a
  * child process (`node --import tsx app-worker/src/main.ts`, what `npm run worker` runs).
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import pino from "pino";
 import { freePort, PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
-import { parseConfig, WorkerConfig } from "../src/config";
 import { Worker } from "../src/main";
 import { describeFixture, generate, loadFixture } from "../../tools/fixtures/generate";
-import { topicWithCollector, TEST_PROJECT } from "./helpers/pubsub";
+import { topicWithCollector } from "./helpers/pubsub";
+import * as helpers from "./helpers/worker";
+import { captureLogger, config, within } from "./helpers/worker";
 import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
-
-const REPO = path.resolve(__dirname, "../..");
-const MAIN = path.join(REPO, "app-worker/src/main.ts");
 
 let emulator: PubSubEmulator;
 let tmp: string;
@@ -34,64 +31,9 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function workerEnv(topic: string, sseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PROJECT: TEST_PROJECT,
-    TOPIC: topic,
-    SSE_URL: sseUrl,
-    CHECKPOINT_PATH: path.join(tmp, `${topic}.checkpoint.json`),
-    METRICS_PORT: "0",
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    BACKOFF_INITIAL_MS: "20",
-    BACKOFF_MAX_MS: "200",
-    CHECKPOINT_INTERVAL_MS: "100",
-    LOG_LEVEL: "warn",
-    ...extra,
-  };
-}
-
-function config(env: Record<string, string>): WorkerConfig {
-  const parsed = parseConfig(env);
-  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
-  return parsed.config;
-}
-
-function captureLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
-
-function spawnWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  // Resolves with the exit code, or the signal's name when a signal ended the process (a failure then says which).
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? signal)),
-  );
-  return { child, exited, output: () => output };
-}
-
-/** `promise`, or a rejection naming `what` after `ms`; the timer is cleared either way (no handle left behind). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>
+  helpers.workerEnv(emulator.host, tmp, topic, sseUrl, extra);
+const spawnWorker = helpers.spawnWorker;
 
 /** Runs `body` with a local SSE server (the body starts it) and a collecting topic on the emulator; closes both after. */
 async function withSseServerAndTopic(
@@ -171,7 +113,8 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
         responses: [{ status: 503 }, { status: 429, headers: { "retry-after": "1" } }],
       },
       async ({ server, sub }) => {
-        const env = workerEnv(sub.topicName, await server.start());
+        // Retry-After is clamped to [BACKOFF_INITIAL_MS, BACKOFF_MAX_MS]: 1 s is within.
+        const env = workerEnv(sub.topicName, await server.start(), { BACKOFF_MAX_MS: "2000" });
         const worker = new Worker(config(env), { handleSignals: false, logger });
         const times: number[] = [];
         const started = Date.now();
@@ -190,10 +133,10 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
     );
   });
 
-  test("no checkpoint + SINCE: the first request asks ?since=, reconnections resume by Last-Event-ID", async () => {
+  test("no checkpoint + START=since: the first request asks ?since=, reconnections resume by Last-Event-ID", async () => {
     const events = fixture.slice(0, 250);
     await withSseServerAndTopic({ events, cutEvery: 100 }, async ({ server, sub }) => {
-      const env = workerEnv(sub.topicName, await server.start(), { SINCE: "2024-06-01T12:00:00Z" });
+      const env = workerEnv(sub.topicName, await server.start(), { START: "since:2024-06-01T12:00:00Z" });
       const worker = new Worker(config(env), { handleSignals: false, logger: pino({ level: "silent" }) });
       const run = worker.run();
       await sub.waitForUnique(describeFixture(events).uniqueEventIds, 30_000);
@@ -223,7 +166,7 @@ describe("worker against a local SSE server and the Pub/Sub emulator", () => {
       expect(server.requests[1].lastEventId).toBe(sseId(59));
       expect(lines.find((l) => l.msg === "reconnecting to the event stream")).toMatchObject({
         reason: "idle",
-        detail: "no bytes for 400 ms",
+        detail: "no message event for 400 ms",
       });
     });
   });

@@ -5,7 +5,8 @@ import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reserva
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
 import { PROJECT_ID } from "../../schemas/naming";
 import { ITable } from "../core/references";
-import { fail } from "../core/validation";
+import { fail, refuseToken } from "../core/validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
 export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
@@ -109,10 +110,12 @@ export class BackgroundReservation extends Construct {
 
   constructor(scope: Construct, id: string, props: BackgroundReservationProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { name, location, edition, baselineSlots, assigneeProjectId } = props;
     const autoscaleMaxSlots = props.autoscaleMaxSlots ?? 0;
 
+    refuseToken(path, "edition", edition, "it decides whether BACKGROUND jobs can run here, checked at synthesis");
     if (edition === "STANDARD") {
       fail(
         path,
@@ -149,6 +152,7 @@ export class BackgroundReservation extends Construct {
       }
     }
     const jobType = props.jobType ?? "BACKGROUND";
+    refuseToken(path, "jobType", jobType, "only BACKGROUND and BACKGROUND_CHANGE_DATA_CAPTURE run CDC apply jobs");
     if (jobType !== "BACKGROUND" && jobType !== "BACKGROUND_CHANGE_DATA_CAPTURE") {
       fail(
         path,
@@ -173,6 +177,7 @@ export class BackgroundReservation extends Construct {
     if (commitment !== undefined) {
       checkSlots(path, "capacityCommitment.slotCount", commitment.slotCount, false);
       const plan = commitment.plan ?? "ANNUAL";
+      refuseToken(path, "capacityCommitment.plan", plan, "the plans an edition offers are checked at synthesis");
       if (plan !== "ANNUAL" && plan !== "THREE_YEAR") {
         fail(path, `capacityCommitment.plan "${plan}" is not available to ${edition}; expected ANNUAL or THREE_YEAR`);
       }

@@ -12,6 +12,23 @@ import { MAX_CLUSTERING_COLUMNS, MAX_INTERVAL, topLevelColumn } from "./table-va
 const MAX_PRIMARY_KEY_COLUMNS = 16;
 /** Tables with active CDC cannot have more than 2,000 top-level columns. */
 const MAX_CDC_TOP_LEVEL_COLUMNS = 2000;
+/**
+ * Column types BigQuery takes in a primary key: "Primary keys in BigQuery must be of the following
+ * data types: DATE, BOOL, GEOGRAPHY, INT64, NUMERIC, BIGNUMERIC, STRING, TIMESTAMP, DATETIME"
+ * (https://cloud.google.com/datastream/docs/destination-bigquery, Known limitations; the CDC key of
+ * https://cloud.google.com/bigquery/docs/change-data-capture is that primary key).
+ */
+export const PRIMARY_KEY_TYPES: ReadonlySet<string> = new Set([
+  "DATE",
+  "BOOL",
+  "GEOGRAPHY",
+  "INT64",
+  "NUMERIC",
+  "BIGNUMERIC",
+  "STRING",
+  "TIMESTAMP",
+  "DATETIME",
+]);
 /** Buffer added by {@link recommendedMaxStaleness}, in minutes. */
 const MAX_STALENESS_BUFFER_MINUTES = 7;
 
@@ -34,7 +51,8 @@ export function recommendedMaxStaleness(p95ApplySeconds: number): Duration {
 /** Props of {@link CdcTable}. */
 export interface CdcTableProps extends NativeTableOptions {
   /**
-   * Primary key: 1 to 16 existing, top-level, non-repeated columns, declared `NOT ENFORCED`.
+   * Primary key: 1 to 16 existing, top-level, non-repeated columns of a key type (DATE, BOOL,
+   * GEOGRAPHY, INT64, NUMERIC, BIGNUMERIC, STRING, TIMESTAMP, DATETIME), declared `NOT ENFORCED`.
    * Storage Write API UPSERT and DELETE rows are matched on it.
    */
   readonly primaryKey: string[];
@@ -172,6 +190,12 @@ function validatePrimaryKey(path: string, props: CdcTableProps): string[] {
     seen.add(column.name.toLowerCase());
     if (column.mode === "REPEATED") {
       fail(path, `primary key column "${column.name}" is REPEATED; key columns must be non-repeated`);
+    }
+    if (!PRIMARY_KEY_TYPES.has(column.type)) {
+      fail(
+        path,
+        `primary key column "${column.name}" has type ${column.type}; BigQuery primary key columns are ${[...PRIMARY_KEY_TYPES].join(", ")}`,
+      );
     }
     return column.name;
   });

@@ -7,8 +7,10 @@ import { grantOnce } from "../core/grants";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { IGrantable } from "../core/principal";
 import { IDataset } from "../core/references";
-import { fail, validateKmsKeyName, validateLabels } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { fail, validateLabels } from "../core/validation";
 import { validateExpiration } from "./table-validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** The standard layers of the warehouse; any other lowercase name is a custom layer. */
 export type WarehouseLayer = "raw" | "staging" | "reporting";
@@ -110,13 +112,14 @@ export class LayeredDataset extends Construct implements IDataset {
 
   constructor(scope: Construct, id: string, props: LayeredDatasetProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { datasetId, layer, location } = props;
     validateDatasetAttributes(path, datasetId, location);
     if (!Token.isUnresolved(layer) && !LAYER_PATTERN.test(layer)) {
       fail(path, `layer "${layer}" is invalid; it becomes a label value: lowercase letters, digits, _ and - (max 63)`);
     }
-    validateKmsKeyName(path, props.kmsKeyName);
+    validateKeyLocation(path, "bigquery", props.kmsKeyName, location);
     const tableExpiration = props.defaultTableExpiration;
     if (tableExpiration !== undefined) {
       validateExpiration(

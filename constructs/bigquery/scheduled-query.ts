@@ -7,7 +7,9 @@ import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-acco
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { IDataset, ITopic } from "../core/references";
 import { fail, serviceAccountIdFor, validateProjectNumber, validateServiceAccountId } from "../core/validation";
+import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { placeholdersOf } from "./sql-template";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Where a SELECT's result goes; DML and DDL statements have no destination. */
 export interface ScheduledQueryDestination {
@@ -35,11 +37,16 @@ export interface ScheduledQueryProps {
   readonly project: string;
   /** The project's number, to name the Data Transfer service agent (`service-<number>@gcp-sa-bigquerydatatransfer...`). */
   readonly projectNumber: string;
-  /** BigQuery location of the datasets the query uses, e.g. `US` or `europe-west1`. */
+  /**
+   * BigQuery location of the transfer config and its jobs, e.g. `US` or `europe-west1`: the location
+   * of every dataset given in `readDatasets`, `writeDatasets` and `destination` (checked).
+   */
   readonly location: string;
   /**
-   * Schedule in the Data Transfer Service's syntax. "every N minutes|hours" is checked against
-   * the service's minimum of 10 minutes; other forms ("every day 02:00", "every monday 09:00") are passed on.
+   * Schedule in the Data Transfer Service's English-like syntax (UTC): an interval, "every N
+   * minutes|hours" (at least every 10 minutes), optionally "from HH:MM to HH:MM" or "synchronized";
+   * or days and a time, such as "every day 02:00", "every mon,wed 09:30", "1st,3rd monday of month
+   * 15:30", "first sunday of quarter 00:00", "1,15 of jan,jul 06:00". Anything else is refused.
    * @default "every 1 hours"
    */
   readonly schedule?: string;
@@ -83,10 +90,29 @@ export interface ScheduledQueryProps {
   readonly disabled?: boolean;
 }
 
-const EVERY = /^every\s+(\d+)\s+(minutes?|mins?|hours?)\b/i;
 /** The Data Transfer Service runs scheduled queries at most every 10 minutes. */
 const MIN_SCHEDULE_MINUTES = 10;
 const DEFAULT_SCHEDULE = "every 1 hours";
+
+/**
+ * The schedule grammar of the Data Transfer Service (`TransferConfig.schedule`, documented as the
+ * App Engine cron format: https://cloud.google.com/appengine/docs/flexible/scheduling-jobs-with-cron-yaml#formatting_the_schedule):
+ * - interval: `every N (minutes|mins|hours)`, then optionally `from HH:MM to HH:MM` or `synchronized`;
+ * - custom: `(every|ORDINALS|DAYS_OF_MONTH) (day|WEEKDAYS)? [of (month|quarter|MONTHS)] HH:MM`.
+ */
+const TIME = "([01]?\\d|2[0-3]):[0-5]\\d";
+const ORDINAL = "(1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth)";
+const WEEKDAY = "(mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday)";
+const MONTH =
+  "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december)";
+const DAY_OF_MONTH = "([1-9]|[12]\\d|3[01])";
+const list = (item: string) => `${item}(,${item})*`;
+const INTERVAL_SCHEDULE = new RegExp(`^every (\\d+) (minutes|mins|hours)( (from ${TIME} to ${TIME}|synchronized))?$`);
+const CUSTOM_SCHEDULE = new RegExp(
+  `^((every|${list(ORDINAL)}) (day|${list(WEEKDAY)})|${list(DAY_OF_MONTH)})( of (month|quarter|${list(MONTH)}))? ${TIME}$`,
+);
+const SCHEDULE_FORMS =
+  'expected "every N minutes|hours" (optionally "from HH:MM to HH:MM" or "synchronized") or days and a time such as "every day 02:00", "every mon,fri 09:30", "1st monday of month 15:30", "1,15 of month 06:00"';
 
 /**
  * A BigQuery scheduled query (`google_bigquery_data_transfer_config`, data source
@@ -125,18 +151,11 @@ export class ScheduledQuery extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: ScheduledQueryProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;
-    if (!Token.isUnresolved(schedule)) {
-      const minutes = scheduleIntervalMinutes(schedule);
-      if (schedule.trim() === "") fail(path, "schedule is empty");
-      if (minutes !== undefined && minutes < MIN_SCHEDULE_MINUTES) {
-        fail(
-          path,
-          `schedule "${schedule}" runs every ${minutes} minutes; scheduled queries run at most every ${MIN_SCHEDULE_MINUTES} minutes`,
-        );
-      }
-    }
+    if (!Token.isUnresolved(schedule)) validateSchedule(path, schedule);
+    validateLocations(path, props);
     if (!Token.isUnresolved(props.query) && props.query.trim() === "") fail(path, "the query is empty");
     if (!Token.isUnresolved(props.query) && placeholdersOf(props.query).length > 0) {
       fail(path, "the query still contains a {{placeholder}}; render it with renderSqlFile first");
@@ -221,10 +240,52 @@ function datasetKey(dataset: IDataset): string {
     : `${dataset.project}/${dataset.datasetId}`;
 }
 
-/** The interval of an "every N minutes|hours" schedule, in minutes; undefined for other forms. */
-function scheduleIntervalMinutes(schedule: string): number | undefined {
-  const match = EVERY.exec(schedule.trim());
-  if (!match) return undefined;
-  const n = Number(match[1]);
-  return /^h/i.test(match[2]) ? n * 60 : n;
+/** Checks a schedule against the Data Transfer Service's grammar and its minimum interval. */
+function validateSchedule(path: string, schedule: string): void {
+  const normalised = schedule.trim().replace(/\s+/g, " ").toLowerCase();
+  if (normalised === "") fail(path, "schedule is empty");
+  const interval = INTERVAL_SCHEDULE.exec(normalised);
+  if (interval) {
+    const n = Number(interval[1]);
+    const minutes = interval[2] === "hours" ? n * 60 : n;
+    // https://cloud.google.com/bigquery/docs/scheduling-queries: the service's shortest repeat interval.
+    if (minutes < MIN_SCHEDULE_MINUTES) {
+      fail(
+        path,
+        `schedule "${schedule}" runs every ${minutes} minutes; scheduled queries run at most every ${MIN_SCHEDULE_MINUTES} minutes`,
+      );
+    }
+    return;
+  }
+  if (!CUSTOM_SCHEDULE.test(normalised)) {
+    fail(path, `schedule "${schedule}" is not in the Data Transfer Service's schedule format; ${SCHEDULE_FORMS}`);
+  }
+}
+
+/**
+ * A scheduled query runs in one location, and a query reads and writes datasets of its own location only:
+ * https://cloud.google.com/bigquery/docs/locations ("you can't query data across locations"), and the
+ * transfer config's location is its destination dataset's
+ * (https://cloud.google.com/bigquery/docs/scheduling-queries).
+ */
+function validateLocations(path: string, props: ScheduledQueryProps): void {
+  const { location } = props;
+  if (Token.isUnresolved(location)) return;
+  if (!BIGQUERY_LOCATION.test(location)) {
+    fail(path, `location "${location}" is invalid; expected US, EU or a region such as europe-west1`);
+  }
+  const uses: [string, IDataset][] = [
+    ...(props.readDatasets ?? []).map((d): [string, IDataset] => ["readDatasets", d]),
+    ...(props.writeDatasets ?? []).map((d): [string, IDataset] => ["writeDatasets", d]),
+    ...(props.destination ? [["destination", props.destination.dataset] as [string, IDataset]] : []),
+  ];
+  for (const [role, dataset] of uses) {
+    if (Token.isUnresolved(dataset.location)) continue;
+    if (dataset.location.toLowerCase() !== location.toLowerCase()) {
+      fail(
+        path,
+        `${role} dataset ${dataset.node.path} is in location "${dataset.location}" but the scheduled query runs in "${location}"; a query reads and writes datasets of its own location only`,
+      );
+    }
+  }
 }

@@ -59,9 +59,13 @@ export function datasetReference(ref: SqlDatasetRef): string {
   return [ref.project, ref.datasetId].map(quoteIdentifier).join(".");
 }
 
-/** `` `project`.`region-xx` `` (the location lower-cased, as BigQuery writes region qualifiers). */
+/**
+ * `` `project`.`region-xx` `` (the location lower-cased, as BigQuery writes region qualifiers; a cdktf
+ * token is left as it is: lower-casing its text would break it, and BigQuery's qualifiers ignore case).
+ */
 export function regionReference(ref: SqlRegionRef): string {
-  return [ref.project, `region-${ref.location.toLowerCase()}`].map(quoteIdentifier).join(".");
+  const location = ref.location.includes("${") ? ref.location : ref.location.toLowerCase();
+  return [ref.project, `region-${location}`].map(quoteIdentifier).join(".");
 }
 
 function renderBinding(value: SqlBinding): string {
@@ -113,16 +117,40 @@ export function sqlDirectory(): string {
   return found;
 }
 
-/** Reads `sql/<relativePath>` (e.g. `staging/wiki_staged.sql`). */
-export function loadSql(relativePath: string): string {
-  const file = path.join(sqlDirectory(), relativePath);
-  if (!fs.existsSync(file)) throw new Error(`no SQL file sql/${relativePath}`);
+/** Where {@link loadSql} and {@link renderSqlFile} read from. */
+export interface SqlFileOptions {
+  /**
+   * Folder the path is relative to: your own SQL folder (absolute, or relative to the working directory).
+   * @default - the library's `sql/` folder
+   */
+  readonly directory?: string;
+}
+
+/** Reads `<directory>/<relativePath>` (by default the library's `sql/`, e.g. `staging/wiki_staged.sql`). */
+export function loadSql(relativePath: string, options: SqlFileOptions = {}): string {
+  const root = options.directory === undefined ? sqlDirectory() : path.resolve(options.directory);
+  const file = path.resolve(root, relativePath);
+  if (path.relative(root, file).startsWith("..") || path.isAbsolute(path.relative(root, file))) {
+    throw new Error(`SQL file "${relativePath}" is outside its folder ${root}; give a path relative to it`);
+  }
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      options.directory === undefined ? `no SQL file sql/${relativePath}` : `no SQL file ${relativePath} in ${root}`,
+    );
+  }
   return fs.readFileSync(file, "utf8");
 }
 
-/** Reads and renders `sql/<relativePath>`. */
-export function renderSqlFile(relativePath: string, bindings: SqlBindings): string {
-  return renderSql(loadSql(relativePath), bindings, `sql/${relativePath}`);
+/**
+ * Reads and renders a SQL file: by default one of the library's (`sql/<relativePath>`), or, with
+ * `options.directory`, one of your own.
+ *
+ * @example
+ * renderSqlFile("daily_views.sql", { views: pageViews }, { directory: path.join(__dirname, "sql") });
+ */
+export function renderSqlFile(relativePath: string, bindings: SqlBindings, options: SqlFileOptions = {}): string {
+  const name = options.directory === undefined ? `sql/${relativePath}` : path.join(options.directory, relativePath);
+  return renderSql(loadSql(relativePath, options), bindings, name);
 }
 
 /** Every `.sql` file under `sql/`, as paths relative to it, sorted. */

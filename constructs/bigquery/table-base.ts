@@ -5,6 +5,7 @@ import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
+import { validateKeyLocation } from "../core/key-location";
 import { validateLabels } from "../core/validation";
 import { LayeredDataset } from "./layered-dataset";
 import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE } from "./table-grants";
@@ -16,6 +17,7 @@ import {
   validatePartitioning,
   validateTableId,
 } from "./table-validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Options common to every native table construct. */
 export interface NativeTableOptions {
@@ -99,6 +101,7 @@ export abstract class NativeTableBase extends Construct implements ITable {
     extra: Partial<BigqueryTableConfig> = {},
   ) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { dataset, tableId, schema } = options;
     validateTableId(path, tableId);
@@ -109,6 +112,7 @@ export abstract class NativeTableBase extends Construct implements ITable {
     const layer: Record<string, string> = dataset instanceof LayeredDataset ? { layer: dataset.layer } : {};
     const labels: Record<string, string> = { ...layer, ...(options.labels ?? {}) };
     validateLabels(path, labels);
+    validateKeyLocation(path, "bigquery", options.kmsKeyName, dataset.location);
 
     this.tableId = tableId;
     this.datasetId = dataset.datasetId;

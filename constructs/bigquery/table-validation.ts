@@ -8,7 +8,7 @@
 import { Token } from "cdktf";
 import { CLUSTERABLE_TYPES, TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
-import { fail, validateDuration } from "../core/validation";
+import { fail, refuseToken, validateDuration } from "../core/validation";
 import { Partitioning } from "./table-options";
 
 /** BigQuery allows at most 4 clustering columns. */
@@ -78,7 +78,7 @@ export function validatePartitioning(path: string, schema: TableSchema, partitio
       const granularity = partitioning.granularity ?? "DAY";
       checkGranularity(path, granularity);
       if (Token.isUnresolved(partitioning.column)) return { ...partitioning, granularity };
-      const column = topLevelColumn(path, schema, partitioning.column, "partitioning");
+      const column = partitioningColumn(path, schema, partitioning.column);
       if (column.type !== "DATE" && column.type !== "TIMESTAMP" && column.type !== "DATETIME") {
         fail(
           path,
@@ -96,7 +96,7 @@ export function validatePartitioning(path: string, schema: TableSchema, partitio
     case "INTEGER_RANGE": {
       const { start, end, interval } = partitioning;
       if (!Token.isUnresolved(partitioning.column)) {
-        const column = topLevelColumn(path, schema, partitioning.column, "partitioning");
+        const column = partitioningColumn(path, schema, partitioning.column);
         if (column.type !== "INT64") {
           fail(path, `integer-range partitioning column "${column.name}" has type ${column.type}; it must be INT64`);
         }
@@ -122,6 +122,12 @@ export function validatePartitioning(path: string, schema: TableSchema, partitio
 }
 
 function checkGranularity(path: string, granularity: string): void {
+  refuseToken(
+    path,
+    "partitioning granularity",
+    granularity,
+    "it is one of HOUR, DAY, MONTH or YEAR, known at synthesis",
+  );
   if (!TIME_GRANULARITIES.has(granularity)) {
     fail(path, `partitioning granularity "${granularity}" is invalid; expected HOUR, DAY, MONTH or YEAR`);
   }
@@ -173,6 +179,22 @@ export function validateClustering(path: string, schema: TableSchema, clustering
     }
     return column.name;
   });
+}
+
+/**
+ * A partitioning column: top-level and not REPEATED. "While the mode of the column can be REQUIRED
+ * or NULLABLE, it cannot be REPEATED" (https://cloud.google.com/bigquery/docs/partitioned-tables,
+ * time-unit column and integer-range partitioning).
+ */
+function partitioningColumn(path: string, schema: TableSchema, name: string) {
+  const column = topLevelColumn(path, schema, name, "partitioning");
+  if (column.mode === "REPEATED") {
+    fail(
+      path,
+      `partitioning column "${column.name}" is REPEATED; BigQuery partitions only on a REQUIRED or NULLABLE column`,
+    );
+  }
+  return column;
 }
 
 /** A top-level column of the schema by name; fails for nested paths and unknown names. */

@@ -10,6 +10,7 @@ import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
 import { grantOnTable, TABLE_READ_ROLE } from "./table-grants";
 import { validateViewProps } from "./view-validation";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Props every kind of view takes. */
 export interface ViewBaseProps {
@@ -81,6 +82,7 @@ export abstract class ViewBase extends Construct implements ITable {
     kindConfig: (path: string) => Partial<BigqueryTableConfig>,
   ) {
     super(scope, id);
+    checkPhysicalNames(this);
     validateViewProps(this.node.path, kind, props.tableId, props.query);
     const specific = kindConfig(this.node.path);
     const { dataset } = props;

@@ -28,6 +28,20 @@ export function isKnown<T>(value: T | undefined): value is T {
   return value !== undefined && !Token.isUnresolved(value);
 }
 
+/**
+ * Refuses an unresolved token where the construct needs the value itself (it selects what is
+ * created, or names a construct): fails with `<path>: <what> is a token; tokens are not supported for
+ * <what>: <why>`. Token text is never printed: it means nothing to the user.
+ */
+export function refuseToken(path: string, what: string, value: unknown, why: string): void {
+  if (Token.isUnresolved(value)) {
+    fail(
+      path,
+      `${what} is an unresolved token (e.g. a Terraform variable); tokens are not supported for ${what}: ${why}`,
+    );
+  }
+}
+
 /** A short, stable hash for construct ids and job ids. */
 export function shortHash(value: string, length = 10): string {
   return createHash("sha256").update(value).digest("hex").slice(0, length);

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -14,12 +14,14 @@ import { ISubscription, ITable } from "../core/references";
 import {
   fail,
   isKnown,
+  refuseToken,
   serviceAccountIdFor,
-  validateKmsKeyName,
   validateLabels,
   validateRegion,
   validateServiceAccountId,
 } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /**
  * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template
@@ -82,7 +84,9 @@ export interface PubSubToBigQueryJobProps {
    */
   readonly enableStreamingEngine?: boolean;
   /**
-   * Version folder of the Google-provided templates, e.g. `latest` or `2025-01-07-00_RC00`.
+   * Version folder of the Google-provided templates: a release such as `2025-01-07-00_RC00`, or
+   * `latest`. Pin a release in production (the policy rule FS-PROD-5 refuses `latest` there): with
+   * `latest`, a template release Google publishes changes the running pipeline at the next update.
    * @default "latest"
    */
   readonly templateVersion?: string;
@@ -119,18 +123,20 @@ export interface PubSubToBigQueryJobProps {
    */
   readonly kmsKeyName?: string;
   /**
-   * VPC network of the workers.
-   * @default - the project's `default` network
+   * VPC network of the workers: a network name, or `projects/P/global/networks/N` (a full URL also works).
+   * @default - the project's `default` network (or the subnetwork's network)
    */
   readonly network?: string;
   /**
-   * Subnetwork of the workers (`regions/R/subnetworks/S` or a full URL).
-   * @default - chosen by Dataflow
+   * Subnetwork of the workers, in the job's region: `regions/R/subnetworks/S`,
+   * `projects/P/regions/R/subnetworks/S` or a full URL.
+   * @default - chosen by Dataflow in the network
    */
   readonly subnetwork?: string;
   /**
-   * `WORKER_IP_PRIVATE` keeps workers off the internet (the subnetwork needs Private Google Access).
-   * @default - public worker IPs
+   * `WORKER_IP_PRIVATE` keeps workers off the internet (the subnetwork needs Private Google Access);
+   * the policy rule FS-PROD-4 requires it in production.
+   * @default - public worker IPs (Dataflow's default)
    */
   readonly ipConfiguration?: "WORKER_IP_PUBLIC" | "WORKER_IP_PRIVATE";
   /**
@@ -141,6 +147,15 @@ export interface PubSubToBigQueryJobProps {
 }
 
 const JOB_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Release folders of the Google-provided templates, e.g. `2025-01-07-00_RC00`, or `latest`. */
+const TEMPLATE_VERSION = /^(latest|\d{4}-\d{2}-\d{2}-\d{2}_RC\d{2})$/;
+const NAME = "[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
+const COMPUTE_URL = "(https://www\\.googleapis\\.com/compute/v1/)?";
+/** A network: its name, `projects/P/global/networks/N`, or the full URL of that. */
+const NETWORK = new RegExp(`^(${NAME}|${COMPUTE_URL}projects/[^/]+/global/networks/${NAME})$`);
+/** A subnetwork: `regions/R/subnetworks/S`, `projects/P/regions/R/subnetworks/S`, or the full URL of that. */
+const SUBNETWORK = new RegExp(`^${COMPUTE_URL}(projects/[^/]+/)?regions/([a-z0-9-]+)/subnetworks/${NAME}$`);
+const IP_CONFIGURATIONS: readonly string[] = ["WORKER_IP_PUBLIC", "WORKER_IP_PRIVATE"];
 const TABLE_ID = /^[A-Za-z0-9_]{1,1024}$/;
 
 /**
@@ -184,6 +199,7 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: PubSubToBigQueryJobProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     const { project, region, subscription, outputTable } = props;
     if (isKnown(props.jobName) && !JOB_NAME.test(props.jobName)) {
@@ -233,14 +249,26 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
         `temp bucket name "${bucketName}" is not valid; use 3-63 lowercase letters, digits, - _ . without "goog"`,
       );
     }
+    if (props.serviceAccountId === undefined) {
+      refuseToken(
+        path,
+        "jobName",
+        props.jobName,
+        "the default serviceAccountId is derived from it; set serviceAccountId",
+      );
+    }
     const accountId =
       props.serviceAccountId ?? serviceAccountIdFor(`${props.jobName.replace(/-to-bigquery$/, "")}-df-worker`);
     validateServiceAccountId(path, accountId);
-    const keyLocation = validateKmsKeyName(path, props.kmsKeyName);
-    if (keyLocation !== undefined && isKnown(region) && keyLocation.toLowerCase() !== region.toLowerCase()) {
+    // The key protects the job's state and its temp bucket, both in the job's region.
+    validateKeyLocation(path, "dataflow", props.kmsKeyName, region);
+    validateKeyLocation(path, "storage", props.kmsKeyName, region);
+    validateNetworking(path, region, props);
+    const templateVersion = props.templateVersion ?? "latest";
+    if (isKnown(templateVersion) && !TEMPLATE_VERSION.test(templateVersion)) {
       fail(
         path,
-        `kmsKeyName is in location "${keyLocation}" but the job and its temp bucket are in "${region}"; Cloud Storage needs the bucket's key in the bucket's location`,
+        `templateVersion "${templateVersion}" is not a template release folder such as 2025-01-07-00_RC00 (or latest); see gs://dataflow-templates-REGION/`,
       );
     }
     const labels = { ...(props.labels ?? {}) };
@@ -249,7 +277,7 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
     this.jobName = props.jobName;
     this.errorTableId = errorTableId;
     this.tempBucketName = bucketName;
-    this.templateGcsPath = `gs://dataflow-templates-${region}/${props.templateVersion ?? "latest"}/PubSub_Subscription_to_BigQuery`;
+    this.templateGcsPath = `gs://dataflow-templates-${region}/${templateVersion}/PubSub_Subscription_to_BigQuery`;
     this.outputTableSpec = `${outputTable.project}:${outputTable.datasetId}.${outputTable.tableId}`;
     this.errorTableSpec = `${outputTable.project}:${outputTable.datasetId}.${errorTableId}`;
 
@@ -266,7 +294,8 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
     this.tempBucket = new StorageBucket(this, "temp-bucket", {
       project,
       name: bucketName,
-      location: region.toUpperCase(),
+      // Upper-cased by Terraform when the region is a token (upper-casing a token's text breaks it).
+      location: Token.isUnresolved(region) ? Fn.upper(region) : region.toUpperCase(),
       labels,
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
@@ -326,6 +355,37 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
       onDelete: "drain",
       dependsOn: [this.errorTable, ...grants],
     });
+  }
+}
+
+/**
+ * Network settings, per https://cloud.google.com/dataflow/docs/guides/specifying-networks: the
+ * subnetwork is in the job's region, names are the forms Dataflow takes, and the IP configuration
+ * is one of the API's two values.
+ */
+function validateNetworking(path: string, region: string, props: PubSubToBigQueryJobProps): void {
+  const { network, subnetwork, ipConfiguration } = props;
+  if (isKnown(network) && !NETWORK.test(network)) {
+    fail(path, `network "${network}" is not a network name or projects/P/global/networks/N`);
+  }
+  if (isKnown(subnetwork)) {
+    const match = SUBNETWORK.exec(subnetwork);
+    if (!match) {
+      fail(
+        path,
+        `subnetwork "${subnetwork}" is not regions/R/subnetworks/S, projects/P/regions/R/subnetworks/S or its URL`,
+      );
+    }
+    const subnetRegion = match[3];
+    if (isKnown(region) && subnetRegion !== region) {
+      fail(
+        path,
+        `subnetwork "${subnetwork}" is in region "${subnetRegion}" but the job runs in "${region}"; Dataflow workers use a subnetwork of the job's region`,
+      );
+    }
+  }
+  if (isKnown(ipConfiguration) && !IP_CONFIGURATIONS.includes(ipConfiguration)) {
+    fail(path, `ipConfiguration "${ipConfiguration}" is invalid; expected WORKER_IP_PUBLIC or WORKER_IP_PRIVATE`);
   }
 }
 

@@ -47,6 +47,18 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
     "With it, destroying or replacing the bucket deletes every object in it.",
   ),
   rule(
+    "FS-PROD-4",
+    "ProductionSafetyAspect",
+    "In production, a Dataflow job (`google_dataflow_job`, `google_dataflow_flex_template_job`) sets `ip_configuration` to `WORKER_IP_PRIVATE`.",
+    "Without it Dataflow gives every worker an external IP address: the workers, which hold the pipeline's credentials and data, are reachable from and can reach the internet. Private workers reach Google APIs through Private Google Access on their subnetwork.",
+  ),
+  rule(
+    "FS-PROD-5",
+    "ProductionSafetyAspect",
+    "In production, a Dataflow job's Google-provided template path names a release folder (e.g. `2025-01-07-00_RC00`), not `latest`.",
+    "`latest` is moved by every template release: the next `terraform apply` that updates the job runs code nobody reviewed or tested, and no two environments are known to run the same pipeline.",
+  ),
+  rule(
     "FS-STREAM-1",
     "StreamingTablesAspect",
     "A table written by streaming (a `StreamingTable`, a `markStreamingTable()` table, the target of a Pub/Sub BigQuery subscription, a table named in a Dataflow job's parameters) has `time_partitioning` or `range_partitioning`.",

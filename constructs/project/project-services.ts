@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { Aspects, DataResource, IAspect, TerraformResource } from "cdktf";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
-import { fail, isKnown } from "../core/validation";
+import { fail, isKnown, refuseToken } from "../core/validation";
 
 /** The Google APIs the fresh-streams stacks use. */
 export const STREAMING_ANALYTICS_SERVICES: readonly string[] = [
@@ -21,6 +21,8 @@ export const STREAMING_ANALYTICS_SERVICES: readonly string[] = [
   "cloudkms.googleapis.com",
   "logging.googleapis.com",
   "monitoring.googleapis.com",
+  // The worker's metrics sidecar reads its scrape config from a secret.
+  "secretmanager.googleapis.com",
 ];
 
 /** Props of {@link ProjectServices}. */
@@ -67,6 +69,12 @@ export class ProjectServices extends Construct {
     const path = this.node.path;
     if (names.length === 0) fail(path, "no services to enable; leave services unset for the default list");
     for (const name of names) {
+      refuseToken(
+        path,
+        "services",
+        name,
+        "each API name also names its google_project_service construct (a token's text would change its Terraform address)",
+      );
       if (isKnown(name) && !SERVICE_NAME.test(name)) {
         fail(path, `service "${name}" is not an API name such as pubsub.googleapis.com`);
       }

@@ -9,6 +9,7 @@ import { ISubscription, ITable, ITopic } from "../core/references";
 import {
   fail,
   isKnown,
+  refuseToken,
   serviceAccountIdFor,
   validateDuration,
   validateLabels,
@@ -23,6 +24,7 @@ import {
   validatePubsubName,
 } from "./pubsub-common";
 import { SubscriptionReference } from "./subscription-reference";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Options every subscription kind takes. */
 export interface BaseSubscriptionOptions {
@@ -226,6 +228,7 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
 
   constructor(scope: Construct, id: string, props: StreamSubscriptionProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     validatePubsubName(path, "subscription name", props.subscriptionName);
     const ackDeadline = validateDuration(path, "ackDeadline", props.ackDeadline ?? Duration.seconds(60), {
@@ -339,6 +342,14 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
       if (bq.serviceAccountEmail !== undefined) {
         this.serviceAccountEmail = bq.serviceAccountEmail;
       } else {
+        if (bq.serviceAccountId === undefined) {
+          refuseToken(
+            path,
+            "subscriptionName",
+            props.subscriptionName,
+            "the writer's default service account id is derived from it; set serviceAccountId",
+          );
+        }
         const accountId = bq.serviceAccountId ?? serviceAccountIdFor(props.subscriptionName);
         validateServiceAccountId(path, accountId);
         this.serviceAccount = new ServiceAccount(this, "writer", {

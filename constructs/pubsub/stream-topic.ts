@@ -7,12 +7,14 @@ import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IGrantable, Principal } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
-import { fail, validateKmsKeyName, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { fail, refuseToken, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
 import { avroDefinitionFromTableSchema } from "./avro-schema";
 import { pubsubServiceAgentEmail } from "./iam-members";
 import { DEFAULT_MESSAGE_RETENTION, grantOnTopic, validateMessageRetention, validatePubsubName } from "./pubsub-common";
 import { BigQuerySubscriptionOptions, StreamSubscription, SubscriptionOptions } from "./stream-subscription";
 import { TopicReference } from "./topic-reference";
+import { checkPhysicalNames } from "../core/physical-names";
 
 /** Props of {@link StreamTopic}. */
 export interface StreamTopicProps {
@@ -76,6 +78,10 @@ export interface StreamTopicProps {
    */
   readonly labels?: Record<string, string>;
 }
+
+/** Why `addSubscription` needs a literal name. */
+const SUBSCRIPTION_NAME_ID =
+  "it also names the subscription's construct (a token's text would change its Terraform address); pass a literal name, or create a StreamSubscription with an id of your own";
 
 /** Attributes of an existing topic, for {@link StreamTopic.fromTopicAttributes}. */
 export interface TopicAttributes {
@@ -169,6 +175,7 @@ export class StreamTopic extends Construct implements ITopic {
 
   constructor(scope: Construct, id: string, props: StreamTopicProps) {
     super(scope, id);
+    checkPhysicalNames(this);
     const path = this.node.path;
     validatePubsubName(path, "topic name", props.topicName);
     validateProjectNumber(path, props.projectNumber);
@@ -190,7 +197,7 @@ export class StreamTopic extends Construct implements ITopic {
         validateRegion(path, region, "allowed persistence region");
       }
     }
-    validateKmsKeyName(path, props.kmsKeyName);
+    validateKeyLocation(path, "pubsub", props.kmsKeyName, props.allowedPersistenceRegions);
     this.labels = { ...(props.labels ?? {}) };
     validateLabels(path, this.labels);
 
@@ -263,6 +270,7 @@ export class StreamTopic extends Construct implements ITopic {
    * @param subscriptionName name of the subscription (unique in the project)
    */
   public addSubscription(subscriptionName: string, options: SubscriptionOptions = {}): StreamSubscription {
+    refuseToken(this.node.path, "subscriptionName", subscriptionName, SUBSCRIPTION_NAME_ID);
     return this.register(
       new StreamSubscription(this, `subscription-${subscriptionName}`, {
         ...options,
@@ -283,6 +291,7 @@ export class StreamTopic extends Construct implements ITopic {
   public addBigQuerySubscription(table: ITable, options: BigQuerySubscriptionOptions = {}): StreamSubscription {
     const subscriptionName =
       options.subscriptionName ?? `${this.topicName}-bq-${Token.isUnresolved(table.tableId) ? "table" : table.tableId}`;
+    refuseToken(this.node.path, "subscriptionName", subscriptionName, SUBSCRIPTION_NAME_ID);
     return this.register(
       new StreamSubscription(this, `bigquery-subscription-${subscriptionName}`, {
         ...options,

@@ -2,14 +2,21 @@ import { Construct } from "constructs";
 import { Token } from "cdktf";
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
+import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
+import { SecretManagerSecretVersion } from "@cdktf/provider-google/lib/secret-manager-secret-version";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { DEFAULT_METRICS_PORT, WorkerEnvVariable } from "../../schemas/worker-contract";
+import { headerValueProblem, parseWorkerSettings } from "../../schemas/worker-settings";
 import { BUCKET_NAME } from "../../schemas/naming";
+import { grantOnce } from "../core/grants";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { ITopic } from "../core/references";
-import { fail, isKnown, validateKmsKeyName, validateLabels, validateServiceAccountId } from "../core/validation";
+import { validateKeyLocation } from "../core/key-location";
+import { fail, isKnown, validateLabels, validateServiceAccountId } from "../core/validation";
 
 /** Props of {@link SsePublisherService}. */
 export interface SsePublisherServiceProps {
@@ -24,6 +31,29 @@ export interface SsePublisherServiceProps {
    * @default - `app-worker:latest` in the repository this construct creates (push it before the service is created)
    */
   readonly image?: string;
+  /**
+   * Refuse an `image` named by a mutable tag: production runs exactly the image that was tested,
+   * `REPOSITORY/app-worker@sha256:<64 hex digits>` (a tag may precede the digest).
+   * @default false
+   */
+  readonly requireImageDigest?: boolean;
+  /**
+   * Collect the worker's `/metrics` into Cloud Monitoring with the Managed Service for Prometheus
+   * sidecar (its RunMonitoring config in a Secret Manager secret; the service account gets
+   * `roles/monitoring.metricWriter` on the project and `roles/secretmanager.secretAccessor` on that secret).
+   * @default true
+   */
+  readonly collectMetrics?: boolean;
+  /**
+   * Image of the Managed Service for Prometheus sidecar.
+   * @default DEFAULT_METRICS_COLLECTOR_IMAGE
+   */
+  readonly metricsCollectorImage?: string;
+  /**
+   * How often the sidecar scrapes `/metrics` (Cloud Monitoring keeps one point per series per 5 s at most).
+   * @default "30s"
+   */
+  readonly metricsScrapeInterval?: string;
   /**
    * Name of the Cloud Run service.
    * @default "wiki-sse-publisher"
@@ -85,9 +115,11 @@ export interface SsePublisherServiceProps {
    */
   readonly logLevel?: string;
   /**
-   * Further environment variables of the worker (e.g. `MAX_IN_FLIGHT_MESSAGES`, `SINCE`).
-   * `PROJECT`, `TOPIC`, `CHECKPOINT_PATH`, `METRICS_PORT`, `METRICS_HOST` and Cloud Run's reserved
-   * names (`PORT`, `K_*`) are set by this construct and cannot be overridden.
+   * Further environment variables of the worker (e.g. `MAX_IN_FLIGHT_MESSAGES`, `START`), checked
+   * at synth by the worker's own settings parser. The variables this construct sets (`PROJECT`,
+   * `TOPIC`, `SSE_URL`, `USER_AGENT`, `CHECKPOINT_PATH`, `DEAD_LETTER_PATH`, `METRICS_PORT`,
+   * `METRICS_HOST`, `SHUTDOWN_DEADLINE_MS`, `LOG_LEVEL`), `PUBSUB_EMULATOR_HOST` and Cloud Run's
+   * reserved names (`PORT`, `K_*`) cannot be set here.
    * @default {}
    */
   readonly environment?: Record<string, string>;
@@ -114,14 +146,28 @@ export interface SsePublisherServiceProps {
   readonly labels?: Record<string, string>;
 }
 
-/** The worker's variables this construct sets from its props: `environment` may not override them. */
-const MANAGED_ENV: readonly WorkerEnvVariable[] = [
-  "PROJECT",
-  "TOPIC",
-  "CHECKPOINT_PATH",
-  "METRICS_PORT",
-  "METRICS_HOST",
-];
+/** The worker's variables this construct sets itself, or that must never be set in Cloud Run: `environment` may not override them. */
+const MANAGED_ENV: ReadonlyMap<WorkerEnvVariable, string> = new Map<WorkerEnvVariable, string>([
+  ["PROJECT", "set from the project prop"],
+  ["TOPIC", "set from the topic prop"],
+  ["SSE_URL", "set from the sseUrl prop"],
+  ["USER_AGENT", "set from the userAgent prop"],
+  ["CHECKPOINT_PATH", "the checkpoint is the bucket mounted by the construct (checkpointObject prop)"],
+  ["DEAD_LETTER_PATH", "dead-letter records go to the mounted checkpoint bucket"],
+  ["METRICS_PORT", "set from the port prop (Cloud Run probes it)"],
+  ["METRICS_HOST", "Cloud Run reaches the probes on all interfaces"],
+  ["SHUTDOWN_DEADLINE_MS", "set to fit Cloud Run's 10 s between SIGTERM and SIGKILL"],
+  ["LOG_LEVEL", "set from the logLevel prop"],
+  ["PUBSUB_EMULATOR_HOST", "the deployed worker publishes to Pub/Sub, never to an emulator"],
+]);
+
+/** The Managed Service for Prometheus sidecar for Cloud Run. */
+export const DEFAULT_METRICS_COLLECTOR_IMAGE =
+  "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.2.0";
+/** Where the sidecar reads its RunMonitoring config. */
+const METRICS_CONFIG_MOUNT = "/etc/rungmp";
+const DIGEST = /@sha256:[a-f0-9]{64}$/;
+const SCRAPE_INTERVAL = /^[1-9][0-9]*s$/;
 const CLOUD_RUN_RESERVED_ENV =
   /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -145,7 +191,10 @@ const CHECKPOINT_MOUNT = "/checkpoint";
  * - the checkpoint is an object in a private bucket, mounted into the container as a Cloud Storage
  *   volume at `/checkpoint` (second-generation execution environment), so a restarted or replaced
  *   instance resumes where the last one acknowledged;
- * - an Artifact Registry Docker repository for the image, with a cleanup policy.
+ * - an Artifact Registry Docker repository for the image, with a cleanup policy;
+ * - unless `collectMetrics` is false, the Managed Service for Prometheus sidecar, which sends the
+ *   worker's `/metrics` to Cloud Monitoring (`prometheus.googleapis.com/<name>/<kind>` on
+ *   `prometheus_target`), with `roles/monitoring.metricWriter` for the service account.
  *
  * Trade-off: during a deployment Cloud Run briefly runs the old and the new revision together, so
  * both may publish the same events; consumers de-duplicate on the `event_id` attribute.
@@ -247,24 +296,45 @@ export class SsePublisherService extends Construct implements IGrantable {
     }
     if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1))
       fail(path, `keepImageVersions ${keep} is invalid: at least 1`);
-    if (isKnown(props.userAgent) && /[\r\n]/.test(props.userAgent)) fail(path, "userAgent must be a single line");
+    if (isKnown(props.userAgent) && props.userAgent) {
+      const problem = headerValueProblem(props.userAgent);
+      if (problem) fail(path, `userAgent ${JSON.stringify(props.userAgent)} ${problem}`);
+    }
     if (isKnown(props.image) && !IMAGE.test(props.image)) {
       fail(
         path,
         `image "${props.image}" is not an image reference such as REGION-docker.pkg.dev/PROJECT/REPOSITORY/app-worker:TAG`,
       );
     }
-    for (const name of Object.keys(props.environment ?? {})) {
+    const imageToRun =
+      props.image ?? `${props.region}-docker.pkg.dev/${props.project}/${repositoryId}/app-worker:latest`;
+    if (props.requireImageDigest && isKnown(imageToRun) && !DIGEST.test(imageToRun)) {
+      fail(
+        path,
+        `image "${imageToRun}" is named by a mutable tag; requireImageDigest (production) needs IMAGE@sha256:<64 hex digits>, the digest docker push prints`,
+      );
+    }
+    const scrapeInterval = props.metricsScrapeInterval ?? "30s";
+    if (isKnown(scrapeInterval) && !SCRAPE_INTERVAL.test(scrapeInterval))
+      fail(path, `metricsScrapeInterval "${scrapeInterval}" is invalid: whole seconds such as "30s"`);
+    for (const [name, value] of Object.entries(props.environment ?? {})) {
       if (!ENV_NAME.test(name))
         fail(
           path,
           `environment variable name "${name}" is invalid: letters, digits and underscores, not starting with a digit`,
         );
-      if ((MANAGED_ENV as readonly string[]).includes(name))
-        fail(path, `environment variable ${name} is set by the construct (from its props); set the prop instead`);
+      const managed = MANAGED_ENV.get(name as WorkerEnvVariable);
+      if (managed)
+        fail(
+          path,
+          `environment variable ${name}=${JSON.stringify(value)} is refused: ${name} is managed by the construct (${managed})`,
+        );
       if (CLOUD_RUN_RESERVED_ENV.test(name)) fail(path, `environment variable ${name} is reserved by Cloud Run`);
     }
-    validateKmsKeyName(path, props.kmsKeyName);
+    // One key for the repository, the bucket and the service, all in `region`.
+    for (const service of ["artifact-registry", "storage", "cloud-run"] as const) {
+      validateKeyLocation(path, service, props.kmsKeyName, props.region);
+    }
     const labels = props.labels ?? {};
     validateLabels(path, labels);
 
@@ -302,9 +372,10 @@ export class SsePublisherService extends Construct implements IGrantable {
       storageClass: "STANDARD",
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
-      // One small object rewritten every few seconds: versions would pile up.
+      // One small object rewritten every few seconds: versions would pile up. Soft delete keeps
+      // every deleted or overwritten object for 7 days, so an accidental delete can be undone.
       versioning: { enabled: false },
-      softDeletePolicy: { retentionDurationSeconds: 0 },
+      softDeletePolicy: { retentionDurationSeconds: 7 * 24 * 3600 },
       forceDestroy: props.forceDestroyBucket ?? false,
       encryption: props.kmsKeyName ? { defaultKmsKeyName: props.kmsKeyName } : undefined,
       labels,
@@ -323,6 +394,7 @@ export class SsePublisherService extends Construct implements IGrantable {
       PROJECT: props.project,
       TOPIC: props.topic.topicName,
       CHECKPOINT_PATH: `${CHECKPOINT_MOUNT}/${checkpointObject}`,
+      DEAD_LETTER_PATH: `${CHECKPOINT_MOUNT}/dead-letter`,
       METRICS_PORT: String(port),
       METRICS_HOST: "0.0.0.0",
       // Cloud Run allows 10 s between SIGTERM and SIGKILL.
@@ -335,6 +407,63 @@ export class SsePublisherService extends Construct implements IGrantable {
     const environment: Record<string, string> = {};
     for (const [name, value] of Object.entries(fromProps)) if (value !== undefined) environment[name] = value;
     this.environment = { ...environment, ...(props.environment ?? {}) };
+    // The worker's own parser: a value it would refuse at startup is refused here, at synth.
+    const unresolved = new Set(Object.keys(this.environment).filter((name) => !isKnown(this.environment[name])));
+    const settings = parseWorkerSettings(this.environment, [], { skip: unresolved });
+    if (!settings.settings) fail(path, `the worker would refuse its environment:\n  ${settings.problems.join("\n  ")}`);
+
+    const collectMetrics = props.collectMetrics ?? true;
+    const metricsGrants = [];
+    let metricsConfig: SecretManagerSecret | undefined;
+    if (collectMetrics) {
+      // The sidecar's RunMonitoring config: scrape the worker's /metrics (the default config scrapes port 8080).
+      metricsConfig = new SecretManagerSecret(this, "metrics-config", {
+        project: props.project,
+        secretId: `${this.serviceName}-metrics-config`,
+        replication: { auto: {} },
+        labels,
+      });
+      const runMonitoring = [
+        "apiVersion: monitoring.googleapis.com/v1beta",
+        "kind: RunMonitoring",
+        "metadata:",
+        `  name: ${this.serviceName}`,
+        "spec:",
+        "  endpoints:",
+        `    - port: ${JSON.stringify(String(port))}`,
+        "      path: /metrics",
+        `      interval: ${scrapeInterval}`,
+        "  targetLabels:",
+        "    metadata: [service, revision, configuration, instance]",
+        "",
+      ].join("\n");
+      const version = new SecretManagerSecretVersion(this, "metrics-config-version", {
+        secret: metricsConfig.id,
+        secretData: runMonitoring,
+      });
+      metricsGrants.push(
+        version,
+        grantOnce(
+          metricsConfig,
+          "roles/secretmanager.secretAccessor",
+          this,
+          (id, member) =>
+            new SecretManagerSecretIamMember(metricsConfig!, id, {
+              project: props.project,
+              secretId: metricsConfig!.secretId,
+              role: "roles/secretmanager.secretAccessor",
+              member,
+            }),
+        ),
+        grantOnce(
+          this,
+          "roles/monitoring.metricWriter",
+          this,
+          (id, member) =>
+            new ProjectIamMember(this, id, { project: props.project, role: "roles/monitoring.metricWriter", member }),
+        ),
+      );
+    }
 
     this.service = new CloudRunV2Service(this, "service", {
       project: props.project,
@@ -374,13 +503,36 @@ export class SsePublisherService extends Construct implements IGrantable {
             },
             volumeMounts: [{ name: "checkpoint", mountPath: CHECKPOINT_MOUNT }],
           },
+          ...(metricsConfig
+            ? [
+                {
+                  name: "metrics-collector",
+                  image: props.metricsCollectorImage ?? DEFAULT_METRICS_COLLECTOR_IMAGE,
+                  // Starts once the worker's startup probe passed, so its first scrape finds /metrics.
+                  dependsOn: ["worker"],
+                  // The instance's CPU must add up to whole vCPUs with CPU always allocated.
+                  resources: { cpuIdle: false, limits: { cpu: "1", memory: "512Mi" } },
+                  volumeMounts: [{ name: "metrics-config", mountPath: METRICS_CONFIG_MOUNT }],
+                },
+              ]
+            : []),
         ],
-        volumes: [{ name: "checkpoint", gcs: { bucket: this.checkpointBucket.name, readOnly: false } }],
+        volumes: [
+          { name: "checkpoint", gcs: { bucket: this.checkpointBucket.name, readOnly: false } },
+          ...(metricsConfig
+            ? [
+                {
+                  name: "metrics-config",
+                  secret: { secret: metricsConfig.secretId, items: [{ version: "latest", path: "config.yaml" }] },
+                },
+              ]
+            : []),
+        ],
       },
       traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
       // The worker publishes and checkpoints from its first second: the topic (named by TOPIC, a
       // literal) and both grants must exist before the first revision starts.
-      dependsOn: [publishGrant, checkpointGrant],
+      dependsOn: [publishGrant, checkpointGrant, ...metricsGrants],
     });
   }
 }

@@ -64,7 +64,10 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
   test("the Dataflow job with its bucket, error table and service account", () => {
     expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery")).toMatchObject({
       region: "us-central1",
-      template_gcs_path: "gs://dataflow-templates-us-central1/latest/PubSub_Subscription_to_BigQuery",
+      // The release pinned in config/dev.json, private workers on the configured subnetwork.
+      template_gcs_path: "gs://dataflow-templates-us-central1/2025-01-07-00_RC00/PubSub_Subscription_to_BigQuery",
+      subnetwork: "regions/us-central1/subnetworks/dataflow",
+      ip_configuration: "WORKER_IP_PRIVATE",
       parameters: {
         // The table id as a reference: the job starts after the raw table exists.
         outputTableSpec: expect.stringMatching(
@@ -164,7 +167,8 @@ describe("ingestion layer in the prod stack", () => {
 describe("ingestion.kmsKeyName", () => {
   test("defaults to the top-level key", () => {
     const key = "projects/fresh-streams-dev/locations/us-central1/keyRings/r/cryptoKeys/k";
-    const { json } = synthEnvironment("dev", (c) => ({ ...c, kmsKeyName: key }));
+    // A regional key: the datasets move to its region too (BigQuery needs the key where the dataset is).
+    const { json } = synthEnvironment("dev", (c) => ({ ...c, location: "us-central1", kmsKeyName: key }));
     for (const t of resources(json, "google_pubsub_topic")) expect(t.kms_key_name).toBe(key);
     expect(resources(json, "google_dataflow_job")[0].kms_key_name).toBe(key);
   });
@@ -173,7 +177,7 @@ describe("ingestion.kmsKeyName", () => {
     expect(() =>
       synthEnvironment("prod", (c) => ({ ...c, ingestion: { ...c.ingestion, kmsKeyName: undefined } })),
     ).toThrow(
-      'prod/ingestion/dataflow: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"; Cloud Storage needs the bucket\'s key in the bucket\'s location',
+      /prod\/ingestion\/dataflow: kmsKeyName ".*\/locations\/europe\/.*" is in location "europe" but the resource is in "europe-west1", which needs a key in "europe-west1"; Dataflow needs the key in the job's region/,
     );
   });
 });
@@ -290,5 +294,68 @@ describe("no primitive roles in any synthesized stack", () => {
       .filter(([type]) => type.includes("_iam_"))
       .flatMap(([, rs]) => Object.values(rs).map((r) => r.role));
     expect(roles.length).toBeGreaterThan(3);
+  });
+});
+
+/** The error annotations policy aspects left on the synthesized stack's constructs. */
+const policyErrors = (stack: { node: { findAll(): { node: { metadata: { type: string; data: unknown }[] } }[] } }) =>
+  stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === "@cdktf/error")
+    .map((m) => String(m.data));
+
+describe("production Dataflow hardening (FS-PROD-4, FS-PROD-5)", () => {
+  test("prod: private worker IPs on the configured subnetwork, a pinned template release", () => {
+    const { json } = synthEnvironment("prod");
+    expect(resources(json, "google_dataflow_job")[0]).toMatchObject({
+      ip_configuration: "WORKER_IP_PRIVATE",
+      subnetwork: "regions/europe-west1/subnetworks/dataflow",
+      template_gcs_path: "gs://dataflow-templates-europe-west1/2025-01-07-00_RC00/PubSub_Subscription_to_BigQuery",
+    });
+  });
+
+  test("prod with public worker IPs fails synthesis with FS-PROD-4", () => {
+    const edit = (ipConfiguration: "WORKER_IP_PUBLIC" | undefined) =>
+      policyErrors(
+        synthEnvironment("prod", (c) => ({
+          ...c,
+          ingestion: { ...c.ingestion, dataflow: { ...c.ingestion.dataflow, ipConfiguration } },
+        })).stack,
+      );
+    expect(policyErrors(synthEnvironment("prod").stack)).toEqual([]);
+    expect(edit(undefined)).toEqual([
+      "[FS-PROD-4 production-safety] google_dataflow_job prod/ingestion/dataflow/job: ip_configuration is unset (public worker IPs) in a production environment; set WORKER_IP_PRIVATE on a subnetwork with Private Google Access",
+    ]);
+    expect(edit("WORKER_IP_PUBLIC")).toEqual([
+      expect.stringMatching(/^\[FS-PROD-4 .*ip_configuration is WORKER_IP_PUBLIC/),
+    ]);
+  });
+
+  test("prod on the latest template fails synthesis with FS-PROD-5; dev may use it", () => {
+    const latest = (c: any) => ({
+      ...c,
+      ingestion: { ...c.ingestion, dataflow: { ...c.ingestion.dataflow, templateVersion: undefined } },
+    });
+    expect(policyErrors(synthEnvironment("prod", latest).stack)).toEqual([
+      '[FS-PROD-5 production-safety] google_dataflow_job prod/ingestion/dataflow/job: template_gcs_path "gs://dataflow-templates-europe-west1/latest/PubSub_Subscription_to_BigQuery" uses the moving "latest" template in a production environment; pin a release folder such as 2025-01-07-00_RC00',
+    ]);
+    expect(resources(synthEnvironment("dev", latest).json, "google_dataflow_job")[0].template_gcs_path).toContain(
+      "/latest/",
+    );
+  });
+
+  test("a subnetwork outside the job's region is refused with the construct path, the value and the rule", () => {
+    expect(() =>
+      synthEnvironment("prod", (c) => ({
+        ...c,
+        ingestion: {
+          ...c.ingestion,
+          dataflow: { ...c.ingestion.dataflow, subnetwork: "regions/us-central1/subnetworks/dataflow" },
+        },
+      })),
+    ).toThrow(
+      'prod/ingestion/dataflow: subnetwork "regions/us-central1/subnetworks/dataflow" is in region "us-central1" but the job runs in "europe-west1"; Dataflow workers use a subnetwork of the job\'s region',
+    );
   });
 });

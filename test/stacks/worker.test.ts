@@ -27,16 +27,50 @@ describe("worker layer in the stack", () => {
     expect(publishers).toHaveLength(1);
   });
 
-  test("prod: deletion protection, bucket kept on destroy, the environment's key", () => {
+  test("prod: deletion protection, bucket kept on destroy, the worker's regional key (not the multi-regional warehouse key)", () => {
     const { config, json } = synth("prod");
     const [service] = runServices(json);
     expect(service.deletion_protection).toBe(true);
-    expect(service.template.encryption_key).toBe(config.kmsKeyName);
+    // Cloud Run, Cloud Storage and Artifact Registry need a key in the resources' region.
+    expect(config.worker.kmsKeyName).toMatch(/\/locations\/europe-west1\//);
+    expect(config.worker.kmsKeyName).not.toBe(config.kmsKeyName);
+    expect(service.template.encryption_key).toBe(config.worker.kmsKeyName);
+    const [repository]: any[] = Object.values(json.resource.google_artifact_registry_repository);
+    expect(repository.kms_key_name).toBe(config.worker.kmsKeyName);
     const bucket: any = Object.values(json.resource.google_storage_bucket).find(
       (b: any) => b.name === "fresh-streams-prod-worker-checkpoints",
     );
     expect(bucket.force_destroy).toBe(false);
-    expect(bucket.encryption.default_kms_key_name).toBe(config.kmsKeyName);
+    expect(bucket.encryption.default_kms_key_name).toBe(config.worker.kmsKeyName);
+  });
+
+  test("prod without worker.kmsKeyName: the multi-regional warehouse key is refused for the regional worker", () => {
+    expect(() => synth("prod", (c) => ({ ...c, worker: { ...c.worker, kmsKeyName: undefined } }))).toThrow(
+      /prod\/worker\/sse-publisher: kmsKeyName ".*locations\/europe\/.*" is in location "europe" but the resource is in "europe-west1", which needs a key in "europe-west1"; Artifact Registry/,
+    );
+  });
+
+  test("prod runs the worker image by digest; a mutable tag in a production environment fails the synth", () => {
+    const { config, json } = synth("prod");
+    expect(runServices(json)[0].template.containers[0].image).toBe(config.worker.image);
+    expect(config.worker.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const tagged = "europe-west1-docker.pkg.dev/fresh-streams-prod/fresh-streams/app-worker:1.0.0";
+    expect(() => synth("prod", (c) => ({ ...c, worker: { ...c.worker, image: tagged } }))).toThrow(
+      `image "${tagged}" is named by a mutable tag; requireImageDigest (production) needs IMAGE@sha256:<64 hex digits>`,
+    );
+    // dev may run a tag.
+    expect(() => synth("dev", (c) => ({ ...c, worker: { ...c.worker, image: tagged } }))).not.toThrow();
+  });
+
+  test("worker.environment cannot override what the construct manages, nor hold a value the worker refuses", () => {
+    expect(() =>
+      synth("dev", (c) => ({ ...c, worker: { ...c.worker, environment: { SSE_URL: "https://example.org/s" } } })),
+    ).toThrow(
+      /environment variable SSE_URL="https:\/\/example.org\/s" is refused: SSE_URL is managed by the construct/,
+    );
+    expect(() =>
+      synth("dev", (c) => ({ ...c, worker: { ...c.worker, environment: { IDLE_TIMEOUT_MS: "soon" } } })),
+    ).toThrow(/the worker would refuse its environment:\n  IDLE_TIMEOUT_MS: "soon" is not an integer/);
   });
 
   test("worker.kmsKeyName overrides the environment's key for the worker's regional resources", () => {

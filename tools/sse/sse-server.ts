@@ -3,7 +3,8 @@
  * way stream.wikimedia.org does: `event: message`, `id: [{"topic":…,"partition":0,"offset":N}]`,
  * `data: <json>`, resuming after the offset in `Last-Event-ID`; after the last event the stream
  * stays open and idle, as the live one does between changes. Scripted faults: HTTP statuses
- * per connection, connections cut mid-frame, `event: error` frames, pacing. It honours TCP
+ * per connection (e.g. Retry-After), connections cut mid-frame, `event: error` frames, pacing,
+ * comment-only keep-alives after the last event, a huge unterminated line. It honours TCP
  * backpressure (waits for `drain`), so a client that stops reading really stalls it.
  * It stands in for the live stream in the worker's tests, its benchmark and the demo.
  */
@@ -33,6 +34,10 @@ export interface SseServerOptions {
   framesPerWrite?: number;
   /** End the response after the last event (default: keep it open, like the live stream). */
   endAtEnd?: boolean;
+  /** After the last event, send a `:` comment every this many ms (a connection alive but without events). */
+  keepAliveMs?: number;
+  /** After the last event, send one `data:` line of this many bytes that never ends (64 KiB per write). */
+  unterminatedLineBytes?: number;
   /** Called with the wall time (performance.now()) each frame is written (paced bench). */
   onWrite?: (offset: number) => void;
 }
@@ -72,6 +77,10 @@ export class SseServer {
   private errorFrameSent = false;
   /** Frames written in total (including replays). */
   public framesWritten = 0;
+  /** Keep-alive comments written. */
+  public commentsWritten = 0;
+  /** Bytes of the unterminated line written, over all connections. */
+  public hugeBytesWritten = 0;
 
   /** Frames rendered and UTF-8 encoded once, so serving costs little CPU (the benchmark shares the machine). */
   private readonly frames: Buffer[];
@@ -102,6 +111,18 @@ export class SseServer {
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private drained(res: http.ServerResponse): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -160,23 +181,31 @@ export class SseServer {
       }
       if (parts.length === 0) continue;
       this.framesWritten += offset - first;
-      if (!res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off("drain", done);
-            res.off("close", done);
-            resolve();
-          };
-          res.on("drain", done);
-          res.on("close", done);
-        });
-      }
+      if (!res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) await this.drained(res);
       if (this.options.onWrite) for (let o = first; o < offset; o++) this.options.onWrite(o);
       if (eventsPerSecond) {
         const due = started + (sentThisConnection / eventsPerSecond) * 1000;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       }
+    }
+    if (this.options.unterminatedLineBytes && !closed) {
+      const piece = Buffer.alloc(64 * 1024, "x");
+      res.write("data: ");
+      for (let sent = 0; sent < this.options.unterminatedLineBytes && !closed; sent += piece.length) {
+        this.hugeBytesWritten += piece.length;
+        if (!res.write(piece)) await this.drained(res);
+      }
+    }
+    if (this.options.keepAliveMs && !closed) {
+      const timer = setInterval(() => {
+        if (closed) clearInterval(timer);
+        else {
+          res.write(":keep-alive\n\n");
+          this.commentsWritten++;
+        }
+      }, this.options.keepAliveMs);
+      res.on("close", () => clearInterval(timer));
     }
     if (this.options.endAtEnd && !closed) res.end();
     // Otherwise keep the connection open and quiet, like the live stream between events.

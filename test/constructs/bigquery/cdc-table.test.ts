@@ -5,7 +5,7 @@ import { CdcTable, CdcTableProps, recommendedMaxStaleness } from "../../../const
 import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
 import { Duration } from "../../../constructs/core/duration";
 import { Partitioning } from "../../../constructs/bigquery/table-options";
-import { TableSchema } from "../../../schemas/table-schema";
+import { ColumnType, TableSchema } from "../../../schemas/table-schema";
 import { WIDE_EVENTS_SCHEMA, newDataset, newStack, synth, synthStack } from "../../support";
 
 const EMPLOYEES = new TableSchema(
@@ -188,11 +188,11 @@ describe("CdcTable", () => {
     expect(table.max_staleness).toBe("0-0 0 0:10:0");
   });
 
-  test("default clustering keeps the first 4 clusterable key columns; explicit clustering wins", () => {
+  test("default clustering keeps the first 4 key columns (every key type is clusterable); explicit clustering wins", () => {
     const schema = new TableSchema(
       [
         { name: "a", type: "STRING" },
-        { name: "f", type: "FLOAT64" },
+        { name: "f", type: "NUMERIC" },
         { name: "b", type: "INT64" },
         { name: "c", type: "DATE" },
         { name: "d", type: "BOOL" },
@@ -202,9 +202,9 @@ describe("CdcTable", () => {
     );
     expect(resources({ schema, primaryKey: ["a", "f", "b", "c", "d", "e"] }).table.clustering).toEqual([
       "a",
+      "f",
       "b",
       "c",
-      "d",
     ]);
     expect(resources({ schema, primaryKey: ["a", "b"], clustering: ["e"] }).table.clustering).toEqual(["e"]);
   });
@@ -243,6 +243,27 @@ describe("CdcTable", () => {
       expect(() => cdc({ schema: WIDE_EVENTS_SCHEMA, primaryKey: ["tags"] })).toThrow(
         'test/employees: primary key column "tags" is REPEATED; key columns must be non-repeated',
       );
+    });
+    // https://cloud.google.com/datastream/docs/destination-bigquery (Known limitations): "Primary keys in
+    // BigQuery must be of the following data types: DATE, BOOL, GEOGRAPHY, INT64, NUMERIC, BIGNUMERIC,
+    // STRING, TIMESTAMP, DATETIME".
+    test.each([
+      ["score", "FLOAT64"],
+      ["payload", "JSON"],
+      ["geo", "RECORD"],
+    ])("a key column of a type BigQuery refuses for primary keys (%s, %s)", (column, type) => {
+      expect(() => cdc({ schema: WIDE_EVENTS_SCHEMA, primaryKey: ["event_id", column] })).toThrow(
+        `test/employees: primary key column "${column}" has type ${type}; BigQuery primary key columns are DATE, BOOL, GEOGRAPHY, INT64, NUMERIC, BIGNUMERIC, STRING, TIMESTAMP, DATETIME`,
+      );
+    });
+    test("every key type BigQuery accepts is accepted", () => {
+      const schema = new TableSchema(
+        ["DATE", "BOOL", "GEOGRAPHY", "INT64", "NUMERIC", "BIGNUMERIC", "STRING", "TIMESTAMP", "DATETIME"].map(
+          (type) => ({ name: `k_${type.toLowerCase()}`, type: type as ColumnType }),
+        ),
+        { name: "keys" },
+      );
+      expect(() => cdc({ schema, primaryKey: schema.fieldNames })).not.toThrow();
     });
     test("a nested key column", () => {
       expect(() => cdc({ schema: WIDE_EVENTS_SCHEMA, primaryKey: ["geo.country"] })).toThrow(

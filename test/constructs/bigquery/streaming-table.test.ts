@@ -8,6 +8,7 @@ import { Partitioning } from "../../../constructs/bigquery/table-options";
 import { Duration } from "../../../constructs/core/duration";
 import { IGrantable, Principal } from "../../../constructs/core/principal";
 import { WIDE_EVENTS_SCHEMA, newDataset, newStack, synth, synthStack } from "../../support";
+import { TableSchema } from "../../../schemas/table-schema";
 
 function table(props: Partial<StreamingTableProps> = {}) {
   const stack = newStack();
@@ -21,6 +22,16 @@ function tableResource(props: Partial<StreamingTableProps> = {}): any {
   const [resource] = Object.values(synthStack(stack).resource.google_bigquery_table) as any[];
   return resource;
 }
+
+/** A schema whose only time and integer columns are REPEATED. */
+const REPEATED_TIMES = new TableSchema(
+  [
+    { name: "event_id", type: "STRING", mode: "REQUIRED" },
+    { name: "seen_at", type: "TIMESTAMP", mode: "REPEATED" },
+    { name: "shards", type: "INT64", mode: "REPEATED" },
+  ],
+  { name: "events" },
+);
 
 describe("StreamingTable", () => {
   test("defaults: ingestion-time DAY partitioning, no partition filter required, deletion protection on", () => {
@@ -194,6 +205,18 @@ describe("StreamingTable", () => {
         "RECORD clustering column",
         { clustering: ["geo"] },
         'clustering column "geo" has type RECORD, which BigQuery cannot cluster on',
+      ],
+      // https://cloud.google.com/bigquery/docs/partitioned-tables: "While the mode of the column can be
+      // REQUIRED or NULLABLE, it cannot be REPEATED".
+      [
+        "REPEATED time-unit partitioning column",
+        { schema: REPEATED_TIMES, partitioning: Partitioning.column("seen_at") },
+        'test/events: partitioning column "seen_at" is REPEATED; BigQuery partitions only on a REQUIRED or NULLABLE column',
+      ],
+      [
+        "REPEATED integer-range partitioning column",
+        { schema: REPEATED_TIMES, partitioning: Partitioning.integerRange("shards", 0, 100, 10) },
+        'test/events: partitioning column "shards" is REPEATED; BigQuery partitions only on a REQUIRED or NULLABLE column',
       ],
       [
         "REPEATED clustering column",

@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Construct } from "constructs";
 import { ITerraformDependable, Testing, TerraformStack, TerraformVariable } from "cdktf";
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
@@ -11,7 +14,7 @@ import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-acco
 import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
 import { MaterializedView } from "../../../constructs/bigquery/materialized-view";
 import { ScheduledQuery } from "../../../constructs/bigquery/scheduled-query";
-import { placeholdersOf, renderSql, tableReference } from "../../../constructs/bigquery/sql-template";
+import { placeholdersOf, renderSql, renderSqlFile, tableReference } from "../../../constructs/bigquery/sql-template";
 import { View } from "../../../constructs/bigquery/view";
 import { Duration } from "../../../constructs/core/duration";
 import { grantOnce } from "../../../constructs/core/grants";
@@ -58,6 +61,32 @@ class TestTopic extends Construct implements ITopic {
     );
   }
 }
+
+describe("renderSqlFile", () => {
+  test("reads the library's sql/ folder by default, or a folder of your own", () => {
+    expect(renderSqlFile("staging/wiki_staged.sql", new Proxy({}, { has: () => true, get: () => "x" }))).toContain(
+      "MERGE",
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sql-"));
+    try {
+      fs.mkdirSync(path.join(dir, "reports"));
+      fs.writeFileSync(path.join(dir, "reports", "daily.sql"), "SELECT COUNT(*) FROM {{views}}");
+      const views = { project: "p", datasetId: "d", tableId: "views" };
+      expect(renderSqlFile("reports/daily.sql", { views }, { directory: dir })).toBe(
+        "SELECT COUNT(*) FROM `p`.`d`.`views`",
+      );
+      expect(() => renderSqlFile("reports/missing.sql", {}, { directory: dir })).toThrow(
+        `no SQL file reports/missing.sql in ${dir}`,
+      );
+      expect(() => renderSqlFile("../escape.sql", {}, { directory: dir })).toThrow("is outside its folder");
+      expect(() => renderSqlFile("reports/daily.sql", {}, { directory: dir })).toThrow(
+        `${path.join(dir, "reports/daily.sql")}: no value for placeholder {{views}}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("renderSql", () => {
   test("fills table, dataset, region and scalar placeholders", () => {
@@ -245,8 +274,24 @@ describe("ScheduledQuery", () => {
     expect(Testing.synth(s)).not.toMatch(/roles\/(owner|editor|viewer)"/);
   });
 
-  test("schedules down to every 10 minutes are accepted, other forms passed on", () => {
-    for (const schedule of ["every 10 minutes", "every 2 hours", "every day 02:00"]) {
+  // The grammar of TransferConfig.schedule, documented as the App Engine cron format:
+  // https://cloud.google.com/appengine/docs/flexible/scheduling-jobs-with-cron-yaml#formatting_the_schedule
+  test("schedules in the Data Transfer Service's format are accepted, down to every 10 minutes", () => {
+    for (const schedule of [
+      "every 10 minutes",
+      "every 2 hours",
+      "every 24 hours",
+      "every 15 mins",
+      "every 1 hours from 08:00 to 18:00",
+      "every 2 hours synchronized",
+      "every day 02:00",
+      "every monday 09:00",
+      "every mon,wed,fri 09:30",
+      "1st,3rd monday of month 15:30",
+      "every wed,fri of jan,jun 13:15",
+      "first sunday of quarter 00:00",
+      "1,15 of month 06:00",
+    ]) {
       const s = stack();
       expect(new ScheduledQuery(s, "ok", { ...base, schedule }).schedule).toBe(schedule);
     }
@@ -255,6 +300,41 @@ describe("ScheduledQuery", () => {
   test("a schedule more frequent than every 10 minutes is refused", () => {
     expect(() => new ScheduledQuery(stack(), "fast", { ...base, schedule: "every 5 minutes" })).toThrow(
       'test/fast: schedule "every 5 minutes" runs every 5 minutes; scheduled queries run at most every 10 minutes',
+    );
+  });
+
+  test.each([
+    ["cron syntax", "*/15 * * * *"],
+    ["a misspelt unit", "every 15 minuts"],
+    ["no time of day", "every day"],
+    ["an hour past 23", "every day 24:00"],
+    ["an unknown weekday", "every funday 09:00"],
+    ["a 6th ordinal", "6th monday of month 10:00"],
+    ["a day of month past 31", "32 of month 10:00"],
+  ])("a schedule the transfer service does not accept is refused: %s", (_what, schedule) => {
+    expect(() => new ScheduledQuery(stack(), "q", { ...base, schedule })).toThrow(
+      `test/q: schedule "${schedule}" is not in the Data Transfer Service's schedule format; expected "every N minutes|hours"`,
+    );
+  });
+
+  // https://cloud.google.com/bigquery/docs/locations: a query cannot use datasets of another location; the
+  // transfer config runs in one location (https://cloud.google.com/bigquery/docs/scheduling-queries).
+  test("a dataset in another location than the query's is refused, naming the dataset and both locations", () => {
+    const s = stack();
+    const eu = LayeredDataset.fromDatasetAttributes(s, "eu", { project: "proj-1", datasetId: "eu", location: "EU" });
+    const { raw } = datasets(s);
+    expect(() => new ScheduledQuery(s, "q1", { ...base, readDatasets: [raw, eu] })).toThrow(
+      'test/q1: readDatasets dataset test/eu is in location "EU" but the scheduled query runs in "US"; a query reads and writes datasets of its own location only',
+    );
+    expect(() => new ScheduledQuery(s, "q2", { ...base, writeDatasets: [eu] })).toThrow(
+      'test/q2: writeDatasets dataset test/eu is in location "EU"',
+    );
+    expect(
+      () => new ScheduledQuery(s, "q3", { ...base, destination: { dataset: eu, tableNameTemplate: "t" } }),
+    ).toThrow('test/q3: destination dataset test/eu is in location "EU"');
+    expect(() => new ScheduledQuery(s, "q4", { ...base, readDatasets: [raw] })).not.toThrow();
+    expect(() => new ScheduledQuery(s, "q5", { ...base, location: "Europe" })).toThrow(
+      'test/q5: location "Europe" is invalid; expected US, EU or a region such as europe-west1',
     );
   });
 

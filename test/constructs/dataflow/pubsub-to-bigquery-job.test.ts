@@ -266,6 +266,55 @@ describe("PubSubToBigQueryJob", () => {
     expect(bucket.lifecycle_rule[0].condition.age).toBe("${var.temp_days}");
   });
 
+  // https://cloud.google.com/dataflow/docs/guides/specifying-networks
+  test("network, subnetwork, private worker IPs and a pinned template release reach the job", () => {
+    const stack = newStack();
+    newJob(stack, {
+      network: "projects/host-project/global/networks/shared",
+      subnetwork:
+        "https://www.googleapis.com/compute/v1/projects/host-project/regions/europe-west1/subnetworks/dataflow",
+      ipConfiguration: "WORKER_IP_PRIVATE",
+      templateVersion: "2025-01-07-00_RC00",
+    });
+    expect(resources(synthStack(stack), "google_dataflow_job")[0]).toMatchObject({
+      network: "projects/host-project/global/networks/shared",
+      subnetwork:
+        "https://www.googleapis.com/compute/v1/projects/host-project/regions/europe-west1/subnetworks/dataflow",
+      ip_configuration: "WORKER_IP_PRIVATE",
+      template_gcs_path: "gs://dataflow-templates-europe-west1/2025-01-07-00_RC00/PubSub_Subscription_to_BigQuery",
+    });
+  });
+
+  test.each<[string, Partial<PubSubToBigQueryJobProps>, string]>([
+    [
+      "a network path",
+      { network: "global/networks/shared" },
+      'test/job: network "global/networks/shared" is not a network name or projects/P/global/networks/N',
+    ],
+    [
+      "a subnetwork without its region",
+      { subnetwork: "subnetworks/dataflow" },
+      'test/job: subnetwork "subnetworks/dataflow" is not regions/R/subnetworks/S, projects/P/regions/R/subnetworks/S or its URL',
+    ],
+    [
+      "a subnetwork of another region",
+      { subnetwork: "regions/us-central1/subnetworks/dataflow" },
+      'test/job: subnetwork "regions/us-central1/subnetworks/dataflow" is in region "us-central1" but the job runs in "europe-west1"; Dataflow workers use a subnetwork of the job\'s region',
+    ],
+    [
+      "an IP configuration Dataflow does not know",
+      { ipConfiguration: "PRIVATE" as "WORKER_IP_PRIVATE" },
+      'test/job: ipConfiguration "PRIVATE" is invalid; expected WORKER_IP_PUBLIC or WORKER_IP_PRIVATE',
+    ],
+    [
+      "a template version that is no release folder",
+      { templateVersion: "v2025.01" },
+      'test/job: templateVersion "v2025.01" is not a template release folder such as 2025-01-07-00_RC00 (or latest)',
+    ],
+  ])("refuses %s, naming the value and the rule", (_what, props, message) => {
+    expect(() => newJob(newStack(), props)).toThrow(message);
+  });
+
   describe("validation", () => {
     test("an output table in another project fails with the construct path and the rule", () => {
       const stack = newStack();
@@ -311,7 +360,7 @@ describe("PubSubToBigQueryJob", () => {
         'test/job: serviceAccountId "sa" is not valid; use 6-30 lowercase letters, digits and hyphens',
       );
       expect(() => newJob(newStack(), { kmsKeyName: "projects/p/locations/europe/keyRings/r/cryptoKeys/k" })).toThrow(
-        'test/job: kmsKeyName is in location "europe" but the job and its temp bucket are in "europe-west1"',
+        'test/job: kmsKeyName "projects/p/locations/europe/keyRings/r/cryptoKeys/k" is in location "europe" but the resource is in "europe-west1", which needs a key in "europe-west1"; Dataflow',
       );
     });
   });

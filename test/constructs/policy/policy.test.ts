@@ -228,6 +228,38 @@ describe("production safety (production environments only)", () => {
     ]);
   });
 
+  test("Dataflow jobs: public worker IPs (FS-PROD-4) and the moving latest template (FS-PROD-5)", () => {
+    const { stack } = policyStack({ production: true });
+    const job = (id: string, props: { ipConfiguration?: string; version: string }) =>
+      new DataflowJob(stack, id, {
+        name: id,
+        region: "europe-west1",
+        tempGcsLocation: "gs://b-fresh-streams/tmp",
+        templateGcsPath: `gs://dataflow-templates-europe-west1/${props.version}/PubSub_Subscription_to_BigQuery`,
+        ipConfiguration: props.ipConfiguration,
+      });
+    job("pinned-private", { ipConfiguration: "WORKER_IP_PRIVATE", version: "2025-01-07-00_RC00" });
+    job("public", { ipConfiguration: "WORKER_IP_PUBLIC", version: "2025-01-07-00_RC00" });
+    job("default-ip-latest", { version: "latest" });
+    job("by-override", { ipConfiguration: "WORKER_IP_PRIVATE", version: "2025-01-07-00_RC00" }).addOverride(
+      "ip_configuration",
+      "WORKER_IP_PUBLIC",
+    );
+    expect(policyErrors(stack)).toEqual([
+      "[FS-PROD-4 production-safety] google_dataflow_job test/public: ip_configuration is WORKER_IP_PUBLIC in a production environment; set WORKER_IP_PRIVATE on a subnetwork with Private Google Access",
+      "[FS-PROD-4 production-safety] google_dataflow_job test/default-ip-latest: ip_configuration is unset (public worker IPs) in a production environment; set WORKER_IP_PRIVATE on a subnetwork with Private Google Access",
+      '[FS-PROD-5 production-safety] google_dataflow_job test/default-ip-latest: template_gcs_path "gs://dataflow-templates-europe-west1/latest/PubSub_Subscription_to_BigQuery" uses the moving "latest" template in a production environment; pin a release folder such as 2025-01-07-00_RC00',
+      "[FS-PROD-4 production-safety] google_dataflow_job test/by-override: ip_configuration is WORKER_IP_PUBLIC in a production environment; set WORKER_IP_PRIVATE on a subnetwork with Private Google Access",
+    ]);
+    const { stack: dev } = policyStack({ production: false });
+    new DataflowJob(dev, "job", {
+      name: "job",
+      tempGcsLocation: "gs://b/tmp",
+      templateGcsPath: "gs://dataflow-templates-europe-west1/latest/PubSub_Subscription_to_BigQuery",
+    });
+    expect(policyErrors(dev)).toEqual([]);
+  });
+
   test("the provider default (deletion_protection unset = true) and views are accepted; the rule is off outside production", () => {
     const { stack } = policyStack({ production: true });
     const ds = dataset(stack);

@@ -44,9 +44,15 @@ describe("SsePublisherService", () => {
       .filter(([, binding]: [string, any]) => /google_service_account\.worker_/.test(binding.member))
       .map(([id]) => id);
     const [checkpoint] = Object.keys(json.resource.google_storage_bucket_iam_member);
+    const [configVersion] = Object.keys(json.resource.google_secret_manager_secret_version);
+    const [configAccess] = Object.keys(json.resource.google_secret_manager_secret_iam_member);
+    const [metricWriter] = Object.keys(json.resource.google_project_iam_member);
     expect(service.depends_on).toEqual([
       `google_pubsub_topic_iam_member.${publish}`,
       `google_storage_bucket_iam_member.${checkpoint}`,
+      `google_secret_manager_secret_version.${configVersion}`,
+      `google_secret_manager_secret_iam_member.${configAccess}`,
+      `google_project_iam_member.${metricWriter}`,
     ]);
     // The publish grant names the topic by reference, so the topic comes first of all.
     expect(json.resource.google_pubsub_topic_iam_member[publish].topic).toMatch(/^\$\{google_pubsub_topic\./);
@@ -63,6 +69,7 @@ describe("SsePublisherService", () => {
         scaling: { min_instance_count: 1, max_instance_count: 1 },
         containers: [
           expect.objectContaining({
+            name: "worker",
             image: IMAGE,
             ports: { container_port: 9464, name: "http1" },
             resources: { cpu_idle: false, startup_cpu_boost: true, limits: { cpu: "1", memory: "512Mi" } },
@@ -70,6 +77,7 @@ describe("SsePublisherService", () => {
             liveness_probe: expect.objectContaining({ http_get: { path: "/healthz", port: 9464 } }),
             volume_mounts: [{ name: "checkpoint", mount_path: "/checkpoint" }],
           }),
+          expect.objectContaining({ name: "metrics-collector" }),
         ],
       }),
     });
@@ -89,6 +97,7 @@ describe("SsePublisherService", () => {
       PROJECT,
       TOPIC: "wiki-changes",
       CHECKPOINT_PATH: "/checkpoint/recentchange.json",
+      DEAD_LETTER_PATH: "/checkpoint/dead-letter",
       METRICS_PORT: "9464",
       METRICS_HOST: "0.0.0.0",
       SHUTDOWN_DEADLINE_MS: "8000",
@@ -102,6 +111,7 @@ describe("SsePublisherService", () => {
         name: "checkpoint",
         gcs: { bucket: expect.stringContaining("google_storage_bucket.worker_checkpoints"), read_only: false },
       },
+      expect.objectContaining({ name: "metrics-config" }),
     ]);
     expect(service.checkpointUri).toBe("gs://test-project-worker-checkpoints/recentchange.json");
     // Every variable the construct sets is one the worker reads (or one the user added).
@@ -119,7 +129,7 @@ describe("SsePublisherService", () => {
     expect(names).not.toContain("USER_AGENT");
   });
 
-  test("a dedicated service account with only publisher on its topic and object access on its bucket", () => {
+  test("a dedicated service account: publisher on its topic, object access on its bucket, its metrics config and metric writing", () => {
     const { json, synth } = build();
     expect(synth).toHaveResourceWithProperties(ServiceAccount, { account_id: "wiki-sse-publisher", project: PROJECT });
     const iam = Object.entries(json.resource)
@@ -128,11 +138,21 @@ describe("SsePublisherService", () => {
         Object.values(byId as object).map((r: any) => ({ type, role: r.role, member: r.member })),
       )
       .filter((grant) => /google_service_account\.worker_/.test(grant.member));
-    // Every grant the worker's identity gets, anywhere:
+    // Every grant the worker's identity gets, anywhere (by resource type):
     expect(iam).toEqual([
+      {
+        type: "google_project_iam_member",
+        role: "roles/monitoring.metricWriter",
+        member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
+      },
       {
         type: "google_pubsub_topic_iam_member",
         role: "roles/pubsub.publisher",
+        member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
+      },
+      {
+        type: "google_secret_manager_secret_iam_member",
+        role: "roles/secretmanager.secretAccessor",
         member: expect.stringMatching(/^\$\{google_service_account\.worker_service-account_[0-9A-F]+\.member\}$/),
       },
       {
@@ -189,7 +209,7 @@ describe("SsePublisherService", () => {
     );
   });
 
-  test("a private checkpoint bucket kept on destroy, without versions or soft delete", () => {
+  test("a private checkpoint bucket kept on destroy, without versions, deleted or overwritten objects kept 7 days", () => {
     const { synth } = build();
     expect(synth).toHaveResourceWithProperties(StorageBucket, {
       name: "test-project-worker-checkpoints",
@@ -198,7 +218,7 @@ describe("SsePublisherService", () => {
       public_access_prevention: "enforced",
       force_destroy: false,
       versioning: { enabled: false },
-      soft_delete_policy: { retention_duration_seconds: 0 },
+      soft_delete_policy: { retention_duration_seconds: 604800 },
     });
   });
 
@@ -221,6 +241,57 @@ describe("SsePublisherService", () => {
     expect(synth).toHaveResourceWithProperties(CloudRunV2Service, {
       template: expect.objectContaining({ encryption_key: key }),
     });
+  });
+
+  test("an image by digest passes requireImageDigest", () => {
+    const image = `${IMAGE}@sha256:${"ab".repeat(32)}`;
+    expect(build({ image, requireImageDigest: true }).service.image).toBe(image);
+  });
+
+  test("/metrics reaches Cloud Monitoring: the Managed Service for Prometheus sidecar, after the worker, with its RunMonitoring config", () => {
+    const { json } = build();
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    expect(run.template.containers[1]).toEqual({
+      name: "metrics-collector",
+      image: "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.2.0",
+      depends_on: ["worker"],
+      resources: { cpu_idle: false, limits: { cpu: "1", memory: "512Mi" } },
+      volume_mounts: [{ name: "metrics-config", mount_path: "/etc/rungmp" }],
+    });
+    expect(run.template.volumes[1]).toEqual({
+      name: "metrics-config",
+      secret: {
+        secret: expect.stringContaining("google_secret_manager_secret.worker_metrics-config"),
+        items: [{ version: "latest", path: "config.yaml" }],
+      },
+    });
+    const [version] = resourcesOf(json, "google_secret_manager_secret_version");
+    expect(version.secret_data).toBe(
+      [
+        "apiVersion: monitoring.googleapis.com/v1beta",
+        "kind: RunMonitoring",
+        "metadata:",
+        "  name: wiki-sse-publisher",
+        "spec:",
+        "  endpoints:",
+        '    - port: "9464"',
+        "      path: /metrics",
+        "      interval: 30s",
+        "  targetLabels:",
+        "    metadata: [service, revision, configuration, instance]",
+        "",
+      ].join("\n"),
+    );
+    // Only the worker's container has a port (Cloud Run's ingress container).
+    expect(run.template.containers[1].ports).toBeUndefined();
+  });
+
+  test("collectMetrics: false deploys no sidecar, secret or metric writer grant", () => {
+    const { json } = build({ collectMetrics: false });
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    expect(run.template.containers.map((c: { name: string }) => c.name)).toEqual(["worker"]);
+    expect(json.resource.google_secret_manager_secret).toBeUndefined();
+    expect(json.resource.google_project_iam_member).toBeUndefined();
   });
 
   test("snapshot", () => {
@@ -254,11 +325,42 @@ describe("SsePublisherService", () => {
       [
         "managed env",
         { environment: { TOPIC: "other" } },
-        "environment variable TOPIC is set by the construct (from its props); set the prop instead",
+        'test/worker: environment variable TOPIC="other" is refused: TOPIC is managed by the construct (set from the topic prop)',
       ],
+      [
+        "emulator in the deployed environment",
+        { environment: { PUBSUB_EMULATOR_HOST: "127.0.0.1:8085" } },
+        'environment variable PUBSUB_EMULATOR_HOST="127.0.0.1:8085" is refused: PUBSUB_EMULATOR_HOST is managed by the construct (the deployed worker publishes to Pub/Sub, never to an emulator)',
+      ],
+      [
+        "shutdown deadline",
+        { environment: { SHUTDOWN_DEADLINE_MS: "60000" } },
+        'environment variable SHUTDOWN_DEADLINE_MS="60000" is refused: SHUTDOWN_DEADLINE_MS is managed by the construct',
+      ],
+      [
+        "a value the worker refuses, by the worker's own parser",
+        { environment: { MAX_IN_FLIGHT_MESSAGES: "lots", START: "yesterday" } },
+        'test/worker: the worker would refuse its environment:\n  START: "yesterday" must be live, fail or since:<time>',
+      ],
+      [
+        "mutable tag in production",
+        { requireImageDigest: true },
+        `test/worker: image "${IMAGE}" is named by a mutable tag; requireImageDigest (production) needs IMAGE@sha256:<64 hex digits>`,
+      ],
+      [
+        "default image in production",
+        { requireImageDigest: true, image: undefined },
+        'image "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:latest" is named by a mutable tag',
+      ],
+      ["scrape interval", { metricsScrapeInterval: "1m" }, 'metricsScrapeInterval "1m" is invalid'],
       ["reserved env", { environment: { PORT: "8080" } }, "environment variable PORT is reserved by Cloud Run"],
       ["env name", { environment: { "BAD-NAME": "x" } }, 'environment variable name "BAD-NAME" is invalid'],
-      ["user agent", { userAgent: "a\nb" }, "userAgent must be a single line"],
+      ["user agent on two lines", { userAgent: "a\nb" }, 'userAgent "a\\nb" contains "\\n" (U+000A) at position 1'],
+      [
+        "non-Latin-1 user agent",
+        { userAgent: "fresh-streams \u2013 demo" },
+        'userAgent "fresh-streams \u2013 demo" contains "\u2013" (U+2013) at position 14: HTTP header values must be printable ASCII',
+      ],
       ["image versions", { keepImageVersions: 0 }, "keepImageVersions 0 is invalid: at least 1"],
       ["kms key", { kmsKeyName: "key" }, 'test/worker: kmsKeyName "key" is invalid; expected projects/P/locations/L'],
       ["labels", { labels: { Team: "x" } }, 'test/worker: label key "Team" is invalid'],

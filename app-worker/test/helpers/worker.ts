@@ -1,0 +1,98 @@
+/** Helpers for tests that run the worker against real parts (local SSE server, Pub/Sub emulator). */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import pino from "pino";
+import { parseConfig, WorkerConfig } from "../../src/config";
+import { TEST_PROJECT } from "./pubsub";
+
+export const REPO = path.resolve(__dirname, "../../..");
+export const MAIN = path.join(REPO, "app-worker/src/main.ts");
+
+/** The worker's variables for a test: fast backoff and checkpoints, quiet logs, START=live. */
+export function workerEnv(
+  emulatorHost: string,
+  tmp: string,
+  topic: string,
+  sseUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PROJECT: TEST_PROJECT,
+    TOPIC: topic,
+    SSE_URL: sseUrl,
+    CHECKPOINT_PATH: path.join(tmp, `${topic}.checkpoint.json`),
+    METRICS_PORT: "0",
+    PUBSUB_EMULATOR_HOST: emulatorHost,
+    START: "live",
+    BACKOFF_INITIAL_MS: "20",
+    BACKOFF_MAX_MS: "200",
+    CHECKPOINT_INTERVAL_MS: "100",
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
+}
+
+export function config(env: Record<string, string>): WorkerConfig {
+  const parsed = parseConfig(env);
+  if (!parsed.config) throw new Error(parsed.problems.join("\n"));
+  return parsed.config;
+}
+
+export function captureLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+/** Spawns `command args` with only PATH and HOME from this process, plus `env`; collects the output. */
+export function spawnProcess(command: string, args: string[], env: Record<string, string>) {
+  const child = spawn(command, args, {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  // Resolves with the exit code, or the signal's name when a signal ended the process (a failure then says which).
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal)),
+  );
+  return { child, exited, output: () => output };
+}
+
+/** The worker as a child process: `node --import tsx app-worker/src/main.ts`, what `npm run worker` execs. */
+export function spawnWorker(env: Record<string, string>) {
+  return spawnProcess(process.execPath, ["--import", "tsx", MAIN], env);
+}
+
+/** `promise`, or a rejection naming `what` after `ms`; the timer is cleared either way (no handle left behind). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `condition` every 20 ms until it holds; rejects naming `what` after `ms`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The value of one sample of `/metrics` text (0 when absent). */
+export function metricValue(text: string, sample: string): number {
+  const escaped = sample.replace(/[{}()[\]"\\.+*?^$|]/g, "\\$&");
+  const match = new RegExp(`^${escaped} ([0-9.eE+-]+)$`, "m").exec(text);
+  return match ? Number(match[1]) : 0;
+}
