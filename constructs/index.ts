@@ -122,3 +122,7 @@ export type {
   RequiredLabelsAspectProps,
   WarehousePolicyProps,
 } from "./policy";
+
+// Testing: the apply-order check, for users' own tests.
+export { describeUnorderedReference, expectApplyOrder, findUnorderedReferences } from "./testing/apply-order";
+export type { NamedObjectKind, SynthesizedStack, UnorderedReference } from "./testing/apply-order";

@@ -18,18 +18,22 @@ export BIGQUERY_EMULATOR_BIN="${BIGQUERY_EMULATOR_BIN:-$(bash scripts/ensure-big
 
 # --- Validation tier: the real google provider (built from source once: 8-13 min, ~2 GB
 # peak on 2 shared cores, cached in $FRESH_STREAMS_CACHE/provider), `terraform validate` + an offline
-# `terraform plan` of every environment (scripts/validate.sh), and the Checkov scan against
-# .checkov-baseline.json (scripts/checkov.sh). One synth feeds both; test/validation reuses the provider.
+# `terraform plan` of every environment in JSON and in HCL (`cdktf synth --hcl`, plus its plain-Terraform
+# export, which must plan what the JSON plans) (scripts/validate.sh), and the Checkov scan against
+# .checkov-baseline.json (scripts/checkov.sh). One JSON synth feeds both; test/validation reuses the provider.
 # A failure here fails the run but does not stop jest.
 validation_out="$(mktemp -d)"
+validation_hcl="$(mktemp -d)"
 validation_status=0
-log "synthesizing all environments for validation"
+log "synthesizing all environments for validation (JSON and HCL)"
 npx cdktf synth --output "$validation_out" >&2 || validation_status=$?
+npx cdktf synth --hcl --output "$validation_hcl" >&2 || validation_status=$?
 if [ "$validation_status" -eq 0 ]; then
-  bash scripts/validate.sh --stacks-dir "$validation_out" || validation_status=$? # builds the provider on first use
+  # builds the provider on first use
+  bash scripts/validate.sh --stacks-dir "$validation_out" --stacks-dir "$validation_hcl" || validation_status=$?
   bash scripts/checkov.sh --stacks-dir "$validation_out" || validation_status=$?
 fi
-rm -rf "$validation_out"
+rm -rf "$validation_out" "$validation_hcl"
 
 # --- Worker tier: app-worker/test/*.integration.test.ts runs the worker against the real
 # Pub/Sub emulator (gcloud's google-cloud-cli-pubsub-emulator + Java, started per test file by

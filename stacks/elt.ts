@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { dependable, ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { EnvironmentConfig } from "../config/schema";
 import { MaterializedView } from "../constructs/bigquery/materialized-view";
@@ -206,12 +206,8 @@ export class Elt extends Construct {
       schedule: config.elt.stagingSchedule,
       readDatasets: [warehouse.rawDataset],
       writeDatasets: [warehouse.stagingDataset],
+      dependsOn: [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource, warehouse.stagingWatermark.resource],
     });
-    // The script names these tables literally: create it after them.
-    this.stagingLoad.resource.dependsOn = [
-      ...(this.stagingLoad.resource.dependsOn ?? []),
-      ...[warehouse.wikiChanges, warehouse.wikiStaged, warehouse.stagingWatermark].map((t) => dependable(t.resource)),
-    ];
     if (this.leaderboardView === undefined) {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
         ...common,
@@ -221,6 +217,7 @@ export class Elt extends Construct {
         schedule: config.elt.leaderboardSchedule,
         readDatasets: [warehouse.stagingDataset],
         writeDatasets: [reporting],
+        dependsOn: [warehouse.wikiStaged.resource, leaderboard.resource],
       });
     }
 

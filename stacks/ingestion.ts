@@ -37,7 +37,8 @@ export const INGESTION_NAMES = {
  *
  * - `ingestion.mode = "dataflow"`: the pull subscription `wiki-changes-dataflow` read by the Dataflow
  *   job `wiki-changes-to-bigquery` (Google's "Pub/Sub Subscription to BigQuery" template), which
- *   writes rows it cannot insert to `wiki_changes_errors`;
+ *   writes rows it cannot insert to `wiki_changes_errors`: that table is the dead-letter path, the
+ *   subscription has no dead-letter or retry policy (`ingestion.maxDeliveryAttempts` is not used);
  * - `ingestion.mode = "bigquery-subscription"`: the BigQuery subscription `wiki-changes-bigquery`
  *   writing straight into the table with the table's schema (no Dataflow; the local environment).
  *
@@ -101,8 +102,10 @@ export class Ingestion extends Construct {
     this.deadLetterSubscriptionName = this.topic.deadLetterSubscription.subscriptionName;
 
     if (settings.mode === "dataflow") {
+      // Read by Dataflow: no dead-letter or retry policy (unsupported with Dataflow); rows the job
+      // cannot write go to its error table instead.
       this.subscription = this.topic.addSubscription(INGESTION_NAMES.dataflowSubscription, {
-        maxDeliveryAttempts: settings.maxDeliveryAttempts,
+        forDataflow: true,
         messageRetentionDuration,
       });
       this.dataflowJob = new PubSubToBigQueryJob(this, "dataflow", {

@@ -88,6 +88,13 @@ export interface ScheduledQueryProps {
    * @default false
    */
   readonly disabled?: boolean;
+  /**
+   * Resources to create first, typically the tables the query reads and writes: SQL rendered with
+   * `renderSql` names them by literal `project.dataset.table`, which carries no Terraform dependency,
+   * and the Data Transfer Service checks the query when the config is created.
+   * @default - none (the config still waits for its grants and its destination dataset)
+   */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** The Data Transfer Service runs scheduled queries at most every 10 minutes. */
@@ -123,7 +130,8 @@ const SCHEDULE_FORMS =
  * the datasets given; the Data Transfer service agent's `roles/iam.serviceAccountTokenCreator` on
  * that account (so the service can act as it); and, with `notificationTopic`, through the topic's
  * `grantPublish`, the service agent's publisher role on that topic. The transfer config is
- * created after all of them and after its destination dataset.
+ * created after all of them, after its destination dataset and after `dependsOn` (give it the
+ * tables the query names: SQL text carries no Terraform dependency).
  *
  * It is an {@link IGrantable}: `table.grantRead(query)` gives its service account more access.
  *
@@ -228,7 +236,7 @@ export class ScheduledQuery extends Construct implements IGrantable {
       notificationPubsubTopic: props.notificationTopic?.topicId,
       disabled: props.disabled,
       params,
-      dependsOn: grants,
+      dependsOn: [...grants, ...(props.dependsOn ?? [])],
     });
   }
 }

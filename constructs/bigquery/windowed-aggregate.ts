@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { dependable, ITerraformDependable, Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IDataset, ITable, ITopic } from "../core/references";
@@ -388,6 +388,13 @@ export class WindowedAggregate extends Construct {
     });
     this.statements = windowSqlFiles(window).map((file) => renderSqlFile(file, this.bindings).trim());
 
+    // The script names the tables literally: it is created after every one of them.
+    const tables = [
+      this.table.resource,
+      this.lateEvents.resource,
+      dependableOf(props.source),
+      dependableOf(props.sourceMark.table),
+    ];
     this.query = new ScheduledQuery(this, "query", {
       project: props.project,
       projectNumber: props.projectNumber,
@@ -399,18 +406,7 @@ export class WindowedAggregate extends Construct {
       query: sqlScript(this.statements),
       readDatasets: [props.source.dataset, props.sourceMark.table.dataset],
       writeDatasets: [props.dataset],
+      dependsOn: tables.filter((t): t is ITerraformDependable => t !== undefined),
     });
-    // The script names the tables literally: create it after every one of them.
-    const tables = [
-      this.table.resource,
-      this.lateEvents.resource,
-      dependableOf(props.source),
-      dependableOf(props.sourceMark.table),
-    ];
-    const resource = this.query.resource;
-    resource.dependsOn = [
-      ...(resource.dependsOn ?? []),
-      ...tables.filter((t): t is ITerraformDependable => t !== undefined).map((t) => dependable(t)),
-    ];
   }
 }

@@ -61,7 +61,7 @@ export interface BaseSubscriptionOptions {
   /**
    * Whether messages that fail `maxDeliveryAttempts` times go to the topic's dead-letter topic
    * (options of {@link StreamTopic.addSubscription} and {@link StreamTopic.addBigQuerySubscription}).
-   * @default true
+   * @default - true; false for a subscription declared `forDataflow` (which refuses true)
    */
   readonly deadLetter?: boolean;
   /**
@@ -88,6 +88,18 @@ export interface SubscriptionOptions extends BaseSubscriptionOptions {
    * @default false
    */
   readonly enableMessageOrdering?: boolean;
+  /**
+   * Declares the subscription as read by a Dataflow job (e.g. {@link PubSubToBigQueryJob}).
+   * Dataflow acknowledges a message once the pipeline holds it durably, so Pub/Sub's redelivery
+   * settings never apply, and Pub/Sub documents a subscription's dead-letter topic and retry
+   * policy as unsupported with Dataflow. Such a subscription gets neither; a dead-letter topic
+   * (`deadLetter: true`, `deadLetterTopic`), `maxDeliveryAttempts`, `minimumBackoff` or
+   * `maximumBackoff` on it is refused at synthesis. The pipeline's own error path replaces them:
+   * the template's error (dead-letter) table. Dead-lettering stays with BigQuery subscriptions and
+   * other pull subscribers.
+   * @default false
+   */
+  readonly forDataflow?: boolean;
 }
 
 /** Options of a BigQuery subscription ({@link StreamTopic.addBigQuerySubscription}). */
@@ -188,6 +200,10 @@ const BACKOFF = { min: Duration.seconds(0), max: Duration.seconds(600) };
  * service-agent grants it needs. Usually created through {@link StreamTopic.addSubscription} or
  * {@link StreamTopic.addBigQuerySubscription}.
  *
+ * A subscription a Dataflow job reads is declared with `forDataflow: true`: it has no retry
+ * policy and no dead-letter policy (Pub/Sub documents both as unsupported with Dataflow), and
+ * refuses them; the job's error table is where failed messages go.
+ *
  * A BigQuery subscription writes as its own service account (or `serviceAccountEmail`): it is then
  * {@link IGrantable}, its writer being the grant principal.
  */
@@ -213,6 +229,8 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
   public readonly topic: ITopic;
   /** Whether this is a BigQuery subscription (Pub/Sub writes the messages; nobody may pull them). */
   public readonly isPushOrExport: boolean;
+  /** Whether the subscription is declared as read by Dataflow (no dead-letter or retry policy). */
+  public readonly forDataflow: boolean;
   /** Whether failed messages go to {@link deadLetterTopic}. */
   public readonly deadLetterEnabled: boolean;
   /** The dead-letter topic, when dead-lettering. */
@@ -266,6 +284,28 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
     const labels = { ...(props.labels ?? {}) };
     validateLabels(path, labels);
 
+    const forDataflow = props.forDataflow ?? false;
+    if (forDataflow) {
+      if (props.bigquery) {
+        fail(
+          path,
+          "forDataflow is for a pull subscription a Dataflow job reads; a BigQuery subscription has no reader",
+        );
+      }
+      const refused = [
+        props.deadLetterTopic !== undefined && "a dead-letter topic (deadLetter / deadLetterTopic)",
+        props.maxDeliveryAttempts !== undefined && `maxDeliveryAttempts (${props.maxDeliveryAttempts})`,
+        props.minimumBackoff !== undefined && `minimumBackoff (${props.minimumBackoff.toHumanString()})`,
+        props.maximumBackoff !== undefined && `maximumBackoff (${props.maximumBackoff.toHumanString()})`,
+      ].filter((x): x is string => typeof x === "string");
+      if (refused.length > 0) {
+        fail(
+          path,
+          `subscription "${props.subscriptionName}" is read by Dataflow (forDataflow), which does not support a subscription's dead-letter or retry policy; remove ${refused.join(", ")}: the pipeline's error table is its dead-letter path`,
+        );
+      }
+    }
+    this.forDataflow = forDataflow;
     this.deadLetterEnabled = props.deadLetterTopic !== undefined;
     const maxDeliveryAttempts = props.maxDeliveryAttempts ?? 10;
     if (this.deadLetterEnabled && !Token.isUnresolved(maxDeliveryAttempts)) {
@@ -384,10 +424,13 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
       retainAckedMessages: props.retainAckedMessages ?? false,
       // An empty ttl means the subscription never expires, however long it is idle.
       expirationPolicy: { ttl: "" },
-      retryPolicy: {
-        minimumBackoff: minimumBackoff.toPubsubString(),
-        maximumBackoff: maximumBackoff.toPubsubString(),
-      },
+      // Dataflow acknowledges on its own schedule and does not support a retry policy.
+      retryPolicy: forDataflow
+        ? undefined
+        : {
+            minimumBackoff: minimumBackoff.toPubsubString(),
+            maximumBackoff: maximumBackoff.toPubsubString(),
+          },
       filter: props.filter,
       enableExactlyOnceDelivery: props.bigquery ? undefined : (props.enableExactlyOnceDelivery ?? false),
       enableMessageOrdering: props.bigquery ? undefined : (props.enableMessageOrdering ?? false),

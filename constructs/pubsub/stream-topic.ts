@@ -104,12 +104,14 @@ export interface TopicAttributes {
  * Subscriptions made with {@link addSubscription} and {@link addBigQuerySubscription} retry with
  * exponential backoff, never expire, and dead-letter a message after `maxDeliveryAttempts`; the
  * Pub/Sub service agent gets exactly the two grants that needs: publisher on the dead-letter
- * topic and subscriber on each dead-lettering subscription.
+ * topic and subscriber on each dead-lettering subscription. A subscription declared `forDataflow`
+ * has neither retries nor dead-lettering (Dataflow supports neither; its job's error table is the
+ * dead-letter path).
  *
  * @example
  * const topic = new StreamTopic(this, "changes", { topicName: "wiki-changes", project, projectNumber });
  * topic.grantPublish(worker);
- * const sub = topic.addSubscription("wiki-changes-dataflow", { maxDeliveryAttempts: 10 });
+ * const sub = topic.addSubscription("wiki-changes-dataflow", { forDataflow: true });
  */
 export class StreamTopic extends Construct implements ITopic {
   /**
@@ -267,6 +269,7 @@ export class StreamTopic extends Construct implements ITopic {
   /**
    * Adds a pull subscription on this topic: exponential-backoff retries, no expiration, and
    * (unless `deadLetter` is false) a dead-letter policy forwarding to this topic's dead-letter topic.
+   * With `forDataflow: true`, neither retries nor dead-lettering: a Dataflow job reads it.
    * @param subscriptionName name of the subscription (unique in the project)
    */
   public addSubscription(subscriptionName: string, options: SubscriptionOptions = {}): StreamSubscription {
@@ -327,10 +330,15 @@ export class StreamTopic extends Construct implements ITopic {
   }
 
   /** What this topic's subscriptions share: its labels, and its dead-letter topic unless `deadLetter` is false. */
-  private subscriptionDefaults(options: { deadLetter?: boolean; labels?: Record<string, string> }) {
+  private subscriptionDefaults(options: {
+    deadLetter?: boolean;
+    forDataflow?: boolean;
+    labels?: Record<string, string>;
+  }) {
     return {
       labels: { ...this.labels, ...(options.labels ?? {}) },
-      deadLetterTopic: (options.deadLetter ?? true) ? this.deadLetterTopic : undefined,
+      // A Dataflow-fed subscription dead-letters nothing (its job's error table does), unless asked (and then refused).
+      deadLetterTopic: (options.deadLetter ?? !options.forDataflow) ? this.deadLetterTopic : undefined,
       projectNumber: this.projectNumber,
     };
   }

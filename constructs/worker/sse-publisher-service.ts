@@ -395,7 +395,8 @@ export class SsePublisherService extends Construct implements IGrantable {
       TOPIC: props.topic.topicName,
       CHECKPOINT_PATH: `${CHECKPOINT_MOUNT}/${checkpointObject}`,
       DEAD_LETTER_PATH: `${CHECKPOINT_MOUNT}/dead-letter`,
-      METRICS_PORT: String(port),
+      // A number token printed with String() is a garbage number; Token.asString keeps it a token.
+      METRICS_PORT: Token.isUnresolved(port) ? Token.asString(port) : String(port),
       METRICS_HOST: "0.0.0.0",
       // Cloud Run allows 10 s between SIGTERM and SIGKILL.
       SHUTDOWN_DEADLINE_MS: "8000",
@@ -531,8 +532,9 @@ export class SsePublisherService extends Construct implements IGrantable {
       },
       traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
       // The worker publishes and checkpoints from its first second: the topic (named by TOPIC, a
-      // literal) and both grants must exist before the first revision starts.
-      dependsOn: [publishGrant, checkpointGrant, ...metricsGrants],
+      // literal) and both grants must exist before the first revision starts; the image is pulled
+      // from the repository (named by a literal URL in the image reference).
+      dependsOn: [publishGrant, checkpointGrant, ...metricsGrants, this.repository],
     });
   }
 }

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
 import { CodeBlock, ROOT, codeBlocks, documentationFiles } from "./markdown";
+import { describeUnorderedReference, findUnorderedReferences } from "../../constructs/testing/apply-order";
 
 /**
  * Every TypeScript example of the README and docs/ is a program a user could copy: it imports
@@ -133,13 +134,21 @@ function run(example: Example, outdir: string): void {
   }
 }
 
-/** Resource counts by type over every stack the App in `outdir` synthesized. */
-function synthesizedResources(outdir: string): { stacks: string[]; counts: Record<string, number> } {
+/**
+ * Resource counts by type over every stack the App in `outdir` synthesized, and the unordered
+ * references of each stack (see `findUnorderedReferences`).
+ */
+function synthesizedResources(outdir: string): {
+  stacks: string[];
+  counts: Record<string, number>;
+  unordered: string[];
+} {
   const manifestFile = path.join(outdir, "manifest.json");
   if (!fs.existsSync(manifestFile))
     throw new Error("the example did not synthesize (no manifest.json): call app.synth()");
   const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
   const counts: Record<string, number> = {};
+  const unordered: string[] = [];
   const stacks = Object.keys(manifest.stacks);
   for (const name of stacks) {
     const stackJson = JSON.parse(
@@ -148,8 +157,9 @@ function synthesizedResources(outdir: string): { stacks: string[]; counts: Recor
     for (const [type, instances] of Object.entries(stackJson.resource ?? {})) {
       counts[type] = (counts[type] ?? 0) + Object.keys(instances as object).length;
     }
+    unordered.push(...findUnorderedReferences(stackJson).map((r) => `${name}: ${describeUnorderedReference(r)}`));
   }
-  return { stacks, counts };
+  return { stacks, counts, unordered };
 }
 
 describe("TypeScript examples in README.md and docs/", () => {
@@ -183,11 +193,12 @@ describe("TypeScript examples in README.md and docs/", () => {
   });
 
   test.each(examples.map((e) => [`${e.block.file}:${e.block.line}`, e] as const))(
-    "%s synthesizes the resources it claims",
+    "%s synthesizes the resources it claims, each created after every object it names",
     (_where, example) => {
       const outdir = fs.mkdtempSync(path.join(scratch, "out-"));
       run(example, outdir);
-      const { stacks, counts } = synthesizedResources(outdir);
+      const { stacks, counts, unordered } = synthesizedResources(outdir);
+      expect(unordered).toEqual([]);
       expect(stacks.length).toBeGreaterThanOrEqual(1);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       expect(total).toBeGreaterThanOrEqual(3);

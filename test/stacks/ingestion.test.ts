@@ -35,30 +35,25 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
     }
   });
 
-  test("the Dataflow subscription dead-letters after the configured attempts; the dead-letter subscription keeps them", () => {
-    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dataflow")).toMatchObject({
-      dead_letter_policy: { max_delivery_attempts: 10, dead_letter_topic: expect.stringMatching(/dead-letter-topic/) },
-      expiration_policy: { ttl: "" },
-      retry_policy: { minimum_backoff: "10s", maximum_backoff: "600s" },
-    });
-    expect(byName(json, "google_pubsub_subscription", "wiki-changes-dead-letter-sub")).toMatchObject({
-      expiration_policy: { ttl: "" },
-    });
+  test("the Dataflow subscription has no dead-letter or retry policy: the job's error table is the error path", () => {
+    const subscription = byName(json, "google_pubsub_subscription", "wiki-changes-dataflow");
+    expect(subscription).toMatchObject({ expiration_policy: { ttl: "" } });
+    expect(subscription.dead_letter_policy).toBeUndefined();
+    expect(subscription.retry_policy).toBeUndefined();
+    expect(stack.ingestion.subscription.forDataflow).toBe(true);
+    expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery").parameters.outputDeadletterTable).toMatch(
+      /wiki_changes_errors$/,
+    );
     expect(resources(json, "google_pubsub_subscription").filter((s) => s.bigquery_config)).toHaveLength(0);
   });
 
-  test("the two service-agent grants", () => {
+  test("the service agent may publish to the topic's dead-letter topic, but forwards nothing from the Dataflow subscription", () => {
     const topicGrants = resources(json, "google_pubsub_topic_iam_member").filter((g) => g.member === agent);
     const subGrants = resources(json, "google_pubsub_subscription_iam_member").filter((g) => g.member === agent);
     expect(topicGrants).toEqual([
       expect.objectContaining({ role: "roles/pubsub.publisher", topic: expect.stringMatching(/dead-letter-topic/) }),
     ]);
-    expect(subGrants).toEqual([
-      expect.objectContaining({
-        role: "roles/pubsub.subscriber",
-        subscription: expect.stringMatching(/subscription-wiki-changes-dataflow/),
-      }),
-    ]);
+    expect(subGrants).toEqual([]);
   });
 
   test("the Dataflow job with its bucket, error table and service account", () => {

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { toBeValidTerraform } from "cdktf/lib/testing/matchers";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -6,9 +7,13 @@ import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
 import { BigqueryTable } from "@cdktf/provider-google/lib/bigquery-table";
 import { environmentConfig } from "../support";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
+import { comparePlans } from "../../tools/validation/compare-plans";
+import { exportHcl } from "../../tools/validation/export-hcl";
+import { HCL_OVERRIDE_FILE, prepare } from "../../tools/validation/prepare-validation";
 import {
   BuiltProvider,
   ensureProvider,
+  planAsJson,
   prepareForValidation,
   terraformAvailable,
 } from "../../tools/validation/terraform";
@@ -83,6 +88,37 @@ describe("every environment stack is valid Terraform for the real google provide
       const outdir = synthForTerraform(stack);
       expect(outdir).toBeValidTerraform();
       expect(outdir).toPlanSuccessfully();
+    },
+    300_000,
+  );
+});
+
+describe("the way out to plain Terraform: the HCL export plans what the JSON plans", () => {
+  test.each(["local", "dev", "prod"])(
+    "%s: cdktf's HCL, exported, validates without warnings and plans the same resources and values",
+    (name) => {
+      if (skipIfNoProvider()) return;
+      const stack = new StreamingAnalyticsStack(Testing.app(), name, {
+        environment: name,
+        config: environmentConfig(name),
+      });
+      const jsonDir = path.join(synthForTerraform(stack), "stacks", name);
+      // What `cdktf synth --hcl` writes (the Aspects ran in the synthesis above).
+      const hclDir = fs.mkdtempSync(path.join(path.dirname(jsonDir), "hcl-"));
+      fs.writeFileSync(path.join(hclDir, "cdk.tf"), stack.toHclTerraform().hcl);
+      prepare(path.join(hclDir, "cdk.tf"), provider!.version);
+      const exportDir = fs.mkdtempSync(path.join(path.dirname(jsonDir), "export-"));
+      fs.writeFileSync(
+        path.join(exportDir, "main.tf"),
+        exportHcl(fs.readFileSync(path.join(hclDir, "cdk.tf"), "utf8")),
+      );
+      fs.copyFileSync(path.join(hclDir, HCL_OVERRIDE_FILE), path.join(exportDir, HCL_OVERRIDE_FILE));
+
+      const json = planAsJson(jsonDir, provider!);
+      const exported = planAsJson(exportDir, provider!);
+      expect(json.warnings).toBe(0);
+      expect(exported.warnings).toBe(0);
+      expect(comparePlans(json.plan as object, exported.plan as object)).toEqual({ problems: [], heredocNewlines: [] });
     },
     300_000,
   );

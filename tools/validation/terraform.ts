@@ -62,3 +62,25 @@ export function prepareForValidation(outdir: string, providerVersion: string): v
   const stacksDir = path.join(outdir, "stacks");
   for (const stack of fs.readdirSync(stacksDir)) prepare(path.join(stacksDir, stack, "cdk.tf.json"), providerVersion);
 }
+
+/**
+ * Runs `terraform init -backend=false`, `validate -json` and an offline `plan`, saved and shown as
+ * JSON, in a prepared folder. Returns the plan (`terraform show -json`) and the validation warnings;
+ * throws with terraform's output when a step fails.
+ */
+export function planAsJson(dir: string, provider: BuiltProvider): { plan: unknown; warnings: number } {
+  const env = { ...process.env, ...provider.env };
+  const run = (args: string[]) => {
+    try {
+      return execFileSync("terraform", [`-chdir=${dir}`, ...args], { env, encoding: "utf8", stdio: "pipe" });
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${e.stdout ?? ""}${e.stderr ?? ""}`.slice(0, 8000));
+    }
+  };
+  run(["init", "-backend=false", "-input=false", "-no-color"]);
+  const validation = JSON.parse(run(["validate", "-json", "-no-color"])) as { valid: boolean; warning_count: number };
+  if (!validation.valid) throw new Error(`terraform validate found errors in ${dir}`);
+  run(["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color", "-out=plan.bin"]);
+  return { plan: JSON.parse(run(["show", "-json", "plan.bin"])), warnings: validation.warning_count };
+}

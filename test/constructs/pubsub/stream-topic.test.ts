@@ -475,3 +475,74 @@ describe("StreamTopic", () => {
     });
   });
 });
+
+describe("a subscription declared forDataflow", () => {
+  test("has no dead-letter policy, no retry policy and no service-agent subscriber grant", () => {
+    const stack = newStack();
+    const topic = newTopic(stack);
+    const sub = topic.addSubscription("events-dataflow", { forDataflow: true });
+    const json = synthStack(stack);
+    const body = resources(json, "google_pubsub_subscription").find((s) => s.name === "events-dataflow");
+    expect(body.dead_letter_policy).toBeUndefined();
+    expect(body.retry_policy).toBeUndefined();
+    expect(body.expiration_policy).toEqual({ ttl: "" });
+    expect(sub.forDataflow).toBe(true);
+    expect(sub.deadLetterEnabled).toBe(false);
+    const subscriberGrants = resources(json, "google_pubsub_subscription_iam_member").filter(
+      (g) => g.member === SERVICE_AGENT,
+    );
+    expect(subscriberGrants).toEqual([]);
+  });
+
+  test("a plain pull subscription keeps both (the rule only applies when declared)", () => {
+    const stack = newStack();
+    newTopic(stack).addSubscription("events-reader");
+    const body = resources(synthStack(stack), "google_pubsub_subscription").find((s) => s.name === "events-reader");
+    expect(body.dead_letter_policy).toMatchObject({ max_delivery_attempts: 10 });
+    expect(body.retry_policy).toEqual({ minimum_backoff: "10s", maximum_backoff: "600s" });
+  });
+
+  test.each([
+    [{ deadLetter: true }, "a dead-letter topic (deadLetter / deadLetterTopic)"],
+    [{ maxDeliveryAttempts: 10 }, "maxDeliveryAttempts (10)"],
+    [{ minimumBackoff: Duration.seconds(5) }, "minimumBackoff (5 seconds)"],
+    [{ maximumBackoff: Duration.minutes(5) }, "maximumBackoff (5 minutes)"],
+  ])("refuses %p at synthesis, naming the construct path, the value and the rule", (options, named) => {
+    const topic = newTopic(newStack());
+    expect(() => topic.addSubscription("events-dataflow", { forDataflow: true, ...options })).toThrow(
+      `test/events/subscription-events-dataflow: subscription "events-dataflow" is read by Dataflow (forDataflow), which does not support a subscription's dead-letter or retry policy; remove ${named}: the pipeline's error table is its dead-letter path`,
+    );
+  });
+
+  test("refuses an explicit dead-letter topic on a StreamSubscription", () => {
+    const stack = newStack();
+    const topic = newTopic(stack);
+    const other = newTopic(stack, { topicName: "other" }, "other");
+    expect(
+      () =>
+        new StreamSubscription(stack, "direct", {
+          topic,
+          subscriptionName: "events-direct",
+          forDataflow: true,
+          deadLetterTopic: other,
+          projectNumber: PROJECT_NUMBER,
+        }),
+    ).toThrow(/is read by Dataflow \(forDataflow\).*remove a dead-letter topic/);
+  });
+
+  test("is for pull subscriptions only", () => {
+    const stack = newStack();
+    const topic = newTopic(stack);
+    expect(
+      () =>
+        new StreamSubscription(stack, "bq", {
+          topic,
+          subscriptionName: "events-bq",
+          forDataflow: true,
+          bigquery: { table: {} as never },
+        }),
+    ).toThrow(
+      "test/bq: forDataflow is for a pull subscription a Dataflow job reads; a BigQuery subscription has no reader",
+    );
+  });
+});

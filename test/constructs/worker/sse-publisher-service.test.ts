@@ -37,7 +37,7 @@ function build(props: Partial<SsePublisherServiceProps> = {}, makeTopic?: (stack
 const resourcesOf = resources;
 
 describe("SsePublisherService", () => {
-  test("the service starts only after its publish and checkpoint grants exist (first apply cannot race)", () => {
+  test("the service starts only after its publish and checkpoint grants and its image repository exist (first apply cannot race)", () => {
     const { json } = build();
     const [service] = resourcesOf(json, "google_cloud_run_v2_service");
     const [publish] = Object.entries(json.resource.google_pubsub_topic_iam_member)
@@ -46,6 +46,7 @@ describe("SsePublisherService", () => {
     const [checkpoint] = Object.keys(json.resource.google_storage_bucket_iam_member);
     const [configVersion] = Object.keys(json.resource.google_secret_manager_secret_version);
     const [configAccess] = Object.keys(json.resource.google_secret_manager_secret_iam_member);
+    const [repository] = Object.keys(json.resource.google_artifact_registry_repository);
     const [metricWriter] = Object.keys(json.resource.google_project_iam_member);
     expect(service.depends_on).toEqual([
       `google_pubsub_topic_iam_member.${publish}`,
@@ -53,6 +54,8 @@ describe("SsePublisherService", () => {
       `google_secret_manager_secret_version.${configVersion}`,
       `google_secret_manager_secret_iam_member.${configAccess}`,
       `google_project_iam_member.${metricWriter}`,
+      // The image reference names the repository by a literal URL.
+      `google_artifact_registry_repository.${repository}`,
     ]);
     // The publish grant names the topic by reference, so the topic comes first of all.
     expect(json.resource.google_pubsub_topic_iam_member[publish].topic).toMatch(/^\$\{google_pubsub_topic\./);
