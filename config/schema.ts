@@ -171,6 +171,55 @@ const worker = z
   })
   .strict();
 
+/** Overrides of one alert's defaults (docs/alerts.md). */
+const alertSettings = z
+  .object({
+    /** Whether the alert policy is created. */
+    enabled: z.boolean().optional(),
+    /** Threshold in the alert's unit (docs/alerts.md); checked by the construct against the alert's rule. */
+    threshold: z.number().optional(),
+    /** How long the condition must hold, in seconds such as "300s" (whole minutes). */
+    duration: z
+      .string()
+      .regex(/^[0-9]+s$/, "a duration in seconds, e.g. 300s")
+      .optional(),
+  })
+  .strict();
+
+/** Alert policies, notification channels, dashboard and SQL health checks (stacks/monitoring.ts). */
+const monitoring = z
+  .object({
+    /** Whether the stack creates the monitoring layer (health checks, dashboard, alerts). */
+    enabled: z.boolean().default(true),
+    /** Whether alert policies and notification channels are created (a local environment turns them off). */
+    alerting: z.boolean().default(true),
+    /** E-mail addresses notified by every alert (one e-mail channel each). */
+    notificationEmails: z.array(z.string().email("must be an e-mail address")).default([]),
+    /** Existing notification channels notified by every alert. */
+    notificationChannelIds: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^projects\/[^/]+\/notificationChannels\/[0-9]+$/,
+            "must be projects/<project>/notificationChannels/<number>",
+          ),
+      )
+      .default([]),
+    /** How long an incident without data stays open, in seconds such as "3600s" (30 minutes to 7 days). */
+    autoClose: z
+      .string()
+      .regex(/^[0-9]+s$/, "a duration in seconds, e.g. 3600s")
+      .default("3600s"),
+    /** Schedule of the SQL health checks (freshness, quality, CDC staleness). */
+    checkSchedule: z.string().min(1).default("every 10 minutes"),
+    /** Per-alert overrides by alert id (docs/alerts.md): enabled, threshold, duration. */
+    alerts: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "an alert id such as dead-letters"), alertSettings)
+      .default({}),
+  })
+  .strict();
+
 export const environmentConfigSchema = z
   .object({
     /** Google Cloud project id the stack deploys into. */
@@ -202,6 +251,7 @@ export const environmentConfigSchema = z
     windows: windows.default({}),
     reservation: reservation.optional(),
     worker: worker.default({}),
+    monitoring: monitoring.default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -98,8 +98,25 @@ export type { ProjectServicesProps } from "./project/project-services";
 export { SsePublisherService } from "./worker/sse-publisher-service";
 export type { SsePublisherServiceProps } from "./worker/sse-publisher-service";
 
+// Monitoring: alert policies, notification channels, dashboard, SQL-sourced health checks.
+export { PipelineMonitoring } from "./monitoring/pipeline-monitoring";
+export type {
+  AlertSettings,
+  MonitoredDataflowJob,
+  MonitoredReservation,
+  MonitoredScheduledQuery,
+  PipelineMonitoringProps,
+} from "./monitoring/pipeline-monitoring";
+export { healthCheckQuery, healthValueQuery, SqlHealthCheck } from "./monitoring/sql-health-check";
+export type { SqlHealthCheckProps } from "./monitoring/sql-health-check";
+export { ALERT_CATALOGUE } from "./monitoring/alert-catalogue";
+export type { AlertDefinition, AlertId, AlertSeverity } from "./monitoring/alert-catalogue";
+export { METRIC_CATALOG, prometheusMetricType, WORKER_METRICS } from "./monitoring/metric-catalog";
+export type { MetricDefinition, MonitoredResourceType } from "./monitoring/metric-catalog";
+
 // Policy: cdktf Aspects with rule ids and per-resource suppressions.
 export {
+  AlertingAspect,
   applyWarehousePolicies,
   CmekAspect,
   LeastPrivilegeIamAspect,
@@ -113,6 +130,7 @@ export {
   StreamingTablesAspect,
 } from "./policy";
 export type {
+  AlertingAspectProps,
   CmekAspectProps,
   PolicyAspectList,
   PolicyFinding,

@@ -23,6 +23,7 @@ import { FixtureError, readFixture } from "./fixture";
 import { synthesizeLocalStack } from "./local-stack";
 import { assertPortFree, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA_URL } from "./options";
 import { provisionBigQuery, provisionPubSub } from "./provision";
+import { measureHealth } from "./health";
 import { DemoResult, formatReport } from "./report";
 import { startWorker, WorkerCounts } from "./worker-process";
 
@@ -252,6 +253,16 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   // incremental runs; the emulator's MERGE compares every target row with every source row).
   await runWindows(bigquery, resources, elt.runTime);
   const windows = await windowCounts(bigquery, resources);
+  progress("measuring health (the SQL of the health checks, the subscriptions' backlog)");
+  const health = await measureHealth({
+    bigquery,
+    resources,
+    pubsubHost: pubsubEmulator.host,
+    ingestionSubscription: ingestion.name,
+    deadLetterSubscription: resources.stack.ingestion.deadLetterSubscriptionName,
+    runTime: elt.runTime,
+    duplicatesRemoved: rawRows - elt.stagedRows,
+  });
   return {
     published,
     raw_rows: rawRows,
@@ -261,6 +272,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     leaderboard: elt.top10,
     leaderboard_live: live,
     windows,
+    health,
   };
 }
 

@@ -1,4 +1,5 @@
-/** The demo's closing report: a short summary and the leaderboard's top 10 as a table. */
+/** The demo's closing report: a short summary, the leaderboard's top 10 as a table, and the health section. */
+import { formatHealth, HealthReport } from "./health";
 
 export interface LeaderboardRow {
   user: string;
@@ -16,6 +17,8 @@ export interface DemoResult {
   leaderboard_live: LeaderboardRow[];
   /** Row counts of the window tables (every window with at least one change, final or provisional). */
   windows: { tumbling_rows: number; hopping_rows: number; sessions: number };
+  /** What the alerts would say (demo/health.ts). */
+  health?: HealthReport;
 }
 
 /** A plain-text table of the leaderboard. */
@@ -43,5 +46,6 @@ export function formatReport(result: DemoResult): string {
     leaderboardTable(result.leaderboard_live),
     "",
     `windows: tumbling rows ${result.windows.tumbling_rows}, hopping rows ${result.windows.hopping_rows}, sessions ${result.windows.sessions}`,
+    ...(result.health ? ["", formatHealth(result.health)] : []),
   ].join("\n");
 }

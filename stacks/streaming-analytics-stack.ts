@@ -7,6 +7,7 @@ import { Ingestion } from "./ingestion";
 import { Elt } from "./elt";
 import { Analytics } from "./analytics";
 import { WorkerService } from "./worker";
+import { Monitoring } from "./monitoring";
 import { ProjectServices } from "../constructs/project/project-services";
 import { applyWarehousePolicies } from "../constructs/policy";
 
@@ -41,6 +42,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly analytics?: Analytics;
   /** The SSE publisher worker on Cloud Run; absent when `worker.enabled` is false. */
   public readonly worker?: WorkerService;
+  /** Health checks, alert policies, channels and dashboard; absent when `monitoring.enabled` is false. */
+  public readonly monitoring?: Monitoring;
   /** The project APIs; every resource of the stack depends on them. */
   public readonly services: ProjectServices;
 
@@ -83,6 +86,17 @@ export class StreamingAnalyticsStack extends TerraformStack {
       });
     if (config.worker.enabled)
       this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
+    if (config.monitoring.enabled) {
+      this.monitoring = new Monitoring(this, "monitoring", {
+        config,
+        environment,
+        labels: this.labels,
+        warehouse: this.warehouse,
+        ingestion: this.ingestion,
+        elt: this.elt,
+        worker: this.worker,
+      });
+    }
 
     // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a violation.
     applyWarehousePolicies(this, {

@@ -1,5 +1,6 @@
 import { IConstruct } from "constructs";
 import { Aspects } from "cdktf";
+import { AlertingAspect } from "./alerting";
 import { CmekAspect } from "./cmek";
 import { LeastPrivilegeIamAspect } from "./least-privilege-iam";
 import { ProductionSafetyAspect } from "./production-safety";
@@ -22,6 +23,8 @@ export { markStreamingTable, StreamingTablesAspect } from "./streaming-tables";
 export { LeastPrivilegeIamAspect } from "./least-privilege-iam";
 export { CmekAspect } from "./cmek";
 export type { CmekAspectProps } from "./cmek";
+export { AlertingAspect } from "./alerting";
+export type { AlertingAspectProps } from "./alerting";
 
 /** Props of {@link applyWarehousePolicies}. */
 export interface WarehousePolicyProps {
@@ -46,7 +49,7 @@ export interface WarehousePolicyProps {
 
 /**
  * Adds the project's policy Aspects to a scope (usually a stack): required labels, least-privilege
- * IAM and streaming-table partitioning always; production safety and CMEK when the environment asks
+ * IAM, streaming-table partitioning and alerting (channels required in production) always; production safety and CMEK when the environment asks
  * for them. A violation fails synthesis with a message naming the rule id and the resource, unless a
  * {@link PolicySuppressions} suppression with a written reason covers it. Returns the aspects added.
  */
@@ -55,6 +58,7 @@ export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicy
     new RequiredLabelsAspect({ labels: props.labels }),
     new LeastPrivilegeIamAspect(),
     new StreamingTablesAspect(),
+    new AlertingAspect({ production: props.production }),
   ];
   if (props.production) aspects.push(new ProductionSafetyAspect());
   if (props.requireCmek) aspects.push(new CmekAspect({ kmsKeyName: props.kmsKeyName }));
@@ -64,5 +68,10 @@ export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicy
 
 /** The aspects {@link applyWarehousePolicies} added. */
 export type PolicyAspectList = (
-  RequiredLabelsAspect | LeastPrivilegeIamAspect | StreamingTablesAspect | ProductionSafetyAspect | CmekAspect
+  | RequiredLabelsAspect
+  | LeastPrivilegeIamAspect
+  | StreamingTablesAspect
+  | AlertingAspect
+  | ProductionSafetyAspect
+  | CmekAspect
 )[];

@@ -95,6 +95,18 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
     "At that level the role covers every dataset, present and future; granted on a dataset (`LayeredDataset.grantWrite`) it covers only the data the principal writes.",
   ),
   rule(
+    "FS-ALERT-1",
+    "AlertingAspect",
+    "In production, a `google_monitoring_alert_policy` notifies at least one notification channel.",
+    "An alert without a channel only shows up in the console: nobody is told that the pipeline is late, stuck or losing data.",
+  ),
+  rule(
+    "FS-ALERT-2",
+    "AlertingAspect",
+    "A `google_monitoring_alert_policy` has a documentation `content` (its runbook), a `severity` and an `alert_strategy.auto_close`.",
+    "Whoever is paged needs to know what the alert means and what to check first; without a severity an incident cannot be triaged; without auto-close one whose data stopped stays open forever.",
+  ),
+  rule(
     "FS-CMEK-1",
     "CmekAspect",
     "Where the environment requires CMEK, BigQuery datasets, Pub/Sub topics, Cloud Storage buckets, Dataflow jobs and Artifact Registry repositories name a customer-managed key.",

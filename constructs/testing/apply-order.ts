@@ -7,7 +7,8 @@
  *
  * A resource is ordered after another when its configuration refers to it (`${type.name.attr}`)
  * or lists it in `depends_on`, directly or through other resources, data sources, modules and
- * locals. Free text (`description`, `display_name`, `friendly_name`, `labels`) is not read.
+ * locals. Free text (`description`, `display_name`, `friendly_name`, `labels`, `user_labels`, alert
+ * `documentation`) is not read.
  */
 import { TerraformElement, TerraformStack, Testing } from "cdktf";
 
@@ -155,6 +156,9 @@ const SKIPPED_KEYS = new Set([
   "display_name",
   "friendly_name",
   "labels",
+  "user_labels",
+  // An alert policy's runbook text.
+  "documentation",
 ]);
 const PUBSUB_KINDS: Record<string, [NamedObjectKind, string]> = {
   google_pubsub_topic: ["topic", "topics"],

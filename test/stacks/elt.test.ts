@@ -16,12 +16,16 @@ function synthWithElt(name: string, elt: Partial<EnvironmentConfig["elt"]> = {})
   return { stack, config, resources: json.resource };
 }
 
-/** Every scheduled query of the stack (the ELT's and the windowed aggregates'). */
-const allTransferConfigs = (resources: any) =>
-  Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[];
-/** The ELT layer's scheduled queries. */
+/** The ELT layer's scheduled queries (the monitoring layer's health checks are scheduled queries too). */
 const transferConfigs = (resources: any) =>
-  allTransferConfigs(resources).filter((c) => !c.display_name.includes(" windows "));
+  Object.entries(resources.google_bigquery_data_transfer_config ?? {})
+    .filter(([key]) => key.startsWith("elt_"))
+    .map(([, config]) => config) as any[];
+/** The windowed aggregates' scheduled queries (stacks/analytics.ts). */
+const windowTransferConfigs = (resources: any) =>
+  Object.entries(resources.google_bigquery_data_transfer_config ?? {})
+    .filter(([key]) => key.startsWith("analytics_"))
+    .map(([, config]) => config) as any[];
 const tables = (resources: any) => Object.values(resources.google_bigquery_table ?? {}) as any[];
 
 describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
@@ -99,8 +103,8 @@ test("run notifications: a topic that every scheduled query notifies", () => {
     (k) => resources.google_pubsub_topic[k].name === "elt-run-notifications",
   );
   expect(topicKey).toBeDefined();
-  expect(allTransferConfigs(resources)).toHaveLength(4);
-  for (const config of allTransferConfigs(resources)) {
+  expect(windowTransferConfigs(resources)).toHaveLength(3);
+  for (const config of [...transferConfigs(resources), ...windowTransferConfigs(resources)]) {
     expect(config.notification_pubsub_topic).toBe(`\${google_pubsub_topic.${topicKey}.id}`);
   }
 });
@@ -129,7 +133,7 @@ test("run notifications: one publisher binding for the Data Transfer service age
     ],
   ]);
   expect(transferConfigs(resources)).toHaveLength(2);
-  for (const transfer of allTransferConfigs(resources)) {
+  for (const transfer of [...transferConfigs(resources), ...windowTransferConfigs(resources)]) {
     expect(transfer.depends_on).toContain(`google_pubsub_topic_iam_member.${bindings[0][0]}`);
   }
 });

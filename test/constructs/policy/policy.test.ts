@@ -18,6 +18,7 @@ import { PubsubTopicIamBinding } from "@cdktf/provider-google/lib/pubsub-topic-i
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { MonitoringNotificationChannel } from "@cdktf/provider-google/lib/monitoring-notification-channel";
 import {
+  AlertingAspect,
   applyWarehousePolicies,
   CmekAspect,
   LeastPrivilegeIamAspect,
@@ -797,6 +798,7 @@ describe("the rule catalogue", () => {
       new ProductionSafetyAspect(),
       new StreamingTablesAspect(),
       new LeastPrivilegeIamAspect(),
+      new AlertingAspect(),
       new CmekAspect(),
     ];
     expect(aspects.flatMap((a) => a.rules)).toEqual(POLICY_RULES);
@@ -829,6 +831,7 @@ describe("the rule catalogue", () => {
 
   test("the module's public surface is an explicit list: no internal helpers", () => {
     expect(Object.keys(policyApi).sort()).toEqual([
+      "AlertingAspect",
       "CmekAspect",
       "LeastPrivilegeIamAspect",
       "MIN_SUPPRESSION_REASON_LENGTH",

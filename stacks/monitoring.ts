@@ -1,0 +1,170 @@
+import { Construct } from "constructs";
+import { ITerraformDependable, TerraformOutput } from "cdktf";
+import { EnvironmentConfig } from "../config/schema";
+import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
+import { renderSqlFile } from "../constructs/bigquery/sql-template";
+import { Duration } from "../constructs/core/duration";
+import { IDataset } from "../constructs/core/references";
+import { alertDefinition, AlertId } from "../constructs/monitoring/alert-catalogue";
+import { AlertSettings, PipelineMonitoring } from "../constructs/monitoring/pipeline-monitoring";
+import { SqlHealthCheck } from "../constructs/monitoring/sql-health-check";
+import type { Elt } from "./elt";
+import type { Ingestion } from "./ingestion";
+import type { Warehouse } from "./warehouse";
+import type { WorkerService } from "./worker";
+
+/** Props of {@link Monitoring}. */
+export interface MonitoringProps {
+  /** The environment's settings (`projectId`, `projectNumber`, `location`, `monitoring`, `reservation`, CMEK). */
+  readonly config: EnvironmentConfig;
+  /** Environment name, the prefix of every display name. */
+  readonly environment: string;
+  /**
+   * Labels of the alert policies, channels and the monitoring dataset.
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+  /** The warehouse (raw, staging, CDC tables, reservation). */
+  readonly warehouse: Warehouse;
+  /** The ingestion layer (subscriptions, dead letters, Dataflow job). */
+  readonly ingestion: Ingestion;
+  /** The ELT layer (scheduled queries, SQL bindings). */
+  readonly elt: Elt;
+  /**
+   * The worker, when the stack deploys it.
+   * @default - no worker alerts
+   */
+  readonly worker?: WorkerService;
+}
+
+/** The SQL-sourced signals: alert id → the file measuring it and how its rows become one number. */
+export const HEALTH_CHECKS = {
+  "elt-freshness": { file: "quality/staging_freshness.sql", value: "MAX(staging_lag_seconds)" },
+  "quality-late-events": { file: "quality/late_arrivals.sql", value: "SUM(beyond_lookback)" },
+  "quality-staging-duplicates": { file: "quality/staging_duplicates.sql", value: "SUM(surplus_rows)" },
+  "cdc-staleness": { file: "cdc/apply_watermark.sql", value: "MAX(staleness_seconds)" },
+} as const satisfies Partial<Record<AlertId, { file: string; value: string }>>;
+
+/** Id of the health-check results dataset, after the environment's prefix. */
+export const MONITORING_DATASET = "monitoring";
+
+/** The config's `"300s"` form as a {@link Duration}. */
+function seconds(value: string): Duration {
+  return Duration.seconds(Number(value.slice(0, -1)));
+}
+
+/**
+ * The monitoring layer of an environment: the SQL health checks (staging freshness, late events,
+ * duplicates in staging, CDC staleness) writing to the `monitoring` dataset, and
+ * {@link PipelineMonitoring} with every alert that applies to the environment's ingestion mode,
+ * its notification channels and the dashboard. The stack creates it unless `monitoring.enabled` is false.
+ */
+export class Monitoring extends Construct {
+  /** Dataset of the health checks' results table. */
+  public readonly dataset: LayeredDataset;
+  /** The SQL health checks, by alert id. */
+  public readonly checks: Partial<Record<keyof typeof HEALTH_CHECKS, SqlHealthCheck>> = {};
+  /** Alerts, channels and dashboard. */
+  public readonly pipeline: PipelineMonitoring;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { config, warehouse, ingestion, elt } = props;
+    const settings = config.monitoring;
+    const labels = props.labels ?? {};
+    const alerts: Partial<Record<AlertId, AlertSettings>> = {};
+    for (const [alertId, s] of Object.entries(settings.alerts)) {
+      alerts[alertId as AlertId] = {
+        enabled: s.enabled,
+        threshold: s.threshold,
+        duration: s.duration === undefined ? undefined : seconds(s.duration),
+      };
+    }
+
+    this.dataset = new LayeredDataset(this, "dataset", {
+      datasetId: `${config.datasetPrefix}${MONITORING_DATASET}`,
+      layer: "monitoring",
+      project: config.projectId,
+      location: config.location,
+      description: "Monitoring: results of the SQL health checks (health_checks)",
+      labels,
+      kmsKeyName: config.kmsKeyName,
+      defaultTableExpiration: Duration.days(90),
+    });
+
+    const reads: Record<keyof typeof HEALTH_CHECKS, IDataset[]> = {
+      "elt-freshness": [warehouse.rawDataset, warehouse.stagingDataset],
+      "quality-late-events": [warehouse.rawDataset],
+      "quality-staging-duplicates": [warehouse.stagingDataset],
+      "cdc-staleness": [warehouse.employees.dataset],
+    };
+    // The tables each measurement names in its SQL: created before its scheduled query.
+    const named: Record<keyof typeof HEALTH_CHECKS, ITerraformDependable[]> = {
+      "elt-freshness": [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource],
+      "quality-late-events": [warehouse.wikiChanges.resource],
+      "quality-staging-duplicates": [warehouse.wikiStaged.resource],
+      "cdc-staleness": [warehouse.employees.resource],
+    };
+    const defaults: Partial<Record<keyof typeof HEALTH_CHECKS, number>> = {
+      // The CDC tables' own max_staleness: the apply watermark may not be older.
+      "cdc-staleness": warehouse.employees.maxStaleness.toSeconds(),
+    };
+    for (const [checkId, spec] of Object.entries(HEALTH_CHECKS) as [
+      keyof typeof HEALTH_CHECKS,
+      (typeof HEALTH_CHECKS)[keyof typeof HEALTH_CHECKS],
+    ][]) {
+      if (alerts[checkId]?.enabled === false) continue;
+      this.checks[checkId] = new SqlHealthCheck(this, checkId, {
+        project: config.projectId,
+        projectNumber: config.projectNumber,
+        location: config.location,
+        checkId,
+        measureSql: renderSqlFile(spec.file, elt.bindings),
+        valueExpression: spec.value,
+        threshold: alerts[checkId]?.threshold ?? defaults[checkId] ?? alertDefinition(checkId).threshold,
+        resultsDataset: this.dataset,
+        readDatasets: reads[checkId],
+        dependsOn: named[checkId],
+        schedule: settings.checkSchedule,
+        serviceAccountId: `hc-${checkId}`,
+      });
+    }
+
+    const bigQueryMode = ingestion.mode === "bigquery-subscription";
+    const reservation = warehouse.backgroundReservation;
+    this.pipeline = new PipelineMonitoring(this, "pipeline", {
+      project: config.projectId,
+      displayNamePrefix: `fresh-streams ${props.environment}`,
+      userLabels: labels,
+      notificationEmails: settings.notificationEmails,
+      notificationChannelIds: settings.notificationChannelIds,
+      alerting: settings.alerting,
+      autoClose: seconds(settings.autoClose),
+      ingestionSubscriptions: [ingestion.subscription],
+      deadLetterSubscriptions: [ingestion.topic.deadLetterSubscription],
+      bigQuerySubscriptions: bigQueryMode ? [ingestion.subscription] : [],
+      dataflowJobs: ingestion.dataflowJob ? [ingestion.dataflowJob] : [],
+      worker: props.worker !== undefined,
+      // The worker's service grants its own Prometheus collector roles/monitoring.metricWriter.
+      metricWriters: [],
+      eltQueries: [elt.stagingLoad, ...(elt.leaderboardRefresh ? [elt.leaderboardRefresh] : [])],
+      healthChecks: Object.values(this.checks),
+      reservation:
+        reservation && config.reservation
+          ? {
+              reservationName: reservation.reservation.name,
+              maxSlots: config.reservation.baselineSlots + config.reservation.autoscaleMaxSlots,
+              dependsOn: [reservation.reservation],
+            }
+          : undefined,
+      alerts,
+    });
+
+    if (this.pipeline.dashboard) {
+      new TerraformOutput(this, "monitoring_dashboard", {
+        value: this.pipeline.dashboard.id,
+        description: "Cloud Monitoring dashboard of the pipeline",
+      }).overrideLogicalId("monitoring_dashboard");
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { AnnotationMetadataEntryType } from "cdktf";
+import { ALERT_CATALOGUE } from "../../constructs/monitoring/alert-catalogue";
+import { HEALTH_CHECK_MARKER } from "../../constructs/monitoring/sql-health-check";
+import { resources, synthEnvironment } from "../support";
+
+const alertIds = (json: any) =>
+  resources(json, "google_monitoring_alert_policy")
+    .map((p) => p.user_labels.alert)
+    .sort();
+
+const COMMON = [
+  "cdc-staleness",
+  "dead-letters",
+  "elt-freshness",
+  "elt-run-failed",
+  "pubsub-backlog-age",
+  "pubsub-undelivered-messages",
+  "quality-late-events",
+  "quality-staging-duplicates",
+  "reservation-at-max",
+  "worker-checkpoint-age",
+  "worker-event-lag",
+  "worker-reconnect-storm",
+  "worker-stalled",
+];
+
+describe("the monitoring layer of the environments", () => {
+  test.each(["dev", "prod"])(
+    "%s (Dataflow): an alert for every signal of its mode, each with channels and a runbook, and one dashboard",
+    (env) => {
+      const { json } = synthEnvironment(env);
+      expect(alertIds(json)).toEqual(
+        [...COMMON, "dataflow-job-failed", "dataflow-system-lag", "dataflow-watermark-age"].sort(),
+      );
+      for (const p of resources(json, "google_monitoring_alert_policy")) {
+        expect(p.notification_channels.length).toBeGreaterThan(0);
+        expect(p.documentation.content).toMatch(/First three things to check/);
+        expect(p.user_labels).toMatchObject({ env, app: "fresh-streams", team: "data-platform" });
+        expect(p.display_name).toMatch(new RegExp(`^fresh-streams ${env}: `));
+      }
+      expect(resources(json, "google_monitoring_dashboard")).toHaveLength(1);
+      expect(resources(json, "google_monitoring_notification_channel")).toEqual([
+        expect.objectContaining({ type: "email", labels: { email_address: "data-platform-oncall@example.com" } }),
+      ]);
+    },
+  );
+
+  test("dev in BigQuery-subscription mode: the subscription's write failures instead of Dataflow's alerts", () => {
+    const { json } = synthEnvironment("dev", (c) => ({
+      ...c,
+      ingestion: { ...c.ingestion, mode: "bigquery-subscription" },
+    }));
+    expect(alertIds(json)).toEqual(
+      [...COMMON, "bigquery-subscription-rejections", "bigquery-subscription-state"].sort(),
+    );
+  });
+
+  test("local turns alerting off: no policy, no channel; the health checks and the dashboard stay", () => {
+    const { json } = synthEnvironment("local");
+    expect(resources(json, "google_monitoring_alert_policy")).toEqual([]);
+    expect(resources(json, "google_monitoring_notification_channel")).toEqual([]);
+    expect(resources(json, "google_monitoring_dashboard")).toHaveLength(1);
+    expect(resources(json, "google_logging_metric")).toHaveLength(4);
+  });
+
+  test("the prod override of the backlog-age threshold reaches the policy", () => {
+    const { json } = synthEnvironment("prod");
+    const p = resources(json, "google_monitoring_alert_policy").find(
+      (x) => x.user_labels.alert === "pubsub-backlog-age",
+    );
+    expect(p.conditions[0].condition_threshold.threshold_value).toBe(300);
+  });
+
+  test("the CDC check compares the apply watermark with the CDC table's max_staleness (10 minutes) and counts breaches from the run logs", () => {
+    const { stack, json } = synthEnvironment("dev");
+    const check = stack.monitoring!.checks["cdc-staleness"]!;
+    const transfer = json.resource.google_bigquery_data_transfer_config[check.query.resource.friendlyUniqueId];
+    expect(transfer.params.query).toContain("IF(value > 600, ERROR(");
+    expect(transfer.params.query).toContain("INFORMATION_SCHEMA.TABLES");
+    expect(transfer.params).toMatchObject({
+      destination_table_name_template: "health_checks",
+      write_disposition: "WRITE_APPEND",
+    });
+    expect(transfer.destination_dataset_id).toMatch(
+      /^\$\{google_bigquery_dataset\.monitoring_dataset_[0-9A-F]+\.dataset_id\}$/,
+    );
+    const metric = json.resource.google_logging_metric[check.logMetric.friendlyUniqueId];
+    expect(metric.filter).toBe(
+      `resource.type="bigquery_dts_config" AND resource.labels.config_id="\${basename(google_bigquery_data_transfer_config.${check.query.resource.friendlyUniqueId}.name)}" AND severity>=ERROR AND "${HEALTH_CHECK_MARKER} cdc-staleness"`,
+    );
+  });
+
+  test("the worker's service account may write metrics, and nothing more is granted on the project for monitoring", () => {
+    const { json } = synthEnvironment("dev");
+    const writers = resources(json, "google_project_iam_member").filter(
+      (b) => b.role === "roles/monitoring.metricWriter",
+    );
+    expect(writers).toEqual([
+      expect.objectContaining({
+        member: expect.stringMatching(
+          /^\$\{google_service_account\.worker_sse-publisher_service-account_[0-9A-F]+\.member\}$/,
+        ),
+      }),
+    ]);
+  });
+
+  test("a disabled SQL alert also drops its check", () => {
+    const { json } = synthEnvironment("dev", (c) => ({
+      ...c,
+      monitoring: { ...c.monitoring, alerts: { "quality-late-events": { enabled: false } } },
+    }));
+    expect(alertIds(json)).not.toContain("quality-late-events");
+    expect(resources(json, "google_logging_metric")).toHaveLength(3);
+  });
+
+  test("every alert of the catalogue is created by some environment mode", () => {
+    const all = new Set([
+      ...alertIds(synthEnvironment("dev").json),
+      ...alertIds(
+        synthEnvironment("dev", (c) => ({ ...c, ingestion: { ...c.ingestion, mode: "bigquery-subscription" } })).json,
+      ),
+    ]);
+    expect(ALERT_CATALOGUE.map((a) => a.id).filter((id) => !all.has(id))).toEqual([]);
+  });
+
+  test("prod without a notification channel fails synthesis with FS-ALERT-1 on every policy", () => {
+    const { stack } = synthEnvironment("prod", (c) => ({
+      ...c,
+      monitoring: { ...c.monitoring, notificationEmails: [], notificationChannelIds: [] },
+    }));
+    const errors = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
+      .map((m) => String(m.data));
+    expect(errors).toHaveLength(16);
+    expect(
+      errors.every((e) =>
+        e.startsWith("[FS-ALERT-1 alerting] google_monitoring_alert_policy prod/monitoring/pipeline/"),
+      ),
+    ).toBe(true);
+  });
+});
