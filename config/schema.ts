@@ -127,6 +127,21 @@ const ingestion = z
   })
   .strict();
 
+/** Page state as change data capture: raw.wiki_pages and the CDC topic the worker publishes page changes to. */
+const cdc = z
+  .object({
+    /** max_staleness of raw.wiki_pages, in whole seconds (see recommendedMaxStaleness and sql/cdc/). */
+    pagesMaxStalenessSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(600),
+    /** Delivery attempts of the CDC subscription before a change is dead-lettered. */
+    maxDeliveryAttempts: z.number().int().min(5).max(100).default(10),
+  })
+  .strict();
+
 /** A BACKGROUND reservation for CDC apply jobs. */
 const reservation = z
   .object({
@@ -250,6 +265,7 @@ export const environmentConfigSchema = z
     elt: elt.default({}),
     windows: windows.default({}),
     reservation: reservation.optional(),
+    cdc: cdc.default({}),
     worker: worker.default({}),
     monitoring: monitoring.default({}),
   })

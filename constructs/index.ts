@@ -20,6 +20,13 @@ export type {
   RangeElementType,
   TableSchemaOptions,
 } from "../schemas/table-schema";
+export {
+  CDC_PSEUDO_COLUMNS,
+  compareSequenceNumbers,
+  encodeSequenceNumber,
+  sequenceNumberProblem,
+} from "../schemas/cdc-sequence";
+export type { ChangeType } from "../schemas/cdc-sequence";
 
 // BigQuery: datasets, tables, views, scheduled queries, reservations.
 export { LayeredDataset } from "./bigquery/layered-dataset";

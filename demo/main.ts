@@ -17,7 +17,10 @@ import { startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
 import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
+import { INGESTION_NAMES } from "../stacks/ingestion";
+import { PAGE_STATE_NAMES } from "../stacks/page-state";
 import { startBridge } from "./bridge";
+import { cdcReport, publishedChanges, startCdcApplier } from "./cdc-applier";
 import { runElt } from "./elt";
 import { FixtureError, readFixture } from "./fixture";
 import { synthesizeLocalStack } from "./local-stack";
@@ -87,8 +90,10 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const resources = synthesizeLocalStack();
   const { config } = resources;
   const ingestion =
-    resources.subscriptions.find((s) => s.bigQueryTable !== undefined) ??
-    resources.subscriptions.find((s) => !s.name.includes("dead"));
+    resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined) ??
+    resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && !s.name.includes("dead"));
+  const cdcSubscription = resources.subscriptions.find((s) => s.name === PAGE_STATE_NAMES.subscription);
+  if (!cdcSubscription?.bigQueryTable) throw new Error("the local stack declares no CDC subscription into wiki_pages");
   const topic = ingestion?.topic;
   if (!ingestion || !topic) throw new Error("the local stack declares no subscription on the ingestion topic");
   const rawTable =
@@ -147,6 +152,17 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
   cleanups.push({ name: "bridge", run: () => bridge.close() });
 
+  progress("starting the LOCAL CDC applier (stands in for BigQuery's CDC apply, which the emulator lacks)");
+  const applier = startCdcApplier({
+    pubsub,
+    bigquery,
+    projectId: config.projectId,
+    subscription: cdcSubscription.name,
+    table: cdcSubscription.bigQueryTable,
+    primaryKey: resources.stack.warehouse.wikiPages.primaryKey,
+  });
+  cleanups.push({ name: "CDC applier", run: () => applier.close() });
+
   progress("starting the worker (npm run worker)");
   const metricsPort = await freePort();
   const workerLog = fs.openSync(path.join(work, "worker.log"), "a");
@@ -154,6 +170,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     {
       PROJECT: config.projectId,
       TOPIC: topic,
+      CDC_TOPIC: cdcSubscription.topic,
       SSE_URL: sseUrl,
       PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
       CHECKPOINT_PATH: path.join(work, "checkpoint.json"),
@@ -242,6 +259,16 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   await bridge.close();
 
   await Promise.race([midTrigger, sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load")))]);
+  const changes = publishedChanges(fs.readFileSync(path.join(work, "worker.log"), "utf8"));
+  progress(`waiting for the CDC applier to apply the ${changes} published page changes`);
+  await waitFor(
+    "the CDC applier",
+    120_000,
+    async () => applier.distinctMessages() >= changes,
+    () => `applier: ${JSON.stringify(applier.stats)}, published changes: ${changes}`,
+  );
+  await applier.close();
+
   const rawRows = await count(rawTable);
   // leaderboard_live now: staging covers only what the mid-replay load saw, raw has everything.
   const clock = await replayClock(bigquery, resources);
@@ -272,6 +299,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     leaderboard: elt.top10,
     leaderboard_live: live,
     windows,
+    cdc: await cdcReport(bigquery, config.projectId, cdcSubscription.bigQueryTable, applier.stats),
     health,
   };
 }

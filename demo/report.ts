@@ -1,4 +1,5 @@
 /** The demo's closing report: a short summary, the leaderboard's top 10 as a table, and the health section. */
+import type { CdcReport } from "./cdc-applier";
 import { formatHealth, HealthReport } from "./health";
 
 export interface LeaderboardRow {
@@ -17,6 +18,8 @@ export interface DemoResult {
   leaderboard_live: LeaderboardRow[];
   /** Row counts of the window tables (every window with at least one change, final or provisional). */
   windows: { tumbling_rows: number; hopping_rows: number; sessions: number };
+  /** Page state (CDC): what the local applier received and the wiki_pages table it left. */
+  cdc: CdcReport;
   /** What the alerts would say (demo/health.ts). */
   health?: HealthReport;
 }
@@ -38,6 +41,8 @@ export function formatReport(result: DemoResult): string {
     `staged rows        ${result.staged_rows}`,
     `duplicates removed ${result.duplicates_removed}`,
     `error-table rows   ${result.error_rows}`,
+    `cdc messages       ${result.cdc.messages} (${result.cdc.upserts} upserts, ${result.cdc.deletes} deletes; local applier)`,
+    `wiki_pages rows    ${result.cdc.pages_rows}`,
     "",
     "leaderboard (top 10)",
     leaderboardTable(result.leaderboard),

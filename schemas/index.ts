@@ -11,3 +11,5 @@ export * from "./employees";
 export * from "./worker-contract";
 export * from "./naming";
 export * from "./staging-watermark";
+export * from "./cdc-sequence";
+export * from "./wiki-pages";

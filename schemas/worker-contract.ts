@@ -19,6 +19,7 @@ export const DEFAULT_METRICS_PORT = 9464;
 export const WORKER_ENV_VARIABLES = [
   "PROJECT",
   "TOPIC",
+  "CDC_TOPIC",
   "SSE_URL",
   "USER_AGENT",
   "CHECKPOINT_PATH",

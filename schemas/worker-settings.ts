@@ -23,6 +23,8 @@ export interface WorkerSettings {
   readonly project: string;
   /** TOPIC: topic name, or its full `projects/P/topics/T` name. */
   readonly topic: string;
+  /** CDC_TOPIC: topic of the page-state changes (`wiki_pages` CDC); unset: not published. */
+  readonly cdcTopic?: string;
   /** SSE_URL: the event stream. */
   readonly sseUrl: string;
   /** USER_AGENT: sent with every request (Wikimedia refuses requests without a descriptive one). */
@@ -183,6 +185,8 @@ export function parseWorkerSettings(
     );
   }
 
+  const cdcTopic = parseCdcTopic(get("CDC_TOPIC"), project, topic, problems);
+
   const sseUrl = get("SSE_URL") ?? DEFAULT_SSE_URL;
   try {
     const url = new URL(sseUrl);
@@ -240,6 +244,7 @@ export function parseWorkerSettings(
   const settings: WorkerSettings = {
     project: project ?? "",
     topic: topic ?? "",
+    cdcTopic,
     sseUrl,
     userAgent,
     checkpointPath,
@@ -268,4 +273,29 @@ export function parseWorkerSettings(
   };
   if (problems.length > 0) return { problems };
   return { settings, problems: [] };
+}
+
+/** CDC_TOPIC: a topic id or full name in PROJECT, not TOPIC itself; returns the topic id. */
+function parseCdcTopic(
+  raw: string | undefined,
+  project: string | undefined,
+  topic: string | undefined,
+  problems: string[],
+): string | undefined {
+  if (raw === undefined) return undefined;
+  let name = raw;
+  const full = FULL_TOPIC.exec(raw);
+  if (full) {
+    if (project && project !== full[1])
+      problems.push(`CDC_TOPIC: "${raw}" is in project "${full[1]}" but PROJECT is "${project}"`);
+    name = full[2];
+  }
+  if (!PUBSUB_NAME.test(name) || name.toLowerCase().startsWith("goog")) {
+    problems.push(
+      `CDC_TOPIC: "${raw}" is not a valid topic id (3-255 characters, starting with a letter, not with "goog")`,
+    );
+  } else if (name === topic) {
+    problems.push(`CDC_TOPIC: "${raw}" is TOPIC as well; page-state changes need a topic of their own`);
+  }
+  return name;
 }

@@ -4,6 +4,7 @@ import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { EnvironmentConfig } from "../config/schema";
 import { Warehouse } from "./warehouse";
 import { Ingestion } from "./ingestion";
+import { PageState } from "./page-state";
 import { Elt } from "./elt";
 import { Analytics } from "./analytics";
 import { WorkerService } from "./worker";
@@ -36,6 +37,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly warehouse: Warehouse;
   /** Topic, dead-lettering and the Dataflow job or BigQuery subscription feeding the raw table. */
   public readonly ingestion: Ingestion;
+  /** Page state as CDC: the worker's CDC topic and the CDC subscription into `raw.wiki_pages`. */
+  public readonly pageState: PageState;
   /** Scheduled staging load, leaderboard, quality/analytics/CDC views. */
   public readonly elt: Elt;
   /** Windowed aggregates over wiki_staged (tumbling, hopping, sessions); absent when `windows.enabled` is false. */
@@ -76,6 +79,11 @@ export class StreamingAnalyticsStack extends TerraformStack {
       table: this.warehouse.wikiChanges,
       labels: this.labels,
     });
+    this.pageState = new PageState(this, "page-state", {
+      config,
+      table: this.warehouse.wikiPages,
+      labels: this.labels,
+    });
     this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
     if (config.windows.enabled)
       this.analytics = new Analytics(this, "analytics", {
@@ -85,7 +93,12 @@ export class StreamingAnalyticsStack extends TerraformStack {
         notificationTopic: this.elt.runNotificationTopic,
       });
     if (config.worker.enabled)
-      this.worker = new WorkerService(this, "worker", { config, topic: this.ingestion.topic, labels: this.labels });
+      this.worker = new WorkerService(this, "worker", {
+        config,
+        topic: this.ingestion.topic,
+        cdcTopic: this.pageState.topic,
+        labels: this.labels,
+      });
     if (config.monitoring.enabled) {
       this.monitoring = new Monitoring(this, "monitoring", {
         config,

@@ -12,6 +12,8 @@ import {
   LEADERBOARD_SCHEMA,
   STREAMING_EVENTS_SCHEMA,
   WIKI_CHANGES_SCHEMA,
+  WIKI_PAGES_PRIMARY_KEY,
+  WIKI_PAGES_SCHEMA,
   WIKI_STAGED_SCHEMA,
   WIKI_STAGED_WATERMARK_SCHEMA,
 } from "../schemas";
@@ -48,6 +50,7 @@ export const STREAMING_EVENTS_PARTITION_EXPIRATION = Duration.days(365);
  * - `reporting.leaderboard`: plain `ReportingTable` (unless `leaderboardTable` is false)
  * - `raw.streaming_events`: partitioned by `DATE(_inserted_at)`, clustered by `user_id, event_type`, 365-day partitions
  * - `raw.employees`: CDC table, primary key `id`, max staleness 10 minutes
+ * - `raw.wiki_pages`: CDC table of page state, primary key `(wiki, namespace, title)`, max staleness `cdc.pagesMaxStalenessSeconds`
  * - when `config.reservation` is set: a BACKGROUND reservation for the CDC tables' apply jobs
  */
 export class Warehouse extends Construct {
@@ -62,6 +65,8 @@ export class Warehouse extends Construct {
   public readonly leaderboard?: ReportingTable;
   public readonly streamingEvents: StreamingTable;
   public readonly employees: CdcTable;
+  /** Current page state, applied from the CDC topic by a CDC BigQuery subscription. */
+  public readonly wikiPages: CdcTable;
   /** The BACKGROUND reservation for CDC apply jobs, when the environment configures one. */
   public readonly backgroundReservation?: BackgroundReservation;
 
@@ -147,6 +152,17 @@ export class Warehouse extends Construct {
       description: "CDC example: employees upserted and deleted through the Storage Write API",
     });
 
+    this.wikiPages = new CdcTable(this, "wiki_pages", {
+      dataset: this.rawDataset,
+      tableId: "wiki_pages",
+      schema: WIKI_PAGES_SCHEMA,
+      primaryKey: [...WIKI_PAGES_PRIMARY_KEY],
+      maxStaleness: Duration.seconds(config.cdc.pagesMaxStalenessSeconds),
+      deletionProtection,
+      labels,
+      description: "Current state of every page seen on the recentchange stream, applied by key (CDC)",
+    });
+
     const reservation = config.reservation;
     if (reservation !== undefined) {
       this.backgroundReservation = new BackgroundReservation(this, "background-reservation", {
@@ -158,7 +174,7 @@ export class Warehouse extends Construct {
         assigneeProjectId: config.projectId,
         adminProjectId: reservation.adminProjectId ?? config.projectId,
         capacityCommitment: reservation.capacityCommitment,
-        tables: [this.employees],
+        tables: [this.employees, this.wikiPages],
       });
     }
   }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { dependable, TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
 import { ITopic } from "../constructs/core/references";
 import { SsePublisherService } from "../constructs/worker/sse-publisher-service";
@@ -10,6 +10,11 @@ export interface WorkerServiceProps {
   readonly config: EnvironmentConfig;
   /** The topic the worker publishes to (`stack.ingestion.topic`). */
   readonly topic: ITopic;
+  /**
+   * The topic of page-state changes (`stack.pageState.topic`): the worker publishes them there too (`CDC_TOPIC`).
+   * @default - none (no page-state changes)
+   */
+  readonly cdcTopic?: ITopic;
   /**
    * Labels of the service, repository and bucket (the provider's default labels apply as well).
    * @default {}
@@ -40,12 +45,20 @@ export class WorkerService extends Construct {
       cpu: settings.cpu,
       memory: settings.memory,
       logLevel: settings.logLevel,
-      environment: settings.environment,
+      environment: props.cdcTopic
+        ? { CDC_TOPIC: props.cdcTopic.topicName, ...settings.environment }
+        : settings.environment,
       kmsKeyName: settings.kmsKeyName ?? config.kmsKeyName,
       deletionProtection: config.deletionProtection,
       forceDestroyBucket: !config.production,
       labels: { ...(props.labels ?? {}), layer: "worker" },
     });
+    if (props.cdcTopic) {
+      // CDC_TOPIC names the topic literally: the service starts after its publish grant (which references the topic).
+      const grant = props.cdcTopic.grantPublish(this.publisher);
+      const service = this.publisher.service;
+      service.dependsOn = [...(service.dependsOn ?? []), dependable(grant)];
+    }
     const output = (name: string, value: string, description: string) =>
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
     output("worker_service_name", this.publisher.serviceName, "Cloud Run service running the SSE publisher");

@@ -11,6 +11,7 @@
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
+import { CdcPublisher } from "./cdc-publisher";
 import {
   AckTracker,
   CheckpointError,
@@ -63,6 +64,8 @@ export class Worker {
   private publisher: BoundedPublisher | undefined;
   /** What /healthz answers (also without the HTTP server: tests). */
   public health: (() => { healthy: boolean; problems: string[] } & Record<string, unknown>) | undefined;
+  /** The page-state (CDC) publisher, when CDC_TOPIC is set. */
+  public cdc: CdcPublisher | undefined;
 
   /** Publishes not yet acknowledged (messages and bytes). */
   get inFlight(): { messages: number; bytes: number } {
@@ -139,6 +142,11 @@ export class Worker {
 
     const publisher = new BoundedPublisher({ ...config, pubsub: this.options.pubsub });
     this.publisher = publisher;
+    // Page-state changes (CDC_TOPIC), on the same client: an event is done when all its publishes are.
+    const cdc = config.cdcTopic
+      ? new CdcPublisher({ ...config, topic: config.cdcTopic, pubsub: publisher.pubsub }, logger)
+      : undefined;
+    this.cdc = cdc;
 
     const startedAt = performance.now();
     let savedVersion = tracker.committed.version;
@@ -230,7 +238,7 @@ export class Worker {
     };
 
     /** Records an event that can never be published, then lets the checkpoint pass it. */
-    const deadLetter = (seq: number, record: DeadLetterRecord) => {
+    const deadLetter = (record: DeadLetterRecord, done: () => void) => {
       this.stats.deadLettered++;
       metrics.deadLettered.inc({ reason: record.reason });
       deadLetters.write(record).then(
@@ -239,7 +247,7 @@ export class Worker {
             { reason: record.reason, sseId: record.sseId, eventId: record.eventId, bytes: record.bytes, file },
             `dead-lettered an event: ${record.detail}`,
           );
-          tracker.complete(seq);
+          done();
         },
         // Without its record the event would be lost silently: stop; a restart retries it.
         (error: Error) => this.fail(new Error(`dead-letter sink failed: ${error.message}`)),
@@ -271,16 +279,27 @@ export class Worker {
       const data = Buffer.from(result.json);
       const attributes = { event_id: row.event_id };
       const sseId = frame.lastEventId;
+      // The event is done (the checkpoint may pass it) when its row and all its page changes are:
+      // each published, or refused for good and dead-lettered.
+      let publishes = 1;
+      const settle = () => {
+        if (--publishes === 0) tracker.complete(seq);
+      };
       const refuse = (error: PermanentPublishError, bytes: number) =>
-        deadLetter(seq, {
-          reason: error.reason,
-          sseId,
-          eventId: row.event_id.slice(0, 256),
-          eventTime: row.event_time,
-          bytes,
-          detail: error.message,
-          sample: result.json.slice(0, 4096),
-        });
+        deadLetter(
+          {
+            reason: error.reason,
+            sseId,
+            eventId: row.event_id.slice(0, 256),
+            eventTime: row.event_time,
+            bytes,
+            detail: error.message,
+            sample: result.json.slice(0, 4096),
+          },
+          settle,
+        );
+      if (cdc)
+        publishes += cdc.publishChanges(frame.data, row.event_id, (error) => (error ? this.fail(error) : settle()));
       const unfit = checkMessage(data, attributes);
       if (unfit) {
         refuse(unfit, data.length);
@@ -304,7 +323,7 @@ export class Worker {
         this.stats.published++;
         metrics.publishLatency.observe(latencyMs / 1000);
         onAck?.(latencyMs);
-        tracker.complete(seq);
+        settle();
       });
     };
 
@@ -314,9 +333,11 @@ export class Worker {
       since,
       onFrame,
       beforeRead: () => {
-        if (publisher.hasCapacity) return undefined;
+        if (publisher.hasCapacity && (!cdc || cdc.publisher.hasCapacity)) return undefined;
         metrics.backpressurePauses.inc();
-        return publisher.waitForCapacity();
+        return cdc
+          ? Promise.all([publisher.waitForCapacity(), cdc.publisher.waitForCapacity()]).then(() => undefined)
+          : publisher.waitForCapacity();
       },
       onConnected: (lastEventId) => {
         connected = true;
@@ -335,7 +356,8 @@ export class Worker {
           logger.error({ bytes }, `${detail}; the frame has no id before its data, so it cannot be skipped`);
           return;
         }
-        deadLetter(tracker.begin(id), { reason: "oversize_frame", sseId: id, bytes, detail });
+        const seq = tracker.begin(id);
+        deadLetter({ reason: "oversize_frame", sseId: id, bytes, detail }, () => tracker.complete(seq));
       },
       onRetryAfterClamped: (requestedMs, usedMs) =>
         logger.warn(
@@ -388,7 +410,11 @@ export class Worker {
         resolve();
       }, config.shutdownDeadlineMs).unref(),
     );
-    await Promise.race([publisher.flush().then(() => publisher.waitForIdle()), deadline]);
+    const drained = Promise.all([
+      publisher.flush().then(() => publisher.waitForIdle()),
+      cdc?.publisher.flush().then(() => cdc.publisher.waitForIdle()),
+    ]);
+    await Promise.race([drained, deadline]);
     clearInterval(checkpointTimer);
     clearInterval(progress);
     // The final write gets what is left of the deadline (at least 1 s): a hanging mount cannot hold the exit.
@@ -420,7 +446,8 @@ export class Worker {
       failed: this.stats.failed,
       deadLettered: this.stats.deadLettered,
       checkpointFailures: this.stats.checkpointFailures,
-      inFlightAbandoned: publisher.messages,
+      inFlightAbandoned: publisher.messages + (cdc?.publisher.messages ?? 0),
+      cdc: cdc?.stats,
       lastEventId: tracker.committed.lastEventId,
       checkpointSaved: finalSaved,
     };
@@ -429,7 +456,7 @@ export class Worker {
       logger.error(summary, `stopped after a fatal error: ${this.fatalError.message}`);
       return 2;
     }
-    if (timedOut && publisher.messages > 0) {
+    if (timedOut && publisher.messages + (cdc?.publisher.messages ?? 0) > 0) {
       this.state = "failed";
       logger.error(
         summary,

@@ -34,7 +34,8 @@ interface StackFacts {
  * their writers:
  * - FS-STREAM-1: a table written by streaming (a `StreamingTable`, a {@link markStreamingTable marked}
  *   table, the target of a Pub/Sub BigQuery subscription, or a table named in a Dataflow job's
- *   parameters) has `time_partitioning` or `range_partitioning`;
+ *   parameters) has `time_partitioning` or `range_partitioning`, unless it is a CDC table (a primary
+ *   key and `max_staleness`), whose changes are applied by key rather than appended;
  * - FS-STREAM-2: `require_partition_filter` is set at table level, not in the deprecated
  *   `time_partitioning.require_partition_filter`;
  * - FS-STREAM-3: when a table requires a partition filter, every scheduled query that writes it by DML
@@ -57,7 +58,10 @@ export class StreamingTablesAspect extends PolicyAspect {
     const timePartitioning = block(attributes.time_partitioning);
     const partitioned = attributes.time_partitioning !== undefined || attributes.range_partitioning !== undefined;
 
-    if (facts.streamingTargets.has(resource.path) && !partitioned) {
+    // A CDC table (primary key and max_staleness) is applied by key, not appended to: partitioning is optional.
+    const cdcTable =
+      block(attributes.table_constraints)?.primary_key !== undefined && attributes.max_staleness !== undefined;
+    if (facts.streamingTargets.has(resource.path) && !partitioned && !cdcTable) {
       const why = facts.writers.get(resource.path) ?? [];
       findings.push({
         rule: "FS-STREAM-1",

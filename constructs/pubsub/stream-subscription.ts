@@ -16,6 +16,7 @@ import {
   validateProjectNumber,
   validateServiceAccountId,
 } from "../core/validation";
+import { grantCdcWrite, validateCdcSubscription } from "./cdc-subscription";
 import { pubsubServiceAgentEmail } from "./iam-members";
 import {
   DEFAULT_MESSAGE_RETENTION,
@@ -140,6 +141,20 @@ export interface BigQuerySubscriptionOptions extends BaseSubscriptionOptions {
    * @default - derived from the subscription name
    */
   readonly serviceAccountId?: string;
+  /**
+   * Apply the messages as change data capture: each JSON message carries `_CHANGE_TYPE` (`UPSERT` or
+   * `DELETE`) and `_CHANGE_SEQUENCE_NUMBER`, and BigQuery applies it by the table's primary key.
+   * Needs a table with a primary key (a `CdcTable`), `useTableSchema`, and `messageFields`; the
+   * writer is granted on the table only.
+   * @default false
+   */
+  readonly cdc?: boolean;
+  /**
+   * The top-level fields of the topic's JSON messages, as the publisher promises them; with `cdc`,
+   * checked to carry the pseudo-columns and the primary key, and to fit the table.
+   * @default - unknown (required with `cdc`)
+   */
+  readonly messageFields?: readonly string[];
 }
 
 /** Props of {@link StreamSubscription}. */
@@ -362,6 +377,16 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
           `useTopicSchema is true but topic "${props.topic.topicName}" has no schema; set the topic's schema or use useTableSchema`,
         );
       }
+      if (bq.cdc) {
+        validateCdcSubscription(this, {
+          table,
+          topic: props.topic,
+          useTableSchema,
+          useTopicSchema,
+          dropUnknownFields: bq.dropUnknownFields ?? false,
+          messageFields: bq.messageFields,
+        });
+      }
       if (bq.dropUnknownFields && !useTableSchema && !useTopicSchema) {
         fail(path, "dropUnknownFields needs useTableSchema or useTopicSchema");
       }
@@ -402,7 +427,8 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
       }
       this.writer = Principal.serviceAccount(this.serviceAccountEmail);
       this.table = table;
-      dependsOn.push(table.dataset.grantWrite(this));
+      // A CDC writer needs the one table only; other BigQuery subscriptions write where the dataset allows.
+      dependsOn.push(bq.cdc ? grantCdcWrite(this, table, this) : table.dataset.grantWrite(this));
       bigqueryConfig = {
         // A reference: the subscription is created after the table.
         table: table.fqnRef,

@@ -24,7 +24,19 @@ describe("worker layer in the stack", () => {
     const publishers = Object.values(json.resource.google_pubsub_topic_iam_member).filter(
       (m: any) => m.role === "roles/pubsub.publisher" && /worker/.test(m.member),
     );
-    expect(publishers).toHaveLength(1);
+    // The ingestion topic and the page-state CDC topic (CDC_TOPIC); the service starts after both grants.
+    expect(publishers.map((m: any) => m.topic)).toEqual([
+      expect.stringMatching(/^\$\{google_pubsub_topic\.ingestion_wiki-changes_topic_/),
+      expect.stringMatching(/^\$\{google_pubsub_topic\.page-state_wiki-pages-cdc_topic_/),
+    ]);
+    expect(service.template.containers[0].env).toEqual(
+      expect.arrayContaining([{ name: "CDC_TOPIC", value: "wiki-pages-cdc" }]),
+    );
+    expect(service.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^google_pubsub_topic_iam_member\.page-state_wiki-pages-cdc_grant-publisher/),
+      ]),
+    );
   });
 
   test("prod: deletion protection, bucket kept on destroy, the worker's regional key (not the multi-regional warehouse key)", () => {

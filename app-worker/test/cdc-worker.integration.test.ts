@@ -1,0 +1,133 @@
+/**
+ * The worker's page-state (CDC) publishing, as a child process (what `npm run worker` runs),
+ * against a local SSE server replaying the page fixture and the real Pub/Sub emulator: every page
+ * change of every event arrives, with the sequence number derived from its event, also across a
+ * SIGTERM and a restart from the checkpoint.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Message, PubSub } from "@google-cloud/pubsub";
+import { PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { generatePageFixture } from "../../tools/fixtures/generate-pages";
+import { SseServer } from "../../tools/sse/sse-server";
+import { derivePageChanges } from "../src/page-state";
+import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
+
+const MAIN = path.resolve(__dirname, "../src/main.ts");
+const REPO = path.resolve(__dirname, "../..");
+let emulator: PubSubEmulator;
+let tmp: string;
+
+beforeAll(async () => {
+  emulator = await startPubSubEmulator();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-cdc-worker-"));
+}, 90_000);
+afterAll(async () => {
+  await emulator?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function spawnWorker(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal)),
+  );
+  return { child, exited, output: () => output };
+}
+
+async function until(what: string, ms: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test("every page change arrives with its event's sequence number, across a SIGTERM and a restart", async () => {
+  const events = generatePageFixture({ count: 1200, seed: 11 });
+  // What must arrive: change_id → message, from the events alone (replayed lines give the same ids).
+  const expected = new Map<string, string>();
+  for (const line of events) {
+    const event = JSON.parse(line);
+    const result = derivePageChanges(event);
+    if (result.kind === "changes") result.changes.forEach((c, i) => expected.set(`${event.meta.id}/${i}`, c.json));
+  }
+  expect(expected.size).toBeGreaterThan(500);
+
+  const pubsub = new PubSub({ projectId: TEST_PROJECT, apiEndpoint: emulator.host, emulatorMode: true });
+  const mainTopic = uniqueName("wiki-changes");
+  const cdcTopic = uniqueName("wiki-pages-cdc");
+  await pubsub.createTopic(mainTopic);
+  const [topic] = await pubsub.createTopic(cdcTopic);
+  const [subscription] = await topic.createSubscription(`${cdcTopic}-sub`, { ackDeadlineSeconds: 60 });
+  subscription.setOptions({ streamingOptions: { maxStreams: 4 }, flowControl: { maxMessages: 20_000 } });
+  const received = new Map<string, string>();
+  let deliveries = 0;
+  const mismatches: string[] = [];
+  subscription.on("message", (message: Message) => {
+    deliveries++;
+    const id = message.attributes.change_id;
+    const body = message.data.toString("utf8");
+    if (expected.get(id) !== body) mismatches.push(`${id}: ${body.slice(0, 200)}`);
+    if (JSON.parse(body)._CHANGE_SEQUENCE_NUMBER !== message.attributes.sequence_number)
+      mismatches.push(`${id}: attribute`);
+    received.set(id, body);
+    message.ack();
+  });
+  subscription.on("error", () => undefined);
+
+  const server = new SseServer({ events, eventsPerSecond: 300 });
+  try {
+    const env = {
+      PROJECT: TEST_PROJECT,
+      TOPIC: mainTopic,
+      CDC_TOPIC: cdcTopic,
+      SSE_URL: await server.start(),
+      CHECKPOINT_PATH: path.join(tmp, "checkpoint.json"),
+      METRICS_PORT: "0",
+      PUBSUB_EMULATOR_HOST: emulator.host,
+      CHECKPOINT_INTERVAL_MS: "100",
+      SHUTDOWN_DEADLINE_MS: "5000",
+      LOG_LEVEL: "info",
+    };
+    const first = spawnWorker(env);
+    await until("a quarter of the changes", 60_000, () => received.size >= expected.size / 4);
+    first.child.kill("SIGTERM");
+    const firstExit = await first.exited;
+    if (firstExit !== 0) throw new Error(`first worker: ${firstExit}\n${first.output().slice(-3000)}`);
+    expect(received.size).toBeLessThan(expected.size);
+    const summary = JSON.parse(
+      first
+        .output()
+        .split("\n")
+        .find((l) => l.includes('"stopped cleanly"'))!,
+    );
+    expect(summary.cdc.upserts + summary.cdc.deletes).toBeGreaterThan(0);
+
+    const second = spawnWorker(env);
+    // Signal it only once it runs (its handlers are installed): it may have little left to publish.
+    await until("the second worker to connect", 60_000, () =>
+      second.output().includes("connected to the event stream"),
+    );
+    await until("every change", 60_000, () => received.size >= expected.size);
+    second.child.kill("SIGTERM");
+    const secondExit = await second.exited;
+    if (secondExit !== 0) throw new Error(`second worker: ${secondExit}\n${second.output().slice(-3000)}`);
+  } finally {
+    await subscription.close();
+    await pubsub.close();
+    await server.stop();
+  }
+  expect(mismatches).toEqual([]);
+  expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
+  expect(deliveries).toBeGreaterThanOrEqual(expected.size);
+});
