@@ -4,7 +4,6 @@
  * change of every event arrives, with the sequence number derived from its event, also across a
  * SIGTERM and a restart from the checkpoint.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,9 +13,8 @@ import { generatePageFixture } from "../../tools/fixtures/generate-pages";
 import { SseServer } from "../../tools/sse/sse-server";
 import { derivePageChanges } from "../src/page-state";
 import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
+import { spawnWorker, waitFor } from "./helpers/worker";
 
-const MAIN = path.resolve(__dirname, "../src/main.ts");
-const REPO = path.resolve(__dirname, "../..");
 let emulator: PubSubEmulator;
 let tmp: string;
 
@@ -28,29 +26,6 @@ afterAll(async () => {
   await emulator?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-function spawnWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? signal)),
-  );
-  return { child, exited, output: () => output };
-}
-
-async function until(what: string, ms: number, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test("every page change arrives with its event's sequence number, across a SIGTERM and a restart", async () => {
   const events = generatePageFixture({ count: 1200, seed: 11 });
@@ -95,12 +70,14 @@ test("every page change arrives with its event's sequence number, across a SIGTE
       CHECKPOINT_PATH: path.join(tmp, "checkpoint.json"),
       METRICS_PORT: "0",
       PUBSUB_EMULATOR_HOST: emulator.host,
+      // No checkpoint yet: start at the live end (the fixture server streams from its start).
+      START: "live",
       CHECKPOINT_INTERVAL_MS: "100",
       SHUTDOWN_DEADLINE_MS: "5000",
       LOG_LEVEL: "info",
     };
     const first = spawnWorker(env);
-    await until("a quarter of the changes", 60_000, () => received.size >= expected.size / 4);
+    await waitFor(() => received.size >= expected.size / 4, 60_000, "a quarter of the changes");
     first.child.kill("SIGTERM");
     const firstExit = await first.exited;
     if (firstExit !== 0) throw new Error(`first worker: ${firstExit}\n${first.output().slice(-3000)}`);
@@ -115,10 +92,12 @@ test("every page change arrives with its event's sequence number, across a SIGTE
 
     const second = spawnWorker(env);
     // Signal it only once it runs (its handlers are installed): it may have little left to publish.
-    await until("the second worker to connect", 60_000, () =>
-      second.output().includes("connected to the event stream"),
+    await waitFor(
+      () => second.output().includes("connected to the event stream"),
+      60_000,
+      "the second worker to connect",
     );
-    await until("every change", 60_000, () => received.size >= expected.size);
+    await waitFor(() => received.size >= expected.size, 60_000, "every change");
     second.child.kill("SIGTERM");
     const secondExit = await second.exited;
     if (secondExit !== 0) throw new Error(`second worker: ${secondExit}\n${second.output().slice(-3000)}`);

@@ -21,6 +21,7 @@ export type AlertId =
   | "worker-event-lag"
   | "worker-checkpoint-age"
   | "worker-reconnect-storm"
+  | "worker-dead-letters"
   | "elt-run-failed"
   | "elt-freshness"
   | "quality-late-events"
@@ -240,6 +241,22 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Read the worker's logs for the disconnect reason (HTTP 429 or 5xx from Wikimedia, timeouts).",
       "A 429 means the user agent is rate-limited: check worker.userAgent names the project and a contact.",
       "Check Cloud Run egress (VPC connector, NAT) if every attempt times out.",
+    ],
+  }),
+  alert({
+    id: "worker-dead-letters",
+    title: "Worker dead-lettered events",
+    severity: "ERROR",
+    unit: "events",
+    threshold: 0,
+    positiveThreshold: false,
+    durationSeconds: 0,
+    meaning:
+      "The worker met events it can never publish (a message over Pub/Sub's 10 MB limit, an attribute too large, a message refused as invalid, an SSE frame over MAX_FRAME_BYTES) and wrote them to its dead-letter folder instead: they are not in the warehouse.",
+    firstChecks: [
+      "List the dead-letter/ objects in the checkpoint bucket: each names the reason, the SSE id and the event id.",
+      "Read the worker's logs for 'dead-lettered an event' with the same reason and size.",
+      "Replay what should be kept: resume a worker from the record's sseId as Last-Event-ID, or load the sample by hand.",
     ],
   }),
   alert({

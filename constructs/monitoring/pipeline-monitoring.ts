@@ -452,6 +452,13 @@ export class PipelineMonitoring extends Construct {
           promql: `sum(increase(${promName(WORKER_METRICS.sseReconnects)}[10m])) > ${reconnects.threshold}`,
         },
       ]);
+      const deadLetters = this.settingsOf("worker-dead-letters");
+      this.promqlPolicy("worker-dead-letters", [
+        {
+          name: "events dead-lettered in 10 minutes",
+          promql: `sum(increase(${promName(WORKER_METRICS.eventsDeadLettered)}[10m])) > ${deadLetters.threshold}`,
+        },
+      ]);
     }
     const elt = p.eltQueries ?? [];
     if (elt.length > 0) {

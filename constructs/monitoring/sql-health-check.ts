@@ -148,12 +148,19 @@ export class SqlHealthCheck extends Construct {
       project: props.project,
       name: `fresh-streams-check-${props.checkId}`,
       description: `Breaches of the fresh-streams health check ${props.checkId} (runs of its scheduled query failing with ${HEALTH_CHECK_MARKER})`,
-      filter: [
-        'resource.type="bigquery_dts_config"',
-        `resource.labels.config_id="${this.configId}"`,
-        "severity>=ERROR",
-        `"${HEALTH_CHECK_MARKER} ${props.checkId}"`,
-      ].join(" AND "),
+      // Fn.format keeps the quotes in a literal: cdktf's HCL output does not escape quotes in a
+      // string that also holds a token, which would make the exported main.tf unparsable.
+      filter: Fn.format(
+        Fn.rawString(
+          [
+            'resource.type="bigquery_dts_config"',
+            'resource.labels.config_id="%s"',
+            "severity>=ERROR",
+            `"${HEALTH_CHECK_MARKER} ${props.checkId}"`,
+          ].join(" AND "),
+        ),
+        [this.configId],
+      ),
       metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
     });
     this.metricType = `${LOG_BASED_METRIC_PREFIX}${this.logMetric.name}`;

@@ -117,6 +117,10 @@ describe("PipelineMonitoring", () => {
     expect(promql("worker-reconnect-storm").query).toBe(
       "sum(increase(fresh_streams_worker_sse_reconnects_total[10m])) > 10",
     );
+    // Any poison pill or oversize frame the worker set aside is data missing from the warehouse.
+    expect(promql("worker-dead-letters").query).toBe(
+      "sum(increase(fresh_streams_worker_events_dead_lettered_total[10m])) > 0",
+    );
   });
 
   test("worker-stalled's window and the other thresholds follow the overrides", () => {
@@ -233,6 +237,7 @@ describe("PipelineMonitoring", () => {
       "pubsub-backlog-age",
       "pubsub-undelivered-messages",
       "worker-checkpoint-age",
+      "worker-dead-letters",
       "worker-event-lag",
       "worker-reconnect-storm",
       "worker-stalled",
