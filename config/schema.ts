@@ -60,6 +60,30 @@ const elt = z
   })
   .strict();
 
+/** The windowed aggregates over wiki_staged (stacks/analytics.ts). */
+const windows = z
+  .object({
+    /** Whether the stack deploys the windowed aggregates and their scheduled queries. */
+    enabled: z.boolean().default(true),
+    /** How late (behind the newest event time seen) an event may arrive and still update its window, in minutes. */
+    allowedLatenessMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(10),
+    /** Schedule of the incremental window runs, in the Data Transfer Service's syntax. */
+    schedule: z.string().min(1).default("every 15 minutes"),
+    /** Inactivity that ends an editing session, in minutes. */
+    sessionGapMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+  })
+  .strict();
+
 /** How events get from Pub/Sub into the raw table. */
 const ingestion = z
   .object({
@@ -239,6 +263,7 @@ export const environmentConfigSchema = z
     backend,
     ingestion: ingestion.default({}),
     elt: elt.default({}),
+    windows: windows.default({}),
     reservation: reservation.optional(),
     cdc: cdc.default({}),
     worker: worker.default({}),

@@ -64,6 +64,11 @@ export type { MaterializedViewProps } from "./bigquery/materialized-view";
 export { ScheduledQuery } from "./bigquery/scheduled-query";
 export type { ScheduledQueryDestination, ScheduledQueryProps } from "./bigquery/scheduled-query";
 export { renderSql, renderSqlFile } from "./bigquery/sql-template";
+export { scriptStatements, sqlScript } from "./bigquery/sql-script";
+export { WindowKind } from "./bigquery/window-kind";
+export type { WindowKindName } from "./bigquery/window-kind";
+export { WindowedAggregate } from "./bigquery/windowed-aggregate";
+export type { SourceMark, WindowedAggregateProps } from "./bigquery/windowed-aggregate";
 export type {
   SqlBinding,
   SqlBindings,

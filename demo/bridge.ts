@@ -39,6 +39,11 @@ export interface Bridge {
   readonly stats: BridgeStats;
   /** Stops pulling and flushes what is buffered. */
   close(): Promise<void>;
+  /**
+   * Holds further inserts (messages keep arriving and wait unacknowledged) once the insert in
+   * progress has finished; resolves then, with the function that lets inserts go on.
+   */
+  pause(): Promise<() => void>;
 }
 
 /** The Dataflow template's error-table columns. */
@@ -158,6 +163,14 @@ export function startBridge(options: BridgeOptions): Bridge {
 
   return {
     stats,
+    pause: async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const idle = inFlight;
+      inFlight = inFlight.then(() => gate);
+      await idle;
+      return release;
+    },
     close: async () => {
       await subscription.close();
       schedule();

@@ -6,6 +6,7 @@
  */
 import { BigQuery } from "@google-cloud/bigquery";
 import { mergeOnEmulator } from "../tools/emulators/emulator-sql";
+import { stagingLoad } from "./analytics";
 import { LocalResources } from "./local-stack";
 import { LeaderboardRow } from "./report";
 
@@ -31,10 +32,9 @@ export async function runElt(bigquery: BigQuery, resources: LocalResources): Pro
   const runTime = new Date(new Date(newest?.value ?? Date.now()).getTime() + 60_000);
 
   const transfers = synthesized.resource.google_bigquery_data_transfer_config;
-  const stagingSql: string = transfers[stack.elt.stagingLoad.resource.friendlyUniqueId].params.query;
   const scratchDataset = `${config.datasetPrefix}demo_scratch`;
-  await bigquery.createDataset(scratchDataset, { location: config.location });
-  await mergeOnEmulator(stagingSql, runTime, quoted(config.projectId, scratchDataset, "staging_source"), run);
+  // The staging script: its MERGE, then the high-water mark.
+  await stagingLoad(bigquery, resources, runTime);
   const [{ n: stagedRows }] = await run(`SELECT COUNT(*) AS n FROM ${staged}`);
 
   let leaderboard: string;

@@ -16,6 +16,7 @@ import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-big
 import { startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
+import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
 import { INGESTION_NAMES } from "../stacks/ingestion";
 import { PAGE_STATE_NAMES } from "../stacks/page-state";
 import { startBridge } from "./bridge";
@@ -141,6 +142,12 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     progress(`replaying the fixture at ${sseUrl}`);
   }
 
+  const count = async (table: string): Promise<number> => {
+    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
+    return Number(rows[0].n);
+  };
+  const stagedTable = `${resources.stack.warehouse.wikiStaged.datasetId}.${resources.stack.warehouse.wikiStaged.tableId}`;
+
   progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
   const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
   cleanups.push({ name: "bridge", run: () => bridge.close() });
@@ -200,12 +207,45 @@ async function run(options: DemoOptions): Promise<DemoResult> {
           () => `worker counters: ${JSON.stringify(counts)}`,
         )
       : sleep(options.durationSeconds * 1000);
+  // Mid-replay, the staging load runs once, so that when leaderboard_live is read below, staging covers
+  // only part of raw. The bridge holds its inserts from a tenth of the replay until that load is done,
+  // which starts once the worker has stopped (the emulator's SQL is CPU-bound; the worker gets the cores).
+  let midReplay: { rawRows: number; stagedRows: number } | undefined;
+  let workerStopped!: () => void;
+  const workerHasStopped = new Promise<void>((resolve) => (workerStopped = resolve));
+  const midTrigger = (async () => {
+    const half = options.source === "replay" ? Math.max(1, Math.floor(events.length / 10)) : 1;
+    const since = Date.now();
+    while (midReplay === undefined) {
+      const ready =
+        options.source === "replay"
+          ? bridge.stats.inserted >= half
+          : Date.now() - since >= (options.durationSeconds * 1000) / 2 && bridge.stats.inserted >= half;
+      if (ready) {
+        const release = await bridge.pause();
+        try {
+          await workerHasStopped;
+          const runTime = await replayClock(bigquery, resources);
+          await stagingLoad(bigquery, resources, runTime);
+          midReplay = { rawRows: await count(rawTable), stagedRows: await count(stagedTable) };
+          progress(
+            `mid-replay staging load: ${midReplay.stagedRows} staged of ${midReplay.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
+          );
+        } finally {
+          release();
+        }
+      }
+      await sleep(50);
+    }
+  })();
+  midTrigger.catch(() => undefined); // awaited below; a failure is reported there
   await Promise.race([finished, workerDied]);
   counts = await worker.counts();
   progress(
     `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
   );
   const code = await worker.stop();
+  workerStopped();
   if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
   const published = counts?.published ?? 0;
 
@@ -218,6 +258,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   );
   await bridge.close();
 
+  await Promise.race([midTrigger, sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load")))]);
   const changes = publishedChanges(fs.readFileSync(path.join(work, "worker.log"), "utf8"));
   progress(`waiting for the CDC applier to apply the ${changes} published page changes`);
   await waitFor(
@@ -228,13 +269,17 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   );
   await applier.close();
 
-  const count = async (table: string): Promise<number> => {
-    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
-    return Number(rows[0].n);
-  };
   const rawRows = await count(rawTable);
+  // leaderboard_live now: staging covers only what the mid-replay load saw, raw has everything.
+  const clock = await replayClock(bigquery, resources);
+  const live = await liveTop10(bigquery, resources, clock);
+  progress(`leaderboard_live read with staging at ${midReplay?.stagedRows} rows, raw at ${rawRows}`);
   progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard)`);
   const elt = await runElt(bigquery, resources);
+  // The windows run once, after the last staging load (test/sql/windows.emulator.test.ts covers the
+  // incremental runs; the emulator's MERGE compares every target row with every source row).
+  await runWindows(bigquery, resources, elt.runTime);
+  const windows = await windowCounts(bigquery, resources);
   progress("measuring health (the SQL of the health checks, the subscriptions' backlog)");
   const health = await measureHealth({
     bigquery,
@@ -252,6 +297,8 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     duplicates_removed: rawRows - elt.stagedRows,
     error_rows: await count(errorTable),
     leaderboard: elt.top10,
+    leaderboard_live: live,
+    windows,
     cdc: await cdcReport(bigquery, config.projectId, cdcSubscription.bigQueryTable, applier.stats),
     health,
   };

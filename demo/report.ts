@@ -14,6 +14,10 @@ export interface DemoResult {
   duplicates_removed: number;
   error_rows: number;
   leaderboard: LeaderboardRow[];
+  /** leaderboard_live's top 10, read while the staging load had covered only part of raw. */
+  leaderboard_live: LeaderboardRow[];
+  /** Row counts of the window tables (every window with at least one change, final or provisional). */
+  windows: { tumbling_rows: number; hopping_rows: number; sessions: number };
   /** Page state (CDC): what the local applier received and the wiki_pages table it left. */
   cdc: CdcReport;
   /** What the alerts would say (demo/health.ts). */
@@ -42,6 +46,11 @@ export function formatReport(result: DemoResult): string {
     "",
     "leaderboard (top 10)",
     leaderboardTable(result.leaderboard),
+    "",
+    "leaderboard_live (top 10, read mid-replay: staged counts + raw tail)",
+    leaderboardTable(result.leaderboard_live),
+    "",
+    `windows: tumbling rows ${result.windows.tumbling_rows}, hopping rows ${result.windows.hopping_rows}, sessions ${result.windows.sessions}`,
     ...(result.health ? ["", formatHealth(result.health)] : []),
   ].join("\n");
 }

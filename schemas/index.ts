@@ -10,5 +10,6 @@ export * from "./streaming-events";
 export * from "./employees";
 export * from "./worker-contract";
 export * from "./naming";
+export * from "./staging-watermark";
 export * from "./cdc-sequence";
 export * from "./wiki-pages";

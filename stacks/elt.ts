@@ -11,6 +11,7 @@ import {
   SqlRegionRef,
   SqlTableRef,
 } from "../constructs/bigquery/sql-template";
+import { sqlScript } from "../constructs/bigquery/sql-script";
 import { View } from "../constructs/bigquery/view";
 import { Duration } from "../constructs/core/duration";
 import { ITable, ITopic } from "../constructs/core/references";
@@ -32,6 +33,17 @@ export interface EltSqlRefs {
    */
   readonly leaderboard?: SqlTableRef;
   readonly streamingEvents: SqlTableRef;
+  /**
+   * The staging high-water mark table.
+   * @default - none: rendering a file that reads `{{staging.wiki_staged_watermark}}` fails
+   */
+  readonly stagingWatermark?: SqlTableRef;
+  /**
+   * What `leaderboard_live` reads the staged counts from: the leaderboard materialized view, or a
+   * parenthesized query over wiki_staged when the leaderboard is a table refreshed on a schedule.
+   * @default - none: rendering a file that reads `{{leaderboard.staged_counts}}` fails
+   */
+  readonly stagedCounts?: SqlTableRef | string;
   /** Dataset of the CDC tables (for its INFORMATION_SCHEMA). */
   readonly cdcDataset: SqlDatasetRef;
   /** Project and location of the jobs (for region-qualified INFORMATION_SCHEMA). */
@@ -47,6 +59,8 @@ export function eltSqlBindings(refs: EltSqlRefs): SqlBindings {
     "staging.wiki_staged": refs.wikiStaged,
     ...(refs.leaderboard === undefined ? {} : { "reporting.leaderboard": refs.leaderboard }),
     "raw.streaming_events": refs.streamingEvents,
+    ...(refs.stagingWatermark === undefined ? {} : { "staging.wiki_staged_watermark": refs.stagingWatermark }),
+    ...(refs.stagedCounts === undefined ? {} : { "leaderboard.staged_counts": refs.stagedCounts }),
     "cdc.dataset": refs.cdcDataset,
     region: refs.region,
     lookback_hours: refs.lookbackHours,
@@ -62,6 +76,7 @@ export const ELT_VIEWS = {
   wiki_changes_duplicates: { file: "quality/duplicate_check.sql", layer: "raw" },
   wiki_changes_late_arrivals: { file: "quality/late_arrivals.sql", layer: "raw" },
   leaderboard_ranked: { file: "reporting/leaderboard_ranked.sql", layer: "reporting" },
+  leaderboard_live: { file: "reporting/leaderboard_live.sql", layer: "reporting" },
   realtime_dashboard: { file: "analytics/realtime_dashboard.sql", layer: "reporting" },
   traffic_anomalies: { file: "analytics/traffic_anomalies.sql", layer: "reporting" },
   cdc_apply_watermark: { file: "cdc/apply_watermark.sql", layer: "reporting" },
@@ -101,6 +116,8 @@ export class Elt extends Construct {
   public readonly views: Record<keyof typeof ELT_VIEWS, View>;
   /** The topic run notifications go to (with `elt.runNotifications`). */
   public readonly notificationTopic?: PubsubTopic;
+  /** That topic as an `ITopic`, for other scheduled queries of the stack to notify too. */
+  public readonly runNotificationTopic?: ITopic;
 
   constructor(scope: Construct, id: string, props: EltProps) {
     super(scope, id);
@@ -123,6 +140,7 @@ export class Elt extends Construct {
       wikiChanges: warehouse.wikiChanges,
       wikiStaged: warehouse.wikiStaged,
       streamingEvents: warehouse.streamingEvents,
+      stagingWatermark: warehouse.stagingWatermark,
       cdcDataset: warehouse.employees.dataset,
       region: { project: config.projectId, location: config.location },
       lookbackHours: config.elt.lookbackHours,
@@ -138,6 +156,7 @@ export class Elt extends Construct {
       });
       // As an ITopic: the transfer configs are created after it, and may grant on it.
       topic = StreamTopic.fromTopicResource(this, "run-notifications-topic", this.notificationTopic);
+      this.runNotificationTopic = topic;
     }
 
     const common = {
@@ -166,17 +185,28 @@ export class Elt extends Construct {
     } else {
       leaderboard = warehouse.leaderboard;
     }
-    this.bindings = eltSqlBindings({ ...refs, leaderboard });
+    // leaderboard_live adds the raw tail to the staged counts: the materialized view (always
+    // fresh), or its query over wiki_staged when the leaderboard table is only refreshed on a schedule.
+    const stagedCounts =
+      this.leaderboardView ??
+      `(\n${renderSqlFile("reporting/leaderboard_mv.sql", eltSqlBindings(refs))
+        .replace(/--[^\n]*\n/g, "")
+        .trim()}\n)`;
+    this.bindings = eltSqlBindings({ ...refs, leaderboard, stagedCounts });
 
     this.stagingLoad = new ScheduledQuery(this, "staging-load", {
       ...common,
       displayName: "fresh-streams: staging load (wiki_changes to wiki_staged)",
       serviceAccountId: "elt-staging-load",
-      query: renderSqlFile("staging/wiki_staged.sql", this.bindings),
+      // One script: the MERGE, then the high-water mark, written only if the MERGE succeeded.
+      query: sqlScript([
+        renderSqlFile("staging/wiki_staged.sql", this.bindings),
+        renderSqlFile("staging/wiki_staged_watermark.sql", this.bindings),
+      ]),
       schedule: config.elt.stagingSchedule,
       readDatasets: [warehouse.rawDataset],
       writeDatasets: [warehouse.stagingDataset],
-      dependsOn: [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource],
+      dependsOn: [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource, warehouse.stagingWatermark.resource],
     });
     if (this.leaderboardView === undefined) {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
@@ -194,6 +224,8 @@ export class Elt extends Construct {
     const datasets = { raw: warehouse.rawDataset, reporting };
     const tables: ITerraformDependable[] = [
       warehouse.wikiChanges.resource,
+      warehouse.wikiStaged.resource,
+      warehouse.stagingWatermark.resource,
       warehouse.streamingEvents.resource,
       warehouse.employees.resource,
       leaderboard.resource,

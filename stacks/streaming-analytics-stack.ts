@@ -6,6 +6,7 @@ import { Warehouse } from "./warehouse";
 import { Ingestion } from "./ingestion";
 import { PageState } from "./page-state";
 import { Elt } from "./elt";
+import { Analytics } from "./analytics";
 import { WorkerService } from "./worker";
 import { Monitoring } from "./monitoring";
 import { ProjectServices } from "../constructs/project/project-services";
@@ -40,6 +41,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly pageState: PageState;
   /** Scheduled staging load, leaderboard, quality/analytics/CDC views. */
   public readonly elt: Elt;
+  /** Windowed aggregates over wiki_staged (tumbling, hopping, sessions); absent when `windows.enabled` is false. */
+  public readonly analytics?: Analytics;
   /** The SSE publisher worker on Cloud Run; absent when `worker.enabled` is false. */
   public readonly worker?: WorkerService;
   /** Health checks, alert policies, channels and dashboard; absent when `monitoring.enabled` is false. */
@@ -82,6 +85,13 @@ export class StreamingAnalyticsStack extends TerraformStack {
       labels: this.labels,
     });
     this.elt = new Elt(this, "elt", { warehouse: this.warehouse, config, labels: this.labels });
+    if (config.windows.enabled)
+      this.analytics = new Analytics(this, "analytics", {
+        warehouse: this.warehouse,
+        config,
+        labels: this.labels,
+        notificationTopic: this.elt.runNotificationTopic,
+      });
     if (config.worker.enabled)
       this.worker = new WorkerService(this, "worker", {
         config,

@@ -15,6 +15,7 @@ import {
   WIKI_PAGES_PRIMARY_KEY,
   WIKI_PAGES_SCHEMA,
   WIKI_STAGED_SCHEMA,
+  WIKI_STAGED_WATERMARK_SCHEMA,
 } from "../schemas";
 
 /** Props of {@link Warehouse}. */
@@ -45,6 +46,7 @@ export const STREAMING_EVENTS_PARTITION_EXPIRATION = Duration.days(365);
  *
  * - `raw.wiki_changes`: ingestion-time DAY partitioned, clustered by `user`
  * - `staging.wiki_staged`: partitioned by `DATE(event_time)`, clustered by `user`
+ * - `staging.wiki_staged_watermark`: the staging high-water mark (written by the staging load)
  * - `reporting.leaderboard`: plain `ReportingTable` (unless `leaderboardTable` is false)
  * - `raw.streaming_events`: partitioned by `DATE(_inserted_at)`, clustered by `user_id, event_type`, 365-day partitions
  * - `raw.employees`: CDC table, primary key `id`, max staleness 10 minutes
@@ -57,6 +59,8 @@ export class Warehouse extends Construct {
   public readonly reportingDataset: LayeredDataset;
   public readonly wikiChanges: StreamingTable;
   public readonly wikiStaged: StreamingTable;
+  /** `staging.wiki_staged_watermark`: the staging high-water mark, one row per completed staging run. */
+  public readonly stagingWatermark: ReportingTable;
   /** The leaderboard table; absent when the ELT layer provides a materialized view instead. */
   public readonly leaderboard?: ReportingTable;
   public readonly streamingEvents: StreamingTable;
@@ -105,6 +109,15 @@ export class Warehouse extends Construct {
       deletionProtection,
       labels,
       description: "Recentchange events de-duplicated by event_id",
+    });
+    // Written by the staging load's script after its MERGE, one small row per run: unpartitioned.
+    this.stagingWatermark = new ReportingTable(this, "wiki_staged_watermark", {
+      dataset: this.stagingDataset,
+      tableId: "wiki_staged_watermark",
+      schema: WIKI_STAGED_WATERMARK_SCHEMA,
+      deletionProtection,
+      labels,
+      description: "Staging high-water mark: what each completed staging load guarantees wiki_staged holds",
     });
     if (props.leaderboardTable ?? true) {
       // Written by the scheduled refresh, not by streaming: a plain, unpartitioned table.

@@ -13,6 +13,14 @@
 --   more than {{lookback_hours}} hours before the run is left in raw (see
 --   quality/late_arrivals.sql, column beyond_lookback); raw is kept, so a backfill with a
 --   larger window recovers it.
+-- * No gap between runs: the window starts where the previous run's guarantee starts
+--   (covered_from of the latest mark in staging/wiki_staged_watermark.sql before this
+--   run), or at @run_time minus {{lookback_hours}} hours if that is earlier. So an event
+--   that reporting/leaderboard_live.sql counted from raw (event_time at or after the
+--   latest mark's covered_from) is staged by the next run, whatever the schedule. The
+--   chain is capped at twice the lookback, which keeps the staging scan constant: a gap
+--   needs the load to fail for more than {{lookback_hours}} hours in a row (then
+--   leaderboard_live refuses to answer and a backfill closes the gap).
 -- * Flat cost: raw is filtered on _PARTITIONTIME (ingestion time, truncated to the day so
 --   it is correct for hourly and daily partitions) and staging on event_time (its
 --   partitioning column), so each run scans only the recent partitions of both tables.
@@ -43,15 +51,28 @@ USING (
         _PARTITIONTIME >= TIMESTAMP_TRUNC(TIMESTAMP_SUB(@run_time, INTERVAL {{lookback_hours}} HOUR), DAY)
         OR _PARTITIONTIME IS NULL
       )
-      AND event_time >= TIMESTAMP_SUB(@run_time, INTERVAL {{lookback_hours}} HOUR)
+      AND event_time >= GREATEST(
+        TIMESTAMP_SUB(@run_time, INTERVAL 2 * {{lookback_hours}} HOUR),
+        LEAST(
+          TIMESTAMP_SUB(@run_time, INTERVAL {{lookback_hours}} HOUR),
+          IFNULL(
+            (
+              SELECT MAX(covered_from)
+              FROM {{staging.wiki_staged_watermark}}
+              WHERE run_time < @run_time
+            ),
+            TIMESTAMP_SUB(@run_time, INTERVAL {{lookback_hours}} HOUR)
+          )
+        )
+      )
   )
   WHERE copy_number = 1
 ) AS fresh
 ON
   staged.event_id = fresh.event_id
-  -- Same window on the target: prunes wiki_staged to its recent partitions. Correct
-  -- because every copy of an event carries the same event_time.
-  AND staged.event_time >= TIMESTAMP_SUB(@run_time, INTERVAL {{lookback_hours}} HOUR)
+  -- A constant lower bound of the source's window on the target: prunes wiki_staged to its
+  -- recent partitions. Correct because every copy of an event carries the same event_time.
+  AND staged.event_time >= TIMESTAMP_SUB(@run_time, INTERVAL 2 * {{lookback_hours}} HOUR)
 WHEN NOT MATCHED BY TARGET THEN
   INSERT (event_id, id, type, wiki, `user`, title, bot, namespace, `timestamp`, event_time, ingested_at, staged_at)
   VALUES (

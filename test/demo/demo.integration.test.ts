@@ -16,6 +16,37 @@ interface Expected {
   published: number;
   staged: number;
   leaderboard: Array<{ user: string; changes_count: number }>;
+  windows: { tumbling_rows: number; hopping_rows: number; sessions: number };
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The window tables' row counts for distinct events (the demo runs the windows once, after the last
+ * staging load, so nothing is late): wiki-minutes with a change, 5-minute windows every minute per
+ * wiki with a change, and per-user sessions split by more than 30 idle minutes.
+ */
+function windowsFrom(events: Array<{ wiki?: string | null; user?: string | null; dt: number }>) {
+  const tumbling = new Set<string>();
+  const hopping = new Set<string>();
+  const times = new Map<string, number[]>();
+  for (const e of events) {
+    if (e.wiki !== undefined && e.wiki !== null) {
+      const minute = Math.floor(e.dt / MINUTE);
+      tumbling.add(`${e.wiki}|${minute}`);
+      for (let k = 0; k < 5; k++) hopping.add(`${e.wiki}|${minute - k}`);
+    }
+    if (e.user !== undefined && e.user !== null) {
+      if (!times.has(e.user)) times.set(e.user, []);
+      times.get(e.user)!.push(e.dt);
+    }
+  }
+  let sessions = 0;
+  for (const list of times.values()) {
+    list.sort((a, b) => a - b);
+    sessions += 1 + list.slice(1).filter((t, i) => t - list[i] > 30 * MINUTE).length;
+  }
+  return { tumbling_rows: tumbling.size, hopping_rows: hopping.size, sessions };
 }
 
 /** What the pipeline must produce for a fixture: canaries excluded, one change per distinct meta.id. */
@@ -33,7 +64,12 @@ function expectedFrom(lines: string[]): Expected {
     .map(([user, set]) => ({ user, changes_count: set.size }))
     .sort((a, b) => b.changes_count - a.changes_count || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
     .slice(0, 10);
-  return { published: real.length, staged: ids.size, leaderboard };
+  const distinct = [...new Map(real.map((e) => [e.meta.id, e])).values()].map((e) => ({
+    wiki: e.wiki,
+    user: e.user,
+    dt: Date.parse(e.meta.dt),
+  }));
+  return { published: real.length, staged: ids.size, leaderboard, windows: windowsFrom(distinct) };
 }
 
 function demo(args: string[], timeout = 600_000) {
@@ -77,6 +113,14 @@ describe("npm run demo", () => {
     expect(json.staged_rows).toBe(expected.staged);
     expect(json.duplicates_removed).toBe(expected.published - expected.staged);
     expect(json.leaderboard).toEqual(expected.leaderboard);
+    // leaderboard_live, read while the staging load had covered only part of raw: exact all the same.
+    expect(result.stderr).toMatch(/mid-replay staging load: (\d+) staged of/);
+    const midStaged = Number(/mid-replay staging load: (\d+) staged of/.exec(result.stderr)![1]);
+    expect(midStaged).toBeGreaterThan(0);
+    expect(midStaged).toBeLessThan(expected.staged);
+    expect(json.leaderboard_live).toEqual(expected.leaderboard);
+    expect(json.windows).toEqual(expected.windows);
+    expect(json.windows.sessions).toBeGreaterThan(0);
     // The human report comes before the JSON line.
     expect(result.stdout).toMatch(/leaderboard \(top 10\)/);
     expect(result.stdout).toContain(`1   ${expected.leaderboard[0].user}`);
@@ -124,6 +168,10 @@ describe("npm run demo", () => {
       { user: "xia", changes_count: 1 },
     ]);
     expect(json.leaderboard).toEqual(expectedFrom(lines).leaderboard);
+    expect(json.leaderboard_live).toEqual(expectedFrom(lines).leaderboard);
+    // One wiki, changes in 6 of the minutes 0-6 (11 five-minute windows reach them); zoe, yann and xia: one session each.
+    expect(json.windows).toEqual({ tumbling_rows: 6, hopping_rows: 11, sessions: 3 });
+    expect(json.windows).toEqual(expectedFrom(lines).windows);
   });
 
   test("a missing fixture: a clear message and exit 1", () => {

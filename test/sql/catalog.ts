@@ -21,6 +21,7 @@ export const REFS = {
   wikiStaged: { project: PROJECT, datasetId: DATASETS.staging, tableId: "wiki_staged" },
   leaderboard: { project: PROJECT, datasetId: DATASETS.reporting, tableId: "leaderboard" },
   streamingEvents: { project: PROJECT, datasetId: DATASETS.raw, tableId: "streaming_events" },
+  stagingWatermark: { project: PROJECT, datasetId: DATASETS.staging, tableId: "wiki_staged_watermark" },
   employees: { project: PROJECT, datasetId: DATASETS.raw, tableId: "employees" },
 };
 
@@ -32,6 +33,8 @@ export const BINDINGS = eltSqlBindings({
   wikiStaged: REFS.wikiStaged,
   leaderboard: REFS.leaderboard,
   streamingEvents: REFS.streamingEvents,
+  stagingWatermark: REFS.stagingWatermark,
+  stagedCounts: REFS.leaderboard,
   cdcDataset: { project: PROJECT, datasetId: DATASETS.raw },
   region: { project: PROJECT, location: LOCATION },
   lookbackHours: LOOKBACK_HOURS,
@@ -41,3 +44,46 @@ export const BINDINGS = eltSqlBindings({
 export const CATALOG: CatalogTable[] = warehouseCatalog(PROJECT, DATASET_PREFIX, LOCATION);
 
 export { SCHEDULED_QUERY_PARAMETERS } from "../../tools/zetasql/deployed-sql";
+
+/** The window aggregates of stacks/analytics.ts, rendered as the Analytics layer renders them, in the check datasets. */
+export const WINDOW_BINDINGS = (() => {
+  const { windowSqlBindings, windowSqlFiles } =
+    require("../../constructs/bigquery/windowed-aggregate") as typeof import("../../constructs/bigquery/windowed-aggregate");
+  const { WindowKind } =
+    require("../../constructs/bigquery/window-kind") as typeof import("../../constructs/bigquery/window-kind");
+  const { Duration } = require("../../constructs/core/duration") as typeof import("../../constructs/core/duration");
+  const { WINDOW_TABLES } = require("../../stacks/analytics") as typeof import("../../stacks/analytics");
+  const table = (tableId: string) => ({ project: PROJECT, datasetId: DATASETS.reporting, tableId });
+  const aggregates = [
+    ["tumbling", WINDOW_TABLES.tumbling, WindowKind.tumbling(Duration.minutes(1)), "wiki", "changes", "event_id"],
+    [
+      "hopping",
+      WINDOW_TABLES.hopping,
+      WindowKind.hopping(Duration.minutes(5), Duration.minutes(1)),
+      "wiki",
+      "active_editors",
+      "user",
+    ],
+    ["sessions", WINDOW_TABLES.sessions, WindowKind.session(Duration.minutes(30)), "user", "changes", "event_id"],
+  ] as const;
+  return aggregates.map(([name, tableId, window, keyColumn, measure, countDistinct]) => ({
+    name,
+    files: windowSqlFiles(window),
+    bindings: windowSqlBindings({
+      source: REFS.wikiStaged,
+      mark: REFS.stagingWatermark,
+      markColumn: "recorded_at",
+      table: table(tableId),
+      late: table(`${tableId}_late_events`),
+      window,
+      keyColumn,
+      measure,
+      countDistinct,
+      timeColumn: "event_time",
+      idColumn: "event_id",
+      arrivalColumn: "staged_at",
+      allowedLateness: Duration.minutes(10),
+      sourceHorizon: Duration.hours(97),
+    }),
+  }));
+})();

@@ -28,7 +28,7 @@
 import { EnvironmentConfig } from "../../config/schema";
 import { renderSqlFile } from "../../constructs/bigquery/sql-template";
 import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
-import { mergeOnEmulator } from "../../tools/emulators/emulator-sql";
+import { mergeOnEmulator, scriptOnEmulator } from "../../tools/emulators/emulator-sql";
 import type { WikiChangeRow } from "../../app-worker/src/projection";
 import { synthEnvironment } from "../support";
 
@@ -58,9 +58,10 @@ async function run(query: string, runTime?: Date): Promise<any[]> {
  * Runs a MERGE the way the emulator can (adaptations 1 and 2 above, shared with the demo in
  * tools/emulators/emulator-sql.ts): @run_time bound as a literal, the USING subquery materialized first.
  */
-async function onEmulator(mergeSql: string, runTime: Date): Promise<void> {
-  const temp = `\`${PROJECT}\`.\`emulator_scratch\`.\`merge_source_${++tempCount}\``;
-  await mergeOnEmulator(mergeSql, runTime, temp, (statement) => run(statement));
+async function onEmulator(sql: string, runTime: Date): Promise<void> {
+  const scratch = () => `\`${PROJECT}\`.\`emulator_scratch\`.\`merge_source_${++tempCount}\``;
+  if (/;\s*$/.test(sql)) await scriptOnEmulator(sql, runTime, scratch, (statement) => run(statement));
+  else await mergeOnEmulator(sql, runTime, scratch(), (statement) => run(statement));
 }
 
 function datasetIdOf(resources: any, ref: string): string {
@@ -200,6 +201,10 @@ describe("staging load (sql/staging/wiki_staged.sql) on the BigQuery emulator", 
 
   test("the statements under test are the ones the stack deploys", () => {
     expect(stagingLoadSql).toContain(`MERGE ${STAGED} AS staged`);
+    // A script: the MERGE, then the high-water mark (sql/staging/wiki_staged_watermark.sql).
+    expect(stagingLoadSql).toContain(
+      `INSERT INTO \`${PROJECT}\`.\`${CONFIG.datasetPrefix}staging\`.\`wiki_staged_watermark\``,
+    );
     expect(stagingLoadSql).toContain(`FROM ${RAW}`);
     expect(leaderboardMvSql).toContain(`FROM ${STAGED}`);
     expect(leaderboardRefreshSql).toContain(`MERGE ${LEADERBOARD} AS board`);

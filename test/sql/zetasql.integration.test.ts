@@ -8,7 +8,7 @@ import { listSqlFiles, renderSqlFile } from "../../constructs/bigquery/sql-templ
 import { ZetaSqlAnalyzer } from "../../tools/zetasql/analyzer";
 import { deployedSql } from "../../tools/zetasql/deployed-sql";
 import { ELT_VIEWS } from "../../stacks/elt";
-import { BINDINGS, CATALOG, SCHEDULED_QUERY_PARAMETERS } from "./catalog";
+import { BINDINGS, CATALOG, SCHEDULED_QUERY_PARAMETERS, WINDOW_BINDINGS } from "./catalog";
 
 let analyzer: ZetaSqlAnalyzer;
 
@@ -21,11 +21,21 @@ afterAll(async () => {
   await analyzer?.stop();
 });
 
+/** The bindings a file is rendered with: the ELT's, or each windowed aggregate's that runs it. */
+function renderingsOf(file: string): { what: string; sql: string }[] {
+  const windows = WINDOW_BINDINGS.filter((w) => w.files.includes(file));
+  if (windows.length === 0) return [{ what: `sql/${file}`, sql: renderSqlFile(file, BINDINGS) }];
+  return windows.map((w) => ({ what: `sql/${file} (${w.name})`, sql: renderSqlFile(file, w.bindings) }));
+}
+
 async function analyzeFile(file: string): Promise<string> {
-  const sql = renderSqlFile(file, BINDINGS);
-  const result = await analyzer.analyze(sql, SCHEDULED_QUERY_PARAMETERS);
-  if (!result.ok) throw new Error(`sql/${file}: ZetaSQL rejects it:\n${result.error}`);
-  return result.statementKind ?? "";
+  const kinds = new Set<string>();
+  for (const { what, sql } of renderingsOf(file)) {
+    const result = await analyzer.analyze(sql, SCHEDULED_QUERY_PARAMETERS);
+    if (!result.ok) throw new Error(`${what}: ZetaSQL rejects it:\n${result.error}`);
+    kinds.add(result.statementKind ?? "");
+  }
+  return [...kinds].join(",");
 }
 
 const FILES = listSqlFiles();
@@ -41,6 +51,11 @@ test("the sql/ folder holds the statements of every layer", () => {
       "quality/late_arrivals.sql",
       "analytics/realtime_dashboard.sql",
       "analytics/traffic_anomalies.sql",
+      "analytics/window_late_events.sql",
+      "analytics/window_fixed.sql",
+      "analytics/window_sessions.sql",
+      "reporting/leaderboard_live.sql",
+      "staging/wiki_staged_watermark.sql",
       "cdc/apply_watermark.sql",
       "cdc/recommended_max_staleness.sql",
       "cdc/background_slot_usage.sql",
@@ -53,10 +68,18 @@ describe("ZetaSQL analysis of every sql/ file", () => {
     await expect(analyzeFile(file)).resolves.toMatch(/^resolved_/);
   });
 
-  test("the staging load and the leaderboard refresh are MERGE statements; everything else is a query", async () => {
-    expect(await analyzeFile("staging/wiki_staged.sql")).toBe("resolved_merge_stmt_node");
-    expect(await analyzeFile("reporting/leaderboard.sql")).toBe("resolved_merge_stmt_node");
-    for (const file of FILES.filter((f) => !["staging/wiki_staged.sql", "reporting/leaderboard.sql"].includes(f))) {
+  const WRITES: Record<string, string> = {
+    "staging/wiki_staged.sql": "resolved_merge_stmt_node",
+    "staging/wiki_staged_watermark.sql": "resolved_insert_stmt_node",
+    "reporting/leaderboard.sql": "resolved_merge_stmt_node",
+    "analytics/window_late_events.sql": "resolved_insert_stmt_node",
+    "analytics/window_fixed.sql": "resolved_merge_stmt_node",
+    "analytics/window_sessions.sql": "resolved_merge_stmt_node",
+  };
+
+  test("the scheduled statements write (MERGE or INSERT); everything else is a query", async () => {
+    for (const [file, kind] of Object.entries(WRITES)) expect([file, await analyzeFile(file)]).toEqual([file, kind]);
+    for (const file of FILES.filter((f) => !(f in WRITES))) {
       expect([file, await analyzeFile(file)]).toEqual([file, "resolved_query_stmt_node"]);
     }
   });
@@ -146,4 +169,54 @@ describe("the SQL exactly as each environment deploys it", () => {
       }
     },
   );
+});
+
+describe("partition filters: each partitioned table a statement reads has a constant bound on its partitioning column", () => {
+  /** The partitioned tables the new statements read, with their partitioning column. */
+  const PARTITIONED = [
+    { table: "wiki_changes", column: "_PARTITIONTIME" },
+    { table: "wiki_staged", column: "event_time" },
+  ];
+  const envs = ["local", "dev", "prod"].map((name) => deployedSql(name));
+
+  /** `column >= <expr>` bounds in a statement: the expression runs to the end of its line. */
+  function lowerBounds(sql: string, column: string): string[] {
+    const pattern = new RegExp(`(?:[\\w\`]+\\.)?\`?${column}\`?\\s*>=\\s*(.+)$`, "gm");
+    return [...sql.matchAll(pattern)].map((m) => m[1].replace(/,\s*$/, "").trim());
+  }
+
+  test.each(envs)(
+    "$name: leaderboard_live, the staging load and the window scripts prune on constant bounds",
+    async ({ statements }) => {
+      const checked = statements.filter(
+        (s) => /leaderboard_live|staging load|windows/.test(s.what) && !/wiki_staged_watermark` \(/.test(s.sql),
+      );
+      expect(checked.length).toBeGreaterThanOrEqual(8);
+      for (const { what, sql } of checked) {
+        for (const { table, column } of PARTITIONED) {
+          if (!new RegExp(`\\.\`${table}\`(\\s+AS\\s+\\w+)?\\s*$`, "m").test(sql)) continue; // does not read it
+          // Constant: ZetaSQL resolves the bound with no table in scope, only the scheduled query's
+          // parameters. Row filters (bounds from the watermark tables, join conditions) do not prune
+          // and do not count.
+          const constant: string[] = [];
+          for (const bound of lowerBounds(sql, column)) {
+            const result = await analyzer.analyze(`SELECT ${bound} AS bound`, SCHEDULED_QUERY_PARAMETERS);
+            if (result.ok) constant.push(bound);
+          }
+          expect({ what, table, column, constant: constant.length > 0 }).toEqual({
+            what,
+            table,
+            column,
+            constant: true,
+          });
+          for (const bound of constant) expect(bound).toMatch(/@run_time|CURRENT_TIMESTAMP\(\)/);
+        }
+      }
+    },
+  );
+
+  test("a bound that depends on a row is not constant (the check can fail)", async () => {
+    const result = await analyzer.analyze("SELECT TIMESTAMP_SUB(state.through, INTERVAL 1 HOUR) AS bound");
+    expect(result.ok).toBe(false);
+  });
 });

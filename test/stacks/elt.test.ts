@@ -21,6 +21,11 @@ const transferConfigs = (resources: any) =>
   Object.entries(resources.google_bigquery_data_transfer_config ?? {})
     .filter(([key]) => key.startsWith("elt_"))
     .map(([, config]) => config) as any[];
+/** The windowed aggregates' scheduled queries (stacks/analytics.ts). */
+const windowTransferConfigs = (resources: any) =>
+  Object.entries(resources.google_bigquery_data_transfer_config ?? {})
+    .filter(([key]) => key.startsWith("analytics_"))
+    .map(([, config]) => config) as any[];
 const tables = (resources: any) => Object.values(resources.google_bigquery_table ?? {}) as any[];
 
 describe.each(["local", "dev", "prod"])("%s stack: the ELT layer", (name) => {
@@ -98,7 +103,8 @@ test("run notifications: a topic that every scheduled query notifies", () => {
     (k) => resources.google_pubsub_topic[k].name === "elt-run-notifications",
   );
   expect(topicKey).toBeDefined();
-  for (const config of transferConfigs(resources)) {
+  expect(windowTransferConfigs(resources)).toHaveLength(3);
+  for (const config of [...transferConfigs(resources), ...windowTransferConfigs(resources)]) {
     expect(config.notification_pubsub_topic).toBe(`\${google_pubsub_topic.${topicKey}.id}`);
   }
 });
@@ -127,7 +133,7 @@ test("run notifications: one publisher binding for the Data Transfer service age
     ],
   ]);
   expect(transferConfigs(resources)).toHaveLength(2);
-  for (const transfer of transferConfigs(resources)) {
+  for (const transfer of [...transferConfigs(resources), ...windowTransferConfigs(resources)]) {
     expect(transfer.depends_on).toContain(`google_pubsub_topic_iam_member.${bindings[0][0]}`);
   }
 });

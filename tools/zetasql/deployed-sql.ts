@@ -16,7 +16,13 @@ import {
   STREAMING_EVENTS_SCHEMA,
   WIKI_CHANGES_SCHEMA,
   WIKI_STAGED_SCHEMA,
+  WIKI_STAGED_WATERMARK_SCHEMA,
 } from "../../schemas";
+import { scriptStatements } from "../../constructs/bigquery/sql-script";
+import { lateEventsSchema, windowTableSchema } from "../../constructs/bigquery/windowed-aggregate";
+import { WindowKind } from "../../constructs/bigquery/window-kind";
+import { Duration } from "../../constructs/core/duration";
+import { WINDOW_TABLES } from "../../stacks/analytics";
 import {
   CatalogTable,
   columnsOf,
@@ -53,12 +59,31 @@ export function warehouseCatalog(projectId: string, datasetPrefix: string, locat
       columns: [...columnsOf(WIKI_CHANGES_SCHEMA), ...INGESTION_TIME_PSEUDO_COLUMNS],
     },
     { path: ref("staging", "wiki_staged"), columns: columnsOf(WIKI_STAGED_SCHEMA) },
+    { path: ref("staging", "wiki_staged_watermark"), columns: columnsOf(WIKI_STAGED_WATERMARK_SCHEMA) },
+    ...windowCatalog(ref),
     { path: ref("reporting", "leaderboard"), columns: columnsOf(LEADERBOARD_SCHEMA) },
     { path: ref("raw", "streaming_events"), columns: columnsOf(STREAMING_EVENTS_SCHEMA) },
     { path: ref("raw", "employees"), columns: columnsOf(EMPLOYEES_SCHEMA) },
     ...datasetInformationSchema(projectId, `${datasetPrefix}raw`),
     ...regionInformationSchema(projectId, location),
   ];
+}
+
+/** The window tables of stacks/analytics.ts and their late-events tables, in the reporting dataset. */
+function windowCatalog(ref: (layer: string, tableId: string) => string[]): CatalogTable[] {
+  const minute = Duration.minutes(1);
+  const tables: [string, WindowKind, string, string][] = [
+    [WINDOW_TABLES.tumbling, WindowKind.tumbling(minute), "wiki", "changes"],
+    [WINDOW_TABLES.hopping, WindowKind.hopping(Duration.minutes(5), minute), "wiki", "active_editors"],
+    [WINDOW_TABLES.sessions, WindowKind.session(Duration.minutes(30)), "user", "changes"],
+  ];
+  return tables.flatMap(([tableId, kind, key, measure]) => [
+    { path: ref("reporting", tableId), columns: columnsOf(windowTableSchema(kind, key, measure, tableId)) },
+    {
+      path: ref("reporting", `${tableId}_late_events`),
+      columns: columnsOf(lateEventsSchema(key, `${tableId}_late_events`)),
+    },
+  ]);
 }
 
 /** The catalog of an environment, under its own project, dataset and location names. */
@@ -73,7 +98,14 @@ export function deployedSql(name: string, configDir = path.join(__dirname, "..",
   const resources = JSON.parse(Testing.synth(stack)).resource;
   const statements: DeployedStatement[] = [];
   for (const t of Object.values(resources.google_bigquery_data_transfer_config ?? {}) as any[]) {
-    statements.push({ what: `scheduled query "${t.display_name}"`, sql: t.params.query });
+    // A script is analyzed statement by statement (ZetaSQL analyzes one statement at a time).
+    const parts = scriptStatements(t.params.query);
+    parts.forEach((sql, i) =>
+      statements.push({
+        what: `scheduled query "${t.display_name}"${parts.length > 1 ? ` statement ${i + 1}` : ""}`,
+        sql,
+      }),
+    );
   }
   for (const t of Object.values(resources.google_bigquery_table ?? {}) as any[]) {
     if (t.view) statements.push({ what: `view ${t.table_id}`, sql: t.view.query });

@@ -37,12 +37,15 @@ describe("every environment is created in a safe order", () => {
   test("without the staging load's table dependencies, the dev stack fails the check", () => {
     const { stack } = synthEnvironment("dev");
     const json = JSON.parse(JSON.stringify(synthEnvironment("dev").json));
-    const [name, load] = Object.entries<any>(json.resource.google_bigquery_data_transfer_config)[0];
+    const [name, load] = Object.entries<any>(json.resource.google_bigquery_data_transfer_config).find(([, c]) =>
+      c.display_name.includes("staging load"),
+    )!;
     load.depends_on = load.depends_on.filter((d: string) => !d.startsWith("google_bigquery_table."));
     const found = findUnorderedReferences(json);
     expect(summary(found)).toEqual([
       `google_bigquery_data_transfer_config: params.query -> table "fresh-streams-dev.dev_raw.wiki_changes"`,
       `google_bigquery_data_transfer_config: params.query -> table "fresh-streams-dev.dev_staging.wiki_staged"`,
+      `google_bigquery_data_transfer_config: params.query -> table "fresh-streams-dev.dev_staging.wiki_staged_watermark"`,
     ]);
     expect(found[0].address).toBe(`google_bigquery_data_transfer_config.${name}`);
     expect(stack.node.id).toBe("dev");

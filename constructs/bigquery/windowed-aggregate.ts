@@ -1,0 +1,412 @@
+import { Construct } from "constructs";
+import { ITerraformDependable, Token } from "cdktf";
+import { TableSchema } from "../../schemas/table-schema";
+import { Duration } from "../core/duration";
+import { IDataset, ITable, ITopic } from "../core/references";
+import { fail } from "../core/validation";
+import { ReportingTable } from "./reporting-table";
+import { ScheduledQuery } from "./scheduled-query";
+import { quoteIdentifier, renderSqlFile, SqlBindings } from "./sql-template";
+import { sqlScript } from "./sql-script";
+import { Partitioning } from "./table-options";
+import { WindowKind } from "./window-kind";
+
+/** A table whose largest value in one column is a time up to which the source is complete. */
+export interface SourceMark {
+  /** The table, e.g. the staging high-water mark `wiki_staged_watermark`. */
+  readonly table: ITable;
+  /**
+   * Its TIMESTAMP column: every source row with an arrival time at or before `MAX(column)` is committed.
+   * @default "recorded_at"
+   */
+  readonly column?: string;
+}
+
+/** Props of {@link WindowedAggregate}. */
+export interface WindowedAggregateProps {
+  /** The events: a table partitioned by `timeColumn`, one row per distinct event. */
+  readonly source: ITable;
+  /** Where the source's completeness is recorded (the source's loader writes it after each load). */
+  readonly sourceMark: SourceMark;
+  /** Dataset of the window table and its late-events table. */
+  readonly dataset: IDataset;
+  /** Table id of the window table; the late-events table is `<tableId>_late_events`. */
+  readonly tableId: string;
+  /** Tumbling, hopping or session windows. */
+  readonly window: WindowKind;
+  /** Source column the windows are kept per (e.g. `wiki`, or `user` for sessions): a STRING; rows where it is NULL are skipped. */
+  readonly keyColumn: string;
+  /**
+   * Name of the value column of the window table.
+   * @default "changes"
+   */
+  readonly measure?: string;
+  /**
+   * Source column whose distinct non-NULL values the measure counts.
+   * @default - the `idColumn`: distinct events
+   */
+  readonly countDistinct?: string;
+  /**
+   * Event-time column of the source (its partitioning column).
+   * @default "event_time"
+   */
+  readonly timeColumn?: string;
+  /**
+   * Unique event id column of the source.
+   * @default "event_id"
+   */
+  readonly idColumn?: string;
+  /**
+   * TIMESTAMP column of the source telling when a row arrived (compared with the source mark).
+   * @default "staged_at"
+   */
+  readonly arrivalColumn?: string;
+  /**
+   * How far behind the newest event time an event may be and still update its window. The watermark is
+   * the max event time seen minus this; windows before it are final. Whole seconds.
+   * @default Duration.minutes(10)
+   */
+  readonly allowedLateness?: Duration;
+  /**
+   * How far back from the run time the source is read (a constant filter on its partitioning column,
+   * so the scan stays flat): at least the allowed lateness plus the window's size or gap, and as long as
+   * events may arrive late into the source. Whole hours.
+   * @default Duration.hours(96)
+   */
+  readonly sourceHorizon?: Duration;
+  /** Project the scheduled query and its service account live in. */
+  readonly project: string;
+  /** The project's number (names the Data Transfer service agent). */
+  readonly projectNumber: string;
+  /** BigQuery location of the datasets. */
+  readonly location: string;
+  /**
+   * Schedule of the incremental run, in the Data Transfer Service's syntax.
+   * @default "every 15 minutes"
+   */
+  readonly schedule?: string;
+  /**
+   * Account id of the scheduled query's service account.
+   * @default - derived from the construct id
+   */
+  readonly serviceAccountId?: string;
+  /**
+   * Topic that receives a message after every run.
+   * @default - no run notifications
+   */
+  readonly notificationTopic?: ITopic;
+  /**
+   * Whether Terraform refuses to destroy the tables.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Labels of the tables.
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
+const DEFAULT_LATENESS = Duration.minutes(10);
+const DEFAULT_HORIZON = Duration.hours(96);
+
+/** The SQL files a windowed aggregate runs, in order, for a window kind. */
+export function windowSqlFiles(window: WindowKind): string[] {
+  return [
+    "analytics/window_late_events.sql",
+    window.kind === "session" ? "analytics/window_sessions.sql" : "analytics/window_fixed.sql",
+  ];
+}
+
+/** What the window SQL files are rendered with. */
+export interface WindowSqlRefs {
+  readonly source: ITable | { project: string; datasetId: string; tableId: string };
+  readonly mark: { project: string; datasetId: string; tableId: string };
+  readonly markColumn: string;
+  readonly table: { project: string; datasetId: string; tableId: string };
+  readonly late: { project: string; datasetId: string; tableId: string };
+  readonly window: WindowKind;
+  readonly keyColumn: string;
+  readonly measure: string;
+  readonly countDistinct: string;
+  readonly timeColumn: string;
+  readonly idColumn: string;
+  readonly arrivalColumn: string;
+  readonly allowedLateness: Duration;
+  readonly sourceHorizon: Duration;
+}
+
+const seconds = (d: Duration): string | number => (d.isUnresolved() ? Token.asString(d.toSeconds()) : d.toSeconds());
+
+/** The placeholder bindings of the window SQL files (`{{window.*}}`). */
+export function windowSqlBindings(refs: WindowSqlRefs): SqlBindings {
+  const ref = (t: { project: string; datasetId: string; tableId: string }) => ({
+    project: t.project,
+    datasetId: t.datasetId,
+    tableId: t.tableId,
+  });
+  const size = refs.window.size ?? refs.window.gap!;
+  return {
+    "window.source": ref(refs.source),
+    "window.mark": ref(refs.mark),
+    "window.mark_column": quoteIdentifier(refs.markColumn),
+    "window.table": ref(refs.table),
+    "window.late": ref(refs.late),
+    "window.key": quoteIdentifier(refs.keyColumn),
+    "window.measure": quoteIdentifier(refs.measure),
+    "window.counted": quoteIdentifier(refs.countDistinct),
+    "window.time": quoteIdentifier(refs.timeColumn),
+    "window.id": quoteIdentifier(refs.idColumn),
+    "window.arrival": quoteIdentifier(refs.arrivalColumn),
+    "window.size_seconds": seconds(size),
+    "window.hop_seconds": seconds(refs.window.hop ?? size),
+    "window.gap_seconds": seconds(refs.window.gap ?? size),
+    "window.lateness_seconds": seconds(refs.allowedLateness),
+    "window.horizon_hours": refs.sourceHorizon.isUnresolved()
+      ? Token.asString(refs.sourceHorizon.toHours())
+      : refs.sourceHorizon.toHours(),
+  };
+}
+
+/** The window table's columns for a kind (the key and measure named as given). */
+export function windowTableSchema(window: WindowKind, keyColumn: string, measure: string, name: string): TableSchema {
+  const [start, end] = window.kind === "session" ? ["session_start", "session_end"] : ["window_start", "window_end"];
+  return new TableSchema(
+    [
+      { name: keyColumn, type: "STRING", mode: "REQUIRED", description: "the key the windows are kept per" },
+      {
+        name: start,
+        type: "TIMESTAMP",
+        mode: "REQUIRED",
+        description: window.kind === "session" ? "event time of the session's first event" : "window start (inclusive)",
+      },
+      {
+        name: end,
+        type: "TIMESTAMP",
+        mode: "REQUIRED",
+        description: window.kind === "session" ? "event time of the session's last event" : "window end (exclusive)",
+      },
+      { name: measure, type: "INT64", mode: "REQUIRED", description: "the aggregate over the window's events" },
+      {
+        name: "is_final",
+        type: "BOOL",
+        mode: "REQUIRED",
+        description: "whether the watermark has passed the window: no accepted event can change it any more",
+      },
+      {
+        name: "watermark",
+        type: "TIMESTAMP",
+        mode: "REQUIRED",
+        description: "max event time seen minus the allowed lateness, when the row was last written",
+      },
+      {
+        name: "staged_through",
+        type: "TIMESTAMP",
+        mode: "REQUIRED",
+        description: "source mark up to which arrivals had been processed",
+      },
+      { name: "computed_at", type: "TIMESTAMP", mode: "REQUIRED", description: "when the row was last written" },
+    ],
+    { name },
+  );
+}
+
+/** The late-events table's columns. */
+export function lateEventsSchema(keyColumn: string, name: string): TableSchema {
+  return new TableSchema(
+    [
+      { name: "event_id", type: "STRING", mode: "REQUIRED", description: "the event" },
+      { name: keyColumn, type: "STRING", description: "its key" },
+      { name: "event_time", type: "TIMESTAMP", mode: "REQUIRED", description: "its event time" },
+      { name: "arrived_at", type: "TIMESTAMP", description: "when it arrived in the source" },
+      { name: "watermark", type: "TIMESTAMP", description: "the watermark it was behind" },
+      { name: "recorded_at", type: "TIMESTAMP", mode: "REQUIRED", description: "when it was recorded here" },
+    ],
+    { name },
+  );
+}
+
+/** A construct's Terraform resource, when it has one (tables created in the stack). */
+function dependableOf(table: ITable): ITerraformDependable | undefined {
+  const resource = (table as { resource?: unknown }).resource;
+  return resource !== null && typeof resource === "object" && "fqn" in resource
+    ? (resource as ITerraformDependable)
+    : undefined;
+}
+
+/**
+ * An aggregate over event-time windows of a partitioned source, maintained incrementally by a
+ * scheduled query with a watermark and allowed lateness, the way streaming engines do
+ * (Beam windows, Spark watermarks), in the warehouse.
+ *
+ * Creates: the window table (partitioned by the window start, clustered by the key), holding every
+ * window with at least one event, each flagged final or provisional with the watermark; the
+ * `<tableId>_late_events` table of events that arrived behind the watermark; and a
+ * {@link ScheduledQuery} running `sql/analytics/window_late_events.sql` then
+ * `window_fixed.sql` or `window_sessions.sql` as one script, reading the source's and the mark's
+ * datasets and writing the window dataset. The scheduled query is created after the four tables.
+ *
+ * Each run takes the source rows that arrived since the last run (up to the source mark), records
+ * those behind the watermark as late, recomputes only the windows the others touch, and flags the
+ * windows the new watermark passes as final. A re-run with nothing new changes nothing.
+ *
+ * @example
+ * new WindowedAggregate(this, "changes-per-minute", {
+ *   source: warehouse.wikiStaged,
+ *   sourceMark: { table: warehouse.stagingWatermark },
+ *   dataset: warehouse.reportingDataset,
+ *   tableId: "changes_per_minute",
+ *   window: WindowKind.tumbling(Duration.minutes(1)),
+ *   keyColumn: "wiki",
+ *   project: "my-project", projectNumber: "123456789012", location: "US",
+ * });
+ */
+export class WindowedAggregate extends Construct {
+  /** The window table. */
+  public readonly table: ReportingTable;
+  /** The events that arrived beyond the allowed lateness. */
+  public readonly lateEvents: ReportingTable;
+  /** The scheduled incremental run. */
+  public readonly query: ScheduledQuery;
+  /** The window kind. */
+  public readonly window: WindowKind;
+  /** The allowed lateness in effect. */
+  public readonly allowedLateness: Duration;
+  /** The SQL bindings the files were rendered with. */
+  public readonly bindings: SqlBindings;
+  /** The rendered statements, in the order the script runs them. */
+  public readonly statements: readonly string[];
+
+  constructor(scope: Construct, id: string, props: WindowedAggregateProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const window = props.window;
+    if (!(window instanceof WindowKind)) fail(path, "window must be a WindowKind (tumbling, hopping or session)");
+    const problem = window.problem();
+    if (problem) fail(path, problem);
+    const measure = props.measure ?? "changes";
+    const timeColumn = props.timeColumn ?? "event_time";
+    const idColumn = props.idColumn ?? "event_id";
+    const arrivalColumn = props.arrivalColumn ?? "staged_at";
+    const countDistinct = props.countDistinct ?? idColumn;
+    const markColumn = props.sourceMark.column ?? "recorded_at";
+    const columns: Record<string, string> = {
+      keyColumn: props.keyColumn,
+      measure,
+      timeColumn,
+      idColumn,
+      arrivalColumn,
+      countDistinct,
+      "sourceMark.column": markColumn,
+    };
+    for (const [prop, value] of Object.entries(columns)) {
+      if (!IDENTIFIER.test(value)) fail(path, `${prop} "${value}" is not a column name (letters, digits, _)`);
+    }
+    const reserved = ["window_start", "window_end", "session_start", "session_end", "is_final", "watermark"];
+    for (const [prop, value] of [
+      ["keyColumn", props.keyColumn],
+      ["measure", measure],
+    ] as const) {
+      if (reserved.includes(value.toLowerCase()) || ["staged_through", "computed_at"].includes(value.toLowerCase()))
+        fail(path, `${prop} "${value}" is a column the window table defines itself`);
+    }
+    if (props.keyColumn.toLowerCase() === measure.toLowerCase())
+      fail(path, `keyColumn and measure are both "${measure}"; the window table needs two columns`);
+    const schema = props.source.schema;
+    if (schema) {
+      for (const [prop, value] of Object.entries(columns)) {
+        if (prop === "measure" || prop === "sourceMark.column") continue;
+        if (!schema.hasColumn(value))
+          fail(path, `${prop} "${value}" is not a column of the source ${props.source.fqn}`);
+      }
+      const key = schema.column(props.keyColumn)!;
+      if (key.type !== "STRING") fail(path, `keyColumn "${props.keyColumn}" is ${key.type}; it must be a STRING`);
+      for (const column of [timeColumn, arrivalColumn]) {
+        const type = schema.column(column)!.type;
+        if (type !== "TIMESTAMP") fail(path, `"${column}" of the source is ${type}; it must be a TIMESTAMP`);
+      }
+    }
+    const lateness = props.allowedLateness ?? DEFAULT_LATENESS;
+    if (!lateness.isUnresolved() && !lateness.isWhole("seconds"))
+      fail(path, `allowedLateness ${lateness.toHumanString()} is not a whole number of seconds`);
+    const horizon = props.sourceHorizon ?? DEFAULT_HORIZON;
+    if (!horizon.isUnresolved()) {
+      if (!horizon.isWhole("hours") || horizon.toHours() <= 0)
+        fail(path, `sourceHorizon ${horizon.toHumanString()} is not a positive whole number of hours`);
+      if (!lateness.isUnresolved() && !window.reach.isUnresolved()) {
+        const needed = lateness.toSeconds() + window.reach.toSeconds();
+        if (horizon.toSeconds() < needed)
+          fail(
+            path,
+            `sourceHorizon ${horizon.toHumanString()} is shorter than the allowed lateness plus the window's ${
+              window.kind === "session" ? "gap" : "size"
+            } (${Duration.seconds(needed).toHumanString()}); touched windows would be recomputed from part of their events`,
+          );
+      }
+    }
+    this.window = window;
+    this.allowedLateness = lateness;
+
+    const labels = props.labels ?? {};
+    const start = window.kind === "session" ? "session_start" : "window_start";
+    this.table = new ReportingTable(this, "table", {
+      dataset: props.dataset,
+      tableId: props.tableId,
+      schema: windowTableSchema(window, props.keyColumn, measure, props.tableId),
+      partitioning: Partitioning.column(start, "DAY"),
+      clustering: [props.keyColumn],
+      deletionProtection: props.deletionProtection,
+      labels,
+      description: `${window.kind} windows over ${props.source.tableId} (final and provisional, with the watermark)`,
+    });
+    this.lateEvents = new ReportingTable(this, "late-events", {
+      dataset: props.dataset,
+      tableId: `${props.tableId}_late_events`,
+      schema: lateEventsSchema(props.keyColumn, `${props.tableId}_late_events`),
+      partitioning: Partitioning.column("event_time", "DAY"),
+      deletionProtection: props.deletionProtection,
+      labels,
+      description: `events that arrived beyond the allowed lateness of ${props.tableId}; its windows were left alone`,
+    });
+
+    this.bindings = windowSqlBindings({
+      source: props.source,
+      mark: props.sourceMark.table,
+      markColumn,
+      table: this.table,
+      late: this.lateEvents,
+      window,
+      keyColumn: props.keyColumn,
+      measure,
+      countDistinct,
+      timeColumn,
+      idColumn,
+      arrivalColumn,
+      allowedLateness: lateness,
+      sourceHorizon: horizon,
+    });
+    this.statements = windowSqlFiles(window).map((file) => renderSqlFile(file, this.bindings).trim());
+
+    // The script names the tables literally: it is created after every one of them.
+    const tables = [
+      this.table.resource,
+      this.lateEvents.resource,
+      dependableOf(props.source),
+      dependableOf(props.sourceMark.table),
+    ];
+    this.query = new ScheduledQuery(this, "query", {
+      project: props.project,
+      projectNumber: props.projectNumber,
+      location: props.location,
+      displayName: `fresh-streams: ${window.kind} windows ${props.tableId}`,
+      schedule: props.schedule ?? "every 15 minutes",
+      serviceAccountId: props.serviceAccountId,
+      notificationTopic: props.notificationTopic,
+      query: sqlScript(this.statements),
+      readDatasets: [props.source.dataset, props.sourceMark.table.dataset],
+      writeDatasets: [props.dataset],
+      dependsOn: tables.filter((t): t is ITerraformDependable => t !== undefined),
+    });
+  }
+}
