@@ -54,6 +54,11 @@ describe("the HCL export (tools/validation/export-hcl.ts)", () => {
     );
     expect(exactHeredocs('a = "one line"\nb = 1\n')).toBe('a = "one line"\nb = 1\n');
   });
+
+  test("a Cloud Run container's depends_on (container names, not references) keeps its strings", () => {
+    const containers = 'containers {\n  depends_on = [\n    "worker"\n  ]\n  name = "metrics-collector"\n}\n';
+    expect(unquoteDependsOn(containers)).toBe(containers);
+  });
 });
 
 describe("validation preparation of HCL (tools/validation/prepare-validation.ts)", () => {

@@ -37,7 +37,9 @@ export function exactHeredocs(hcl: string): string {
 /** `depends_on = ["a.b", …]` written as references, `depends_on = [a.b, …]`. */
 export function unquoteDependsOn(hcl: string): string {
   return hcl.replace(/(^[ \t]*depends_on\s*=\s*\[)([^\]]*)\]/gm, (_whole, open: string, items: string) => {
-    const unquoted = items.replace(/"((?:data\.|module\.)?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)"/g, "$1");
+    // Only references (`type.name`, `data.type.name`, `module.name`): a Cloud Run container's own
+    // `depends_on` lists container names, which stay strings.
+    const unquoted = items.replace(/"((?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)"/g, "$1");
     return `${open}${unquoted}]`;
   });
 }
