@@ -8,7 +8,8 @@
  * subscription's max delivery attempts). Nothing is acked that was not written somewhere.
  */
 import { BigQuery, Table } from "@google-cloud/bigquery";
-import { Message, PubSub, Subscription } from "@google-cloud/pubsub";
+import { Message, PubSub } from "@google-cloud/pubsub";
+import { startBatchingConsumer } from "./batching-consumer";
 
 export interface BridgeStats {
   /** Messages received (redeliveries included). */
@@ -85,10 +86,6 @@ export function startBridge(options: BridgeOptions): Bridge {
   const target = tableOf(options.bigquery, options.table);
   const errorTable = tableOf(options.bigquery, options.errorTable);
   const batchSize = options.batchSize ?? 500;
-  const flushMs = options.flushMs ?? 200;
-  let pending: Message[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
 
   const writeErrors = async (failed: Array<{ message: Message; error: string }>): Promise<void> => {
     if (failed.length === 0) return;
@@ -139,42 +136,16 @@ export function startBridge(options: BridgeOptions): Bridge {
     await writeErrors(failed);
   };
 
-  const schedule = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const batch = pending;
-    pending = [];
-    if (batch.length > 0) inFlight = inFlight.then(() => flush(batch));
-  };
-
-  const subscription: Subscription = options.pubsub.subscription(options.subscription, {
-    flowControl: { maxMessages: batchSize * 4, allowExcessMessages: false },
-    streamingOptions: { maxStreams: 4 },
-  });
-  subscription.on("message", (message: Message) => {
-    stats.received += 1;
-    pending.push(message);
-    if (pending.length >= batchSize) schedule();
-    else if (!timer) timer = setTimeout(schedule, flushMs);
-  });
-  subscription.on("error", (error) => {
-    process.stderr.write(`bridge: subscription error: ${error.message}\n`);
+  const consumer = startBatchingConsumer({
+    pubsub: options.pubsub,
+    subscription: options.subscription,
+    batchSize,
+    flushMs: options.flushMs ?? 200,
+    maxStreams: 4,
+    onMessage: () => (stats.received += 1),
+    flush,
+    name: "bridge",
   });
 
-  return {
-    stats,
-    pause: async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const idle = inFlight;
-      inFlight = inFlight.then(() => gate);
-      await idle;
-      return release;
-    },
-    close: async () => {
-      await subscription.close();
-      schedule();
-      await inFlight;
-    },
-  };
+  return { stats, pause: () => consumer.pause(), close: () => consumer.close() };
 }

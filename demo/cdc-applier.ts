@@ -23,7 +23,8 @@
  */
 import { createHash } from "node:crypto";
 import { BigQuery } from "@google-cloud/bigquery";
-import { Message, PubSub, Subscription } from "@google-cloud/pubsub";
+import { Message, PubSub } from "@google-cloud/pubsub";
+import { startBatchingConsumer } from "./batching-consumer";
 import {
   CHANGE_SEQUENCE_NUMBER_COLUMN,
   CHANGE_TYPE_COLUMN,
@@ -87,10 +88,6 @@ export function startCdcApplier(options: CdcApplierOptions): CdcApplier {
   const [datasetId, tableId] = options.table.split(".");
   const table = options.bigquery.dataset(datasetId).table(tableId);
   const batchSize = options.batchSize ?? 500;
-  const flushMs = options.flushMs ?? 200;
-  let pending: Message[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
 
   /** Applies one message to the in-memory state; false when it is not a valid change. */
   const apply = (message: Message): boolean => {
@@ -158,34 +155,25 @@ export function startCdcApplier(options: CdcApplierOptions): CdcApplier {
     }
   };
 
-  const schedule = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const batch = pending;
-    pending = [];
-    if (batch.length > 0) inFlight = inFlight.then(() => flush(batch));
-  };
-
-  const subscription: Subscription = options.pubsub.subscription(options.subscription, {
-    flowControl: { maxMessages: batchSize * 4, allowExcessMessages: false },
-    streamingOptions: { maxStreams: 2 },
+  const consumer = startBatchingConsumer({
+    pubsub: options.pubsub,
+    subscription: options.subscription,
+    batchSize,
+    flushMs: options.flushMs ?? 200,
+    maxStreams: 2,
+    onMessage: (message) => {
+      stats.messages++;
+      messageIds.add(message.id);
+    },
+    flush,
+    name: "cdc applier",
   });
-  subscription.on("message", (message: Message) => {
-    stats.messages++;
-    messageIds.add(message.id);
-    pending.push(message);
-    if (pending.length >= batchSize) schedule();
-    else if (!timer) timer = setTimeout(schedule, flushMs);
-  });
-  subscription.on("error", (error) => process.stderr.write(`cdc applier: subscription error: ${error.message}\n`));
 
   return {
     stats,
     distinctMessages: () => messageIds.size,
     close: async () => {
-      await subscription.close();
-      schedule();
-      await inFlight;
+      await consumer.close();
       await write();
     },
   };

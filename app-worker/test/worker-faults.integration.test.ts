@@ -15,7 +15,16 @@ import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
 import { Worker } from "../src/main";
 import { topicWithCollector } from "./helpers/pubsub";
 import * as helpers from "./helpers/worker";
-import { captureLogger, config, metricValue, spawnProcess, spawnWorker, waitFor, within } from "./helpers/worker";
+import {
+  captureLogger,
+  config,
+  metricValue,
+  spawnProcess,
+  spawnWorker,
+  waitFor,
+  waitForMetric,
+  within,
+} from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
@@ -137,18 +146,7 @@ describe("the worker survives, counts and reports every fault", () => {
       const run = spawnWorker(env);
       try {
         await sub.waitForUnique(describeFixture(events).uniqueEventIds, 60_000);
-        let metrics = "";
-        await waitFor(
-          async () => {
-            metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-              (r) => r.text(),
-              () => "",
-            );
-            return metricValue(metrics, "fresh_streams_worker_frames_oversize_total") >= 3;
-          },
-          30_000,
-          "three oversize frames",
-        );
+        await waitForMetric(port, "fresh_streams_worker_frames_oversize_total", 3, 30_000);
         const status = fs.readFileSync(`/proc/${run.child.pid}/status`, "utf8");
         const peakMb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) / 1024;
         // The line was sent three times (300 MB); the worker kept at most MAX_FRAME_BYTES (1 MiB) of it.
@@ -308,18 +306,7 @@ describe("the worker survives, counts and reports every fault", () => {
         // Reading a FIFO without a writer blocks in the kernel, as a hanging FUSE mount does.
         execFileSync("mkfifo", [`${file}.fifo`]);
         fs.renameSync(`${file}.fifo`, file);
-        let metrics = "";
-        await waitFor(
-          async () => {
-            metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-              (r) => r.text(),
-              () => "",
-            );
-            return metricValue(metrics, "fresh_streams_worker_checkpoint_failures_total") >= 2;
-          },
-          15_000,
-          "checkpoint failures",
-        );
+        const metrics = await waitForMetric(port, "fresh_streams_worker_checkpoint_failures_total", 2, 15_000);
         const received = metricValue(metrics, "fresh_streams_worker_events_received_total");
         await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 503, 10_000, "503");
         // Still ingesting: the blocked call holds one thread, nothing else.

@@ -40,6 +40,15 @@ interface Spec {
 function dataset(scope: Construct, location = "US"): LayeredDataset {
   return new LayeredDataset(scope, "ds", { datasetId: "raw", layer: "raw", location, project: PROJECT });
 }
+/** An ingestion-time partitioned `events` table in {@link dataset}. */
+function eventsTable(scope: Construct): StreamingTable {
+  return new StreamingTable(scope, "table", {
+    dataset: dataset(scope),
+    tableId: "events",
+    schema: EVENTS_SCHEMA,
+    partitioning: Partitioning.ingestionTime(),
+  });
+}
 function topic(scope: Construct): StreamTopic {
   return new StreamTopic(scope, "topic", { topicName: "events", project: PROJECT, projectNumber: PROJECT_NUMBER });
 }
@@ -224,18 +233,12 @@ const SPECS: Spec[] = [
     name: "PubSubToBigQueryJob",
     build: (s, p) => new PubSubToBigQueryJob(s, "it", p),
     props: (s) => {
-      const ds = dataset(s);
       return {
         jobName: "events-to-bigquery",
         project: PROJECT,
         region: "us-central1",
         subscription: topic(s).addSubscription("events-sub"),
-        outputTable: new StreamingTable(s, "table", {
-          dataset: ds,
-          tableId: "events",
-          schema: EVENTS_SCHEMA,
-          partitioning: Partitioning.ingestionTime(),
-        }),
+        outputTable: eventsTable(s),
         serviceAccountId: "events-df-worker",
       };
     },
@@ -264,12 +267,7 @@ const SPECS: Spec[] = [
         ...p,
         topic: topic(s),
         bigquery: {
-          table: new StreamingTable(s, "table", {
-            dataset: dataset(s),
-            tableId: "events",
-            schema: EVENTS_SCHEMA,
-            partitioning: Partitioning.ingestionTime(),
-          }),
+          table: eventsTable(s),
         },
       }),
     props: () => ({ subscriptionName: "events-bq" }),
@@ -278,18 +276,12 @@ const SPECS: Spec[] = [
   {
     name: "PubSubToBigQueryJob (default service account id)",
     build: (s, p) => {
-      const ds = dataset(s);
       new PubSubToBigQueryJob(s, "it", {
         ...p,
         project: PROJECT,
         region: "us-central1",
         subscription: topic(s).addSubscription("events-sub"),
-        outputTable: new StreamingTable(s, "table", {
-          dataset: ds,
-          tableId: "events",
-          schema: EVENTS_SCHEMA,
-          partitioning: Partitioning.ingestionTime(),
-        }),
+        outputTable: eventsTable(s),
       });
     },
     props: () => ({ jobName: "events-to-bigquery" }),

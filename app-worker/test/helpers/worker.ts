@@ -113,3 +113,20 @@ export async function withSseServerAndTopic(
     await server.stop();
   }
 }
+
+/** Polls a worker's `/metrics` until `sample` reaches `atLeast`; resolves with the last scrape's text. */
+export async function waitForMetric(port: number, sample: string, atLeast: number, ms: number): Promise<string> {
+  let text = "";
+  await waitFor(
+    async () => {
+      text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => "",
+      );
+      return metricValue(text, sample) >= atLeast;
+    },
+    ms,
+    `${sample} >= ${atLeast}`,
+  );
+  return text;
+}
