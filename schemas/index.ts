@@ -13,3 +13,4 @@ export * from "./naming";
 export * from "./staging-watermark";
 export * from "./cdc-sequence";
 export * from "./wiki-pages";
+export * from "./ingestion-errors";

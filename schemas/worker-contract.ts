@@ -18,7 +18,10 @@ export const DEFAULT_METRICS_PORT = 9464;
 /** The environment variables the worker reads, in documentation order. */
 export const WORKER_ENV_VARIABLES = [
   "PROJECT",
+  "SINK",
   "TOPIC",
+  "TABLE",
+  "ERROR_TABLE",
   "CDC_TOPIC",
   "SSE_URL",
   "USER_AGENT",
@@ -26,6 +29,8 @@ export const WORKER_ENV_VARIABLES = [
   "METRICS_PORT",
   "METRICS_HOST",
   "PUBSUB_EMULATOR_HOST",
+  "BIGQUERY_EMULATOR_HOST",
+  "BIGQUERY_STORAGE_EMULATOR_HOST",
   "START",
   "IDLE_TIMEOUT_MS",
   "CONNECT_TIMEOUT_MS",
@@ -37,6 +42,7 @@ export const WORKER_ENV_VARIABLES = [
   "PUBLISH_TIMEOUT_MS",
   "BATCH_MAX_MESSAGES",
   "BATCH_MAX_MS",
+  "BATCH_MAX_BYTES",
   "CHECKPOINT_INTERVAL_MS",
   "CHECKPOINT_TIMEOUT_MS",
   "HEALTH_MAX_CHECKPOINT_AGE_MS",
@@ -58,4 +64,34 @@ export const PUBSUB_LIMITS = {
   maxMessageBytes: 10_000_000 - 64 * 1024,
   maxAttributeKeyBytes: 256,
   maxAttributeValueBytes: 1024,
+} as const;
+
+/**
+ * Where the worker writes accepted events (`SINK`):
+ * - `pubsub`: publish to `TOPIC` (Dataflow or a BigQuery subscription moves them into the raw table);
+ * - `storage-write`: append to the raw table (`TABLE`) through the BigQuery Storage Write API's default stream;
+ * - `insert-all`: stream into `TABLE` with the legacy `tabledata.insertAll`, `insertId` = the event id.
+ */
+export const WORKER_SINKS = ["pubsub", "storage-write", "insert-all"] as const;
+/** One of {@link WORKER_SINKS}. */
+export type WorkerSink = (typeof WORKER_SINKS)[number];
+
+/**
+ * BigQuery's documented limits on one streaming write (quotas and limits pages, "Streaming inserts"
+ * and "Storage Write API"), and what the worker keeps below them:
+ * - `tabledata.insertAll`: HTTP request at most 10 MB, at most 50,000 rows per request (500
+ *   recommended), a row at most 10 MB;
+ * - Storage Write API: an `AppendRows` request at most 10 MB, a row at most 10 MB.
+ * `maxBatchBytes` leaves 1 MB of the 10 MB for the request's framing (insertId, JSON keys, the
+ * stream name and the proto descriptor); a row larger than `maxRowBytes` goes to the error table.
+ * TIMESTAMP values must lie in [0001-01-01, 9999-12-31] (data types reference).
+ */
+export const BIGQUERY_WRITE_LIMITS = {
+  maxRequestBytes: 10_000_000,
+  maxBatchBytes: 9_000_000,
+  maxRowBytes: 9_000_000,
+  insertAllMaxRows: 50_000,
+  insertAllRecommendedRows: 500,
+  minTimestamp: "0001-01-01T00:00:00.000Z",
+  maxTimestamp: "9999-12-31T23:59:59.999Z",
 } as const;

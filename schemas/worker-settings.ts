@@ -5,7 +5,16 @@
  * environment with it at startup, and `SsePublisherService` parses the environment it deploys at
  * synth, so a value the worker would refuse never reaches Cloud Run.
  */
-import { DEFAULT_METRICS_PORT, DEFAULT_SSE_URL, DEFAULT_USER_AGENT, WORKER_ENV_VARIABLES } from "./worker-contract";
+import {
+  BIGQUERY_WRITE_LIMITS,
+  DEFAULT_METRICS_PORT,
+  DEFAULT_SSE_URL,
+  DEFAULT_USER_AGENT,
+  WORKER_ENV_VARIABLES,
+  WORKER_SINKS,
+  WorkerSink,
+} from "./worker-contract";
+import { errorTableIdFor } from "./ingestion-errors";
 import { PROJECT_ID, PUBSUB_NAME } from "./naming";
 
 /** Where to start when no checkpoint exists (`START`). */
@@ -17,12 +26,31 @@ export type StartPolicy =
   /** Start at this time (sent as `?since=`). */
   | { readonly kind: "since"; readonly since: string };
 
+/** A BigQuery table, by project, dataset and table id. */
+export interface BigQueryTableName {
+  readonly projectId: string;
+  readonly datasetId: string;
+  readonly tableId: string;
+}
+
 /** Validated settings of one worker process. */
 export interface WorkerSettings {
-  /** PROJECT: Google Cloud project of the topic. */
+  /** PROJECT: Google Cloud project of the topic (or of the BigQuery client with a BigQuery sink). */
   readonly project: string;
-  /** TOPIC: topic name, or its full `projects/P/topics/T` name. */
+  /** SINK: where accepted events go (`pubsub`, `storage-write` or `insert-all`). */
+  readonly sink: WorkerSink;
+  /** TOPIC: topic name, or its full `projects/P/topics/T` name; "" with a BigQuery sink. */
   readonly topic: string;
+  /** TABLE: the raw table a BigQuery sink writes (undefined with `pubsub`). */
+  readonly table?: BigQueryTableName;
+  /** ERROR_TABLE: where a BigQuery sink writes rows BigQuery refuses (default `<TABLE>_errors` beside TABLE). */
+  readonly errorTable?: BigQueryTableName;
+  /** BIGQUERY_EMULATOR_HOST: `http://host:port` of a BigQuery emulator's REST API (insert-all and the error table). */
+  readonly bigqueryEmulatorHost?: string;
+  /** BIGQUERY_STORAGE_EMULATOR_HOST: `host:port` of a BigQuery emulator's gRPC API (storage-write; a committed stream, the emulator has no default stream). */
+  readonly bigqueryStorageEmulatorHost?: string;
+  /** BATCH_MAX_BYTES: largest BigQuery write request the worker builds, in bytes of row data. */
+  readonly batchMaxBytes: number;
   /** CDC_TOPIC: topic of the page-state changes (`wiki_pages` CDC); unset: not published. */
   readonly cdcTopic?: string;
   /** SSE_URL: the event stream. */
@@ -177,7 +205,17 @@ export function parseWorkerSettings(
     problems.push(
       `PROJECT: "${project}" is not a valid project id (6-30 lowercase letters, digits and hyphens, starting with a letter)`,
     );
-  if (!topic) {
+  const sinkText = get("SINK") ?? "pubsub";
+  const sink = (WORKER_SINKS as readonly string[]).includes(sinkText) ? (sinkText as WorkerSink) : "pubsub";
+  if (sink !== sinkText) problems.push(`SINK: "${sinkText}" must be one of ${WORKER_SINKS.join(", ")}`);
+  const bigquerySink = sink !== "pubsub" && sink === sinkText;
+  if (bigquerySink && topic)
+    problems.push(
+      `TOPIC: is set but SINK=${sink} writes BigQuery directly (TABLE); unset TOPIC, or set SINK=pubsub to publish`,
+    );
+  if (bigquerySink) {
+    // No topic with a BigQuery sink.
+  } else if (!topic) {
     if (!skip.has("TOPIC")) problems.push("TOPIC: is required (the Pub/Sub topic to publish to)");
   } else if (!PUBSUB_NAME.test(topic) || topic.toLowerCase().startsWith("goog")) {
     problems.push(
@@ -186,6 +224,43 @@ export function parseWorkerSettings(
   }
 
   const cdcTopic = parseCdcTopic(get("CDC_TOPIC"), project, topic, problems);
+
+  let table: BigQueryTableName | undefined;
+  let errorTable: BigQueryTableName | undefined;
+  const tableText = get("TABLE");
+  const errorTableText = get("ERROR_TABLE");
+  if (bigquerySink) {
+    if (tableText === undefined) {
+      if (!skip.has("TABLE"))
+        problems.push(
+          `TABLE: is required with SINK=${sink} (the raw table, e.g. raw.wiki_changes or P.raw.wiki_changes)`,
+        );
+    } else table = parseTableName("TABLE", tableText, project, undefined, problems);
+    if (errorTableText !== undefined)
+      errorTable = parseTableName("ERROR_TABLE", errorTableText, project, table, problems);
+    else if (table) errorTable = { ...table, tableId: errorTableIdFor(table.tableId) };
+    if (table && errorTable && sameTable(table, errorTable))
+      problems.push(`ERROR_TABLE: "${errorTableText}" is TABLE as well; refused rows need a table of their own`);
+  } else {
+    for (const [name, value] of [
+      ["TABLE", tableText],
+      ["ERROR_TABLE", errorTableText],
+    ] as const)
+      if (value !== undefined)
+        problems.push(
+          `${name}: is set but SINK is pubsub (Dataflow or a BigQuery subscription writes the table); set SINK=storage-write or insert-all to write it directly`,
+        );
+  }
+  const bigqueryEmulatorHost = get("BIGQUERY_EMULATOR_HOST");
+  if (bigqueryEmulatorHost !== undefined && !/^https?:\/\/[A-Za-z0-9.[\]:-]+:[0-9]{1,5}\/?$/.test(bigqueryEmulatorHost))
+    problems.push(
+      `BIGQUERY_EMULATOR_HOST: "${bigqueryEmulatorHost}" must be http://host:port, e.g. http://127.0.0.1:9050`,
+    );
+  const bigqueryStorageEmulatorHost = get("BIGQUERY_STORAGE_EMULATOR_HOST");
+  if (bigqueryStorageEmulatorHost !== undefined && !HOST_PORT.test(bigqueryStorageEmulatorHost))
+    problems.push(
+      `BIGQUERY_STORAGE_EMULATOR_HOST: "${bigqueryStorageEmulatorHost}" must be host:port, e.g. 127.0.0.1:9060`,
+    );
 
   const sseUrl = get("SSE_URL") ?? DEFAULT_SSE_URL;
   try {
@@ -243,7 +318,13 @@ export function parseWorkerSettings(
 
   const settings: WorkerSettings = {
     project: project ?? "",
-    topic: topic ?? "",
+    sink,
+    topic: bigquerySink ? "" : (topic ?? ""),
+    table,
+    errorTable,
+    bigqueryEmulatorHost,
+    bigqueryStorageEmulatorHost,
+    batchMaxBytes: int("BATCH_MAX_BYTES", 5_000_000, 1024, BIGQUERY_WRITE_LIMITS.maxBatchBytes),
     cdcTopic,
     sseUrl,
     userAgent,
@@ -298,4 +379,43 @@ function parseCdcTopic(
     problems.push(`CDC_TOPIC: "${raw}" is TOPIC as well; page-state changes need a topic of their own`);
   }
   return name;
+}
+
+const DATASET_ID = /^[A-Za-z0-9_]{1,1024}$/;
+/** Table ids: letters, digits, `_` and `-` (BigQuery allows more Unicode; the stack's tables use these). */
+const TABLE_ID = /^[A-Za-z0-9_-]{1,1024}$/;
+
+/**
+ * TABLE / ERROR_TABLE: `projects/P/datasets/D/tables/T`, `P.D.T`, `P:D.T` or `D.T` (in PROJECT);
+ * ERROR_TABLE may also be a bare table id (in TABLE's dataset).
+ */
+function parseTableName(
+  name: "TABLE" | "ERROR_TABLE",
+  raw: string,
+  project: string | undefined,
+  beside: BigQueryTableName | undefined,
+  problems: string[],
+): BigQueryTableName | undefined {
+  const full = /^projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(raw);
+  const parts = full ? full.slice(1) : raw.replace(":", ".").split(".");
+  let result: BigQueryTableName | undefined;
+  if (parts.length === 3) result = { projectId: parts[0], datasetId: parts[1], tableId: parts[2] };
+  else if (parts.length === 2 && project) result = { projectId: project, datasetId: parts[0], tableId: parts[1] };
+  else if (parts.length === 1 && beside) result = { ...beside, tableId: parts[0] };
+  const forms = `projects/P/datasets/D/tables/T, P.D.T or D.T${beside ? ", or a table id beside TABLE" : ""}`;
+  if (!result) {
+    problems.push(`${name}: "${raw}" is not a table name (${forms})`);
+    return undefined;
+  }
+  if (!PROJECT_ID.test(result.projectId))
+    problems.push(`${name}: "${raw}" names project "${result.projectId}", which is not a valid project id`);
+  if (!DATASET_ID.test(result.datasetId))
+    problems.push(`${name}: "${raw}" names dataset "${result.datasetId}": dataset ids use only letters, digits and _`);
+  if (!TABLE_ID.test(result.tableId))
+    problems.push(`${name}: "${raw}" names table "${result.tableId}": use letters, digits, _ and -`);
+  return result;
+}
+
+function sameTable(a: BigQueryTableName, b: BigQueryTableName): boolean {
+  return a.projectId === b.projectId && a.datasetId === b.datasetId && a.tableId === b.tableId;
 }

@@ -6,7 +6,7 @@ import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member"
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-import { TableSchema } from "../../schemas/table-schema";
+import { INGESTION_ERRORS_SCHEMA } from "../../schemas/ingestion-errors";
 import { Duration } from "../core/duration";
 import { BUCKET_NAME } from "../../schemas/naming";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
@@ -27,26 +27,8 @@ import { checkPhysicalNames } from "../core/physical-names";
  * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template
  * (its `streaming_source_deadletter_table_schema.json`): one row per message it could not write.
  */
-export const DATAFLOW_DEADLETTER_SCHEMA = new TableSchema(
-  [
-    { name: "timestamp", type: "TIMESTAMP", mode: "REQUIRED", description: "when the failure happened" },
-    { name: "payloadString", type: "STRING", mode: "REQUIRED", description: "the message data as text" },
-    { name: "payloadBytes", type: "BYTES", mode: "REQUIRED", description: "the message data as bytes" },
-    {
-      name: "attributes",
-      type: "RECORD",
-      mode: "REPEATED",
-      description: "the message attributes",
-      fields: [
-        { name: "key", type: "STRING" },
-        { name: "value", type: "STRING" },
-      ],
-    },
-    { name: "errorMessage", type: "STRING", description: "why the message could not be written" },
-    { name: "stacktrace", type: "STRING", description: "where it failed" },
-  ],
-  { name: "dataflow_deadletter" },
-);
+/** The template's dead-letter table: the raw error table's shape (`schemas/ingestion-errors.ts`). */
+export const DATAFLOW_DEADLETTER_SCHEMA = INGESTION_ERRORS_SCHEMA;
 
 /** The worker machine type a {@link PubSubToBigQueryJob} uses unless told otherwise. */
 export const DEFAULT_DATAFLOW_MACHINE_TYPE = "n2-standard-2";
