@@ -1,16 +1,19 @@
 /**
- * The worker: SSE → projection → Pub/Sub, with checkpointing, metrics and graceful shutdown.
+ * The worker: SSE → projection → a sink (Pub/Sub, or with SINK=storage-write / insert-all the raw
+ * BigQuery table itself), with checkpointing, metrics and graceful shutdown.
  *
  * Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT, everything in flight acknowledged and
  * the checkpoint written); 1 for invalid configuration, an unreadable checkpoint or no checkpoint
  * with START=fail; 2 when the worker had to stop (a fatal HTTP response or request header, a
- * publish that failed after retries, a dead-letter record that could not be written, or a
+ * publish or BigQuery write that failed after retries, a sink that could not be opened, a
+ * dead-letter record or error-table row that could not be written, or a
  * shutdown that missed its deadline; the checkpoint still only covers handled events); 3 when
  * everything stopped cleanly but the final checkpoint could not be written.
  */
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
+import { BigQuerySink } from "./bigquery-sink";
 import { CdcPublisher } from "./cdc-publisher";
 import {
   AckTracker,
@@ -22,7 +25,8 @@ import {
 } from "./checkpoint";
 import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
 import { FsProcess } from "./fs-process";
-import { startMetricsServer, WorkerMetrics } from "./metrics";
+import { openDirectSink, tableLabel } from "./direct-sink";
+import { sinkMetricsObserver, startMetricsServer, WorkerMetrics } from "./metrics";
 import { projectData } from "./projection";
 import { BoundedPublisher, checkMessage, PermanentPublishError } from "./publisher";
 import { SseClient, SseFatalError, SseFrame } from "./sse-client";
@@ -57,19 +61,21 @@ export class Worker {
     canary: 0,
     malformed: 0,
     deadLettered: 0,
+    /** Rows a BigQuery sink wrote to the error table instead (refused by BigQuery). */
+    refused: 0,
     checkpointWrites: 0,
     checkpointFailures: 0,
   };
   public metricsPort: number | undefined;
-  private publisher: BoundedPublisher | undefined;
+  private sink: BoundedPublisher | BigQuerySink | undefined;
   /** What /healthz answers (also without the HTTP server: tests). */
   public health: (() => { healthy: boolean; problems: string[] } & Record<string, unknown>) | undefined;
   /** The page-state (CDC) publisher, when CDC_TOPIC is set. */
   public cdc: CdcPublisher | undefined;
 
-  /** Publishes not yet acknowledged (messages and bytes). */
+  /** Events not yet acknowledged by the sink (messages and bytes). */
   get inFlight(): { messages: number; bytes: number } {
-    return { messages: this.publisher?.messages ?? 0, bytes: this.publisher?.bytes ?? 0 };
+    return { messages: this.sink?.messages ?? 0, bytes: this.sink?.bytes ?? 0 };
   }
 
   constructor(
@@ -130,7 +136,10 @@ export class Worker {
         lastEventId: checkpoint?.lastEventId,
         start: checkpoint ? undefined : start.kind,
         since,
-        topic: config.topic,
+        sink: config.sink,
+        topic: config.topic || undefined,
+        table: tableLabel(config.table),
+        errorTable: tableLabel(config.errorTable),
         project: config.project,
         sseUrl: config.sseUrl,
         instance,
@@ -140,11 +149,29 @@ export class Worker {
         : `no checkpoint: starting from the live stream${since ? ` at ${since} (START=since)` : " (START=live)"}`,
     );
 
-    const publisher = new BoundedPublisher({ ...config, pubsub: this.options.pubsub });
-    this.publisher = publisher;
+    const publisher =
+      config.sink === "pubsub" ? new BoundedPublisher({ ...config, pubsub: this.options.pubsub }) : undefined;
+    let direct: BigQuerySink | undefined;
+    if (config.sink !== "pubsub") {
+      try {
+        direct = await openDirectSink(config, sinkMetricsObserver(metrics, config.sink, logger));
+      } catch (error) {
+        fsCalls.close();
+        logger.error(
+          { err: (error as Error).message, sink: config.sink, table: tableLabel(config.table) },
+          `cannot open the BigQuery sink: ${(error as Error).message}`,
+        );
+        return 2;
+      }
+    }
+    const sink = (publisher ?? direct)!;
+    this.sink = sink;
     // Page-state changes (CDC_TOPIC), on the same client: an event is done when all its publishes are.
     const cdc = config.cdcTopic
-      ? new CdcPublisher({ ...config, topic: config.cdcTopic, pubsub: publisher.pubsub }, logger)
+      ? new CdcPublisher(
+          { ...config, topic: config.cdcTopic, pubsub: publisher?.pubsub ?? this.options.pubsub },
+          logger,
+        )
       : undefined;
     this.cdc = cdc;
 
@@ -214,7 +241,7 @@ export class Worker {
         checkpointAgeMs,
         lastEventAgeMs,
         checkpointFailures: this.stats.checkpointFailures,
-        inFlightMessages: publisher.messages,
+        inFlightMessages: sink.messages,
         pendingEvents: tracker.pending,
       };
     };
@@ -230,8 +257,8 @@ export class Worker {
     metrics.sources = {
       received: () => this.stats.received,
       published: () => this.stats.published,
-      inFlightMessages: () => publisher.messages,
-      inFlightBytes: () => publisher.bytes,
+      inFlightMessages: () => sink.messages,
+      inFlightBytes: () => sink.bytes,
       lastEventTimeMs: () => (lastEventTime === undefined ? undefined : Date.parse(lastEventTime)),
       checkpointAgeSeconds: () => (performance.now() - lastCheckpointAt) / 1000,
       lastEventAgeSeconds: () => (performance.now() - lastMessageAt) / 1000,
@@ -300,15 +327,40 @@ export class Worker {
         );
       if (cdc)
         publishes += cdc.publishChanges(frame.data, row.event_id, (error) => (error ? this.fail(error) : settle()));
+      // The callbacks capture two numbers only: the frame's text must not live until the ack.
+      const receivedAt = frame.receivedAt;
+      const acknowledged = () => {
+        const latencyMs = performance.now() - receivedAt;
+        this.stats.published++;
+        metrics.publishLatency.observe(latencyMs / 1000);
+        onAck?.(latencyMs);
+        settle();
+      };
+      if (direct) {
+        direct.write({ eventId: row.event_id, sseId, row, json: result.json }, (error, outcome) => {
+          if (error) {
+            this.stats.failed++;
+            metrics.failed.inc();
+            this.fail(error);
+          } else if (outcome?.kind === "refused") {
+            this.stats.refused++;
+            if (this.stats.refused <= 5 || this.stats.refused % 1000 === 0)
+              logger.error(
+                { reason: outcome.reason, sseId, eventId: row.event_id, refusedSoFar: this.stats.refused },
+                `BigQuery refused a row; it is in the error table ${tableLabel(config.errorTable)}: ${outcome.detail}`,
+              );
+            settle();
+          } else acknowledged();
+        });
+        return;
+      }
       const unfit = checkMessage(data, attributes);
       if (unfit) {
         refuse(unfit, data.length);
         return;
       }
-      // The callback captures two numbers only: the frame's text must not live until the ack.
-      const receivedAt = frame.receivedAt;
       const size = data.length;
-      publisher.send(data, attributes, (error) => {
+      publisher!.send(data, attributes, (error) => {
         if (error instanceof PermanentPublishError) {
           refuse(error, size);
           return;
@@ -319,11 +371,7 @@ export class Worker {
           this.fail(error);
           return;
         }
-        const latencyMs = performance.now() - receivedAt;
-        this.stats.published++;
-        metrics.publishLatency.observe(latencyMs / 1000);
-        onAck?.(latencyMs);
-        settle();
+        acknowledged();
       });
     };
 
@@ -333,11 +381,11 @@ export class Worker {
       since,
       onFrame,
       beforeRead: () => {
-        if (publisher.hasCapacity && (!cdc || cdc.publisher.hasCapacity)) return undefined;
+        if (sink.hasCapacity && (!cdc || cdc.publisher.hasCapacity)) return undefined;
         metrics.backpressurePauses.inc();
         return cdc
-          ? Promise.all([publisher.waitForCapacity(), cdc.publisher.waitForCapacity()]).then(() => undefined)
-          : publisher.waitForCapacity();
+          ? Promise.all([sink.waitForCapacity(), cdc.publisher.waitForCapacity()]).then(() => undefined)
+          : sink.waitForCapacity();
       },
       onConnected: (lastEventId) => {
         connected = true;
@@ -380,7 +428,7 @@ export class Worker {
       logger.info(
         {
           received: this.stats.received,
-          inFlight: publisher.messages,
+          inFlight: sink.messages,
           pending: tracker.pending,
           lastEventId: tracker.committed.lastEventId,
         },
@@ -411,7 +459,7 @@ export class Worker {
       }, config.shutdownDeadlineMs).unref(),
     );
     const drained = Promise.all([
-      publisher.flush().then(() => publisher.waitForIdle()),
+      sink.flush().then(() => sink.waitForIdle()),
       cdc?.publisher.flush().then(() => cdc.publisher.waitForIdle()),
     ]);
     await Promise.race([drained, deadline]);
@@ -429,7 +477,10 @@ export class Worker {
       this.stats.checkpointFailures++;
       metrics.checkpointFailures.inc();
     }
-    await Promise.race([publisher.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.race([
+      Promise.all([sink.close(), publisher || !cdc ? undefined : cdc.publisher.close()]).catch(() => undefined),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
     await metricsServer?.close();
     // A call still blocked in the helper must not hold the exit.
     fsCalls.close();
@@ -445,8 +496,9 @@ export class Worker {
       published: this.stats.published,
       failed: this.stats.failed,
       deadLettered: this.stats.deadLettered,
+      refused: direct ? this.stats.refused : undefined,
       checkpointFailures: this.stats.checkpointFailures,
-      inFlightAbandoned: publisher.messages + (cdc?.publisher.messages ?? 0),
+      inFlightAbandoned: sink.messages + (cdc?.publisher.messages ?? 0),
       cdc: cdc?.stats,
       lastEventId: tracker.committed.lastEventId,
       checkpointSaved: finalSaved,
@@ -456,7 +508,7 @@ export class Worker {
       logger.error(summary, `stopped after a fatal error: ${this.fatalError.message}`);
       return 2;
     }
-    if (timedOut && publisher.messages + (cdc?.publisher.messages ?? 0) > 0) {
+    if (timedOut && sink.messages + (cdc?.publisher.messages ?? 0) > 0) {
       this.state = "failed";
       logger.error(
         summary,

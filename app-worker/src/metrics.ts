@@ -23,6 +23,14 @@ export class WorkerMetrics {
   public readonly deadLettered: Counter<"reason">;
   public readonly framesOversize: Counter;
   public readonly lastEventAge: Gauge;
+  /** Direct sinks (SINK=storage-write or insert-all): rows BigQuery acknowledged. */
+  public readonly sinkRowsWritten: Counter<"sink">;
+  /** Rows BigQuery refused for good (or would refuse), written to the error table. */
+  public readonly sinkRowsRefused: Counter<"sink" | "reason">;
+  /** BigQuery write requests, by outcome (ok, partial, retried, split, failed). */
+  public readonly sinkRequests: Counter<"sink" | "outcome">;
+  public readonly sinkRequestSeconds: Histogram<"sink">;
+  public readonly sinkBatchRows: Histogram<"sink">;
   /** Where the scrape-time gauges read their values (set by the worker). */
   public sources?: {
     received(): number;
@@ -60,7 +68,7 @@ export class WorkerMetrics {
     });
     this.published = new Counter({
       name: `${prefix}events_published_total`,
-      help: "Events whose publish was acknowledged by Pub/Sub",
+      help: "Events whose row was acknowledged by the sink: Pub/Sub, or BigQuery with a direct sink",
       registers,
       collect: fromSource((s) => s.published()),
     });
@@ -99,7 +107,7 @@ export class WorkerMetrics {
     });
     this.inFlightMessages = new Gauge({
       name: `${prefix}in_flight_messages`,
-      help: "Publishes not yet acknowledged",
+      help: "Events not yet acknowledged by the sink (publishes, or rows being written)",
       registers,
       collect() {
         const s = sources();
@@ -108,7 +116,7 @@ export class WorkerMetrics {
     });
     this.inFlightBytes = new Gauge({
       name: `${prefix}in_flight_bytes`,
-      help: "Bytes of publishes not yet acknowledged",
+      help: "Bytes of the events not yet acknowledged by the sink",
       registers,
       collect() {
         const s = sources();
@@ -158,6 +166,38 @@ export class WorkerMetrics {
         const s = sources();
         if (s) this.set(s.lastEventAgeSeconds());
       },
+    });
+    this.sinkRowsWritten = new Counter({
+      name: `${prefix}sink_rows_written_total`,
+      help: "Rows BigQuery acknowledged (direct sinks: SINK=storage-write or insert-all)",
+      labelNames: ["sink"],
+      registers,
+    });
+    this.sinkRowsRefused = new Counter({
+      name: `${prefix}sink_rows_refused_total`,
+      help: "Rows BigQuery refused for good (or would refuse: too_large, out_of_range), written to the error table, by reason",
+      labelNames: ["sink", "reason"],
+      registers,
+    });
+    this.sinkRequests = new Counter({
+      name: `${prefix}sink_requests_total`,
+      help: "BigQuery write requests by outcome: ok, partial (some rows refused or resent), retried (failed, retried after backoff), split (refused as a whole, halved), failed (gave up: the worker stops)",
+      labelNames: ["sink", "outcome"],
+      registers,
+    });
+    this.sinkRequestSeconds = new Histogram({
+      name: `${prefix}sink_request_seconds`,
+      help: "Duration of one BigQuery write request",
+      labelNames: ["sink"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.sinkBatchRows = new Histogram({
+      name: `${prefix}sink_batch_rows`,
+      help: "Rows per BigQuery write request",
+      labelNames: ["sink"],
+      buckets: [1, 10, 50, 100, 250, 500, 1000],
+      registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix });
   }
@@ -213,4 +253,29 @@ export function startMetricsServer(
       });
     });
   });
+}
+
+/**
+ * A sink observer that records into `metrics` (labelled with the sink's name) and logs each
+ * request at debug level (requests are batches: a few per second, not one per event).
+ */
+export function sinkMetricsObserver(
+  metrics: WorkerMetrics,
+  sink: string,
+  logger?: { debug(obj: object, msg: string): void },
+) {
+  return {
+    request(outcome: string, seconds: number, rows: number, bytes: number): void {
+      logger?.debug({ sink, outcome, rows, bytes, ms: Math.round(seconds * 1000) }, "BigQuery write request");
+      metrics.sinkRequests.inc({ sink, outcome });
+      metrics.sinkRequestSeconds.observe({ sink }, seconds);
+      metrics.sinkBatchRows.observe({ sink }, rows);
+    },
+    written(rows: number): void {
+      metrics.sinkRowsWritten.inc({ sink }, rows);
+    },
+    refused(reason: string, rows: number): void {
+      metrics.sinkRowsRefused.inc({ sink, reason }, rows);
+    },
+  };
 }

@@ -12,6 +12,7 @@
  */
 import { PubSub, Topic } from "@google-cloud/pubsub";
 import { PUBSUB_LIMITS } from "../../schemas/worker-contract";
+import { InFlightBound } from "./in-flight";
 
 /** A publish that failed after the client's retries: the worker must stop. */
 export class PublishError extends Error {
@@ -110,14 +111,12 @@ export class BoundedPublisher {
   public readonly topic: Topic;
   /** Messages of a batch refused as invalid are retried here, one per request. */
   private aloneTopic: Topic | undefined;
-  private inFlightMessages = 0;
-  private inFlightBytes = 0;
-  private waiters: (() => void)[] = [];
-  private idleWaiters: (() => void)[] = [];
+  private readonly inFlight: InFlightBound;
   private readonly ownsClient: boolean;
 
   constructor(private readonly options: BoundedPublisherOptions) {
     this.ownsClient = !options.pubsub;
+    this.inFlight = new InFlightBound(options.maxInFlightMessages, options.maxInFlightBytes);
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
     // The auth library would otherwise probe for a GCE metadata server (and warn) even with the emulator.
     if (emulator && process.env.METADATA_SERVER_DETECTION === undefined) process.env.METADATA_SERVER_DETECTION = "none";
@@ -132,31 +131,29 @@ export class BoundedPublisher {
     this.topic = createTopic(this.pubsub, options);
   }
 
+  /** Publishes not yet acknowledged. */
   get messages(): number {
-    return this.inFlightMessages;
+    return this.inFlight.messages;
   }
 
+  /** Bytes of the publishes not yet acknowledged. */
   get bytes(): number {
-    return this.inFlightBytes;
+    return this.inFlight.bytes;
   }
 
   /** Whether a new publish fits under both bounds. */
   get hasCapacity(): boolean {
-    return (
-      this.inFlightMessages < this.options.maxInFlightMessages && this.inFlightBytes < this.options.maxInFlightBytes
-    );
+    return this.inFlight.hasCapacity;
   }
 
   /** Resolves once there is room for more publishes (immediately when there is). */
   waitForCapacity(): Promise<void> {
-    if (this.hasCapacity) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.inFlight.waitForCapacity();
   }
 
   /** Resolves once nothing is in flight. */
   waitForIdle(): Promise<void> {
-    if (this.inFlightMessages === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.inFlight.waitForIdle();
   }
 
   /** Publishes one message; the promise settles with its server id or a {@link PublishError}. */
@@ -177,8 +174,7 @@ export class BoundedPublisher {
     done: (error: PublishError | undefined, id?: string) => void,
   ): void {
     const size = data.length;
-    this.inFlightMessages++;
-    this.inFlightBytes += size;
+    this.inFlight.add(size);
     this.topic.publishMessage({ data, attributes }, (error, id) => {
       if (error && (error as { code?: number }).code === INVALID_ARGUMENT) {
         // A batch fails as a whole: send this message alone to learn whether it is the bad one.
@@ -204,18 +200,7 @@ export class BoundedPublisher {
   }
 
   private settle(size: number): void {
-    this.inFlightMessages--;
-    this.inFlightBytes -= size;
-    if (this.waiters.length > 0 && this.hasCapacity) {
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
-    }
-    if (this.inFlightMessages === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    this.inFlight.settle(size);
   }
 
   /** Sends any batched messages now. */

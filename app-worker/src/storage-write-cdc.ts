@@ -19,7 +19,7 @@
  * sequence number. The encoding ({@link cdcRows}) is pure and unit-tested; the emulator shows the
  * connection, the descriptor and the append of the data columns.
  */
-import { adapt, managedwriter } from "@google-cloud/bigquery-storage";
+import { adapt } from "@google-cloud/bigquery-storage";
 import {
   CHANGE_SEQUENCE_NUMBER_COLUMN,
   CHANGE_TYPE_COLUMN,
@@ -27,10 +27,10 @@ import {
   sequenceNumberProblem,
 } from "../../schemas/cdc-sequence";
 import { TableSchema } from "../../schemas/table-schema";
+import { protoDescriptorFor, StorageWriteError, StorageWriteStream, WriterClientOptions } from "./storage-write";
 
-/** Options of the Storage Write client (google-gax `ClientOptions`). */
-export type WriterClientOptions = ConstructorParameters<typeof managedwriter.WriterClient>[0];
-type JsonRows = Parameters<managedwriter.JSONWriter["appendRows"]>[0];
+export { StorageWriteError };
+export type { WriterClientOptions };
 
 /** A column value as the sink takes it (TIMESTAMP and DATETIME columns also take ISO strings). */
 export type CdcValue = string | number | bigint | boolean | Date | null;
@@ -53,17 +53,6 @@ export class CdcChangeError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "CdcChangeError";
-  }
-}
-
-/** Raised when the Storage Write API refuses an append. */
-export class StorageWriteError extends Error {
-  constructor(
-    message: string,
-    public readonly rowErrors: readonly { index: number; message: string }[] = [],
-  ) {
-    super(message);
-    this.name = "StorageWriteError";
   }
 }
 
@@ -126,12 +115,9 @@ function toDate(value: string, index: number, column: string): Date {
  * (`withChangeType`, `withChangeSequenceNumber` of the client library), normalised for the API.
  */
 export function cdcProtoDescriptor(schema: TableSchema, options: { sequenceNumbers?: boolean } = {}) {
-  const storageSchema = adapt.convertBigQuerySchemaToStorageTableSchema({ fields: schema.toBigQueryJson() as never });
   const adaptOptions = [adapt.withChangeType()];
   if (options.sequenceNumbers ?? true) adaptOptions.push(adapt.withChangeSequenceNumber());
-  return adapt.normalizeDescriptor(
-    adapt.convertStorageSchemaToProto2Descriptor(storageSchema, "root", ...adaptOptions),
-  );
+  return protoDescriptorFor(schema, adaptOptions);
 }
 
 /** Options of {@link StorageWriteCdcSink.open}. */
@@ -165,33 +151,22 @@ export interface StorageWriteCdcSinkOptions {
 export class StorageWriteCdcSink {
   /** Connects to the table's default stream (`…/streams/_default`). */
   public static async open(options: StorageWriteCdcSinkOptions): Promise<StorageWriteCdcSink> {
-    const client = new managedwriter.WriterClient(options.clientOptions);
-    const destinationTable = `projects/${options.projectId}/datasets/${options.datasetId}/tables/${options.tableId}`;
-    try {
-      const streamId = options.emulatorCommittedStream
-        ? await client.createWriteStream({ streamType: managedwriter.CommittedStream, destinationTable })
-        : managedwriter.DefaultStream;
-      const connection = await client.createStreamConnection({ streamId, destinationTable });
-      // Errors of the bidirectional stream also arrive as events: without a listener they would crash the process.
-      connection.on("error", () => undefined);
-      const writer = new managedwriter.JSONWriter({
-        connection,
-        protoDescriptor: cdcProtoDescriptor(options.schema, { sequenceNumbers: options.sequenceNumbers }),
-      });
-      return new StorageWriteCdcSink(options, client, writer, destinationTable);
-    } catch (error) {
-      client.close();
-      throw new StorageWriteError(`cannot open the default stream of ${destinationTable}: ${(error as Error).message}`);
-    }
+    const stream = await StorageWriteStream.open({
+      ...options,
+      protoDescriptor: cdcProtoDescriptor(options.schema, { sequenceNumbers: options.sequenceNumbers }),
+    });
+    return new StorageWriteCdcSink(options, stream);
   }
 
   private constructor(
     private readonly options: StorageWriteCdcSinkOptions,
-    private readonly client: managedwriter.WriterClient,
-    private readonly writer: managedwriter.JSONWriter,
-    /** `projects/P/datasets/D/tables/T`. */
-    public readonly destinationTable: string,
+    private readonly stream: StorageWriteStream,
   ) {}
+
+  /** `projects/P/datasets/D/tables/T`. */
+  public get destinationTable(): string {
+    return this.stream.destinationTable;
+  }
 
   /**
    * Appends `changes` in one request and resolves once BigQuery acknowledged them (at-least-once:
@@ -203,20 +178,12 @@ export class StorageWriteCdcSink {
       throw new CdcChangeError("the sink was opened with sequenceNumbers: false but a change has one");
     }
     const rows = cdcRows(this.options.schema, this.options.primaryKey, changes);
-    const result = await this.writer.appendRows(rows as JsonRows).getResult();
-    const rowErrors = (result.rowErrors ?? []).map((e) => ({ index: Number(e.index ?? -1), message: e.message ?? "" }));
-    if (result.error || rowErrors.length > 0) {
-      throw new StorageWriteError(
-        `append to ${this.destinationTable} failed: ${result.error?.message ?? `${rowErrors.length} row error(s): ${rowErrors.map((e) => `#${e.index} ${e.message}`).join("; ")}`}`,
-        rowErrors,
-      );
-    }
+    await this.stream.append(rows);
     return { appended: rows.length };
   }
 
   /** Closes the stream connection and the client. */
   public async close(): Promise<void> {
-    this.writer.close();
-    this.client.close();
+    await this.stream.close();
   }
 }

@@ -1,0 +1,392 @@
+/**
+ * The direct sink: accepted events become rows of the raw table, written by the worker itself
+ * (`SINK=storage-write` or `SINK=insert-all`), with the same guarantees as the Pub/Sub path:
+ *
+ * - an event is done (its `done` is called, and the checkpoint may pass it) only once BigQuery
+ *   acknowledged its row, or once its row is in the error table;
+ * - rows are batched: at most `batchMaxMessages` rows and `batchMaxBytes` bytes per request (under
+ *   BigQuery's 10 MB request limit), sent after `batchMaxMs` at the latest; a few requests run at once;
+ * - a request that fails as a whole with an error that may heal (unavailable, quota, deadline,
+ *   internal) is retried with exponential backoff until `publishTimeoutMs`, then the events fail
+ *   (the worker stops; a restart replays them from the checkpoint);
+ * - a request refused as a whole for another reason is split in halves until the refused row is
+ *   alone; rows BigQuery refuses for good (and rows it would refuse: larger than a request may be,
+ *   a TIMESTAMP out of range) go to the error table with the reason, and are counted;
+ * - in flight (buffered, being written, being retried) is bounded like the publisher's, which is
+ *   what pauses the SSE reading when BigQuery is slow.
+ */
+import { BIGQUERY_WRITE_LIMITS, WorkerSink } from "../../schemas/worker-contract";
+import { InFlightBound } from "./in-flight";
+import { TableWriteError, TableWriter } from "./table-writer";
+
+/** One accepted event on its way to BigQuery. */
+export interface SinkRow {
+  /** The de-duplication key (insertAll's `insertId`). */
+  readonly eventId: string;
+  /** The SSE id it came with (kept with a refused row). */
+  readonly sseId?: string;
+  /** The row: column → JSON value (e.g. a `WikiChangeRow`). */
+  readonly row: object;
+  /** `JSON.stringify(row)`: its size is the row's size, and the error table keeps it. */
+  readonly json: string;
+}
+
+/** How an event ended: its row written, or refused and kept in the error table. */
+export type SinkOutcome =
+  { readonly kind: "written" } | { readonly kind: "refused"; readonly reason: string; readonly detail: string };
+
+/** Called once per event: an error (the event was not written anywhere; the worker stops) or its outcome. */
+export type SinkCallback = (error: Error | undefined, outcome?: SinkOutcome) => void;
+
+/** What the sink reports as it goes (the worker's metrics). */
+export interface SinkObserver {
+  /** One request ended: `ok` (every row written), `partial` (some rows refused or to resend), `retried` (failed, will be retried), `split` (refused as a whole, split), `failed` (gave up). */
+  request?(
+    outcome: "ok" | "partial" | "retried" | "split" | "failed",
+    seconds: number,
+    rows: number,
+    bytes: number,
+  ): void;
+  written?(rows: number): void;
+  refused?(reason: string, rows: number): void;
+}
+
+export interface BigQuerySinkOptions {
+  readonly sink: Exclude<WorkerSink, "pubsub">;
+  /** Writes the raw table. */
+  readonly writer: TableWriter;
+  /** Writes the error table (`INGESTION_ERRORS_SCHEMA`). */
+  readonly errorWriter: TableWriter;
+  readonly maxInFlightMessages: number;
+  readonly maxInFlightBytes: number;
+  /** Rows per request. */
+  readonly batchMaxMessages: number;
+  /** Row bytes per request (error rows counted at three times their event's size). */
+  readonly batchMaxBytes: number;
+  /** A partial batch is sent after this long. */
+  readonly batchMaxMs: number;
+  /** Total time a request may spend in retries before its events fail. */
+  readonly publishTimeoutMs: number;
+  /**
+   * Requests in flight at once.
+   * @default 4
+   */
+  readonly maxConcurrentRequests?: number;
+  /**
+   * Backoff of a retried request: the first wait, doubled each time up to the maximum (with jitter).
+   * @default { initialMs: 100, maxMs: 5000 }
+   */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** TIMESTAMP columns of the row, checked against BigQuery's range before sending. @default [] */
+  readonly timestampColumns?: readonly string[];
+  readonly observer?: SinkObserver;
+}
+
+interface Entry {
+  readonly event: SinkRow;
+  readonly bytes: number;
+  readonly done: SinkCallback;
+  /** Set once the row is refused: what goes to the error table. */
+  refusal?: { reason: string; detail: string };
+}
+
+interface Batch {
+  readonly entries: Entry[];
+  readonly bytes: number;
+  /** When the first attempt of these rows started: retries stop `publishTimeoutMs` after it. */
+  readonly since: number;
+  readonly errors: boolean;
+}
+
+const MIN_TIMESTAMP = Date.parse(BIGQUERY_WRITE_LIMITS.minTimestamp);
+const MAX_TIMESTAMP = Date.parse(BIGQUERY_WRITE_LIMITS.maxTimestamp);
+
+/** Why BigQuery would refuse this row for good, before sending it; undefined when it fits. */
+export function rowProblem(
+  event: SinkRow,
+  bytes: number,
+  timestampColumns: readonly string[],
+): { reason: string; detail: string } | undefined {
+  if (bytes > BIGQUERY_WRITE_LIMITS.maxRowBytes)
+    return {
+      reason: "too_large",
+      detail: `row is ${bytes} bytes; a BigQuery write request holds at most 10 MB (${BIGQUERY_WRITE_LIMITS.maxRowBytes} bytes kept for one row)`,
+    };
+  for (const column of timestampColumns) {
+    const value = (event.row as Record<string, unknown>)[column];
+    if (typeof value !== "string") continue;
+    const time = Date.parse(value);
+    if (!(time >= MIN_TIMESTAMP && time <= MAX_TIMESTAMP))
+      return {
+        reason: "out_of_range",
+        detail: `${column} "${value.slice(0, 40)}" is outside BigQuery's TIMESTAMP range (0001-01-01 to 9999-12-31)`,
+      };
+  }
+  return undefined;
+}
+
+/** The error table's row for a refused event (the Dataflow template's dead-letter shape). */
+export function errorTableRow(event: SinkRow, reason: string, detail: string): Record<string, unknown> {
+  const attributes = [{ key: "event_id", value: event.eventId }];
+  if (event.sseId !== undefined) attributes.push({ key: "sse_id", value: event.sseId });
+  let payload = event.json;
+  let note = "";
+  // The error row must fit a request too: a payload this large is kept in part (its size is said).
+  const room = Math.floor(BIGQUERY_WRITE_LIMITS.maxRowBytes / 3);
+  if (Buffer.byteLength(payload) > room) {
+    note = ` (payload truncated to ${room} of ${Buffer.byteLength(payload)} bytes)`;
+    payload = Buffer.from(payload).subarray(0, room).toString("utf8");
+  }
+  return {
+    timestamp: new Date().toISOString(),
+    payloadString: payload,
+    payloadBytes: Buffer.from(payload).toString("base64"),
+    attributes,
+    errorMessage: `${reason}: ${detail}${note}`.slice(0, 64 * 1024),
+    stacktrace: null,
+  };
+}
+
+export class BigQuerySink {
+  public readonly sink: Exclude<WorkerSink, "pubsub">;
+  private readonly inFlight: InFlightBound;
+  private buffer: Entry[] = [];
+  private bufferBytes = 0;
+  private errorBuffer: Entry[] = [];
+  private errorBufferBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private active = 0;
+  private readonly queue: Batch[] = [];
+  private readonly maxConcurrent: number;
+  private closed = false;
+  /** Plain counts, for logs, tests and the bench. */
+  public readonly stats = { requests: 0, retries: 0, splits: 0, written: 0, refused: 0 };
+
+  constructor(private readonly options: BigQuerySinkOptions) {
+    this.sink = options.sink;
+    this.inFlight = new InFlightBound(options.maxInFlightMessages, options.maxInFlightBytes);
+    this.maxConcurrent = options.maxConcurrentRequests ?? 4;
+  }
+
+  /** Events not yet written (buffered, in a request, or waiting for a retry). */
+  get messages(): number {
+    return this.inFlight.messages;
+  }
+
+  get bytes(): number {
+    return this.inFlight.bytes;
+  }
+
+  get hasCapacity(): boolean {
+    return this.inFlight.hasCapacity;
+  }
+
+  waitForCapacity(): Promise<void> {
+    return this.inFlight.waitForCapacity();
+  }
+
+  waitForIdle(): Promise<void> {
+    return this.inFlight.waitForIdle();
+  }
+
+  /** Queues one event's row; `done` is called once, when it is written, refused, or failed. */
+  write(event: SinkRow, done: SinkCallback): void {
+    const bytes = Buffer.byteLength(event.json);
+    const entry: Entry = { event, bytes, done };
+    this.inFlight.add(bytes);
+    const problem = rowProblem(event, bytes, this.options.timestampColumns ?? []);
+    if (problem) {
+      this.refuse([entry], problem.reason, problem.detail);
+      return;
+    }
+    if (
+      this.buffer.length > 0 &&
+      (this.buffer.length >= this.options.batchMaxMessages || this.bufferBytes + bytes > this.options.batchMaxBytes)
+    )
+      this.sendBuffer();
+    this.buffer.push(entry);
+    this.bufferBytes += bytes;
+    if (this.buffer.length >= this.options.batchMaxMessages) this.sendBuffer();
+    else this.timer ??= setTimeout(() => this.flushNow(), this.options.batchMaxMs);
+  }
+
+  /** Sends what is buffered now (rows and error rows). */
+  async flush(): Promise<void> {
+    this.flushNow();
+  }
+
+  private flushNow(): void {
+    if (this.buffer.length > 0) this.sendBuffer();
+    if (this.errorBuffer.length > 0) this.sendErrors();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private sendBuffer(): void {
+    const entries = this.buffer;
+    const bytes = this.bufferBytes;
+    this.buffer = [];
+    this.bufferBytes = 0;
+    if (this.errorBuffer.length === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.dispatch({ entries, bytes, since: Date.now(), errors: false });
+  }
+
+  private sendErrors(): void {
+    const entries = this.errorBuffer;
+    this.errorBuffer = [];
+    this.errorBufferBytes = 0;
+    this.dispatch({ entries, bytes: 0, since: Date.now(), errors: true });
+  }
+
+  private dispatch(batch: Batch): void {
+    if (this.active >= this.maxConcurrent) {
+      this.queue.push(batch);
+      return;
+    }
+    this.active++;
+    void this.run(batch).finally(() => {
+      this.active--;
+      const next = this.queue.shift();
+      if (next) this.dispatch(next);
+    });
+  }
+
+  /** Sends one batch until it is settled: written, refused into the error table, or failed. */
+  private async run(batch: Batch): Promise<void> {
+    const { entries } = batch;
+    const writer = batch.errors ? this.options.errorWriter : this.options.writer;
+    const rows = entries.map((e) =>
+      batch.errors
+        ? errorTableRow(e.event, e.refusal!.reason, e.refusal!.detail)
+        : (e.event.row as Record<string, unknown>),
+    );
+    const insertIds = entries.map((e) => (batch.errors ? `${e.event.eventId}/error` : e.event.eventId));
+    const observer = this.options.observer;
+    /** Row bytes of the request (what BATCH_MAX_BYTES bounds; error rows at their estimate). */
+    const requestBytes = batch.errors ? sum(entries) * 3 : sum(entries);
+    let delay = this.options.backoff?.initialMs ?? 100;
+    for (;;) {
+      const started = performance.now();
+      this.stats.requests++;
+      try {
+        const result = await writer.write(rows, insertIds);
+        const seconds = (performance.now() - started) / 1000;
+        const settled = new Set<number>([...result.refused.keys(), ...result.retry]);
+        observer?.request?.(settled.size === 0 ? "ok" : "partial", seconds, rows.length, requestBytes);
+        if (batch.errors && result.refused.size > 0) {
+          const [index, why] = [...result.refused][0];
+          const error = new Error(
+            `the error table ${writer.table} refused the row of event ${entries[index].event.eventId}: ${why.message}`,
+          );
+          this.fail(
+            entries.filter((_e, i) => result.refused.has(i)),
+            error,
+          );
+        } else if (result.refused.size > 0) {
+          for (const [index, why] of result.refused)
+            this.refuse([entries[index]], why.reason, `BigQuery refused the row: ${why.message}`);
+        }
+        this.settle(
+          entries.filter((_e, i) => !settled.has(i)),
+          batch.errors,
+        );
+        if (result.retry.length > 0) {
+          const again = result.retry.map((i) => entries[i]);
+          this.dispatch({ ...batch, entries: again, bytes: sum(again) });
+        }
+        return;
+      } catch (error) {
+        const seconds = (performance.now() - started) / 1000;
+        const retryable = !(error instanceof TableWriteError) || error.retryable;
+        if (!retryable && (entries.length > 1 || !batch.errors)) {
+          if (entries.length > 1) {
+            // Refused as a whole: halve until the row at fault is alone (the others get written).
+            observer?.request?.("split", seconds, rows.length, requestBytes);
+            this.stats.splits++;
+            const half = Math.ceil(entries.length / 2);
+            for (const part of [entries.slice(0, half), entries.slice(half)])
+              this.dispatch({ ...batch, entries: part, bytes: sum(part) });
+          } else {
+            observer?.request?.("partial", seconds, 1, requestBytes);
+            this.refuse(entries, "request_refused", (error as Error).message);
+          }
+          return;
+        }
+        const elapsed = Date.now() - batch.since;
+        if (!retryable || elapsed + delay > this.options.publishTimeoutMs || this.closed) {
+          observer?.request?.("failed", seconds, rows.length, requestBytes);
+          this.fail(
+            entries,
+            new Error(
+              retryable
+                ? `${writer.table}: ${(error as Error).message} (still failing after ${elapsed} ms of retries, PUBLISH_TIMEOUT_MS ${this.options.publishTimeoutMs})`
+                : `${writer.table}: ${(error as Error).message}`,
+            ),
+          );
+          return;
+        }
+        observer?.request?.("retried", seconds, rows.length, requestBytes);
+        this.stats.retries++;
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+        delay = Math.min(delay * 2, this.options.backoff?.maxMs ?? 5_000);
+      }
+    }
+  }
+
+  /** Moves entries to the error table (sent with the next flush, or at once when many wait). */
+  private refuse(entries: Entry[], reason: string, detail: string): void {
+    for (const entry of entries) {
+      entry.refusal = { reason, detail };
+      // An error row holds the payload twice (text and base64 bytes): about three times the row.
+      const bytes = Math.min(entry.bytes, BIGQUERY_WRITE_LIMITS.maxRowBytes / 3) * 3;
+      if (this.errorBuffer.length > 0 && this.errorBufferBytes + bytes > this.options.batchMaxBytes) this.sendErrors();
+      this.errorBuffer.push(entry);
+      this.errorBufferBytes += bytes;
+    }
+    if (this.errorBuffer.length >= this.options.batchMaxMessages) this.sendErrors();
+    else this.timer ??= setTimeout(() => this.flushNow(), this.options.batchMaxMs);
+  }
+
+  private settle(entries: Entry[], refused: boolean): void {
+    if (entries.length === 0) return;
+    if (refused) {
+      const byReason = new Map<string, number>();
+      for (const e of entries) byReason.set(e.refusal!.reason, (byReason.get(e.refusal!.reason) ?? 0) + 1);
+      for (const [reason, count] of byReason) this.options.observer?.refused?.(reason, count);
+      this.stats.refused += entries.length;
+    } else {
+      this.options.observer?.written?.(entries.length);
+      this.stats.written += entries.length;
+    }
+    for (const entry of entries) {
+      this.inFlight.settle(entry.bytes);
+      entry.done(
+        undefined,
+        refused
+          ? { kind: "refused", reason: entry.refusal!.reason, detail: entry.refusal!.detail }
+          : { kind: "written" },
+      );
+    }
+  }
+
+  private fail(entries: Entry[], error: Error): void {
+    for (const entry of entries) {
+      this.inFlight.settle(entry.bytes);
+      entry.done(error);
+    }
+  }
+
+  /** Stops retrying (a pending retry fails at its next turn) and closes both writers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await Promise.all([this.options.writer.close(), this.options.errorWriter.close()]);
+  }
+}
+
+function sum(entries: readonly Entry[]): number {
+  return entries.reduce((total, e) => total + e.bytes, 0);
+}

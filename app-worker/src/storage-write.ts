@@ -1,0 +1,223 @@
+/**
+ * The BigQuery Storage Write API, as both of the worker's writers use it: the raw-table sink
+ * (`SINK=storage-write`) and the CDC sink (`storage-write-cdc.ts`). One stream connection to one
+ * table, JSON rows encoded with a protobuf descriptor built from the table's schema, and every
+ * append answered with what BigQuery said: written, per-row errors, or a request error with its
+ * gRPC code (so the caller can tell a retry from a refusal).
+ *
+ * Streams: the table's default stream (`…/streams/_default`: at-least-once, rows visible on
+ * acknowledgement, what BigQuery CDC requires). The BigQuery emulator has no default stream; with
+ * `emulatorCommittedStream` a new COMMITTED stream stands in (also visible on acknowledgement).
+ */
+import { credentials } from "@grpc/grpc-js";
+import { adapt, managedwriter } from "@google-cloud/bigquery-storage";
+import { TableSchema } from "../../schemas/table-schema";
+
+/** Options of the Storage Write client (google-gax `ClientOptions`). */
+export type WriterClientOptions = ConstructorParameters<typeof managedwriter.WriterClient>[0];
+type JsonRows = Parameters<managedwriter.JSONWriter["appendRows"]>[0];
+type ProtoDescriptor = ReturnType<typeof adapt.normalizeDescriptor>;
+
+/** gRPC codes of an append that may succeed when retried (the Storage Write API's guidance). */
+const RETRYABLE_CODES: ReadonlySet<number> = new Set([
+  4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 13 /* INTERNAL */, 14 /* UNAVAILABLE */,
+]);
+
+/** One row BigQuery refused in an append (the whole append is then refused: nothing was written). */
+export interface StorageRowError {
+  readonly index: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Raised when the Storage Write API refuses or fails an append, or a stream cannot be opened. */
+export class StorageWriteError extends Error {
+  constructor(
+    message: string,
+    public readonly rowErrors: readonly StorageRowError[] = [],
+    /** The gRPC status code, when BigQuery answered with one. */
+    public readonly code?: number,
+  ) {
+    super(message);
+    this.name = "StorageWriteError";
+  }
+
+  /** Whether the same append may succeed later (unavailable, deadline, quota, aborted, internal). */
+  get retryable(): boolean {
+    return this.rowErrors.length === 0 && this.code !== undefined && RETRYABLE_CODES.has(this.code);
+  }
+}
+
+/** Client options for an emulator's gRPC endpoint (`host:port`, plaintext, no credentials). */
+export function emulatorClientOptions(hostPort: string): WriterClientOptions {
+  const separator = hostPort.lastIndexOf(":");
+  return {
+    servicePath: hostPort.slice(0, separator).replace(/^\[|\]$/g, ""),
+    port: Number(hostPort.slice(separator + 1)),
+    sslCreds: credentials.createInsecure(),
+  };
+}
+
+/** The protobuf descriptor of a table's rows (plus the CDC pseudo-columns when `adaptOptions` add them). */
+export function protoDescriptorFor(
+  schema: TableSchema,
+  adaptOptions: ReturnType<typeof adapt.withChangeType>[] = [],
+): ProtoDescriptor {
+  const storageSchema = adapt.convertBigQuerySchemaToStorageTableSchema({ fields: schema.toBigQueryJson() as never });
+  return adapt.normalizeDescriptor(
+    adapt.convertStorageSchemaToProto2Descriptor(storageSchema, "root", ...adaptOptions),
+  );
+}
+
+/** Options of {@link StorageWriteStream.open}. */
+export interface StorageWriteStreamOptions {
+  readonly projectId: string;
+  readonly datasetId: string;
+  readonly tableId: string;
+  /** The rows' descriptor ({@link protoDescriptorFor}). */
+  readonly protoDescriptor: ProtoDescriptor;
+  /**
+   * Options of the Storage Write client (e.g. {@link emulatorClientOptions}).
+   * @default - Google's endpoint with Application Default Credentials
+   */
+  readonly clientOptions?: WriterClientOptions;
+  /**
+   * FOR EMULATORS ONLY: append to a new COMMITTED stream instead of the default stream.
+   * @default false
+   */
+  readonly emulatorCommittedStream?: boolean;
+}
+
+/** One connection appending JSON rows to one table. Open with {@link StorageWriteStream.open}. */
+export class StorageWriteStream {
+  /** Connects to the table's default stream (or, on an emulator, a new committed stream). */
+  public static async open(options: StorageWriteStreamOptions): Promise<StorageWriteStream> {
+    const stream = new StorageWriteStream(options);
+    await stream.connect();
+    return stream;
+  }
+
+  /** `projects/P/datasets/D/tables/T`. */
+  public readonly destinationTable: string;
+  private client: managedwriter.WriterClient | undefined;
+  private writer: managedwriter.JSONWriter | undefined;
+  private broken = false;
+
+  private constructor(private readonly options: StorageWriteStreamOptions) {
+    this.destinationTable = `projects/${options.projectId}/datasets/${options.datasetId}/tables/${options.tableId}`;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new managedwriter.WriterClient(this.options.clientOptions);
+    const destinationTable = this.destinationTable;
+    try {
+      const streamId = this.options.emulatorCommittedStream
+        ? await client.createWriteStream({ streamType: managedwriter.CommittedStream, destinationTable })
+        : managedwriter.DefaultStream;
+      const connection = await client.createStreamConnection({ streamId, destinationTable });
+      // Errors of the bidirectional stream also arrive as events: without a listener they would
+      // crash the process. The pending append rejects with the same error; the next one reconnects.
+      connection.on("error", () => (this.broken = true));
+      this.writer = new managedwriter.JSONWriter({ connection, protoDescriptor: this.options.protoDescriptor });
+      this.client = client;
+      this.broken = false;
+    } catch (error) {
+      client.close();
+      throw new StorageWriteError(
+        `cannot open a stream to ${destinationTable}: ${(error as Error).message}`,
+        [],
+        (error as { code?: number }).code,
+      );
+    }
+  }
+
+  /**
+   * Appends `rows` in one request. Resolves once BigQuery acknowledged them; rejects with a
+   * {@link StorageWriteError}: with `rowErrors` when BigQuery refused some rows (then none of the
+   * request was written), or with the request's gRPC code. A connection that failed is replaced
+   * before the next append.
+   */
+  public async append(rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (this.broken || !this.writer) {
+      this.closeConnection();
+      await this.connect();
+    }
+    let result;
+    try {
+      result = await this.writer!.appendRows(rows as JsonRows).getResult();
+    } catch (error) {
+      this.broken = true;
+      const code = (error as { code?: number }).code;
+      throw new StorageWriteError(
+        `append to ${this.destinationTable} failed: ${(error as Error).message}`,
+        [],
+        typeof code === "number" ? code : undefined,
+      );
+    }
+    const rowErrors = (result.rowErrors ?? []).map((e) => ({
+      index: Number(e.index ?? -1),
+      code: String(e.code ?? "ROW_ERROR_CODE_UNSPECIFIED"),
+      message: e.message ?? "",
+    }));
+    if (result.error || rowErrors.length > 0) {
+      throw new StorageWriteError(
+        `append to ${this.destinationTable} failed: ${result.error?.message ?? `${rowErrors.length} row error(s): ${rowErrors.map((e) => `#${e.index} ${e.message}`).join("; ")}`}`,
+        rowErrors,
+        result.error?.code ?? undefined,
+      );
+    }
+  }
+
+  private closeConnection(): void {
+    this.writer?.close();
+    this.client?.close();
+    this.writer = undefined;
+    this.client = undefined;
+  }
+
+  /** Closes the stream connection and the client. */
+  public async close(): Promise<void> {
+    this.closeConnection();
+  }
+}
+
+/**
+ * A row as the JSON writer encodes it: TIMESTAMP and DATETIME strings become dates, BYTES given as
+ * base64 text become buffers (records are converted field by field). Pure.
+ */
+export function storageRow(schema: TableSchema, row: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return convertFields(schema.toBigQueryJson() as BigQueryField[], row);
+}
+
+interface BigQueryField {
+  name: string;
+  type: string;
+  mode?: string;
+  fields?: BigQueryField[];
+}
+
+function convertFields(fields: readonly BigQueryField[], row: Readonly<Record<string, unknown>>) {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) {
+    const field = fields.find((f) => f.name === name);
+    out[name] = field === undefined || value === null || value === undefined ? value : convert(field, value);
+  }
+  return out;
+}
+
+function convert(field: BigQueryField, value: unknown): unknown {
+  if (field.mode === "REPEATED" && Array.isArray(value))
+    return value.map((item) => convert({ ...field, mode: "NULLABLE" }, item));
+  switch (field.type) {
+    case "TIMESTAMP":
+    case "DATETIME":
+      return typeof value === "string" ? new Date(value) : value;
+    case "BYTES":
+      return typeof value === "string" ? Buffer.from(value, "base64") : value;
+    case "RECORD":
+    case "STRUCT":
+      return typeof value === "object" ? convertFields(field.fields ?? [], value as Record<string, unknown>) : value;
+    default:
+      return value;
+  }
+}

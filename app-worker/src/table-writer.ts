@@ -1,0 +1,41 @@
+/**
+ * What the BigQuery sink needs from a BigQuery write API: one request writing some rows, answered
+ * with the rows BigQuery refused for good and the rows to send again, or a request error that
+ * says whether a retry may succeed. Two implementations: `insert-all-writer.ts` (legacy
+ * `tabledata.insertAll`) and `storage-write-writer.ts` (the Storage Write API).
+ */
+
+/** BigQuery's answer to one write request that was not refused as a whole. */
+export interface TableWriteResult {
+  /** Rows BigQuery refused for good, by index in the request: a short reason code and its message. */
+  readonly refused: ReadonlyMap<number, { readonly reason: string; readonly message: string }>;
+  /** Rows not written because of the others (e.g. insertAll's `stopped`): send them again. */
+  readonly retry: readonly number[];
+}
+
+/** A write request that failed as a whole. */
+export class TableWriteError extends Error {
+  constructor(
+    message: string,
+    /** Whether the same request may succeed later (unavailable, quota, deadline, internal). */
+    public readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "TableWriteError";
+  }
+}
+
+/** Writes rows to one table. */
+export interface TableWriter {
+  /** `projects/P/datasets/D/tables/T`. */
+  readonly table: string;
+  /**
+   * Writes `rows` (JSON values as BigQuery's REST API takes them) in one request; `insertIds[i]`
+   * is row i's de-duplication id where the API has one. Rejects with a {@link TableWriteError}.
+   */
+  write(rows: readonly Record<string, unknown>[], insertIds: readonly string[]): Promise<TableWriteResult>;
+  close(): Promise<void>;
+}
+
+/** No row refused, none to send again. */
+export const ALL_WRITTEN: TableWriteResult = { refused: new Map(), retry: [] };
