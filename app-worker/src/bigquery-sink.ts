@@ -300,8 +300,8 @@ export class BigQuerySink {
         return;
       } catch (error) {
         const seconds = (performance.now() - started) / 1000;
-        const retryable = !(error instanceof TableWriteError) || error.retryable;
-        if (!retryable && (entries.length > 1 || !batch.errors)) {
+        const failure = error instanceof TableWriteError ? error.failure : "retry";
+        if (failure === "isolate" && (entries.length > 1 || !batch.errors)) {
           if (entries.length > 1) {
             // Refused as a whole: halve until the row at fault is alone (the others get written).
             observer?.request?.("split", seconds, rows.length, requestBytes);
@@ -315,6 +315,7 @@ export class BigQuerySink {
           }
           return;
         }
+        const retryable = failure === "retry";
         const elapsed = Date.now() - batch.since;
         if (!retryable || elapsed + delay > this.options.publishTimeoutMs || this.closed) {
           observer?.request?.("failed", seconds, rows.length, requestBytes);

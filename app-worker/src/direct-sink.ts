@@ -31,7 +31,11 @@ export async function openDirectSink(settings: WorkerSettings, observer?: SinkOb
   } else {
     const host = settings.bigqueryStorageEmulatorHost;
     // The emulator has no default stream: a committed stream stands in (rows visible on acknowledgement too).
-    const options = host ? { clientOptions: emulatorClientOptions(host), emulatorCommittedStream: true } : {};
+    const options = {
+      // Opening counts against the same budget as a write's retries.
+      openTimeoutMs: settings.publishTimeoutMs,
+      ...(host ? { clientOptions: emulatorClientOptions(host), emulatorCommittedStream: true } : {}),
+    };
     writer = await StorageWriteWriter.open(table, WIKI_CHANGES_SCHEMA, options);
     try {
       errorWriter = await StorageWriteWriter.open(errorTable, INGESTION_ERRORS_SCHEMA, options);

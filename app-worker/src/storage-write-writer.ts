@@ -19,7 +19,7 @@ export class StorageWriteWriter implements TableWriter {
   public static async open(
     name: BigQueryTableName,
     schema: TableSchema,
-    options: { clientOptions?: WriterClientOptions; emulatorCommittedStream?: boolean } = {},
+    options: { clientOptions?: WriterClientOptions; emulatorCommittedStream?: boolean; openTimeoutMs?: number } = {},
   ): Promise<StorageWriteWriter> {
     const stream = await StorageWriteStream.open({ ...name, ...options, protoDescriptor: protoDescriptorFor(schema) });
     return new StorageWriteWriter(stream, schema);
@@ -39,14 +39,14 @@ export class StorageWriteWriter implements TableWriter {
     try {
       encoded = rows.map((row) => storageRow(this.schema, row));
     } catch (error) {
-      throw new TableWriteError(`cannot encode rows for ${this.table}: ${(error as Error).message}`, false);
+      throw new TableWriteError(`cannot encode rows for ${this.table}: ${(error as Error).message}`, "isolate");
     }
     try {
       await this.stream.append(encoded);
       return ALL_WRITTEN;
     } catch (error) {
       if (!(error instanceof StorageWriteError)) throw error;
-      if (error.rowErrors.length === 0) throw new TableWriteError(error.message, error.retryable);
+      if (error.rowErrors.length === 0) throw new TableWriteError(error.message, error.failure);
       const refused = new Map(
         error.rowErrors.map((e) => [e.index, { reason: e.code.toLowerCase(), message: e.message || e.code }]),
       );

@@ -18,10 +18,14 @@ export type WriterClientOptions = ConstructorParameters<typeof managedwriter.Wri
 type JsonRows = Parameters<managedwriter.JSONWriter["appendRows"]>[0];
 type ProtoDescriptor = ReturnType<typeof adapt.normalizeDescriptor>;
 
-/** gRPC codes of an append that may succeed when retried (the Storage Write API's guidance). */
-const RETRYABLE_CODES: ReadonlySet<number> = new Set([
-  4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 13 /* INTERNAL */, 14 /* UNAVAILABLE */,
-]);
+/** gRPC codes about the request's content: one of the rows is at fault (INVALID_ARGUMENT, OUT_OF_RANGE). */
+const CONTENT_CODES: ReadonlySet<number> = new Set([3, 11]);
+/**
+ * gRPC codes no retry or refusal can help: NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED,
+ * FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED. Every other code (UNAVAILABLE,
+ * DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN, CANCELLED) or none is retried.
+ */
+const STOP_CODES: ReadonlySet<number> = new Set([5, 6, 7, 9, 12, 16]);
 
 /** One row BigQuery refused in an append (the whole append is then refused: nothing was written). */
 export interface StorageRowError {
@@ -42,9 +46,11 @@ export class StorageWriteError extends Error {
     this.name = "StorageWriteError";
   }
 
-  /** Whether the same append may succeed later (unavailable, deadline, quota, aborted, internal). */
-  get retryable(): boolean {
-    return this.rowErrors.length === 0 && this.code !== undefined && RETRYABLE_CODES.has(this.code);
+  /** What the failure calls for (see `WriteFailure` in table-writer.ts). */
+  get failure(): "retry" | "isolate" | "stop" {
+    if (this.rowErrors.length > 0 || (this.code !== undefined && CONTENT_CODES.has(this.code))) return "isolate";
+    if (this.code !== undefined && STOP_CODES.has(this.code)) return "stop";
+    return "retry";
   }
 }
 
@@ -86,6 +92,11 @@ export interface StorageWriteStreamOptions {
    * @default false
    */
   readonly emulatorCommittedStream?: boolean;
+  /**
+   * How long opening a stream may take before it fails (retried by the caller like any append).
+   * @default 60000
+   */
+  readonly openTimeoutMs?: number;
 }
 
 /** One connection appending JSON rows to one table. Open with {@link StorageWriteStream.open}. */
@@ -110,11 +121,22 @@ export class StorageWriteStream {
   private async connect(): Promise<void> {
     const client = new managedwriter.WriterClient(this.options.clientOptions);
     const destinationTable = this.destinationTable;
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.options.openTimeoutMs ?? 60_000;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 4 /* DEADLINE_EXCEEDED */ })),
+        timeoutMs,
+      );
+    });
     try {
       const streamId = this.options.emulatorCommittedStream
-        ? await client.createWriteStream({ streamType: managedwriter.CommittedStream, destinationTable })
+        ? await Promise.race([
+            client.createWriteStream({ streamType: managedwriter.CommittedStream, destinationTable }),
+            timeout,
+          ])
         : managedwriter.DefaultStream;
-      const connection = await client.createStreamConnection({ streamId, destinationTable });
+      const connection = await Promise.race([client.createStreamConnection({ streamId, destinationTable }), timeout]);
       // Errors of the bidirectional stream also arrive as events: without a listener they would
       // crash the process. The pending append rejects with the same error; the next one reconnects.
       connection.on("error", () => (this.broken = true));
@@ -123,11 +145,14 @@ export class StorageWriteStream {
       this.broken = false;
     } catch (error) {
       client.close();
+      const code = (error as { code?: unknown }).code;
       throw new StorageWriteError(
         `cannot open a stream to ${destinationTable}: ${(error as Error).message}`,
         [],
-        (error as { code?: number }).code,
+        typeof code === "number" ? code : undefined,
       );
+    } finally {
+      clearTimeout(timer);
     }
   }
 

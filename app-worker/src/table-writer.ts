@@ -13,12 +13,21 @@ export interface TableWriteResult {
   readonly retry: readonly number[];
 }
 
+/**
+ * What to do about a request that failed as a whole:
+ * - `retry`: it may succeed later (unavailable, quota, deadline, internal, no answer at all);
+ * - `isolate`: BigQuery refused the request's content (invalid): halve it until the row at fault is
+ *   alone, then that row goes to the error table;
+ * - `stop`: nothing about the rows (permission denied, table not found, unauthenticated): retrying
+ *   or refusing rows cannot help; the worker stops (a restart replays from the checkpoint).
+ */
+export type WriteFailure = "retry" | "isolate" | "stop";
+
 /** A write request that failed as a whole. */
 export class TableWriteError extends Error {
   constructor(
     message: string,
-    /** Whether the same request may succeed later (unavailable, quota, deadline, internal). */
-    public readonly retryable: boolean,
+    public readonly failure: WriteFailure,
   ) {
     super(message);
     this.name = "TableWriteError";

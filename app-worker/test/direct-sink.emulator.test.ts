@@ -202,6 +202,100 @@ describe.each(SINKS)("SINK=%s against the BigQuery emulator", (sink) => {
       await server.stop();
     }
   }, 120_000);
+
+  test("a table that lacks a column: insertAll's refused rows reach the error table with the reason; the worker keeps going", async () => {
+    // The table as an older deploy left it: without the `bot` column the worker's rows carry.
+    const narrow = WIKI_CHANGES_SCHEMA.toBigQueryJson().filter((f) => f.name !== "bot");
+    await bigquery.createTable(dataset, "narrow", { schema: { fields: narrow } });
+    await bigquery.createTable(dataset, "narrow_errors", {
+      schema: { fields: INGESTION_ERRORS_SCHEMA.toBigQueryJson() },
+    });
+    const events = base.slice(0, 200);
+    const accepted = events.map((l) => projectData(l)).flatMap((r) => (r.kind === "row" ? [r.row] : []));
+    const server = new SseServer({ events });
+    const port = await freePort();
+    const env = directEnv(sink, dataset, "narrow", await server.start(), port);
+    try {
+      const worker = spawnWorker(env);
+      await waitFor(
+        () =>
+          fs.existsSync(env.CHECKPOINT_PATH) &&
+          JSON.parse(fs.readFileSync(env.CHECKPOINT_PATH, "utf8")).lastEventId === sseId(events.length - 1),
+        60_000,
+        "the checkpoint at the last event",
+      ).catch((error) => {
+        throw new Error(`${error.message}; worker output:\n${worker.output().slice(-3000)}`);
+      });
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      worker.child.kill("SIGTERM");
+      expect(await within(worker.exited, 15_000, "exit after SIGTERM")).toBe(0);
+      const errors = (
+        await bigquery.query(
+          `SELECT errorMessage, a.value AS event_id FROM \`${PROJECT}.${dataset}.narrow_errors\`, UNNEST(attributes) AS a WHERE a.key = 'event_id'`,
+        )
+      ).rows;
+      const written = await eventIdCounts(dataset, "narrow");
+      const ids = new Set(accepted.map((r) => r.event_id));
+      const refusedTotal = metrics
+        .split("\n")
+        .filter((line) => line.startsWith(`fresh_streams_worker_sink_rows_refused_total{sink="${sink}"`))
+        .reduce((n, line) => n + Number(line.split(" ")[1]), 0);
+      if (sink === "storage-write") {
+        // The emulator's Storage Write API drops a field the table lacks and appends the row. (Real
+        // BigQuery refuses an append whose rows have a field the table lacks; each row then ends in
+        // the error table as request_refused. Only real BigQuery shows that.)
+        expect(written.size).toBe(ids.size);
+        expect(errors).toEqual([]);
+        expect(refusedTotal).toBe(0);
+        return;
+      }
+      // insertAll: BigQuery answers per row ("no such field: bot."): each row is in the error table.
+      expect(accepted.every((r) => r.bot !== null)).toBe(true);
+      expect(written.size).toBe(0);
+      expect(new Set(errors.map((e) => String(e.event_id)))).toEqual(ids);
+      expect(errors).toHaveLength(accepted.length);
+      for (const e of errors)
+        expect(String(e.errorMessage)).toBe("invalid: BigQuery refused the row: no such field: bot.");
+      expect(refusedTotal).toBe(accepted.length);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describe("BigQuery unreachable", () => {
+  test("insert-all: retries until PUBLISH_TIMEOUT_MS, then stops with exit 2; the checkpoint never passes an unwritten event", async () => {
+    const closed = await freePort();
+    const server = new SseServer({ events: base.slice(0, 50) });
+    const env = {
+      ...directEnv("insert-all", "nowhere", "wiki_changes", await server.start(), 0),
+      BIGQUERY_EMULATOR_HOST: `http://127.0.0.1:${closed}`,
+      PUBLISH_TIMEOUT_MS: "1500",
+      CHECKPOINT_PATH: path.join(work, "unreachable.checkpoint.json"),
+    };
+    try {
+      const worker = spawnWorker(env);
+      expect(await within(worker.exited, 30_000, "exit")).toBe(2);
+      expect(worker.output()).toMatch(/still failing after \d+ ms of retries, PUBLISH_TIMEOUT_MS 1500/);
+      expect(fs.existsSync(env.CHECKPOINT_PATH)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  test("storage-write: a stream that cannot be opened stops the worker at startup with exit 2", async () => {
+    const closed = await freePort();
+    const env = {
+      ...directEnv("storage-write", "nowhere", "wiki_changes", "http://127.0.0.1:9/", 0),
+      BIGQUERY_STORAGE_EMULATOR_HOST: `127.0.0.1:${closed}`,
+      PUBLISH_TIMEOUT_MS: "2000",
+    };
+    const worker = spawnWorker(env);
+    expect(await within(worker.exited, 30_000, "exit")).toBe(2);
+    expect(worker.output()).toMatch(
+      /cannot open the BigQuery sink: cannot open a stream to projects\/fresh-streams-local\/datasets\/nowhere\/tables\/wiki_changes/,
+    );
+  }, 90_000);
 });
 
 /** The worker's variables for a direct sink into `dataset.tableId` (error table beside it). */
