@@ -40,7 +40,7 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
     expect(subscription).toMatchObject({ expiration_policy: { ttl: "" } });
     expect(subscription.dead_letter_policy).toBeUndefined();
     expect(subscription.retry_policy).toBeUndefined();
-    expect(stack.ingestion.subscription.forDataflow).toBe(true);
+    expect(stack.ingestion.subscription?.forDataflow).toBe(true);
     expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery").parameters.outputDeadletterTable).toMatch(
       /wiki_changes_errors$/,
     );
