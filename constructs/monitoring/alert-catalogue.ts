@@ -191,10 +191,10 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     positiveThreshold: false,
     durationSeconds: 600,
     meaning:
-      "For the whole window the worker received events from the stream but published none to Pub/Sub: events pile up in memory or are dropped.",
+      "For the whole window the worker received events from the stream but published none to Pub/Sub (in ingestion mode direct: BigQuery acknowledged none of its rows): events pile up in memory or are dropped.",
     firstChecks: [
-      "Read the worker's logs (Cloud Run) for publish errors: permission denied on the topic, or topic not found.",
-      "Check the topic exists and the worker's service account has Pub/Sub Publisher on it.",
+      "Read the worker's logs (Cloud Run) for publish or write errors: permission denied on the topic (or table), or topic (or table) not found.",
+      "Check the topic exists and the worker's service account has Pub/Sub Publisher on it (mode direct: the raw and error tables, BigQuery Data Editor on each).",
       "Restart the service (deploy a new revision); it resumes from its checkpoint.",
     ],
   }),
