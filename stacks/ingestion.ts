@@ -131,7 +131,7 @@ export class Ingestion extends Construct {
       output(
         "ingestion_error_table",
         this.errorTable.fqn,
-        "Table of the rows BigQuery refused (project.dataset.table)",
+        "Table of the events that could not be written to the raw table (project.dataset.table)",
       );
       return;
     }
@@ -189,6 +189,14 @@ export class Ingestion extends Construct {
     }
     this.subscriptionName = this.subscription.subscriptionName;
 
+    if (this.dataflowJob) {
+      // The job creates the error table (the same shape as mode direct's); literal ids, like the job's parameter.
+      output(
+        "ingestion_error_table",
+        `${table.project}.${table.datasetId}.${this.dataflowJob.errorTableId}`,
+        "Table of the events that could not be written to the raw table (project.dataset.table)",
+      );
+    }
     output("ingestion_topic_name", this.topicName, "Topic the worker publishes to");
     output("ingestion_dead_letter_topic_name", this.deadLetterTopicName, "Dead-letter topic of the ingestion topic");
     output("ingestion_subscription_name", this.subscriptionName, "Subscription moving events into the raw table");
