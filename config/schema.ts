@@ -84,10 +84,40 @@ const windows = z
   })
   .strict();
 
-/** How events get from Pub/Sub into the raw table. */
-const ingestion = z
+/** How the worker writes the raw table itself in `ingestion.mode: "direct"` (no Pub/Sub, no Dataflow). */
+const direct = z
   .object({
-    mode: z.enum(["dataflow", "bigquery-subscription"]).default("dataflow"),
+    /**
+     * The BigQuery API the worker streams rows with (its `SINK`):
+     * - `storage-write` (default): the Storage Write API's default stream, Google's current
+     *   recommendation for streaming and the cheapest per GB; at-least-once (duplicates on retry are
+     *   removed by the staging load's de-duplication on `event_id`);
+     * - `insert-all`: the legacy `tabledata.insertAll`, with `insertId` = the event id for BigQuery's
+     *   best-effort de-duplication (about a minute); dearer per GB, kept for tools that only speak it.
+     */
+    api: z.enum(["storage-write", "insert-all"]).default("storage-write"),
+  })
+  .strict();
+
+/** Settings that only apply when events travel through Pub/Sub (modes `dataflow` and `bigquery-subscription`). */
+const PUBSUB_ONLY_INGESTION_KEYS = [
+  "dataflow",
+  "maxDeliveryAttempts",
+  "messageRetentionDuration",
+  "topicSchema",
+] as const;
+
+/** How events get into the raw table: through Pub/Sub (Dataflow or a BigQuery subscription), or written by the worker itself. */
+const ingestionSettings = z
+  .object({
+    /**
+     * `dataflow`: topic → Dataflow template job → raw table; `bigquery-subscription`: topic → BigQuery
+     * subscription → raw table; `direct`: the worker writes the raw table itself (`ingestion.direct.api`),
+     * with no ingestion topic, subscription or job.
+     */
+    mode: z.enum(["dataflow", "bigquery-subscription", "direct"]).default("dataflow"),
+    /** The direct path's settings (mode `direct` only). */
+    direct: direct.default({}),
     dataflow: z
       .object({
         /** Worker machine type; default: the job construct's (n2-standard-2). */
@@ -126,6 +156,29 @@ const ingestion = z
     kmsKeyName: z.string().regex(KMS_KEY, "must be projects/P/locations/L/keyRings/R/cryptoKeys/K").optional(),
   })
   .strict();
+
+/**
+ * The ingestion section. The Pub/Sub-only keys are checked against the file as written (before
+ * defaults are filled in), so that a `dataflow` section or a retention given in a `direct`
+ * environment is refused instead of silently ignored. (A `direct` section in a Pub/Sub mode is
+ * accepted and unused, as a `dataflow` section is with `bigquery-subscription`: switching modes is one key.)
+ */
+const ingestion = z.preprocess((raw, ctx) => {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const given = raw as Record<string, unknown>;
+  const mode = given.mode ?? "dataflow";
+  if (mode === "direct") {
+    for (const key of PUBSUB_ONLY_INGESTION_KEYS) {
+      if (given[key] === undefined || (key === "topicSchema" && given[key] === false)) continue;
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [key],
+        message: `${JSON.stringify(given[key])} is refused with mode "direct": ${key} only applies when events travel through Pub/Sub (modes "dataflow" and "bigquery-subscription"); remove it`,
+      });
+    }
+  }
+  return raw;
+}, ingestionSettings);
 
 /** Page state as change data capture: raw.wiki_pages and the CDC topic the worker publishes page changes to. */
 const cdc = z

@@ -103,7 +103,7 @@ export type { PubSubToBigQueryJobProps } from "./dataflow/pubsub-to-bigquery-job
 export { ProjectServices, STREAMING_ANALYTICS_SERVICES } from "./project/project-services";
 export type { ProjectServicesProps } from "./project/project-services";
 export { SsePublisherService } from "./worker/sse-publisher-service";
-export type { SsePublisherServiceProps } from "./worker/sse-publisher-service";
+export type { DirectSinkApi, SsePublisherServiceProps, WorkerDirectSink } from "./worker/sse-publisher-service";
 
 // Monitoring: alert policies, notification channels, dashboard, SQL-sourced health checks.
 export { PipelineMonitoring } from "./monitoring/pipeline-monitoring";

@@ -56,7 +56,8 @@ export interface HealthInputs {
   readonly resources: LocalResources;
   readonly pubsubHost: string;
   readonly ingestionSubscription: string;
-  readonly deadLetterSubscription: string;
+  /** The ingestion dead-letter subscription; undefined when the stack has none (ingestion mode `direct`): none counted. */
+  readonly deadLetterSubscription: string | undefined;
   readonly runTime: Date;
   readonly duplicatesRemoved: number;
 }
@@ -74,7 +75,10 @@ export async function measureHealth(inputs: HealthInputs): Promise<HealthReport>
   const project = resources.config.projectId;
   return {
     backlog_left: await countMessages(inputs.pubsubHost, project, inputs.ingestionSubscription),
-    dead_letters: await countMessages(inputs.pubsubHost, project, inputs.deadLetterSubscription),
+    dead_letters:
+      inputs.deadLetterSubscription === undefined
+        ? 0
+        : await countMessages(inputs.pubsubHost, project, inputs.deadLetterSubscription),
     late_events: await value("quality-late-events"),
     duplicates_removed: inputs.duplicatesRemoved,
     staging_duplicates: await value("quality-staging-duplicates"),

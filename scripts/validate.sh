@@ -4,7 +4,7 @@
 #   synth -> per stack and form: terraform init -backend=false, terraform validate, terraform plan -refresh=false -lock=false
 #   -> per stack: the HCL plan must equal the JSON plan (same resources, same planned values)
 #
-#   npm run validate                                   synthesize both forms, then validate local, dev, prod
+#   npm run validate                                   synthesize both forms, then validate every environment (local, dev, prod, direct)
 #   bash scripts/validate.sh --stacks-dir DIR [...]    validate DIR/stacks/* (`cdktf synth [--hcl] --output DIR`);
 #                                                      repeat the option to give a JSON and an HCL synthesis
 #   FRESH_STREAMS_VALIDATE_FORMATS=json npm run validate   one form only ("json", "hcl" or "json hcl")

@@ -1,17 +1,20 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
+import { StreamingTable } from "../constructs/bigquery/streaming-table";
+import { Partitioning } from "../constructs/bigquery/table-options";
 import { Duration } from "../constructs/core/duration";
 import { ITable } from "../constructs/core/references";
 import { PubSubToBigQueryJob } from "../constructs/dataflow/pubsub-to-bigquery-job";
 import { StreamSubscription } from "../constructs/pubsub/stream-subscription";
 import { StreamTopic } from "../constructs/pubsub/stream-topic";
+import { errorTableIdFor, INGESTION_ERRORS_SCHEMA } from "../schemas/ingestion-errors";
 
 /** Props of {@link Ingestion}. */
 export interface IngestionProps {
   /** The environment's validated settings (`projectId`, `projectNumber`, `region`, `ingestion.*`, CMEK, production). */
   readonly config: EnvironmentConfig;
-  /** The raw table events land in (`stack.warehouse.wikiChanges`). */
+  /** The raw table events land in (`stack.warehouse.wikiChanges`); in mode `direct` the error table is created in its dataset. */
   readonly table: ITable;
   /**
    * Labels of the topics, subscriptions, job and bucket (the provider's default labels apply as well).
@@ -31,36 +34,55 @@ export const INGESTION_NAMES = {
   schema: "wiki-changes-schema",
 } as const;
 
+/** The BigQuery API the worker writes the raw table with in mode `direct` (its `SINK`). */
+export type DirectIngestionApi = EnvironmentConfig["ingestion"]["direct"]["api"];
+
 /**
- * The ingestion layer: the `wiki-changes` topic (with its dead-letter topic and dead-letter
- * subscription) and the path from it into the raw `wiki_changes` table:
+ * The ingestion layer: the path of events into the raw `wiki_changes` table.
  *
- * - `ingestion.mode = "dataflow"`: the pull subscription `wiki-changes-dataflow` read by the Dataflow
- *   job `wiki-changes-to-bigquery` (Google's "Pub/Sub Subscription to BigQuery" template), which
- *   writes rows it cannot insert to `wiki_changes_errors`: that table is the dead-letter path, the
+ * - `ingestion.mode = "dataflow"`: the `wiki-changes` topic (with its dead-letter topic and dead-letter
+ *   subscription), the pull subscription `wiki-changes-dataflow` read by the Dataflow job
+ *   `wiki-changes-to-bigquery` (Google's "Pub/Sub Subscription to BigQuery" template), which writes
+ *   rows it cannot insert to `wiki_changes_errors`: that table is the dead-letter path, the
  *   subscription has no dead-letter or retry policy (`ingestion.maxDeliveryAttempts` is not used);
- * - `ingestion.mode = "bigquery-subscription"`: the BigQuery subscription `wiki-changes-bigquery`
- *   writing straight into the table with the table's schema (no Dataflow; the local environment).
+ * - `ingestion.mode = "bigquery-subscription"`: the topic and its dead-letter pair, and the BigQuery
+ *   subscription `wiki-changes-bigquery` writing straight into the table with the table's schema (no
+ *   Dataflow; the local environment);
+ * - `ingestion.mode = "direct"`: no topic, subscription or job: the worker writes the raw table
+ *   itself with `ingestion.direct.api` (Storage Write API default stream or `insertAll`), and rows
+ *   BigQuery refuses for good to the error table `wiki_changes_errors` this layer creates beside it
+ *   (the Dataflow template's dead-letter shape, so both paths fill one kind of table).
  *
- * Publishers get access with `ingestion.topic.grantPublish(publisher)`.
+ * The Pub/Sub attributes ({@link topic}, {@link subscription} and their names) are undefined in mode
+ * `direct`: publishers get access with `ingestion.topic?.grantPublish(publisher)`, the worker of a
+ * direct environment with the tables' grants (see `SsePublisherService`).
  */
 export class Ingestion extends Construct {
-  /** The `wiki-changes` topic. */
-  public readonly topic: StreamTopic;
-  /** Name of the topic. */
-  public readonly topicName: string;
-  /** Name of the dead-letter topic. */
-  public readonly deadLetterTopicName: string;
-  /** Name of the subscription keeping dead letters. */
-  public readonly deadLetterSubscriptionName: string;
-  /** The subscription moving events into BigQuery (read by Dataflow, or a BigQuery subscription). */
-  public readonly subscription: StreamSubscription;
-  /** Name of {@link subscription}. */
-  public readonly subscriptionName: string;
+  /** The `wiki-changes` topic; undefined in mode `direct`. */
+  public readonly topic?: StreamTopic;
+  /** Name of the topic; undefined in mode `direct`. */
+  public readonly topicName?: string;
+  /** Name of the dead-letter topic; undefined in mode `direct`. */
+  public readonly deadLetterTopicName?: string;
+  /** Name of the subscription keeping dead letters; undefined in mode `direct`. */
+  public readonly deadLetterSubscriptionName?: string;
+  /** The subscription moving events into BigQuery (read by Dataflow, or a BigQuery subscription); undefined in mode `direct`. */
+  public readonly subscription?: StreamSubscription;
+  /** Name of {@link subscription}; undefined in mode `direct`. */
+  public readonly subscriptionName?: string;
   /** How events reach BigQuery. */
   public readonly mode: EnvironmentConfig["ingestion"]["mode"];
+  /** The API the worker writes the raw table with (mode `direct` only). */
+  public readonly directApi?: DirectIngestionApi;
   /** The Dataflow job (mode `dataflow` only). */
   public readonly dataflowJob?: PubSubToBigQueryJob;
+  /**
+   * The raw error table `wiki_changes_errors`, where the writer of the raw table puts rows BigQuery
+   * refused: created here in mode `direct` (the worker writes it); in mode `dataflow` the job creates
+   * it (`dataflowJob.errorTable`) and this is undefined, as in mode `bigquery-subscription` (dead letters
+   * stay in Pub/Sub).
+   */
+  public readonly errorTable?: StreamingTable;
   /** The table events land in. */
   public readonly table: ITable;
 
@@ -82,6 +104,36 @@ export class Ingestion extends Construct {
       throw new Error(
         `${this.node.path}: ingestion.topicSchema is true but table ${table.fqn} has no known schema to generate the topic's schema from`,
       );
+    }
+
+    const output = (name: string, value: string, description: string) =>
+      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
+
+    if (settings.mode === "direct") {
+      // The config schema refuses these too; a config built in code must not lose them silently.
+      if (settings.topicSchema) {
+        throw new Error(
+          `${this.node.path}: ingestion.topicSchema is true but ingestion.mode is "direct": there is no ingestion topic to attach a schema to; set topicSchema to false`,
+        );
+      }
+      this.directApi = settings.direct.api;
+      // Written by the worker's BigQuery sink: partitioned by the failure time like the Dataflow
+      // template's error table (the streaming-table policy FS-STREAM-1 asks every streamed table to be).
+      this.errorTable = new StreamingTable(this, "wiki_changes_errors", {
+        dataset: table.dataset,
+        tableId: errorTableIdFor(table.tableId),
+        schema: INGESTION_ERRORS_SCHEMA,
+        partitioning: Partitioning.column("timestamp", "DAY"),
+        deletionProtection: config.deletionProtection,
+        labels,
+        description: `Events the worker could not write to ${table.tableId}: BigQuery refused them for good (the Dataflow template's dead-letter shape)`,
+      });
+      output(
+        "ingestion_error_table",
+        this.errorTable.fqn,
+        "Table of the events that could not be written to the raw table (project.dataset.table)",
+      );
+      return;
     }
 
     this.topic = new StreamTopic(this, "wiki-changes", {
@@ -137,8 +189,14 @@ export class Ingestion extends Construct {
     }
     this.subscriptionName = this.subscription.subscriptionName;
 
-    const output = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
+    if (this.dataflowJob) {
+      // The job creates the error table (the same shape as mode direct's); literal ids, like the job's parameter.
+      output(
+        "ingestion_error_table",
+        `${table.project}.${table.datasetId}.${this.dataflowJob.errorTableId}`,
+        "Table of the events that could not be written to the raw table (project.dataset.table)",
+      );
+    }
     output("ingestion_topic_name", this.topicName, "Topic the worker publishes to");
     output("ingestion_dead_letter_topic_name", this.deadLetterTopicName, "Dead-letter topic of the ingestion topic");
     output("ingestion_subscription_name", this.subscriptionName, "Subscription moving events into the raw table");

@@ -26,7 +26,7 @@ export interface MonitoringProps {
   readonly labels?: Record<string, string>;
   /** The warehouse (raw, staging, CDC tables, reservation). */
   readonly warehouse: Warehouse;
-  /** The ingestion layer (subscriptions, dead letters, Dataflow job). */
+  /** The ingestion layer (subscriptions, dead letters, Dataflow job; in mode `direct` none of these: the worker's sink alerts instead). */
   readonly ingestion: Ingestion;
   /** The ELT layer (scheduled queries, SQL bindings). */
   readonly elt: Elt;
@@ -140,11 +140,13 @@ export class Monitoring extends Construct {
       notificationChannelIds: settings.notificationChannelIds,
       alerting: settings.alerting,
       autoClose: seconds(settings.autoClose),
-      ingestionSubscriptions: [ingestion.subscription],
-      deadLetterSubscriptions: [ingestion.topic.deadLetterSubscription],
-      bigQuerySubscriptions: bigQueryMode ? [ingestion.subscription] : [],
+      // Mode direct has no ingestion subscription, dead letters or job: alerts on them would watch nothing.
+      ingestionSubscriptions: ingestion.subscription ? [ingestion.subscription] : [],
+      deadLetterSubscriptions: ingestion.topic ? [ingestion.topic.deadLetterSubscription] : [],
+      bigQuerySubscriptions: bigQueryMode && ingestion.subscription ? [ingestion.subscription] : [],
       dataflowJobs: ingestion.dataflowJob ? [ingestion.dataflowJob] : [],
       worker: props.worker !== undefined,
+      directSink: props.worker !== undefined && ingestion.mode === "direct",
       // The worker's service grants its own Prometheus collector roles/monitoring.metricWriter.
       metricWriters: [],
       eltQueries: [elt.stagingLoad, ...(elt.leaderboardRefresh ? [elt.leaderboardRefresh] : [])],

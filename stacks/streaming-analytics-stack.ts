@@ -35,7 +35,7 @@ export class StreamingAnalyticsStack extends TerraformStack {
   public readonly labels: Record<string, string>;
   /** BigQuery datasets and tables (raw, staging, reporting, CDC). */
   public readonly warehouse: Warehouse;
-  /** Topic, dead-lettering and the Dataflow job or BigQuery subscription feeding the raw table. */
+  /** Topic, dead-lettering and the Dataflow job or BigQuery subscription feeding the raw table; in mode `direct`, the raw error table only. */
   public readonly ingestion: Ingestion;
   /** Page state as CDC: the worker's CDC topic and the CDC subscription into `raw.wiki_pages`. */
   public readonly pageState: PageState;
@@ -96,6 +96,13 @@ export class StreamingAnalyticsStack extends TerraformStack {
       this.worker = new WorkerService(this, "worker", {
         config,
         topic: this.ingestion.topic,
+        directSink: this.ingestion.errorTable
+          ? {
+              table: this.warehouse.wikiChanges,
+              errorTable: this.ingestion.errorTable,
+              api: this.ingestion.directApi,
+            }
+          : undefined,
         cdcTopic: this.pageState.topic,
         labels: this.labels,
       });

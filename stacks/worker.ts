@@ -2,14 +2,23 @@ import { Construct } from "constructs";
 import { dependable, TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
 import { ITopic } from "../constructs/core/references";
-import { SsePublisherService } from "../constructs/worker/sse-publisher-service";
+import { SsePublisherService, WorkerDirectSink } from "../constructs/worker/sse-publisher-service";
 
 /** Props of {@link WorkerService}. */
 export interface WorkerServiceProps {
   /** The environment's validated settings (`projectId`, `region`, `worker.*`, CMEK, production). */
   readonly config: EnvironmentConfig;
-  /** The topic the worker publishes to (`stack.ingestion.topic`). */
-  readonly topic: ITopic;
+  /**
+   * The topic the worker publishes to (`stack.ingestion.topic`). Give exactly one of `topic` and `directSink`.
+   * @default - none: the worker writes BigQuery directly (`directSink`)
+   */
+  readonly topic?: ITopic;
+  /**
+   * Ingestion mode `direct`: the raw table, the error table and the API the worker writes with
+   * (`stack.warehouse.wikiChanges`, `stack.ingestion.errorTable`, `stack.ingestion.directApi`).
+   * @default - none: the worker publishes to `topic`
+   */
+  readonly directSink?: WorkerDirectSink;
   /**
    * The topic of page-state changes (`stack.pageState.topic`): the worker publishes them there too (`CDC_TOPIC`).
    * @default - none (no page-state changes)
@@ -24,7 +33,9 @@ export interface WorkerServiceProps {
 
 /**
  * The worker layer: the SSE → Pub/Sub publisher on Cloud Run ({@link SsePublisherService}) wired
- * to the environment's config. The stack creates it only when `worker.enabled` is true.
+ * to the environment's config — or, in ingestion mode `direct`, the SSE → BigQuery writer of the raw
+ * table. Page-state changes go to the CDC topic in every mode. The stack creates it only when
+ * `worker.enabled` is true.
  */
 export class WorkerService extends Construct {
   public readonly publisher: SsePublisherService;
@@ -37,6 +48,7 @@ export class WorkerService extends Construct {
       project: config.projectId,
       region: config.region,
       topic: props.topic,
+      directSink: props.directSink,
       image: settings.image,
       // Production runs exactly the image that was tested.
       requireImageDigest: config.production,

@@ -1,11 +1,12 @@
 /**
  * Table-level IAM bindings of the table, view and imported-table constructs. Private to the library.
  */
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
 import { grantOnce } from "../core/grants";
 import { IGrantable } from "../core/principal";
+import { ITable } from "../core/references";
 
 /** Table-level role of `grantRead`. */
 export const TABLE_READ_ROLE = "roles/bigquery.dataViewer";
@@ -38,5 +39,21 @@ export function grantOnTable(
         role,
         member,
       }),
+  );
+}
+
+/**
+ * Table-level `roles/bigquery.dataEditor` on exactly `table`, not its dataset: the table's own
+ * `grantWrite` when it has one (tables of this stack, imported tables), otherwise a binding under
+ * `scope` naming the table. Idempotent.
+ */
+export function grantTableWrite(scope: IConstruct, table: ITable, grantee: IGrantable): ITerraformDependable {
+  const own = (table as ITable & { grantWrite?: (grantee: IGrantable) => ITerraformDependable }).grantWrite;
+  if (typeof own === "function") return own.call(table, grantee);
+  return grantOnTable(
+    scope as Construct,
+    { project: table.project, datasetId: table.datasetId, tableId: table.tableIdRef },
+    TABLE_WRITE_ROLE,
+    grantee,
   );
 }

@@ -3,7 +3,7 @@ import { ITerraformDependable } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
-import { grantOnTable, TABLE_READ_ROLE } from "./table-grants";
+import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE } from "./table-grants";
 import { validateTableId } from "./table-validation";
 
 /** What identifies a table created elsewhere, for {@link TableReference.fromTableAttributes}. */
@@ -76,6 +76,16 @@ class ImportedTable extends Construct implements ITable {
       this,
       { project: this.project, datasetId: this.dataset.datasetIdRef, tableId: this.tableId },
       TABLE_READ_ROLE,
+      grantee,
+    );
+  }
+
+  /** Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`). Idempotent. */
+  public grantWrite(grantee: IGrantable): ITerraformDependable {
+    return grantOnTable(
+      this,
+      { project: this.project, datasetId: this.dataset.datasetIdRef, tableId: this.tableId },
+      TABLE_WRITE_ROLE,
       grantee,
     );
   }

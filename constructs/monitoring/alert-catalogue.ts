@@ -22,6 +22,8 @@ export type AlertId =
   | "worker-checkpoint-age"
   | "worker-reconnect-storm"
   | "worker-dead-letters"
+  | "worker-sink-refused"
+  | "worker-sink-errors"
   | "elt-run-failed"
   | "elt-freshness"
   | "quality-late-events"
@@ -189,10 +191,10 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     positiveThreshold: false,
     durationSeconds: 600,
     meaning:
-      "For the whole window the worker received events from the stream but published none to Pub/Sub: events pile up in memory or are dropped.",
+      "For the whole window the worker received events from the stream but published none to Pub/Sub (in ingestion mode direct: BigQuery acknowledged none of its rows): events pile up in memory or are dropped.",
     firstChecks: [
-      "Read the worker's logs (Cloud Run) for publish errors: permission denied on the topic, or topic not found.",
-      "Check the topic exists and the worker's service account has Pub/Sub Publisher on it.",
+      "Read the worker's logs (Cloud Run) for publish or write errors: permission denied on the topic (or table), or topic (or table) not found.",
+      "Check the topic exists and the worker's service account has Pub/Sub Publisher on it (mode direct: the raw and error tables, BigQuery Data Editor on each).",
       "Restart the service (deploy a new revision); it resumes from its checkpoint.",
     ],
   }),
@@ -257,6 +259,38 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "List the dead-letter/ objects in the checkpoint bucket: each names the reason, the SSE id and the event id.",
       "Read the worker's logs for 'dead-lettered an event' with the same reason and size.",
       "Replay what should be kept: resume a worker from the record's sseId as Last-Event-ID, or load the sample by hand.",
+    ],
+  }),
+  alert({
+    id: "worker-sink-refused",
+    title: "BigQuery refused rows written by the worker",
+    severity: "ERROR",
+    unit: "rows",
+    threshold: 0,
+    positiveThreshold: false,
+    durationSeconds: 0,
+    meaning:
+      "Ingestion mode direct: BigQuery refused rows for good (invalid value, schema mismatch, row too large) within 10 minutes; the worker wrote them to the raw error table (wiki_changes_errors) instead of the raw table.",
+    firstChecks: [
+      "Query the error table's newest rows (errorMessage, payloadString) and the metric's reason label.",
+      "Compare the refused rows with the raw table's schema: a new field or type from the worker's projection is the usual cause.",
+      "After the fix, re-insert the payloads from the error table into the raw table (INSERT … SELECT over payloadString).",
+    ],
+  }),
+  alert({
+    id: "worker-sink-errors",
+    title: "Worker's BigQuery writes fail or retry",
+    severity: "ERROR",
+    unit: "requests",
+    threshold: 10,
+    positiveThreshold: false,
+    durationSeconds: 600,
+    meaning:
+      "Ingestion mode direct: more write requests than the threshold failed or were retried within 10 minutes, for the whole duration: BigQuery is refusing or throttling the worker, and events wait in its memory (or stop the worker once PUBLISH_TIMEOUT_MS is spent).",
+    firstChecks: [
+      "Read the worker's logs (Cloud Run) for the BigQuery error: permission denied on the table, table not found, quota exceeded.",
+      "Check the raw and error tables exist and the worker's service account has BigQuery Data Editor on both (table-level bindings).",
+      "Check the project's streaming quotas (Storage Write API throughput, insertAll bytes per second) against the ingestion rate.",
     ],
   }),
   alert({

@@ -64,6 +64,12 @@ export const WORKER_METRICS = {
   checkpointFailures: prometheusMetricType("fresh_streams_worker_checkpoint_failures_total", "counter"),
   eventsDeadLettered: prometheusMetricType("fresh_streams_worker_events_dead_lettered_total", "counter"),
   lastEventAge: prometheusMetricType("fresh_streams_worker_last_event_age_seconds", "gauge"),
+  /** Direct ingestion (a BigQuery sink): rows BigQuery acknowledged, by `sink`. */
+  sinkRowsWritten: prometheusMetricType("fresh_streams_worker_sink_rows_written_total", "counter"),
+  /** Direct ingestion: rows BigQuery refused for good (written to the error table), by `sink` and `reason`. */
+  sinkRowsRefused: prometheusMetricType("fresh_streams_worker_sink_rows_refused_total", "counter"),
+  /** Direct ingestion: write requests by `sink` and `outcome` (ok, partial, retried, failed). */
+  sinkRequests: prometheusMetricType("fresh_streams_worker_sink_requests_total", "counter"),
 } as const;
 
 /** Prefix of user-defined (log-based) metrics. */
@@ -128,6 +134,9 @@ export const METRIC_CATALOG: readonly MetricDefinition[] = Object.freeze([
   metric(WORKER_METRICS.checkpointFailures, "CUMULATIVE", "prometheus_target", [], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.eventsDeadLettered, "CUMULATIVE", "prometheus_target", ["reason"], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.lastEventAge, "GAUGE", "prometheus_target", [], METRIC_DOCS.prometheus),
+  metric(WORKER_METRICS.sinkRowsWritten, "CUMULATIVE", "prometheus_target", ["sink"], METRIC_DOCS.prometheus),
+  metric(WORKER_METRICS.sinkRowsRefused, "CUMULATIVE", "prometheus_target", ["sink", "reason"], METRIC_DOCS.prometheus),
+  metric(WORKER_METRICS.sinkRequests, "CUMULATIVE", "prometheus_target", ["sink", "outcome"], METRIC_DOCS.prometheus),
 ]);
 
 /**

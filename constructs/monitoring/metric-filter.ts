@@ -122,10 +122,26 @@ export function promName(type: string): string {
 export function promqlProblems(query: string): string[] {
   const problems: string[] = [];
   const kinds = new Map<string, string>();
+  const labels = new Map<string, readonly string[]>();
   for (const m of METRIC_CATALOG) {
     const match = PROMETHEUS_TYPE.exec(m.type);
-    if (match) kinds.set(match[1], match[2]);
+    if (match) {
+      kinds.set(match[1], match[2]);
+      labels.set(match[1], m.labels);
+    }
   }
+  // Label matchers (`name{label="value"}`): each label must be one of the metric's; then drop them,
+  // so that label names and quoted values are not read as metric names below.
+  for (const m of query.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}/g)) {
+    for (const matcher of m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"/g)) {
+      const known = labels.get(m[1]);
+      if (known && !known.includes(matcher[1]))
+        problems.push(
+          `PromQL label ${matcher[1]} does not exist on ${m[1]}; it has ${known.length ? known.join(", ") : "none"}`,
+        );
+    }
+  }
+  query = query.replace(/\{[^}]*\}/g, "");
   const KEYWORDS = new Set([
     "sum",
     "max",

@@ -116,6 +116,12 @@ export interface PipelineMonitoringProps {
    */
   readonly worker?: boolean;
   /**
+   * Whether the worker writes BigQuery itself (ingestion mode `direct`): its sink metrics are watched
+   * (rows refused, failed or retried requests). Needs `worker`.
+   * @default false
+   */
+  readonly directSink?: boolean;
+  /**
    * Identities that write metrics (the worker's Prometheus collector): each gets `roles/monitoring.metricWriter`, nothing more.
    * @default []
    */
@@ -243,6 +249,9 @@ export class PipelineMonitoring extends Construct {
         fail(path, `alerts has an unknown alert id "${alertId}"; use one of ${ALERT_IDS.join(", ")}`);
       }
       this.settingsOf(alertId as AlertId, settings);
+    }
+    if (props.directSink && !props.worker) {
+      fail(path, "directSink is true but worker is not: the sink metrics are the worker's; set worker to true");
     }
     for (const check of props.healthChecks ?? []) {
       if (!ALERT_IDS.includes(check.checkId as AlertId)) {
@@ -461,6 +470,22 @@ export class PipelineMonitoring extends Construct {
         },
       ]);
     }
+    if (p.worker && p.directSink) {
+      const refused = this.settingsOf("worker-sink-refused");
+      this.promqlPolicy("worker-sink-refused", [
+        {
+          name: "rows refused by BigQuery in 10 minutes",
+          promql: `sum(increase(${promName(WORKER_METRICS.sinkRowsRefused)}[10m])) > ${refused.threshold}`,
+        },
+      ]);
+      const errors = this.settingsOf("worker-sink-errors");
+      this.promqlPolicy("worker-sink-errors", [
+        {
+          name: "failed or retried write requests in 10 minutes",
+          promql: `sum(increase(${promName(WORKER_METRICS.sinkRequests)}{outcome=~"failed|retried"}[10m])) > ${errors.threshold}`,
+        },
+      ]);
+    }
     const elt = p.eltQueries ?? [];
     if (elt.length > 0) {
       this.policy("elt-run-failed", elt, [
@@ -669,6 +694,22 @@ export class PipelineMonitoring extends Construct {
         filter: { metric: WORKER_METRICS.checkpointAge },
         aligner: "ALIGN_MAX",
         reducer: "REDUCE_MAX",
+      });
+    }
+    if (p.worker && p.directSink) {
+      tiles.push({
+        title: "Worker BigQuery writes by outcome (requests per second)",
+        filter: { metric: WORKER_METRICS.sinkRequests },
+        aligner: "ALIGN_RATE",
+        groupBy: ["metric.labels.outcome"],
+        reducer: "REDUCE_SUM",
+      });
+      tiles.push({
+        title: "Rows refused by BigQuery, to the error table (per second)",
+        filter: { metric: WORKER_METRICS.sinkRowsRefused },
+        aligner: "ALIGN_RATE",
+        groupBy: ["metric.labels.reason"],
+        reducer: "REDUCE_SUM",
       });
     }
     if (p.eltQueries?.length) {

@@ -12,7 +12,7 @@ import { CHANGE_SEQUENCE_NUMBER_COLUMN, CHANGE_TYPE_COLUMN, CDC_PSEUDO_COLUMNS }
 import { IGrantable } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
 import { fail } from "../core/validation";
-import { grantOnTable, TABLE_WRITE_ROLE } from "../bigquery/table-grants";
+import { grantTableWrite } from "../bigquery/table-grants";
 
 /** What the CDC checks look at. */
 export interface CdcSubscriptionInput {
@@ -104,12 +104,5 @@ export function validateCdcSubscription(scope: IConstruct, input: CdcSubscriptio
  * binding under `scope` naming the table.
  */
 export function grantCdcWrite(scope: IConstruct, table: ITable, grantee: IGrantable): ITerraformDependable {
-  const own = (table as ITable & { grantWrite?: (grantee: IGrantable) => ITerraformDependable }).grantWrite;
-  if (typeof own === "function") return own.call(table, grantee);
-  return grantOnTable(
-    scope as never,
-    { project: table.project, datasetId: table.datasetId, tableId: table.tableIdRef },
-    TABLE_WRITE_ROLE,
-    grantee,
-  );
+  return grantTableWrite(scope, table, grantee);
 }

@@ -10,13 +10,33 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { DEFAULT_METRICS_PORT, WorkerEnvVariable } from "../../schemas/worker-contract";
+import { grantTableWrite } from "../bigquery/table-grants";
 import { headerValueProblem, parseWorkerSettings } from "../../schemas/worker-settings";
 import { BUCKET_NAME } from "../../schemas/naming";
 import { grantOnce } from "../core/grants";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
-import { ITopic } from "../core/references";
+import { ITable, ITopic } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
 import { fail, isKnown, validateLabels, validateServiceAccountId } from "../core/validation";
+
+/** The BigQuery APIs the worker can write the raw table with (its `SINK` besides `pubsub`). */
+export type DirectSinkApi = "storage-write" | "insert-all";
+const DIRECT_SINK_APIS: readonly string[] = ["storage-write", "insert-all"];
+
+/** Where a worker with a BigQuery sink writes: {@link SsePublisherServiceProps.directSink}. */
+export interface WorkerDirectSink {
+  /** The raw table the worker appends events to (`TABLE`). */
+  readonly table: ITable;
+  /** The table of rows BigQuery refused for good (`ERROR_TABLE`), with the `INGESTION_ERRORS_SCHEMA` shape. */
+  readonly errorTable: ITable;
+  /**
+   * The API (`SINK`): `storage-write`, the Storage Write API's default stream (Google's current
+   * recommendation, cheapest per GB, at-least-once), or `insert-all`, the legacy `tabledata.insertAll`
+   * (per-row `insertId` best-effort de-duplication).
+   * @default "storage-write"
+   */
+  readonly api?: DirectSinkApi;
+}
 
 /** Props of {@link SsePublisherService}. */
 export interface SsePublisherServiceProps {
@@ -24,8 +44,19 @@ export interface SsePublisherServiceProps {
   readonly project: string;
   /** Region of the Cloud Run service, the Artifact Registry repository and the checkpoint bucket. */
   readonly region: string;
-  /** The topic the worker publishes to (`TOPIC`); its `grantPublish` gives the service account `roles/pubsub.publisher` on it, and nothing else. */
-  readonly topic: ITopic;
+  /**
+   * The topic the worker publishes to (`TOPIC`); its `grantPublish` gives the service account
+   * `roles/pubsub.publisher` on it, and nothing else. Give exactly one of `topic` and `directSink`.
+   * @default - none: the worker writes BigQuery directly (`directSink`)
+   */
+  readonly topic?: ITopic;
+  /**
+   * Write the raw table directly instead of publishing (`SINK`, `TABLE`, `ERROR_TABLE`; no `TOPIC`):
+   * the service account gets table-level `roles/bigquery.dataEditor` on exactly the raw table and the
+   * error table, and no project-level BigQuery role. Give exactly one of `topic` and `directSink`.
+   * @default - none: the worker publishes to `topic`
+   */
+  readonly directSink?: WorkerDirectSink;
   /**
    * Container image of the worker (built from `app-worker/Dockerfile`).
    * @default - `app-worker:latest` in the repository this construct creates (push it before the service is created)
@@ -117,9 +148,10 @@ export interface SsePublisherServiceProps {
   /**
    * Further environment variables of the worker (e.g. `MAX_IN_FLIGHT_MESSAGES`, `START`), checked
    * at synth by the worker's own settings parser. The variables this construct sets (`PROJECT`,
-   * `TOPIC`, `SSE_URL`, `USER_AGENT`, `CHECKPOINT_PATH`, `DEAD_LETTER_PATH`, `METRICS_PORT`,
-   * `METRICS_HOST`, `SHUTDOWN_DEADLINE_MS`, `LOG_LEVEL`), `PUBSUB_EMULATOR_HOST` and Cloud Run's
-   * reserved names (`PORT`, `K_*`) cannot be set here.
+   * `SINK`, `TOPIC`, `TABLE`, `ERROR_TABLE`, `SSE_URL`, `USER_AGENT`, `CHECKPOINT_PATH`,
+   * `DEAD_LETTER_PATH`, `METRICS_PORT`, `METRICS_HOST`, `SHUTDOWN_DEADLINE_MS`, `LOG_LEVEL`), the
+   * emulator switches (`PUBSUB_EMULATOR_HOST`, `BIGQUERY_EMULATOR_HOST`, `BIGQUERY_STORAGE_EMULATOR_HOST`)
+   * and Cloud Run's reserved names (`PORT`, `K_*`) cannot be set here.
    * @default {}
    */
   readonly environment?: Record<string, string>;
@@ -149,7 +181,10 @@ export interface SsePublisherServiceProps {
 /** The worker's variables this construct sets itself, or that must never be set in Cloud Run: `environment` may not override them. */
 const MANAGED_ENV: ReadonlyMap<WorkerEnvVariable, string> = new Map<WorkerEnvVariable, string>([
   ["PROJECT", "set from the project prop"],
+  ["SINK", "set from the topic or directSink prop"],
   ["TOPIC", "set from the topic prop"],
+  ["TABLE", "set from the directSink prop"],
+  ["ERROR_TABLE", "set from the directSink prop"],
   ["SSE_URL", "set from the sseUrl prop"],
   ["USER_AGENT", "set from the userAgent prop"],
   ["CHECKPOINT_PATH", "the checkpoint is the bucket mounted by the construct (checkpointObject prop)"],
@@ -159,6 +194,8 @@ const MANAGED_ENV: ReadonlyMap<WorkerEnvVariable, string> = new Map<WorkerEnvVar
   ["SHUTDOWN_DEADLINE_MS", "set to fit Cloud Run's 10 s between SIGTERM and SIGKILL"],
   ["LOG_LEVEL", "set from the logLevel prop"],
   ["PUBSUB_EMULATOR_HOST", "the deployed worker publishes to Pub/Sub, never to an emulator"],
+  ["BIGQUERY_EMULATOR_HOST", "the deployed worker writes BigQuery, never an emulator"],
+  ["BIGQUERY_STORAGE_EMULATOR_HOST", "the deployed worker writes BigQuery, never an emulator"],
 ]);
 
 /** The Managed Service for Prometheus sidecar for Cloud Run. */
@@ -181,13 +218,14 @@ const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const CHECKPOINT_MOUNT = "/checkpoint";
 
 /**
- * The SSE → Pub/Sub worker (`app-worker/`) as an always-on Cloud Run v2 service.
+ * The SSE → Pub/Sub (or → BigQuery) worker (`app-worker/`) as an always-on Cloud Run v2 service.
  *
  * - exactly one instance (min = max = 1) with CPU always allocated, internal ingress only, and
  *   startup/liveness probes on `/healthz`;
  * - a dedicated service account (the service is {@link IGrantable}) whose only grants are
- *   `roles/pubsub.publisher` on the topic (through the topic's `grantPublish`) and
- *   `roles/storage.objectUser` on its own checkpoint bucket;
+ *   `roles/pubsub.publisher` on the topic (through the topic's `grantPublish`) — or, with a
+ *   `directSink`, table-level `roles/bigquery.dataEditor` on the raw table and on the error table —
+ *   and `roles/storage.objectUser` on its own checkpoint bucket;
  * - the checkpoint is an object in a private bucket, mounted into the container as a Cloud Storage
  *   volume at `/checkpoint` (second-generation execution environment), so a restarted or replaced
  *   instance resumes where the last one acknowledged;
@@ -204,6 +242,8 @@ const CHECKPOINT_MOUNT = "/checkpoint";
  *   project: "my-project", region: "europe-west1", topic: ingestion.topic,
  *   image: "europe-west1-docker.pkg.dev/my-project/fresh-streams/app-worker:1.0.0",
  * });
+ * // Or writing the raw table itself (Storage Write API default stream):
+ * // directSink: { table: warehouse.wikiChanges, errorTable: ingestion.errorTable, api: "storage-write" }
  */
 export class SsePublisherService extends Construct implements IGrantable {
   /** The Cloud Run service. */
@@ -230,6 +270,8 @@ export class SsePublisherService extends Construct implements IGrantable {
   public readonly checkpointUri: string;
   /** The worker's environment variables as deployed. */
   public readonly environment: Readonly<Record<string, string>>;
+  /** Where the worker writes accepted events (`SINK`): `pubsub`, `storage-write` or `insert-all`. */
+  public readonly sink: "pubsub" | DirectSinkApi;
 
   constructor(scope: Construct, id: string, props: SsePublisherServiceProps) {
     super(scope, id);
@@ -337,6 +379,15 @@ export class SsePublisherService extends Construct implements IGrantable {
     }
     const labels = props.labels ?? {};
     validateLabels(path, labels);
+    const { topic, directSink } = props;
+    if ((topic === undefined) === (directSink === undefined)) {
+      fail(
+        path,
+        `${topic ? "both topic and directSink are given" : "neither topic nor directSink is given"}: the worker writes to exactly one sink (a topic to publish to, or the raw table to write directly)`,
+      );
+    }
+    if (directSink) validateDirectSink(path, directSink);
+    this.sink = directSink ? (directSink.api ?? "storage-write") : "pubsub";
 
     this.repository = new ArtifactRegistryRepository(this, "repository", {
       project: props.project,
@@ -359,11 +410,23 @@ export class SsePublisherService extends Construct implements IGrantable {
       project: props.project,
       accountId,
       displayName: "fresh-streams SSE publisher worker",
-      description: `Runs the Cloud Run service ${this.serviceName}: publishes to ${props.topic.topicName}, keeps its checkpoint in ${this.checkpointBucketName}`,
+      description:
+        `Runs the Cloud Run service ${this.serviceName}: ${directSink ? `writes ${directSink.table.fqn} and ${directSink.errorTable.tableId}` : `publishes to ${topic!.topicName}`}, keeps its checkpoint in ${this.checkpointBucketName}`.slice(
+          0,
+          256,
+        ),
     });
     this.serviceAccountEmail = this.serviceAccount.email;
     this.grantPrincipal = Principal.fromMember(this.serviceAccount.member);
-    const publishGrant = props.topic.grantPublish(this);
+    // Table level only, no project-level BigQuery role and no jobUser (the worker runs no job). BigQuery's
+    // rule: the Storage Write API needs bigquery.tables.updateData on the table ("Introduction to the
+    // Storage Write API", Required permissions); insertAll ("Streaming data into BigQuery", Required
+    // permissions) needs bigquery.tables.updateData and bigquery.tables.get on the table. The table-level
+    // roles/bigquery.dataEditor holds both (the streaming page also lists bigquery.datasets.get, for
+    // dataset metadata the worker never reads).
+    const sinkGrants = directSink
+      ? [grantTableWrite(this, directSink.table, this), grantTableWrite(this, directSink.errorTable, this)]
+      : [topic!.grantPublish(this)];
 
     this.checkpointBucket = new StorageBucket(this, "checkpoints", {
       project: props.project,
@@ -392,7 +455,12 @@ export class SsePublisherService extends Construct implements IGrantable {
     // Keyed by the worker's contract: a name the worker does not read fails compilation.
     const fromProps: { readonly [name in WorkerEnvVariable]?: string } = {
       PROJECT: props.project,
-      TOPIC: props.topic.topicName,
+      // SINK is left to the worker's default (pubsub) with a topic.
+      SINK: directSink ? this.sink : undefined,
+      TOPIC: topic?.topicName,
+      // Literal names (the worker's full form): the service depends on the grants, which reference the tables.
+      TABLE: directSink ? tableResourceName(directSink.table) : undefined,
+      ERROR_TABLE: directSink ? tableResourceName(directSink.errorTable) : undefined,
       CHECKPOINT_PATH: `${CHECKPOINT_MOUNT}/${checkpointObject}`,
       DEAD_LETTER_PATH: `${CHECKPOINT_MOUNT}/dead-letter`,
       // A number token printed with String() is a garbage number; Token.asString keeps it a token.
@@ -470,7 +538,7 @@ export class SsePublisherService extends Construct implements IGrantable {
       project: props.project,
       location: props.region,
       name: this.serviceName,
-      description: "fresh-streams worker: Wikimedia recentchange SSE → Pub/Sub",
+      description: `fresh-streams worker: Wikimedia recentchange SSE → ${directSink ? `BigQuery (${this.sink})` : "Pub/Sub"}`,
       ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY",
       deletionProtection: props.deletionProtection ?? false,
       labels,
@@ -531,10 +599,30 @@ export class SsePublisherService extends Construct implements IGrantable {
         ],
       },
       traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
-      // The worker publishes and checkpoints from its first second: the topic (named by TOPIC, a
-      // literal) and both grants must exist before the first revision starts; the image is pulled
-      // from the repository (named by a literal URL in the image reference).
-      dependsOn: [publishGrant, checkpointGrant, ...metricsGrants, this.repository],
+      // The worker writes and checkpoints from its first second: the topic (named by TOPIC, a literal)
+      // or the tables (TABLE, ERROR_TABLE, literals) and the grants must exist before the first
+      // revision starts; the image is pulled from the repository (named by a literal URL in the image reference).
+      dependsOn: [...sinkGrants, checkpointGrant, ...metricsGrants, this.repository],
     });
+  }
+}
+
+/** `projects/P/datasets/D/tables/T`: the worker's full form of a table name. */
+function tableResourceName(table: ITable): string {
+  return `projects/${table.project}/datasets/${table.datasetId}/tables/${table.tableId}`;
+}
+
+/** A direct sink names two different tables, and an API the worker has. */
+function validateDirectSink(path: string, sink: WorkerDirectSink): void {
+  const api = sink.api ?? "storage-write";
+  if (isKnown(api) && !DIRECT_SINK_APIS.includes(api)) {
+    fail(path, `directSink.api "${api}" is invalid: one of ${DIRECT_SINK_APIS.join(", ")}`);
+  }
+  const { table, errorTable } = sink;
+  if (isKnown(table.fqn) && isKnown(errorTable.fqn) && table.fqn === errorTable.fqn) {
+    fail(
+      path,
+      `directSink.errorTable is the raw table ${table.fqn}: rows BigQuery refuses need a table of their own (e.g. ${table.tableId}_errors)`,
+    );
   }
 }

@@ -23,9 +23,9 @@ function tempConfigDir(files: Record<string, unknown>): string {
 }
 
 describe("environment files in config/", () => {
-  test("local, dev and prod are valid and load in name order", () => {
+  test("direct, local, dev and prod are valid and load in name order", () => {
     const names = loadEnvironments().map((e) => e.name);
-    expect(names).toEqual(["dev", "local", "prod"]);
+    expect(names).toEqual(["dev", "direct", "local", "prod"]);
   });
 
   test("defaults are filled in for omitted optional sections", () => {
@@ -160,5 +160,54 @@ describe("the cdktf app with a bad config", () => {
     }
     expect(failed).toBe(true);
     expect(fs.existsSync(path.join(out, "stacks", "dev"))).toBe(false);
+  });
+});
+
+describe("ingestion mode direct", () => {
+  const directOf = (ingestion: Record<string, unknown>) =>
+    problemsOf((c) => {
+      c.ingestion = ingestion;
+    });
+
+  test("direct.api defaults to storage-write and accepts insert-all", () => {
+    const parsed = (ingestion: Record<string, unknown>) =>
+      parseEnvironment("x.json", { ...structuredClone(VALID), ingestion }).config?.ingestion;
+    expect(parsed({ mode: "direct" })).toMatchObject({ mode: "direct", direct: { api: "storage-write" } });
+    expect(parsed({ mode: "direct", direct: { api: "insert-all" } })?.direct.api).toBe("insert-all");
+    expect(directOf({ mode: "direct", direct: { api: "streaming" } })).toEqual([
+      "config/test.json: ingestion.direct.api: Invalid enum value. Expected 'storage-write' | 'insert-all', received 'streaming'",
+    ]);
+    expect(directOf({ mode: "direct", direct: { api: "insert-all", batch: 1 } })).toEqual([
+      'config/test.json: unknown field "batch" in ingestion.direct',
+    ]);
+  });
+
+  test("Pub/Sub-only settings given in a direct environment are refused, each with the rule", () => {
+    expect(
+      directOf({
+        mode: "direct",
+        topicSchema: true,
+        dataflow: { maxWorkers: 2 },
+        maxDeliveryAttempts: 10,
+        messageRetentionDuration: "86400s",
+      }),
+    ).toEqual([
+      'config/test.json: ingestion.dataflow: {"maxWorkers":2} is refused with mode "direct": dataflow only applies when events travel through Pub/Sub (modes "dataflow" and "bigquery-subscription"); remove it',
+      'config/test.json: ingestion.maxDeliveryAttempts: 10 is refused with mode "direct": maxDeliveryAttempts only applies when events travel through Pub/Sub (modes "dataflow" and "bigquery-subscription"); remove it',
+      'config/test.json: ingestion.messageRetentionDuration: "86400s" is refused with mode "direct": messageRetentionDuration only applies when events travel through Pub/Sub (modes "dataflow" and "bigquery-subscription"); remove it',
+      'config/test.json: ingestion.topicSchema: true is refused with mode "direct": topicSchema only applies when events travel through Pub/Sub (modes "dataflow" and "bigquery-subscription"); remove it',
+    ]);
+    // topicSchema: false says nothing that does not hold; the Pub/Sub modes keep every key.
+    expect(directOf({ mode: "direct", topicSchema: false })).toEqual([]);
+    expect(directOf({ mode: "bigquery-subscription", topicSchema: true, maxDeliveryAttempts: 20 })).toEqual([]);
+  });
+
+  test("a direct section in a Pub/Sub mode is accepted (switching modes is one key)", () => {
+    expect(directOf({ ...VALID.ingestion, direct: { api: "insert-all" } })).toEqual([]);
+  });
+
+  test("the environment files keep their modes", () => {
+    const modes = Object.fromEntries(loadEnvironments().map((e) => [e.name, e.config.ingestion.mode]));
+    expect(modes).toEqual({ dev: "dataflow", direct: "direct", local: "bigquery-subscription", prod: "dataflow" });
   });
 });

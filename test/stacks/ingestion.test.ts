@@ -22,6 +22,9 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
     expect(stack.ingestion.table).toBe(stack.warehouse.wikiChanges);
     expect(json.output.ingestion_topic_name.value).toBe("wiki-changes");
     expect(json.output.ingestion_subscription_name.value).toBe("wiki-changes-dataflow");
+    // The job's error table, the same output as in mode direct.
+    expect(json.output.ingestion_error_table.value).toBe("fresh-streams-dev.dev_raw.wiki_changes_errors");
+    expect(stack.ingestion.errorTable).toBeUndefined();
   });
 
   test("topic and dead-letter topic: 7-day retention, persisted in the environment's region", () => {
@@ -40,7 +43,7 @@ describe("ingestion layer in the dev stack (Dataflow)", () => {
     expect(subscription).toMatchObject({ expiration_policy: { ttl: "" } });
     expect(subscription.dead_letter_policy).toBeUndefined();
     expect(subscription.retry_policy).toBeUndefined();
-    expect(stack.ingestion.subscription.forDataflow).toBe(true);
+    expect(stack.ingestion.subscription?.forDataflow).toBe(true);
     expect(byName(json, "google_dataflow_job", "wiki-changes-to-bigquery").parameters.outputDeadletterTable).toMatch(
       /wiki_changes_errors$/,
     );
@@ -126,6 +129,8 @@ describe("ingestion layer in the local stack (BigQuery subscription)", () => {
     expect(stack.ingestion.dataflowJob).toBeUndefined();
     expect(resources(json, "google_dataflow_job")).toHaveLength(0);
     expect(resources(json, "google_storage_bucket").filter((b) => /dataflow|temp/.test(b.name))).toHaveLength(0);
+    // No error table in this mode: dead letters stay in Pub/Sub.
+    expect(json.output.ingestion_error_table).toBeUndefined();
     expect(byName(json, "google_pubsub_subscription", INGESTION_NAMES.bigQuerySubscription)).toMatchObject({
       bigquery_config: {
         // References to the raw table (wiki_changes in local_raw): the subscription is created after it.

@@ -123,6 +123,7 @@ describe("the monitoring layer of the environments", () => {
       ...alertIds(
         synthEnvironment("dev", (c) => ({ ...c, ingestion: { ...c.ingestion, mode: "bigquery-subscription" } })).json,
       ),
+      ...alertIds(synthEnvironment("dev", (c) => ({ ...c, ingestion: { ...c.ingestion, mode: "direct" } })).json),
     ]);
     expect(ALERT_CATALOGUE.map((a) => a.id).filter((id) => !all.has(id))).toEqual([]);
   });

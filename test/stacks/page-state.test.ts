@@ -80,7 +80,7 @@ describe.each(ENVIRONMENTS)("page state (CDC) in the %s stack", (environment) =>
   });
 
   test("the subscription is used whatever the ingestion mode (the Dataflow template does not apply CDC)", () => {
-    expect(["dataflow", "bigquery-subscription"]).toContain(config.ingestion.mode);
+    expect(["dataflow", "bigquery-subscription", "direct"]).toContain(config.ingestion.mode);
     expect(byName(json, "google_pubsub_subscription", PAGE_STATE_NAMES.subscription)).toBeDefined();
     expect(
       resources(json, "google_dataflow_job").filter((j) => JSON.stringify(j.parameters).includes("wiki_pages")),

@@ -51,7 +51,7 @@ describe("StreamingAnalyticsStack", () => {
       env: { ...process.env, CDKTF_OUTDIR: outdir },
       stdio: "pipe",
     });
-    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["dev", "local", "prod"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["dev", "direct", "local", "prod"]);
     const dev = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8"));
     expect(dev["//"].metadata.stackName).toBe("dev");
   });

@@ -20,8 +20,8 @@ export const PROJECT = "test-project";
 export const PROJECT_NUMBER = "123456789012";
 /** The project's Pub/Sub service agent, as an IAM member. */
 export const SERVICE_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
-/** The environments under config/. */
-export const ENVIRONMENTS = ["local", "dev", "prod"] as const;
+/** The environments under config/ (`direct`: the example environment of ingestion mode direct). */
+export const ENVIRONMENTS = ["local", "dev", "prod", "direct"] as const;
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, "../..");
 

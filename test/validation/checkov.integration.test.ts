@@ -17,7 +17,7 @@ describe("Checkov baseline", () => {
       expect(skip.check).toMatch(/^CKV2?_[A-Z]+_\d+$/);
       expect(skip.resource).toMatch(/^google_[a-z0-9_]+\./);
       expect(skip.reason.trim().length).toBeGreaterThan(40);
-      for (const stack of skip.stacks ?? []) expect(["local", "dev", "prod"]).toContain(stack);
+      for (const stack of skip.stacks ?? []) expect(["local", "dev", "prod", "direct"]).toContain(stack);
     }
   });
 

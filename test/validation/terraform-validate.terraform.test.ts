@@ -77,7 +77,7 @@ function skipIfNoProvider(): boolean {
 }
 
 describe("every environment stack is valid Terraform for the real google provider", () => {
-  test.each(["local", "dev", "prod"])(
+  test.each(["local", "dev", "prod", "direct"])(
     "%s: terraform init + validate, then plan offline",
     (name) => {
       if (skipIfNoProvider()) return;
@@ -94,7 +94,7 @@ describe("every environment stack is valid Terraform for the real google provide
 });
 
 describe("the way out to plain Terraform: the HCL export plans what the JSON plans", () => {
-  test.each(["local", "dev", "prod"])(
+  test.each(["local", "dev", "prod", "direct"])(
     "%s: cdktf's HCL, exported, validates without warnings and plans the same resources and values",
     (name) => {
       if (skipIfNoProvider()) return;

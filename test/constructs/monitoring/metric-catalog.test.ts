@@ -58,6 +58,7 @@ const STACKS: [string, () => any][] = [
     "dev in BigQuery-subscription mode",
     () => synthEnvironment("dev", (c) => ({ ...c, ingestion: { ...c.ingestion, mode: "bigquery-subscription" } })).json,
   ],
+  ["direct (the worker writes BigQuery)", () => synthEnvironment("direct").json],
 ];
 
 describe("the metric catalogue", () => {
@@ -128,6 +129,15 @@ describe("the metric catalogue", () => {
     expect(promqlProblems("sum(rate(fresh_streams_worker_event_lag_seconds[5m])) > 1")).toEqual([
       "rate() of the gauge fresh_streams_worker_event_lag_seconds: rate and increase apply to counters",
     ]);
+  });
+
+  test("the PromQL check reads label matchers: catalogued labels pass, their values are not metric names", () => {
+    expect(
+      promqlProblems('sum(increase(fresh_streams_worker_sink_requests_total{outcome=~"failed|retried"}[10m])) > 10'),
+    ).toEqual([]);
+    expect(
+      promqlProblems('sum(increase(fresh_streams_worker_sink_requests_total{status="failed"}[10m])) > 10'),
+    ).toEqual(["PromQL label status does not exist on fresh_streams_worker_sink_requests_total; it has sink, outcome"]);
   });
 
   test("building a filter with an unknown metric or label fails naming the construct path", () => {

@@ -326,3 +326,51 @@ describe("PipelineMonitoring", () => {
 test("policies are MonitoringAlertPolicy resources", () => {
   expect(synth(monitoring().stack)).toHaveResourceWithProperties(MonitoringAlertPolicy, { combiner: "OR" });
 });
+
+describe("PipelineMonitoring of a worker writing BigQuery directly", () => {
+  test("directSink adds the sink alerts and charts; without it they are absent", () => {
+    const { stack } = monitoring({
+      worker: true,
+      directSink: true,
+      ingestionSubscriptions: [],
+      deadLetterSubscriptions: [],
+    });
+    const json = synthStack(stack);
+    expect(policy(json, "worker-sink-refused")).toMatchObject({
+      severity: "ERROR",
+      conditions: [
+        {
+          condition_prometheus_query_language: expect.objectContaining({
+            query: "sum(increase(fresh_streams_worker_sink_rows_refused_total[10m])) > 0",
+            duration: "0s",
+          }),
+        },
+      ],
+    });
+    expect(policy(json, "worker-sink-errors").conditions[0].condition_prometheus_query_language).toMatchObject({
+      query: 'sum(increase(fresh_streams_worker_sink_requests_total{outcome=~"failed|retried"}[10m])) > 10',
+      duration: "600s",
+    });
+    const dashboard = resources(json, "google_monitoring_dashboard")[0].dashboard_json;
+    expect(dashboard).toContain("fresh_streams_worker_sink_rows_refused_total");
+    const { stack: plain } = monitoring({ worker: true });
+    expect(() => policy(synthStack(plain), "worker-sink-refused")).toThrow("no policy for worker-sink-refused");
+  });
+
+  test("a threshold override reaches the query", () => {
+    const { stack } = monitoring({
+      worker: true,
+      directSink: true,
+      alerts: { "worker-sink-errors": { threshold: 3 } },
+    });
+    expect(
+      policy(synthStack(stack), "worker-sink-errors").conditions[0].condition_prometheus_query_language.query,
+    ).toMatch(/\) > 3$/);
+  });
+
+  test("directSink without the worker fails naming the path and the rule", () => {
+    expect(() => monitoring({ directSink: true })).toThrow(
+      "test/monitoring: directSink is true but worker is not: the sink metrics are the worker's; set worker to true",
+    );
+  });
+});

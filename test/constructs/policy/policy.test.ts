@@ -532,7 +532,7 @@ describe("CMEK where the environment requires it", () => {
 });
 
 describe("the environment stacks comply with every policy", () => {
-  test.each(["local", "dev", "prod"])("%s synthesizes without policy errors", (name) => {
+  test.each(["local", "dev", "prod", "direct"])("%s synthesizes without policy errors", (name) => {
     const config = environmentConfig(name);
     const stack = new StreamingAnalyticsStack(Testing.app(), name, { environment: name, config });
     expect(policyErrors(stack)).toEqual([]);

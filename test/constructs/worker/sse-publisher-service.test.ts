@@ -6,11 +6,16 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
-import { ITopic } from "../../../constructs/core/references";
+import { StreamingTable } from "../../../constructs/bigquery/streaming-table";
+import { Partitioning } from "../../../constructs/bigquery/table-options";
+import { TableReference } from "../../../constructs/bigquery/table-reference";
+import { ITable, ITopic } from "../../../constructs/core/references";
+import { expectApplyOrder } from "../../../constructs/testing/apply-order";
+import { INGESTION_ERRORS_SCHEMA } from "../../../schemas/ingestion-errors";
 import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
 import { SsePublisherService, SsePublisherServiceProps } from "../../../constructs/worker/sse-publisher-service";
 import { DEFAULT_METRICS_PORT, WORKER_ENV_VARIABLES } from "../../../schemas/worker-contract";
-import { newStack, PROJECT, resources, synth } from "../../support";
+import { newDataset, newStack, newTable, PROJECT, resources, synth, synthStack } from "../../support";
 
 const IMAGE = "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:1.2.3";
 
@@ -371,5 +376,155 @@ describe("SsePublisherService", () => {
     test.each(cases)("%s", (_name, props, message) => {
       expect(() => build(props)).toThrow(message);
     });
+  });
+});
+
+describe("SsePublisherService with a direct sink (the worker writes BigQuery itself)", () => {
+  function buildDirect(props: Partial<SsePublisherServiceProps> = {}) {
+    const stack = newStack();
+    const table = newTable(stack, { tableId: "wiki_changes" });
+    const errorTable = new StreamingTable(stack, "errors", {
+      dataset: table.dataset,
+      tableId: "wiki_changes_errors",
+      schema: INGESTION_ERRORS_SCHEMA,
+      partitioning: Partitioning.column("timestamp", "DAY"),
+    });
+    const service = new SsePublisherService(stack, "worker", {
+      project: PROJECT,
+      region: "us-central1",
+      directSink: { table, errorTable },
+      image: IMAGE,
+      ...props,
+    });
+    return { stack, table, errorTable, service, json: JSON.parse(synth(stack)) };
+  }
+  const envOf = (json: any): Record<string, string> =>
+    Object.fromEntries(
+      resourcesOf(json, "google_cloud_run_v2_service")[0].template.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
+
+  test("SINK defaults to storage-write; TABLE and ERROR_TABLE in full form; no TOPIC", () => {
+    const { json, service } = buildDirect();
+    expect(service.sink).toBe("storage-write");
+    expect(envOf(json)).toMatchObject({
+      SINK: "storage-write",
+      TABLE: "projects/test-project/datasets/raw/tables/wiki_changes",
+      ERROR_TABLE: "projects/test-project/datasets/raw/tables/wiki_changes_errors",
+    });
+    expect(envOf(json).TOPIC).toBeUndefined();
+    expect(resourcesOf(json, "google_cloud_run_v2_service")[0].description).toBe(
+      "fresh-streams worker: Wikimedia recentchange SSE → BigQuery (storage-write)",
+    );
+  });
+
+  test("table-level Data Editor on exactly the two tables, before the service; no Pub/Sub or BigQuery project role", () => {
+    const { json } = buildDirect({ collectMetrics: false });
+    const grants = Object.entries<any>(json.resource.google_bigquery_table_iam_member);
+    expect(grants.map(([, g]) => [g.role, g.table_id.replace(/_[0-9A-F]+\.table_id\}$/, "}")]).sort()).toEqual([
+      ["roles/bigquery.dataEditor", "${google_bigquery_table.errors_table}"],
+      ["roles/bigquery.dataEditor", "${google_bigquery_table.table-wiki_changes-test-project_table}"],
+    ]);
+    const service = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    expect(service.depends_on).toEqual(
+      expect.arrayContaining(grants.map(([id]) => `google_bigquery_table_iam_member.${id}`)),
+    );
+    expect(json.resource.google_project_iam_member).toBeUndefined();
+    expect(json.resource.google_bigquery_dataset_iam_member).toBeUndefined();
+    expect(json.resource.google_pubsub_topic_iam_member).toBeUndefined();
+  });
+
+  test("insert-all, and an imported table granted by a binding naming it", () => {
+    const stack = newStack();
+    const dataset = newDataset(stack);
+    const table = TableReference.fromTableAttributes(stack, "raw-table", { dataset, tableId: "wiki_changes" });
+    const errorTable = TableReference.fromTableAttributes(stack, "error-table", {
+      dataset,
+      tableId: "wiki_changes_errors",
+    });
+    const service = new SsePublisherService(stack, "worker", {
+      project: PROJECT,
+      region: "us-central1",
+      directSink: { table, errorTable, api: "insert-all" },
+      image: IMAGE,
+      collectMetrics: false,
+    });
+    const json = JSON.parse(synth(stack));
+    expect(service.environment.SINK).toBe("insert-all");
+    expect(
+      resourcesOf(json, "google_bigquery_table_iam_member")
+        .map((g) => g.table_id)
+        .sort(),
+    ).toEqual(["wiki_changes", "wiki_changes_errors"]);
+    expect(() => expectApplyOrder(stack)).not.toThrow();
+  });
+
+  test("grants are idempotent: granting the same tables twice adds no binding", () => {
+    const { stack, table, errorTable, service } = buildDirect({ collectMetrics: false });
+    table.grantWrite(service);
+    errorTable.grantWrite(service);
+    expect(resourcesOf(synthStack(stack), "google_bigquery_table_iam_member")).toHaveLength(2);
+  });
+
+  const refused: [string, (t: { table: ITable; errorTable: ITable }) => Partial<SsePublisherServiceProps>, string][] = [
+    [
+      "the raw table as its own error table",
+      ({ table }) => ({ directSink: { table, errorTable: table } }),
+      "test/worker: directSink.errorTable is the raw table test-project.raw.wiki_changes: rows BigQuery refuses need a table of their own",
+    ],
+    [
+      "an unknown api",
+      ({ table, errorTable }) => ({ directSink: { table, errorTable, api: "streaming" as never } }),
+      'test/worker: directSink.api "streaming" is invalid: one of storage-write, insert-all',
+    ],
+    [
+      "TABLE in environment",
+      () => ({ environment: { TABLE: "raw.other" } }),
+      'test/worker: environment variable TABLE="raw.other" is refused: TABLE is managed by the construct (set from the directSink prop)',
+    ],
+    [
+      "SINK in environment",
+      () => ({ environment: { SINK: "pubsub" } }),
+      'test/worker: environment variable SINK="pubsub" is refused: SINK is managed by the construct',
+    ],
+    [
+      "an emulator in environment",
+      () => ({ environment: { BIGQUERY_EMULATOR_HOST: "http://127.0.0.1:9050" } }),
+      "BIGQUERY_EMULATOR_HOST is managed by the construct (the deployed worker writes BigQuery, never an emulator)",
+    ],
+  ];
+  test.each(refused)("refused: %s", (_name, props, message) => {
+    const stack = newStack();
+    const table = newTable(stack, { tableId: "wiki_changes" });
+    const errorTable = TableReference.fromTableAttributes(stack, "errors", {
+      dataset: table.dataset,
+      tableId: "wiki_changes_errors",
+    });
+    expect(
+      () =>
+        new SsePublisherService(stack, "worker", {
+          project: PROJECT,
+          region: "us-central1",
+          directSink: { table, errorTable },
+          image: IMAGE,
+          ...props({ table, errorTable }),
+        }),
+    ).toThrow(message);
+  });
+
+  test("refused: both a topic and a direct sink, or neither", () => {
+    const stack = newStack();
+    const table = newTable(stack, { tableId: "wiki_changes" });
+    const topic = new StreamTopic(stack, "topic", {
+      topicName: "wiki-changes",
+      project: PROJECT,
+      projectNumber: "123456789012",
+    });
+    const base = { project: PROJECT, region: "us-central1", image: IMAGE };
+    expect(
+      () => new SsePublisherService(stack, "both", { ...base, topic, directSink: { table, errorTable: table } }),
+    ).toThrow("test/both: both topic and directSink are given: the worker writes to exactly one sink");
+    expect(() => new SsePublisherService(stack, "neither", base)).toThrow(
+      "test/neither: neither topic nor directSink is given: the worker writes to exactly one sink",
+    );
   });
 });
