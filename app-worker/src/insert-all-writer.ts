@@ -12,7 +12,12 @@ import { ALL_WRITTEN, TableWriteError, TableWriter, TableWriteResult, WriteFailu
 /** Per-row reasons that say the row itself was fine (streaming inserts troubleshooting page). */
 const ROW_RETRY_REASONS: ReadonlySet<string> = new Set(["stopped", "timeout", "backendError", "internalError"]);
 /** Request-level reasons worth retrying, besides HTTP 408, 429 and 5xx (BigQuery's error messages page). */
-const REQUEST_RETRY_REASONS: ReadonlySet<string> = new Set(["rateLimitExceeded", "quotaExceeded", "backendError", "internalError"]);
+const REQUEST_RETRY_REASONS: ReadonlySet<string> = new Set([
+  "rateLimitExceeded",
+  "quotaExceeded",
+  "backendError",
+  "internalError",
+]);
 /** Request-level reasons about the content: one of the rows is at fault. */
 const REQUEST_CONTENT_REASONS: ReadonlySet<string> = new Set(["invalid", "invalidQuery", "parseError"]);
 
