@@ -47,6 +47,8 @@ export interface SinkObserver {
     rows: number,
     bytes: number,
   ): void;
+  /** A request failed and is retried after `delayMs` (its `attempt`-th failure). */
+  retrying?(error: Error, attempt: number, delayMs: number, table: string): void;
   written?(rows: number): void;
   refused?(reason: string, rows: number): void;
 }
@@ -67,6 +69,12 @@ export interface BigQuerySinkOptions {
   readonly batchMaxMs: number;
   /** Total time a request may spend in retries before its events fail. */
   readonly publishTimeoutMs: number;
+  /**
+   * How long one request may wait for BigQuery's answer; past it, it counts as a failure to retry
+   * (the answer may still come: at-least-once) and the writer is reset.
+   * @default 60000
+   */
+  readonly requestTimeoutMs?: number;
   /**
    * Requests in flight at once.
    * @default 4
@@ -147,9 +155,8 @@ export function errorTableRow(event: SinkRow, reason: string, detail: string): R
   };
 }
 
-export class BigQuerySink {
+export class BigQuerySink extends InFlightBound {
   public readonly sink: Exclude<WorkerSink, "pubsub">;
-  private readonly inFlight: InFlightBound;
   private buffer: Entry[] = [];
   private bufferBytes = 0;
   private errorBuffer: Entry[] = [];
@@ -163,37 +170,16 @@ export class BigQuerySink {
   public readonly stats = { requests: 0, retries: 0, splits: 0, written: 0, refused: 0 };
 
   constructor(private readonly options: BigQuerySinkOptions) {
+    super(options.maxInFlightMessages, options.maxInFlightBytes);
     this.sink = options.sink;
-    this.inFlight = new InFlightBound(options.maxInFlightMessages, options.maxInFlightBytes);
     this.maxConcurrent = options.maxConcurrentRequests ?? 4;
-  }
-
-  /** Events not yet written (buffered, in a request, or waiting for a retry). */
-  get messages(): number {
-    return this.inFlight.messages;
-  }
-
-  get bytes(): number {
-    return this.inFlight.bytes;
-  }
-
-  get hasCapacity(): boolean {
-    return this.inFlight.hasCapacity;
-  }
-
-  waitForCapacity(): Promise<void> {
-    return this.inFlight.waitForCapacity();
-  }
-
-  waitForIdle(): Promise<void> {
-    return this.inFlight.waitForIdle();
   }
 
   /** Queues one event's row; `done` is called once, when it is written, refused, or failed. */
   write(event: SinkRow, done: SinkCallback): void {
     const bytes = Buffer.byteLength(event.json);
     const entry: Entry = { event, bytes, done };
-    this.inFlight.add(bytes);
+    this.startOne(bytes);
     const problem = rowProblem(event, bytes, this.options.timestampColumns ?? []);
     if (problem) {
       this.refuse([entry], problem.reason, problem.detail);
@@ -268,11 +254,12 @@ export class BigQuerySink {
     /** Row bytes of the request (what BATCH_MAX_BYTES bounds; error rows at their estimate). */
     const requestBytes = batch.errors ? sum(entries) * 3 : sum(entries);
     let delay = this.options.backoff?.initialMs ?? 100;
+    let attempts = 0;
     for (;;) {
       const started = performance.now();
       this.stats.requests++;
       try {
-        const result = await writer.write(rows, insertIds);
+        const result = await this.withTimeout(writer, writer.write(rows, insertIds));
         const seconds = (performance.now() - started) / 1000;
         const settled = new Set<number>([...result.refused.keys(), ...result.retry]);
         observer?.request?.(settled.size === 0 ? "ok" : "partial", seconds, rows.length, requestBytes);
@@ -331,9 +318,30 @@ export class BigQuerySink {
         }
         observer?.request?.("retried", seconds, rows.length, requestBytes);
         this.stats.retries++;
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+        const wait = delay * (0.5 + Math.random() / 2);
+        observer?.retrying?.(error as Error, ++attempts, Math.round(wait), writer.table);
+        await new Promise((resolve) => setTimeout(resolve, wait));
         delay = Math.min(delay * 2, this.options.backoff?.maxMs ?? 5_000);
       }
+    }
+  }
+
+  /** `request`, or a retryable failure once `requestTimeoutMs` passed without an answer. */
+  private async withTimeout<T>(writer: TableWriter, request: Promise<T>): Promise<T> {
+    const ms = this.options.requestTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        request,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            writer.reset?.();
+            reject(new TableWriteError(`${writer.table}: no answer within ${ms} ms`, "retry"));
+          }, ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -363,7 +371,7 @@ export class BigQuerySink {
       this.stats.written += entries.length;
     }
     for (const entry of entries) {
-      this.inFlight.settle(entry.bytes);
+      this.finishOne(entry.bytes);
       entry.done(
         undefined,
         refused
@@ -375,7 +383,7 @@ export class BigQuerySink {
 
   private fail(entries: Entry[], error: Error): void {
     for (const entry of entries) {
-      this.inFlight.settle(entry.bytes);
+      this.finishOne(entry.bytes);
       entry.done(error);
     }
   }

@@ -50,6 +50,8 @@ export async function openDirectSink(settings: WorkerSettings, observer?: SinkOb
     writer,
     errorWriter,
     timestampColumns: TIMESTAMP_COLUMNS,
+    // An answer takes well under a second; a minute without one is a wedged connection.
+    requestTimeoutMs: Math.min(60_000, settings.publishTimeoutMs),
     observer,
   });
 }

@@ -1,8 +1,9 @@
 /**
  * A bound on work in flight (messages and bytes) with waiters: what turns a slow sink into
- * backpressure on the SSE connection. Shared by the Pub/Sub publisher and the BigQuery sink.
+ * backpressure on the SSE connection. The base of both sinks: the Pub/Sub publisher and the
+ * BigQuery sink.
  */
-export class InFlightBound {
+export abstract class InFlightBound {
   private inFlightMessages = 0;
   private inFlightBytes = 0;
   private waiters: (() => void)[] = [];
@@ -15,10 +16,12 @@ export class InFlightBound {
     private readonly maxBytes: number,
   ) {}
 
+  /** Items not yet acknowledged. */
   get messages(): number {
     return this.inFlightMessages;
   }
 
+  /** Bytes of the items not yet acknowledged. */
   get bytes(): number {
     return this.inFlightBytes;
   }
@@ -41,13 +44,13 @@ export class InFlightBound {
   }
 
   /** One item of `size` bytes starts. */
-  add(size: number): void {
+  protected startOne(size: number): void {
     this.inFlightMessages++;
     this.inFlightBytes += size;
   }
 
   /** One item of `size` bytes is done: wakes the waiters that now fit. */
-  settle(size: number): void {
+  protected finishOne(size: number): void {
     this.inFlightMessages--;
     this.inFlightBytes -= size;
     if (this.waiters.length > 0 && this.hasCapacity) {

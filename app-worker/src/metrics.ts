@@ -262,9 +262,18 @@ export function startMetricsServer(
 export function sinkMetricsObserver(
   metrics: WorkerMetrics,
   sink: string,
-  logger?: { debug(obj: object, msg: string): void },
+  logger?: { debug(obj: object, msg: string): void; warn(obj: object, msg: string): void },
 ) {
+  let retries = 0;
   return {
+    retrying(error: Error, attempt: number, delayMs: number, table: string): void {
+      // Loud but bounded: the first 5 retries, then every 100th.
+      if (++retries <= 5 || retries % 100 === 0)
+        logger?.warn(
+          { sink, table, attempt, delayMs, retriesSoFar: retries, err: error.message },
+          "BigQuery write failed; retrying",
+        );
+    },
     request(outcome: string, seconds: number, rows: number, bytes: number): void {
       logger?.debug({ sink, outcome, rows, bytes, ms: Math.round(seconds * 1000) }, "BigQuery write request");
       metrics.sinkRequests.inc({ sink, outcome });

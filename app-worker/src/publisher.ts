@@ -106,17 +106,16 @@ export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions, al
   });
 }
 
-export class BoundedPublisher {
+export class BoundedPublisher extends InFlightBound {
   public readonly pubsub: PubSub;
   public readonly topic: Topic;
   /** Messages of a batch refused as invalid are retried here, one per request. */
   private aloneTopic: Topic | undefined;
-  private readonly inFlight: InFlightBound;
   private readonly ownsClient: boolean;
 
   constructor(private readonly options: BoundedPublisherOptions) {
+    super(options.maxInFlightMessages, options.maxInFlightBytes);
     this.ownsClient = !options.pubsub;
-    this.inFlight = new InFlightBound(options.maxInFlightMessages, options.maxInFlightBytes);
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
     // The auth library would otherwise probe for a GCE metadata server (and warn) even with the emulator.
     if (emulator && process.env.METADATA_SERVER_DETECTION === undefined) process.env.METADATA_SERVER_DETECTION = "none";
@@ -129,31 +128,6 @@ export class BoundedPublisher {
           : { projectId: options.project },
       );
     this.topic = createTopic(this.pubsub, options);
-  }
-
-  /** Publishes not yet acknowledged. */
-  get messages(): number {
-    return this.inFlight.messages;
-  }
-
-  /** Bytes of the publishes not yet acknowledged. */
-  get bytes(): number {
-    return this.inFlight.bytes;
-  }
-
-  /** Whether a new publish fits under both bounds. */
-  get hasCapacity(): boolean {
-    return this.inFlight.hasCapacity;
-  }
-
-  /** Resolves once there is room for more publishes (immediately when there is). */
-  waitForCapacity(): Promise<void> {
-    return this.inFlight.waitForCapacity();
-  }
-
-  /** Resolves once nothing is in flight. */
-  waitForIdle(): Promise<void> {
-    return this.inFlight.waitForIdle();
   }
 
   /** Publishes one message; the promise settles with its server id or a {@link PublishError}. */
@@ -174,19 +148,19 @@ export class BoundedPublisher {
     done: (error: PublishError | undefined, id?: string) => void,
   ): void {
     const size = data.length;
-    this.inFlight.add(size);
+    this.startOne(size);
     this.topic.publishMessage({ data, attributes }, (error, id) => {
       if (error && (error as { code?: number }).code === INVALID_ARGUMENT) {
         // A batch fails as a whole: send this message alone to learn whether it is the bad one.
         this.aloneTopic ??= createTopic(this.pubsub, this.options, true);
         this.aloneTopic.publishMessage({ data, attributes }, (again, againId) => {
-          this.settle(size);
+          this.finishOne(size);
           if (!again) done(undefined, againId ?? undefined);
           else done(this.publishError(again));
         });
         return;
       }
-      this.settle(size);
+      this.finishOne(size);
       if (error) done(this.publishError(error));
       else done(undefined, id ?? undefined);
     });
@@ -197,10 +171,6 @@ export class BoundedPublisher {
     if (error.code === INVALID_ARGUMENT)
       return new PermanentPublishError(`publish to ${where} refused: ${error.message}`, "invalid_argument", error);
     return new PublishError(`publish to ${where} failed after retries: ${error.message}`, error);
-  }
-
-  private settle(size: number): void {
-    this.inFlight.settle(size);
   }
 
   /** Sends any batched messages now. */

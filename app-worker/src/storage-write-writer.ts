@@ -54,6 +54,11 @@ export class StorageWriteWriter implements TableWriter {
     }
   }
 
+  /** A request got no answer: the connection may be wedged, the next request opens a new one. */
+  reset(): void {
+    this.stream.reset();
+  }
+
   async close(): Promise<void> {
     await this.stream.close();
   }

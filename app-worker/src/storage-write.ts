@@ -162,6 +162,11 @@ export class StorageWriteStream {
    * request was written), or with the request's gRPC code. A connection that failed is replaced
    * before the next append.
    */
+  /** Drops the connection: the next append opens a new one (after an append that got no answer). */
+  public reset(): void {
+    this.broken = true;
+  }
+
   public async append(rows: readonly Record<string, unknown>[]): Promise<void> {
     if (this.broken || !this.writer) {
       this.closeConnection();

@@ -43,6 +43,8 @@ export interface TableWriter {
    * is row i's de-duplication id where the API has one. Rejects with a {@link TableWriteError}.
    */
   write(rows: readonly Record<string, unknown>[], insertIds: readonly string[]): Promise<TableWriteResult>;
+  /** Called when a request got no answer in time: drop state that may be wedged (a stream connection). */
+  reset?(): void;
   close(): Promise<void>;
 }
 

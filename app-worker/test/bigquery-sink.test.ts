@@ -293,4 +293,25 @@ describe("BigQuerySink", () => {
     expect(new StorageWriteError("x", [], 2).failure).toBe("retry");
     expect(new StorageWriteError("x").failure).toBe("retry");
   });
+
+  test("a request without an answer times out: the writer is reset and the rows are sent again", async () => {
+    let calls = 0;
+    let resets = 0;
+    const writer: TableWriter = {
+      table: "projects/p/datasets/raw/tables/wiki_changes",
+      // The first request never answers (a wedged connection); the next one does.
+      write: () =>
+        ++calls === 1 ? new Promise<never>(() => undefined) : Promise.resolve({ refused: new Map(), retry: [] }),
+      reset: () => void resets++,
+      close: async () => undefined,
+    };
+    const { write, settle, outcomes, observed } = sinkWith(writer, scriptedWriter("errors").writer, {
+      requestTimeoutMs: 30,
+    });
+    write(event(1));
+    await settle();
+    expect(outcomes.get("e1")).toEqual({ kind: "written" });
+    expect([calls, resets]).toEqual([2, 1]);
+    expect(observed).toEqual(["retried:1", "ok:1"]);
+  });
 });
