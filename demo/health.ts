@@ -3,7 +3,8 @@
  * from what the emulators expose.
  *
  * - backlog left, dead letters: messages still in the ingestion and dead-letter subscriptions of
- *   the Pub/Sub emulator (pulled without acknowledging, until none is returned);
+ *   the Pub/Sub emulator (pulled without acknowledging, until none is returned); `null` in direct
+ *   mode, which has neither subscription (the worker's refused rows are the report's `error_rows`);
  * - late events, duplicates in staging, staging behind raw: the value queries of the local stack's
  *   SQL health checks (`stack.monitoring.checks`, the same SQL the alerts are built on), run on the
  *   BigQuery emulator as of the replay's run time: `CURRENT_TIMESTAMP()` and `_PARTITIONTIME` are
@@ -14,10 +15,10 @@ import { BigQuery } from "@google-cloud/bigquery";
 import { LocalResources } from "./local-stack";
 
 export interface HealthReport {
-  /** Messages left in the ingestion subscription. */
-  backlog_left: number;
-  /** Messages in the dead-letter subscription. */
-  dead_letters: number;
+  /** Messages left in the ingestion subscription; null without one (direct mode). */
+  backlog_left: number | null;
+  /** Messages in the dead-letter subscription; null without one (direct mode). */
+  dead_letters: number | null;
   /** Events older than the staging lookback when they arrived (alert quality-late-events). */
   late_events: number;
   /** Raw rows the staging load removed as duplicates. */
@@ -55,9 +56,9 @@ export interface HealthInputs {
   readonly bigquery: BigQuery;
   readonly resources: LocalResources;
   readonly pubsubHost: string;
-  readonly ingestionSubscription: string;
-  /** The ingestion dead-letter subscription; undefined when the stack has none (ingestion mode `direct`): none counted. */
-  readonly deadLetterSubscription: string | undefined;
+  /** Unset in direct mode: the worker writes BigQuery, there is no subscription to measure. */
+  readonly ingestionSubscription?: string;
+  readonly deadLetterSubscription?: string;
   readonly runTime: Date;
   readonly duplicatesRemoved: number;
 }
@@ -73,12 +74,11 @@ export async function measureHealth(inputs: HealthInputs): Promise<HealthReport>
     return Number(rows[0]?.value ?? 0);
   };
   const project = resources.config.projectId;
+  const messages = (subscription: string | undefined) =>
+    subscription === undefined ? Promise.resolve(null) : countMessages(inputs.pubsubHost, project, subscription);
   return {
-    backlog_left: await countMessages(inputs.pubsubHost, project, inputs.ingestionSubscription),
-    dead_letters:
-      inputs.deadLetterSubscription === undefined
-        ? 0
-        : await countMessages(inputs.pubsubHost, project, inputs.deadLetterSubscription),
+    backlog_left: await messages(inputs.ingestionSubscription),
+    dead_letters: await messages(inputs.deadLetterSubscription),
     late_events: await value("quality-late-events"),
     duplicates_removed: inputs.duplicatesRemoved,
     staging_duplicates: await value("quality-staging-duplicates"),
@@ -89,10 +89,11 @@ export async function measureHealth(inputs: HealthInputs): Promise<HealthReport>
 /** The health section of the report. */
 export function formatHealth(health: HealthReport): string {
   const ok = (n: number) => (n === 0 ? "ok" : "ALERT");
+  const none = "n/a (direct mode: no subscription)";
   return [
     "health",
-    `  backlog left        ${health.backlog_left} messages`,
-    `  dead letters        ${health.dead_letters} messages (${ok(health.dead_letters)})`,
+    `  backlog left        ${health.backlog_left === null ? none : `${health.backlog_left} messages`}`,
+    `  dead letters        ${health.dead_letters === null ? none : `${health.dead_letters} messages (${ok(health.dead_letters)})`}`,
     `  late events         ${health.late_events} beyond the staging lookback (${ok(health.late_events)})`,
     `  duplicates removed  ${health.duplicates_removed} by the staging load; ${health.staging_duplicates} left in staging (${ok(health.staging_duplicates)})`,
     `  staging behind raw  ${health.staging_lag_seconds} s`,

@@ -83,9 +83,20 @@ function resolver(synthesized: Json, projectId: string): (value: unknown) => any
 /** The last path segment of a Pub/Sub id (`projects/p/topics/name` → `name`). */
 const shortName = (id: string): string => id.split("/").pop() as string;
 
-/** Synthesizes the `local` stack through the cdktf app and lists what the emulators need. */
-export function synthesizeLocalStack(configFile = path.resolve(__dirname, "../config/local.json")): LocalResources {
-  const { name, config } = loadEnvironment(configFile);
+/**
+ * Synthesizes the `local` stack through the cdktf app and lists what the emulators need.
+ * `ingestion` replaces the environment's ingestion mode (the demo's `--mode direct`: the stack then
+ * declares no ingestion topic or subscription, and the raw error table).
+ */
+export function synthesizeLocalStack(
+  configFile = path.resolve(__dirname, "../config/local.json"),
+  ingestion?: Pick<EnvironmentConfig["ingestion"], "mode" | "direct">,
+): LocalResources {
+  const loaded = loadEnvironment(configFile);
+  const name = loaded.name;
+  const config: EnvironmentConfig = ingestion
+    ? { ...loaded.config, ingestion: { ...loaded.config.ingestion, ...ingestion } }
+    : loaded.config;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-demo-synth-"));
   try {
     const app = new App({ outdir });

@@ -4,6 +4,10 @@
  *   replay SSE server ─▶ app-worker (real) ─▶ Pub/Sub emulator ─▶ local bridge ─▶ BigQuery emulator
  *                                                                   └─ ELT SQL from sql/ ─▶ leaderboard
  *
+ * With `--mode direct` the worker writes wiki_changes in the BigQuery emulator itself (Storage Write API
+ * or insertAll, `--sink`): no ingestion topic, subscription or bridge (demo/ingestion-mode.ts). The
+ * page-state changes go through Pub/Sub and the local CDC applier in both modes.
+ *
  * Every process it starts is stopped on exit, on Ctrl-C and on failure. Progress goes to
  * stderr; the report (or, with --json, one JSON object as the last line) goes to stdout.
  */
@@ -18,9 +22,10 @@ import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulato
 import { SseServer } from "../tools/sse/sse-server";
 import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
 import { INGESTION_NAMES } from "../stacks/ingestion";
+import { rawErrorTableOf, rawTableOf } from "./ingestion-mode";
 import { PAGE_STATE_NAMES } from "../stacks/page-state";
-import { startBridge } from "./bridge";
-import { cdcReport, publishedChanges, startCdcApplier } from "./cdc-applier";
+import { Bridge, startBridge } from "./bridge";
+import { CdcApplier, cdcReport, publishedChanges, startCdcApplier } from "./cdc-applier";
 import { runElt } from "./elt";
 import { FixtureError, readFixture } from "./fixture";
 import { synthesizeLocalStack } from "./local-stack";
@@ -87,18 +92,29 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     progress(`fixture: ${events.length} events from ${path.relative(process.cwd(), options.fixture)}`);
 
   progress("synthesizing the local stack");
-  const resources = synthesizeLocalStack();
+  const direct = options.mode === "direct";
+  const resources = direct
+    ? synthesizeLocalStack(undefined, { mode: "direct", direct: { api: options.sink } })
+    : synthesizeLocalStack();
   const { config } = resources;
-  const ingestion =
-    resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined) ??
-    resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && !s.name.includes("dead"));
+  const ingestion = direct
+    ? undefined
+    : (resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined) ??
+      resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && !s.name.includes("dead")));
   const cdcSubscription = resources.subscriptions.find((s) => s.name === PAGE_STATE_NAMES.subscription);
   if (!cdcSubscription?.bigQueryTable) throw new Error("the local stack declares no CDC subscription into wiki_pages");
   const topic = ingestion?.topic;
-  if (!ingestion || !topic) throw new Error("the local stack declares no subscription on the ingestion topic");
-  const rawTable =
-    ingestion.bigQueryTable ?? resources.tables.find((t) => t.tableId === "wiki_changes")?.datasetId + ".wiki_changes";
-  const errorTable = `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
+  if (!direct && (!ingestion || !topic))
+    throw new Error("the local stack declares no subscription on the ingestion topic");
+  const raw = rawTableOf(resources);
+  const rawTable = ingestion?.bigQueryTable ?? `${raw.datasetId}.${raw.tableId}`;
+  // Direct mode: the worker's own error table (wiki_changes_errors); pubsub mode: the bridge's.
+  const errorTable = direct ? rawErrorTableOf(resources) : `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
+  progress(
+    direct
+      ? `ingestion: direct, the worker writes ${rawTable} with SINK=${options.sink} (no ingestion topic, no bridge)`
+      : `ingestion: pubsub, the worker publishes to ${topic}; the local bridge writes ${rawTable}`,
+  );
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-demo-"));
   cleanups.push({ name: "work folder", run: async () => fs.rmSync(work, { recursive: true, force: true }) });
@@ -129,16 +145,22 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     `provisioning ${resources.datasets.length} datasets, ${resources.tables.length} tables, ${resources.topics.length} topics, ${resources.subscriptions.length} subscriptions`,
   );
   await provisionBigQuery(bigquery, resources);
-  await bigquery
-    .dataset(errorTable.split(".")[0])
-    .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
+  if (!direct)
+    await bigquery
+      .dataset(errorTable.split(".")[0])
+      .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
   await provisionPubSub(pubsub, resources);
 
+  // Where the mid-replay staging load happens (see below): after a tenth of the replay.
+  const tenth = Math.max(1, Math.floor(events.length / 10));
   let sseUrl = WIKIMEDIA_URL;
+  let server: SseServer | undefined;
   if (options.source === "replay") {
-    const server = new SseServer({ events, port: options.ssePort });
+    // Direct mode: the replay holds after its first tenth until the mid-replay staging load is done.
+    server = new SseServer({ events, port: options.ssePort, holdAt: direct ? tenth : undefined });
     sseUrl = await server.start();
-    cleanups.push({ name: "replay server", run: () => server.stop() });
+    const replay = server;
+    cleanups.push({ name: "replay server", run: () => replay.stop() });
     progress(`replaying the fixture at ${sseUrl}`);
   }
 
@@ -148,20 +170,32 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   };
   const stagedTable = `${resources.stack.warehouse.wikiStaged.datasetId}.${resources.stack.warehouse.wikiStaged.tableId}`;
 
-  progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
-  const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
-  cleanups.push({ name: "bridge", run: () => bridge.close() });
+  let bridge: Bridge | undefined;
+  if (ingestion) {
+    progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
+    const started = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
+    cleanups.push({ name: "bridge", run: () => started.close() });
+    bridge = started;
+  }
 
-  progress("starting the LOCAL CDC applier (stands in for BigQuery's CDC apply, which the emulator lacks)");
-  const applier = startCdcApplier({
-    pubsub,
-    bigquery,
-    projectId: config.projectId,
-    subscription: cdcSubscription.name,
-    table: cdcSubscription.bigQueryTable,
-    primaryKey: resources.stack.warehouse.wikiPages.primaryKey,
-  });
-  cleanups.push({ name: "CDC applier", run: () => applier.close() });
+  const startApplier = (): CdcApplier => {
+    progress("starting the LOCAL CDC applier (stands in for BigQuery's CDC apply, which the emulator lacks)");
+    const started = startCdcApplier({
+      pubsub,
+      bigquery,
+      projectId: config.projectId,
+      subscription: cdcSubscription.name,
+      table: cdcSubscription.bigQueryTable!,
+      primaryKey: resources.stack.warehouse.wikiPages.primaryKey,
+    });
+    cleanups.push({ name: "CDC applier", run: () => started.close() });
+    return started;
+  };
+  // Direct mode starts the applier once the worker has stopped; its changes wait in the CDC
+  // subscription meanwhile. The emulator keeps its tables in one SQLite file: the applier's REST
+  // DELETE and INSERT beside the worker's Storage Write appends fail with "database is locked", and
+  // seen here, appends then went unanswered for minutes. BigQuery has no such lock.
+  let applier: CdcApplier | undefined = direct ? undefined : startApplier();
 
   progress("starting the worker (npm run worker)");
   const metricsPort = await freePort();
@@ -169,7 +203,17 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const worker = startWorker(
     {
       PROJECT: config.projectId,
-      TOPIC: topic,
+      ...(direct
+        ? {
+            TOPIC: "", // unset: a direct sink has no topic
+            SINK: options.sink,
+            TABLE: `${config.projectId}.${rawTable}`,
+            ERROR_TABLE: `${config.projectId}.${errorTable}`,
+            ...(options.sink === "insert-all"
+              ? { BIGQUERY_EMULATOR_HOST: bigqueryEmulator.apiEndpoint }
+              : { BIGQUERY_STORAGE_EMULATOR_HOST: bigqueryEmulator.grpcEndpoint }),
+          }
+        : { TOPIC: topic! }),
       CDC_TOPIC: cdcSubscription.topic,
       SSE_URL: sseUrl,
       PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
@@ -200,7 +244,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
             return (
               counts !== undefined &&
               counts.received >= events.length &&
-              counts.published + counts.dropped >= counts.received &&
+              counts.published + counts.dropped + counts.refused >= counts.received &&
               counts.inFlight === 0
             );
           },
@@ -208,33 +252,56 @@ async function run(options: DemoOptions): Promise<DemoResult> {
         )
       : sleep(options.durationSeconds * 1000);
   // Mid-replay, the staging load runs once, so that when leaderboard_live is read below, staging covers
-  // only part of raw. The bridge holds its inserts from a tenth of the replay until that load is done,
-  // which starts once the worker has stopped (the emulator's SQL is CPU-bound; the worker gets the cores).
+  // only part of raw. The emulator's SQL is CPU-bound, so the load runs while the worker is idle:
+  // - pubsub mode: the bridge holds its inserts from a tenth of the replay until that load is done,
+  //   which starts once the worker has stopped (the worker gets the cores meanwhile);
+  // - direct mode there is no bridge to hold: the worker writes the table itself. The replay server
+  //   holds the stream after its first tenth instead (the connection stays open and quiet, as the live
+  //   stream between events), the load runs once the worker has written everything it received, and
+  //   the stream resumes. Staging then covers the first tenth and raw gets the rest, as in pubsub mode.
+  //   With --source wikimedia nothing can be held: the load runs at half the duration while the worker
+  //   keeps writing.
   let midReplay: { rawRows: number; stagedRows: number } | undefined;
   let workerStopped!: () => void;
   const workerHasStopped = new Promise<void>((resolve) => (workerStopped = resolve));
+  const loadStaging = async (): Promise<void> => {
+    const runTime = await replayClock(bigquery, resources);
+    await stagingLoad(bigquery, resources, runTime);
+    midReplay = { rawRows: await count(rawTable), stagedRows: await count(stagedTable) };
+    progress(
+      `mid-replay staging load: ${midReplay.stagedRows} staged of ${midReplay.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
+    );
+  };
   const midTrigger = (async () => {
-    const half = options.source === "replay" ? Math.max(1, Math.floor(events.length / 10)) : 1;
     const since = Date.now();
+    const halfTime = () => Date.now() - since >= (options.durationSeconds * 1000) / 2;
     while (midReplay === undefined) {
-      const ready =
-        options.source === "replay"
-          ? bridge.stats.inserted >= half
-          : Date.now() - since >= (options.durationSeconds * 1000) / 2 && bridge.stats.inserted >= half;
-      if (ready) {
-        const release = await bridge.pause();
-        try {
-          await workerHasStopped;
-          const runTime = await replayClock(bigquery, resources);
-          await stagingLoad(bigquery, resources, runTime);
-          midReplay = { rawRows: await count(rawTable), stagedRows: await count(stagedTable) };
-          progress(
-            `mid-replay staging load: ${midReplay.stagedRows} staged of ${midReplay.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
-          );
-        } finally {
-          release();
+      if (bridge) {
+        const inserted = bridge.stats.inserted;
+        if (options.source === "replay" ? inserted >= tenth : halfTime() && inserted >= 1) {
+          const release = await bridge.pause();
+          try {
+            await workerHasStopped;
+            await loadStaging();
+          } finally {
+            release();
+          }
         }
-      }
+      } else if (server) {
+        const now = server.holding ? await worker.counts() : undefined;
+        if (
+          now &&
+          now.received >= tenth &&
+          now.published + now.dropped + now.refused >= now.received &&
+          now.inFlight === 0
+        ) {
+          try {
+            await loadStaging();
+          } finally {
+            server.release();
+          }
+        }
+      } else if (halfTime() && ((await worker.counts())?.published ?? 0) >= 1) await loadStaging();
       await sleep(50);
     }
   })();
@@ -249,25 +316,30 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
   const published = counts?.published ?? 0;
 
-  progress("waiting for the bridge to write every published message");
-  await waitFor(
-    "the bridge",
-    120_000,
-    async () => bridge.stats.inserted + bridge.stats.errors >= published,
-    () => `bridge: ${JSON.stringify(bridge.stats)}, published: ${published}`,
-  );
-  await bridge.close();
+  if (bridge) {
+    const { stats } = bridge;
+    progress("waiting for the bridge to write every published message");
+    await waitFor(
+      "the bridge",
+      120_000,
+      async () => stats.inserted + stats.errors >= published,
+      () => `bridge: ${JSON.stringify(stats)}, published: ${published}`,
+    );
+    await bridge.close();
+  }
 
   await Promise.race([midTrigger, sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load")))]);
+  applier ??= startApplier();
+  const cdcApplier = applier;
   const changes = publishedChanges(fs.readFileSync(path.join(work, "worker.log"), "utf8"));
   progress(`waiting for the CDC applier to apply the ${changes} published page changes`);
   await waitFor(
     "the CDC applier",
     120_000,
-    async () => applier.distinctMessages() >= changes,
-    () => `applier: ${JSON.stringify(applier.stats)}, published changes: ${changes}`,
+    async () => cdcApplier.distinctMessages() >= changes,
+    () => `applier: ${JSON.stringify(cdcApplier.stats)}, published changes: ${changes}`,
   );
-  await applier.close();
+  await cdcApplier.close();
 
   const rawRows = await count(rawTable);
   // leaderboard_live now: staging covers only what the mid-replay load saw, raw has everything.
@@ -280,13 +352,17 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   // incremental runs; the emulator's MERGE compares every target row with every source row).
   await runWindows(bigquery, resources, elt.runTime);
   const windows = await windowCounts(bigquery, resources);
-  progress("measuring health (the SQL of the health checks, the subscriptions' backlog)");
+  progress(
+    direct
+      ? "measuring health (the SQL of the health checks; no ingestion subscription in direct mode)"
+      : "measuring health (the SQL of the health checks, the subscriptions' backlog)",
+  );
   const health = await measureHealth({
     bigquery,
     resources,
     pubsubHost: pubsubEmulator.host,
-    ingestionSubscription: ingestion.name,
-    deadLetterSubscription: resources.stack.ingestion.deadLetterSubscriptionName,
+    ingestionSubscription: ingestion?.name,
+    deadLetterSubscription: ingestion ? resources.stack.ingestion.deadLetterSubscriptionName : undefined,
     runTime: elt.runTime,
     duplicatesRemoved: rawRows - elt.stagedRows,
   });
@@ -299,7 +375,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     leaderboard: elt.top10,
     leaderboard_live: live,
     windows,
-    cdc: await cdcReport(bigquery, config.projectId, cdcSubscription.bigQueryTable, applier.stats),
+    cdc: await cdcReport(bigquery, config.projectId, cdcSubscription.bigQueryTable, cdcApplier.stats),
     health,
   };
 }

@@ -2,6 +2,7 @@
 import * as net from "node:net";
 import * as path from "node:path";
 import { FIXTURE } from "../tools/fixtures/generate";
+import { DEMO_MODES, DemoMode, DIRECT_SINKS, DirectSink } from "./ingestion-mode";
 
 export const DEFAULT_FIXTURE = FIXTURE;
 export const WIKIMEDIA_URL = "https://stream.wikimedia.org/v2/stream/recentchange";
@@ -19,6 +20,10 @@ export interface DemoOptions {
   readonly pubsubPort: number;
   readonly bigqueryPort: number;
   readonly ssePort: number;
+  /** How events reach wiki_changes: through Pub/Sub and the bridge, or written by the worker itself. */
+  readonly mode: DemoMode;
+  /** The BigQuery API the worker writes with in direct mode. */
+  readonly sink: DirectSink;
 }
 
 export class UsageError extends Error {}
@@ -29,6 +34,10 @@ export const USAGE = `usage: npm run demo -- [options]
   --json                print the result as one JSON object on the last line of stdout
   --source wikimedia    read the live Wikimedia stream instead of a replay (needs internet)
   --duration SECONDS    how long to read the live stream (default 60)
+  --mode pubsub|direct  pubsub (default): worker → Pub/Sub → local bridge → wiki_changes;
+                        direct: the worker writes wiki_changes itself (no ingestion topic, no bridge)
+  --sink storage-write|insert-all
+                        the BigQuery API of direct mode (default storage-write)
   --pubsub-port N, --bigquery-port N, --sse-port N
                         fixed 127.0.0.1 ports instead of free ones
   --help                this text`;
@@ -49,7 +58,10 @@ export function parseOptions(argv: readonly string[]): DemoOptions | "help" {
     pubsubPort: 0,
     bigqueryPort: 0,
     ssePort: 0,
+    mode: "pubsub" as DemoMode,
+    sink: "storage-write" as DirectSink,
   };
+  let sinkGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -81,6 +93,21 @@ export function parseOptions(argv: readonly string[]): DemoOptions | "help" {
         options.durationSeconds = seconds;
         break;
       }
+      case "--mode": {
+        const mode = value();
+        if (!(DEMO_MODES as readonly string[]).includes(mode))
+          throw new UsageError(`--mode takes ${DEMO_MODES.map((m) => `"${m}"`).join(" or ")}, got "${mode}"`);
+        options.mode = mode as DemoMode;
+        break;
+      }
+      case "--sink": {
+        const sink = value();
+        if (!(DIRECT_SINKS as readonly string[]).includes(sink))
+          throw new UsageError(`--sink takes ${DIRECT_SINKS.map((s) => `"${s}"`).join(" or ")}, got "${sink}"`);
+        options.sink = sink as DirectSink;
+        sinkGiven = true;
+        break;
+      }
       case "--pubsub-port":
         options.pubsubPort = port(flag, value());
         break;
@@ -94,6 +121,8 @@ export function parseOptions(argv: readonly string[]): DemoOptions | "help" {
         throw new UsageError(`unknown option "${flag}"\n${USAGE}`);
     }
   }
+  if (sinkGiven && options.mode !== "direct")
+    throw new UsageError(`--sink applies to --mode direct only (in pubsub mode the bridge writes wiki_changes)`);
   return options;
 }
 

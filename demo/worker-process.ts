@@ -14,6 +14,8 @@ export interface WorkerCounts {
   published: number;
   failed: number;
   dropped: number;
+  /** Rows a direct sink wrote to the error table instead (BigQuery refused them); 0 with Pub/Sub. */
+  refused: number;
   inFlight: number;
 }
 
@@ -59,6 +61,7 @@ export function startWorker(
           published: metricSum(text, "events_published_total"),
           failed: metricSum(text, "events_failed_total"),
           dropped: metricSum(text, "events_dropped_total"),
+          refused: metricSum(text, "sink_rows_refused_total"),
           inFlight: metricSum(text, "in_flight_messages"),
         };
       } catch {

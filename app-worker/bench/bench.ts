@@ -4,11 +4,16 @@
  * 1. burst: 100,000 recorded-format recentchange events (tools/fixtures/generate.ts, seeded) from a
  *    local SSE server as fast as the worker drains them into the emulator: events/s, the worker's
  *    CPU µs per event, and its peak RSS (VmHWM from /proc);
- * 2. paced: events at 1,000/s; latency = SSE frame received → publish acknowledged (p50, p99).
+ * 2. paced: events at 1,000/s; latency = SSE frame received → publish acknowledged (p50, p99);
+ * 3. direct: the worker writing the raw table of the BigQuery emulator itself (SINK=storage-write, then
+ *    SINK=insert-all), as fast as it drains: events/s, CPU µs per event, peak RSS, and the CPU per event
+ *    against the Pub/Sub burst of the same run. The emulator is not BigQuery (SQLite behind it): its
+ *    events/s bound nothing but the emulator; the worker's CPU per event is the figure that carries over.
  *
  * The worker runs in its own process (bench/child.ts), compiled as in the image, so its RSS is its own.
  * Prints one JSON line. Options: --events N (default 100000), --paced-seconds S (default 20),
- * --warmup-events N (default 50000: published to a throw-away topic first, to warm the emulator's JVM).
+ * --warmup-events N (default 50000: published to a throw-away topic first, to warm the emulator's JVM),
+ * --direct-events N (default: --events, per direct sink, so the CPU per event compares like with like; 0 skips them).
  * Targets: paced p99 < 100 ms, burst peak RSS < 150 MB; `targets_met` says whether both held.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -16,6 +21,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PubSub } from "@google-cloud/pubsub";
+import { INGESTION_ERRORS_SCHEMA } from "../../schemas/ingestion-errors";
+import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
+import { BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { describeFixture, generate } from "../../tools/fixtures/generate";
 import { SseServer } from "../../tools/sse/sse-server";
@@ -27,6 +35,8 @@ const arg = (name: string, fallback: number) => {
 const EVENTS = arg("events", 100_000);
 const PACED_SECONDS = arg("paced-seconds", 20);
 const WARMUP_EVENTS = arg("warmup-events", 50_000);
+const DIRECT_EVENTS = arg("direct-events", EVENTS);
+const DIRECT_SINKS = ["storage-write", "insert-all"] as const;
 const PACED_RATE = 1000;
 const SEED = 20240601;
 const PROJECT = "fresh-streams-bench";
@@ -111,6 +121,77 @@ function runChild(mode: "worker" | "raw", env: Record<string, string>): Promise<
   });
 }
 
+/**
+ * The worker with each direct sink, into a fresh raw table (the stack's schema, day-partitioned) and
+ * its error table on one BigQuery emulator: the burst figures, the emulator's CPU per event, and the
+ * worker's CPU per event divided by the Pub/Sub burst's (`cpu_vs_pubsub`).
+ */
+async function directRuns(
+  tmp: string,
+  pubsubCpuUsPerEvent: number,
+  log: (message: string) => void,
+): Promise<Record<string, unknown>> {
+  const emulator = await startBigQueryEmulator({
+    projectId: PROJECT,
+    logFile: path.join(tmp, "bigquery-emulator.log"),
+  });
+  const bigquery = new BigQueryRestClient(emulator.apiEndpoint, PROJECT);
+  const events = generate(DIRECT_EVENTS, SEED + 3);
+  const summary = describeFixture(events);
+  const writable = summary.lines - summary.canaries;
+  const figures: Record<string, unknown> = { events: DIRECT_EVENTS };
+  try {
+    await bigquery.createDataset("bench");
+    for (const sink of DIRECT_SINKS) {
+      const table = sink.replace("-", "_");
+      await bigquery.createTable("bench", table, {
+        schema: { fields: WIKI_CHANGES_SCHEMA.toBigQueryJson() },
+        timePartitioning: { type: "DAY", field: "event_time" },
+      });
+      await bigquery.createTable("bench", `${table}_errors`, {
+        schema: { fields: INGESTION_ERRORS_SCHEMA.toBigQueryJson() },
+      });
+      const server = new SseServer({ events, framesPerWrite: 100 });
+      const url = await server.start();
+      log(`direct: worker, SSE → BigQuery emulator (SINK=${sink}), ${DIRECT_EVENTS} events`);
+      try {
+        const run = await measured(emulator.pid, writable, () =>
+          runChild("worker", {
+            PROJECT,
+            SINK: sink,
+            TABLE: `${PROJECT}.bench.${table}`,
+            ...(sink === "insert-all"
+              ? { BIGQUERY_EMULATOR_HOST: emulator.apiEndpoint }
+              : { BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcEndpoint }),
+            METRICS_PORT: "0",
+            CHECKPOINT_PATH: path.join(tmp, `direct-${table}.json`),
+            LOG_LEVEL: "warn",
+            START: "live",
+            SSE_URL: url,
+            EXPECT: String(writable),
+          }),
+        );
+        const [{ n }] = (await bigquery.query(`SELECT COUNT(*) AS n FROM \`${PROJECT}.bench.${table}\``)).rows;
+        if (Number(n) !== writable) throw new Error(`SINK=${sink}: ${n} rows in the table, expected ${writable}`);
+        figures[table] = {
+          eps: run.result.eps,
+          cpu_us_per_event: run.result.cpu_us_per_event,
+          cpu_vs_pubsub: Math.round((run.result.cpu_us_per_event / pubsubCpuUsPerEvent) * 100) / 100,
+          rss_mb: run.result.rss_mb,
+          p50_ms: run.result.p50_ms,
+          p99_ms: run.result.p99_ms,
+          emulator_cpu_us_per_event: run.emulatorUs,
+        };
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await emulator.stop();
+  }
+  return figures;
+}
+
 async function main() {
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
   log("compiling the worker (app-worker/dist/bench)");
@@ -170,6 +251,10 @@ async function main() {
       EXPECT: String(pacedSummary.lines - pacedSummary.canaries),
     });
 
+    // 3. direct sinks: the worker writing the BigQuery emulator's raw table, after the Pub/Sub phases
+    //    (the emulators do not share the cores while either is measured).
+    const direct = DIRECT_EVENTS > 0 ? await directRuns(tmp, burst.cpu_us_per_event, log) : undefined;
+
     const result = {
       events: EVENTS,
       // burst, default settings
@@ -192,6 +277,7 @@ async function main() {
       worker_avg_batch: burst.avg_batch,
       cpus: os.cpus().length,
       node: process.version,
+      ...(direct ? { direct } : {}),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

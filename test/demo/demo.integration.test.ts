@@ -95,6 +95,9 @@ function reportedPids(stderr: string): number[] {
   return [...stderr.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
 }
 
+/** The default mode's JSON on the bundled fixture, for the direct-mode test to compare with. */
+let defaultModeJson: any;
+
 describe("npm run demo", () => {
   test("the bundled fixture: the leaderboard matches counts computed from the fixture", () => {
     const lines = readFixture(FIXTURE);
@@ -108,6 +111,7 @@ describe("npm run demo", () => {
     expect(result.stderr).not.toMatch(/demo: /);
     expect(result.status).toBe(0);
     const json = lastJsonLine(result.stdout);
+    defaultModeJson = json;
     expect(json.published).toBe(expected.published);
     expect(json.raw_rows).toBe(expected.published);
     expect(json.staged_rows).toBe(expected.staged);
@@ -128,6 +132,80 @@ describe("npm run demo", () => {
     const pids = reportedPids(result.stderr);
     expect(pids.length).toBe(3); // Pub/Sub emulator, BigQuery emulator, worker
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+
+  test("--mode direct: the worker writes wiki_changes itself; the same report as the default mode", () => {
+    const lines = readFixture(FIXTURE);
+    const expected = expectedFrom(lines);
+    const result = demo(["--mode", "direct", "--json"]);
+    expect(result.stderr).not.toMatch(/demo: /);
+    expect(result.status).toBe(0);
+    const json = lastJsonLine(result.stdout);
+    // No ingestion topic, subscription or bridge: the worker's Storage Write stream fills wiki_changes.
+    expect(result.stderr).toContain("SINK=storage-write (no ingestion topic, no bridge)");
+    expect(result.stderr).toMatch(/provisioning \d+ datasets, \d+ tables, 2 topics, 2 subscriptions/);
+    expect(result.stderr).not.toContain("local bridge");
+    expect(json).toMatchObject({
+      published: expected.published,
+      raw_rows: expected.published,
+      staged_rows: expected.staged,
+      duplicates_removed: expected.published - expected.staged,
+      error_rows: 0, // wiki_changes_errors, the worker's error table
+      leaderboard: expected.leaderboard,
+      leaderboard_live: expected.leaderboard,
+      windows: expected.windows,
+    });
+    const midStaged = Number(/mid-replay staging load: (\d+) staged of/.exec(result.stderr)?.[1]);
+    expect(midStaged).toBeGreaterThan(0);
+    expect(midStaged).toBeLessThan(expected.staged);
+    // The subscriptions' backlog does not apply; the SQL health checks do.
+    expect(json.health).toEqual({
+      backlog_left: null,
+      dead_letters: null,
+      late_events: 0,
+      duplicates_removed: expected.published - expected.staged,
+      staging_duplicates: 0,
+      staging_lag_seconds: 0,
+    });
+    expect(result.stdout).toContain("backlog left        n/a (direct mode: no subscription)");
+    // The same fields and figures as the default mode's run above (when it ran in this process).
+    if (defaultModeJson) {
+      expect(Object.keys(json).sort()).toEqual(Object.keys(defaultModeJson).sort());
+      expect(Object.keys(json.health).sort()).toEqual(Object.keys(defaultModeJson.health).sort());
+      expect(json.leaderboard).toEqual(defaultModeJson.leaderboard);
+      expect(json.leaderboard_live).toEqual(defaultModeJson.leaderboard_live);
+      expect(json.windows).toEqual(defaultModeJson.windows);
+      expect(json.cdc).toEqual(defaultModeJson.cdc);
+    }
+    const pids = reportedPids(result.stderr);
+    expect(pids.length).toBe(3); // Pub/Sub emulator (CDC), BigQuery emulator, worker
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+
+  test("--mode direct --sink insert-all on a small fixture", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "demo-fixture-")), "small.jsonl");
+    const lines = readFixture(FIXTURE).slice(0, 200);
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const expected = expectedFrom(lines);
+    const result = demo(["--mode", "direct", "--sink", "insert-all", "--fixture", file, "--json"]);
+    expect(result.stderr).not.toMatch(/demo: /);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("SINK=insert-all");
+    expect(lastJsonLine(result.stdout)).toMatchObject({
+      published: expected.published,
+      staged_rows: expected.staged,
+      error_rows: 0,
+      leaderboard: expected.leaderboard,
+      leaderboard_live: expected.leaderboard,
+      windows: expected.windows,
+    });
+  });
+
+  test("--sink without --mode direct: a clear message and exit 1", () => {
+    const result = demo(["--sink", "insert-all"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("demo: --sink applies to --mode direct only");
+    expect(reportedPids(result.stderr)).toEqual([]);
   });
 
   test("--fixture replays another file; duplicates and canaries are handled", () => {

@@ -40,6 +40,11 @@ export interface SseServerOptions {
   unterminatedLineBytes?: number;
   /** Called with the wall time (performance.now()) each frame is written (paced bench). */
   onWrite?: (offset: number) => void;
+  /**
+   * Hold the stream before the frame at this offset until `release()` is called: frames before it are
+   * written, the connection stays open and quiet (the demo's mid-replay pause in direct mode).
+   */
+  holdAt?: number;
 }
 
 export interface RecordedRequest {
@@ -82,6 +87,11 @@ export class SseServer {
   /** Bytes of the unterminated line written, over all connections. */
   public hugeBytesWritten = 0;
 
+  private releaseHold: () => void = () => undefined;
+  /** Resolved by `release()`: the stream continues past `holdAt`. */
+  private readonly hold = new Promise<void>((resolve) => (this.releaseHold = resolve));
+  private held = false;
+
   /** Frames rendered and UTF-8 encoded once, so serving costs little CPU (the benchmark shares the machine). */
   private readonly frames: Buffer[];
 
@@ -108,7 +118,18 @@ export class SseServer {
     return this.url;
   }
 
+  /** True once the stream has written every frame before `holdAt` and waits for `release()`. */
+  get holding(): boolean {
+    return this.held;
+  }
+
+  /** Lets the stream continue past `holdAt` (no effect without it, or when called twice). */
+  release(): void {
+    this.releaseHold();
+  }
+
   async stop(): Promise<void> {
+    this.releaseHold();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -153,10 +174,17 @@ export class SseServer {
     const started = performance.now();
     let closed = false;
     res.on("close", () => (closed = true));
+    const { holdAt } = this.options;
     while (offset < events.length && !closed) {
+      if (offset === holdAt) {
+        this.held = true;
+        await this.hold;
+        this.held = false;
+        if (closed) break;
+      }
       const parts: Buffer[] = [];
       const first = offset;
-      while (offset < events.length && offset - first < perWrite) {
+      while (offset < events.length && offset - first < perWrite && (offset === first || offset !== holdAt)) {
         if (cutEvery && sentThisConnection >= cutEvery) {
           // Cut mid-frame: half of the next frame, then drop the connection.
           const partial = this.frames[offset];
