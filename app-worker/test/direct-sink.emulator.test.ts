@@ -19,7 +19,8 @@ import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../
 import { describeFixture, loadFixture } from "../../tools/fixtures/generate";
 import { SseServer, sseId } from "../../tools/sse/sse-server";
 import { projectData } from "../src/projection";
-import { metricValue, spawnWorker, waitFor, waitForMetric, within } from "./helpers/worker";
+import * as helpers from "./helpers/worker";
+import { metricValue, waitFor, waitForMetric, within } from "./helpers/worker";
 import { freePort } from "../../tools/process/free-port";
 
 const PROJECT = "fresh-streams-local";
@@ -41,6 +42,18 @@ const expectedIds = new Set(
     .map((line) => projectData(line))
     .flatMap((r) => (r.kind === "row" && r.row.event_id !== OUT_OF_RANGE_ID ? [r.row.event_id] : [])),
 );
+
+/** Every worker a test starts; one still running when its test ends (a failure) is killed. */
+const started: ReturnType<typeof helpers.spawnWorker>[] = [];
+const spawnWorker = (env: Record<string, string>) => {
+  const worker = helpers.spawnWorker(env);
+  started.push(worker);
+  return worker;
+};
+afterEach(() => {
+  for (const worker of started.splice(0))
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGKILL");
+});
 
 let emulator: BigQueryEmulator;
 let bigquery: BigQueryRestClient;
