@@ -10,7 +10,7 @@ import {
   PROJECT_NUMBER,
   REGION,
 } from "../schemas/naming";
-import { DEFAULT_SSE_URL } from "../schemas/worker-contract";
+import { DEFAULT_SSE_URL, DIRECT_SINKS } from "../schemas/worker-contract";
 
 /**
  * The typed, validated shape of one environment file (`config/<env>.json`).
@@ -95,7 +95,7 @@ const direct = z
      * - `insert-all`: the legacy `tabledata.insertAll`, with `insertId` = the event id for BigQuery's
      *   best-effort de-duplication (about a minute); dearer per GB, kept for tools that only speak it.
      */
-    api: z.enum(["storage-write", "insert-all"]).default("storage-write"),
+    api: z.enum(DIRECT_SINKS).default("storage-write"),
   })
   .strict();
 

@@ -10,20 +10,10 @@
  * In direct mode the demo synthesizes the `local` stack with `ingestion.mode: "direct"`: the stack
  * then declares no ingestion topic or subscription, and declares the raw error table.
  */
-import { LocalResources, LocalTable } from "./local-stack";
+import { LocalResources } from "./local-stack";
 
 export const DEMO_MODES = ["pubsub", "direct"] as const;
 export type DemoMode = (typeof DEMO_MODES)[number];
-export const DIRECT_SINKS = ["storage-write", "insert-all"] as const;
-export type DirectSink = (typeof DIRECT_SINKS)[number];
-
-/** The raw table the ingestion writes (`wiki_changes`) as the stack declares it. */
-export function rawTableOf(resources: LocalResources): LocalTable {
-  const { datasetId, tableId } = resources.stack.warehouse.wikiChanges;
-  const table = resources.tables.find((t) => t.datasetId === datasetId && t.tableId === tableId);
-  if (!table) throw new Error(`the local stack declares no raw table ${datasetId}.${tableId}`);
-  return table;
-}
 
 /** `dataset.table` of the raw error table the direct-mode stack declares (`wiki_changes_errors`). */
 export function rawErrorTableOf(resources: LocalResources): string {

@@ -17,12 +17,12 @@ import * as path from "node:path";
 import { BigQuery } from "@google-cloud/bigquery";
 import { PubSub } from "@google-cloud/pubsub";
 import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-bigquery-job";
-import { startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
+import { sinkEmulatorEnv, startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
 import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
 import { INGESTION_NAMES } from "../stacks/ingestion";
-import { rawErrorTableOf, rawTableOf } from "./ingestion-mode";
+import { rawErrorTableOf } from "./ingestion-mode";
 import { PAGE_STATE_NAMES } from "../stacks/page-state";
 import { Bridge, startBridge } from "./bridge";
 import { CdcApplier, cdcReport, publishedChanges, startCdcApplier } from "./cdc-applier";
@@ -33,7 +33,7 @@ import { assertPortFree, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA
 import { provisionBigQuery, provisionPubSub } from "./provision";
 import { measureHealth } from "./health";
 import { DemoResult, formatReport } from "./report";
-import { startWorker, WorkerCounts } from "./worker-process";
+import { allHandled, startWorker, WorkerCounts } from "./worker-process";
 
 // Emulators need no credentials: keep the Google client libraries from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -106,8 +106,8 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const topic = ingestion?.topic;
   if (!direct && (!ingestion || !topic))
     throw new Error("the local stack declares no subscription on the ingestion topic");
-  const raw = rawTableOf(resources);
-  const rawTable = ingestion?.bigQueryTable ?? `${raw.datasetId}.${raw.tableId}`;
+  const { wikiChanges } = resources.stack.warehouse;
+  const rawTable = ingestion?.bigQueryTable ?? `${wikiChanges.datasetId}.${wikiChanges.tableId}`;
   // Direct mode: the worker's own error table (wiki_changes_errors); pubsub mode: the bridge's.
   const errorTable = direct ? rawErrorTableOf(resources) : `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
   progress(
@@ -209,9 +209,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
             SINK: options.sink,
             TABLE: `${config.projectId}.${rawTable}`,
             ERROR_TABLE: `${config.projectId}.${errorTable}`,
-            ...(options.sink === "insert-all"
-              ? { BIGQUERY_EMULATOR_HOST: bigqueryEmulator.apiEndpoint }
-              : { BIGQUERY_STORAGE_EMULATOR_HOST: bigqueryEmulator.grpcEndpoint }),
+            ...sinkEmulatorEnv(bigqueryEmulator, options.sink),
           }
         : { TOPIC: topic! }),
       CDC_TOPIC: cdcSubscription.topic,
@@ -241,12 +239,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
           300_000,
           async () => {
             counts = await worker.counts();
-            return (
-              counts !== undefined &&
-              counts.received >= events.length &&
-              counts.published + counts.dropped + counts.refused >= counts.received &&
-              counts.inFlight === 0
-            );
+            return allHandled(counts, events.length);
           },
           () => `worker counters: ${JSON.stringify(counts)}`,
         )
@@ -288,13 +281,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
           }
         }
       } else if (server) {
-        const now = server.holding ? await worker.counts() : undefined;
-        if (
-          now &&
-          now.received >= tenth &&
-          now.published + now.dropped + now.refused >= now.received &&
-          now.inFlight === 0
-        ) {
+        if (server.holding && allHandled(await worker.counts(), tenth)) {
           try {
             await loadStaging();
           } finally {

@@ -2,7 +2,8 @@
 import * as net from "node:net";
 import * as path from "node:path";
 import { FIXTURE } from "../tools/fixtures/generate";
-import { DEMO_MODES, DemoMode, DIRECT_SINKS, DirectSink } from "./ingestion-mode";
+import { DIRECT_SINKS, DirectSink } from "../schemas/worker-contract";
+import { DEMO_MODES, DemoMode } from "./ingestion-mode";
 
 export const DEFAULT_FIXTURE = FIXTURE;
 export const WIKIMEDIA_URL = "https://stream.wikimedia.org/v2/stream/recentchange";

@@ -19,6 +19,16 @@ export interface WorkerCounts {
   inFlight: number;
 }
 
+/** Whether the worker has settled every event it received: written, refused or dropped, none in flight. */
+export function allHandled(counts: WorkerCounts | undefined, atLeast = 0): boolean {
+  return (
+    counts !== undefined &&
+    counts.received >= atLeast &&
+    counts.published + counts.dropped + counts.refused >= counts.received &&
+    counts.inFlight === 0
+  );
+}
+
 export interface WorkerProcess {
   readonly pid: number;
   /** Current counters from /metrics (undefined while the server is not up yet). */

@@ -75,6 +75,10 @@ export const PUBSUB_LIMITS = {
 export const WORKER_SINKS = ["pubsub", "storage-write", "insert-all"] as const;
 /** One of {@link WORKER_SINKS}. */
 export type WorkerSink = (typeof WORKER_SINKS)[number];
+/** The sinks that write BigQuery directly (ingestion mode `direct`). */
+export const DIRECT_SINKS = ["storage-write", "insert-all"] as const satisfies readonly WorkerSink[];
+/** One of {@link DIRECT_SINKS}. */
+export type DirectSink = (typeof DIRECT_SINKS)[number];
 
 /**
  * BigQuery's documented limits on one streaming write (quotas and limits pages, "Streaming inserts"

@@ -22,8 +22,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PubSub } from "@google-cloud/pubsub";
 import { INGESTION_ERRORS_SCHEMA } from "../../schemas/ingestion-errors";
+import { DIRECT_SINKS } from "../../schemas/worker-contract";
 import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
-import { BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
+import { BigQueryRestClient, sinkEmulatorEnv, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { describeFixture, generate } from "../../tools/fixtures/generate";
 import { SseServer } from "../../tools/sse/sse-server";
@@ -36,7 +37,6 @@ const EVENTS = arg("events", 100_000);
 const PACED_SECONDS = arg("paced-seconds", 20);
 const WARMUP_EVENTS = arg("warmup-events", 50_000);
 const DIRECT_EVENTS = arg("direct-events", EVENTS);
-const DIRECT_SINKS = ["storage-write", "insert-all"] as const;
 const PACED_RATE = 1000;
 const SEED = 20240601;
 const PROJECT = "fresh-streams-bench";
@@ -160,9 +160,7 @@ async function directRuns(
             PROJECT,
             SINK: sink,
             TABLE: `${PROJECT}.bench.${table}`,
-            ...(sink === "insert-all"
-              ? { BIGQUERY_EMULATOR_HOST: emulator.apiEndpoint }
-              : { BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcEndpoint }),
+            ...sinkEmulatorEnv(emulator, sink),
             METRICS_PORT: "0",
             CHECKPOINT_PATH: path.join(tmp, `direct-${table}.json`),
             LOG_LEVEL: "warn",

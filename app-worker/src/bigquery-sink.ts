@@ -15,7 +15,7 @@
  * - in flight (buffered, being written, being retried) is bounded like the publisher's, which is
  *   what pauses the SSE reading when BigQuery is slow.
  */
-import { BIGQUERY_WRITE_LIMITS, WorkerSink } from "../../schemas/worker-contract";
+import { BIGQUERY_WRITE_LIMITS, DirectSink } from "../../schemas/worker-contract";
 import { InFlightBound } from "./in-flight";
 import { TableWriteError, TableWriter } from "./table-writer";
 
@@ -54,7 +54,7 @@ export interface SinkObserver {
 }
 
 export interface BigQuerySinkOptions {
-  readonly sink: Exclude<WorkerSink, "pubsub">;
+  readonly sink: DirectSink;
   /** Writes the raw table. */
   readonly writer: TableWriter;
   /** Writes the error table (`INGESTION_ERRORS_SCHEMA`). */
@@ -100,7 +100,6 @@ interface Entry {
 
 interface Batch {
   readonly entries: Entry[];
-  readonly bytes: number;
   /** When the first attempt of these rows started: retries stop `publishTimeoutMs` after it. */
   readonly since: number;
   readonly errors: boolean;
@@ -155,12 +154,45 @@ export function errorTableRow(event: SinkRow, reason: string, detail: string): R
   };
 }
 
+/** Entries waiting for a request, sent as one when the next would pass the row or byte bound. */
+class PendingBatch {
+  private entries: Entry[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly maxRows: number,
+    private readonly maxBytes: number,
+    private readonly send: (entries: Entry[]) => void,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Adds `entry`, counted as `bytes`; sends the batch before it when it would not fit, and after it when full. */
+  add(entry: Entry, bytes: number): void {
+    if (this.entries.length > 0 && this.bytes + bytes > this.maxBytes) this.take();
+    this.entries.push(entry);
+    this.bytes += bytes;
+    if (this.entries.length >= this.maxRows) this.take();
+  }
+
+  /** Sends what waits (nothing when empty). */
+  take(): void {
+    if (this.entries.length === 0) return;
+    const entries = this.entries;
+    this.entries = [];
+    this.bytes = 0;
+    this.send(entries);
+  }
+}
+
 export class BigQuerySink extends InFlightBound {
-  public readonly sink: Exclude<WorkerSink, "pubsub">;
-  private buffer: Entry[] = [];
-  private bufferBytes = 0;
-  private errorBuffer: Entry[] = [];
-  private errorBufferBytes = 0;
+  public readonly sink: DirectSink;
+  /** Rows for the raw table. */
+  private readonly rows: PendingBatch;
+  /** Refused rows for the error table. */
+  private readonly errors: PendingBatch;
   private timer: NodeJS.Timeout | undefined;
   private active = 0;
   private readonly queue: Batch[] = [];
@@ -173,6 +205,13 @@ export class BigQuerySink extends InFlightBound {
     super(options.maxInFlightMessages, options.maxInFlightBytes);
     this.sink = options.sink;
     this.maxConcurrent = options.maxConcurrentRequests ?? 4;
+    const { batchMaxMessages, batchMaxBytes } = options;
+    this.rows = new PendingBatch(batchMaxMessages, batchMaxBytes, (entries) =>
+      this.dispatch({ entries, since: Date.now(), errors: false }),
+    );
+    this.errors = new PendingBatch(batchMaxMessages, batchMaxBytes, (entries) =>
+      this.dispatch({ entries, since: Date.now(), errors: true }),
+    );
   }
 
   /** Queues one event's row; `done` is called once, when it is written, refused, or failed. */
@@ -185,15 +224,14 @@ export class BigQuerySink extends InFlightBound {
       this.refuse([entry], problem.reason, problem.detail);
       return;
     }
-    if (
-      this.buffer.length > 0 &&
-      (this.buffer.length >= this.options.batchMaxMessages || this.bufferBytes + bytes > this.options.batchMaxBytes)
-    )
-      this.sendBuffer();
-    this.buffer.push(entry);
-    this.bufferBytes += bytes;
-    if (this.buffer.length >= this.options.batchMaxMessages) this.sendBuffer();
-    else this.timer ??= setTimeout(() => this.flushNow(), this.options.batchMaxMs);
+    this.rows.add(entry, bytes);
+    this.armTimer();
+  }
+
+  /** A partial batch leaves `batchMaxMs` after it started waiting, at the latest. */
+  private armTimer(): void {
+    if (this.rows.size + this.errors.size > 0)
+      this.timer ??= setTimeout(() => this.flushNow(), this.options.batchMaxMs);
   }
 
   /** Sends what is buffered now (rows and error rows). */
@@ -202,29 +240,10 @@ export class BigQuerySink extends InFlightBound {
   }
 
   private flushNow(): void {
-    if (this.buffer.length > 0) this.sendBuffer();
-    if (this.errorBuffer.length > 0) this.sendErrors();
     clearTimeout(this.timer);
     this.timer = undefined;
-  }
-
-  private sendBuffer(): void {
-    const entries = this.buffer;
-    const bytes = this.bufferBytes;
-    this.buffer = [];
-    this.bufferBytes = 0;
-    if (this.errorBuffer.length === 0 && this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    this.dispatch({ entries, bytes, since: Date.now(), errors: false });
-  }
-
-  private sendErrors(): void {
-    const entries = this.errorBuffer;
-    this.errorBuffer = [];
-    this.errorBufferBytes = 0;
-    this.dispatch({ entries, bytes: 0, since: Date.now(), errors: true });
+    this.rows.take();
+    this.errors.take();
   }
 
   private dispatch(batch: Batch): void {
@@ -282,7 +301,7 @@ export class BigQuerySink extends InFlightBound {
         );
         if (result.retry.length > 0) {
           const again = result.retry.map((i) => entries[i]);
-          this.dispatch({ ...batch, entries: again, bytes: sum(again) });
+          this.dispatch({ ...batch, entries: again });
         }
         return;
       } catch (error) {
@@ -295,7 +314,7 @@ export class BigQuerySink extends InFlightBound {
             this.stats.splits++;
             const half = Math.ceil(entries.length / 2);
             for (const part of [entries.slice(0, half), entries.slice(half)])
-              this.dispatch({ ...batch, entries: part, bytes: sum(part) });
+              this.dispatch({ ...batch, entries: part });
           } else {
             observer?.request?.("partial", seconds, 1, requestBytes);
             this.refuse(entries, "request_refused", (error as Error).message);
@@ -345,18 +364,14 @@ export class BigQuerySink extends InFlightBound {
     }
   }
 
-  /** Moves entries to the error table (sent with the next flush, or at once when many wait). */
+  /** Moves entries to the error table (with the next error batch). */
   private refuse(entries: Entry[], reason: string, detail: string): void {
     for (const entry of entries) {
       entry.refusal = { reason, detail };
       // An error row holds the payload twice (text and base64 bytes): about three times the row.
-      const bytes = Math.min(entry.bytes, BIGQUERY_WRITE_LIMITS.maxRowBytes / 3) * 3;
-      if (this.errorBuffer.length > 0 && this.errorBufferBytes + bytes > this.options.batchMaxBytes) this.sendErrors();
-      this.errorBuffer.push(entry);
-      this.errorBufferBytes += bytes;
+      this.errors.add(entry, Math.min(entry.bytes, BIGQUERY_WRITE_LIMITS.maxRowBytes / 3) * 3);
     }
-    if (this.errorBuffer.length >= this.options.batchMaxMessages) this.sendErrors();
-    else this.timer ??= setTimeout(() => this.flushNow(), this.options.batchMaxMs);
+    this.armTimer();
   }
 
   private settle(entries: Entry[], refused: boolean): void {

@@ -14,8 +14,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { INGESTION_ERRORS_SCHEMA } from "../../schemas/ingestion-errors";
+import { DIRECT_SINKS, DirectSink } from "../../schemas/worker-contract";
 import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
-import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
+import {
+  BigQueryEmulator,
+  BigQueryRestClient,
+  sinkEmulatorEnv,
+  startBigQueryEmulator,
+} from "../../tools/emulators/bigquery-emulator";
 import { describeFixture, loadFixture } from "../../tools/fixtures/generate";
 import { SseServer, sseId } from "../../tools/sse/sse-server";
 import { projectData } from "../src/projection";
@@ -87,9 +93,8 @@ const eventIdCounts = async (dataset: string, table = "wiki_changes") =>
     ).rows.map((r) => [String(r.event_id), Number(r.n)]),
   );
 
-const SINKS = ["insert-all", "storage-write"] as const;
 
-describe.each(SINKS)("SINK=%s against the BigQuery emulator", (sink) => {
+describe.each(DIRECT_SINKS)("SINK=%s against the BigQuery emulator", (sink) => {
   const dataset = `direct_${sink.replace("-", "_")}`;
   beforeAll(() => createTables(dataset));
 
@@ -313,7 +318,7 @@ describe("BigQuery unreachable", () => {
 
 /** The worker's variables for a direct sink into `dataset.tableId` (error table beside it). */
 function directEnv(
-  sink: (typeof SINKS)[number],
+  sink: DirectSink,
   dataset: string,
   tableId: string,
   sseUrl: string,
@@ -334,9 +339,7 @@ function directEnv(
     CHECKPOINT_INTERVAL_MS: "100",
     SHUTDOWN_DEADLINE_MS: "8000",
     LOG_LEVEL: "info",
-    ...(sink === "insert-all"
-      ? { BIGQUERY_EMULATOR_HOST: emulator.apiEndpoint }
-      : { BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcEndpoint }),
+    ...sinkEmulatorEnv(emulator, sink),
     ...extra,
   };
 }

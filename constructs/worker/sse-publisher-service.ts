@@ -9,7 +9,7 @@ import { SecretManagerSecretVersion } from "@cdktf/provider-google/lib/secret-ma
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-import { DEFAULT_METRICS_PORT, WorkerEnvVariable } from "../../schemas/worker-contract";
+import { DEFAULT_METRICS_PORT, DIRECT_SINKS, DirectSink, WorkerEnvVariable } from "../../schemas/worker-contract";
 import { grantTableWrite } from "../bigquery/table-grants";
 import { headerValueProblem, parseWorkerSettings } from "../../schemas/worker-settings";
 import { BUCKET_NAME } from "../../schemas/naming";
@@ -20,8 +20,7 @@ import { validateKeyLocation } from "../core/key-location";
 import { fail, isKnown, validateLabels, validateServiceAccountId } from "../core/validation";
 
 /** The BigQuery APIs the worker can write the raw table with (its `SINK` besides `pubsub`). */
-export type DirectSinkApi = "storage-write" | "insert-all";
-const DIRECT_SINK_APIS: readonly string[] = ["storage-write", "insert-all"];
+export type DirectSinkApi = DirectSink;
 
 /** Where a worker with a BigQuery sink writes: {@link SsePublisherServiceProps.directSink}. */
 export interface WorkerDirectSink {
@@ -615,8 +614,8 @@ function tableResourceName(table: ITable): string {
 /** A direct sink names two different tables, and an API the worker has. */
 function validateDirectSink(path: string, sink: WorkerDirectSink): void {
   const api = sink.api ?? "storage-write";
-  if (isKnown(api) && !DIRECT_SINK_APIS.includes(api)) {
-    fail(path, `directSink.api "${api}" is invalid: one of ${DIRECT_SINK_APIS.join(", ")}`);
+  if (isKnown(api) && !(DIRECT_SINKS as readonly string[]).includes(api)) {
+    fail(path, `directSink.api "${api}" is invalid: one of ${DIRECT_SINKS.join(", ")}`);
   }
   const { table, errorTable } = sink;
   if (isKnown(table.fqn) && isKnown(errorTable.fqn) && table.fqn === errorTable.fqn) {

@@ -16,6 +16,7 @@
  * Command line: `npx tsx tools/emulators/bigquery-emulator.ts [--project P]` starts one, prints
  * `BIGQUERY_EMULATOR_HOST=http://127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
+import { DirectSink } from "../../schemas/worker-contract";
 import { freePort } from "../process/free-port";
 import { serveUntilSignalled, terminate, watchExit } from "../process/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -85,6 +86,19 @@ export interface BigQueryEmulator {
 const REPO = path.resolve(__dirname, "..", "..");
 
 /** The cache folder of the project's tools (same rule as scripts/lib/common.sh). */
+/**
+ * The worker's variable pointing a direct sink at this emulator: `insert-all` speaks its REST API
+ * (`BIGQUERY_EMULATOR_HOST`), `storage-write` its gRPC API (`BIGQUERY_STORAGE_EMULATOR_HOST`).
+ */
+export function sinkEmulatorEnv(
+  emulator: Pick<BigQueryEmulator, "apiEndpoint" | "grpcEndpoint">,
+  sink: DirectSink,
+): Record<string, string> {
+  return sink === "insert-all"
+    ? { BIGQUERY_EMULATOR_HOST: emulator.apiEndpoint }
+    : { BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcEndpoint };
+}
+
 export function freshStreamsCache(): string {
   return (
     process.env.FRESH_STREAMS_CACHE ??
