@@ -93,7 +93,6 @@ const eventIdCounts = async (dataset: string, table = "wiki_changes") =>
     ).rows.map((r) => [String(r.event_id), Number(r.n)]),
   );
 
-
 describe.each(DIRECT_SINKS)("SINK=%s against the BigQuery emulator", (sink) => {
   const dataset = `direct_${sink.replace("-", "_")}`;
   beforeAll(() => createTables(dataset));
