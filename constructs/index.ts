@@ -148,6 +148,8 @@ export type {
   WarehousePolicyProps,
 } from "./policy";
 
-// Testing: the apply-order check, for users' own tests.
+// Testing: the apply-order check and the inventory, for users' own tests.
 export { describeUnorderedReference, expectApplyOrder, findUnorderedReferences } from "./testing/apply-order";
 export type { NamedObjectKind, SynthesizedStack, UnorderedReference } from "./testing/apply-order";
+export { DEFAULT_INVENTORY_ATTRIBUTES, inventory } from "./testing/inventory";
+export type { Inventory, InventoryAttributes, InventoryOptions } from "./testing/inventory";
