@@ -40,7 +40,7 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\
  * entry loads itself by a dynamic import, which jest refuses.
  */
 export async function renderSection(section: DocSection): Promise<string> {
-  const options = JSON.parse(fs.readFileSync(path.join(ROOT, ".prettierrc.json"), "utf8")) as prettier.Options;
+  const options = JSON.parse(fs.readFileSync(path.join(ROOT, ".prettierrc.json"), "utf8")) as Record<string, unknown>;
   const formatted = await prettier.format(section.render(), { ...options, parser: "markdown", plugins: [markdown] });
   return formatted.trim();
 }

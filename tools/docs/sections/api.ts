@@ -80,7 +80,7 @@ const VALUE_KINDS: readonly (ApiKind | undefined)[] = ["class", "function", "con
 function findDeclaration(file: string, name: string): { node: ts.Node; file: string } {
   const source = parse(file);
   const local = source.statements
-    .flatMap((statement) =>
+    .flatMap((statement): ts.Node[] =>
       ts.isVariableStatement(statement) ? [...statement.declarationList.declarations] : [statement],
     )
     .filter((node) => {
