@@ -81,6 +81,7 @@ export const DEFAULT_INVENTORY_ATTRIBUTES: InventoryAttributes = {
     "enable_streaming_engine",
     "ip_configuration",
     "on_delete",
+    "parameters",
     "kms_key_name",
   ],
   google_kms_crypto_key_iam_member: ["crypto_key_id", ...IAM],
