@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ALERT_CATALOGUE } from "../../constructs/monitoring/alert-catalogue";
-import { METRIC_CATALOG } from "../../constructs/monitoring/metric-catalog";
+import { METRIC_CATALOGUE } from "../../constructs/monitoring/metric-catalogue";
 
 /** docs/alerts.md lists every alert of the catalogue with its severity, and every catalogued metric type. */
 const DOC = fs.readFileSync(path.resolve(__dirname, "../../docs/alerts.md"), "utf8");
@@ -17,7 +17,7 @@ describe("docs/alerts.md", () => {
   });
 
   test("every catalogued metric type is named, with its documentation page", () => {
-    for (const m of METRIC_CATALOG) {
+    for (const m of METRIC_CATALOGUE) {
       const name = m.type.startsWith("prometheus.googleapis.com/")
         ? m.type.split("/")[1].replace(/^fresh_streams_worker/, "")
         : m.type.split("/").pop()!;
