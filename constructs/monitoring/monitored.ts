@@ -111,6 +111,8 @@ export interface WatchedKindSpec<T = unknown> {
   metricOf?(target: T): string;
   /** The level a target sets (a check's threshold, the reservation's maximum slots). @default - none */
   levelOf?(target: T): number;
+  /** What that level is, for docs/alerts.md. @default - none */
+  readonly levelDoc?: string;
 }
 
 const kind = <T>(spec: WatchedKindSpec<T>): WatchedKindSpec => spec as WatchedKindSpec;
@@ -168,6 +170,7 @@ export const WATCHED_KINDS: Readonly<Record<WatchedKind, WatchedKindSpec>> = Obj
     dashboardWaits: true,
     metricOf: (check) => check.metricType,
     levelOf: (check) => check.threshold,
+    levelDoc: "the check's threshold",
   }),
   eltQueries: kind<MonitoredScheduledQuery | ScheduledQuery>({
     prop: "eltQueries",
@@ -187,5 +190,6 @@ export const WATCHED_KINDS: Readonly<Record<WatchedKind, WatchedKindSpec>> = Obj
     dependsOn: (rs) => rs.flatMap((r) => r.dependsOn ?? []),
     dashboardWaits: true,
     levelOf: (r) => r.maxSlots,
+    levelDoc: "the reservation's `maxSlots` (baseline + autoscale maximum)",
   }),
 });
