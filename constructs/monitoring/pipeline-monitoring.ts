@@ -419,7 +419,7 @@ export class PipelineMonitoring extends Construct {
       documentation: {
         mimeType: "text/markdown",
         subject: `[${definition.severity}] ${this.prefix}: ${definition.title}`.slice(0, 255),
-        content: runbook({ ...options, words: this.props.runbookWords }),
+        content: runbook({ ...options, words: this.props.runbookWords, where: `${this.node.path}/${definition.id}` }),
       },
       dependsOn: [...options.dependsOn, ...this.emailChannels],
     });

@@ -20,10 +20,10 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 export function runbookTexts(
   definition: AlertDefinition,
   words: Readonly<Record<string, string>> = {},
+  where = `alert ${definition.id}`,
 ): { meaning: string; firstChecks: string[] } {
   const values = { ...(definition.words ?? {}) };
   for (const name of Object.keys(values)) if (words[name] !== undefined) values[name] = words[name];
-  const where = `alert ${definition.id}`;
   return {
     meaning: fillTemplate(definition.meaning, values, where),
     firstChecks: definition.firstChecks.map((check) => fillTemplate(check, values, where)),
@@ -42,12 +42,17 @@ export interface RunbookOptions {
   readonly durationSeconds: number;
   /** What the condition reads: metric types or PromQL queries. */
   readonly sources: readonly string[];
+  /**
+   * Who asks, for errors (a construct path).
+   * @default - the alert id
+   */
+  readonly where?: string;
 }
 
 /** The policy's documentation: a short runbook. */
 export function runbook(options: RunbookOptions): string {
   const { definition, threshold, durationSeconds, sources } = options;
-  const { meaning, firstChecks } = runbookTexts(definition, options.words);
+  const { meaning, firstChecks } = runbookTexts(definition, options.words, options.where);
   const held = durationSeconds > 0 ? ` for ${durationSeconds / 60} min` : "";
   const text = [
     `**What it means.** ${meaning}`,
