@@ -737,6 +737,11 @@ export const ALERT_CATALOGUE = Object.freeze([
   }),
 ] as const);
 
+/** Where a signal's threshold comes from (a PromQL signal's: the settings). */
+export function thresholdSource(signal: MetricSignal | PromqlSignal): ThresholdSource {
+  return "promql" in signal ? "settings" : (signal.threshold ?? "settings");
+}
+
 /** Ids of the alerts of the catalogue. */
 export type AlertId = (typeof ALERT_CATALOGUE)[number]["id"];
 

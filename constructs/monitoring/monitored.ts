@@ -7,7 +7,7 @@ import { IConstruct } from "constructs";
 import { Fn, ITerraformDependable } from "cdktf";
 import { ScheduledQuery } from "../bigquery/scheduled-query";
 import { ISubscription } from "../core/references";
-import type { WatchedKind } from "./alert-catalogue";
+import { AlertDefinition, thresholdSource, WatchedKind } from "./alert-catalogue";
 import type { MetricFilterSpec } from "./metric-filter";
 import type { SqlHealthCheck } from "./sql-health-check";
 
@@ -193,3 +193,26 @@ export const WATCHED_KINDS: Readonly<Record<WatchedKind, WatchedKindSpec>> = Obj
     levelDoc: "the reservation's `maxSlots` (baseline + autoscale maximum)",
   }),
 });
+
+/** What makes a catalogue entry unusable with what it watches (empty when it is fine). */
+export function entryProblems(definition: AlertDefinition): string[] {
+  const { signal, tile } = definition;
+  const kind = WATCHED_KINDS[signal.watches];
+  const promql = "promql" in signal;
+  const rules: [boolean, string][] = [
+    [
+      !promql && !signal.metric && !kind.metricOf,
+      `signal.metric is missing, and what it watches (${kind.prop}) has no metric of its own`,
+    ],
+    [
+      thresholdSource(signal) !== "settings" && !kind.levelOf,
+      `its threshold comes from what it watches (${kind.prop}), which sets no level; use "settings"`,
+    ],
+    [
+      promql && tile !== undefined && !tile.metric,
+      "tile.metric is missing, and a PromQL signal has no metric to chart",
+    ],
+    [definition.durationSeconds % 60 !== 0, `durationSeconds ${definition.durationSeconds} is not whole minutes`],
+  ];
+  return rules.filter(([broken]) => broken).map(([, problem]) => problem);
+}

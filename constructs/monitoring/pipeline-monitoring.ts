@@ -12,10 +12,18 @@ import { grantOnce } from "../core/grants";
 import { hclSafeString } from "../core/hcl-safe";
 import { IGrantable } from "../core/principal";
 import { fail, validateDuration, validateLabels } from "../core/validation";
-import { AlertDefinition, AlertId, ALERT_CATALOGUE, MetricSignal, PromqlSignal, TileSpec } from "./alert-catalogue";
+import {
+  AlertDefinition,
+  AlertId,
+  ALERT_CATALOGUE,
+  MetricSignal,
+  PromqlSignal,
+  thresholdSource,
+  TileSpec,
+} from "./alert-catalogue";
 import { WORKER_METRICS } from "./metric-catalogue";
 import { MetricFilterSpec, metricFilter, promName, promqlProblems } from "./metric-filter";
-import { WATCHED_KINDS, WatchedConstructs, WatchedKindSpec } from "./monitored";
+import { entryProblems, WATCHED_KINDS, WatchedConstructs, WatchedKindSpec } from "./monitored";
 import { fillTemplate, runbook } from "./runbook";
 
 export type { MonitoredDataflowJob, MonitoredReservation, MonitoredScheduledQuery, MonitoredWorker } from "./monitored";
@@ -82,7 +90,7 @@ export interface PipelineMonitoringProps extends WatchedConstructs {
    * Per-alert overrides, by alert id.
    * @default {}
    */
-  readonly alerts?: Partial<Record<AlertId, AlertSettings>>;
+  readonly alerts?: Partial<Record<AlertId | (string & {}), AlertSettings>>;
   /**
    * The application's words for the runbooks' placeholders (docs/alerts.md), e.g.
    * `{ errorTable: "the raw error table (my_table_errors)" }`; each name must be one a catalogue entry uses.
@@ -236,6 +244,9 @@ export class PipelineMonitoring extends Construct {
     const { props } = this;
     const path = this.node.path;
     validateLabels(path, props.userLabels ?? {});
+    for (const definition of this.catalogue) {
+      for (const problem of entryProblems(definition)) fail(path, `catalogue entry ${definition.id}: ${problem}`);
+    }
     const ids = this.catalogue.map((a) => a.id);
     for (const [alertId, settings] of Object.entries(props.alerts ?? {})) {
       const definition = this.catalogue.find((a) => a.id === alertId);
@@ -283,10 +294,10 @@ export class PipelineMonitoring extends Construct {
   private settingsOf(definition: AlertDefinition, override?: AlertSettings): EffectiveSettings {
     const path = this.node.path;
     const alertId = definition.id;
-    const settings = override ?? this.props.alerts?.[alertId as AlertId] ?? {};
+    const settings = override ?? this.props.alerts?.[alertId] ?? {};
     const kind = WATCHED_KINDS[definition.signal.watches];
     const target = kind.targets(this.props)[0];
-    const fromWatched = (definition.signal as MetricSignal).threshold === "settings-or-watched";
+    const fromWatched = thresholdSource(definition.signal) === "settings-or-watched";
     const level = fromWatched && target !== undefined ? kind.levelOf?.(target) : undefined;
     const threshold = settings.threshold ?? level ?? definition.threshold;
     if (!Token.isUnresolved(threshold)) {
@@ -434,7 +445,7 @@ export class PipelineMonitoring extends Construct {
       const tile = definition.tile;
       if (!tile) return;
       const { kind, groups } = this.groupsOf(definition);
-      const signalMetric = (definition.signal as MetricSignal).metric;
+      const signalMetric = "promql" in definition.signal ? undefined : definition.signal.metric;
       for (const targets of groups) {
         const level = kind.levelOf?.(targets[0]) ?? "";
         const metric = tile.metric ?? signalMetric ?? kind.metricOf!(targets[0]);

@@ -2,7 +2,7 @@
  * Adding an alert is adding one catalogue entry: here an entry (and a PromQL one) is added to the catalogue,
  * test-locally, and nothing else is written; the policy, its chart and its rows in docs/alerts.md follow.
  */
-import { ALERT_CATALOGUE, AlertDefinition, GCP_METRICS } from "../../../constructs";
+import { ALERT_CATALOGUE, AlertDefinition, GCP_METRICS, MetricSignal } from "../../../constructs";
 import { PipelineMonitoring } from "../../../constructs/monitoring/pipeline-monitoring";
 import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
 import { renderAlertTable, renderRunbooks } from "../../../tools/docs/sections/alerts";
@@ -133,6 +133,25 @@ describe("adding an alert: one catalogue entry", () => {
     expect(row).toMatch(/\| WARNING +\| `ingestionSubscriptions` +\| Backlog size: undelivered messages +\|$/);
     expect(renderRunbooks(CATALOGUE)).toContain(
       "### `pubsub-backlog-growing`: Pub/Sub backlog keeps growing\n\nThe mean backlog of an ingestion subscription stayed",
+    );
+  });
+
+  test("an entry that cannot work with what it watches fails naming the path, the entry and the rule", () => {
+    const noMetric: AlertDefinition = {
+      ...BACKLOG_GROWING,
+      id: "no-metric",
+      signal: { ...(BACKLOG_GROWING.signal as MetricSignal), metric: undefined },
+    };
+    expect(() => synthesize([...ALERT_CATALOGUE, noMetric])).toThrow(
+      "test/monitoring: catalogue entry no-metric: signal.metric is missing, and what it watches (ingestionSubscriptions) has no metric of its own",
+    );
+    const noLevel: AlertDefinition = {
+      ...BACKLOG_GROWING,
+      id: "no-level",
+      signal: { ...(BACKLOG_GROWING.signal as MetricSignal), threshold: "watched" },
+    };
+    expect(() => synthesize([...ALERT_CATALOGUE, noLevel])).toThrow(
+      'test/monitoring: catalogue entry no-level: its threshold comes from what it watches (ingestionSubscriptions), which sets no level; use "settings"',
     );
   });
 });

@@ -3,8 +3,9 @@
  * constructs/monitoring/alert-catalogue.ts (and, for the health checks, the SQL each environment runs,
  * from stacks/monitoring.ts).
  */
-import { AlertDefinition, ALERT_CATALOGUE, MetricSignal, WORKER_METRICS } from "../../../constructs";
-import type { LabelMatch } from "../../../constructs/monitoring/metric-filter";
+import { AlertDefinition, ALERT_CATALOGUE, WORKER_METRICS } from "../../../constructs";
+import { thresholdSource } from "../../../constructs/monitoring/alert-catalogue";
+import { LabelMatch, promName } from "../../../constructs/monitoring/metric-filter";
 import { WATCHED_KINDS } from "../../../constructs/monitoring/monitored";
 import { fillTemplate, runbookTexts } from "../../../constructs/monitoring/runbook";
 import { HEALTH_CHECKS } from "../../../stacks/monitoring";
@@ -19,7 +20,7 @@ const AGGREGATION: Record<string, string> = {
 };
 const COMPARISON: Record<string, string> = { COMPARISON_GT: ">", COMPARISON_GE: "≥", COMPARISON_LT: "<" };
 /** The worker's metrics by their `WORKER_METRICS` key, as PromQL names them. */
-const PROM_NAMES = Object.fromEntries(Object.entries(WORKER_METRICS).map(([key, type]) => [key, type.split("/")[1]]));
+const PROM_NAMES = Object.fromEntries(Object.entries(WORKER_METRICS).map(([key, type]) => [key, promName(type)]));
 
 const code = (text: string) => `\`${text}\``;
 const minutes = (seconds: number) => (seconds > 0 ? `${seconds / 60} min` : "at once");
@@ -57,7 +58,7 @@ function healthCheckMetric(id: string): string {
 function thresholdText(a: AlertDefinition): string {
   const amount = `${a.threshold.toLocaleString("en-US")} ${a.unit}`;
   const level = WATCHED_KINDS[a.signal.watches].levelDoc;
-  switch ((a.signal as MetricSignal).threshold) {
+  switch (thresholdSource(a.signal)) {
     case "watched":
       return `${level} (${amount} unless set)`;
     case "settings-or-watched":
