@@ -351,6 +351,7 @@ export class PipelineMonitoring extends Construct {
     }
   }
 
+  /** The condition of a metric signal: its metric filtered to the watched targets, compared with the threshold. */
   private thresholdCondition(
     definition: AlertDefinition,
     signal: MetricSignal,
@@ -384,6 +385,7 @@ export class PipelineMonitoring extends Construct {
     return { threshold, condition, sources: [source] };
   }
 
+  /** The condition of a PromQL signal: the query with the threshold and window filled in, checked. */
   private promqlCondition(
     definition: AlertDefinition,
     signal: PromqlSignal,
@@ -416,6 +418,7 @@ export class PipelineMonitoring extends Construct {
     return { metric, ...selection, metricLabels: { ...(selection.metricLabels ?? {}), ...metricLabels } };
   }
 
+  /** The policy of an alert: its condition, runbook, severity, labels, auto-close and channels. */
   private createPolicy(options: PolicyOptions): MonitoringAlertPolicy {
     const { definition } = options;
     const policy = new MonitoringAlertPolicy(this, definition.id, {
@@ -457,6 +460,7 @@ export class PipelineMonitoring extends Construct {
     return charts.sort((a, b) => a.position - b.position || a.order - b.order).map((c) => c.chart);
   }
 
+  /** One dashboard with the charts, two per row. */
   private createDashboard(): MonitoringDashboard {
     const path = `${this.node.path}/dashboard`;
     const width = 6;
