@@ -115,14 +115,28 @@ export type {
   MonitoredDataflowJob,
   MonitoredReservation,
   MonitoredScheduledQuery,
+  MonitoredWorker,
   PipelineMonitoringProps,
 } from "./monitoring/pipeline-monitoring";
+export type { WatchedConstructs } from "./monitoring/monitored";
 export { healthCheckQuery, healthValueQuery, SqlHealthCheck } from "./monitoring/sql-health-check";
 export type { SqlHealthCheckProps } from "./monitoring/sql-health-check";
-export { ALERT_CATALOGUE } from "./monitoring/alert-catalogue";
-export type { AlertDefinition, AlertId, AlertSeverity } from "./monitoring/alert-catalogue";
-export { METRIC_CATALOG, prometheusMetricType, WORKER_METRICS } from "./monitoring/metric-catalog";
-export type { MetricDefinition, MonitoredResourceType } from "./monitoring/metric-catalog";
+export { ALERT_CATALOGUE, alertDefinition } from "./monitoring/alert-catalogue";
+export type {
+  AlertDefinition,
+  AlertId,
+  AlertSeverity,
+  Aligner,
+  Comparison,
+  MetricSignal,
+  PromqlSignal,
+  Reducer,
+  ThresholdSource,
+  TileSpec,
+  WatchedKind,
+} from "./monitoring/alert-catalogue";
+export { GCP_METRICS, METRIC_CATALOGUE, prometheusMetricType, WORKER_METRICS } from "./monitoring/metric-catalogue";
+export type { MetricDefinition, MonitoredResourceType } from "./monitoring/metric-catalogue";
 
 // Policy: cdktf Aspects with rule ids and per-resource suppressions.
 export {
