@@ -220,9 +220,8 @@ const worker = z
     sseUrl: z.string().url().default(DEFAULT_SSE_URL),
     /** Sent to Wikimedia; default: the worker's, naming the project and a contact URL. */
     userAgent: z.string().min(1).optional(),
-    /** Whole vCPUs (CPU is always allocated); stacks/worker.ts passes it on as a number. */
+    /** Whole vCPUs (CPU is always allocated). */
     cpu: z.enum(["1", "2", "4"]).default("1"),
-    /** Memory limit such as 512Mi or 1Gi (at least 512Mi); stacks/worker.ts passes it on as a Size. */
     memory: z
       .string()
       .regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi")
