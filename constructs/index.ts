@@ -1,7 +1,8 @@
 /**
  * fresh-streams: the public API of the construct library, listed name by name. Anything not
- * exported here is private to the library and may change without notice. `docs/api.md` lists
- * the same names; a test keeps the two equal.
+ * exported here is private to the library and may change without notice. `docs/api.md` is
+ * generated from this file by `npm run docs`: each `//` comment below is a heading there, and the
+ * first sentence of each name's JSDoc its line.
  */
 
 // Core: time, identities and the reference interfaces every construct takes.
@@ -21,6 +22,8 @@ export type {
   RangeElementType,
   TableSchemaOptions,
 } from "../schemas/table-schema";
+
+// Change data capture: the pseudo-columns and sequence numbers of BigQuery CDC.
 export {
   CDC_PSEUDO_COLUMNS,
   compareSequenceNumbers,
@@ -113,14 +116,28 @@ export type {
   MonitoredDataflowJob,
   MonitoredReservation,
   MonitoredScheduledQuery,
+  MonitoredWorker,
   PipelineMonitoringProps,
 } from "./monitoring/pipeline-monitoring";
+export type { WatchedConstructs } from "./monitoring/monitored";
 export { healthCheckQuery, healthValueQuery, SqlHealthCheck } from "./monitoring/sql-health-check";
 export type { SqlHealthCheckProps } from "./monitoring/sql-health-check";
-export { ALERT_CATALOGUE } from "./monitoring/alert-catalogue";
-export type { AlertDefinition, AlertId, AlertSeverity } from "./monitoring/alert-catalogue";
-export { METRIC_CATALOG, prometheusMetricType, WORKER_METRICS } from "./monitoring/metric-catalog";
-export type { MetricDefinition, MonitoredResourceType } from "./monitoring/metric-catalog";
+export { ALERT_CATALOGUE, alertDefinition } from "./monitoring/alert-catalogue";
+export type {
+  AlertDefinition,
+  AlertId,
+  AlertSeverity,
+  Aligner,
+  Comparison,
+  MetricSignal,
+  PromqlSignal,
+  Reducer,
+  ThresholdSource,
+  TileSpec,
+  WatchedKind,
+} from "./monitoring/alert-catalogue";
+export { GCP_METRICS, METRIC_CATALOGUE, prometheusMetricType, WORKER_METRICS } from "./monitoring/metric-catalogue";
+export type { MetricDefinition, MonitoredResourceType } from "./monitoring/metric-catalogue";
 
 // Policy: cdktf Aspects with rule ids and per-resource suppressions.
 export {
@@ -149,6 +166,8 @@ export type {
   WarehousePolicyProps,
 } from "./policy";
 
-// Testing: the apply-order check, for users' own tests.
+// Testing: the apply-order check and the inventory, for users' own tests.
 export { describeUnorderedReference, expectApplyOrder, findUnorderedReferences } from "./testing/apply-order";
 export type { NamedObjectKind, SynthesizedStack, UnorderedReference } from "./testing/apply-order";
+export { DEFAULT_INVENTORY_ATTRIBUTES, inventory } from "./testing/inventory";
+export type { Inventory, InventoryAttributes, InventoryOptions } from "./testing/inventory";

@@ -159,6 +159,175 @@ function parseTime(text: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+/** The settings parsed so far, while the rules run (a refused integer holds its default). */
+type Draft = { -readonly [K in keyof WorkerSettings]?: WorkerSettings[K] };
+
+/** What the rules share while the settings are parsed. */
+interface ParseContext {
+  /** The variable's trimmed value; undefined when unset, blank or skipped. */
+  get(name: WorkerSettingName): string | undefined;
+  /** Variables whose value is not known yet: neither checked nor required. */
+  readonly skip: ReadonlySet<string>;
+  /** One readable line per problem, naming the variable, in the order the rules run. */
+  readonly problems: string[];
+  readonly draft: Draft;
+  /** PROJECT and TOPIC as given, and whether SINK writes BigQuery: what later rules compare against. */
+  given: { project?: string; topic?: string; bigquerySink: boolean };
+}
+
+/** One rule: the variables it reads, and how it reads them into the draft (pushing any problem). */
+export interface SettingRule {
+  readonly variables: readonly WorkerSettingName[];
+  apply(context: ParseContext): void;
+}
+
+/** A value read from its text, or why it is refused (after `NAME: `). */
+type Parsed<T> = { readonly value: T } | { readonly problem: string };
+
+/**
+ * The setting `key` from `variable`: `fallback` when unset; `parse` reads (and checks) the text.
+ * A refused value leaves the fallback in the draft, so relations still compare numbers.
+ */
+function setting<K extends keyof WorkerSettings>(
+  key: K,
+  variable: WorkerSettingName,
+  fallback: WorkerSettings[K],
+  parse?: (raw: string) => Parsed<WorkerSettings[K]>,
+): SettingRule {
+  return {
+    variables: [variable],
+    apply({ get, problems, draft }) {
+      const raw = get(variable);
+      const parsed = raw === undefined ? { value: fallback } : (parse?.(raw) ?? { value: raw as WorkerSettings[K] });
+      if ("problem" in parsed) problems.push(`${variable}: ${parsed.problem}`);
+      draft[key] = "problem" in parsed ? fallback : parsed.value;
+    },
+  };
+}
+
+/** The settings that are integers. */
+type IntegerSetting = {
+  [P in keyof WorkerSettings]-?: WorkerSettings[P] extends number ? P : never;
+}[keyof WorkerSettings];
+
+/** An integer setting in [min, max]. */
+function integer(
+  key: IntegerSetting,
+  variable: WorkerSettingName,
+  fallback: number,
+  min: number,
+  max: number,
+): SettingRule {
+  return setting(key, variable, fallback, (raw) => {
+    const value = Number(raw);
+    if (!/^-?[0-9]+$/.test(raw) || !Number.isInteger(value) || value < min || value > max)
+      return { problem: `"${raw}" is not an integer between ${min} and ${max}` };
+    return { value };
+  });
+}
+
+/** A text check: the value when `pattern` matches it, else `"value" <rule>`. */
+const matching =
+  (pattern: RegExp, rule: string) =>
+  (raw: string): Parsed<string> =>
+    pattern.test(raw) ? { value: raw } : { problem: `"${raw}" ${rule}` };
+
+/** A check across settings already read: the problem line, or undefined. */
+function relation(
+  variables: readonly WorkerSettingName[],
+  problem: (draft: Required<Draft>) => string | undefined,
+): SettingRule {
+  return {
+    variables,
+    apply({ draft, problems }) {
+      const found = problem(draft as Required<Draft>);
+      if (found) problems.push(found);
+    },
+  };
+}
+
+/** A rule reading several variables that depend on each other. */
+const rule = (variables: readonly WorkerSettingName[], apply: (context: ParseContext) => void): SettingRule => ({
+  variables,
+  apply,
+});
+
+/**
+ * The rules, in the order their problems are reported (the validate-queue-props way: the checks
+ * as data, outside the function that runs them). Every variable of `WORKER_ENV_VARIABLES` is read
+ * by one of them.
+ */
+export const WORKER_SETTING_RULES: readonly SettingRule[] = [
+  rule(["PROJECT", "TOPIC", "SINK"], readProjectTopicAndSink),
+  rule(["CDC_TOPIC"], ({ get, given, problems, draft }) => {
+    draft.cdcTopic = parseCdcTopic(get("CDC_TOPIC"), given.project, given.topic, problems);
+  }),
+  rule(["TABLE", "ERROR_TABLE"], readTables),
+  setting(
+    "bigqueryEmulatorHost",
+    "BIGQUERY_EMULATOR_HOST",
+    undefined,
+    matching(/^https?:\/\/[A-Za-z0-9.[\]:-]+:[0-9]{1,5}\/?$/, "must be http://host:port, e.g. http://127.0.0.1:9050"),
+  ),
+  setting(
+    "bigqueryStorageEmulatorHost",
+    "BIGQUERY_STORAGE_EMULATOR_HOST",
+    undefined,
+    matching(HOST_PORT, "must be host:port, e.g. 127.0.0.1:9060"),
+  ),
+  setting("sseUrl", "SSE_URL", DEFAULT_SSE_URL, parseHttpUrl),
+  setting("userAgent", "USER_AGENT", DEFAULT_USER_AGENT, (raw) => {
+    const problem = headerValueProblem(raw);
+    return problem ? { problem } : { value: raw };
+  }),
+  setting("checkpointPath", "CHECKPOINT_PATH", ".checkpoint/recentchange.json"),
+  integer("metricsPort", "METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535),
+  setting(
+    "pubsubEmulatorHost",
+    "PUBSUB_EMULATOR_HOST",
+    undefined,
+    matching(HOST_PORT, "must be host:port, e.g. 127.0.0.1:8085"),
+  ),
+  setting("start", "START", { kind: "fail" }, parseStart),
+  setting("logLevel", "LOG_LEVEL", "info", (raw) =>
+    LOG_LEVELS.includes(raw) ? { value: raw } : { problem: `"${raw}" must be one of ${LOG_LEVELS.join(", ")}` },
+  ),
+  integer("backoffInitialMs", "BACKOFF_INITIAL_MS", 1000, 1, 600_000),
+  integer("backoffMaxMs", "BACKOFF_MAX_MS", 60_000, 1, 3_600_000),
+  relation(["BACKOFF_MAX_MS", "BACKOFF_INITIAL_MS"], (s) =>
+    s.backoffMaxMs < s.backoffInitialMs
+      ? `BACKOFF_MAX_MS: ${s.backoffMaxMs} is below BACKOFF_INITIAL_MS (${s.backoffInitialMs})`
+      : undefined,
+  ),
+  integer("checkpointIntervalMs", "CHECKPOINT_INTERVAL_MS", 5_000, 10, 3_600_000),
+  integer("healthMaxCheckpointAgeMs", "HEALTH_MAX_CHECKPOINT_AGE_MS", 300_000, 1_000, 86_400_000),
+  relation(["HEALTH_MAX_CHECKPOINT_AGE_MS", "CHECKPOINT_INTERVAL_MS"], (s) =>
+    s.healthMaxCheckpointAgeMs <= s.checkpointIntervalMs
+      ? `HEALTH_MAX_CHECKPOINT_AGE_MS: ${s.healthMaxCheckpointAgeMs} must exceed CHECKPOINT_INTERVAL_MS (${s.checkpointIntervalMs})`
+      : undefined,
+  ),
+  integer("idleTimeoutMs", "IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000),
+  integer("healthMaxEventAgeMs", "HEALTH_MAX_EVENT_AGE_MS", 300_000, 1_000, 86_400_000),
+  relation(["HEALTH_MAX_EVENT_AGE_MS", "IDLE_TIMEOUT_MS"], (s) =>
+    s.healthMaxEventAgeMs <= s.idleTimeoutMs
+      ? `HEALTH_MAX_EVENT_AGE_MS: ${s.healthMaxEventAgeMs} must exceed IDLE_TIMEOUT_MS (${s.idleTimeoutMs}), so a reconnect can heal a stall first`
+      : undefined,
+  ),
+  integer("batchMaxBytes", "BATCH_MAX_BYTES", 5_000_000, 1024, BIGQUERY_WRITE_LIMITS.maxBatchBytes),
+  setting("metricsHost", "METRICS_HOST", "0.0.0.0"),
+  integer("connectTimeoutMs", "CONNECT_TIMEOUT_MS", 30_000, 100, 600_000),
+  // At most 16 MiB: a frame, its parsed event and its message live together in the 96 MB heap of the image.
+  integer("maxFrameBytes", "MAX_FRAME_BYTES", 1024 * 1024, 1024, 16 * 1024 * 1024),
+  integer("maxInFlightMessages", "MAX_IN_FLIGHT_MESSAGES", 1_000, 1, 1_000_000),
+  integer("maxInFlightBytes", "MAX_IN_FLIGHT_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  integer("publishTimeoutMs", "PUBLISH_TIMEOUT_MS", 600_000, 1_000, 3_600_000),
+  integer("batchMaxMessages", "BATCH_MAX_MESSAGES", 500, 1, 1000),
+  integer("batchMaxMs", "BATCH_MAX_MS", 25, 0, 10_000),
+  integer("checkpointTimeoutMs", "CHECKPOINT_TIMEOUT_MS", 10_000, 10, 600_000),
+  setting("deadLetterPath", "DEAD_LETTER_PATH", undefined),
+  integer("shutdownDeadlineMs", "SHUTDOWN_DEADLINE_MS", 8_000, 100, 3_600_000),
+];
+
 /**
  * Parses the settings from environment variables overlaid with flags. Returns the settings, or
  * every problem found (one readable line each, naming the variable).
@@ -172,24 +341,25 @@ export function parseWorkerSettings(
   options: { readonly skip?: ReadonlySet<string> } = {},
 ): { settings: WorkerSettings; problems: [] } | { settings?: undefined; problems: string[] } {
   const flags = flagsToVariables(argv);
-  const problems = [...flags.problems];
   const skip = options.skip ?? new Set<string>();
-  const get = (name: WorkerSettingName): string | undefined => {
-    if (skip.has(name)) return undefined;
-    const value = flags.values[name] ?? env[name];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  const context: ParseContext = {
+    get: (name) => {
+      if (skip.has(name)) return undefined;
+      const value = flags.values[name] ?? env[name];
+      return value === undefined || value.trim() === "" ? undefined : value.trim();
+    },
+    skip,
+    problems: [...flags.problems],
+    draft: {},
+    given: { bigquerySink: false },
   };
-  const int = (name: WorkerSettingName, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^-?[0-9]+$/.test(raw) || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: "${raw}" is not an integer between ${min} and ${max}`);
-      return fallback;
-    }
-    return value;
-  };
+  for (const each of WORKER_SETTING_RULES) each.apply(context);
+  if (context.problems.length > 0) return { problems: context.problems };
+  return { settings: context.draft as WorkerSettings, problems: [] };
+}
 
+/** PROJECT, TOPIC (a topic id, or a full name that also gives the project) and SINK. */
+function readProjectTopicAndSink({ get, skip, problems, draft, given }: ParseContext): void {
   let project = get("PROJECT");
   let topic = get("TOPIC");
   const full = topic ? FULL_TOPIC.exec(topic) : null;
@@ -222,22 +392,27 @@ export function parseWorkerSettings(
       `TOPIC: "${topic}" is not a valid topic id (3-255 characters, starting with a letter, not with "goog")`,
     );
   }
+  Object.assign(given, { project, topic, bigquerySink });
+  draft.project = project ?? "";
+  draft.sink = sink;
+  draft.topic = bigquerySink ? "" : (topic ?? "");
+}
 
-  const cdcTopic = parseCdcTopic(get("CDC_TOPIC"), project, topic, problems);
-
+/** TABLE and ERROR_TABLE: required (TABLE) with a BigQuery sink, refused with Pub/Sub. */
+function readTables({ get, skip, problems, draft, given }: ParseContext): void {
   let table: BigQueryTableName | undefined;
   let errorTable: BigQueryTableName | undefined;
   const tableText = get("TABLE");
   const errorTableText = get("ERROR_TABLE");
-  if (bigquerySink) {
+  if (given.bigquerySink) {
     if (tableText === undefined) {
       if (!skip.has("TABLE"))
         problems.push(
-          `TABLE: is required with SINK=${sink} (the raw table, e.g. raw.wiki_changes or P.raw.wiki_changes)`,
+          `TABLE: is required with SINK=${draft.sink} (the raw table, e.g. raw.wiki_changes or P.raw.wiki_changes)`,
         );
-    } else table = parseTableName("TABLE", tableText, project, undefined, problems);
+    } else table = parseTableName("TABLE", tableText, given.project, undefined, problems);
     if (errorTableText !== undefined)
-      errorTable = parseTableName("ERROR_TABLE", errorTableText, project, table, problems);
+      errorTable = parseTableName("ERROR_TABLE", errorTableText, given.project, table, problems);
     else if (table) errorTable = { ...table, tableId: errorTableIdFor(table.tableId) };
     if (table && errorTable && sameTable(table, errorTable))
       problems.push(`ERROR_TABLE: "${errorTableText}" is TABLE as well; refused rows need a table of their own`);
@@ -251,109 +426,29 @@ export function parseWorkerSettings(
           `${name}: is set but SINK is pubsub (Dataflow or a BigQuery subscription writes the table); set SINK=storage-write or insert-all to write it directly`,
         );
   }
-  const bigqueryEmulatorHost = get("BIGQUERY_EMULATOR_HOST");
-  if (bigqueryEmulatorHost !== undefined && !/^https?:\/\/[A-Za-z0-9.[\]:-]+:[0-9]{1,5}\/?$/.test(bigqueryEmulatorHost))
-    problems.push(
-      `BIGQUERY_EMULATOR_HOST: "${bigqueryEmulatorHost}" must be http://host:port, e.g. http://127.0.0.1:9050`,
-    );
-  const bigqueryStorageEmulatorHost = get("BIGQUERY_STORAGE_EMULATOR_HOST");
-  if (bigqueryStorageEmulatorHost !== undefined && !HOST_PORT.test(bigqueryStorageEmulatorHost))
-    problems.push(
-      `BIGQUERY_STORAGE_EMULATOR_HOST: "${bigqueryStorageEmulatorHost}" must be host:port, e.g. 127.0.0.1:9060`,
-    );
+  draft.table = table;
+  draft.errorTable = errorTable;
+}
 
-  const sseUrl = get("SSE_URL") ?? DEFAULT_SSE_URL;
+/** SSE_URL: an http(s) URL. */
+function parseHttpUrl(raw: string): Parsed<string> {
   try {
-    const url = new URL(sseUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:")
-      problems.push(`SSE_URL: "${sseUrl}" must be an http(s) URL`);
+    const url = new URL(raw);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return { problem: `"${raw}" must be an http(s) URL` };
   } catch {
-    problems.push(`SSE_URL: "${sseUrl}" is not a URL`);
+    return { problem: `"${raw}" is not a URL` };
   }
+  return { value: raw };
+}
 
-  const userAgent = get("USER_AGENT") ?? DEFAULT_USER_AGENT;
-  const userAgentProblem = headerValueProblem(userAgent);
-  if (userAgentProblem) problems.push(`USER_AGENT: ${userAgentProblem}`);
-
-  const checkpointPath = get("CHECKPOINT_PATH") ?? ".checkpoint/recentchange.json";
-  const metricsPort = int("METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535);
-
-  const pubsubEmulatorHost = get("PUBSUB_EMULATOR_HOST");
-  if (pubsubEmulatorHost !== undefined && !HOST_PORT.test(pubsubEmulatorHost)) {
-    problems.push(`PUBSUB_EMULATOR_HOST: "${pubsubEmulatorHost}" must be host:port, e.g. 127.0.0.1:8085`);
-  }
-
-  let start: StartPolicy = { kind: "fail" };
-  const startText = get("START");
-  if (startText === "live" || startText === "fail") start = { kind: startText };
-  else if (startText !== undefined) {
-    const since = startText.startsWith("since:") ? parseTime(startText.slice("since:".length)) : undefined;
-    if (since) start = { kind: "since", since };
-    else
-      problems.push(
-        `START: "${startText}" must be live, fail or since:<time> (ISO-8601 or Unix milliseconds, e.g. since:2024-06-01T12:00:00Z)`,
-      );
-  }
-
-  const logLevel = get("LOG_LEVEL") ?? "info";
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: "${logLevel}" must be one of ${LOG_LEVELS.join(", ")}`);
-
-  const backoffInitialMs = int("BACKOFF_INITIAL_MS", 1000, 1, 600_000);
-  const backoffMaxMs = int("BACKOFF_MAX_MS", 60_000, 1, 3_600_000);
-  if (backoffMaxMs < backoffInitialMs)
-    problems.push(`BACKOFF_MAX_MS: ${backoffMaxMs} is below BACKOFF_INITIAL_MS (${backoffInitialMs})`);
-
-  const checkpointIntervalMs = int("CHECKPOINT_INTERVAL_MS", 5_000, 10, 3_600_000);
-  const healthMaxCheckpointAgeMs = int("HEALTH_MAX_CHECKPOINT_AGE_MS", 300_000, 1_000, 86_400_000);
-  if (healthMaxCheckpointAgeMs <= checkpointIntervalMs)
-    problems.push(
-      `HEALTH_MAX_CHECKPOINT_AGE_MS: ${healthMaxCheckpointAgeMs} must exceed CHECKPOINT_INTERVAL_MS (${checkpointIntervalMs})`,
-    );
-  const idleTimeoutMs = int("IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000);
-  const healthMaxEventAgeMs = int("HEALTH_MAX_EVENT_AGE_MS", 300_000, 1_000, 86_400_000);
-  if (healthMaxEventAgeMs <= idleTimeoutMs)
-    problems.push(
-      `HEALTH_MAX_EVENT_AGE_MS: ${healthMaxEventAgeMs} must exceed IDLE_TIMEOUT_MS (${idleTimeoutMs}), so a reconnect can heal a stall first`,
-    );
-
-  const settings: WorkerSettings = {
-    project: project ?? "",
-    sink,
-    topic: bigquerySink ? "" : (topic ?? ""),
-    table,
-    errorTable,
-    bigqueryEmulatorHost,
-    bigqueryStorageEmulatorHost,
-    batchMaxBytes: int("BATCH_MAX_BYTES", 5_000_000, 1024, BIGQUERY_WRITE_LIMITS.maxBatchBytes),
-    cdcTopic,
-    sseUrl,
-    userAgent,
-    checkpointPath,
-    metricsPort,
-    metricsHost: get("METRICS_HOST") ?? "0.0.0.0",
-    pubsubEmulatorHost,
-    start,
-    idleTimeoutMs,
-    connectTimeoutMs: int("CONNECT_TIMEOUT_MS", 30_000, 100, 600_000),
-    backoffInitialMs,
-    backoffMaxMs,
-    // At most 16 MiB: a frame, its parsed event and its message live together in the 96 MB heap of the image.
-    maxFrameBytes: int("MAX_FRAME_BYTES", 1024 * 1024, 1024, 16 * 1024 * 1024),
-    maxInFlightMessages: int("MAX_IN_FLIGHT_MESSAGES", 1_000, 1, 1_000_000),
-    maxInFlightBytes: int("MAX_IN_FLIGHT_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    publishTimeoutMs: int("PUBLISH_TIMEOUT_MS", 600_000, 1_000, 3_600_000),
-    batchMaxMessages: int("BATCH_MAX_MESSAGES", 500, 1, 1000),
-    batchMaxMs: int("BATCH_MAX_MS", 25, 0, 10_000),
-    checkpointIntervalMs,
-    checkpointTimeoutMs: int("CHECKPOINT_TIMEOUT_MS", 10_000, 10, 600_000),
-    healthMaxCheckpointAgeMs,
-    healthMaxEventAgeMs,
-    deadLetterPath: get("DEAD_LETTER_PATH"),
-    shutdownDeadlineMs: int("SHUTDOWN_DEADLINE_MS", 8_000, 100, 3_600_000),
-    logLevel,
+/** START: live, fail or since:<ISO-8601 or Unix milliseconds>. */
+function parseStart(raw: string): Parsed<StartPolicy> {
+  if (raw === "live" || raw === "fail") return { value: { kind: raw } };
+  const since = raw.startsWith("since:") ? parseTime(raw.slice("since:".length)) : undefined;
+  if (since) return { value: { kind: "since", since } };
+  return {
+    problem: `"${raw}" must be live, fail or since:<time> (ISO-8601 or Unix milliseconds, e.g. since:2024-06-01T12:00:00Z)`,
   };
-  if (problems.length > 0) return { problems };
-  return { settings, problems: [] };
 }
 
 /** CDC_TOPIC: a topic id or full name in PROJECT, not TOPIC itself; returns the topic id. */

@@ -37,9 +37,8 @@ rm -rf "$validation_out" "$validation_hcl"
 
 # --- Worker tier: app-worker/test/*.integration.test.ts runs the worker against the real
 # Pub/Sub emulator (gcloud's google-cloud-cli-pubsub-emulator + Java, started per test file by
-# tools/emulators/pubsub-emulator.ts; PUBSUB_EMULATOR_BIN overrides its path). Here: type-check the
-# benchmark, which the root tsconfig does not include (`npm run bench:worker` is not a test).
-npx tsc --noEmit -p app-worker/bench/tsconfig.json
+# tools/emulators/pubsub-emulator.ts; PUBSUB_EMULATOR_BIN overrides its path). The benchmark
+# (tools/bench-worker, `npm run bench:worker`, not a test) is type-checked with tools/ by the root tsconfig above.
 
 # --- jest: both lanes of jest.config.js, unit (`npm run test:unit`) and integration
 # (`npm run test:integration`: *.emulator, *.terraform and *.integration test files).

@@ -1,13 +1,18 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
-import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
-import { renderSqlFile } from "../constructs/bigquery/sql-template";
-import { Duration } from "../constructs/core/duration";
-import { IDataset } from "../constructs/core/references";
-import { alertDefinition, AlertId } from "../constructs/monitoring/alert-catalogue";
-import { AlertSettings, PipelineMonitoring } from "../constructs/monitoring/pipeline-monitoring";
-import { SqlHealthCheck } from "../constructs/monitoring/sql-health-check";
+import {
+  alertDefinition,
+  AlertId,
+  AlertSettings,
+  Duration,
+  IDataset,
+  LayeredDataset,
+  MonitoredReservation,
+  PipelineMonitoring,
+  renderSqlFile,
+  SqlHealthCheck,
+} from "../constructs";
 import type { Elt } from "./elt";
 import type { Ingestion } from "./ingestion";
 import type { Warehouse } from "./warehouse";
@@ -45,6 +50,9 @@ export const HEALTH_CHECKS = {
   "cdc-staleness": { file: "cdc/apply_watermark.sql", value: "MAX(staleness_seconds)" },
 } as const satisfies Partial<Record<AlertId, { file: string; value: string }>>;
 
+/** The alert ids of the SQL-sourced signals. */
+type HealthCheckId = keyof typeof HEALTH_CHECKS;
+
 /** Id of the health-check results dataset, after the environment's prefix. */
 export const MONITORING_DATASET = "monitoring";
 
@@ -63,55 +71,82 @@ export class Monitoring extends Construct {
   /** Dataset of the health checks' results table. */
   public readonly dataset: LayeredDataset;
   /** The SQL health checks, by alert id. */
-  public readonly checks: Partial<Record<keyof typeof HEALTH_CHECKS, SqlHealthCheck>> = {};
+  public readonly checks: Partial<Record<HealthCheckId, SqlHealthCheck>> = {};
   /** Alerts, channels and dashboard. */
   public readonly pipeline: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { config, warehouse, ingestion, elt } = props;
+    const { config, ingestion, elt } = props;
     const settings = config.monitoring;
-    const labels = props.labels ?? {};
-    const alerts: Partial<Record<AlertId, AlertSettings>> = {};
-    for (const [alertId, s] of Object.entries(settings.alerts)) {
-      alerts[alertId as AlertId] = {
-        enabled: s.enabled,
-        threshold: s.threshold,
-        duration: s.duration === undefined ? undefined : seconds(s.duration),
-      };
-    }
-
+    const alerts = alertSettings(config);
     this.dataset = new LayeredDataset(this, "dataset", {
       datasetId: `${config.datasetPrefix}${MONITORING_DATASET}`,
       layer: "monitoring",
       project: config.projectId,
       location: config.location,
       description: "Monitoring: results of the SQL health checks (health_checks)",
-      labels,
+      labels: props.labels ?? {},
       kmsKeyName: config.kmsKeyName,
       defaultTableExpiration: Duration.days(90),
     });
+    this.createHealthChecks(props, alerts);
+    this.pipeline = new PipelineMonitoring(this, "pipeline", {
+      project: config.projectId,
+      displayNamePrefix: `fresh-streams ${props.environment}`,
+      userLabels: props.labels ?? {},
+      notificationEmails: settings.notificationEmails,
+      notificationChannelIds: settings.notificationChannelIds,
+      alerting: settings.alerting,
+      autoClose: seconds(settings.autoClose),
+      // Mode direct has no ingestion subscription, dead letters or job: alerts on them would watch nothing.
+      ingestionSubscriptions: ingestion.subscription ? [ingestion.subscription] : [],
+      deadLetterSubscriptions: ingestion.topic ? [ingestion.topic.deadLetterSubscription] : [],
+      bigQuerySubscriptions:
+        ingestion.mode === "bigquery-subscription" && ingestion.subscription ? [ingestion.subscription] : [],
+      dataflowJobs: ingestion.dataflowJob ? [ingestion.dataflowJob] : [],
+      // In mode direct its sink is BigQuery: its sink alerts and charts come with it.
+      worker: props.worker?.publisher,
+      // The worker's service grants its own Prometheus collector roles/monitoring.metricWriter.
+      metricWriters: [],
+      eltQueries: [elt.stagingLoad, ...(elt.leaderboardRefresh ? [elt.leaderboardRefresh] : [])],
+      healthChecks: Object.values(this.checks),
+      reservation: reservationOf(props),
+      alerts,
+      runbookWords: runbookWords(props),
+    });
 
-    const reads: Record<keyof typeof HEALTH_CHECKS, IDataset[]> = {
+    if (this.pipeline.dashboard) {
+      new TerraformOutput(this, "monitoring_dashboard", {
+        value: this.pipeline.dashboard.id,
+        description: "Cloud Monitoring dashboard of the pipeline",
+      }).overrideLogicalId("monitoring_dashboard");
+    }
+  }
+
+  /** One SQL health check per signal of {@link HEALTH_CHECKS} whose alert is not turned off. */
+  private createHealthChecks(props: MonitoringProps, alerts: Partial<Record<AlertId, AlertSettings>>): void {
+    const { config, warehouse, elt } = props;
+    const reads: Record<HealthCheckId, IDataset[]> = {
       "elt-freshness": [warehouse.rawDataset, warehouse.stagingDataset],
       "quality-late-events": [warehouse.rawDataset],
       "quality-staging-duplicates": [warehouse.stagingDataset],
       "cdc-staleness": [warehouse.employees.dataset],
     };
     // The tables each measurement names in its SQL: created before its scheduled query.
-    const named: Record<keyof typeof HEALTH_CHECKS, ITerraformDependable[]> = {
+    const named: Record<HealthCheckId, ITerraformDependable[]> = {
       "elt-freshness": [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource],
       "quality-late-events": [warehouse.wikiChanges.resource],
       "quality-staging-duplicates": [warehouse.wikiStaged.resource],
       "cdc-staleness": [warehouse.employees.resource],
     };
-    const defaults: Partial<Record<keyof typeof HEALTH_CHECKS, number>> = {
+    const defaults: Partial<Record<HealthCheckId, number>> = {
       // The CDC tables' own max_staleness: the apply watermark may not be older.
       "cdc-staleness": warehouse.employees.maxStaleness.toSeconds(),
     };
     for (const [checkId, spec] of Object.entries(HEALTH_CHECKS) as [
-      keyof typeof HEALTH_CHECKS,
-      (typeof HEALTH_CHECKS)[keyof typeof HEALTH_CHECKS],
+      HealthCheckId,
+      (typeof HEALTH_CHECKS)[HealthCheckId],
     ][]) {
       if (alerts[checkId]?.enabled === false) continue;
       this.checks[checkId] = new SqlHealthCheck(this, checkId, {
@@ -125,48 +160,57 @@ export class Monitoring extends Construct {
         resultsDataset: this.dataset,
         readDatasets: reads[checkId],
         dependsOn: named[checkId],
-        schedule: settings.checkSchedule,
+        schedule: config.monitoring.checkSchedule,
         serviceAccountId: `hc-${checkId}`,
       });
     }
-
-    const bigQueryMode = ingestion.mode === "bigquery-subscription";
-    const reservation = warehouse.backgroundReservation;
-    this.pipeline = new PipelineMonitoring(this, "pipeline", {
-      project: config.projectId,
-      displayNamePrefix: `fresh-streams ${props.environment}`,
-      userLabels: labels,
-      notificationEmails: settings.notificationEmails,
-      notificationChannelIds: settings.notificationChannelIds,
-      alerting: settings.alerting,
-      autoClose: seconds(settings.autoClose),
-      // Mode direct has no ingestion subscription, dead letters or job: alerts on them would watch nothing.
-      ingestionSubscriptions: ingestion.subscription ? [ingestion.subscription] : [],
-      deadLetterSubscriptions: ingestion.topic ? [ingestion.topic.deadLetterSubscription] : [],
-      bigQuerySubscriptions: bigQueryMode && ingestion.subscription ? [ingestion.subscription] : [],
-      dataflowJobs: ingestion.dataflowJob ? [ingestion.dataflowJob] : [],
-      worker: props.worker !== undefined,
-      directSink: props.worker !== undefined && ingestion.mode === "direct",
-      // The worker's service grants its own Prometheus collector roles/monitoring.metricWriter.
-      metricWriters: [],
-      eltQueries: [elt.stagingLoad, ...(elt.leaderboardRefresh ? [elt.leaderboardRefresh] : [])],
-      healthChecks: Object.values(this.checks),
-      reservation:
-        reservation && config.reservation
-          ? {
-              reservationName: reservation.reservation.name,
-              maxSlots: config.reservation.baselineSlots + config.reservation.autoscaleMaxSlots,
-              dependsOn: [reservation.reservation],
-            }
-          : undefined,
-      alerts,
-    });
-
-    if (this.pipeline.dashboard) {
-      new TerraformOutput(this, "monitoring_dashboard", {
-        value: this.pipeline.dashboard.id,
-        description: "Cloud Monitoring dashboard of the pipeline",
-      }).overrideLogicalId("monitoring_dashboard");
-    }
   }
+}
+
+/** The alert overrides of the config, as {@link PipelineMonitoring} takes them. */
+function alertSettings(config: EnvironmentConfig): Partial<Record<AlertId, AlertSettings>> {
+  const alerts: Partial<Record<AlertId, AlertSettings>> = {};
+  for (const [alertId, s] of Object.entries(config.monitoring.alerts)) {
+    alerts[alertId as AlertId] = {
+      enabled: s.enabled,
+      threshold: s.threshold,
+      duration: s.duration === undefined ? undefined : seconds(s.duration),
+    };
+  }
+  return alerts;
+}
+
+/** The BACKGROUND reservation, when the environment has one. */
+function reservationOf({ warehouse, config }: MonitoringProps): MonitoredReservation | undefined {
+  const reservation = warehouse.backgroundReservation;
+  if (!reservation || !config.reservation) return undefined;
+  return {
+    reservationName: reservation.reservation.name,
+    maxSlots: config.reservation.baselineSlots + config.reservation.autoscaleMaxSlots,
+    dependsOn: [reservation.reservation],
+  };
+}
+
+/**
+ * This application's words in the runbooks of its policies (the library's runbooks speak of their resources
+ * generically): its tables and views, from the constructs; its SQL files and config keys.
+ */
+function runbookWords({ warehouse, ingestion, elt }: MonitoringProps): Record<string, string> {
+  return {
+    maxWorkersSetting: "ingestion.dataflow.maxWorkers",
+    cpuSetting: "worker.cpu",
+    userAgentSetting: "worker.userAgent",
+    ...(ingestion.errorTable ? { errorTable: `the raw error table (${ingestion.errorTable.tableId})` } : {}),
+    eltQueries: "the staging load or the leaderboard refresh",
+    eltOutputs: "staging and reporting",
+    sqlCheck: "run the SQL check (`npm run sql:check`)",
+    lateEventsMeasurement: `sql/${HEALTH_CHECKS["quality-late-events"].file}, beyond_lookback`,
+    lateEventsView: `the reporting view ${elt.views.wiki_changes_late_arrivals.tableId}`,
+    lookbackSetting: "elt.lookbackHours",
+    stagingTable: warehouse.wikiStaged.tableId,
+    duplicatesQuery: `sql/${HEALTH_CHECKS["quality-staging-duplicates"].file}`,
+    slotUsageQuery: "sql/cdc/background_slot_usage.sql",
+    recommendedStalenessQuery: "sql/cdc/recommended_max_staleness.sql",
+    autoscaleMaxSlotsSetting: "reservation.autoscaleMaxSlots",
+  };
 }

@@ -14,29 +14,15 @@
  *   a TIMESTAMP out of range) go to the error table with the reason, and are counted;
  * - in flight (buffered, being written, being retried) is bounded like the publisher's, which is
  *   what pauses the SSE reading when BigQuery is slow.
+ *
+ * It is an {@link EventSink} (`sink.ts`), like the Pub/Sub publisher: the worker handles both alike.
  */
 import { BIGQUERY_WRITE_LIMITS, DirectSink } from "../../schemas/worker-contract";
 import { InFlightBound } from "./in-flight";
+import { EventSink, SinkCallback, SinkRow } from "./sink";
 import { TableWriteError, TableWriter } from "./table-writer";
 
-/** One accepted event on its way to BigQuery. */
-export interface SinkRow {
-  /** The de-duplication key (insertAll's `insertId`). */
-  readonly eventId: string;
-  /** The SSE id it came with (kept with a refused row). */
-  readonly sseId?: string;
-  /** The row: column → JSON value (e.g. a `WikiChangeRow`). */
-  readonly row: object;
-  /** `JSON.stringify(row)`: its size is the row's size, and the error table keeps it. */
-  readonly json: string;
-}
-
-/** How an event ended: its row written, or refused and kept in the error table. */
-export type SinkOutcome =
-  { readonly kind: "written" } | { readonly kind: "refused"; readonly reason: string; readonly detail: string };
-
-/** Called once per event: an error (the event was not written anywhere; the worker stops) or its outcome. */
-export type SinkCallback = (error: Error | undefined, outcome?: SinkOutcome) => void;
+export type { SinkCallback, SinkOutcome, SinkRow } from "./sink";
 
 /** What the sink reports as it goes (the worker's metrics). */
 export interface SinkObserver {
@@ -187,7 +173,7 @@ class PendingBatch {
   }
 }
 
-export class BigQuerySink extends InFlightBound {
+export class BigQuerySink extends InFlightBound implements EventSink {
   public readonly sink: DirectSink;
   /** Rows for the raw table. */
   private readonly rows: PendingBatch;

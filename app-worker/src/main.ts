@@ -13,7 +13,6 @@
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
-import { BigQuerySink } from "./bigquery-sink";
 import { CdcPublisher } from "./cdc-publisher";
 import {
   AckTracker,
@@ -23,12 +22,14 @@ import {
   FileCheckpointStore,
   instanceId,
 } from "./checkpoint";
+import { CheckpointSchedule } from "./checkpoint-schedule";
 import { parseConfig, sseConnectionSettings, WorkerConfig } from "./config";
 import { FsProcess } from "./fs-process";
-import { openDirectSink, tableLabel } from "./direct-sink";
+import { tableLabel } from "./direct-sink";
 import { sinkMetricsObserver, startMetricsServer, WorkerMetrics } from "./metrics";
-import { projectData } from "./projection";
-import { BoundedPublisher, checkMessage, PermanentPublishError } from "./publisher";
+import { projectData, ProjectionResult } from "./projection";
+import { SinkOutcome, SinkRow } from "./sink";
+import { openSinks, WorkerSinks } from "./sinks";
 import { SseClient, SseFatalError, SseFrame } from "./sse-client";
 
 export interface WorkerOptions {
@@ -44,6 +45,35 @@ export interface WorkerOptions {
 
 type State = "starting" | "running" | "stopping" | "stopped" | "failed";
 
+/** What one run holds from its start step to its summary. */
+interface Session extends WorkerSinks {
+  readonly tracker: AckTracker;
+  readonly fsCalls: FsProcess;
+  readonly deadLetters: DeadLetterSink;
+  readonly checkpoints: CheckpointSchedule;
+  /** Where reading starts: the checkpoint's event id, or a START=since time. */
+  readonly resume: { readonly lastEventId?: string; readonly since?: string };
+  metricsServer?: Awaited<ReturnType<typeof startMetricsServer>>;
+  sse?: SseClient;
+  /** Settles when the SSE client stopped (a failure has called `fail`). */
+  sseDone?: Promise<void>;
+  progress?: NodeJS.Timeout;
+}
+
+/** How the drain step ended. */
+interface Drained {
+  readonly reason: string;
+  /** The shutdown deadline passed before every sink was idle. */
+  readonly timedOut: boolean;
+  readonly finalSaved: boolean;
+}
+
+/**
+ * The worker, as steps: `start` (checkpoint, sinks, metrics server, SSE reading), `frame` (one SSE
+ * message: projected, written to the sink, done when every write of it is), `drain` (after a stop:
+ * in-flight work flushed within the deadline, the final checkpoint, clients closed) and `summary`
+ * (the exit code and its log line). The sinks are one interface (`sink.ts`): Pub/Sub or BigQuery.
+ */
 export class Worker {
   public readonly metrics: WorkerMetrics;
   public readonly logger: Logger;
@@ -67,15 +97,22 @@ export class Worker {
     checkpointFailures: 0,
   };
   public metricsPort: number | undefined;
-  private sink: BoundedPublisher | BigQuerySink | undefined;
+  private session: Session | undefined;
   /** What /healthz answers (also without the HTTP server: tests). */
   public health: (() => { healthy: boolean; problems: string[] } & Record<string, unknown>) | undefined;
   /** The page-state (CDC) publisher, when CDC_TOPIC is set. */
   public cdc: CdcPublisher | undefined;
+  private connected = false;
+  private lastMessageAt = performance.now();
+  private lastEventTime: string | undefined;
+  private readonly signalHandler = (signal: NodeJS.Signals) => {
+    this.logger.info({ signal }, "shutdown requested");
+    this.stop(signal);
+  };
 
   /** Events not yet acknowledged by the sink (messages and bytes). */
   get inFlight(): { messages: number; bytes: number } {
-    return { messages: this.sink?.messages ?? 0, bytes: this.sink?.bytes ?? 0 };
+    return { messages: this.session?.sink.messages ?? 0, bytes: this.session?.sink.bytes ?? 0 };
   }
 
   constructor(
@@ -102,7 +139,46 @@ export class Worker {
 
   /** Runs until stopped or failed; resolves with the process exit code. */
   async run(): Promise<number> {
-    const { config, logger, metrics } = this;
+    const session = await this.start();
+    if (typeof session === "number") return session;
+    const drained = await this.drain(session, await this.stopSignal);
+    return this.summary(session, drained);
+  }
+
+  /** Start step: the checkpoint, the sinks, the metrics server, then SSE reading; or the exit code when it cannot start. */
+  private async start(): Promise<Session | number> {
+    const session = await this.open();
+    if (typeof session === "number") return session;
+    this.session = session;
+    this.cdc = session.cdc;
+    this.lastMessageAt = session.checkpoints.lastWrittenAt;
+    session.checkpoints.start(this.config.checkpointIntervalMs);
+    this.health = () => this.healthOf(session);
+    if (this.config.metricsPort !== 0) {
+      session.metricsServer = await startMetricsServer(
+        this.metrics,
+        this.config.metricsPort,
+        this.health,
+        this.config.metricsHost,
+      );
+      this.metricsPort = session.metricsServer.port;
+    }
+    this.metrics.sources = {
+      received: () => this.stats.received,
+      published: () => this.stats.published,
+      inFlightMessages: () => session.sink.messages,
+      inFlightBytes: () => session.sink.bytes,
+      lastEventTimeMs: () => (this.lastEventTime === undefined ? undefined : Date.parse(this.lastEventTime)),
+      checkpointAgeSeconds: () => (performance.now() - session.checkpoints.lastWrittenAt) / 1000,
+      lastEventAgeSeconds: () => (performance.now() - this.lastMessageAt) / 1000,
+    };
+    this.read(session);
+    return session;
+  }
+
+  /** Loads the checkpoint (exit 1 when unreadable, or missing with START=fail) and opens the sinks (exit 2 when it cannot). */
+  private async open(): Promise<Session | number> {
+    const { config, logger } = this;
     if (config.pubsubEmulatorHost) process.env.PUBSUB_EMULATOR_HOST = config.pubsubEmulatorHost;
     const instance = instanceId();
     const fsCalls = new FsProcess(config.checkpointTimeoutMs);
@@ -148,251 +224,73 @@ export class Worker {
         ? "resuming from checkpoint"
         : `no checkpoint: starting from the live stream${since ? ` at ${since} (START=since)` : " (START=live)"}`,
     );
-
-    const publisher =
-      config.sink === "pubsub" ? new BoundedPublisher({ ...config, pubsub: this.options.pubsub }) : undefined;
-    let direct: BigQuerySink | undefined;
-    if (config.sink !== "pubsub") {
-      try {
-        direct = await openDirectSink(config, sinkMetricsObserver(metrics, config.sink, logger));
-      } catch (error) {
-        fsCalls.close();
-        logger.error(
-          { err: (error as Error).message, sink: config.sink, table: tableLabel(config.table) },
-          `cannot open the BigQuery sink: ${(error as Error).message}`,
-        );
-        return 2;
-      }
-    }
-    const sink = (publisher ?? direct)!;
-    this.sink = sink;
-    // Page-state changes (CDC_TOPIC), on the same client: an event is done when all its publishes are.
-    const cdc = config.cdcTopic
-      ? new CdcPublisher(
-          { ...config, topic: config.cdcTopic, pubsub: publisher?.pubsub ?? this.options.pubsub },
-          logger,
-        )
-      : undefined;
-    this.cdc = cdc;
-
-    const startedAt = performance.now();
-    let savedVersion = tracker.committed.version;
-    let lastCheckpointAt = startedAt;
-    let lastMessageAt = startedAt;
-    let saving: Promise<boolean> = Promise.resolve(true);
-    /** Writes the checkpoint when it moved; resolves false when the write failed. */
-    const saveCheckpoint = (final = false): Promise<boolean> => {
-      saving = saving.then(async () => {
-        const { lastEventId, eventTime, version } = tracker.committed;
-        if (version === savedVersion || lastEventId === undefined) return true;
-        try {
-          let outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
-          // Another instance is writing right now: not a failure; the next interval tries again,
-          // the final write a few times right away.
-          for (let attempt = 0; final && outcome === "busy" && attempt < 20; attempt++) {
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            outcome = await store.save({ lastEventId, eventTime, updatedAt: new Date().toISOString() });
-          }
-          if (outcome === "busy") return false;
-          if (outcome === "superseded")
-            logger.warn(
-              { lastEventId },
-              "the stored checkpoint is ahead of this worker's (another instance wrote it): left as is",
-            );
-          savedVersion = version;
-          lastCheckpointAt = performance.now();
-          this.stats.checkpointWrites++;
-          metrics.checkpointWrites.inc();
-          return true;
-        } catch (error) {
-          // Not fatal while running: the next write retries, a crash before it replays a little
-          // more. Loud: counted, logged at error, and /healthz fails once it lasts.
-          this.stats.checkpointFailures++;
-          metrics.checkpointFailures.inc();
-          logger.error(
-            { err: (error as Error).message, failures: this.stats.checkpointFailures },
-            "checkpoint write failed",
-          );
-          return false;
-        }
+    let sinks: WorkerSinks;
+    try {
+      sinks = await openSinks(config, {
+        pubsub: this.options.pubsub,
+        observer: sinkMetricsObserver(this.metrics, config.sink, logger),
+        logger,
       });
-      return saving;
-    };
-    const checkpointTimer = setInterval(() => void saveCheckpoint(), config.checkpointIntervalMs);
-    checkpointTimer.unref();
-
-    let connected = false;
-    const health = () => {
-      const now = performance.now();
-      const checkpointAgeMs = Math.round(now - lastCheckpointAt);
-      const lastEventAgeMs = Math.round(now - lastMessageAt);
-      const unsaved = tracker.committed.version !== savedVersion;
-      const problems: string[] = [];
-      if (this.state === "failed" || this.state === "stopped") problems.push(`state ${this.state}`);
-      if (unsaved && checkpointAgeMs > config.healthMaxCheckpointAgeMs)
-        problems.push(`no checkpoint written for ${checkpointAgeMs} ms (HEALTH_MAX_CHECKPOINT_AGE_MS)`);
-      if (this.state !== "stopping" && lastEventAgeMs > config.healthMaxEventAgeMs)
-        problems.push(`no message event for ${lastEventAgeMs} ms (HEALTH_MAX_EVENT_AGE_MS)`);
-      return {
-        healthy: problems.length === 0,
-        problems,
-        state: this.state,
-        connected,
-        checkpointAgeMs,
-        lastEventAgeMs,
-        checkpointFailures: this.stats.checkpointFailures,
-        inFlightMessages: sink.messages,
-        pendingEvents: tracker.pending,
-      };
-    };
-    this.health = health;
-    let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
-    if (config.metricsPort !== 0) {
-      metricsServer = await startMetricsServer(metrics, config.metricsPort, health, config.metricsHost);
-      this.metricsPort = metricsServer.port;
-    }
-
-    const onAck = this.options.onAck;
-    let lastEventTime: string | undefined;
-    metrics.sources = {
-      received: () => this.stats.received,
-      published: () => this.stats.published,
-      inFlightMessages: () => sink.messages,
-      inFlightBytes: () => sink.bytes,
-      lastEventTimeMs: () => (lastEventTime === undefined ? undefined : Date.parse(lastEventTime)),
-      checkpointAgeSeconds: () => (performance.now() - lastCheckpointAt) / 1000,
-      lastEventAgeSeconds: () => (performance.now() - lastMessageAt) / 1000,
-    };
-
-    /** Records an event that can never be published, then lets the checkpoint pass it. */
-    const deadLetter = (record: DeadLetterRecord, done: () => void) => {
-      this.stats.deadLettered++;
-      metrics.deadLettered.inc({ reason: record.reason });
-      deadLetters.write(record).then(
-        (file) => {
-          logger.error(
-            { reason: record.reason, sseId: record.sseId, eventId: record.eventId, bytes: record.bytes, file },
-            `dead-lettered an event: ${record.detail}`,
-          );
-          done();
-        },
-        // Without its record the event would be lost silently: stop; a restart retries it.
-        (error: Error) => this.fail(new Error(`dead-letter sink failed: ${error.message}`)),
+    } catch (error) {
+      fsCalls.close();
+      logger.error(
+        { err: (error as Error).message, sink: config.sink, table: tableLabel(config.table) },
+        `cannot open the ${config.sink === "pubsub" ? "Pub/Sub publisher" : "BigQuery sink"}: ${(error as Error).message}`,
       );
-    };
+      return 2;
+    }
+    const checkpoints = new CheckpointSchedule(tracker, store, this, logger);
+    const resume = { lastEventId: checkpoint?.lastEventId, since };
+    return { ...sinks, tracker, fsCalls, deadLetters, checkpoints, resume };
+  }
 
-    const onFrame = (frame: SseFrame) => {
-      this.stats.received++; // the received/published counters read stats when scraped
-      lastMessageAt = frame.receivedAt;
-      const result = projectData(frame.data);
-      if (result.kind === "drop") {
-        metrics.dropped.inc({ reason: result.reason });
-        this.stats[result.reason]++;
-        if (result.reason === "malformed") {
-          this.malformedSeen++;
-          if (this.malformedSeen <= 5 || this.malformedSeen % 1000 === 0) {
-            logger.warn(
-              { detail: result.detail, sample: frame.data.slice(0, 300), malformedSoFar: this.malformedSeen },
-              "skipping malformed event",
-            );
-          }
-        }
-        tracker.complete(tracker.begin(frame.lastEventId));
-        return;
-      }
-      const row = result.row;
-      const seq = tracker.begin(frame.lastEventId, row.event_time);
-      lastEventTime = row.event_time;
-      const data = Buffer.from(result.json);
-      const attributes = { event_id: row.event_id };
-      const sseId = frame.lastEventId;
-      // The event is done (the checkpoint may pass it) when its row and all its page changes are:
-      // each published, or refused for good and dead-lettered.
-      let publishes = 1;
-      const settle = () => {
-        if (--publishes === 0) tracker.complete(seq);
-      };
-      const refuse = (error: PermanentPublishError, bytes: number) =>
-        deadLetter(
-          {
-            reason: error.reason,
-            sseId,
-            eventId: row.event_id.slice(0, 256),
-            eventTime: row.event_time,
-            bytes,
-            detail: error.message,
-            sample: result.json.slice(0, 4096),
-          },
-          settle,
-        );
-      if (cdc)
-        publishes += cdc.publishChanges(frame.data, row.event_id, (error) => (error ? this.fail(error) : settle()));
-      // The callbacks capture two numbers only: the frame's text must not live until the ack.
-      const receivedAt = frame.receivedAt;
-      const acknowledged = () => {
-        const latencyMs = performance.now() - receivedAt;
-        this.stats.published++;
-        metrics.publishLatency.observe(latencyMs / 1000);
-        onAck?.(latencyMs);
-        settle();
-      };
-      if (direct) {
-        direct.write({ eventId: row.event_id, sseId, row, json: result.json }, (error, outcome) => {
-          if (error) {
-            this.stats.failed++;
-            metrics.failed.inc();
-            this.fail(error);
-          } else if (outcome?.kind === "refused") {
-            this.stats.refused++;
-            if (this.stats.refused <= 5 || this.stats.refused % 1000 === 0)
-              logger.error(
-                { reason: outcome.reason, sseId, eventId: row.event_id, refusedSoFar: this.stats.refused },
-                `BigQuery refused a row; it is in the error table ${tableLabel(config.errorTable)}: ${outcome.detail}`,
-              );
-            settle();
-          } else acknowledged();
-        });
-        return;
-      }
-      const unfit = checkMessage(data, attributes);
-      if (unfit) {
-        refuse(unfit, data.length);
-        return;
-      }
-      const size = data.length;
-      publisher!.send(data, attributes, (error) => {
-        if (error instanceof PermanentPublishError) {
-          refuse(error, size);
-          return;
-        }
-        if (error) {
-          this.stats.failed++;
-          metrics.failed.inc();
-          this.fail(error);
-          return;
-        }
-        acknowledged();
-      });
+  /** What /healthz answers. */
+  private healthOf(session: Session) {
+    const { config } = this;
+    const now = performance.now();
+    const checkpointAgeMs = Math.round(now - session.checkpoints.lastWrittenAt);
+    const lastEventAgeMs = Math.round(now - this.lastMessageAt);
+    const problems: string[] = [];
+    if (this.state === "failed" || this.state === "stopped") problems.push(`state ${this.state}`);
+    if (session.checkpoints.unsaved && checkpointAgeMs > config.healthMaxCheckpointAgeMs)
+      problems.push(`no checkpoint written for ${checkpointAgeMs} ms (HEALTH_MAX_CHECKPOINT_AGE_MS)`);
+    if (this.state !== "stopping" && lastEventAgeMs > config.healthMaxEventAgeMs)
+      problems.push(`no message event for ${lastEventAgeMs} ms (HEALTH_MAX_EVENT_AGE_MS)`);
+    return {
+      healthy: problems.length === 0,
+      problems,
+      state: this.state,
+      connected: this.connected,
+      checkpointAgeMs,
+      lastEventAgeMs,
+      checkpointFailures: this.stats.checkpointFailures,
+      inFlightMessages: session.sink.messages,
+      pendingEvents: session.tracker.pending,
     };
+  }
 
+  /** Starts reading the event stream (pausing while a sink is full), the signal handlers and the progress log. */
+  private read(session: Session): void {
+    const { config, logger, metrics } = this;
+    const { all: sinks, tracker } = session;
     const sse = new SseClient({
       ...sseConnectionSettings(config),
-      lastEventId: checkpoint?.lastEventId,
-      since,
-      onFrame,
+      lastEventId: session.resume.lastEventId,
+      since: session.resume.since,
+      onFrame: (frame) => this.frame(session, frame),
       beforeRead: () => {
-        if (sink.hasCapacity && (!cdc || cdc.publisher.hasCapacity)) return undefined;
+        if (sinks.every((sink) => sink.hasCapacity)) return undefined;
         metrics.backpressurePauses.inc();
-        return cdc
-          ? Promise.all([sink.waitForCapacity(), cdc.publisher.waitForCapacity()]).then(() => undefined)
-          : sink.waitForCapacity();
+        return sinks.length === 1
+          ? sinks[0].waitForCapacity()
+          : Promise.all(sinks.map((sink) => sink.waitForCapacity())).then(() => undefined);
       },
       onConnected: (lastEventId) => {
-        connected = true;
+        this.connected = true;
         logger.info({ lastEventId, connections: sse.connections }, "connected to the event stream");
       },
       onReconnect: (reason, delayMs, detail) => {
-        connected = false;
+        this.connected = false;
         metrics.reconnects.inc({ reason });
         logger.warn({ reason, delayMs, detail }, "reconnecting to the event stream");
       },
@@ -405,7 +303,7 @@ export class Worker {
           return;
         }
         const seq = tracker.begin(id);
-        deadLetter({ reason: "oversize_frame", sseId: id, bytes, detail }, () => tracker.complete(seq));
+        this.deadLetter(session, { reason: "oversize_frame", sseId: id, bytes, detail }, () => tracker.complete(seq));
       },
       onRetryAfterClamped: (requestedMs, usedMs) =>
         logger.warn(
@@ -414,43 +312,144 @@ export class Worker {
         ),
       logger,
     });
-
-    const signalHandler = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, "shutdown requested");
-      this.stop(signal);
-    };
+    session.sse = sse;
     if (this.options.handleSignals !== false) {
-      process.on("SIGTERM", signalHandler);
-      process.on("SIGINT", signalHandler);
+      process.on("SIGTERM", this.signalHandler);
+      process.on("SIGINT", this.signalHandler);
     }
-
-    const progress = setInterval(() => {
+    session.progress = setInterval(() => {
       logger.info(
         {
           received: this.stats.received,
-          inFlight: sink.messages,
+          inFlight: session.sink.messages,
           pending: tracker.pending,
           lastEventId: tracker.committed.lastEventId,
         },
         "progress",
       );
     }, 30_000);
-    progress.unref();
+    session.progress.unref();
 
     this.state = "running";
-    const sseDone = sse.run(this.sseAbort.signal).then(
+    session.sseDone = sse.run(this.sseAbort.signal).then(
       () => undefined,
       (error: Error) =>
         this.fail(error instanceof SseFatalError ? error : new Error(`event stream failed: ${error.message}`)),
     );
+  }
 
-    const reason = await this.stopSignal;
+  /**
+   * Frame step: one SSE message. Dropped (canary, malformed) events are done at once; an accepted
+   * event is done (the checkpoint may pass it) when its row and all its page changes are: each
+   * written, refused for good and kept, or dead-lettered.
+   */
+  private frame(session: Session, frame: SseFrame): void {
+    this.stats.received++; // the received/published counters read stats when scraped
+    this.lastMessageAt = frame.receivedAt;
+    const { tracker, cdc } = session;
+    const result = projectData(frame.data);
+    if (result.kind === "drop") {
+      this.dropped(result, frame.data);
+      tracker.complete(tracker.begin(frame.lastEventId));
+      return;
+    }
+    const row = result.row;
+    const seq = tracker.begin(frame.lastEventId, row.event_time);
+    this.lastEventTime = row.event_time;
+    let writes = 1;
+    const settle = () => {
+      if (--writes === 0) tracker.complete(seq);
+    };
+    if (cdc) writes += cdc.publishChanges(frame.data, row.event_id, (error) => (error ? this.fail(error) : settle()));
+    // The callback captures the event and a number only: the frame's text must not live until the ack.
+    const receivedAt = frame.receivedAt;
+    const event: SinkRow = { eventId: row.event_id, sseId: frame.lastEventId, row, json: result.json };
+    session.sink.write(event, (error, outcome) => {
+      if (error) {
+        this.stats.failed++;
+        this.metrics.failed.inc();
+        this.fail(error);
+      } else if (outcome!.kind === "written") {
+        const latencyMs = performance.now() - receivedAt;
+        this.stats.published++;
+        this.metrics.publishLatency.observe(latencyMs / 1000);
+        this.options.onAck?.(latencyMs);
+        settle();
+      } else this.notWritten(session, event, row.event_time, outcome!, settle);
+    });
+  }
+
+  /** Counts (and for malformed ones, logs: the first 5, then every 1000th) an event that is not published. */
+  private dropped(result: Extract<ProjectionResult, { kind: "drop" }>, data: string): void {
+    this.metrics.dropped.inc({ reason: result.reason });
+    this.stats[result.reason]++;
+    if (result.reason !== "malformed") return;
+    this.malformedSeen++;
+    if (this.malformedSeen <= 5 || this.malformedSeen % 1000 === 0) {
+      this.logger.warn(
+        { detail: result.detail, sample: data.slice(0, 300), malformedSoFar: this.malformedSeen },
+        "skipping malformed event",
+      );
+    }
+  }
+
+  /** An event the sink refused for good: kept in the error table (BigQuery), or recorded in the dead-letter sink. */
+  private notWritten(
+    session: Session,
+    event: SinkRow,
+    eventTime: string,
+    outcome: Exclude<SinkOutcome, { kind: "written" }>,
+    settle: () => void,
+  ): void {
+    if (outcome.kind === "undeliverable") {
+      const { reason, detail, bytes } = outcome;
+      const sample = event.json.slice(0, 4096);
+      const record = {
+        reason,
+        sseId: event.sseId,
+        eventId: event.eventId.slice(0, 256),
+        eventTime,
+        bytes,
+        detail,
+        sample,
+      };
+      this.deadLetter(session, record, settle);
+      return;
+    }
+    const refused = ++this.stats.refused;
+    if (refused <= 5 || refused % 1000 === 0)
+      this.logger.error(
+        { reason: outcome.reason, sseId: event.sseId, eventId: event.eventId, refusedSoFar: refused },
+        `BigQuery refused a row; it is in the error table ${tableLabel(this.config.errorTable)}: ${outcome.detail}`,
+      );
+    settle();
+  }
+
+  /** Records an event that can never be published, then lets the checkpoint pass it. */
+  private deadLetter(session: Session, record: DeadLetterRecord, done: () => void): void {
+    this.stats.deadLettered++;
+    this.metrics.deadLettered.inc({ reason: record.reason });
+    session.deadLetters.write(record).then(
+      (file) => {
+        this.logger.error(
+          { reason: record.reason, sseId: record.sseId, eventId: record.eventId, bytes: record.bytes, file },
+          `dead-lettered an event: ${record.detail}`,
+        );
+        done();
+      },
+      // Without its record the event would be lost silently: stop; a restart retries it.
+      (error: Error) => this.fail(new Error(`dead-letter sink failed: ${error.message}`)),
+    );
+  }
+
+  /** Drain step: stops reading, flushes and awaits what is in flight within the deadline, writes the final checkpoint, closes. */
+  private async drain(session: Session, reason: string): Promise<Drained> {
+    const { config } = this;
     const stopAt = performance.now();
     this.state = this.fatalError ? "failed" : "stopping";
     this.sseAbort.abort();
-    await sseDone;
+    await session.sseDone;
 
-    // Flush and await what is in flight, within the deadline.
     let timedOut = false;
     const deadline = new Promise<void>((resolve) =>
       setTimeout(() => {
@@ -458,49 +457,52 @@ export class Worker {
         resolve();
       }, config.shutdownDeadlineMs).unref(),
     );
-    const drained = Promise.all([
-      sink.flush().then(() => sink.waitForIdle()),
-      cdc?.publisher.flush().then(() => cdc.publisher.waitForIdle()),
-    ]);
+    const drained = Promise.all(session.all.map((sink) => sink.flush().then(() => sink.waitForIdle())));
     await Promise.race([drained, deadline]);
-    clearInterval(checkpointTimer);
-    clearInterval(progress);
+    session.checkpoints.stop();
+    clearInterval(session.progress);
     // The final write gets what is left of the deadline (at least 1 s): a hanging mount cannot hold the exit.
     const saveBudget = Math.max(1000, config.shutdownDeadlineMs - (performance.now() - stopAt));
     let saveTimer: NodeJS.Timeout | undefined;
     const finalSaved = await Promise.race([
-      saveCheckpoint(true),
+      session.checkpoints.save(true),
       new Promise<boolean>((resolve) => (saveTimer = setTimeout(() => resolve(false), saveBudget))),
     ]);
     clearTimeout(saveTimer);
     if (!finalSaved && this.stats.checkpointFailures === 0) {
       this.stats.checkpointFailures++;
-      metrics.checkpointFailures.inc();
+      this.metrics.checkpointFailures.inc();
     }
     await Promise.race([
-      Promise.all([sink.close(), publisher || !cdc ? undefined : cdc.publisher.close()]).catch(() => undefined),
+      Promise.all(session.all.map((sink) => sink.close())).catch(() => undefined),
       new Promise((r) => setTimeout(r, 2000).unref()),
     ]);
-    await metricsServer?.close();
+    await session.metricsServer?.close();
     // A call still blocked in the helper must not hold the exit.
-    fsCalls.close();
+    session.fsCalls.close();
     // Only now: a second SIGTERM while clients close must not kill the process with the default action.
     if (this.options.handleSignals !== false) {
-      process.off("SIGTERM", signalHandler);
-      process.off("SIGINT", signalHandler);
+      process.off("SIGTERM", this.signalHandler);
+      process.off("SIGINT", this.signalHandler);
     }
+    return { reason, timedOut, finalSaved };
+  }
 
+  /** Summary step: the closing log line and the exit code. */
+  private summary(session: Session, { reason, timedOut, finalSaved }: Drained): number {
+    const { config, logger, stats } = this;
+    const inFlight = session.all.reduce((total, sink) => total + sink.messages, 0);
     const summary = {
       reason,
-      received: this.stats.received,
-      published: this.stats.published,
-      failed: this.stats.failed,
-      deadLettered: this.stats.deadLettered,
-      refused: direct ? this.stats.refused : undefined,
-      checkpointFailures: this.stats.checkpointFailures,
-      inFlightAbandoned: sink.messages + (cdc?.publisher.messages ?? 0),
-      cdc: cdc?.stats,
-      lastEventId: tracker.committed.lastEventId,
+      received: stats.received,
+      published: stats.published,
+      failed: stats.failed,
+      deadLettered: stats.deadLettered,
+      refused: config.sink === "pubsub" ? undefined : stats.refused,
+      checkpointFailures: stats.checkpointFailures,
+      inFlightAbandoned: inFlight,
+      cdc: session.cdc?.stats,
+      lastEventId: session.tracker.committed.lastEventId,
       checkpointSaved: finalSaved,
     };
     if (this.fatalError) {
@@ -508,7 +510,7 @@ export class Worker {
       logger.error(summary, `stopped after a fatal error: ${this.fatalError.message}`);
       return 2;
     }
-    if (timedOut && sink.messages + (cdc?.publisher.messages ?? 0) > 0) {
+    if (timedOut && inFlight > 0) {
       this.state = "failed";
       logger.error(
         summary,

@@ -5,6 +5,11 @@
 import * as http from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+const PREFIX = "fresh_streams_worker_";
+
+/** Where the scrape-time metrics read their values (set by the worker). */
+type Sources = NonNullable<WorkerMetrics["sources"]>;
+
 export class WorkerMetrics {
   public readonly registry = new Registry();
   public readonly received: Counter;
@@ -45,161 +50,148 @@ export class WorkerMetrics {
   };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    const registers = [this.registry];
-    const prefix = "fresh_streams_worker_";
     // Per-event counters read the worker's plain counts when scraped (no per-event cost); an
-    // inc() still adds to them (tests, other callers).
+    // inc() still adds to them (tests, other callers). Gauges read their values when scraped too.
+    const counter = this.counter.bind(this);
+    const gauge = this.gauge.bind(this);
+    const histogram = this.histogram.bind(this);
+    this.received = counter("events_received_total", "SSE message frames received", [], (s) => s.received());
+    this.published = counter(
+      "events_published_total",
+      "Events whose row was acknowledged by the sink: Pub/Sub, or BigQuery with a direct sink",
+      [],
+      (s) => s.published(),
+    );
+    this.failed = counter("events_failed_total", "Events whose publish failed after retries (the worker stops)");
+    this.dropped = counter("events_dropped_total", "Events not published, by reason (canary, malformed)", ["reason"]);
+    this.reconnects = counter(
+      "sse_reconnects_total",
+      "SSE reconnections, by reason (network, http_5xx, http_429, http_408, idle, eof, error_frame, oversize_frame)",
+      ["reason"],
+    );
+    this.publishLatency = histogram(
+      "publish_latency_seconds",
+      "Time from SSE frame received to publish acknowledged",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
+    this.eventLag = gauge("event_lag_seconds", "now - event_time of the latest received event", (s) => {
+      const last = s.lastEventTimeMs();
+      return last === undefined ? undefined : (Date.now() - last) / 1000;
+    });
+    this.inFlightMessages = gauge(
+      "in_flight_messages",
+      "Events not yet acknowledged by the sink (publishes, or rows being written)",
+      (s) => s.inFlightMessages(),
+    );
+    this.inFlightBytes = gauge("in_flight_bytes", "Bytes of the events not yet acknowledged by the sink", (s) =>
+      s.inFlightBytes(),
+    );
+    this.backpressurePauses = counter(
+      "backpressure_pauses_total",
+      "Times reading paused because the in-flight bound was reached",
+    );
+    this.checkpointWrites = counter("checkpoint_writes_total", "Successful checkpoint writes");
+    this.checkpointFailures = counter(
+      "checkpoint_failures_total",
+      "Checkpoint writes that failed or timed out (CHECKPOINT_TIMEOUT_MS)",
+    );
+    this.checkpointAge = gauge(
+      "checkpoint_age_seconds",
+      "Seconds since the last successful checkpoint write (since start before the first)",
+      (s) => s.checkpointAgeSeconds(),
+    );
+    this.deadLettered = counter(
+      "events_dead_lettered_total",
+      "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, oversize_frame)",
+      ["reason"],
+    );
+    this.framesOversize = counter(
+      "frames_oversize_total",
+      "SSE frames larger than MAX_FRAME_BYTES (the connection is dropped and resumed after the frame)",
+    );
+    this.lastEventAge = gauge(
+      "last_event_age_seconds",
+      "Seconds since the last SSE message event (comments and keep-alives do not count)",
+      (s) => s.lastEventAgeSeconds(),
+    );
+    this.sinkRowsWritten = counter(
+      "sink_rows_written_total",
+      "Rows BigQuery acknowledged (direct sinks: SINK=storage-write or insert-all)",
+      ["sink"],
+    );
+    this.sinkRowsRefused = counter(
+      "sink_rows_refused_total",
+      "Rows BigQuery refused for good (or would refuse: too_large, out_of_range), written to the error table, by reason",
+      ["sink", "reason"],
+    );
+    this.sinkRequests = counter(
+      "sink_requests_total",
+      "BigQuery write requests by outcome: ok, partial (some rows refused or resent), retried (failed, retried after backoff), split (refused as a whole, halved), failed (gave up: the worker stops)",
+      ["sink", "outcome"],
+    );
+    this.sinkRequestSeconds = histogram(
+      "sink_request_seconds",
+      "Duration of one BigQuery write request",
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ["sink"],
+    );
+    this.sinkBatchRows = histogram(
+      "sink_batch_rows",
+      "Rows per BigQuery write request",
+      [1, 10, 50, 100, 250, 500, 1000],
+      ["sink"],
+    );
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /** A counter; with `read`, it catches up with that count of the worker's when scraped. */
+  private counter<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    read?: (s: Sources) => number,
+  ): Counter<L> {
+    let reported = 0;
     const sources = () => this.sources;
-    const fromSource = (read: (s: NonNullable<WorkerMetrics["sources"]>) => number) => {
-      let reported = 0;
-      return function (this: Counter) {
-        const s = sources();
-        if (!s) return;
-        const now = read(s);
-        if (now > reported) this.inc(now - reported);
-        reported = now;
-      };
-    };
-    this.received = new Counter({
-      name: `${prefix}events_received_total`,
-      help: "SSE message frames received",
-      registers,
-      collect: fromSource((s) => s.received()),
+    return new Counter<L>({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames,
+      registers: [this.registry],
+      ...(read && {
+        collect(this: Counter<L>) {
+          const s = sources();
+          if (!s) return;
+          const now = read(s);
+          if (now > reported) this.inc(now - reported);
+          reported = now;
+        },
+      }),
     });
-    this.published = new Counter({
-      name: `${prefix}events_published_total`,
-      help: "Events whose row was acknowledged by the sink: Pub/Sub, or BigQuery with a direct sink",
-      registers,
-      collect: fromSource((s) => s.published()),
-    });
-    this.failed = new Counter({
-      name: `${prefix}events_failed_total`,
-      help: "Events whose publish failed after retries (the worker stops)",
-      registers,
-    });
-    this.dropped = new Counter({
-      name: `${prefix}events_dropped_total`,
-      help: "Events not published, by reason (canary, malformed)",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.reconnects = new Counter({
-      name: `${prefix}sse_reconnects_total`,
-      help: "SSE reconnections, by reason (network, http_5xx, http_429, http_408, idle, eof, error_frame, oversize_frame)",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.publishLatency = new Histogram({
-      name: `${prefix}publish_latency_seconds`,
-      help: "Time from SSE frame received to publish acknowledged",
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
-    // Gauges read their values when scraped (no per-event cost).
-    this.eventLag = new Gauge({
-      name: `${prefix}event_lag_seconds`,
-      help: "now - event_time of the latest received event",
-      registers,
-      collect() {
-        const last = sources()?.lastEventTimeMs();
-        if (last !== undefined) this.set((Date.now() - last) / 1000);
-      },
-    });
-    this.inFlightMessages = new Gauge({
-      name: `${prefix}in_flight_messages`,
-      help: "Events not yet acknowledged by the sink (publishes, or rows being written)",
-      registers,
+  }
+
+  /** A gauge set from the worker when scraped (left as is when `read` has no value). */
+  private gauge(name: string, help: string, read: (s: Sources) => number | undefined): Gauge {
+    const sources = () => this.sources;
+    return new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers: [this.registry],
       collect() {
         const s = sources();
-        if (s) this.set(s.inFlightMessages());
+        const value = s && read(s);
+        if (value !== undefined) this.set(value);
       },
     });
-    this.inFlightBytes = new Gauge({
-      name: `${prefix}in_flight_bytes`,
-      help: "Bytes of the events not yet acknowledged by the sink",
-      registers,
-      collect() {
-        const s = sources();
-        if (s) this.set(s.inFlightBytes());
-      },
-    });
-    this.backpressurePauses = new Counter({
-      name: `${prefix}backpressure_pauses_total`,
-      help: "Times reading paused because the in-flight bound was reached",
-      registers,
-    });
-    this.checkpointWrites = new Counter({
-      name: `${prefix}checkpoint_writes_total`,
-      help: "Successful checkpoint writes",
-      registers,
-    });
-    this.checkpointFailures = new Counter({
-      name: `${prefix}checkpoint_failures_total`,
-      help: "Checkpoint writes that failed or timed out (CHECKPOINT_TIMEOUT_MS)",
-      registers,
-    });
-    this.checkpointAge = new Gauge({
-      name: `${prefix}checkpoint_age_seconds`,
-      help: "Seconds since the last successful checkpoint write (since start before the first)",
-      registers,
-      collect() {
-        const s = sources();
-        if (s) this.set(s.checkpointAgeSeconds());
-      },
-    });
-    this.deadLettered = new Counter({
-      name: `${prefix}events_dead_lettered_total`,
-      help: "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, oversize_frame)",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.framesOversize = new Counter({
-      name: `${prefix}frames_oversize_total`,
-      help: "SSE frames larger than MAX_FRAME_BYTES (the connection is dropped and resumed after the frame)",
-      registers,
-    });
-    this.lastEventAge = new Gauge({
-      name: `${prefix}last_event_age_seconds`,
-      help: "Seconds since the last SSE message event (comments and keep-alives do not count)",
-      registers,
-      collect() {
-        const s = sources();
-        if (s) this.set(s.lastEventAgeSeconds());
-      },
-    });
-    this.sinkRowsWritten = new Counter({
-      name: `${prefix}sink_rows_written_total`,
-      help: "Rows BigQuery acknowledged (direct sinks: SINK=storage-write or insert-all)",
-      labelNames: ["sink"],
-      registers,
-    });
-    this.sinkRowsRefused = new Counter({
-      name: `${prefix}sink_rows_refused_total`,
-      help: "Rows BigQuery refused for good (or would refuse: too_large, out_of_range), written to the error table, by reason",
-      labelNames: ["sink", "reason"],
-      registers,
-    });
-    this.sinkRequests = new Counter({
-      name: `${prefix}sink_requests_total`,
-      help: "BigQuery write requests by outcome: ok, partial (some rows refused or resent), retried (failed, retried after backoff), split (refused as a whole, halved), failed (gave up: the worker stops)",
-      labelNames: ["sink", "outcome"],
-      registers,
-    });
-    this.sinkRequestSeconds = new Histogram({
-      name: `${prefix}sink_request_seconds`,
-      help: "Duration of one BigQuery write request",
-      labelNames: ["sink"],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
-    this.sinkBatchRows = new Histogram({
-      name: `${prefix}sink_batch_rows`,
-      help: "Rows per BigQuery write request",
-      labelNames: ["sink"],
-      buckets: [1, 10, 50, 100, 250, 500, 1000],
-      registers,
-    });
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix });
+  }
+
+  private histogram<L extends string = never>(
+    name: string,
+    help: string,
+    buckets: number[],
+    labelNames: readonly L[] = [],
+  ): Histogram<L> {
+    return new Histogram<L>({ name: `${PREFIX}${name}`, help, labelNames, buckets, registers: [this.registry] });
   }
 }
 

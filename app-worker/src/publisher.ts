@@ -9,10 +9,13 @@
  * until `publishTimeoutMs`; a message Pub/Sub can never accept is told apart: {@link checkMessage}
  * refuses it before sending, and an INVALID_ARGUMENT answer settles it with a
  * {@link PermanentPublishError} (after one retry alone, since a batch fails as a whole).
+ *
+ * It is an {@link EventSink} (`sink.ts`), like the BigQuery sink: the worker handles both alike.
  */
 import { PubSub, Topic } from "@google-cloud/pubsub";
 import { PUBSUB_LIMITS } from "../../schemas/worker-contract";
 import { InFlightBound } from "./in-flight";
+import { EventSink, SinkCallback, SinkRow } from "./sink";
 
 /** A publish that failed after the client's retries: the worker must stop. */
 export class PublishError extends Error {
@@ -80,6 +83,7 @@ const RETRY_CODES = [
   10 /* ABORTED */, 4 /* DEADLINE_EXCEEDED */, 13 /* INTERNAL */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */,
 ];
 const INVALID_ARGUMENT = 3;
+const WRITTEN = { kind: "written" } as const;
 
 /** Creates the topic handle with tuned batching and retry settings (`alone`: one message per request). */
 export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions, alone = false): Topic {
@@ -106,7 +110,7 @@ export function createTopic(pubsub: PubSub, options: BoundedPublisherOptions, al
   });
 }
 
-export class BoundedPublisher extends InFlightBound {
+export class BoundedPublisher extends InFlightBound implements EventSink {
   public readonly pubsub: PubSub;
   public readonly topic: Topic;
   /** Messages of a batch refused as invalid are retried here, one per request. */
@@ -128,6 +132,28 @@ export class BoundedPublisher extends InFlightBound {
           : { projectId: options.project },
       );
     this.topic = createTopic(this.pubsub, options);
+  }
+
+  /**
+   * Publishes one accepted event (its `json`, keyed by the `event_id` attribute); `done` is called
+   * once: `written` when acknowledged, `undeliverable` when Pub/Sub can never accept it (refused
+   * before sending by {@link checkMessage}, or answered INVALID_ARGUMENT), or a {@link PublishError}.
+   */
+  write(event: SinkRow, done: SinkCallback): void {
+    const data = Buffer.from(event.json);
+    const attributes = { event_id: event.eventId };
+    const size = data.length;
+    const unfit = checkMessage(data, attributes);
+    if (unfit) {
+      done(undefined, { kind: "undeliverable", reason: unfit.reason, detail: unfit.message, bytes: size });
+      return;
+    }
+    this.send(data, attributes, (error) => {
+      if (error instanceof PermanentPublishError)
+        done(undefined, { kind: "undeliverable", reason: error.reason, detail: error.message, bytes: size });
+      else if (error) done(error);
+      else done(undefined, WRITTEN);
+    });
   }
 
   /** Publishes one message; the promise settles with its server id or a {@link PublishError}. */

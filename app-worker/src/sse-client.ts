@@ -181,145 +181,197 @@ export class SseClient {
 
   private async connectOnce(outer: AbortSignal, countFrame: () => void): Promise<void> {
     const controller = new AbortController();
-    let abortReason: Reconnect | undefined;
     const abortAll = () => controller.abort();
     outer.addEventListener("abort", abortAll, { once: true });
-    let watchdogMs = this.options.connectTimeoutMs;
-    const onWatchdog = () => {
-      abortReason = new Reconnect("idle", `no message event for ${watchdogMs} ms`);
-      controller.abort();
-    };
-    let watchdog = setTimeout(onWatchdog, watchdogMs);
-    const arm = (ms: number) => {
-      clearTimeout(watchdog);
-      watchdogMs = ms;
-      watchdog = setTimeout(onWatchdog, ms);
-    };
+    const watchdog = new Watchdog(this.options.connectTimeoutMs, controller);
     try {
-      const headers: Record<string, string> = {
-        accept: "text/event-stream",
-        "user-agent": this.options.userAgent,
-        "cache-control": "no-cache",
-      };
-      if (this.lastId !== undefined) headers["last-event-id"] = this.lastId;
-      // Node refuses header values above Latin-1 before sending anything: retrying cannot help.
-      let requestHeaders: Headers;
-      try {
-        requestHeaders = new Headers(headers);
-      } catch (error) {
-        const bad = Object.entries(headers).find(([name, value]) => {
-          try {
-            new Headers({ [name]: value });
-            return false;
-          } catch {
-            return true;
-          }
-        });
-        throw new SseFatalError(
-          `request header ${bad?.[0] ?? "?"} ${JSON.stringify(bad?.[1] ?? "")} is not a valid HTTP header value (${(error as Error).message}) — not retrying`,
-        );
-      }
-      let response: Response;
-      try {
-        response = await fetch(this.requestUrl(), {
-          headers: requestHeaders,
-          signal: controller.signal,
-          redirect: "follow",
-        });
-      } catch (error) {
-        if (abortReason) throw new Reconnect("network", `no response within ${this.options.connectTimeoutMs} ms`);
-        throw error;
-      }
-      if (response.status !== 200) {
-        const body = (await response.text().catch(() => "")).slice(0, 300).replace(/\s+/g, " ").trim();
-        const detail = `HTTP ${response.status} from ${this.options.url}${body ? `: ${body}` : ""}`;
-        if (response.status === 429)
-          throw new Reconnect("http_429", detail, parseRetryAfter(response.headers.get("retry-after")));
-        if (response.status >= 500)
-          throw new Reconnect("http_5xx", detail, parseRetryAfter(response.headers.get("retry-after")));
-        if (response.status === 408) throw new Reconnect("http_408", detail);
-        throw new SseFatalError(
-          `${detail} — not retrying${response.status === 403 ? " (Wikimedia answers 403 to requests without a descriptive USER_AGENT)" : ""}`,
-          response.status,
-        );
-      }
-      if (!response.body) throw new Reconnect("network", "response has no body");
+      const body = await this.open(controller.signal, watchdog);
       this.connections++;
       this.options.onConnected?.(this.lastId);
-      arm(this.options.idleTimeoutMs);
-
-      let errorFrame: string | undefined;
-      let receivedAt = 0;
-      let sawMessage = false;
-      const parser = new SseParser(this.options.maxFrameBytes, {
-        onEvent: (event) => {
-          // After an error frame this connection is abandoned: later frames of the same read are
-          // not delivered and must not move the resume point either.
-          if (errorFrame !== undefined) return;
-          if (event.event === "error") {
-            errorFrame = event.data;
-            return;
-          }
-          // The parser decodes each id from the bytes: a small string of its own, safe to keep
-          // until the event's publish is acknowledged.
-          if (event.id !== undefined && event.id !== this.lastId) this.lastId = event.id;
-          if (event.data === "" || (event.event !== undefined && event.event !== "message")) return;
-          sawMessage = true;
-          countFrame();
-          this.options.onFrame({ data: event.data, lastEventId: this.lastId, receivedAt });
-        },
-        onRetry: (ms) => {
-          this.serverRetryMs = ms;
-        },
-      });
-      const stopped = new Promise<void>((resolve) => {
-        if (outer.aborted) resolve();
-        else outer.addEventListener("abort", () => resolve(), { once: true });
-      });
-      const reader = response.body.getReader();
-      try {
-        for (;;) {
-          if (this.options.beforeRead) {
-            const wait = this.options.beforeRead();
-            if (wait) {
-              clearTimeout(watchdog);
-              // A shutdown must not wait for capacity (Pub/Sub may be the thing that is down).
-              await Promise.race([wait, stopped]);
-              if (outer.aborted) return;
-              arm(this.options.idleTimeoutMs);
-            }
-          }
-          const { done, value } = await reader.read();
-          if (done) break;
-          receivedAt = performance.now();
-          try {
-            parser.feed(value);
-          } catch (error) {
-            if (!(error instanceof FrameTooLargeError)) throw error;
-            this.options.onOversizeFrame?.(error.id, error.bytes);
-            // Resume after the frame when its id is known; otherwise it will be sent again.
-            if (error.id !== undefined) this.lastId = error.id;
-            throw new Reconnect("oversize_frame", error.message);
-          }
-          // Only message events are progress: comments and keep-alives do not re-arm the watchdog.
-          if (sawMessage) {
-            sawMessage = false;
-            watchdog.refresh();
-          }
-          if (errorFrame !== undefined)
-            throw new Reconnect("error_frame", `event: error frame: ${errorFrame.slice(0, 300)}`);
-          if (outer.aborted) return;
-        }
-      } catch (error) {
-        if (abortReason) throw abortReason;
-        throw error;
-      } finally {
-        reader.cancel().catch(() => undefined);
-      }
+      watchdog.arm(this.options.idleTimeoutMs);
+      await this.readBody(body, outer, watchdog, countFrame);
     } finally {
-      clearTimeout(watchdog);
+      watchdog.stop();
       outer.removeEventListener("abort", abortAll);
       controller.abort();
     }
+  }
+
+  /** The request's headers; a value Node refuses (above Latin-1) is fatal: retrying cannot help. */
+  private requestHeaders(): Headers {
+    const headers: Record<string, string> = {
+      accept: "text/event-stream",
+      "user-agent": this.options.userAgent,
+      "cache-control": "no-cache",
+    };
+    if (this.lastId !== undefined) headers["last-event-id"] = this.lastId;
+    // Node refuses header values above Latin-1 before sending anything: retrying cannot help.
+    try {
+      return new Headers(headers);
+    } catch (error) {
+      const bad = Object.entries(headers).find(([name, value]) => {
+        try {
+          new Headers({ [name]: value });
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      throw new SseFatalError(
+        `request header ${bad?.[0] ?? "?"} ${JSON.stringify(bad?.[1] ?? "")} is not a valid HTTP header value (${(error as Error).message}) — not retrying`,
+      );
+    }
+  }
+
+  /** Sends the request; resolves with the body of a 200, throws a {@link Reconnect} or an {@link SseFatalError} otherwise. */
+  private async open(signal: AbortSignal, watchdog: Watchdog): Promise<ReadableStream<Uint8Array>> {
+    const headers = this.requestHeaders();
+    let response: Response;
+    try {
+      response = await fetch(this.requestUrl(), { headers, signal, redirect: "follow" });
+    } catch (error) {
+      if (watchdog.fired) throw new Reconnect("network", `no response within ${this.options.connectTimeoutMs} ms`);
+      throw error;
+    }
+    if (response.status !== 200) throw await this.refusal(response);
+    if (!response.body) throw new Reconnect("network", "response has no body");
+    return response.body;
+  }
+
+  /** What a response other than 200 means: retry (429, 5xx with their Retry-After; 408), or stop. */
+  private async refusal(response: Response): Promise<Reconnect | SseFatalError> {
+    const body = (await response.text().catch(() => "")).slice(0, 300).replace(/\s+/g, " ").trim();
+    const detail = `HTTP ${response.status} from ${this.options.url}${body ? `: ${body}` : ""}`;
+    if (response.status === 429)
+      return new Reconnect("http_429", detail, parseRetryAfter(response.headers.get("retry-after")));
+    if (response.status >= 500)
+      return new Reconnect("http_5xx", detail, parseRetryAfter(response.headers.get("retry-after")));
+    if (response.status === 408) return new Reconnect("http_408", detail);
+    return new SseFatalError(
+      `${detail} — not retrying${response.status === 403 ? " (Wikimedia answers 403 to requests without a descriptive USER_AGENT)" : ""}`,
+      response.status,
+    );
+  }
+
+  /**
+   * Reads the body until it ends, the stream is stopped or the connection must be dropped (an
+   * error frame, an oversize frame, the watchdog): message frames go to `onFrame`.
+   */
+  private async readBody(
+    body: ReadableStream<Uint8Array>,
+    outer: AbortSignal,
+    watchdog: Watchdog,
+    countFrame: () => void,
+  ): Promise<void> {
+    let errorFrame: string | undefined;
+    let receivedAt = 0;
+    let sawMessage = false;
+    const parser = new SseParser(this.options.maxFrameBytes, {
+      onEvent: (event) => {
+        // After an error frame this connection is abandoned: later frames of the same read are
+        // not delivered and must not move the resume point either.
+        if (errorFrame !== undefined) return;
+        if (event.event === "error") {
+          errorFrame = event.data;
+          return;
+        }
+        // The parser decodes each id from the bytes: a small string of its own, safe to keep
+        // until the event's publish is acknowledged.
+        if (event.id !== undefined && event.id !== this.lastId) this.lastId = event.id;
+        if (event.data === "" || (event.event !== undefined && event.event !== "message")) return;
+        sawMessage = true;
+        countFrame();
+        this.options.onFrame({ data: event.data, lastEventId: this.lastId, receivedAt });
+      },
+      onRetry: (ms) => {
+        this.serverRetryMs = ms;
+      },
+    });
+    const stopped = new Promise<void>((resolve) => {
+      if (outer.aborted) resolve();
+      else outer.addEventListener("abort", () => resolve(), { once: true });
+    });
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        if (this.options.beforeRead) {
+          const wait = this.options.beforeRead();
+          if (wait) {
+            watchdog.pause();
+            // A shutdown must not wait for capacity (Pub/Sub may be the thing that is down).
+            await Promise.race([wait, stopped]);
+            if (outer.aborted) return;
+            watchdog.arm(this.options.idleTimeoutMs);
+          }
+        }
+        const { done, value } = await reader.read();
+        if (done) break;
+        receivedAt = performance.now();
+        try {
+          parser.feed(value);
+        } catch (error) {
+          if (!(error instanceof FrameTooLargeError)) throw error;
+          this.options.onOversizeFrame?.(error.id, error.bytes);
+          // Resume after the frame when its id is known; otherwise it will be sent again.
+          if (error.id !== undefined) this.lastId = error.id;
+          throw new Reconnect("oversize_frame", error.message);
+        }
+        // Only message events are progress: comments and keep-alives do not re-arm the watchdog.
+        if (sawMessage) {
+          sawMessage = false;
+          watchdog.refresh();
+        }
+        if (errorFrame !== undefined)
+          throw new Reconnect("error_frame", `event: error frame: ${errorFrame.slice(0, 300)}`);
+        if (outer.aborted) return;
+      }
+    } catch (error) {
+      if (watchdog.fired) throw watchdog.fired;
+      throw error;
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Drops a connection that makes no progress: no response within the connect timeout, then no
+ * message event within the idle timeout (paused while reading waits for capacity).
+ */
+class Watchdog {
+  /** Why the connection was dropped, once the watchdog fired. */
+  public fired: Reconnect | undefined;
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private ms: number,
+    private readonly controller: AbortController,
+  ) {
+    this.timer = setTimeout(this.onTimeout, ms);
+  }
+
+  private readonly onTimeout = () => {
+    this.fired = new Reconnect("idle", `no message event for ${this.ms} ms`);
+    this.controller.abort();
+  };
+
+  /** Restarts the countdown at `ms`. */
+  arm(ms: number): void {
+    clearTimeout(this.timer);
+    this.ms = ms;
+    this.timer = setTimeout(this.onTimeout, ms);
+  }
+
+  /** Restarts the countdown with the same time (progress was made). */
+  refresh(): void {
+    this.timer.refresh();
+  }
+
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
   }
 }

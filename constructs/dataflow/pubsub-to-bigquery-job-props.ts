@@ -10,9 +10,9 @@ import { ISubscription, ITable } from "../core/references";
 import { serviceAccountIdFor } from "../core/validation";
 
 /**
- * The error table schema of Google's "Pub/Sub Subscription to BigQuery" template (its
- * `streaming_source_deadletter_table_schema.json`: one row per message it could not write), which is
- * the raw error table's shape (`schemas/ingestion-errors.ts`).
+ * The template's dead-letter table: the raw error table's shape (`schemas/ingestion-errors.ts`). It is
+ * the error table schema of Google's "Pub/Sub Subscription to BigQuery" template (its
+ * `streaming_source_deadletter_table_schema.json`): one row per message it could not write.
  */
 export const DATAFLOW_DEADLETTER_SCHEMA = INGESTION_ERRORS_SCHEMA;
 

@@ -1,62 +1,206 @@
 /**
- * The alerts {@link PipelineMonitoring} can create: id, title, severity, default threshold and
- * duration, and the runbook every policy carries in its documentation. docs/alerts.md lists the
- * same alerts; a test keeps the two equal.
+ * The alerts {@link PipelineMonitoring} can create, as data: for each, its id, title, severity, default
+ * threshold and duration, its runbook (what it means, the first three things to check), and its signal
+ * (which watched constructs it needs, the metric and how it is aligned, reduced and compared, where its
+ * threshold comes from) and its dashboard tile, if it has one. `PipelineMonitoring` builds every policy
+ * and tile by a loop over this list, and docs/alerts.md's table and runbooks are generated from it
+ * (tools/docs/sections/alerts.ts): adding an alert is adding one entry here.
+ *
+ * Texts may hold placeholders `{{name}}`: in a runbook, the application's words for its own resources
+ * (`PipelineMonitoringProps.runbookWords`, else the entry's generic `words`); in a condition or tile
+ * name, `{{id}}`, `{{title}}`, `{{threshold}}` and `{{level}}`; in a PromQL query, `{{threshold}}`,
+ * `{{window}}` and the keys of `WORKER_METRICS` (their Prometheus names).
  */
+import { GCP_METRICS, WORKER_METRICS } from "./metric-catalogue";
+import type { LabelMatch } from "./metric-filter";
 
 /** Severity of an alert policy, as Cloud Monitoring takes it. */
 export type AlertSeverity = "CRITICAL" | "ERROR" | "WARNING";
 
-/** Ids of the alerts. */
-export type AlertId =
-  | "pubsub-backlog-age"
-  | "pubsub-undelivered-messages"
-  | "dead-letters"
-  | "bigquery-subscription-rejections"
-  | "bigquery-subscription-state"
-  | "dataflow-system-lag"
-  | "dataflow-watermark-age"
-  | "dataflow-job-failed"
-  | "worker-stalled"
-  | "worker-event-lag"
-  | "worker-checkpoint-age"
-  | "worker-reconnect-storm"
-  | "worker-dead-letters"
-  | "worker-sink-refused"
-  | "worker-sink-errors"
-  | "elt-run-failed"
-  | "elt-freshness"
-  | "quality-late-events"
-  | "quality-staging-duplicates"
-  | "cdc-staleness"
-  | "reservation-at-max";
+/**
+ * What an alert watches: the {@link PipelineMonitoringProps} prop it needs (no policy without one). `directSinkWorker`
+ * is the `worker` when its sink is not `pubsub` (it writes BigQuery itself).
+ */
+export type WatchedKind =
+  | "ingestionSubscriptions"
+  | "deadLetterSubscriptions"
+  | "bigQuerySubscriptions"
+  | "dataflowJobs"
+  | "worker"
+  | "directSinkWorker"
+  | "eltQueries"
+  | "healthChecks"
+  | "reservation";
+
+/** How each series is aligned over the alignment period. */
+export type Aligner = "ALIGN_MAX" | "ALIGN_MEAN" | "ALIGN_SUM" | "ALIGN_RATE";
+/** How the series are combined. */
+export type Reducer = "REDUCE_MAX" | "REDUCE_SUM";
+/** How the value is compared with the threshold. */
+export type Comparison = "COMPARISON_GT" | "COMPARISON_GE" | "COMPARISON_LT";
+
+/**
+ * Where the threshold comes from: `settings`, the override (`alerts.<id>.threshold`) or the entry's default;
+ * `watched`, the watched construct's own level (a health check compares itself, so the condition counts its
+ * breaches); `settings-or-watched`, the override, else the watched construct's level (the reservation's
+ * maximum slots).
+ */
+export type ThresholdSource = "settings" | "watched" | "settings-or-watched";
+
+/** A threshold condition on a Cloud Monitoring metric (its filter checked against the metric catalogue). */
+export interface MetricSignal {
+  /** The watched constructs; their selection (e.g. `subscription_id` one of theirs) is part of the filter. */
+  readonly watches: Exclude<WatchedKind, "worker" | "directSinkWorker">;
+  /** The condition's name, after the title (placeholders `{{id}}`, `{{threshold}}`, `{{level}}`). */
+  readonly condition: string;
+  /**
+   * The metric type, one of the metric catalogue's.
+   * @default - the watched construct's own metric (a health check's log-based metric)
+   */
+  readonly metric?: string;
+  /**
+   * Conditions on the metric's labels, besides the watched constructs' selection.
+   * @default - none
+   */
+  readonly metricLabels?: Readonly<Record<string, LabelMatch>>;
+  /** How each series is aligned. */
+  readonly aligner: Aligner;
+  /**
+   * The alignment period, in seconds.
+   * @default 60
+   */
+  readonly alignmentSeconds?: number;
+  /**
+   * How the series are combined.
+   * @default - not combined
+   */
+  readonly reducer?: Reducer;
+  /** The comparison with the threshold. */
+  readonly comparison: Comparison;
+  /**
+   * Where the threshold comes from.
+   * @default "settings"
+   */
+  readonly threshold?: ThresholdSource;
+  /**
+   * A fixed threshold of the condition, whatever the alert's threshold (which the runbook then shows).
+   * @default - the alert's threshold
+   */
+  readonly conditionThreshold?: number;
+}
+
+/**
+ * A PromQL condition on the worker's Prometheus metrics, metric validation off: Managed Service for Prometheus
+ * creates their types on the first sample, so a filter on them would be refused until the worker has run.
+ */
+export interface PromqlSignal {
+  /** The worker, or the worker writing BigQuery directly. */
+  readonly watches: "worker" | "directSinkWorker";
+  /** The condition's name, after the title. */
+  readonly condition: string;
+  /** The query with its comparison (placeholders `{{threshold}}`, `{{window}}`, keys of `WORKER_METRICS`). */
+  readonly promql: string;
+  /**
+   * How long the query must hold, in seconds.
+   * @default - the alert's duration
+   */
+  readonly durationSeconds?: number;
+}
+
+/** A chart of the dashboard. */
+export interface TileSpec {
+  /** Its title (placeholders `{{title}}`, `{{level}}`). */
+  readonly title: string;
+  /** Where it goes: tiles are laid out by ascending position, two per row; ties in catalogue order. */
+  readonly position: number;
+  /**
+   * The metric charted.
+   * @default - the condition's metric
+   */
+  readonly metric?: string;
+  /**
+   * Conditions on the metric's labels, besides the watched constructs' selection.
+   * @default - none
+   */
+  readonly metricLabels?: Readonly<Record<string, LabelMatch>>;
+  /** How each series is aligned (over 60 s). */
+  readonly aligner: Aligner;
+  /**
+   * How the series are combined.
+   * @default - not combined
+   */
+  readonly reducer?: Reducer;
+  /**
+   * Fields the series are grouped by (`resource.labels.*`, `metric.labels.*`).
+   * @default - none
+   */
+  readonly groupBy?: readonly string[];
+}
 
 /** One alert of the catalogue. */
-export interface AlertDefinition {
+export interface AlertDefinition<Id extends string = string> {
   /** Stable id: the `alert` user label, the key of `monitoring.alerts` and of docs/alerts.md. */
-  readonly id: AlertId;
+  readonly id: Id;
   /** Display name, after the environment prefix. */
   readonly title: string;
   /** The policy's severity. */
   readonly severity: AlertSeverity;
   /** What the threshold counts, for messages and docs (e.g. `seconds`, `messages`). */
   readonly unit: string;
-  /** Default threshold (the alert fires above it, or at or above it for `reservation-at-max`). */
+  /** Default threshold (the alert fires above it, or at or above it with `COMPARISON_GE`). */
   readonly threshold: number;
   /** Whether the threshold must be greater than 0 (ages, lags) rather than at least 0 (counts). */
   readonly positiveThreshold: boolean;
   /** Default time the condition must hold, in seconds (a multiple of 60). */
   readonly durationSeconds: number;
-  /** What it means, one or two sentences. */
+  /** What it means, one or two sentences (placeholders: runbook words). */
   readonly meaning: string;
-  /** The first three things to check. */
+  /** The first three things to check (placeholders: runbook words). */
   readonly firstChecks: readonly [string, string, string];
+  /**
+   * The generic wording of each runbook placeholder, used unless the application gives its own.
+   * @default - no placeholders
+   */
+  readonly words?: Readonly<Record<string, string>>;
+  /** What it watches and how. */
+  readonly signal: MetricSignal | PromqlSignal;
+  /**
+   * Its dashboard chart.
+   * @default - no chart
+   */
+  readonly tile?: TileSpec;
 }
 
-const alert = (definition: AlertDefinition): AlertDefinition => Object.freeze(definition);
+/** Ten minutes: the window of the counter alerts (worker reconnects, ELT failures). */
+const COUNT_WINDOW = 600;
+const BY_SUBSCRIPTION = ["resource.labels.subscription_id"];
+
+const alert = <const Id extends string>(definition: AlertDefinition<Id>): AlertDefinition<Id> =>
+  Object.freeze(definition);
+
+/**
+ * The SQL health checks' signal: breaches of the check (it compares with its own threshold, so every breach
+ * counts) in 20 minutes, on its log-based metric; one policy per check, the check's id being the alert's.
+ */
+const HEALTH_CHECK_SIGNAL: MetricSignal = {
+  watches: "healthChecks",
+  condition: "breaches of the {{id}} check (threshold {{level}})",
+  aligner: "ALIGN_SUM",
+  alignmentSeconds: 2 * COUNT_WINDOW,
+  reducer: "REDUCE_SUM",
+  comparison: "COMPARISON_GT",
+  threshold: "watched",
+  conditionThreshold: 0,
+};
+const HEALTH_CHECK_TILE: TileSpec = {
+  title: "{{title}}: check breaches (threshold {{level}})",
+  position: 80,
+  aligner: "ALIGN_SUM",
+  reducer: "REDUCE_SUM",
+};
 
 /** Every alert, in catalogue order. */
-export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
+export const ALERT_CATALOGUE = Object.freeze([
   alert({
     id: "pubsub-backlog-age",
     title: "Pub/Sub backlog is old",
@@ -72,6 +216,20 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Is it failing on some messages: the dead-letter subscription and the consumer's error table or logs.",
       "Is it keeping up: compare the publish rate on the dashboard with the ack rate; raise Dataflow maxWorkers if it is at its maximum.",
     ],
+    signal: {
+      watches: "ingestionSubscriptions",
+      condition: "oldest unacked message age",
+      metric: GCP_METRICS.oldestUnackedMessageAge,
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
+    tile: {
+      title: "Backlog age: oldest unacked message (s)",
+      position: 20,
+      aligner: "ALIGN_MAX",
+      reducer: "REDUCE_MAX",
+      groupBy: BY_SUBSCRIPTION,
+    },
   }),
   alert({
     id: "pubsub-undelivered-messages",
@@ -87,6 +245,13 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Did the publish rate jump (dashboard: ingestion rate)? A replay from an old checkpoint does this.",
       "Check the consumer as for the backlog-age alert: state, errors, capacity.",
     ],
+    signal: {
+      watches: "ingestionSubscriptions",
+      condition: "undelivered messages",
+      metric: GCP_METRICS.numUndeliveredMessages,
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
   }),
   alert({
     id: "dead-letters",
@@ -103,6 +268,20 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Compare them with the raw table's schema: a new field or type from the worker is the usual cause.",
       "After the fix, republish them to the ingestion topic, then acknowledge them.",
     ],
+    signal: {
+      watches: "deadLetterSubscriptions",
+      condition: "messages in the dead-letter subscription",
+      metric: GCP_METRICS.numUndeliveredMessages,
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
+    tile: {
+      title: "Dead letters: messages in dead-letter subscriptions",
+      position: 90,
+      aligner: "ALIGN_MAX",
+      reducer: "REDUCE_MAX",
+      groupBy: BY_SUBSCRIPTION,
+    },
   }),
   alert({
     id: "bigquery-subscription-rejections",
@@ -119,6 +298,15 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Check whether the worker's projection changed (a new or renamed field, a type change).",
       "If the table should change, add the column (additive changes only), then republish the dead letters.",
     ],
+    signal: {
+      watches: "bigQuerySubscriptions",
+      condition: "messages dead-lettered by the BigQuery subscription",
+      metric: GCP_METRICS.deadLetterMessageCount,
+      aligner: "ALIGN_SUM",
+      alignmentSeconds: COUNT_WINDOW,
+      reducer: "REDUCE_SUM",
+      comparison: "COMPARISON_GT",
+    },
   }),
   alert({
     id: "bigquery-subscription-state",
@@ -135,6 +323,14 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "PERMISSION_DENIED: the Pub/Sub service agent or the subscription's service account lost BigQuery Data Editor on the dataset.",
       "NOT_FOUND or SCHEMA_MISMATCH: the table was deleted or changed; restore it (terraform apply) and compare schemas.",
     ],
+    signal: {
+      watches: "bigQuerySubscriptions",
+      condition: "subscription state other than ACTIVE",
+      metric: GCP_METRICS.exportPushSubscriptionDetails,
+      metricLabels: { subscription_state: { notRegex: "(?i)active" } },
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
   }),
   alert({
     id: "dataflow-system-lag",
@@ -146,10 +342,19 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     durationSeconds: 300,
     meaning: "Data has waited longer than the threshold in the Dataflow job: it is falling behind its input.",
     firstChecks: [
-      "Is the job at its maximum number of workers (Dataflow console, autoscaling)? Raise ingestion.dataflow.maxWorkers.",
+      "Is the job at its maximum number of workers (Dataflow console, autoscaling)? Raise {{maxWorkersSetting}}.",
       "Are BigQuery writes failing or throttled (job logs, error table rows)?",
       "Is one step slow (the job graph's wall time per step), e.g. after a change of the template version?",
     ],
+    words: { maxWorkersSetting: "the job's maxWorkers" },
+    signal: {
+      watches: "dataflowJobs",
+      condition: "system lag",
+      metric: GCP_METRICS.dataflowSystemLag,
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
+    tile: { title: "Dataflow system lag (s)", position: 100, aligner: "ALIGN_MAX", reducer: "REDUCE_MAX" },
   }),
   alert({
     id: "dataflow-watermark-age",
@@ -166,6 +371,13 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Is the job running and its system lag normal? If lag is high too, see the system-lag runbook.",
       "Look for errors in the job's worker logs (BigQuery write errors, permission errors).",
     ],
+    signal: {
+      watches: "dataflowJobs",
+      condition: "data watermark age",
+      metric: GCP_METRICS.dataflowDataWatermarkAge,
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
   }),
   alert({
     id: "dataflow-job-failed",
@@ -181,6 +393,13 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Messages are kept in the subscription for its retention: recreate the job with `terraform apply -replace` on it.",
       "If it fails again at start, check the template path, the service account's roles and the temp bucket.",
     ],
+    signal: {
+      watches: "dataflowJobs",
+      condition: "job failed",
+      metric: GCP_METRICS.dataflowIsFailed,
+      aligner: "ALIGN_MAX",
+      comparison: "COMPARISON_GT",
+    },
   }),
   alert({
     id: "worker-stalled",
@@ -197,6 +416,20 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Check the topic exists and the worker's service account has Pub/Sub Publisher on it (mode direct: the raw and error tables, BigQuery Data Editor on each).",
       "Restart the service (deploy a new revision); it resumes from its checkpoint.",
     ],
+    signal: {
+      watches: "worker",
+      condition: "events received but none published in the window",
+      promql:
+        "sum(increase({{eventsReceived}}[{{window}}])) > 0 and sum(increase({{eventsPublished}}[{{window}}])) <= {{threshold}}",
+      durationSeconds: 0,
+    },
+    tile: {
+      title: "Ingestion rate: events published by the worker (per second)",
+      position: 10,
+      metric: WORKER_METRICS.eventsPublished,
+      aligner: "ALIGN_RATE",
+      reducer: "REDUCE_SUM",
+    },
   }),
   alert({
     id: "worker-event-lag",
@@ -210,9 +443,18 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Events reach the worker more than the threshold after Wikimedia emitted them: the worker or the stream is behind.",
     firstChecks: [
       "Did the worker just restart from an old checkpoint (reconnects, checkpoint age)? Lag then falls by itself.",
-      "Is the worker CPU-bound (Cloud Run CPU utilisation)? Raise worker.cpu.",
+      "Is the worker CPU-bound (Cloud Run CPU utilisation)? Raise {{cpuSetting}}.",
       "Is Wikimedia's stream itself delayed (stream.wikimedia.org status)?",
     ],
+    words: { cpuSetting: "the service's cpu" },
+    signal: { watches: "worker", condition: "event lag", promql: "max({{eventLag}}) > {{threshold}}" },
+    tile: {
+      title: "Worker event lag (s)",
+      position: 30,
+      metric: WORKER_METRICS.eventLag,
+      aligner: "ALIGN_MAX",
+      reducer: "REDUCE_MAX",
+    },
   }),
   alert({
     id: "worker-checkpoint-age",
@@ -229,6 +471,14 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Check the checkpoint bucket exists and the worker's service account can write the object.",
       "Check that the worker publishes at all (worker-stalled): the checkpoint only moves with published events.",
     ],
+    signal: { watches: "worker", condition: "checkpoint age", promql: "max({{checkpointAge}}) > {{threshold}}" },
+    tile: {
+      title: "Worker checkpoint age (s)",
+      position: 40,
+      metric: WORKER_METRICS.checkpointAge,
+      aligner: "ALIGN_MAX",
+      reducer: "REDUCE_MAX",
+    },
   }),
   alert({
     id: "worker-reconnect-storm",
@@ -241,9 +491,15 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     meaning: "The worker reconnected to the SSE stream more often than the threshold within 10 minutes.",
     firstChecks: [
       "Read the worker's logs for the disconnect reason (HTTP 429 or 5xx from Wikimedia, timeouts).",
-      "A 429 means the user agent is rate-limited: check worker.userAgent names the project and a contact.",
+      "A 429 means the user agent is rate-limited: check {{userAgentSetting}} names the project and a contact.",
       "Check Cloud Run egress (VPC connector, NAT) if every attempt times out.",
     ],
+    words: { userAgentSetting: "the service's userAgent" },
+    signal: {
+      watches: "worker",
+      condition: "SSE reconnects in 10 minutes",
+      promql: "sum(increase({{sseReconnects}}[10m])) > {{threshold}}",
+    },
   }),
   alert({
     id: "worker-dead-letters",
@@ -260,6 +516,11 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Read the worker's logs for 'dead-lettered an event' with the same reason and size.",
       "Replay what should be kept: resume a worker from the record's sseId as Last-Event-ID, or load the sample by hand.",
     ],
+    signal: {
+      watches: "worker",
+      condition: "events dead-lettered in 10 minutes",
+      promql: "sum(increase({{eventsDeadLettered}}[10m])) > {{threshold}}",
+    },
   }),
   alert({
     id: "worker-sink-refused",
@@ -270,12 +531,26 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     positiveThreshold: false,
     durationSeconds: 0,
     meaning:
-      "Ingestion mode direct: BigQuery refused rows for good (invalid value, schema mismatch, row too large) within 10 minutes; the worker wrote them to the raw error table (wiki_changes_errors) instead of the raw table.",
+      "Ingestion mode direct: BigQuery refused rows for good (invalid value, schema mismatch, row too large) within 10 minutes; the worker wrote them to {{errorTable}} instead of the raw table.",
     firstChecks: [
       "Query the error table's newest rows (errorMessage, payloadString) and the metric's reason label.",
       "Compare the refused rows with the raw table's schema: a new field or type from the worker's projection is the usual cause.",
       "After the fix, re-insert the payloads from the error table into the raw table (INSERT … SELECT over payloadString).",
     ],
+    words: { errorTable: "its error table" },
+    signal: {
+      watches: "directSinkWorker",
+      condition: "rows refused by BigQuery in 10 minutes",
+      promql: "sum(increase({{sinkRowsRefused}}[10m])) > {{threshold}}",
+    },
+    tile: {
+      title: "Rows refused by BigQuery, to the error table (per second)",
+      position: 60,
+      metric: WORKER_METRICS.sinkRowsRefused,
+      aligner: "ALIGN_RATE",
+      reducer: "REDUCE_SUM",
+      groupBy: ["metric.labels.reason"],
+    },
   }),
   alert({
     id: "worker-sink-errors",
@@ -292,6 +567,19 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Check the raw and error tables exist and the worker's service account has BigQuery Data Editor on both (table-level bindings).",
       "Check the project's streaming quotas (Storage Write API throughput, insertAll bytes per second) against the ingestion rate.",
     ],
+    signal: {
+      watches: "directSinkWorker",
+      condition: "failed or retried write requests in 10 minutes",
+      promql: 'sum(increase({{sinkRequests}}{outcome=~"failed|retried"}[10m])) > {{threshold}}',
+    },
+    tile: {
+      title: "Worker BigQuery writes by outcome (requests per second)",
+      position: 50,
+      metric: WORKER_METRICS.sinkRequests,
+      aligner: "ALIGN_RATE",
+      reducer: "REDUCE_SUM",
+      groupBy: ["metric.labels.outcome"],
+    },
   }),
   alert({
     id: "elt-run-failed",
@@ -301,12 +589,34 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     threshold: 0,
     positiveThreshold: false,
     durationSeconds: 0,
-    meaning: "A run of the staging load or the leaderboard refresh failed: staging and reporting stop moving.",
+    meaning: "A run of {{eltQueries}} failed: {{eltOutputs}} stop moving.",
     firstChecks: [
       "Open the scheduled query's run history (BigQuery, Scheduled queries) and read the error.",
       "Permission errors: the query's service account and the Data Transfer service agent's token-creator binding.",
-      "Query errors after a schema change: run the SQL check (`npm run sql:check`) and redeploy; then backfill the missed runs.",
+      "Query errors after a schema change: {{sqlCheck}} and redeploy; then backfill the missed runs.",
     ],
+    words: {
+      eltQueries: "a watched scheduled query",
+      eltOutputs: "the tables it writes",
+      sqlCheck: "check the query against the new schema",
+    },
+    signal: {
+      watches: "eltQueries",
+      condition: "failed scheduled-query runs",
+      metric: GCP_METRICS.transferCompletedRuns,
+      metricLabels: { completion_state: "FAILED" },
+      aligner: "ALIGN_SUM",
+      alignmentSeconds: COUNT_WINDOW,
+      reducer: "REDUCE_SUM",
+      comparison: "COMPARISON_GT",
+    },
+    tile: {
+      title: "ELT runs by completion state",
+      position: 70,
+      aligner: "ALIGN_SUM",
+      reducer: "REDUCE_SUM",
+      groupBy: ["metric.labels.completion_state"],
+    },
   }),
   alert({
     id: "elt-freshness",
@@ -323,6 +633,8 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
       "Is the schedule paused (the transfer config's `disabled`)?",
       "Are the new raw events beyond the lookback (quality-late-events)? Those are only staged by a backfill.",
     ],
+    signal: HEALTH_CHECK_SIGNAL,
+    tile: HEALTH_CHECK_TILE,
   }),
   alert({
     id: "quality-late-events",
@@ -333,12 +645,19 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     positiveThreshold: false,
     durationSeconds: 0,
     meaning:
-      "Raw holds events that arrived later than the staging load's lookback window (sql/quality/late_arrivals.sql, beyond_lookback): the load will not stage them.",
+      "Raw holds events that arrived later than the staging load's lookback window ({{lateEventsMeasurement}}): the load will not stage them.",
     firstChecks: [
-      "Query the reporting view wiki_changes_late_arrivals for the affected event hours.",
+      "Query {{lateEventsView}} for the affected event hours.",
       "Was the worker or the consumer down for longer than the lookback (backlog-age history)?",
-      "Run a backfill of the staging load over those hours, or raise elt.lookbackHours.",
+      "Run a backfill of the staging load over those hours, or raise {{lookbackSetting}}.",
     ],
+    words: {
+      lateEventsMeasurement: "the check's measurement",
+      lateEventsView: "the check's measurement",
+      lookbackSetting: "the staging load's lookback",
+    },
+    signal: HEALTH_CHECK_SIGNAL,
+    tile: HEALTH_CHECK_TILE,
   }),
   alert({
     id: "quality-staging-duplicates",
@@ -349,12 +668,15 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     positiveThreshold: false,
     durationSeconds: 0,
     meaning:
-      "wiki_staged holds more than one row for some event_id (sql/quality/staging_duplicates.sql): the staging load's de-duplication failed.",
+      "{{stagingTable}} holds more than one row for some event_id ({{duplicatesQuery}}): the staging load's de-duplication failed.",
     firstChecks: [
-      "Find the ids: run sql/quality/staging_duplicates.sql's inner query grouped by event_id.",
+      "Find the ids: run {{duplicatesQuery}}'s inner query grouped by event_id.",
       "Check whether copies of an event carry different event_time values (the MERGE's partition window would miss them).",
       "Delete the surplus rows (keep the earliest ingested_at) and fix the cause before the next run.",
     ],
+    words: { stagingTable: "The staging table", duplicatesQuery: "the check's measurement" },
+    signal: HEALTH_CHECK_SIGNAL,
+    tile: HEALTH_CHECK_TILE,
   }),
   alert({
     id: "cdc-staleness",
@@ -367,10 +689,16 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     meaning:
       "A CDC table's apply watermark (INFORMATION_SCHEMA.TABLES.upsert_stream_apply_watermark) is older than its max_staleness: queries now merge pending changes at run time, slower and costlier.",
     firstChecks: [
-      "Check the BACKGROUND reservation's slot usage (reservation-at-max, sql/cdc/background_slot_usage.sql).",
+      "Check the BACKGROUND reservation's slot usage (reservation-at-max, {{slotUsageQuery}}).",
       "Look for failed background apply jobs in INFORMATION_SCHEMA.JOBS (job_id LIKE '%cdc_background%').",
-      "Compare max_staleness with sql/cdc/recommended_max_staleness.sql and raise it if the apply jobs need longer.",
+      "Compare max_staleness with {{recommendedStalenessQuery}} and raise it if the apply jobs need longer.",
     ],
+    words: {
+      slotUsageQuery: "INFORMATION_SCHEMA.RESERVATIONS_TIMELINE",
+      recommendedStalenessQuery: "the apply jobs' durations in INFORMATION_SCHEMA.JOBS",
+    },
+    signal: HEALTH_CHECK_SIGNAL,
+    tile: HEALTH_CHECK_TILE,
   }),
   alert({
     id: "reservation-at-max",
@@ -383,19 +711,46 @@ export const ALERT_CATALOGUE: readonly AlertDefinition[] = Object.freeze([
     meaning:
       "The BACKGROUND reservation uses all of its baseline plus autoscale slots: CDC apply jobs queue and staleness grows.",
     firstChecks: [
-      "Check CDC staleness (cdc-staleness) and which tables' apply jobs use the slots (sql/cdc/background_slot_usage.sql).",
-      "Raise reservation.autoscaleMaxSlots, or the baseline if usage is steady.",
+      "Check CDC staleness (cdc-staleness) and which tables' apply jobs use the slots ({{slotUsageQuery}}).",
+      "Raise {{autoscaleMaxSlotsSetting}}, or the baseline if usage is steady.",
       "Look for a change-rate spike upstream (more upserts per minute than usual).",
     ],
+    words: {
+      slotUsageQuery: "INFORMATION_SCHEMA.RESERVATIONS_TIMELINE",
+      autoscaleMaxSlotsSetting: "the reservation's autoscale maximum",
+    },
+    signal: {
+      watches: "reservation",
+      condition: "slots used by the reservation",
+      metric: GCP_METRICS.reservationSlotsAllocated,
+      aligner: "ALIGN_MEAN",
+      reducer: "REDUCE_SUM",
+      comparison: "COMPARISON_GE",
+      threshold: "settings-or-watched",
+    },
+    tile: {
+      title: "BACKGROUND reservation slots (maximum {{level}})",
+      position: 110,
+      aligner: "ALIGN_MEAN",
+      reducer: "REDUCE_SUM",
+    },
   }),
-]);
+] as const);
+
+/** Where a signal's threshold comes from (a PromQL signal's: the settings). */
+export function thresholdSource(signal: MetricSignal | PromqlSignal): ThresholdSource {
+  return "promql" in signal ? "settings" : (signal.threshold ?? "settings");
+}
+
+/** Ids of the alerts of the catalogue. */
+export type AlertId = (typeof ALERT_CATALOGUE)[number]["id"];
+
+/** Every alert id, in catalogue order. */
+export const ALERT_IDS: readonly AlertId[] = Object.freeze(ALERT_CATALOGUE.map((a) => a.id));
 
 /** The catalogue entry of an alert id. */
-export function alertDefinition(id: AlertId): AlertDefinition {
+export function alertDefinition(id: AlertId): AlertDefinition<AlertId> {
   const found = ALERT_CATALOGUE.find((a) => a.id === id);
   if (!found) throw new Error(`unknown alert id ${id}`);
   return found;
 }
-
-/** Every alert id, in catalogue order. */
-export const ALERT_IDS: readonly AlertId[] = Object.freeze(ALERT_CATALOGUE.map((a) => a.id));

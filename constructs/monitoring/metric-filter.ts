@@ -5,7 +5,7 @@
  * or metric. Private to the library.
  */
 import { fail } from "../core/validation";
-import { METRIC_CATALOG, metricDefinition, MONITORED_RESOURCES } from "./metric-catalog";
+import { METRIC_CATALOGUE, metricDefinition, MONITORED_RESOURCES } from "./metric-catalogue";
 
 /** How a label is matched: equal to a value, one of several, or not matching a regular expression. */
 export type LabelMatch = string | { readonly oneOf: readonly string[] } | { readonly notRegex: string };
@@ -32,7 +32,7 @@ function clause(key: string, match: LabelMatch): string {
 function definitionOf(path: string, type: string) {
   const definition = metricDefinition(type);
   if (!definition) {
-    fail(path, `metric type "${type}" is not in the metric catalogue (constructs/monitoring/metric-catalog.ts)`);
+    fail(path, `metric type "${type}" is not in the metric catalogue (constructs/monitoring/metric-catalogue.ts)`);
   }
   return definition;
 }
@@ -123,7 +123,7 @@ export function promqlProblems(query: string): string[] {
   const problems: string[] = [];
   const kinds = new Map<string, string>();
   const labels = new Map<string, readonly string[]>();
-  for (const m of METRIC_CATALOG) {
+  for (const m of METRIC_CATALOGUE) {
     const match = PROMETHEUS_TYPE.exec(m.type);
     if (match) {
       kinds.set(match[1], match[2]);

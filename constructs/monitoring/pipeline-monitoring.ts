@@ -1,6 +1,9 @@
 import { Construct, IConstruct } from "constructs";
-import { Fn, ITerraformDependable, TerraformResource, Token } from "cdktf";
-import { MonitoringAlertPolicy, MonitoringAlertPolicyConfig } from "@cdktf/provider-google/lib/monitoring-alert-policy";
+import { ITerraformDependable, TerraformResource, Token } from "cdktf";
+import {
+  MonitoringAlertPolicy,
+  MonitoringAlertPolicyConditions,
+} from "@cdktf/provider-google/lib/monitoring-alert-policy";
 import { MonitoringDashboard } from "@cdktf/provider-google/lib/monitoring-dashboard";
 import { MonitoringNotificationChannel } from "@cdktf/provider-google/lib/monitoring-notification-channel";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -8,12 +11,22 @@ import { Duration } from "../core/duration";
 import { grantOnce } from "../core/grants";
 import { hclSafeString } from "../core/hcl-safe";
 import { IGrantable } from "../core/principal";
-import { ISubscription } from "../core/references";
 import { fail, validateDuration, validateLabels } from "../core/validation";
-import { AlertDefinition, alertDefinition, AlertId, AlertSeverity, ALERT_IDS } from "./alert-catalogue";
-import { WORKER_METRICS } from "./metric-catalog";
+import {
+  AlertDefinition,
+  AlertId,
+  ALERT_CATALOGUE,
+  MetricSignal,
+  PromqlSignal,
+  thresholdSource,
+  TileSpec,
+} from "./alert-catalogue";
+import { WORKER_METRICS } from "./metric-catalogue";
 import { MetricFilterSpec, metricFilter, promName, promqlProblems } from "./metric-filter";
-import type { SqlHealthCheck } from "./sql-health-check";
+import { entryProblems, WATCHED_KINDS, WatchedConstructs, WatchedKindSpec } from "./monitored";
+import { fillTemplate, runbook } from "./runbook";
+
+export type { MonitoredDataflowJob, MonitoredReservation, MonitoredScheduledQuery, MonitoredWorker } from "./monitored";
 
 /** Overrides of one alert's defaults (docs/alerts.md lists them). */
 export interface AlertSettings {
@@ -34,30 +47,8 @@ export interface AlertSettings {
   readonly duration?: Duration;
 }
 
-/** A Dataflow job to watch (a `PubSubToBigQueryJob`, or any construct with these attributes). */
-export interface MonitoredDataflowJob extends IConstruct {
-  /** The job's name (the `job_name` label of its metrics). */
-  readonly jobName: string;
-}
-
-/** A scheduled query to watch (a `ScheduledQuery`). */
-export interface MonitoredScheduledQuery extends IConstruct {
-  /** Its transfer config. */
-  readonly resource: TerraformResource & { readonly name: string };
-}
-
-/** The BACKGROUND reservation to watch. */
-export interface MonitoredReservation {
-  /** The reservation's name (the `reservation` label of the slot metrics). */
-  readonly reservationName: string;
-  /** Baseline plus autoscale maximum slots: the level the reservation-at-max alert fires at by default. */
-  readonly maxSlots: number;
-  /** What creates the reservation, so that the alert is created after it. @default - nothing to wait for */
-  readonly dependsOn?: ITerraformDependable[];
-}
-
-/** Props of {@link PipelineMonitoring}. */
-export interface PipelineMonitoringProps {
+/** Props of {@link PipelineMonitoring}: what it watches ({@link WatchedConstructs}), and how it alerts. */
+export interface PipelineMonitoringProps extends WatchedConstructs {
   /** Project the alert policies, channels and dashboard live in (the pipeline's project). */
   readonly project: string;
   /**
@@ -91,62 +82,26 @@ export interface PipelineMonitoringProps {
    */
   readonly autoClose?: Duration;
   /**
-   * Subscriptions that move events into BigQuery (backlog age and size).
-   * @default []
-   */
-  readonly ingestionSubscriptions?: ISubscription[];
-  /**
-   * Subscriptions keeping dead letters (any message alerts).
-   * @default []
-   */
-  readonly deadLetterSubscriptions?: ISubscription[];
-  /**
-   * BigQuery subscriptions (write rejections and subscription state).
-   * @default []
-   */
-  readonly bigQuerySubscriptions?: ISubscription[];
-  /**
-   * Dataflow jobs (system lag, watermark age, failure).
-   * @default []
-   */
-  readonly dataflowJobs?: MonitoredDataflowJob[];
-  /**
-   * Whether the worker's metrics (collected by Managed Service for Prometheus) are watched.
-   * @default false
-   */
-  readonly worker?: boolean;
-  /**
-   * Whether the worker writes BigQuery itself (ingestion mode `direct`): its sink metrics are watched
-   * (rows refused, failed or retried requests). Needs `worker`.
-   * @default false
-   */
-  readonly directSink?: boolean;
-  /**
    * Identities that write metrics (the worker's Prometheus collector): each gets `roles/monitoring.metricWriter`, nothing more.
    * @default []
    */
   readonly metricWriters?: IGrantable[];
   /**
-   * The ELT's scheduled queries (failed runs).
-   * @default []
-   */
-  readonly eltQueries?: MonitoredScheduledQuery[];
-  /**
-   * SQL-sourced signals (`SqlHealthCheck`s); each check's id must be an alert id of the catalogue
-   * (`elt-freshness`, `quality-late-events`, `quality-staging-duplicates`, `cdc-staleness`).
-   * @default []
-   */
-  readonly healthChecks?: SqlHealthCheck[];
-  /**
-   * The BACKGROUND reservation (slot usage at its maximum).
-   * @default - no reservation alert
-   */
-  readonly reservation?: MonitoredReservation;
-  /**
    * Per-alert overrides, by alert id.
    * @default {}
    */
-  readonly alerts?: Partial<Record<AlertId, AlertSettings>>;
+  readonly alerts?: Partial<Record<AlertId | (string & {}), AlertSettings>>;
+  /**
+   * The application's words for the runbooks' placeholders (docs/alerts.md), e.g.
+   * `{ errorTable: "the raw error table (my_table_errors)" }`; each name must be one a catalogue entry uses.
+   * @default - each alert's generic wording
+   */
+  readonly runbookWords?: Readonly<Record<string, string>>;
+  /**
+   * The alerts to create, each where what it watches is given.
+   * @default ALERT_CATALOGUE
+   */
+  readonly catalogue?: readonly AlertDefinition[];
   /**
    * Whether to create the dashboard.
    * @default true
@@ -154,27 +109,30 @@ export interface PipelineMonitoringProps {
   readonly dashboard?: boolean;
 }
 
-/** One PromQL condition (the worker's metrics): the threshold is part of the query. */
-interface PromqlConditionSpec {
-  readonly name: string;
-  /** The query; every metric it names must be one of the catalogue's worker metrics. */
-  readonly promql: string;
-  /** @default the alert's duration */
-  readonly durationSeconds?: number;
+/** An alert's effective settings: defaults and overrides, checked. */
+interface EffectiveSettings {
+  readonly enabled: boolean;
+  readonly threshold: number;
+  readonly durationSeconds: number;
 }
 
-/** One condition of a policy. */
-interface ConditionSpec {
-  readonly name: string;
+/** Options of {@link PipelineMonitoring.createPolicy}. */
+interface PolicyOptions {
+  readonly definition: AlertDefinition;
+  /** The threshold the runbook shows. */
+  readonly threshold: number;
+  readonly durationSeconds: number;
+  readonly condition: MonitoringAlertPolicyConditions;
+  /** What the condition reads (metric types or the PromQL query), for the runbook. */
+  readonly sources: readonly string[];
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** One chart, before layout. */
+interface Chart {
+  readonly title: string;
   readonly filter: MetricFilterSpec;
-  readonly aligner: string;
-  readonly alignmentSeconds?: number;
-  readonly reducer?: string;
-  readonly comparison: "COMPARISON_GT" | "COMPARISON_GE" | "COMPARISON_LT";
-  /** @default the alert's threshold */
-  readonly threshold?: number;
-  /** @default the alert's duration */
-  readonly durationSeconds?: number;
+  readonly tile: TileSpec;
 }
 
 const EMAIL =
@@ -183,10 +141,12 @@ const CHANNEL_ID = /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/notificationChannel
 const MIN_AUTO_CLOSE = Duration.minutes(30);
 const MAX_AUTO_CLOSE = Duration.days(7);
 const MAX_DURATION = Duration.days(1);
-/** The policy documentation's limit (AlertPolicy.Documentation.content). */
-const MAX_DOCUMENTATION = 8192;
-/** Window of the counter alerts (worker reconnects, ELT failures, check breaches). */
+/** Window of worker-stalled when its duration is 0 (at once). */
 const COUNT_WINDOW_SECONDS = 600;
+/** The worker's metrics by their `WORKER_METRICS` key, as PromQL names them. */
+const PROM_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(WORKER_METRICS).map(([key, type]) => [key, promName(type)]),
+);
 
 /** Every resource a construct (or its `resource`) stands for, for `dependsOn`. */
 function dependablesOf(constructs: readonly IConstruct[]): ITerraformDependable[] {
@@ -205,10 +165,11 @@ function dependablesOf(constructs: readonly IConstruct[]): ITerraformDependable[
  * ELT runs, SQL-sourced freshness, quality and CDC staleness checks, and the BACKGROUND
  * reservation; e-mail notification channels; one dashboard with the same signals.
  *
- * Every policy carries a runbook (what it means, the first three things to check), a severity,
- * the given user labels, an auto-close, and the notification channels. Every metric filter is
- * checked against the metric catalogue (`constructs/monitoring/metric-catalog.ts`): metric type,
- * monitored resource and label names. Policies on a resource of the stack depend on it.
+ * Every alert and chart is an entry of the alert catalogue (`constructs/monitoring/alert-catalogue.ts`),
+ * created when what it watches is given. Every policy carries a runbook (what it means, the first three
+ * things to check), a severity, the given user labels, an auto-close, and the notification channels. Every
+ * metric filter is checked against the metric catalogue (`constructs/monitoring/metric-catalogue.ts`):
+ * metric type, monitored resource and label names. Policies on a resource of the stack depend on it.
  *
  * @example
  * new PipelineMonitoring(this, "monitoring", {
@@ -216,11 +177,12 @@ function dependablesOf(constructs: readonly IConstruct[]): ITerraformDependable[
  *   notificationEmails: ["oncall@example.com"],
  *   ingestionSubscriptions: [subscription],
  *   deadLetterSubscriptions: [topic.deadLetterSubscription],
+ *   worker: publisher,
  * });
  */
 export class PipelineMonitoring extends Construct {
   /** The alert policies, by alert id. */
-  public readonly alertPolicies: Partial<Record<AlertId, MonitoringAlertPolicy>> = {};
+  public readonly alertPolicies: Partial<Record<AlertId | (string & {}), MonitoringAlertPolicy>> = {};
   /** The e-mail notification channels created. */
   public readonly emailChannels: MonitoringNotificationChannel[] = [];
   /** Every channel the policies notify (ids, or references to the channels created). */
@@ -229,52 +191,22 @@ export class PipelineMonitoring extends Construct {
   public readonly dashboard?: MonitoringDashboard;
 
   private readonly props: PipelineMonitoringProps;
+  private readonly catalogue: readonly AlertDefinition[];
   private readonly prefix: string;
   private readonly autoClose: Duration;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     this.props = props;
-    const path = this.node.path;
+    this.catalogue = props.catalogue ?? ALERT_CATALOGUE;
     this.prefix = props.displayNamePrefix ?? "fresh-streams";
-    this.autoClose = validateDuration(path, "autoClose", props.autoClose ?? Duration.hours(1), {
+    this.autoClose = validateDuration(this.node.path, "autoClose", props.autoClose ?? Duration.hours(1), {
       min: MIN_AUTO_CLOSE,
       max: MAX_AUTO_CLOSE,
       wholeUnit: "seconds",
       rule: "Cloud Monitoring closes incidents after",
     });
-    validateLabels(path, props.userLabels ?? {});
-    for (const [alertId, settings] of Object.entries(props.alerts ?? {})) {
-      if (!ALERT_IDS.includes(alertId as AlertId)) {
-        fail(path, `alerts has an unknown alert id "${alertId}"; use one of ${ALERT_IDS.join(", ")}`);
-      }
-      this.settingsOf(alertId as AlertId, settings);
-    }
-    if (props.directSink && !props.worker) {
-      fail(path, "directSink is true but worker is not: the sink metrics are the worker's; set worker to true");
-    }
-    for (const check of props.healthChecks ?? []) {
-      if (!ALERT_IDS.includes(check.checkId as AlertId)) {
-        fail(
-          path,
-          `health check "${check.checkId}" is not an alert id of the catalogue; use one of ${ALERT_IDS.join(", ")}`,
-        );
-      }
-    }
-
-    for (const email of props.notificationEmails ?? []) {
-      if (!Token.isUnresolved(email) && !EMAIL.test(email)) {
-        fail(path, `notification e-mail "${email}" is not an e-mail address`);
-      }
-    }
-    for (const channel of props.notificationChannelIds ?? []) {
-      if (!Token.isUnresolved(channel) && !CHANNEL_ID.test(channel)) {
-        fail(
-          path,
-          `notification channel "${channel}" is not a channel id; expected projects/<project>/notificationChannels/<number>`,
-        );
-      }
-    }
+    this.validate();
     const alerting = props.alerting ?? true;
     if (alerting) {
       for (const email of new Set(props.notificationEmails ?? [])) {
@@ -290,7 +222,6 @@ export class PipelineMonitoring extends Construct {
       }
     }
     this.notificationChannels = [...this.emailChannels.map((c) => c.name), ...(props.notificationChannelIds ?? [])];
-
     for (const writer of props.metricWriters ?? []) {
       grantOnce(
         this,
@@ -304,25 +235,73 @@ export class PipelineMonitoring extends Construct {
           }),
       );
     }
-
     if (alerting) this.createAlerts();
     if (props.dashboard ?? true) this.dashboard = this.createDashboard();
   }
 
-  /** The effective settings of an alert: defaults, overrides, checked. */
-  private settingsOf(
-    alertId: AlertId,
-    override?: AlertSettings,
-  ): { enabled: boolean; threshold: number; durationSeconds: number } {
+  /** Checks the props that are not checked where they are used. */
+  private validate(): void {
+    const { props } = this;
     const path = this.node.path;
-    const definition = alertDefinition(alertId);
-    const settings = override ?? this.props.alerts?.[alertId] ?? {};
-    let threshold = settings.threshold ?? definition.threshold;
-    if (alertId === "reservation-at-max" && settings.threshold === undefined && this.props.reservation) {
-      threshold = this.props.reservation.maxSlots;
+    validateLabels(path, props.userLabels ?? {});
+    for (const definition of this.catalogue) {
+      for (const problem of entryProblems(definition)) fail(path, `catalogue entry ${definition.id}: ${problem}`);
     }
+    const ids = this.catalogue.map((a) => a.id);
+    for (const [alertId, settings] of Object.entries(props.alerts ?? {})) {
+      const definition = this.catalogue.find((a) => a.id === alertId);
+      if (!definition) fail(path, `alerts has an unknown alert id "${alertId}"; use one of ${ids.join(", ")}`);
+      this.settingsOf(definition, settings);
+    }
+    for (const check of props.healthChecks ?? []) {
+      if (!ids.includes(check.checkId)) {
+        fail(path, `health check "${check.checkId}" is not an alert id of the catalogue; use one of ${ids.join(", ")}`);
+      }
+    }
+    const words = new Set(this.catalogue.flatMap((a) => Object.keys(a.words ?? {})));
+    for (const word of Object.keys(props.runbookWords ?? {})) {
+      if (!words.has(word)) {
+        fail(
+          path,
+          `runbookWords has "${word}", which no runbook uses; the runbooks' words are ${[...words].join(", ")}`,
+        );
+      }
+    }
+    for (const email of props.notificationEmails ?? []) {
+      if (!Token.isUnresolved(email) && !EMAIL.test(email)) {
+        fail(path, `notification e-mail "${email}" is not an e-mail address`);
+      }
+    }
+    for (const channel of props.notificationChannelIds ?? []) {
+      if (!Token.isUnresolved(channel) && !CHANNEL_ID.test(channel)) {
+        fail(
+          path,
+          `notification channel "${channel}" is not a channel id; expected projects/<project>/notificationChannels/<number>`,
+        );
+      }
+    }
+  }
+
+  /** What an alert watches, grouped by policy: all of them in one, or (health checks) each in the one of its id. */
+  private groupsOf(definition: AlertDefinition): { kind: WatchedKindSpec; groups: (readonly unknown[])[] } {
+    const kind = WATCHED_KINDS[definition.signal.watches];
+    const targets = kind.targets(this.props);
+    if (kind.idOf) return { kind, groups: targets.filter((t) => kind.idOf!(t) === definition.id).map((t) => [t]) };
+    return { kind, groups: targets.length > 0 ? [targets] : [] };
+  }
+
+  /** The effective settings of an alert: defaults, overrides, checked. */
+  private settingsOf(definition: AlertDefinition, override?: AlertSettings): EffectiveSettings {
+    const path = this.node.path;
+    const alertId = definition.id;
+    const settings = override ?? this.props.alerts?.[alertId] ?? {};
+    const kind = WATCHED_KINDS[definition.signal.watches];
+    const target = kind.targets(this.props)[0];
+    const fromWatched = thresholdSource(definition.signal) === "settings-or-watched";
+    const level = fromWatched && target !== undefined ? kind.levelOf?.(target) : undefined;
+    const threshold = settings.threshold ?? level ?? definition.threshold;
     if (!Token.isUnresolved(threshold)) {
-      const computed = alertId === "reservation-at-max" && settings.threshold === undefined && !this.props.reservation;
+      const computed = fromWatched && settings.threshold === undefined && level === undefined;
       if (
         !Number.isFinite(threshold) ||
         threshold < 0 ||
@@ -354,444 +333,161 @@ export class PipelineMonitoring extends Construct {
     return { enabled: settings.enabled ?? true, threshold, durationSeconds };
   }
 
+  /** One policy per alert of the catalogue whose watched constructs are given (per health check for theirs). */
   private createAlerts(): void {
-    const p = this.props;
-    const subscriptionIds = (subs: readonly ISubscription[]) => ({ oneOf: subs.map((s) => s.subscriptionName) });
-    const ingestion = p.ingestionSubscriptions ?? [];
-    if (ingestion.length > 0) {
-      this.policy("pubsub-backlog-age", ingestion, [
-        {
-          name: "oldest unacked message age",
-          filter: {
-            metric: "pubsub.googleapis.com/subscription/oldest_unacked_message_age",
-            resourceLabels: { subscription_id: subscriptionIds(ingestion) },
-          },
-          aligner: "ALIGN_MAX",
-          comparison: "COMPARISON_GT",
-        },
-      ]);
-      this.policy("pubsub-undelivered-messages", ingestion, [
-        {
-          name: "undelivered messages",
-          filter: {
-            metric: "pubsub.googleapis.com/subscription/num_undelivered_messages",
-            resourceLabels: { subscription_id: subscriptionIds(ingestion) },
-          },
-          aligner: "ALIGN_MAX",
-          comparison: "COMPARISON_GT",
-        },
-      ]);
-    }
-    const deadLetters = p.deadLetterSubscriptions ?? [];
-    if (deadLetters.length > 0) {
-      this.policy("dead-letters", deadLetters, [
-        {
-          name: "messages in the dead-letter subscription",
-          filter: {
-            metric: "pubsub.googleapis.com/subscription/num_undelivered_messages",
-            resourceLabels: { subscription_id: subscriptionIds(deadLetters) },
-          },
-          aligner: "ALIGN_MAX",
-          comparison: "COMPARISON_GT",
-        },
-      ]);
-    }
-    const bigQuery = p.bigQuerySubscriptions ?? [];
-    if (bigQuery.length > 0) {
-      this.policy("bigquery-subscription-rejections", bigQuery, [
-        {
-          name: "messages dead-lettered by the BigQuery subscription",
-          filter: {
-            metric: "pubsub.googleapis.com/subscription/dead_letter_message_count",
-            resourceLabels: { subscription_id: subscriptionIds(bigQuery) },
-          },
-          aligner: "ALIGN_SUM",
-          alignmentSeconds: COUNT_WINDOW_SECONDS,
-          reducer: "REDUCE_SUM",
-          comparison: "COMPARISON_GT",
-        },
-      ]);
-      this.policy("bigquery-subscription-state", bigQuery, [
-        {
-          name: "subscription state other than ACTIVE",
-          filter: {
-            metric: "pubsub.googleapis.com/subscription/export_push_subscription_details",
-            resourceLabels: { subscription_id: subscriptionIds(bigQuery) },
-            metricLabels: { subscription_state: { notRegex: "(?i)active" } },
-          },
-          aligner: "ALIGN_MAX",
-          comparison: "COMPARISON_GT",
-        },
-      ]);
-    }
-    const jobs = p.dataflowJobs ?? [];
-    if (jobs.length > 0) {
-      const jobNames = { job_name: { oneOf: jobs.map((j) => j.jobName) } };
-      const gauge = (alertId: AlertId, name: string, metric: string) =>
-        this.policy(alertId, jobs, [
-          { name, filter: { metric, resourceLabels: jobNames }, aligner: "ALIGN_MAX", comparison: "COMPARISON_GT" },
-        ]);
-      gauge("dataflow-system-lag", "system lag", "dataflow.googleapis.com/job/system_lag");
-      gauge("dataflow-watermark-age", "data watermark age", "dataflow.googleapis.com/job/data_watermark_age");
-      gauge("dataflow-job-failed", "job failed", "dataflow.googleapis.com/job/is_failed");
-    }
-    if (p.worker) {
-      // PromQL with metric validation off: Managed Service for Prometheus creates the worker's metric types
-      // on their first sample, so a filter condition on them would be refused until the worker has run.
-      const stalled = this.settingsOf("worker-stalled");
-      const window = `${(stalled.durationSeconds || COUNT_WINDOW_SECONDS) / 60}m`;
-      this.promqlPolicy("worker-stalled", [
-        {
-          name: "events received but none published in the window",
-          promql: `sum(increase(${promName(WORKER_METRICS.eventsReceived)}[${window}])) > 0 and sum(increase(${promName(WORKER_METRICS.eventsPublished)}[${window}])) <= ${stalled.threshold}`,
-          durationSeconds: 0,
-        },
-      ]);
-      const lag = this.settingsOf("worker-event-lag");
-      this.promqlPolicy("worker-event-lag", [
-        { name: "event lag", promql: `max(${promName(WORKER_METRICS.eventLag)}) > ${lag.threshold}` },
-      ]);
-      const checkpoint = this.settingsOf("worker-checkpoint-age");
-      this.promqlPolicy("worker-checkpoint-age", [
-        { name: "checkpoint age", promql: `max(${promName(WORKER_METRICS.checkpointAge)}) > ${checkpoint.threshold}` },
-      ]);
-      const reconnects = this.settingsOf("worker-reconnect-storm");
-      this.promqlPolicy("worker-reconnect-storm", [
-        {
-          name: "SSE reconnects in 10 minutes",
-          promql: `sum(increase(${promName(WORKER_METRICS.sseReconnects)}[10m])) > ${reconnects.threshold}`,
-        },
-      ]);
-      const deadLetters = this.settingsOf("worker-dead-letters");
-      this.promqlPolicy("worker-dead-letters", [
-        {
-          name: "events dead-lettered in 10 minutes",
-          promql: `sum(increase(${promName(WORKER_METRICS.eventsDeadLettered)}[10m])) > ${deadLetters.threshold}`,
-        },
-      ]);
-    }
-    if (p.worker && p.directSink) {
-      const refused = this.settingsOf("worker-sink-refused");
-      this.promqlPolicy("worker-sink-refused", [
-        {
-          name: "rows refused by BigQuery in 10 minutes",
-          promql: `sum(increase(${promName(WORKER_METRICS.sinkRowsRefused)}[10m])) > ${refused.threshold}`,
-        },
-      ]);
-      const errors = this.settingsOf("worker-sink-errors");
-      this.promqlPolicy("worker-sink-errors", [
-        {
-          name: "failed or retried write requests in 10 minutes",
-          promql: `sum(increase(${promName(WORKER_METRICS.sinkRequests)}{outcome=~"failed|retried"}[10m])) > ${errors.threshold}`,
-        },
-      ]);
-    }
-    const elt = p.eltQueries ?? [];
-    if (elt.length > 0) {
-      this.policy("elt-run-failed", elt, [
-        {
-          name: "failed scheduled-query runs",
-          filter: {
-            metric: "bigquerydatatransfer.googleapis.com/transfer_config/completed_runs",
-            resourceLabels: { config_id: { oneOf: elt.map((q) => configIdOf(q)) } },
-            metricLabels: { completion_state: "FAILED" },
-          },
-          aligner: "ALIGN_SUM",
-          alignmentSeconds: COUNT_WINDOW_SECONDS,
-          reducer: "REDUCE_SUM",
-          comparison: "COMPARISON_GT",
-        },
-      ]);
-    }
-    for (const check of p.healthChecks ?? []) {
-      this.policy(
-        check.checkId as AlertId,
-        [check],
-        [
-          {
-            name: `breaches of the ${check.checkId} check (threshold ${check.threshold})`,
-            filter: { metric: check.metricType },
-            aligner: "ALIGN_SUM",
-            alignmentSeconds: 2 * COUNT_WINDOW_SECONDS,
-            reducer: "REDUCE_SUM",
-            comparison: "COMPARISON_GT",
-            // The check compares with the threshold itself: every breach counts.
-            threshold: 0,
-          },
-        ],
-        "OR",
-        check.threshold,
-      );
-    }
-    if (p.reservation) {
-      const r = p.reservation;
-      this.policy(
-        "reservation-at-max",
-        [],
-        [
-          {
-            name: "slots used by the reservation",
-            filter: {
-              metric: "bigquery.googleapis.com/slots/total_allocated_for_reservation",
-              resourceLabels: { project_id: p.project },
-              metricLabels: { reservation: r.reservationName },
-            },
-            aligner: "ALIGN_MEAN",
-            reducer: "REDUCE_SUM",
-            comparison: "COMPARISON_GE",
-          },
-        ],
-        "OR",
-        undefined,
-        r.dependsOn,
-      );
+    for (const definition of this.catalogue) {
+      const settings = this.settingsOf(definition);
+      if (!settings.enabled) continue;
+      const { kind, groups } = this.groupsOf(definition);
+      for (const targets of groups) {
+        const dependsOn = [...dependablesOf(kind.constructs(targets)), ...(kind.dependsOn?.(targets) ?? [])];
+        const signal = definition.signal;
+        const options =
+          "promql" in signal
+            ? this.promqlCondition(definition, signal, settings)
+            : this.thresholdCondition(definition, signal, settings, kind, targets);
+        this.createPolicy({ ...options, definition, durationSeconds: settings.durationSeconds, dependsOn });
+      }
     }
   }
 
-  private promqlPolicy(alertId: AlertId, conditions: PromqlConditionSpec[]): MonitoringAlertPolicy | undefined {
-    const settings = this.settingsOf(alertId);
-    if (!settings.enabled) return undefined;
-    const definition = alertDefinition(alertId);
-    const path = `${this.node.path}/${alertId}`;
-    const built = conditions.map((c) => {
-      for (const problem of promqlProblems(c.promql)) fail(path, problem);
-      return {
-        displayName: `${definition.title}: ${c.name}`.slice(0, 512),
-        conditionPrometheusQueryLanguage: {
-          query: c.promql,
-          duration: `${c.durationSeconds ?? settings.durationSeconds}s`,
-          evaluationInterval: "60s",
-          disableMetricValidation: true,
-        },
-      };
-    });
-    return this.createPolicy(
-      alertId,
-      definition,
-      settings,
-      built,
-      "OR",
-      conditions.map((c) => c.promql),
-      [],
-      [],
-    );
-  }
-
-  private policy(
-    alertId: AlertId,
-    watched: readonly IConstruct[],
-    conditions: ConditionSpec[],
-    combiner: "OR" | "AND" = "OR",
-    shownThreshold?: number,
-    extraDependsOn: ITerraformDependable[] = [],
-  ): MonitoringAlertPolicy | undefined {
-    const settings = this.settingsOf(alertId);
-    if (!settings.enabled) return undefined;
-    const definition = alertDefinition(alertId);
-    const path = `${this.node.path}/${alertId}`;
-    const built = conditions.map((c) => {
-      const filter = hclSafeString(metricFilter(path, c.filter));
-      return {
-        displayName: `${definition.title}: ${c.name}`.slice(0, 512),
-        conditionThreshold: {
-          filter,
-          comparison: c.comparison,
-          thresholdValue: c.threshold ?? settings.threshold,
-          duration: `${c.durationSeconds ?? settings.durationSeconds}s`,
-          aggregations: [
-            {
-              alignmentPeriod: `${c.alignmentSeconds ?? 60}s`,
-              perSeriesAligner: c.aligner,
-              ...(c.reducer ? { crossSeriesReducer: c.reducer } : {}),
-            },
-          ],
-          trigger: { count: 1 },
-        },
-      };
-    });
-    const metrics = conditions.map((c) =>
-      Token.isUnresolved(c.filter.metric) ? "logging.googleapis.com/user/…" : c.filter.metric,
-    );
-    return this.createPolicy(
-      alertId,
-      definition,
-      { ...settings, threshold: shownThreshold ?? settings.threshold },
-      built,
-      combiner,
-      metrics,
-      watched,
-      extraDependsOn,
-    );
-  }
-
-  private createPolicy(
-    alertId: AlertId,
+  /** The condition of a metric signal: its metric filtered to the watched targets, compared with the threshold. */
+  private thresholdCondition(
     definition: AlertDefinition,
-    settings: { threshold: number; durationSeconds: number },
-    conditions: MonitoringAlertPolicyConfig["conditions"],
-    combiner: "OR" | "AND",
-    metrics: string[],
-    watched: readonly IConstruct[],
-    extraDependsOn: ITerraformDependable[],
-  ): MonitoringAlertPolicy {
-    const policy = new MonitoringAlertPolicy(this, alertId, {
+    signal: MetricSignal,
+    settings: EffectiveSettings,
+    kind: WatchedKindSpec,
+    targets: readonly unknown[],
+  ): Pick<PolicyOptions, "threshold" | "condition" | "sources"> {
+    const path = `${this.node.path}/${definition.id}`;
+    const level = kind.levelOf?.(targets[0]);
+    const threshold = signal.threshold === "watched" ? level! : settings.threshold;
+    const filter = this.filterOf(signal.metric ?? kind.metricOf!(targets[0]), kind, targets, signal.metricLabels);
+    const name = fillTemplate(signal.condition, { id: definition.id, threshold, level: level ?? threshold }, path);
+    const condition = {
+      displayName: `${definition.title}: ${name}`.slice(0, 512),
+      conditionThreshold: {
+        filter: hclSafeString(metricFilter(path, filter)),
+        comparison: signal.comparison,
+        thresholdValue: signal.conditionThreshold ?? threshold,
+        duration: `${settings.durationSeconds}s`,
+        aggregations: [
+          {
+            alignmentPeriod: `${signal.alignmentSeconds ?? 60}s`,
+            perSeriesAligner: signal.aligner,
+            ...(signal.reducer ? { crossSeriesReducer: signal.reducer } : {}),
+          },
+        ],
+        trigger: { count: 1 },
+      },
+    };
+    const source = Token.isUnresolved(filter.metric) ? "logging.googleapis.com/user/…" : filter.metric;
+    return { threshold, condition, sources: [source] };
+  }
+
+  /** The condition of a PromQL signal: the query with the threshold and window filled in, checked. */
+  private promqlCondition(
+    definition: AlertDefinition,
+    signal: PromqlSignal,
+    settings: EffectiveSettings,
+  ): Pick<PolicyOptions, "threshold" | "condition" | "sources"> {
+    const path = `${this.node.path}/${definition.id}`;
+    const window = `${(settings.durationSeconds || COUNT_WINDOW_SECONDS) / 60}m`;
+    const query = fillTemplate(signal.promql, { ...PROM_NAMES, threshold: settings.threshold, window }, path);
+    for (const problem of promqlProblems(query)) fail(path, problem);
+    const condition = {
+      displayName: `${definition.title}: ${signal.condition}`.slice(0, 512),
+      conditionPrometheusQueryLanguage: {
+        query,
+        duration: `${signal.durationSeconds ?? settings.durationSeconds}s`,
+        evaluationInterval: "60s",
+        disableMetricValidation: true,
+      },
+    };
+    return { threshold: settings.threshold, condition, sources: [query] };
+  }
+
+  /** A filter on `metric` selecting the watched `targets`, and `metricLabels`. */
+  private filterOf(
+    metric: string,
+    kind: WatchedKindSpec,
+    targets: readonly unknown[],
+    metricLabels: MetricFilterSpec["metricLabels"] = {},
+  ): MetricFilterSpec {
+    const selection = kind.selection(targets, this.props.project);
+    return { metric, ...selection, metricLabels: { ...(selection.metricLabels ?? {}), ...metricLabels } };
+  }
+
+  /** The policy of an alert: its condition, runbook, severity, labels, auto-close and channels. */
+  private createPolicy(options: PolicyOptions): MonitoringAlertPolicy {
+    const { definition } = options;
+    const policy = new MonitoringAlertPolicy(this, definition.id, {
       project: this.props.project,
       displayName: `${this.prefix}: ${definition.title}`,
-      combiner,
+      combiner: "OR",
       severity: definition.severity,
-      conditions,
+      conditions: [options.condition],
       notificationChannels: this.notificationChannels,
-      userLabels: { ...(this.props.userLabels ?? {}), alert: alertId },
+      userLabels: { ...(this.props.userLabels ?? {}), alert: definition.id },
       alertStrategy: { autoClose: `${this.autoClose.toSeconds()}s` },
       documentation: {
         mimeType: "text/markdown",
         subject: `[${definition.severity}] ${this.prefix}: ${definition.title}`.slice(0, 255),
-        content: runbook(definition, settings.threshold, settings.durationSeconds, metrics),
+        content: runbook({ ...options, words: this.props.runbookWords, where: `${this.node.path}/${definition.id}` }),
       },
-      dependsOn: [...dependablesOf(watched), ...extraDependsOn, ...this.emailChannels],
+      dependsOn: [...options.dependsOn, ...this.emailChannels],
     });
-    this.alertPolicies[alertId] = policy;
+    this.alertPolicies[definition.id] = policy;
     return policy;
   }
 
-  private createDashboard(): MonitoringDashboard {
-    const p = this.props;
-    const path = `${this.node.path}/dashboard`;
-    const tiles: { title: string; filter: MetricFilterSpec; aligner: string; reducer?: string; groupBy?: string[] }[] =
-      [];
-    const subs = (list: readonly ISubscription[] | undefined) => ({
-      subscription_id: { oneOf: (list ?? []).map((s) => s.subscriptionName) },
+  /** The charts of the catalogue's tiles whose watched constructs are given, by position. */
+  private charts(): Chart[] {
+    const charts: { chart: Chart; position: number; order: number }[] = [];
+    this.catalogue.forEach((definition, order) => {
+      const tile = definition.tile;
+      if (!tile) return;
+      const { kind, groups } = this.groupsOf(definition);
+      const signalMetric = "promql" in definition.signal ? undefined : definition.signal.metric;
+      for (const targets of groups) {
+        const level = kind.levelOf?.(targets[0]) ?? "";
+        const metric = tile.metric ?? signalMetric ?? kind.metricOf!(targets[0]);
+        const title = fillTemplate(tile.title, { title: definition.title, level }, `${this.node.path}/dashboard`);
+        const filter = this.filterOf(metric, kind, targets, tile.metricLabels);
+        charts.push({ chart: { title, filter, tile }, position: tile.position, order });
+      }
     });
-    if (p.worker) {
-      tiles.push({
-        title: "Ingestion rate: events published by the worker (per second)",
-        filter: { metric: WORKER_METRICS.eventsPublished },
-        aligner: "ALIGN_RATE",
-        reducer: "REDUCE_SUM",
-      });
-    }
-    if (p.ingestionSubscriptions?.length) {
-      tiles.push({
-        title: "Backlog age: oldest unacked message (s)",
-        filter: {
-          metric: "pubsub.googleapis.com/subscription/oldest_unacked_message_age",
-          resourceLabels: subs(p.ingestionSubscriptions),
-        },
-        aligner: "ALIGN_MAX",
-        groupBy: ["resource.labels.subscription_id"],
-        reducer: "REDUCE_MAX",
-      });
-    }
-    if (p.worker) {
-      tiles.push({
-        title: "Worker event lag (s)",
-        filter: { metric: WORKER_METRICS.eventLag },
-        aligner: "ALIGN_MAX",
-        reducer: "REDUCE_MAX",
-      });
-      tiles.push({
-        title: "Worker checkpoint age (s)",
-        filter: { metric: WORKER_METRICS.checkpointAge },
-        aligner: "ALIGN_MAX",
-        reducer: "REDUCE_MAX",
-      });
-    }
-    if (p.worker && p.directSink) {
-      tiles.push({
-        title: "Worker BigQuery writes by outcome (requests per second)",
-        filter: { metric: WORKER_METRICS.sinkRequests },
-        aligner: "ALIGN_RATE",
-        groupBy: ["metric.labels.outcome"],
-        reducer: "REDUCE_SUM",
-      });
-      tiles.push({
-        title: "Rows refused by BigQuery, to the error table (per second)",
-        filter: { metric: WORKER_METRICS.sinkRowsRefused },
-        aligner: "ALIGN_RATE",
-        groupBy: ["metric.labels.reason"],
-        reducer: "REDUCE_SUM",
-      });
-    }
-    if (p.eltQueries?.length) {
-      tiles.push({
-        title: "ELT runs by completion state",
-        filter: {
-          metric: "bigquerydatatransfer.googleapis.com/transfer_config/completed_runs",
-          resourceLabels: { config_id: { oneOf: p.eltQueries.map((q) => configIdOf(q)) } },
-        },
-        aligner: "ALIGN_SUM",
-        groupBy: ["metric.labels.completion_state"],
-        reducer: "REDUCE_SUM",
-      });
-    }
-    for (const check of p.healthChecks ?? []) {
-      tiles.push({
-        title: `${alertDefinition(check.checkId as AlertId).title}: check breaches (threshold ${check.threshold})`,
-        filter: { metric: check.metricType },
-        aligner: "ALIGN_SUM",
-        reducer: "REDUCE_SUM",
-      });
-    }
-    if (p.deadLetterSubscriptions?.length) {
-      tiles.push({
-        title: "Dead letters: messages in dead-letter subscriptions",
-        filter: {
-          metric: "pubsub.googleapis.com/subscription/num_undelivered_messages",
-          resourceLabels: subs(p.deadLetterSubscriptions),
-        },
-        aligner: "ALIGN_MAX",
-        groupBy: ["resource.labels.subscription_id"],
-        reducer: "REDUCE_MAX",
-      });
-    }
-    if (p.dataflowJobs?.length) {
-      tiles.push({
-        title: "Dataflow system lag (s)",
-        filter: {
-          metric: "dataflow.googleapis.com/job/system_lag",
-          resourceLabels: { job_name: { oneOf: p.dataflowJobs.map((j) => j.jobName) } },
-        },
-        aligner: "ALIGN_MAX",
-        reducer: "REDUCE_MAX",
-      });
-    }
-    if (p.reservation) {
-      tiles.push({
-        title: `BACKGROUND reservation slots (maximum ${p.reservation.maxSlots})`,
-        filter: {
-          metric: "bigquery.googleapis.com/slots/total_allocated_for_reservation",
-          resourceLabels: { project_id: p.project },
-          metricLabels: { reservation: p.reservation.reservationName },
-        },
-        aligner: "ALIGN_MEAN",
-        reducer: "REDUCE_SUM",
-      });
-    }
+    return charts.sort((a, b) => a.position - b.position || a.order - b.order).map((c) => c.chart);
+  }
+
+  /** One dashboard with the charts, two per row. */
+  private createDashboard(): MonitoringDashboard {
+    const path = `${this.node.path}/dashboard`;
     const width = 6;
     const height = 4;
     const dashboard = {
       displayName: `${this.prefix}: pipeline health`,
       mosaicLayout: {
         columns: 12,
-        tiles: tiles.map((t, i) => ({
+        tiles: this.charts().map(({ title, filter, tile }, i) => ({
           xPos: (i % 2) * width,
           yPos: Math.floor(i / 2) * height,
           width,
           height,
           widget: {
-            title: t.title,
+            title,
             xyChart: {
               dataSets: [
                 {
                   plotType: "LINE",
                   timeSeriesQuery: {
                     timeSeriesFilter: {
-                      filter: metricFilter(path, t.filter),
+                      filter: metricFilter(path, filter),
                       aggregation: {
                         alignmentPeriod: "60s",
-                        perSeriesAligner: t.aligner,
-                        ...(t.reducer ? { crossSeriesReducer: t.reducer } : {}),
-                        ...(t.groupBy ? { groupByFields: t.groupBy } : {}),
+                        perSeriesAligner: tile.aligner,
+                        ...(tile.reducer ? { crossSeriesReducer: tile.reducer } : {}),
+                        ...(tile.groupBy ? { groupByFields: tile.groupBy } : {}),
                       },
                     },
                   },
@@ -802,47 +498,16 @@ export class PipelineMonitoring extends Construct {
         })),
       },
     };
-    const watched: IConstruct[] = [...(p.healthChecks ?? []), ...(p.eltQueries ?? [])];
+    // The dashboard names health checks, scheduled queries and the reservation by reference: created after them.
+    const waits = Object.values(WATCHED_KINDS).filter((k) => k.dashboardWaits);
+    const constructs = waits.flatMap((k) => k.constructs(k.targets(this.props)));
+    const extra = waits.flatMap((k) => k.dependsOn?.(k.targets(this.props)) ?? []);
     return new MonitoringDashboard(this, "dashboard", {
-      project: p.project,
+      project: this.props.project,
       // Multi-line on purpose: `cdktf synth --hcl` writes it as a heredoc, which keeps the JSON's
       // escaped quotes; a one-line string with `\"` is mangled by cdktf's HCL renderer.
       dashboardJson: JSON.stringify(dashboard, null, 2),
-      dependsOn: [...dependablesOf(watched), ...(p.reservation?.dependsOn ?? [])],
+      dependsOn: [...dependablesOf(constructs), ...extra],
     });
   }
-}
-
-/** A scheduled query's transfer config id (a reference to its `name`). */
-function configIdOf(query: MonitoredScheduledQuery): string {
-  // projects/<number>/locations/<location>/transferConfigs/<config id>: the last part. basename() needs no
-  // quoted argument, so the reference can sit inside a quoted filter and inside the dashboard's JSON.
-  return Fn.basename(query.resource.name);
-}
-
-/** The policy's documentation: a short runbook. */
-function runbook(
-  definition: AlertDefinition,
-  threshold: number,
-  durationSeconds: number,
-  metrics: readonly string[],
-): string {
-  const held = durationSeconds > 0 ? ` for ${durationSeconds / 60} min` : "";
-  const text = [
-    `**What it means.** ${definition.meaning}`,
-    "",
-    `**Threshold.** ${threshold} ${definition.unit}${held}. Severity ${severityWord(definition.severity)}.`,
-    "",
-    "**First three things to check.**",
-    ...definition.firstChecks.map((check, i) => `${i + 1}. ${check}`),
-    "",
-    `Alert \`${definition.id}\` (docs/alerts.md); ${metrics.length > 1 ? "sources" : "source"}: ${metrics.map((m) => `\`${m}\``).join(", ")}.`,
-  ].join("\n");
-  if (text.length > MAX_DOCUMENTATION)
-    throw new Error(`alert ${definition.id}: documentation exceeds ${MAX_DOCUMENTATION} characters`);
-  return text;
-}
-
-function severityWord(severity: AlertSeverity): string {
-  return severity.toLowerCase();
 }

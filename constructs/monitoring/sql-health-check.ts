@@ -5,7 +5,7 @@ import { ScheduledQuery } from "../bigquery/scheduled-query";
 import { hclSafeString } from "../core/hcl-safe";
 import { IDataset } from "../core/references";
 import { fail } from "../core/validation";
-import { LOG_BASED_METRIC_PREFIX } from "./metric-catalog";
+import { LOG_BASED_METRIC_PREFIX } from "./metric-catalogue";
 
 /** Props of {@link SqlHealthCheck}. */
 export interface SqlHealthCheckProps {

@@ -1,5 +1,5 @@
 import { AnnotationMetadataEntryType } from "cdktf";
-import { ALERT_CATALOGUE } from "../../constructs/monitoring/alert-catalogue";
+import { ALERT_CATALOGUE } from "../../constructs";
 import { HEALTH_CHECK_MARKER } from "../../constructs/monitoring/sql-health-check";
 import { resources, synthEnvironment } from "../support";
 
@@ -126,6 +126,28 @@ describe("the monitoring layer of the environments", () => {
       ...alertIds(synthEnvironment("dev", (c) => ({ ...c, ingestion: { ...c.ingestion, mode: "direct" } })).json),
     ]);
     expect(ALERT_CATALOGUE.map((a) => a.id).filter((id) => !all.has(id))).toEqual([]);
+  });
+
+  test("the worker is watched by passing it: the direct environment's worker writes BigQuery, so its sink alerts come with it", () => {
+    expect(alertIds(synthEnvironment("direct").json)).toEqual(
+      expect.arrayContaining(["worker-sink-errors", "worker-sink-refused", "worker-stalled"]),
+    );
+    expect(alertIds(synthEnvironment("dev").json)).not.toContain("worker-sink-refused");
+  });
+
+  test("the runbooks name the application's own tables, files and settings, which the stack gives", () => {
+    const content = (json: any, alertId: string) =>
+      resources(json, "google_monitoring_alert_policy").find((p) => p.user_labels.alert === alertId).documentation
+        .content;
+    const dev = synthEnvironment("dev").json;
+    expect(content(dev, "quality-staging-duplicates")).toContain(
+      "wiki_staged holds more than one row for some event_id (sql/quality/staging_duplicates.sql)",
+    );
+    expect(content(dev, "quality-late-events")).toContain("Query the reporting view wiki_changes_late_arrivals");
+    expect(content(dev, "dataflow-system-lag")).toContain("Raise ingestion.dataflow.maxWorkers.");
+    expect(content(synthEnvironment("direct").json, "worker-sink-refused")).toContain(
+      "the worker wrote them to the raw error table (wiki_changes_errors) instead of the raw table.",
+    );
   });
 
   test("prod without a notification channel fails synthesis with FS-ALERT-1 on every policy", () => {

@@ -6,10 +6,18 @@ import { ScheduledQuery } from "../../../constructs/bigquery/scheduled-query";
 import { Duration } from "../../../constructs/core/duration";
 import { Principal } from "../../../constructs/core/principal";
 import { ALERT_CATALOGUE } from "../../../constructs/monitoring/alert-catalogue";
-import { PipelineMonitoring, PipelineMonitoringProps } from "../../../constructs/monitoring/pipeline-monitoring";
+import {
+  MonitoredWorker,
+  PipelineMonitoring,
+  PipelineMonitoringProps,
+} from "../../../constructs/monitoring/pipeline-monitoring";
 import { SqlHealthCheck } from "../../../constructs/monitoring/sql-health-check";
 import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
 import { asTemplate, newStack, PROJECT, PROJECT_NUMBER, resources, synth, synthStack } from "../../support";
+
+/** A worker publishing to Pub/Sub, and one writing BigQuery itself (what `PipelineMonitoring` reads of a worker). */
+const PUBLISHING_WORKER: MonitoredWorker = { sink: "pubsub" };
+const DIRECT_WORKER: MonitoredWorker = { sink: "storage-write" };
 
 function monitoring(props: Partial<PipelineMonitoringProps> = {}) {
   const stack = newStack();
@@ -96,7 +104,7 @@ describe("PipelineMonitoring", () => {
   });
 
   test("worker: PromQL on the Prometheus metrics (metric validation off: the types exist only after the first sample)", () => {
-    const { stack } = monitoring({ worker: true });
+    const { stack } = monitoring({ worker: PUBLISHING_WORKER });
     const json = synthStack(stack);
     const promql = (alertId: string) => policy(json, alertId).conditions[0].condition_prometheus_query_language;
     expect(promql("worker-stalled")).toEqual({
@@ -125,7 +133,7 @@ describe("PipelineMonitoring", () => {
 
   test("worker-stalled's window and the other thresholds follow the overrides", () => {
     const { stack } = monitoring({
-      worker: true,
+      worker: PUBLISHING_WORKER,
       alerts: { "worker-stalled": { duration: Duration.minutes(15) }, "worker-checkpoint-age": { threshold: 1800 } },
     });
     const json = synthStack(stack);
@@ -230,7 +238,7 @@ describe("PipelineMonitoring", () => {
   });
 
   test("every policy of a full configuration has a runbook, a severity, labels, auto-close and a channel (snapshot)", () => {
-    const { stack } = monitoring({ worker: true, autoClose: Duration.hours(2) });
+    const { stack } = monitoring({ worker: PUBLISHING_WORKER, autoClose: Duration.hours(2) });
     const json = synthStack(stack);
     const policies = resources(json, "google_monitoring_alert_policy");
     expect(policies.map((p: any) => p.user_labels.alert).sort()).toEqual([
@@ -262,7 +270,7 @@ describe("PipelineMonitoring", () => {
   });
 
   test("the dashboard charts backlog age and dead letters from the same metrics", () => {
-    const json = synthStack(monitoring({ worker: true }).stack);
+    const json = synthStack(monitoring({ worker: PUBLISHING_WORKER }).stack);
     const dashboard = JSON.parse(resources(json, "google_monitoring_dashboard")[0].dashboard_json);
     const titles = dashboard.mosaicLayout.tiles.map((t: any) => t.widget.title);
     expect(titles).toEqual([
@@ -328,10 +336,9 @@ test("policies are MonitoringAlertPolicy resources", () => {
 });
 
 describe("PipelineMonitoring of a worker writing BigQuery directly", () => {
-  test("directSink adds the sink alerts and charts; without it they are absent", () => {
+  test("a worker writing BigQuery itself adds the sink alerts and charts; one publishing to Pub/Sub does not", () => {
     const { stack } = monitoring({
-      worker: true,
-      directSink: true,
+      worker: DIRECT_WORKER,
       ingestionSubscriptions: [],
       deadLetterSubscriptions: [],
     });
@@ -353,14 +360,13 @@ describe("PipelineMonitoring of a worker writing BigQuery directly", () => {
     });
     const dashboard = resources(json, "google_monitoring_dashboard")[0].dashboard_json;
     expect(dashboard).toContain("fresh_streams_worker_sink_rows_refused_total");
-    const { stack: plain } = monitoring({ worker: true });
+    const { stack: plain } = monitoring({ worker: PUBLISHING_WORKER });
     expect(() => policy(synthStack(plain), "worker-sink-refused")).toThrow("no policy for worker-sink-refused");
   });
 
   test("a threshold override reaches the query", () => {
     const { stack } = monitoring({
-      worker: true,
-      directSink: true,
+      worker: DIRECT_WORKER,
       alerts: { "worker-sink-errors": { threshold: 3 } },
     });
     expect(
@@ -368,9 +374,19 @@ describe("PipelineMonitoring of a worker writing BigQuery directly", () => {
     ).toMatch(/\) > 3$/);
   });
 
-  test("directSink without the worker fails naming the path and the rule", () => {
-    expect(() => monitoring({ directSink: true })).toThrow(
-      "test/monitoring: directSink is true but worker is not: the sink metrics are the worker's; set worker to true",
+  test("the sink runbook speaks of the worker's error table generically, or in the words the application gives", () => {
+    const content = (props: Partial<PipelineMonitoringProps>) =>
+      policy(synthStack(monitoring({ worker: DIRECT_WORKER, ...props }).stack), "worker-sink-refused").documentation
+        .content;
+    expect(content({})).toContain("the worker wrote them to its error table instead of the raw table.");
+    expect(content({ runbookWords: { errorTable: "the table clicks_errors" } })).toContain(
+      "the worker wrote them to the table clicks_errors instead of the raw table.",
+    );
+  });
+
+  test("a runbook word no entry uses fails naming the path, the word and the words there are", () => {
+    expect(() => monitoring({ runbookWords: { errorTabel: "x" } })).toThrow(
+      /^test\/monitoring: runbookWords has "errorTabel", which no runbook uses; the runbooks' words are .*errorTable/,
     );
   });
 });

@@ -72,6 +72,19 @@ export const WORKER_METRICS = {
   sinkRequests: prometheusMetricType("fresh_streams_worker_sink_requests_total", "counter"),
 } as const;
 
+/** The Google Cloud metric types the alerts and charts use, each spelled here once. */
+export const GCP_METRICS = {
+  oldestUnackedMessageAge: "pubsub.googleapis.com/subscription/oldest_unacked_message_age",
+  numUndeliveredMessages: "pubsub.googleapis.com/subscription/num_undelivered_messages",
+  deadLetterMessageCount: "pubsub.googleapis.com/subscription/dead_letter_message_count",
+  exportPushSubscriptionDetails: "pubsub.googleapis.com/subscription/export_push_subscription_details",
+  dataflowSystemLag: "dataflow.googleapis.com/job/system_lag",
+  dataflowDataWatermarkAge: "dataflow.googleapis.com/job/data_watermark_age",
+  dataflowIsFailed: "dataflow.googleapis.com/job/is_failed",
+  transferCompletedRuns: "bigquerydatatransfer.googleapis.com/transfer_config/completed_runs",
+  reservationSlotsAllocated: "bigquery.googleapis.com/slots/total_allocated_for_reservation",
+} as const;
+
 /** Prefix of user-defined (log-based) metrics. */
 export const LOG_BASED_METRIC_PREFIX = "logging.googleapis.com/user/";
 
@@ -80,52 +93,28 @@ export const LOG_BASED_METRIC_PREFIX = "logging.googleapis.com/user/";
  * (`logging.googleapis.com/user/<name>`) are defined by the stack itself and are checked against
  * {@link LOG_BASED_METRIC}.
  */
-export const METRIC_CATALOG: readonly MetricDefinition[] = Object.freeze([
+export const METRIC_CATALOGUE: readonly MetricDefinition[] = Object.freeze([
+  metric(GCP_METRICS.oldestUnackedMessageAge, "GAUGE", "pubsub_subscription", [], METRIC_DOCS.pubsub),
+  metric(GCP_METRICS.numUndeliveredMessages, "GAUGE", "pubsub_subscription", [], METRIC_DOCS.pubsub),
+  metric(GCP_METRICS.deadLetterMessageCount, "DELTA", "pubsub_subscription", ["response_code"], METRIC_DOCS.pubsub),
   metric(
-    "pubsub.googleapis.com/subscription/oldest_unacked_message_age",
-    "GAUGE",
-    "pubsub_subscription",
-    [],
-    METRIC_DOCS.pubsub,
-  ),
-  metric(
-    "pubsub.googleapis.com/subscription/num_undelivered_messages",
-    "GAUGE",
-    "pubsub_subscription",
-    [],
-    METRIC_DOCS.pubsub,
-  ),
-  metric(
-    "pubsub.googleapis.com/subscription/dead_letter_message_count",
-    "DELTA",
-    "pubsub_subscription",
-    ["response_code"],
-    METRIC_DOCS.pubsub,
-  ),
-  metric(
-    "pubsub.googleapis.com/subscription/export_push_subscription_details",
+    GCP_METRICS.exportPushSubscriptionDetails,
     "GAUGE",
     "pubsub_subscription",
     ["subscription_state", "subscription_type"],
     METRIC_DOCS.pubsub,
   ),
-  metric("dataflow.googleapis.com/job/system_lag", "GAUGE", "dataflow_job", [], METRIC_DOCS.dataflow),
-  metric("dataflow.googleapis.com/job/data_watermark_age", "GAUGE", "dataflow_job", [], METRIC_DOCS.dataflow),
-  metric("dataflow.googleapis.com/job/is_failed", "GAUGE", "dataflow_job", [], METRIC_DOCS.dataflow),
+  metric(GCP_METRICS.dataflowSystemLag, "GAUGE", "dataflow_job", [], METRIC_DOCS.dataflow),
+  metric(GCP_METRICS.dataflowDataWatermarkAge, "GAUGE", "dataflow_job", [], METRIC_DOCS.dataflow),
+  metric(GCP_METRICS.dataflowIsFailed, "GAUGE", "dataflow_job", [], METRIC_DOCS.dataflow),
   metric(
-    "bigquerydatatransfer.googleapis.com/transfer_config/completed_runs",
+    GCP_METRICS.transferCompletedRuns,
     "DELTA",
     "bigquery_dts_config",
     ["completion_state", "run_cause"],
     METRIC_DOCS.bigquerydatatransfer,
   ),
-  metric(
-    "bigquery.googleapis.com/slots/total_allocated_for_reservation",
-    "GAUGE",
-    "bigquery_project",
-    ["reservation"],
-    METRIC_DOCS.bigquery,
-  ),
+  metric(GCP_METRICS.reservationSlotsAllocated, "GAUGE", "bigquery_project", ["reservation"], METRIC_DOCS.bigquery),
   metric(WORKER_METRICS.eventsPublished, "CUMULATIVE", "prometheus_target", [], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.eventsReceived, "CUMULATIVE", "prometheus_target", [], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.eventLag, "GAUGE", "prometheus_target", [], METRIC_DOCS.prometheus),
@@ -152,7 +141,7 @@ export const LOG_BASED_METRIC: Omit<MetricDefinition, "type"> = Object.freeze({
 
 /** The catalogue entry of a metric type; log-based metric types get {@link LOG_BASED_METRIC}. */
 export function metricDefinition(type: string): MetricDefinition | undefined {
-  const known = METRIC_CATALOG.find((m) => m.type === type);
+  const known = METRIC_CATALOGUE.find((m) => m.type === type);
   if (known) return known;
   if (type.startsWith(LOG_BASED_METRIC_PREFIX) && type.length > LOG_BASED_METRIC_PREFIX.length) {
     return { ...LOG_BASED_METRIC, type };

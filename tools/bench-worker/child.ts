@@ -7,11 +7,11 @@
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import pino from "pino";
-import { parseConfig } from "../src/config";
-import { Worker } from "../src/main";
-import { projectData } from "../src/projection";
-import { BoundedPublisher } from "../src/publisher";
-import { generate } from "../../tools/fixtures/generate";
+import { parseConfig } from "../../app-worker/src/config";
+import { Worker } from "../../app-worker/src/main";
+import { projectData } from "../../app-worker/src/projection";
+import { BoundedPublisher } from "../../app-worker/src/publisher";
+import { generate } from "../fixtures/generate";
 import { PubSub } from "@google-cloud/pubsub";
 
 /** Publish RPCs and the messages they carried (both sides alike): batching must be comparable. */

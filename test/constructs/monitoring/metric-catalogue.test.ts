@@ -1,14 +1,14 @@
 /**
  * Every metric type an alert or a chart of an environment uses is one Google documents (the
- * catalogue in constructs/monitoring/metric-catalog.ts, each entry with its page), on the metric's
+ * catalogue in constructs/monitoring/metric-catalogue.ts, each entry with its page), on the metric's
  * own monitored resource, naming only labels that resource or metric has.
  */
 import {
-  METRIC_CATALOG,
+  METRIC_CATALOGUE,
   METRIC_DOCS,
   MONITORED_RESOURCES,
   WORKER_METRICS,
-} from "../../../constructs/monitoring/metric-catalog";
+} from "../../../constructs/monitoring/metric-catalogue";
 import {
   filterProblems,
   metricFilter,
@@ -64,12 +64,12 @@ const STACKS: [string, () => any][] = [
 describe("the metric catalogue", () => {
   test("every entry names a documented page, a known monitored resource and its labels", () => {
     const docs = new Set<string>(Object.values(METRIC_DOCS));
-    for (const m of METRIC_CATALOG) {
+    for (const m of METRIC_CATALOGUE) {
       expect([m.type, docs.has(m.doc)]).toEqual([m.type, true]);
       expect(Object.keys(MONITORED_RESOURCES)).toContain(m.resource);
       expect(m.type).toMatch(/^[a-z]+\.googleapis\.com\/[a-z_/]+$/);
     }
-    expect(new Set(METRIC_CATALOG.map((m) => m.type)).size).toBe(METRIC_CATALOG.length);
+    expect(new Set(METRIC_CATALOGUE.map((m) => m.type)).size).toBe(METRIC_CATALOGUE.length);
   });
 
   test("worker metrics follow Managed Service for Prometheus naming: prometheus.googleapis.com/<name>/<kind>", () => {
@@ -79,7 +79,7 @@ describe("the metric catalogue", () => {
     expect(WORKER_METRICS.checkpointAge).toBe(
       "prometheus.googleapis.com/fresh_streams_worker_checkpoint_age_seconds/gauge",
     );
-    for (const m of METRIC_CATALOG.filter((m) => m.type.startsWith("prometheus.googleapis.com/"))) {
+    for (const m of METRIC_CATALOGUE.filter((m) => m.type.startsWith("prometheus.googleapis.com/"))) {
       expect(m.resource).toBe("prometheus_target");
       expect(m.type.endsWith("_total/counter") || m.type.endsWith("/gauge")).toBe(true);
     }

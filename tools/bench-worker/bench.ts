@@ -10,7 +10,7 @@
  *    against the Pub/Sub burst of the same run. The emulator is not BigQuery (SQLite behind it): its
  *    events/s bound nothing but the emulator; the worker's CPU per event is the figure that carries over.
  *
- * The worker runs in its own process (bench/child.ts), compiled as in the image, so its RSS is its own.
+ * The worker runs in its own process (tools/bench-worker/child.ts), compiled as in the image, so its RSS is its own.
  * Prints one JSON line. Options: --events N (default 100000), --paced-seconds S (default 20),
  * --warmup-events N (default 50000: published to a throw-away topic first, to warm the emulator's JVM),
  * --direct-events N (default: --events, per direct sink, so the CPU per event compares like with like; 0 skips them).
@@ -24,10 +24,10 @@ import { PubSub } from "@google-cloud/pubsub";
 import { INGESTION_ERRORS_SCHEMA } from "../../schemas/ingestion-errors";
 import { DIRECT_SINKS } from "../../schemas/worker-contract";
 import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
-import { BigQueryRestClient, sinkEmulatorEnv, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
-import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
-import { describeFixture, generate } from "../../tools/fixtures/generate";
-import { SseServer } from "../../tools/sse/sse-server";
+import { BigQueryRestClient, sinkEmulatorEnv, startBigQueryEmulator } from "../emulators/bigquery-emulator";
+import { startPubSubEmulator } from "../emulators/pubsub-emulator";
+import { describeFixture, generate } from "../fixtures/generate";
+import { SseServer } from "../sse/sse-server";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,8 +42,8 @@ const SEED = 20240601;
 const PROJECT = "fresh-streams-bench";
 const REPO = path.resolve(__dirname, "../..");
 /** The children run compiled JavaScript, as the container image does (tsx adds ~40 MB of RSS). */
-const BUILD = path.join(REPO, "app-worker/dist/bench");
-const CHILD = path.join(BUILD, "app-worker/bench/child.js");
+const BUILD = path.join(REPO, "dist/bench-worker");
+const CHILD = path.join(BUILD, "tools/bench-worker/child.js");
 
 /** Node flags of the worker processes (BENCH_NODE_ARGS overrides): the container image sets the same through NODE_OPTIONS. */
 const WORKER_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=4 --max-old-space-size=96")
@@ -192,7 +192,7 @@ async function directRuns(
 
 async function main() {
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-  log("compiling the worker (app-worker/dist/bench)");
+  log("compiling the worker (dist/bench-worker)");
   compile();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-bench-"));
   process.env.METADATA_SERVER_DETECTION ??= "none"; // emulator only: no metadata-server probe
