@@ -7,6 +7,7 @@
 
 // Core: time, identities and the reference interfaces every construct takes.
 export { Duration } from "./core/duration";
+export { Size } from "./core/size";
 export { Principal } from "./core/principal";
 export type { IGrantable, IPrincipal } from "./core/principal";
 export type { IDataset, ISubscription, ITable, ITopic } from "./core/references";

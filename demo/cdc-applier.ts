@@ -91,17 +91,9 @@ export function startCdcApplier(options: CdcApplierOptions): CdcApplier {
 
   /** Applies one message to the in-memory state; false when it is not a valid change. */
   const apply = (message: Message): boolean => {
-    let change: Record<string, unknown>;
-    try {
-      change = JSON.parse(message.data.toString("utf8"));
-    } catch {
-      return false;
-    }
-    if (change === null || typeof change !== "object" || Array.isArray(change)) return false;
-    const type = change[CHANGE_TYPE_COLUMN];
-    const sequenceNumber = change[CHANGE_SEQUENCE_NUMBER_COLUMN];
-    if ((type !== "UPSERT" && type !== "DELETE") || sequenceNumberProblem(sequenceNumber) !== undefined) return false;
-    if (primaryKey.some((column) => change[column] === undefined || change[column] === null)) return false;
+    const parsed = parseChange(message, primaryKey);
+    if (parsed === undefined) return false;
+    const { change, type, sequenceNumber } = parsed;
     const changeId = message.attributes?.change_id ?? message.id;
     if (!seen.has(changeId)) {
       seen.add(changeId);
@@ -110,14 +102,14 @@ export function startCdcApplier(options: CdcApplierOptions): CdcApplier {
     }
     const key = keyOf(change);
     const current = state.get(key);
-    if (current && compareSequenceNumbers(sequenceNumber as string, current.sequenceNumber) <= 0) {
+    if (current && compareSequenceNumbers(sequenceNumber, current.sequenceNumber) <= 0) {
       stats.ignored++;
       return true;
     }
     const row = Object.fromEntries(
       Object.entries(change).filter(([column]) => !(CDC_PSEUDO_COLUMNS as readonly string[]).includes(column)),
     );
-    state.set(key, { sequenceNumber: sequenceNumber as string, row: type === "UPSERT" ? row : undefined });
+    state.set(key, { sequenceNumber, row: type === "UPSERT" ? row : undefined });
     dirty.add(key);
     return true;
   };
@@ -177,6 +169,25 @@ export function startCdcApplier(options: CdcApplierOptions): CdcApplier {
       await write();
     },
   };
+}
+
+/** A message's change when it is a valid one: a JSON object with a change type, a sequence number and the whole key. */
+function parseChange(
+  message: Message,
+  primaryKey: readonly string[],
+): { change: Record<string, unknown>; type: "UPSERT" | "DELETE"; sequenceNumber: string } | undefined {
+  let change: Record<string, unknown>;
+  try {
+    change = JSON.parse(message.data.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (change === null || typeof change !== "object" || Array.isArray(change)) return undefined;
+  const type = change[CHANGE_TYPE_COLUMN];
+  const sequenceNumber = change[CHANGE_SEQUENCE_NUMBER_COLUMN];
+  if ((type !== "UPSERT" && type !== "DELETE") || sequenceNumberProblem(sequenceNumber) !== undefined) return undefined;
+  if (primaryKey.some((column) => change[column] === undefined || change[column] === null)) return undefined;
+  return { change, type, sequenceNumber: sequenceNumber as string };
 }
 
 /** The page changes the worker published, from the summary of its clean stop in its JSON log. */

@@ -17,8 +17,8 @@ import * as path from "node:path";
 import { BigQuery } from "@google-cloud/bigquery";
 import { PubSub } from "@google-cloud/pubsub";
 import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-bigquery-job";
-import { sinkEmulatorEnv, startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
-import { freePort, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
+import { BigQueryEmulator, sinkEmulatorEnv, startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
+import { freePort, PubSubEmulator, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
 import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
 import { INGESTION_NAMES } from "../stacks/ingestion";
@@ -28,12 +28,12 @@ import { Bridge, startBridge } from "./bridge";
 import { CdcApplier, cdcReport, publishedChanges, startCdcApplier } from "./cdc-applier";
 import { runElt } from "./elt";
 import { FixtureError, readFixture } from "./fixture";
-import { synthesizeLocalStack } from "./local-stack";
+import { LocalResources, LocalSubscription, synthesizeLocalStack } from "./local-stack";
 import { assertPortFree, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA_URL } from "./options";
 import { provisionBigQuery, provisionPubSub } from "./provision";
 import { measureHealth } from "./health";
 import { DemoResult, formatReport } from "./report";
-import { allHandled, startWorker, WorkerCounts } from "./worker-process";
+import { allHandled, startWorker, WorkerCounts, WorkerProcess } from "./worker-process";
 
 // Emulators need no credentials: keep the Google client libraries from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -42,7 +42,7 @@ const started = Date.now();
 const progress = (message: string): void => {
   process.stderr.write(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Cleanup steps, run last-in first-out exactly once. */
 const cleanups: Array<{ name: string; run: () => Promise<unknown> }> = [];
@@ -82,21 +82,84 @@ async function waitFor(
   }
 }
 
+/** What the demo reads from the synthesized `local` stack: its resources and the names the run uses. */
+interface Plan {
+  readonly direct: boolean;
+  readonly resources: LocalResources;
+  readonly projectId: string;
+  /** The subscription that moves events into the raw table; undefined in direct mode. */
+  readonly ingestion?: LocalSubscription;
+  /** The CDC subscription into wiki_pages, and that table. */
+  readonly cdcSubscription: LocalSubscription & { readonly bigQueryTable: string };
+  /** `dataset.table` of the raw, staged and error tables. */
+  readonly rawTable: string;
+  readonly stagedTable: string;
+  readonly errorTable: string;
+}
+
+/** The emulators, their clients and the demo's work folder. */
+interface Backends {
+  readonly work: string;
+  readonly pubsubEmulator: PubSubEmulator;
+  readonly bigqueryEmulator: BigQueryEmulator;
+  readonly pubsub: PubSub;
+  readonly bigquery: BigQuery;
+  /** Rows of a `dataset.table` in the BigQuery emulator. */
+  readonly count: (table: string) => Promise<number>;
+}
+
+/** Row counts when the mid-replay staging load has run. */
+interface MidReplayCounts {
+  readonly rawRows: number;
+  readonly stagedRows: number;
+}
+
 async function run(options: DemoOptions): Promise<DemoResult> {
-  // Check inputs before starting anything.
+  const events = await checkInputs(options);
+  const plan = planRun(options);
+  const backends = await startBackends(options, plan);
+  await provision(plan, backends);
+  // Where the mid-replay staging load happens (see startMidReplayLoad): after a tenth of the replay.
+  const tenth = Math.max(1, Math.floor(events.length / 10));
+  const { sseUrl, server } = await startSource(options, events, plan.direct ? tenth : undefined);
+  const bridge = plan.ingestion ? startLocalBridge(plan, plan.ingestion, backends) : undefined;
+  // Direct mode starts the applier once the worker has stopped; its changes wait in the CDC
+  // subscription meanwhile. The emulator keeps its tables in one SQLite file: the applier's REST
+  // DELETE and INSERT beside the worker's Storage Write appends fail with "database is locked", and
+  // seen here, appends then went unanswered for minutes. BigQuery has no such lock.
+  let applier: CdcApplier | undefined = plan.direct ? undefined : startApplier(plan, backends);
+  const { worker, died } = await launchWorker(options, plan, backends, sseUrl);
+  const finished = workerFinished(options, worker, events.length);
+  const midReplay = startMidReplayLoad({ options, plan, backends, bridge, server, worker, tenth });
+  const published = await stopWorker(worker, Promise.race([finished, died]), midReplay.workerStopped);
+  if (bridge) await drainBridge(bridge, published);
+  const mid = await Promise.race([
+    midReplay.done,
+    sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load"))),
+  ]);
+  applier ??= startApplier(plan, backends);
+  await drainApplier(applier, backends.work);
+  return measure(plan, backends, { applier, published, mid });
+}
+
+/** Checks inputs before starting anything: the fixture, and that the ports asked for are free. */
+async function checkInputs(options: DemoOptions): Promise<ReturnType<typeof readFixture>> {
   const events = options.source === "replay" ? readFixture(options.fixture) : [];
   await assertPortFree(options.pubsubPort, "--pubsub-port");
   await assertPortFree(options.bigqueryPort, "--bigquery-port");
   await assertPortFree(options.ssePort, "--sse-port");
   if (events.length > 0)
     progress(`fixture: ${events.length} events from ${path.relative(process.cwd(), options.fixture)}`);
+  return events;
+}
 
+/** Synthesizes the local stack (in direct mode, with the worker's sink) and finds what the run uses. */
+function planRun(options: DemoOptions): Plan {
   progress("synthesizing the local stack");
   const direct = options.mode === "direct";
   const resources = direct
     ? synthesizeLocalStack(undefined, { mode: "direct", direct: { api: options.sink } })
     : synthesizeLocalStack();
-  const { config } = resources;
   const ingestion = direct
     ? undefined
     : (resources.subscriptions.find((s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined) ??
@@ -106,7 +169,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const topic = ingestion?.topic;
   if (!direct && (!ingestion || !topic))
     throw new Error("the local stack declares no subscription on the ingestion topic");
-  const { wikiChanges } = resources.stack.warehouse;
+  const { wikiChanges, wikiStaged } = resources.stack.warehouse;
   const rawTable = ingestion?.bigQueryTable ?? `${wikiChanges.datasetId}.${wikiChanges.tableId}`;
   // Direct mode: the worker's own error table (wiki_changes_errors); pubsub mode: the bridge's.
   const errorTable = direct ? rawErrorTableOf(resources) : `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
@@ -115,7 +178,20 @@ async function run(options: DemoOptions): Promise<DemoResult> {
       ? `ingestion: direct, the worker writes ${rawTable} with SINK=${options.sink} (no ingestion topic, no bridge)`
       : `ingestion: pubsub, the worker publishes to ${topic}; the local bridge writes ${rawTable}`,
   );
+  return {
+    direct,
+    resources,
+    projectId: resources.config.projectId,
+    ingestion,
+    cdcSubscription: { ...cdcSubscription, bigQueryTable: cdcSubscription.bigQueryTable },
+    rawTable,
+    stagedTable: `${wikiStaged.datasetId}.${wikiStaged.tableId}`,
+    errorTable,
+  };
+}
 
+/** A work folder, both emulators and their clients, each stopped on exit. */
+async function startBackends(options: DemoOptions, plan: Plan): Promise<Backends> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-demo-"));
   cleanups.push({ name: "work folder", run: async () => fs.rmSync(work, { recursive: true, force: true }) });
 
@@ -129,7 +205,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
 
   progress("starting the BigQuery emulator");
   const bigqueryEmulator = await startBigQueryEmulator({
-    projectId: config.projectId,
+    projectId: plan.projectId,
     port: options.bigqueryPort || undefined,
     logFile: path.join(work, "bigquery-emulator.log"),
   });
@@ -137,10 +213,18 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   progress(`BigQuery emulator on ${bigqueryEmulator.apiEndpoint} (pid ${bigqueryEmulator.pid})`);
 
   process.env.PUBSUB_EMULATOR_HOST = pubsubEmulator.host; // the client library's standard emulator switch
-  const pubsub = new PubSub({ projectId: config.projectId });
+  const pubsub = new PubSub({ projectId: plan.projectId });
   cleanups.push({ name: "Pub/Sub client", run: () => pubsub.close() });
-  const bigquery = new BigQuery({ projectId: config.projectId, apiEndpoint: bigqueryEmulator.apiEndpoint });
+  const bigquery = new BigQuery({ projectId: plan.projectId, apiEndpoint: bigqueryEmulator.apiEndpoint });
+  const count = async (table: string): Promise<number> => {
+    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${plan.projectId}.${table}\`` });
+    return Number(rows[0].n);
+  };
+  return { work, pubsubEmulator, bigqueryEmulator, pubsub, bigquery, count };
+}
 
+/** The stack's datasets, tables, topics and subscriptions in the emulators, and the bridge's error table. */
+async function provision({ resources, direct, errorTable }: Plan, { bigquery, pubsub }: Backends): Promise<void> {
   progress(
     `provisioning ${resources.datasets.length} datasets, ${resources.tables.length} tables, ${resources.topics.length} topics, ${resources.subscriptions.length} subscriptions`,
   );
@@ -150,69 +234,73 @@ async function run(options: DemoOptions): Promise<DemoResult> {
       .dataset(errorTable.split(".")[0])
       .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
   await provisionPubSub(pubsub, resources);
+}
 
-  // Where the mid-replay staging load happens (see below): after a tenth of the replay.
-  const tenth = Math.max(1, Math.floor(events.length / 10));
-  let sseUrl = WIKIMEDIA_URL;
-  let server: SseServer | undefined;
-  if (options.source === "replay") {
-    // Direct mode: the replay holds after its first tenth until the mid-replay staging load is done.
-    server = new SseServer({ events, port: options.ssePort, holdAt: direct ? tenth : undefined });
-    sseUrl = await server.start();
-    const replay = server;
-    cleanups.push({ name: "replay server", run: () => replay.stop() });
-    progress(`replaying the fixture at ${sseUrl}`);
-  }
+/**
+ * The event stream: the fixture replayed by a local SSE server (held after `holdAt` events until
+ * released, in direct mode), or Wikimedia's live stream.
+ */
+async function startSource(
+  options: DemoOptions,
+  events: ReturnType<typeof readFixture>,
+  holdAt: number | undefined,
+): Promise<{ sseUrl: string; server?: SseServer }> {
+  if (options.source !== "replay") return { sseUrl: WIKIMEDIA_URL };
+  const server = new SseServer({ events, port: options.ssePort, holdAt });
+  const sseUrl = await server.start();
+  cleanups.push({ name: "replay server", run: () => server.stop() });
+  progress(`replaying the fixture at ${sseUrl}`);
+  return { sseUrl, server };
+}
 
-  const count = async (table: string): Promise<number> => {
-    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM \`${config.projectId}.${table}\`` });
-    return Number(rows[0].n);
-  };
-  const stagedTable = `${resources.stack.warehouse.wikiStaged.datasetId}.${resources.stack.warehouse.wikiStaged.tableId}`;
+/** Pubsub mode: the local bridge from the ingestion subscription into the raw table. */
+function startLocalBridge(plan: Plan, ingestion: LocalSubscription, { pubsub, bigquery }: Backends): Bridge {
+  progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
+  const { rawTable: table, errorTable } = plan;
+  const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table, errorTable });
+  cleanups.push({ name: "bridge", run: () => bridge.close() });
+  return bridge;
+}
 
-  let bridge: Bridge | undefined;
-  if (ingestion) {
-    progress("starting the local bridge (stands in for Dataflow / the BigQuery subscription)");
-    const started = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
-    cleanups.push({ name: "bridge", run: () => started.close() });
-    bridge = started;
-  }
+/** The local CDC applier from the CDC subscription into wiki_pages. */
+function startApplier(plan: Plan, { pubsub, bigquery }: Backends): CdcApplier {
+  progress("starting the LOCAL CDC applier (stands in for BigQuery's CDC apply, which the emulator lacks)");
+  const applier = startCdcApplier({
+    pubsub,
+    bigquery,
+    projectId: plan.projectId,
+    subscription: plan.cdcSubscription.name,
+    table: plan.cdcSubscription.bigQueryTable,
+    primaryKey: plan.resources.stack.warehouse.wikiPages.primaryKey,
+  });
+  cleanups.push({ name: "CDC applier", run: () => applier.close() });
+  return applier;
+}
 
-  const startApplier = (): CdcApplier => {
-    progress("starting the LOCAL CDC applier (stands in for BigQuery's CDC apply, which the emulator lacks)");
-    const started = startCdcApplier({
-      pubsub,
-      bigquery,
-      projectId: config.projectId,
-      subscription: cdcSubscription.name,
-      table: cdcSubscription.bigQueryTable!,
-      primaryKey: resources.stack.warehouse.wikiPages.primaryKey,
-    });
-    cleanups.push({ name: "CDC applier", run: () => started.close() });
-    return started;
-  };
-  // Direct mode starts the applier once the worker has stopped; its changes wait in the CDC
-  // subscription meanwhile. The emulator keeps its tables in one SQLite file: the applier's REST
-  // DELETE and INSERT beside the worker's Storage Write appends fail with "database is locked", and
-  // seen here, appends then went unanswered for minutes. BigQuery has no such lock.
-  let applier: CdcApplier | undefined = direct ? undefined : startApplier();
-
+/** The real worker (`npm run worker`) on the emulators; `died` rejects if it exits before it is stopped. */
+async function launchWorker(
+  options: DemoOptions,
+  plan: Plan,
+  { work, pubsubEmulator, bigqueryEmulator }: Backends,
+  sseUrl: string,
+): Promise<{ worker: WorkerProcess; died: Promise<never> }> {
   progress("starting the worker (npm run worker)");
   const metricsPort = await freePort();
   const workerLog = fs.openSync(path.join(work, "worker.log"), "a");
+  const { projectId, rawTable, errorTable } = plan;
   const worker = startWorker(
     {
-      PROJECT: config.projectId,
-      ...(direct
+      PROJECT: projectId,
+      ...(plan.direct
         ? {
             TOPIC: "", // unset: a direct sink has no topic
             SINK: options.sink,
-            TABLE: `${config.projectId}.${rawTable}`,
-            ERROR_TABLE: `${config.projectId}.${errorTable}`,
+            TABLE: `${projectId}.${rawTable}`,
+            ERROR_TABLE: `${projectId}.${errorTable}`,
             ...sinkEmulatorEnv(bigqueryEmulator, options.sink),
           }
-        : { TOPIC: topic! }),
-      CDC_TOPIC: cdcSubscription.topic,
+        : { TOPIC: plan.ingestion!.topic }),
+      CDC_TOPIC: plan.cdcSubscription.topic,
       SSE_URL: sseUrl,
       PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
       CHECKPOINT_PATH: path.join(work, "checkpoint.json"),
@@ -224,58 +312,85 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   );
   cleanups.push({ name: "worker", run: () => worker.stop() });
   progress(`worker running (pid ${worker.pid})`);
-  let counts: WorkerCounts | undefined;
-  const workerDied = worker.exited.then((code) => {
+  const died = worker.exited.then((code): never => {
     throw new Error(
       `the worker exited early with code ${code}; its log:\n${fs.readFileSync(path.join(work, "worker.log"), "utf8").split("\n").slice(-20).join("\n")}`,
     );
   });
-  workerDied.catch(() => undefined);
+  died.catch(() => undefined);
+  return { worker, died };
+}
 
-  const finished =
-    options.source === "replay"
-      ? waitFor(
-          "the worker to publish the replay",
-          300_000,
-          async () => {
-            counts = await worker.counts();
-            return allHandled(counts, events.length);
-          },
-          () => `worker counters: ${JSON.stringify(counts)}`,
-        )
-      : sleep(options.durationSeconds * 1000);
-  // Mid-replay, the staging load runs once, so that when leaderboard_live is read below, staging covers
-  // only part of raw. The emulator's SQL is CPU-bound, so the load runs while the worker is idle:
-  // - pubsub mode: the bridge holds its inserts from a tenth of the replay until that load is done,
-  //   which starts once the worker has stopped (the worker gets the cores meanwhile);
-  // - direct mode there is no bridge to hold: the worker writes the table itself. The replay server
-  //   holds the stream after its first tenth instead (the connection stays open and quiet, as the live
-  //   stream between events), the load runs once the worker has written everything it received, and
-  //   the stream resumes. Staging then covers the first tenth and raw gets the rest, as in pubsub mode.
-  //   With --source wikimedia nothing can be held: the load runs at half the duration while the worker
-  //   keeps writing.
-  let midReplay: { rawRows: number; stagedRows: number } | undefined;
+/** Resolves once the worker has handled the whole replay, or after `--duration` on the live stream. */
+function workerFinished(options: DemoOptions, worker: WorkerProcess, events: number): Promise<void> {
+  if (options.source !== "replay") return sleep(options.durationSeconds * 1000);
+  let counts: WorkerCounts | undefined;
+  return waitFor(
+    "the worker to publish the replay",
+    300_000,
+    async () => {
+      counts = await worker.counts();
+      return allHandled(counts, events);
+    },
+    () => `worker counters: ${JSON.stringify(counts)}`,
+  );
+}
+
+/** Waits for `finished`, then stops the worker (SIGTERM, exit code 0); returns how many events it published. */
+async function stopWorker(worker: WorkerProcess, finished: Promise<void>, stopped: () => void): Promise<number> {
+  await finished;
+  const counts = await worker.counts();
+  progress(
+    `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
+  );
+  const code = await worker.stop();
+  stopped();
+  if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
+  return counts?.published ?? 0;
+}
+
+/** What the mid-replay staging load watches and holds. */
+interface MidReplayContext {
+  readonly options: DemoOptions;
+  readonly plan: Plan;
+  readonly backends: Backends;
+  readonly bridge?: Bridge;
+  readonly server?: SseServer;
+  readonly worker: WorkerProcess;
+  readonly tenth: number;
+}
+
+/**
+ * Mid-replay, the staging load runs once, so that when leaderboard_live is read at the end, staging
+ * covers only part of raw. The emulator's SQL is CPU-bound, so the load runs while the worker is idle:
+ * - pubsub mode: the bridge holds its inserts from a tenth of the replay until that load is done,
+ *   which starts once the worker has stopped (`workerStopped`; the worker gets the cores meanwhile);
+ * - direct mode there is no bridge to hold: the worker writes the table itself. The replay server
+ *   holds the stream after its first tenth instead (the connection stays open and quiet, as the live
+ *   stream between events), the load runs once the worker has written everything it received, and
+ *   the stream resumes. Staging then covers the first tenth and raw gets the rest, as in pubsub mode.
+ *   With --source wikimedia nothing can be held: the load runs at half the duration while the worker
+ *   keeps writing.
+ */
+function startMidReplayLoad(context: MidReplayContext): {
+  done: Promise<MidReplayCounts>;
+  workerStopped: () => void;
+} {
+  const { options, bridge, server, worker, tenth } = context;
   let workerStopped!: () => void;
   const workerHasStopped = new Promise<void>((resolve) => (workerStopped = resolve));
-  const loadStaging = async (): Promise<void> => {
-    const runTime = await replayClock(bigquery, resources);
-    await stagingLoad(bigquery, resources, runTime);
-    midReplay = { rawRows: await count(rawTable), stagedRows: await count(stagedTable) };
-    progress(
-      `mid-replay staging load: ${midReplay.stagedRows} staged of ${midReplay.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
-    );
-  };
-  const midTrigger = (async () => {
+  const load = () => loadStaging(context.plan, context.backends);
+  const done = (async (): Promise<MidReplayCounts> => {
     const since = Date.now();
     const halfTime = () => Date.now() - since >= (options.durationSeconds * 1000) / 2;
-    while (midReplay === undefined) {
+    for (;;) {
       if (bridge) {
         const inserted = bridge.stats.inserted;
         if (options.source === "replay" ? inserted >= tenth : halfTime() && inserted >= 1) {
           const release = await bridge.pause();
           try {
             await workerHasStopped;
-            await loadStaging();
+            return await load();
           } finally {
             release();
           }
@@ -283,56 +398,68 @@ async function run(options: DemoOptions): Promise<DemoResult> {
       } else if (server) {
         if (server.holding && allHandled(await worker.counts(), tenth)) {
           try {
-            await loadStaging();
+            return await load();
           } finally {
             server.release();
           }
         }
-      } else if (halfTime() && ((await worker.counts())?.published ?? 0) >= 1) await loadStaging();
+      } else if (halfTime() && ((await worker.counts())?.published ?? 0) >= 1) return await load();
       await sleep(50);
     }
   })();
-  midTrigger.catch(() => undefined); // awaited below; a failure is reported there
-  await Promise.race([finished, workerDied]);
-  counts = await worker.counts();
+  done.catch(() => undefined); // awaited by run; a failure is reported there
+  return { done, workerStopped };
+}
+
+/** One staging load at the replay's clock, and the raw and staged row counts after it. */
+async function loadStaging(plan: Plan, { bigquery, count }: Backends): Promise<MidReplayCounts> {
+  const runTime = await replayClock(bigquery, plan.resources);
+  await stagingLoad(bigquery, plan.resources, runTime);
+  const counts = { rawRows: await count(plan.rawTable), stagedRows: await count(plan.stagedTable) };
   progress(
-    `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
+    `mid-replay staging load: ${counts.stagedRows} staged of ${counts.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
   );
-  const code = await worker.stop();
-  workerStopped();
-  if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
-  const published = counts?.published ?? 0;
+  return counts;
+}
 
-  if (bridge) {
-    const { stats } = bridge;
-    progress("waiting for the bridge to write every published message");
-    await waitFor(
-      "the bridge",
-      120_000,
-      async () => stats.inserted + stats.errors >= published,
-      () => `bridge: ${JSON.stringify(stats)}, published: ${published}`,
-    );
-    await bridge.close();
-  }
+/** Waits until the bridge has written every published message, then closes it. */
+async function drainBridge(bridge: Bridge, published: number): Promise<void> {
+  const { stats } = bridge;
+  progress("waiting for the bridge to write every published message");
+  await waitFor(
+    "the bridge",
+    120_000,
+    async () => stats.inserted + stats.errors >= published,
+    () => `bridge: ${JSON.stringify(stats)}, published: ${published}`,
+  );
+  await bridge.close();
+}
 
-  await Promise.race([midTrigger, sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load")))]);
-  applier ??= startApplier();
-  const cdcApplier = applier;
+/** Waits until the CDC applier has applied every page change the worker logged, then closes it. */
+async function drainApplier(applier: CdcApplier, work: string): Promise<void> {
   const changes = publishedChanges(fs.readFileSync(path.join(work, "worker.log"), "utf8"));
   progress(`waiting for the CDC applier to apply the ${changes} published page changes`);
   await waitFor(
     "the CDC applier",
     120_000,
-    async () => cdcApplier.distinctMessages() >= changes,
-    () => `applier: ${JSON.stringify(cdcApplier.stats)}, published changes: ${changes}`,
+    async () => applier.distinctMessages() >= changes,
+    () => `applier: ${JSON.stringify(applier.stats)}, published changes: ${changes}`,
   );
-  await cdcApplier.close();
+  await applier.close();
+}
 
-  const rawRows = await count(rawTable);
+/** leaderboard_live, then the ELT, the windows and the health checks: the demo's result. */
+async function measure(
+  plan: Plan,
+  { bigquery, count, pubsubEmulator }: Backends,
+  outcome: { applier: CdcApplier; published: number; mid: MidReplayCounts },
+): Promise<DemoResult> {
+  const { resources, ingestion } = plan;
+  const rawRows = await count(plan.rawTable);
   // leaderboard_live now: staging covers only what the mid-replay load saw, raw has everything.
   const clock = await replayClock(bigquery, resources);
   const live = await liveTop10(bigquery, resources, clock);
-  progress(`leaderboard_live read with staging at ${midReplay?.stagedRows} rows, raw at ${rawRows}`);
+  progress(`leaderboard_live read with staging at ${outcome.mid.stagedRows} rows, raw at ${rawRows}`);
   progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard)`);
   const elt = await runElt(bigquery, resources);
   // The windows run once, after the last staging load (test/sql/windows.emulator.test.ts covers the
@@ -340,7 +467,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   await runWindows(bigquery, resources, elt.runTime);
   const windows = await windowCounts(bigquery, resources);
   progress(
-    direct
+    plan.direct
       ? "measuring health (the SQL of the health checks; no ingestion subscription in direct mode)"
       : "measuring health (the SQL of the health checks, the subscriptions' backlog)",
   );
@@ -354,15 +481,15 @@ async function run(options: DemoOptions): Promise<DemoResult> {
     duplicatesRemoved: rawRows - elt.stagedRows,
   });
   return {
-    published,
+    published: outcome.published,
     raw_rows: rawRows,
     staged_rows: elt.stagedRows,
     duplicates_removed: rawRows - elt.stagedRows,
-    error_rows: await count(errorTable),
+    error_rows: await count(plan.errorTable),
     leaderboard: elt.top10,
     leaderboard_live: live,
     windows,
-    cdc: await cdcReport(bigquery, config.projectId, cdcSubscription.bigQueryTable, cdcApplier.stats),
+    cdc: await cdcReport(bigquery, plan.projectId, plan.cdcSubscription.bigQueryTable, outcome.applier.stats),
     health,
   };
 }

@@ -1,9 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
-import { WindowedAggregate } from "../constructs/bigquery/windowed-aggregate";
-import { WindowKind } from "../constructs/bigquery/window-kind";
-import { Duration } from "../constructs/core/duration";
-import { ITopic } from "../constructs/core/references";
+import { Duration, ITopic, WindowedAggregate, WindowKind } from "../constructs";
 import type { Warehouse } from "./warehouse";
 
 /** Props of {@link Analytics}. */

@@ -2,20 +2,22 @@ import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { EnvironmentConfig } from "../config/schema";
-import { MaterializedView } from "../constructs/bigquery/materialized-view";
-import { ScheduledQuery } from "../constructs/bigquery/scheduled-query";
 import {
+  Duration,
+  ITable,
+  ITopic,
+  MaterializedView,
   renderSqlFile,
+  ScheduledQuery,
+  ScheduledQueryProps,
   SqlBindings,
   SqlDatasetRef,
   SqlRegionRef,
   SqlTableRef,
-} from "../constructs/bigquery/sql-template";
-import { sqlScript } from "../constructs/bigquery/sql-script";
-import { View } from "../constructs/bigquery/view";
-import { Duration } from "../constructs/core/duration";
-import { ITable, ITopic } from "../constructs/core/references";
-import { StreamTopic } from "../constructs/pubsub/stream-topic";
+  sqlScript,
+  StreamTopic,
+  View,
+} from "../constructs";
 import type { Warehouse } from "./warehouse";
 
 /**
@@ -123,19 +125,7 @@ export class Elt extends Construct {
     super(scope, id);
     const { warehouse, config } = props;
     const labels = props.labels ?? {};
-    const mode = config.elt.leaderboard;
-    if (mode === "materialized-view" && warehouse.leaderboard !== undefined) {
-      throw new Error(
-        `${this.node.path}: elt.leaderboard is "materialized-view" but the warehouse also creates a leaderboard table; create the Warehouse with leaderboardTable: false`,
-      );
-    }
-    if (mode === "scheduled-refresh" && warehouse.leaderboard === undefined) {
-      throw new Error(
-        `${this.node.path}: elt.leaderboard is "scheduled-refresh" but the warehouse has no leaderboard table to refresh; create the Warehouse with leaderboardTable: true`,
-      );
-    }
-
-    const reporting = warehouse.reportingDataset;
+    this.checkLeaderboardMode(config.elt.leaderboard, warehouse);
     const refs: EltSqlRefs = {
       wikiChanges: warehouse.wikiChanges,
       wikiStaged: warehouse.wikiStaged,
@@ -145,8 +135,6 @@ export class Elt extends Construct {
       region: { project: config.projectId, location: config.location },
       lookbackHours: config.elt.lookbackHours,
     };
-
-    let topic: ITopic | undefined;
     if (config.elt.runNotifications) {
       this.notificationTopic = new PubsubTopic(this, "run-notifications", {
         project: config.projectId,
@@ -155,36 +143,22 @@ export class Elt extends Construct {
         kmsKeyName: config.kmsKeyName,
       });
       // As an ITopic: the transfer configs are created after it, and may grant on it.
-      topic = StreamTopic.fromTopicResource(this, "run-notifications-topic", this.notificationTopic);
-      this.runNotificationTopic = topic;
+      this.runNotificationTopic = StreamTopic.fromTopicResource(
+        this,
+        "run-notifications-topic",
+        this.notificationTopic,
+      );
     }
-
-    const common = {
+    const common: ScheduledQueryCommon = {
       project: config.projectId,
       projectNumber: config.projectNumber,
       location: config.location,
-      notificationTopic: topic,
+      notificationTopic: this.runNotificationTopic,
     };
 
-    // The leaderboard first: the other statements read it. The materialized view's own query
-    // reads wiki_staged only, so it is rendered without the leaderboard's binding.
-    let leaderboard: ITable & { readonly resource: ITerraformDependable };
-    if (warehouse.leaderboard === undefined) {
-      this.leaderboardView = new MaterializedView(this, "leaderboard", {
-        dataset: reporting,
-        tableId: LEADERBOARD_ID,
-        query: renderSqlFile("reporting/leaderboard_mv.sql", eltSqlBindings(refs)),
-        enableRefresh: true,
-        refreshInterval: Duration.minutes(30),
-        clustering: ["user"],
-        labels,
-        description: "Distinct changes per user (all event types); incremental materialized view over wiki_staged",
-        dependsOn: [warehouse.wikiStaged.resource],
-      });
-      leaderboard = this.leaderboardView;
-    } else {
-      leaderboard = warehouse.leaderboard;
-    }
+    // The leaderboard first: the other statements read it.
+    if (warehouse.leaderboard === undefined) this.leaderboardView = this.createLeaderboardView(warehouse, refs, labels);
+    const leaderboard: LeaderboardTable = warehouse.leaderboard ?? this.leaderboardView!;
     // leaderboard_live adds the raw tail to the staged counts: the materialized view (always
     // fresh), or its query over wiki_staged when the leaderboard table is only refreshed on a schedule.
     const stagedCounts =
@@ -216,12 +190,56 @@ export class Elt extends Construct {
         query: renderSqlFile("reporting/leaderboard.sql", this.bindings),
         schedule: config.elt.leaderboardSchedule,
         readDatasets: [warehouse.stagingDataset],
-        writeDatasets: [reporting],
+        writeDatasets: [warehouse.reportingDataset],
         dependsOn: [warehouse.wikiStaged.resource, leaderboard.resource],
       });
     }
+    this.views = this.createViews(warehouse, leaderboard, labels);
+  }
 
-    const datasets = { raw: warehouse.rawDataset, reporting };
+  /** `elt.leaderboard` agrees with the warehouse: a materialized view, or a table to refresh. */
+  private checkLeaderboardMode(mode: EnvironmentConfig["elt"]["leaderboard"], warehouse: Warehouse): void {
+    if (mode === "materialized-view" && warehouse.leaderboard !== undefined) {
+      throw new Error(
+        `${this.node.path}: elt.leaderboard is "materialized-view" but the warehouse also creates a leaderboard table; create the Warehouse with leaderboardTable: false`,
+      );
+    }
+    if (mode === "scheduled-refresh" && warehouse.leaderboard === undefined) {
+      throw new Error(
+        `${this.node.path}: elt.leaderboard is "scheduled-refresh" but the warehouse has no leaderboard table to refresh; create the Warehouse with leaderboardTable: true`,
+      );
+    }
+  }
+
+  /**
+   * The leaderboard as an incremental materialized view over wiki_staged. Its own query reads
+   * wiki_staged only, so it is rendered without the leaderboard's binding.
+   */
+  private createLeaderboardView(
+    warehouse: Warehouse,
+    refs: EltSqlRefs,
+    labels: Record<string, string>,
+  ): MaterializedView {
+    return new MaterializedView(this, "leaderboard", {
+      dataset: warehouse.reportingDataset,
+      tableId: LEADERBOARD_ID,
+      query: renderSqlFile("reporting/leaderboard_mv.sql", eltSqlBindings(refs)),
+      enableRefresh: true,
+      refreshInterval: Duration.minutes(30),
+      clustering: ["user"],
+      labels,
+      description: "Distinct changes per user (all event types); incremental materialized view over wiki_staged",
+      dependsOn: [warehouse.wikiStaged.resource],
+    });
+  }
+
+  /** Every view of {@link ELT_VIEWS}, created after the tables their SQL reads. */
+  private createViews(
+    warehouse: Warehouse,
+    leaderboard: LeaderboardTable,
+    labels: Record<string, string>,
+  ): Record<keyof typeof ELT_VIEWS, View> {
+    const datasets = { raw: warehouse.rawDataset, reporting: warehouse.reportingDataset };
     const tables: ITerraformDependable[] = [
       warehouse.wikiChanges.resource,
       warehouse.wikiStaged.resource,
@@ -244,6 +262,12 @@ export class Elt extends Construct {
         dependsOn: tables,
       });
     }
-    this.views = views as Record<keyof typeof ELT_VIEWS, View>;
+    return views as Record<keyof typeof ELT_VIEWS, View>;
   }
 }
+
+/** The leaderboard the other statements read: the warehouse's table or the materialized view. */
+type LeaderboardTable = ITable & { readonly resource: ITerraformDependable };
+
+/** What every scheduled query of the layer shares. */
+type ScheduledQueryCommon = Pick<ScheduledQueryProps, "project" | "projectNumber" | "location" | "notificationTopic">;

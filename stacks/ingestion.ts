@@ -1,13 +1,15 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
-import { StreamingTable } from "../constructs/bigquery/streaming-table";
-import { Partitioning } from "../constructs/bigquery/table-options";
-import { Duration } from "../constructs/core/duration";
-import { ITable } from "../constructs/core/references";
-import { PubSubToBigQueryJob } from "../constructs/dataflow/pubsub-to-bigquery-job";
-import { StreamSubscription } from "../constructs/pubsub/stream-subscription";
-import { StreamTopic } from "../constructs/pubsub/stream-topic";
+import {
+  Duration,
+  ITable,
+  Partitioning,
+  PubSubToBigQueryJob,
+  StreamingTable,
+  StreamSubscription,
+  StreamTopic,
+} from "../constructs";
 import { errorTableIdFor, INGESTION_ERRORS_SCHEMA } from "../schemas/ingestion-errors";
 
 /** Props of {@link Ingestion}. */
@@ -93,56 +95,26 @@ export class Ingestion extends Construct {
     const labels = { ...(props.labels ?? {}), layer: "ingestion" };
     this.mode = settings.mode;
     this.table = table;
-    // Regional resources need a key in their region (the warehouse's key may be multi-regional).
-    const kmsKeyName = settings.kmsKeyName ?? config.kmsKeyName;
+    this.checkTopicSchema(settings, table);
+    if (settings.mode === "direct") {
+      this.directApi = settings.direct.api;
+      this.errorTable = this.createErrorTable(config, table, labels);
+      this.output("ingestion_error_table", this.errorTable.fqn, ERROR_TABLE_DESCRIPTION);
+      return;
+    }
+
     // Unset: the constructs' default (7 days).
     const messageRetentionDuration =
       settings.messageRetentionDuration === undefined
         ? undefined
         : durationFromSeconds(settings.messageRetentionDuration);
-    if (settings.topicSchema && table.schema === undefined) {
-      throw new Error(
-        `${this.node.path}: ingestion.topicSchema is true but table ${table.fqn} has no known schema to generate the topic's schema from`,
-      );
-    }
-
-    const output = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
-
-    if (settings.mode === "direct") {
-      // The config schema refuses these too; a config built in code must not lose them silently.
-      if (settings.topicSchema) {
-        throw new Error(
-          `${this.node.path}: ingestion.topicSchema is true but ingestion.mode is "direct": there is no ingestion topic to attach a schema to; set topicSchema to false`,
-        );
-      }
-      this.directApi = settings.direct.api;
-      // Written by the worker's BigQuery sink: partitioned by the failure time like the Dataflow
-      // template's error table (the streaming-table policy FS-STREAM-1 asks every streamed table to be).
-      this.errorTable = new StreamingTable(this, "wiki_changes_errors", {
-        dataset: table.dataset,
-        tableId: errorTableIdFor(table.tableId),
-        schema: INGESTION_ERRORS_SCHEMA,
-        partitioning: Partitioning.column("timestamp", "DAY"),
-        deletionProtection: config.deletionProtection,
-        labels,
-        description: `Events the worker could not write to ${table.tableId}: BigQuery refused them for good (the Dataflow template's dead-letter shape)`,
-      });
-      output(
-        "ingestion_error_table",
-        this.errorTable.fqn,
-        "Table of the events that could not be written to the raw table (project.dataset.table)",
-      );
-      return;
-    }
-
     this.topic = new StreamTopic(this, "wiki-changes", {
       topicName: INGESTION_NAMES.topic,
       project: config.projectId,
       projectNumber: config.projectNumber,
       messageRetentionDuration,
       allowedPersistenceRegions: [config.region],
-      kmsKeyName,
+      kmsKeyName: regionalKey(config),
       schema: settings.topicSchema ? table.schema : undefined,
       schemaName: INGESTION_NAMES.schema,
       deadLetterTopicName: INGESTION_NAMES.deadLetterTopic,
@@ -160,24 +132,10 @@ export class Ingestion extends Construct {
         forDataflow: true,
         messageRetentionDuration,
       });
-      this.dataflowJob = new PubSubToBigQueryJob(this, "dataflow", {
-        jobName: INGESTION_NAMES.dataflowJob,
-        project: config.projectId,
-        region: config.region,
-        subscription: this.subscription,
-        outputTable: table,
-        machineType: settings.dataflow.machineType,
-        maxWorkers: settings.dataflow.maxWorkers,
-        enableStreamingEngine: settings.dataflow.enableStreamingEngine,
-        templateVersion: settings.dataflow.templateVersion,
-        network: settings.dataflow.network,
-        subnetwork: settings.dataflow.subnetwork,
-        ipConfiguration: settings.dataflow.ipConfiguration,
-        forceDestroyBucket: !config.production,
-        deletionProtection: config.deletionProtection,
-        kmsKeyName,
-        labels,
-      });
+      this.dataflowJob = this.createDataflowJob(config, this.subscription, table, labels);
+      // The job creates the error table (the same shape as mode direct's); literal ids, like the job's parameter.
+      const errorTable = `${table.project}.${table.datasetId}.${this.dataflowJob.errorTableId}`;
+      this.output("ingestion_error_table", errorTable, ERROR_TABLE_DESCRIPTION);
     } else {
       this.subscription = this.topic.addBigQuerySubscription(table, {
         subscriptionName: INGESTION_NAMES.bigQuerySubscription,
@@ -188,19 +146,86 @@ export class Ingestion extends Construct {
       });
     }
     this.subscriptionName = this.subscription.subscriptionName;
+    this.output("ingestion_topic_name", this.topicName, "Topic the worker publishes to");
+    this.output(
+      "ingestion_dead_letter_topic_name",
+      this.deadLetterTopicName,
+      "Dead-letter topic of the ingestion topic",
+    );
+    this.output("ingestion_subscription_name", this.subscriptionName, "Subscription moving events into the raw table");
+  }
 
-    if (this.dataflowJob) {
-      // The job creates the error table (the same shape as mode direct's); literal ids, like the job's parameter.
-      output(
-        "ingestion_error_table",
-        `${table.project}.${table.datasetId}.${this.dataflowJob.errorTableId}`,
-        "Table of the events that could not be written to the raw table (project.dataset.table)",
+  /** A topic schema needs the table's schema, and a topic (none in mode `direct`). */
+  private checkTopicSchema(settings: EnvironmentConfig["ingestion"], table: ITable): void {
+    if (settings.topicSchema && table.schema === undefined) {
+      throw new Error(
+        `${this.node.path}: ingestion.topicSchema is true but table ${table.fqn} has no known schema to generate the topic's schema from`,
       );
     }
-    output("ingestion_topic_name", this.topicName, "Topic the worker publishes to");
-    output("ingestion_dead_letter_topic_name", this.deadLetterTopicName, "Dead-letter topic of the ingestion topic");
-    output("ingestion_subscription_name", this.subscriptionName, "Subscription moving events into the raw table");
+    // The config schema refuses this too; a config built in code must not lose it silently.
+    if (settings.mode === "direct" && settings.topicSchema) {
+      throw new Error(
+        `${this.node.path}: ingestion.topicSchema is true but ingestion.mode is "direct": there is no ingestion topic to attach a schema to; set topicSchema to false`,
+      );
+    }
   }
+
+  /**
+   * Mode `direct`: the error table the worker's BigQuery sink writes, partitioned by the failure time
+   * like the Dataflow template's error table (the streaming-table policy FS-STREAM-1 asks every
+   * streamed table to be).
+   */
+  private createErrorTable(config: EnvironmentConfig, table: ITable, labels: Record<string, string>): StreamingTable {
+    return new StreamingTable(this, "wiki_changes_errors", {
+      dataset: table.dataset,
+      tableId: errorTableIdFor(table.tableId),
+      schema: INGESTION_ERRORS_SCHEMA,
+      partitioning: Partitioning.column("timestamp", "DAY"),
+      deletionProtection: config.deletionProtection,
+      labels,
+      description: `Events the worker could not write to ${table.tableId}: BigQuery refused them for good (the Dataflow template's dead-letter shape)`,
+    });
+  }
+
+  /** Mode `dataflow`: the template job reading the subscription into the raw table. */
+  private createDataflowJob(
+    config: EnvironmentConfig,
+    subscription: StreamSubscription,
+    table: ITable,
+    labels: Record<string, string>,
+  ): PubSubToBigQueryJob {
+    const dataflow = config.ingestion.dataflow;
+    return new PubSubToBigQueryJob(this, "dataflow", {
+      jobName: INGESTION_NAMES.dataflowJob,
+      project: config.projectId,
+      region: config.region,
+      subscription,
+      outputTable: table,
+      machineType: dataflow.machineType,
+      maxWorkers: dataflow.maxWorkers,
+      enableStreamingEngine: dataflow.enableStreamingEngine,
+      templateVersion: dataflow.templateVersion,
+      network: dataflow.network,
+      subnetwork: dataflow.subnetwork,
+      ipConfiguration: dataflow.ipConfiguration,
+      forceDestroyBucket: !config.production,
+      deletionProtection: config.deletionProtection,
+      kmsKeyName: regionalKey(config),
+      labels,
+    });
+  }
+
+  private output(name: string, value: string, description: string): void {
+    new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
+  }
+}
+
+const ERROR_TABLE_DESCRIPTION =
+  "Table of the events that could not be written to the raw table (project.dataset.table)";
+
+/** Regional resources need a key in their region (the warehouse's key may be multi-regional). */
+function regionalKey(config: EnvironmentConfig): string | undefined {
+  return config.ingestion.kmsKeyName ?? config.kmsKeyName;
 }
 
 /** The config's Pub/Sub duration form (`"604800s"`, checked by the config schema) as a {@link Duration}. */

@@ -1,9 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
-import { CdcTable } from "../constructs/bigquery/cdc-table";
-import { StreamSubscription } from "../constructs/pubsub/stream-subscription";
-import { StreamTopic } from "../constructs/pubsub/stream-topic";
+import { CdcTable, StreamSubscription, StreamTopic } from "../constructs";
 import { WIKI_PAGES_CDC_MESSAGE_FIELDS } from "../schemas/wiki-pages";
 
 /** Props of {@link PageState}. */

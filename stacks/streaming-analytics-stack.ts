@@ -9,8 +9,7 @@ import { Elt } from "./elt";
 import { Analytics } from "./analytics";
 import { WorkerService } from "./worker";
 import { Monitoring } from "./monitoring";
-import { ProjectServices } from "../constructs/project/project-services";
-import { applyWarehousePolicies } from "../constructs/policy";
+import { applyWarehousePolicies, ProjectServices } from "../constructs";
 
 /** Props of {@link StreamingAnalyticsStack}. */
 export interface StreamingAnalyticsStackProps {

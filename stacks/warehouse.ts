@@ -1,12 +1,15 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
-import { BackgroundReservation } from "../constructs/bigquery/background-reservation";
-import { CdcTable } from "../constructs/bigquery/cdc-table";
-import { LayeredDataset } from "../constructs/bigquery/layered-dataset";
-import { ReportingTable } from "../constructs/bigquery/reporting-table";
-import { StreamingTable } from "../constructs/bigquery/streaming-table";
-import { Partitioning } from "../constructs/bigquery/table-options";
-import { Duration } from "../constructs/core/duration";
+import {
+  BackgroundReservation,
+  CdcTable,
+  Duration,
+  LayeredDataset,
+  Partitioning,
+  ReportingTable,
+  StreamingTable,
+  WarehouseLayer,
+} from "../constructs";
 import {
   EMPLOYEES_SCHEMA,
   LEADERBOARD_SCHEMA,
@@ -75,17 +78,8 @@ export class Warehouse extends Construct {
     const { config } = props;
     const labels = props.labels ?? {};
     const deletionProtection = config.deletionProtection;
-
-    const dataset = (layer: "raw" | "staging" | "reporting", description: string) =>
-      new LayeredDataset(this, layer, {
-        datasetId: `${config.datasetPrefix}${layer}`,
-        layer,
-        project: config.projectId,
-        location: config.location,
-        description,
-        labels,
-        kmsKeyName: config.kmsKeyName,
-      });
+    const dataset = (layer: WarehouseLayer, description: string) =>
+      this.createDataset(config, layer, description, labels);
     this.rawDataset = dataset("raw", "Raw layer: events as ingested from Pub/Sub and CDC streams");
     this.stagingDataset = dataset("staging", "Staging layer: de-duplicated, typed events");
     this.reportingDataset = dataset("reporting", "Reporting layer: aggregates for dashboards");
@@ -163,19 +157,44 @@ export class Warehouse extends Construct {
       description: "Current state of every page seen on the recentchange stream, applied by key (CDC)",
     });
 
-    const reservation = config.reservation;
-    if (reservation !== undefined) {
-      this.backgroundReservation = new BackgroundReservation(this, "background-reservation", {
-        name: `${config.projectId}-cdc-background`,
-        location: config.location,
-        edition: reservation.edition,
-        baselineSlots: reservation.baselineSlots,
-        autoscaleMaxSlots: reservation.autoscaleMaxSlots,
-        assigneeProjectId: config.projectId,
-        adminProjectId: reservation.adminProjectId ?? config.projectId,
-        capacityCommitment: reservation.capacityCommitment,
-        tables: [this.employees, this.wikiPages],
-      });
+    if (config.reservation !== undefined) {
+      this.backgroundReservation = this.createBackgroundReservation(config, config.reservation);
     }
+  }
+
+  /** One layer's dataset, named with the environment's prefix. */
+  private createDataset(
+    config: EnvironmentConfig,
+    layer: WarehouseLayer,
+    description: string,
+    labels: Record<string, string>,
+  ): LayeredDataset {
+    return new LayeredDataset(this, layer, {
+      datasetId: `${config.datasetPrefix}${layer}`,
+      layer,
+      project: config.projectId,
+      location: config.location,
+      description,
+      labels,
+      kmsKeyName: config.kmsKeyName,
+    });
+  }
+
+  /** The BACKGROUND reservation the CDC tables' apply jobs run on. */
+  private createBackgroundReservation(
+    config: EnvironmentConfig,
+    reservation: NonNullable<EnvironmentConfig["reservation"]>,
+  ): BackgroundReservation {
+    return new BackgroundReservation(this, "background-reservation", {
+      name: `${config.projectId}-cdc-background`,
+      location: config.location,
+      edition: reservation.edition,
+      baselineSlots: reservation.baselineSlots,
+      autoscaleMaxSlots: reservation.autoscaleMaxSlots,
+      assigneeProjectId: config.projectId,
+      adminProjectId: reservation.adminProjectId ?? config.projectId,
+      capacityCommitment: reservation.capacityCommitment,
+      tables: [this.employees, this.wikiPages],
+    });
   }
 }

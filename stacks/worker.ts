@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
 import { dependable, TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
-import { ITopic } from "../constructs/core/references";
-import { SsePublisherService, WorkerDirectSink } from "../constructs/worker/sse-publisher-service";
+import { ITopic, Size, SsePublisherService, WorkerDirectSink } from "../constructs";
 
 /** Props of {@link WorkerService}. */
 export interface WorkerServiceProps {
@@ -54,8 +53,8 @@ export class WorkerService extends Construct {
       requireImageDigest: config.production,
       sseUrl: settings.sseUrl,
       userAgent: settings.userAgent,
-      cpu: settings.cpu,
-      memory: settings.memory,
+      cpu: Number(settings.cpu),
+      memory: memorySize(settings.memory),
       logLevel: settings.logLevel,
       environment: props.cdcTopic
         ? { CDC_TOPIC: props.cdcTopic.topicName, ...settings.environment }
@@ -78,4 +77,12 @@ export class WorkerService extends Construct {
     output("worker_service_account", this.publisher.serviceAccountEmail, "Identity of the worker");
     output("worker_checkpoint", this.publisher.checkpointUri, "Checkpoint object of the worker");
   }
+}
+
+/** The config's memory limit (`512Mi`, `1Gi`: the form the schema allows) as a {@link Size}. */
+function memorySize(limit: string): Size {
+  const match = /^([0-9]+)(Mi|Gi)$/.exec(limit);
+  if (!match) throw new Error(`worker.memory "${limit}" is not a size such as 512Mi or 1Gi`);
+  const amount = Number(match[1]);
+  return match[2] === "Gi" ? Size.gibibytes(amount) : Size.mebibytes(amount);
 }

@@ -160,10 +160,127 @@ const SKIPPED_KEYS = new Set([
   // An alert policy's runbook text.
   "documentation",
 ]);
-const PUBSUB_KINDS: Record<string, [NamedObjectKind, string]> = {
-  google_pubsub_topic: ["topic", "topics"],
-  google_pubsub_subscription: ["subscription", "subscriptions"],
-  google_pubsub_schema: ["schema", "schemas"],
+/** A resource as {@link NAMED_RESOURCES} reads it: its literal attributes, project and location. */
+interface ResourceView {
+  /** The attribute as a literal string (references to literals resolved), or undefined. */
+  readonly lit: (key: string) => string | undefined;
+  /** The resource's project, else the provider's. */
+  readonly project?: string;
+  readonly location?: string;
+}
+
+/** The names of what a resource creates; forms that are not strings (unknown parts) are dropped. */
+interface NameForms {
+  readonly kind: NamedObjectKind;
+  /** Forms found anywhere in a string (see {@link Created.qualified}). */
+  readonly qualified: (string | undefined | false)[];
+  /** Names found only as a whole attribute value (see {@link Created.bare}). */
+  readonly bare?: (string | undefined)[];
+  /** See {@link Created.sqlPrefix}. */
+  readonly sqlPrefix?: string;
+}
+
+/** A BigQuery table or routine: `d.t`, `p.d.t`, `p:d.t` and its resource name. */
+function tableOrRoutine(
+  { lit, project }: ResourceView,
+  kind: "table" | "routine",
+  idKey: string,
+  collection: string,
+): NameForms | undefined {
+  const d = lit("dataset_id");
+  const t = lit(idKey);
+  if (!d || !t) return undefined;
+  return {
+    kind,
+    qualified: [
+      `${d}.${t}`,
+      project && `${project}.${d}.${t}`,
+      project && `${project}:${d}.${t}`,
+      project && `projects/${project}/datasets/${d}/${collection}/${t}`,
+    ],
+  };
+}
+
+/** A Pub/Sub topic, subscription or schema: `projects/p/<collection>/<name>`, and its bare name. */
+function pubsubObject(
+  { lit, project }: ResourceView,
+  kind: NamedObjectKind,
+  collection: string,
+): NameForms | undefined {
+  const name = lit("name");
+  return name ? { kind, qualified: [project && `projects/${project}/${collection}/${name}`], bare: [name] } : undefined;
+}
+
+/** An Artifact Registry repository: its resource name and its Docker host path, or only its id. */
+function repository({ lit, project, location }: ResourceView): NameForms | undefined {
+  const id = lit("repository_id");
+  if (!id) return undefined;
+  if (!location || !project) return { kind: "repository", qualified: [], bare: [id] };
+  const format = (lit("format") ?? "DOCKER").toLowerCase();
+  return {
+    kind: "repository",
+    qualified: [
+      `projects/${project}/locations/${location}/repositories/${id}`,
+      `${location}-${format}.pkg.dev/${project}/${id}`,
+    ],
+    bare: [id],
+  };
+}
+
+/**
+ * What each resource type creates, by the names other resources may use for it: one entry per
+ * type, undefined when a name is not literal. A type missing here creates nothing that is named.
+ */
+const NAMED_RESOURCES: Readonly<Record<string, (resource: ResourceView) => NameForms | undefined>> = {
+  google_bigquery_dataset: ({ lit, project }) => {
+    const d = lit("dataset_id");
+    if (!d) return undefined;
+    const qualified = [project && `${project}.${d}`, project && `${project}:${d}`];
+    return {
+      kind: "dataset",
+      qualified: [...qualified, project && `projects/${project}/datasets/${d}`],
+      bare: [d],
+      sqlPrefix: d,
+    };
+  },
+  google_bigquery_table: (r) => tableOrRoutine(r, "table", "table_id", "tables"),
+  google_bigquery_routine: (r) => tableOrRoutine(r, "routine", "routine_id", "routines"),
+  google_pubsub_topic: (r) => pubsubObject(r, "topic", "topics"),
+  google_pubsub_subscription: (r) => pubsubObject(r, "subscription", "subscriptions"),
+  google_pubsub_schema: (r) => pubsubObject(r, "schema", "schemas"),
+  google_service_account: ({ lit, project }) => {
+    const id = lit("account_id");
+    return id && project
+      ? { kind: "service account", qualified: [`${id}@${project}.iam.gserviceaccount.com`] }
+      : undefined;
+  },
+  google_storage_bucket: ({ lit }) => {
+    const name = lit("name");
+    return name
+      ? { kind: "bucket", qualified: [`gs://${name}`, `projects/_/buckets/${name}`], bare: [name] }
+      : undefined;
+  },
+  google_artifact_registry_repository: repository,
+  google_bigquery_reservation: ({ lit, project, location }) => {
+    const name = lit("name");
+    if (!name) return undefined;
+    const qualified = [project && location && `projects/${project}/locations/${location}/reservations/${name}`];
+    return { kind: "reservation", qualified, bare: [name] };
+  },
+  google_kms_key_ring: ({ lit, project, location }) => {
+    const name = lit("name");
+    if (!name || !project || !location) return undefined;
+    return { kind: "key ring", qualified: [`projects/${project}/locations/${location}/keyRings/${name}`] };
+  },
+  google_kms_crypto_key: ({ lit }) => {
+    const ring = lit("key_ring");
+    const name = lit("name");
+    return ring && name ? { kind: "crypto key", qualified: [`${ring}/cryptoKeys/${name}`] } : undefined;
+  },
+  google_secret_manager_secret: ({ lit, project }) => {
+    const id = lit("secret_id");
+    return id ? { kind: "secret", qualified: [project && `projects/${project}/secrets/${id}`], bare: [id] } : undefined;
+  },
 };
 /** Top-level attributes holding the resource's own name. */
 const IDENTITY_KEYS = new Set(["name", "account_id", "repository_id", "secret_id", "table_id", "routine_id", "job_id"]);
@@ -278,120 +395,21 @@ class ApplyOrderAnalysis {
     }
   }
 
-  /** What a resource creates and the names others may use for it. */
+  /** What a resource creates and the names others may use for it ({@link NAMED_RESOURCES}). */
   private createdBy(block: Block): Created[] {
-    const b = block.body;
-    const lit = (key: string) => this.literal(b[key]);
+    const lit = (key: string) => this.literal(block.body[key]);
     const project = lit("project") ?? this.providerProject;
-    const make = (
-      kind: NamedObjectKind,
-      qualified: (string | undefined | false)[],
-      bare: (string | undefined)[] = [],
-    ) => ({
-      kind,
+    const forms = NAMED_RESOURCES[block.type]?.({ lit, project, location: lit("location") });
+    if (!forms) return [];
+    const created: Created = {
+      kind: forms.kind,
       creator: block,
       project,
       // Longest first: a match reports the fullest form (`p:d.t` rather than `d.t`).
-      qualified: qualified.filter((q): q is string => typeof q === "string").sort((x, y) => y.length - x.length),
-      bare: bare.filter((n): n is string => typeof n === "string"),
-    });
-    const location = lit("location");
-    switch (block.type) {
-      case "google_bigquery_dataset": {
-        const d = lit("dataset_id");
-        if (!d) return [];
-        return [
-          {
-            ...make(
-              "dataset",
-              [
-                project && `${project}.${d}`,
-                project && `${project}:${d}`,
-                project && `projects/${project}/datasets/${d}`,
-              ],
-              [d],
-            ),
-            sqlPrefix: d,
-          },
-        ];
-      }
-      case "google_bigquery_table":
-      case "google_bigquery_routine": {
-        const d = lit("dataset_id");
-        const t = block.type === "google_bigquery_table" ? lit("table_id") : lit("routine_id");
-        if (!d || !t) return [];
-        const kind = block.type === "google_bigquery_table" ? "table" : "routine";
-        const collection = kind === "table" ? "tables" : "routines";
-        return [
-          make(kind, [
-            `${d}.${t}`,
-            project && `${project}.${d}.${t}`,
-            project && `${project}:${d}.${t}`,
-            project && `projects/${project}/datasets/${d}/${collection}/${t}`,
-          ]),
-        ];
-      }
-      case "google_pubsub_topic":
-      case "google_pubsub_subscription":
-      case "google_pubsub_schema": {
-        const name = lit("name");
-        if (!name) return [];
-        const [kind, collection] = PUBSUB_KINDS[block.type];
-        return [make(kind, [project && `projects/${project}/${collection}/${name}`], [name])];
-      }
-      case "google_service_account": {
-        const id = lit("account_id");
-        if (!id || !project) return [];
-        return [make("service account", [`${id}@${project}.iam.gserviceaccount.com`])];
-      }
-      case "google_storage_bucket": {
-        const name = lit("name");
-        return name ? [make("bucket", [`gs://${name}`, `projects/_/buckets/${name}`], [name])] : [];
-      }
-      case "google_artifact_registry_repository": {
-        const id = lit("repository_id");
-        if (!id || !location || !project) return id ? [make("repository", [], [id])] : [];
-        const format = (lit("format") ?? "DOCKER").toLowerCase();
-        return [
-          make(
-            "repository",
-            [
-              `projects/${project}/locations/${location}/repositories/${id}`,
-              `${location}-${format}.pkg.dev/${project}/${id}`,
-            ],
-            [id],
-          ),
-        ];
-      }
-      case "google_bigquery_reservation": {
-        const name = lit("name");
-        if (!name) return [];
-        return [
-          make(
-            "reservation",
-            [project && location && `projects/${project}/locations/${location}/reservations/${name}`],
-            [name],
-          ),
-        ];
-      }
-      case "google_kms_key_ring": {
-        const name = lit("name");
-        if (!name || !project || !location) return [];
-        return [make("key ring", [`projects/${project}/locations/${location}/keyRings/${name}`])];
-      }
-      case "google_kms_crypto_key": {
-        const ring = lit("key_ring");
-        const name = lit("name");
-        return ring && name ? [make("crypto key", [`${ring}/cryptoKeys/${name}`])] : [];
-      }
-      case "google_secret_manager_secret": {
-        const id = lit("secret_id");
-        if (!id) return [];
-        return [make("secret", [project && `projects/${project}/secrets/${id}`], [id])];
-      }
-      default:
-        return [];
-    }
+      qualified: forms.qualified.filter((q): q is string => typeof q === "string").sort((x, y) => y.length - x.length),
+      bare: (forms.bare ?? []).filter((n): n is string => typeof n === "string"),
+    };
+    return [forms.sqlPrefix === undefined ? created : { ...created, sqlPrefix: forms.sqlPrefix }];
   }
 
   /** The value as a literal string: references to literal attributes of other resources resolved. */

@@ -19,6 +19,7 @@ import { Partitioning } from "../../constructs/bigquery/table-options";
 import { renderSql } from "../../constructs/bigquery/sql-template";
 import { View } from "../../constructs/bigquery/view";
 import { Duration } from "../../constructs/core/duration";
+import { Size } from "../../constructs/core/size";
 import { PubSubToBigQueryJob } from "../../constructs/dataflow/pubsub-to-bigquery-job";
 import { ProjectServices } from "../../constructs/project/project-services";
 import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
@@ -26,8 +27,8 @@ import { StreamTopic } from "../../constructs/pubsub/stream-topic";
 import { SsePublisherService } from "../../constructs/worker/sse-publisher-service";
 import { EVENTS_SCHEMA, PROJECT, PROJECT_NUMBER, WIDE_EVENTS_SCHEMA } from "../support";
 
-/** How the token is made: a variable's string or number, `Token.asString`/`asNumber` of it, or a Duration of it. */
-type Kind = "string" | "number" | "asString" | "asNumber" | "duration" | "durationDays";
+/** How the token is made: a variable's string or number, `Token.asString`/`asNumber` of it, or a Duration or Size of it. */
+type Kind = "string" | "number" | "asString" | "asNumber" | "duration" | "durationDays" | "size";
 
 /** One construct: a builder of its props (with the token put in by `put`) and the props walked. */
 interface Spec {
@@ -310,8 +311,9 @@ const SPECS: Spec[] = [
       sseUrl: "string",
       userAgent: "string",
       port: "number",
-      cpu: "string",
-      memory: "string",
+      cpu: "number",
+      memory: "size",
+      metricsScrapeInterval: "duration",
       logLevel: "string",
       "environment.SINCE": "string",
       kmsKeyName: "string",
@@ -350,6 +352,8 @@ function tokenOf(stack: TerraformStack, kind: Kind): unknown {
       return Duration.minutes(number());
     case "durationDays":
       return Duration.days(number());
+    case "size":
+      return Size.mebibytes(number());
   }
 }
 

@@ -85,6 +85,17 @@ describe("worker layer in the stack", () => {
     ).toThrow(/the worker would refuse its environment:\n  IDLE_TIMEOUT_MS: "soon" is not an integer/);
   });
 
+  test("worker.cpu and worker.memory (strings in the file) reach Cloud Run as written; too little memory fails the synth", () => {
+    const limits = (cpu: "1" | "2" | "4", memory: string) =>
+      runServices(synth("dev", (c) => ({ ...c, worker: { ...c.worker, cpu, memory } })).json)[0].template.containers[0]
+        .resources.limits;
+    expect(limits("2", "1Gi")).toEqual({ cpu: "2", memory: "1Gi" });
+    expect(limits("4", "2048Mi")).toEqual({ cpu: "4", memory: "2048Mi" });
+    expect(() => limits("1", "256Mi")).toThrow(
+      'dev/worker/sse-publisher: memory "256Mi" is too small: the second-generation execution environment',
+    );
+  });
+
   test("worker.kmsKeyName overrides the environment's key for the worker's regional resources", () => {
     const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/r/cryptoKeys/worker";
     const { json } = synth("prod", (c) => ({ ...c, worker: { ...c.worker, kmsKeyName: key } }));

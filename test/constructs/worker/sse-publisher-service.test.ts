@@ -9,7 +9,9 @@ import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
 import { StreamingTable } from "../../../constructs/bigquery/streaming-table";
 import { Partitioning } from "../../../constructs/bigquery/table-options";
 import { TableReference } from "../../../constructs/bigquery/table-reference";
+import { Duration } from "../../../constructs/core/duration";
 import { ITable, ITopic } from "../../../constructs/core/references";
+import { Size } from "../../../constructs/core/size";
 import { expectApplyOrder } from "../../../constructs/testing/apply-order";
 import { INGESTION_ERRORS_SCHEMA } from "../../../schemas/ingestion-errors";
 import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
@@ -294,6 +296,14 @@ describe("SsePublisherService", () => {
     expect(run.template.containers[1].ports).toBeUndefined();
   });
 
+  test("typed CPU, memory and scrape interval reach Cloud Run and the sidecar in their own forms", () => {
+    const { json } = build({ cpu: 2, memory: Size.gibibytes(1), metricsScrapeInterval: Duration.minutes(1) });
+    const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
+    expect(run.template.containers[0].resources.limits).toEqual({ cpu: "2", memory: "1Gi" });
+    const [version] = resourcesOf(json, "google_secret_manager_secret_version");
+    expect(version.secret_data).toContain("      interval: 60s\n");
+  });
+
   test("collectMetrics: false deploys no sidecar, secret or metric writer grant", () => {
     const { json } = build({ collectMetrics: false });
     const run = resourcesOf(json, "google_cloud_run_v2_service")[0];
@@ -322,13 +332,18 @@ describe("SsePublisherService", () => {
       ["bucket name", { checkpointBucketName: "google-bucket" }, 'checkpoint bucket name "google-bucket" is invalid'],
       ["checkpoint object", { checkpointObject: "a/b.json" }, 'checkpoint object "a/b.json" is invalid: a file name'],
       ["port", { port: 70000 }, "port 70000 is invalid: an integer from 1 to 65535"],
+      ["cpu", { cpu: 0.5 }, "cpu 0.5 is invalid: with CPU always allocated Cloud Run takes whole vCPUs: 1, 2, 4, 6, 8"],
+      ["memory format", { memory: Size.gibibytes(1.5) }, 'memory "1.5Gi" is invalid: a size such as 512Mi or 1Gi'],
       [
-        "cpu",
-        { cpu: "0.5" },
-        'cpu "0.5" is invalid: with CPU always allocated Cloud Run takes whole vCPUs: 1, 2, 4, 6, 8',
+        "memory size",
+        { memory: Size.mebibytes(256) },
+        'memory "256Mi" is too small: the second-generation execution environment',
       ],
-      ["memory format", { memory: "1GB" }, 'memory "1GB" is invalid: a size such as 512Mi or 1Gi'],
-      ["memory size", { memory: "256Mi" }, 'memory "256Mi" is too small: the second-generation execution environment'],
+      [
+        "memory given as a string (JavaScript callers)",
+        { memory: "1Gi" as unknown as Size },
+        'memory must be a Size (e.g. Size.mebibytes(512)), got "1Gi"',
+      ],
       ["image", { image: "not an image" }, 'image "not an image" is not an image reference'],
       [
         "managed env",
@@ -360,7 +375,21 @@ describe("SsePublisherService", () => {
         { requireImageDigest: true, image: undefined },
         'image "us-central1-docker.pkg.dev/test-project/fresh-streams/app-worker:latest" is named by a mutable tag',
       ],
-      ["scrape interval", { metricsScrapeInterval: "1m" }, 'metricsScrapeInterval "1m" is invalid'],
+      [
+        "scrape interval",
+        { metricsScrapeInterval: Duration.millis(1500) },
+        'metricsScrapeInterval "1.5s" is invalid: whole seconds such as "30s"',
+      ],
+      [
+        "zero scrape interval",
+        { metricsScrapeInterval: Duration.seconds(0) },
+        'metricsScrapeInterval "0s" is invalid: whole seconds such as "30s"',
+      ],
+      [
+        "scrape interval given as a string (JavaScript callers)",
+        { metricsScrapeInterval: "30s" as unknown as Duration },
+        'metricsScrapeInterval must be a Duration (e.g. Duration.seconds(30)), got "30s"',
+      ],
       ["reserved env", { environment: { PORT: "8080" } }, "environment variable PORT is reserved by Cloud Run"],
       ["env name", { environment: { "BAD-NAME": "x" } }, 'environment variable name "BAD-NAME" is invalid'],
       ["user agent on two lines", { userAgent: "a\nb" }, 'userAgent "a\\nb" contains "\\n" (U+000A) at position 1'],

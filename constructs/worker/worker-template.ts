@@ -1,0 +1,100 @@
+/**
+ * The revision template of the worker's Cloud Run service: the worker's container, the metrics
+ * sidecar and their volumes. Pure data built from the settings. Private to the library.
+ */
+import { Token } from "cdktf";
+import {
+  CloudRunV2ServiceTemplate,
+  CloudRunV2ServiceTemplateContainers,
+  CloudRunV2ServiceTemplateVolumes,
+} from "@cdktf/provider-google/lib/cloud-run-v2-service";
+import { SsePublisherSettings } from "./sse-publisher-props";
+import { CHECKPOINT_MOUNT } from "./worker-environment";
+
+/** Where the sidecar reads its RunMonitoring config. */
+const METRICS_CONFIG_MOUNT = "/etc/rungmp";
+
+/** What the template names that the construct created. */
+export interface TemplateParts {
+  /** The worker's service account. */
+  readonly serviceAccountEmail: string;
+  /** The image the worker's container runs. */
+  readonly image: string;
+  /** The worker's environment as deployed. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Name of the checkpoint bucket, mounted at `/checkpoint`. */
+  readonly checkpointBucket: string;
+  /** Secret id of the sidecar's RunMonitoring config; undefined: no sidecar. */
+  readonly metricsConfigSecret?: string;
+}
+
+/**
+ * One always-on instance (CPU always allocated) in the second-generation execution environment,
+ * which the Cloud Storage volume of the checkpoint needs.
+ */
+export function serviceTemplate(settings: SsePublisherSettings, parts: TemplateParts): CloudRunV2ServiceTemplate {
+  const sidecar = parts.metricsConfigSecret !== undefined;
+  return {
+    serviceAccount: parts.serviceAccountEmail,
+    executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+    encryptionKey: settings.kmsKeyName,
+    scaling: { minInstanceCount: 1, maxInstanceCount: 1 },
+    // Requests are only probes and metric scrapes.
+    maxInstanceRequestConcurrency: 10,
+    timeout: "30s",
+    labels: settings.labels,
+    containers: [workerContainer(settings, parts), ...(sidecar ? [metricsCollectorContainer(settings)] : [])],
+    volumes: [
+      { name: "checkpoint", gcs: { bucket: parts.checkpointBucket, readOnly: false } },
+      ...(sidecar ? [metricsConfigVolume(parts.metricsConfigSecret!)] : []),
+    ],
+  };
+}
+
+/** The worker: probes on `/healthz`, the checkpoint bucket mounted, CPU and memory as set. */
+function workerContainer(settings: SsePublisherSettings, parts: TemplateParts): CloudRunV2ServiceTemplateContainers {
+  const { port, cpu, memory } = settings;
+  return {
+    name: "worker",
+    image: parts.image,
+    ports: { containerPort: port, name: "http1" },
+    env: Object.entries(parts.environment).map(([name, value]) => ({ name, value })),
+    resources: {
+      cpuIdle: false,
+      startupCpuBoost: true,
+      // A number token printed with String() is a garbage number; Token.asString keeps it a token.
+      limits: { cpu: Token.isUnresolved(cpu) ? Token.asString(cpu) : String(cpu), memory: memory.toQuantityString() },
+    },
+    startupProbe: {
+      httpGet: { path: "/healthz", port },
+      periodSeconds: 2,
+      timeoutSeconds: 1,
+      failureThreshold: 30,
+    },
+    livenessProbe: {
+      httpGet: { path: "/healthz", port },
+      periodSeconds: 30,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    },
+    volumeMounts: [{ name: "checkpoint", mountPath: CHECKPOINT_MOUNT }],
+  };
+}
+
+/** The Managed Service for Prometheus sidecar, sending the worker's `/metrics` to Cloud Monitoring. */
+function metricsCollectorContainer(settings: SsePublisherSettings): CloudRunV2ServiceTemplateContainers {
+  return {
+    name: "metrics-collector",
+    image: settings.metricsCollectorImage,
+    // Starts once the worker's startup probe passed, so its first scrape finds /metrics.
+    dependsOn: ["worker"],
+    // The instance's CPU must add up to whole vCPUs with CPU always allocated.
+    resources: { cpuIdle: false, limits: { cpu: "1", memory: "512Mi" } },
+    volumeMounts: [{ name: "metrics-config", mountPath: METRICS_CONFIG_MOUNT }],
+  };
+}
+
+/** The sidecar's config file, the latest version of the secret, at `/etc/rungmp/config.yaml`. */
+function metricsConfigVolume(secret: string): CloudRunV2ServiceTemplateVolumes {
+  return { name: "metrics-config", secret: { secret, items: [{ version: "latest", path: "config.yaml" }] } };
+}
