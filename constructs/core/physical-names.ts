@@ -11,6 +11,7 @@
  */
 import { IConstruct } from "constructs";
 import { Aspects, IAspect, TerraformResource, TerraformStack, Token } from "cdktf";
+import { synthesizedAttributes } from "./synthesized-attributes";
 
 /** How one resource type is named, and where its name must be unique. */
 interface NameRule {
@@ -104,11 +105,7 @@ class PhysicalNamesAspect implements IAspect {
     const resource = node as TerraformResource;
     const rule = NAME_RULES[resource.terraformResourceType];
     if (!rule) return;
-    const synthesized = resource.toTerraform() as {
-      resource?: Record<string, Record<string, Record<string, unknown>>>;
-    };
-    const byType = synthesized.resource?.[resource.terraformResourceType];
-    const attributes = byType ? Object.values(byType)[0] : undefined;
+    const attributes = synthesizedAttributes(resource);
     if (!attributes) return;
     const parts = rule.key.map((attribute) => keyPart(attribute, attributes[attribute]));
     const name = parts[parts.length - 1];

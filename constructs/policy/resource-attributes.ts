@@ -1,5 +1,6 @@
 import { IConstruct } from "constructs";
 import { TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Token } from "cdktf";
+import { synthesizedAttributes } from "../core/synthesized-attributes";
 
 /** One synthesized resource (or data source) as policy rules see it: type, construct path, final attributes. */
 export interface PolicyResource {
@@ -31,9 +32,7 @@ export function block(value: unknown): Record<string, unknown> | undefined {
 export function policyResource(node: IConstruct): PolicyResource | undefined {
   if (!TerraformResource.isTerraformResource(node)) return undefined;
   const resource = node as TerraformResource;
-  const synthesized = resource.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };
-  const byType = synthesized.resource?.[resource.terraformResourceType];
-  const attributes = byType ? Object.values(byType)[0] : undefined;
+  const attributes = synthesizedAttributes(resource);
   if (!attributes) return undefined; // moved resources
   return { construct: resource, type: resource.terraformResourceType, path: resource.node.path, attributes };
 }
@@ -42,9 +41,7 @@ export function policyResource(node: IConstruct): PolicyResource | undefined {
 export function policyDataSource(node: IConstruct): PolicyResource | undefined {
   if (!TerraformDataSource.isTerraformDataSource(node)) return undefined;
   const source = node as TerraformDataSource;
-  const synthesized = source.toTerraform() as { data?: Record<string, Record<string, Record<string, unknown>>> };
-  const byType = synthesized.data?.[source.terraformResourceType];
-  const attributes = byType ? Object.values(byType)[0] : undefined;
+  const attributes = synthesizedAttributes(source);
   if (!attributes) return undefined;
   return { construct: source, type: `data.${source.terraformResourceType}`, path: source.node.path, attributes };
 }
