@@ -39,8 +39,8 @@ export type {
   TimeColumnPartitioning,
   TimeGranularity,
 } from "./bigquery/table-options";
-export { NativeTableBase } from "./bigquery/table-base";
-export type { NativeTableOptions } from "./bigquery/table-base";
+export { NativeTableBase } from "./bigquery/native-table-base";
+export type { NativeTableOptions } from "./bigquery/native-table-base";
 export { StreamingTable } from "./bigquery/streaming-table";
 export type { StreamingTableProps } from "./bigquery/streaming-table";
 export { ReportingTable } from "./bigquery/reporting-table";

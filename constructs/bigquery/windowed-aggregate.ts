@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { Token } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IDataset, ITable, ITopic } from "../core/references";
@@ -227,14 +227,6 @@ export function lateEventsSchema(keyColumn: string, name: string): TableSchema {
   );
 }
 
-/** A construct's Terraform resource, when it has one (tables created in the stack). */
-function dependableOf(table: ITable): ITerraformDependable | undefined {
-  const resource = (table as { resource?: unknown }).resource;
-  return resource !== null && typeof resource === "object" && "fqn" in resource
-    ? (resource as ITerraformDependable)
-    : undefined;
-}
-
 /**
  * An aggregate over event-time windows of a partitioned source, maintained incrementally by a
  * scheduled query with a watermark and allowed lateness, the way streaming engines do
@@ -390,10 +382,10 @@ export class WindowedAggregate extends Construct {
 
     // The script names the tables literally: it is created after every one of them.
     const tables = [
-      this.table.resource,
-      this.lateEvents.resource,
-      dependableOf(props.source),
-      dependableOf(props.sourceMark.table),
+      ...this.table.dependables,
+      ...this.lateEvents.dependables,
+      ...props.source.dependables,
+      ...props.sourceMark.table.dependables,
     ];
     this.query = new ScheduledQuery(this, "query", {
       project: props.project,
@@ -406,7 +398,7 @@ export class WindowedAggregate extends Construct {
       query: sqlScript(this.statements),
       readDatasets: [props.source.dataset, props.sourceMark.table.dataset],
       writeDatasets: [props.dataset],
-      dependsOn: tables.filter((t): t is ITerraformDependable => t !== undefined),
+      dependsOn: tables,
     });
   }
 }

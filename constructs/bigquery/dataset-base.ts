@@ -1,0 +1,51 @@
+/**
+ * What every {@link IDataset} of the library shares, whether it creates the dataset
+ * (`LayeredDataset`) or imports one (`LayeredDataset.fromDatasetAttributes`): the grants.
+ */
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
+import { grantOnce } from "../core/grants";
+import { IGrantable } from "../core/principal";
+import { IDataset } from "../core/references";
+
+/** Dataset-level role of `grantRead`. */
+const READ_ROLE = "roles/bigquery.dataViewer";
+/** Dataset-level role of `grantWrite`. */
+const WRITE_ROLE = "roles/bigquery.dataEditor";
+
+/**
+ * A BigQuery dataset, created or imported: subclasses give the attributes, this class grants.
+ * Every binding is created in this construct and names the dataset through `datasetIdRef` (so after
+ * the dataset when it is created in the same stack).
+ */
+export abstract class DatasetBase extends Construct implements IDataset {
+  public abstract readonly project: string;
+  public abstract readonly datasetId: string;
+  public abstract readonly datasetIdRef: string;
+  public abstract readonly location: string;
+  public abstract readonly dependables: readonly ITerraformDependable[];
+
+  /** Lets `grantee` read every table of this dataset (`roles/bigquery.dataViewer` on the dataset). Idempotent. */
+  public grantRead(grantee: IGrantable): ITerraformDependable {
+    return this.grantOnDataset(READ_ROLE, grantee);
+  }
+
+  /**
+   * Lets `grantee` read and write (insert, update, delete rows, create tables in) this dataset
+   * (`roles/bigquery.dataEditor` on the dataset). Idempotent.
+   */
+  public grantWrite(grantee: IGrantable): ITerraformDependable {
+    return this.grantOnDataset(WRITE_ROLE, grantee);
+  }
+
+  private grantOnDataset(role: string, grantee: IGrantable): ITerraformDependable {
+    return grantOnce(
+      this,
+      role,
+      grantee,
+      (id, member) =>
+        new BigqueryDatasetIamMember(this, id, { project: this.project, datasetId: this.datasetIdRef, role, member }),
+    );
+  }
+}
