@@ -6,6 +6,7 @@ import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { CdcTable } from "../../../constructs/bigquery/cdc-table";
 import { LayeredDataset } from "../../../constructs/bigquery/layered-dataset";
 import { MaterializedView } from "../../../constructs/bigquery/materialized-view";
+import { ScheduledQuery } from "../../../constructs/bigquery/scheduled-query";
 import { TableBase } from "../../../constructs/bigquery/table-base";
 import { TableNames } from "../../../constructs/bigquery/table-grants";
 import { TableReference } from "../../../constructs/bigquery/table-reference";
@@ -216,6 +217,14 @@ describe("dependables: what a dependant waits for", () => {
     expect(topic.dependables).toEqual([topic.resource]);
     expect(topic.deadLetterTopic.dependables).toEqual([topic.deadLetterTopicResource]);
     expect(sub.dependables).toEqual([sub.resource]);
+    const query = new ScheduledQuery(stack, "query", {
+      project: PROJECT,
+      projectNumber: PROJECT_NUMBER,
+      location: "US",
+      query: "SELECT 1",
+      schedule: "every 1 hours",
+    });
+    expect(query.dependables).toEqual([query.resource]);
 
     const importedDataset = LayeredDataset.fromDatasetAttributes(stack, "shared", {
       project: "p",
