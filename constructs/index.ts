@@ -41,6 +41,7 @@ export type {
   TimeGranularity,
 } from "./bigquery/table-options";
 export { TableBase } from "./bigquery/table-base";
+export type { TableNames } from "./bigquery/table-grants";
 export { NativeTableBase } from "./bigquery/native-table-base";
 export type { NativeTableOptions } from "./bigquery/native-table-base";
 export { StreamingTable } from "./bigquery/streaming-table";

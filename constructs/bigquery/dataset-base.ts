@@ -20,10 +20,15 @@ const WRITE_ROLE = "roles/bigquery.dataEditor";
  * the dataset when it is created in the same stack).
  */
 export abstract class DatasetBase extends Construct implements IDataset {
+  /** Project holding the dataset. */
   public abstract readonly project: string;
+  /** Dataset id (literal where given as one). */
   public abstract readonly datasetId: string;
+  /** Dataset id as a Terraform reference when the dataset is created in this stack. */
   public abstract readonly datasetIdRef: string;
+  /** BigQuery location. */
   public abstract readonly location: string;
+  /** What creates the dataset in this stack (empty when imported). */
   public abstract readonly dependables: readonly ITerraformDependable[];
 
   /** Lets `grantee` read every table of this dataset (`roles/bigquery.dataViewer` on the dataset). Idempotent. */

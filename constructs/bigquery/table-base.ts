@@ -15,16 +15,27 @@ import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE, TableNames } from "./t
  * names the table ({@link grantTarget}), this class grants. Every binding is created in this construct.
  */
 export abstract class TableBase extends Construct implements ITable {
+  /** Project holding the table. */
   public abstract readonly project: string;
+  /** Dataset id (literal where given as one). */
   public abstract readonly datasetId: string;
+  /** Table id (literal where given as one). */
   public abstract readonly tableId: string;
+  /** Table id as a Terraform reference when the table is created in this stack. */
   public abstract readonly tableIdRef: string;
+  /** `project.dataset.table`, for SQL and messages. */
   public abstract readonly fqn: string;
+  /** `project.dataset.table` as Terraform references when the table is created in this stack. */
   public abstract readonly fqnRef: string;
+  /** BigQuery location (the dataset's). */
   public abstract readonly location: string;
+  /** The dataset holding the table. */
   public abstract readonly dataset: IDataset;
+  /** The table's columns, when known. */
   public abstract readonly schema?: TableSchema;
+  /** The primary key columns, when the table has one. */
   public abstract readonly primaryKey?: readonly string[];
+  /** What creates the table in this stack (empty when imported). */
   public abstract readonly dependables: readonly ITerraformDependable[];
 
   /**

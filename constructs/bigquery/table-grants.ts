@@ -16,8 +16,11 @@ export const TABLE_WRITE_ROLE = "roles/bigquery.dataEditor";
 
 /** How a binding names its table: Terraform references when the table is created in the stack. */
 export interface TableNames {
+  /** Project of the table. */
   readonly project: string;
+  /** Dataset id: a reference to the dataset when it is created in this stack. */
   readonly datasetId: string;
+  /** Table id: a reference to the table when it is created in this stack. */
   readonly tableId: string;
 }
 

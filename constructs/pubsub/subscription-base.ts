@@ -15,11 +15,17 @@ import { grantOnSubscription } from "./pubsub-common";
  * in this construct.
  */
 export abstract class SubscriptionBase extends Construct implements ISubscription {
+  /** Project of the subscription. */
   public abstract readonly project: string;
+  /** Short name of the subscription. */
   public abstract readonly subscriptionName: string;
+  /** Full id `projects/<project>/subscriptions/<name>` (a Terraform reference when created in this stack). */
   public abstract readonly subscriptionId: string;
+  /** The topic it subscribes to. */
   public abstract readonly topic: ITopic;
+  /** Whether Pub/Sub itself delivers the messages (a BigQuery subscription): nobody may pull it. */
   public abstract readonly isPushOrExport: boolean;
+  /** What creates the subscription in this stack (empty when imported). */
   public abstract readonly dependables: readonly ITerraformDependable[];
 
   /**

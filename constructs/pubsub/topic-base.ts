@@ -16,10 +16,15 @@ import { grantOnTopic } from "./pubsub-common";
  * topic ({@link topicNameRef}), this class grants. Every binding is created in this construct.
  */
 export abstract class TopicBase extends Construct implements ITopic {
+  /** Project of the topic. */
   public abstract readonly project: string;
+  /** Short name of the topic. */
   public abstract readonly topicName: string;
+  /** Full id `projects/<project>/topics/<name>` (a Terraform reference when created in this stack). */
   public abstract readonly topicId: string;
+  /** The table schema of the topic's Pub/Sub schema, when it has one. */
   public abstract readonly schema?: TableSchema;
+  /** What creates the topic in this stack (empty when imported). */
   public abstract readonly dependables: readonly ITerraformDependable[];
 
   /**
