@@ -29,11 +29,18 @@ const labels = z
   .refine((value) => Object.keys(value).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 
 const backend = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("local") }).strict(),
+  z
+    .object({
+      /** `local` (state in the working directory) or `gcs` (state in a Cloud Storage bucket). */
+      type: z.literal("local"),
+    })
+    .strict(),
   z
     .object({
       type: z.literal("gcs"),
+      /** The state bucket; create it before the first deploy. */
       bucket: z.string().regex(BUCKET_NAME, "must be a valid Cloud Storage bucket name"),
+      /** Object prefix of the state in the bucket. */
       prefix: z.string().min(1).default("fresh-streams"),
     })
     .strict(),
@@ -122,7 +129,9 @@ const ingestionSettings = z
       .object({
         /** Worker machine type; default: the job construct's (n2-standard-2). */
         machineType: z.string().min(1).optional(),
+        /** Dataflow autoscaling limit. */
         maxWorkers: z.number().int().min(1).max(1000).default(3),
+        /** Run the job on Streaming Engine. */
         enableStreamingEngine: z.boolean().default(true),
         /** Release folder of the Google-provided template, e.g. 2025-01-07-00_RC00; default: the job construct's (latest). Production pins one. */
         templateVersion: z
@@ -141,6 +150,7 @@ const ingestionSettings = z
       })
       .strict()
       .default({}),
+    /** Dead-letter policy of the BigQuery subscription (mode `bigquery-subscription`); unused in mode `dataflow` (no dead-letter policy). */
     maxDeliveryAttempts: z.number().int().min(5).max(100).default(10),
     /** How long the topic and its subscription keep messages, in seconds such as "604800s"; default: the topic construct's (7 days). */
     messageRetentionDuration: z
@@ -198,13 +208,22 @@ const cdc = z
 /** A BACKGROUND reservation for CDC apply jobs. */
 const reservation = z
   .object({
+    /** `ENTERPRISE` or `ENTERPRISE_PLUS`; `STANDARD` passes the schema but is refused at synthesis (no BACKGROUND assignments). */
     edition: z.enum(["STANDARD", "ENTERPRISE", "ENTERPRISE_PLUS"]),
+    /** Baseline slots, a multiple of 50 (0 for autoscaling only; some slots are needed). */
     baselineSlots: z.number().int().min(0),
+    /** Autoscaling slots on top of the baseline, a multiple of 50. */
     autoscaleMaxSlots: z.number().int().min(0).default(0),
+    /** The project that owns the reservation; default: `projectId`. */
     adminProjectId: z.string().regex(PROJECT_ID, "must be a valid project id").optional(),
     /** Optional capacity commitment bought with the reservation (slots in multiples of 50). */
     capacityCommitment: z
-      .object({ slotCount: z.number().int().positive(), plan: z.enum(["ANNUAL", "THREE_YEAR"]).default("ANNUAL") })
+      .object({
+        /** Slots committed (multiples of 50). */
+        slotCount: z.number().int().positive(),
+        /** The commitment plan. */
+        plan: z.enum(["ANNUAL", "THREE_YEAR"]).default("ANNUAL"),
+      })
       .strict()
       .optional(),
   })
@@ -215,19 +234,28 @@ const worker = z
   .object({
     /** Whether the stack deploys the worker service. */
     enabled: z.boolean().default(true),
-    /** Image to run; default: app-worker:latest in the stack's own Artifact Registry repository. */
+    /**
+     * Image to run; default: app-worker:latest in the stack's own Artifact Registry repository (push one before the
+     * first apply). With `production: true` it must name a digest, `IMAGE@sha256:<64 hex>` (a mutable tag is refused).
+     */
     image: z.string().min(1).optional(),
+    /** The event stream. */
     sseUrl: z.string().url().default(DEFAULT_SSE_URL),
     /** Sent to Wikimedia; default: the worker's, naming the project and a contact URL. */
     userAgent: z.string().min(1).optional(),
     /** Whole vCPUs (CPU is always allocated). */
     cpu: z.enum(["1", "2", "4"]).default("1"),
+    /** Memory limit (at least 512Mi). */
     memory: z
       .string()
       .regex(/^[0-9]+(Mi|Gi)$/, "a size such as 512Mi or 1Gi")
       .default("512Mi"),
+    /** The worker's log level. */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
-    /** Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, START), checked at synth by the worker's own parser. */
+    /**
+     * Extra worker environment variables (e.g. MAX_IN_FLIGHT_MESSAGES, START), checked at synth by the worker's own
+     * parser; the variables the construct manages (PROJECT, TOPIC, SSE_URL, CHECKPOINT_PATH…) are refused.
+     */
     environment: z
       .record(
         z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names use letters, digits and _"),
@@ -304,7 +332,7 @@ export const environmentConfigSchema = z
     production: z.boolean().default(false),
     /** Deletion protection on tables and other stateful resources. */
     deletionProtection: z.boolean(),
-    /** Labels on every resource that takes labels (env and app are added automatically). */
+    /** Labels on every resource that takes labels, at most 64 (env and app are added, via the provider's default_labels). */
     labels: labels.default({}),
     /** Prefix of every dataset name, e.g. "dev_". */
     datasetPrefix: z.string().regex(DATASET_PREFIX, "letters, digits and underscores only").default(""),

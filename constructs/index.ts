@@ -1,7 +1,8 @@
 /**
  * fresh-streams: the public API of the construct library, listed name by name. Anything not
- * exported here is private to the library and may change without notice. `docs/api.md` lists
- * the same names; a test keeps the two equal.
+ * exported here is private to the library and may change without notice. `docs/api.md` is
+ * generated from this file by `npm run docs`: each `//` comment below is a heading there, and the
+ * first sentence of each name's JSDoc its line.
  */
 
 // Core: time, identities and the reference interfaces every construct takes.
@@ -20,6 +21,8 @@ export type {
   RangeElementType,
   TableSchemaOptions,
 } from "../schemas/table-schema";
+
+// Change data capture: the pseudo-columns and sequence numbers of BigQuery CDC.
 export {
   CDC_PSEUDO_COLUMNS,
   compareSequenceNumbers,
@@ -153,6 +156,8 @@ export type {
   WarehousePolicyProps,
 } from "./policy";
 
-// Testing: the apply-order check, for users' own tests.
+// Testing: the apply-order check and the inventory, for users' own tests.
 export { describeUnorderedReference, expectApplyOrder, findUnorderedReferences } from "./testing/apply-order";
 export type { NamedObjectKind, SynthesizedStack, UnorderedReference } from "./testing/apply-order";
+export { DEFAULT_INVENTORY_ATTRIBUTES, inventory } from "./testing/inventory";
+export type { Inventory, InventoryAttributes, InventoryOptions } from "./testing/inventory";

@@ -15,8 +15,8 @@ const READ_ROLE = "roles/bigquery.dataViewer";
 const WRITE_ROLE = "roles/bigquery.dataEditor";
 
 /**
- * A BigQuery dataset, created or imported: subclasses give the attributes, this class grants.
- * Every binding is created in this construct and names the dataset through `datasetIdRef` (so after
+ * The base of every `IDataset` of the library, created or imported: the dataset grants, written once.
+ * Subclasses give the attributes. Every binding is created in this construct and names the dataset through `datasetIdRef` (so after
  * the dataset when it is created in the same stack).
  */
 export abstract class DatasetBase extends Construct implements IDataset {

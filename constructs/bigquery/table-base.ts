@@ -11,8 +11,9 @@ import { IDataset, ITable } from "../core/references";
 import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE, TableNames } from "./table-grants";
 
 /**
- * A BigQuery table or view, created or imported: subclasses give the attributes and how a binding
- * names the table ({@link grantTarget}), this class grants. Every binding is created in this construct.
+ * The base of every `ITable` of the library, created or imported: the table-level grants, written once;
+ * extend it for a table of your own. Subclasses give the attributes and how a binding names the
+ * table ({@link grantTarget}). Every binding is created in this construct.
  */
 export abstract class TableBase extends Construct implements ITable {
   /** Project holding the table. */

@@ -14,7 +14,7 @@ export const TABLE_READ_ROLE = "roles/bigquery.dataViewer";
 /** Table-level role of `grantWrite`. */
 export const TABLE_WRITE_ROLE = "roles/bigquery.dataEditor";
 
-/** How a binding names its table: Terraform references when the table is created in the stack. */
+/** How a `TableBase`'s bindings name the table: Terraform references when the table is created in the stack. */
 export interface TableNames {
   /** Project of the table. */
   readonly project: string;

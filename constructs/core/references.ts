@@ -17,7 +17,7 @@ import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "./principal";
 
 /**
- * What every reference interface has: what a dependant waits for. A construct that must be applied
+ * What every reference interface has: `dependables`, what a dependant waits for. A construct that must be applied
  * after the resource without naming it by a Terraform reference (SQL naming a table, an alert on a
  * subscription) lists these in its `dependsOn`.
  */

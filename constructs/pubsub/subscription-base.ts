@@ -10,9 +10,9 @@ import { ISubscription, ITopic } from "../core/references";
 import { grantOnSubscription } from "./pubsub-common";
 
 /**
- * A Pub/Sub subscription, created or imported: subclasses give the attributes and how a binding
- * names the subscription ({@link subscriptionNameRef}), this class grants. Every binding is created
- * in this construct.
+ * The base of every `ISubscription` of the library, created or imported: the subscription grants,
+ * written once. Subclasses give the attributes and how a binding names the subscription
+ * ({@link subscriptionNameRef}). Every binding is created in this construct.
  */
 export abstract class SubscriptionBase extends Construct implements ISubscription {
   /** Project of the subscription. */

@@ -12,8 +12,9 @@ import { ITopic } from "../core/references";
 import { grantOnTopic } from "./pubsub-common";
 
 /**
- * A Pub/Sub topic, created or imported: subclasses give the attributes and how a binding names the
- * topic ({@link topicNameRef}), this class grants. Every binding is created in this construct.
+ * The base of every `ITopic` of the library, created or imported: the topic grants, written once.
+ * Subclasses give the attributes and how a binding names the topic ({@link topicNameRef}). Every
+ * binding is created in this construct.
  */
 export abstract class TopicBase extends Construct implements ITopic {
   /** Project of the topic. */
