@@ -10,7 +10,7 @@ export { Duration } from "./core/duration";
 export { Size } from "./core/size";
 export { Principal } from "./core/principal";
 export type { IGrantable, IPrincipal } from "./core/principal";
-export type { IDataset, ISubscription, ITable, ITopic } from "./core/references";
+export type { IDataset, IResource, ISubscription, ITable, ITopic } from "./core/references";
 
 // Schemas as code.
 export { TableSchema } from "../schemas/table-schema";
@@ -33,6 +33,7 @@ export {
 export type { ChangeType } from "../schemas/cdc-sequence";
 
 // BigQuery: datasets, tables, views, scheduled queries, reservations.
+export { DatasetBase } from "./bigquery/dataset-base";
 export { LayeredDataset } from "./bigquery/layered-dataset";
 export type { DatasetAttributes, LayeredDatasetProps, WarehouseLayer } from "./bigquery/layered-dataset";
 export { Partitioning } from "./bigquery/table-options";
@@ -43,8 +44,10 @@ export type {
   TimeColumnPartitioning,
   TimeGranularity,
 } from "./bigquery/table-options";
-export { NativeTableBase } from "./bigquery/table-base";
-export type { NativeTableOptions } from "./bigquery/table-base";
+export { TableBase } from "./bigquery/table-base";
+export type { TableNames } from "./bigquery/table-grants";
+export { NativeTableBase } from "./bigquery/native-table-base";
+export type { NativeTableOptions } from "./bigquery/native-table-base";
 export { StreamingTable } from "./bigquery/streaming-table";
 export type { StreamingTableProps } from "./bigquery/streaming-table";
 export { ReportingTable } from "./bigquery/reporting-table";
@@ -83,8 +86,10 @@ export type {
 } from "./bigquery/sql-template";
 
 // Pub/Sub and Dataflow: ingestion.
+export { TopicBase } from "./pubsub/topic-base";
 export { StreamTopic } from "./pubsub/stream-topic";
 export type { StreamTopicProps, TopicAttributes } from "./pubsub/stream-topic";
+export { SubscriptionBase } from "./pubsub/subscription-base";
 export { StreamSubscription } from "./pubsub/stream-subscription";
 export type {
   BaseSubscriptionOptions,

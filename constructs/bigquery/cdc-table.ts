@@ -4,31 +4,13 @@ import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
 import { CLUSTERABLE_TYPES } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { fail, shortHash, validateDuration } from "../core/validation";
-import { NativeTableBase, NativeTableOptions } from "./table-base";
+import { NativeTableBase, NativeTableOptions } from "./native-table-base";
 import { Partitioning } from "./table-options";
-import { MAX_CLUSTERING_COLUMNS, MAX_INTERVAL, topLevelColumn } from "./table-validation";
+import { validatePrimaryKey } from "./primary-key";
+import { MAX_CLUSTERING_COLUMNS, MAX_INTERVAL } from "./table-validation";
 
-/** BigQuery supports composite primary keys of at most 16 columns for CDC. */
-const MAX_PRIMARY_KEY_COLUMNS = 16;
 /** Tables with active CDC cannot have more than 2,000 top-level columns. */
 const MAX_CDC_TOP_LEVEL_COLUMNS = 2000;
-/**
- * Column types BigQuery takes in a primary key: "Primary keys in BigQuery must be of the following
- * data types: DATE, BOOL, GEOGRAPHY, INT64, NUMERIC, BIGNUMERIC, STRING, TIMESTAMP, DATETIME"
- * (https://cloud.google.com/datastream/docs/destination-bigquery, Known limitations; the CDC key of
- * https://cloud.google.com/bigquery/docs/change-data-capture is that primary key).
- */
-export const PRIMARY_KEY_TYPES: ReadonlySet<string> = new Set([
-  "DATE",
-  "BOOL",
-  "GEOGRAPHY",
-  "INT64",
-  "NUMERIC",
-  "BIGNUMERIC",
-  "STRING",
-  "TIMESTAMP",
-  "DATETIME",
-]);
 /** Buffer added by {@link recommendedMaxStaleness}, in minutes. */
 const MAX_STALENESS_BUFFER_MINUTES = 7;
 
@@ -114,7 +96,7 @@ export class CdcTable extends NativeTableBase {
 
   constructor(scope: Construct, id: string, props: CdcTableProps) {
     const path = `${scope.node.path}/${id}`;
-    const primaryKey = validatePrimaryKey(path, props);
+    const primaryKey = validatePrimaryKey(path, props.primaryKey, props.schema);
     const topLevel = props.schema.columns.length;
     if (topLevel > MAX_CDC_TOP_LEVEL_COLUMNS) {
       fail(
@@ -174,31 +156,6 @@ export class CdcTable extends NativeTableBase {
       });
     }
   }
-}
-
-function validatePrimaryKey(path: string, props: CdcTableProps): string[] {
-  const key = props.primaryKey ?? [];
-  if (key.length === 0) fail(path, "primary key is empty; a CDC table needs 1 to 16 key columns");
-  if (key.length > MAX_PRIMARY_KEY_COLUMNS) {
-    fail(path, `primary key has ${key.length} columns; BigQuery allows at most ${MAX_PRIMARY_KEY_COLUMNS}`);
-  }
-  const seen = new Set<string>();
-  return key.map((name) => {
-    if (Token.isUnresolved(name)) return name;
-    const column = topLevelColumn(path, props.schema, name, "primary key");
-    if (seen.has(column.name.toLowerCase())) fail(path, `primary key column "${name}" is listed twice`);
-    seen.add(column.name.toLowerCase());
-    if (column.mode === "REPEATED") {
-      fail(path, `primary key column "${column.name}" is REPEATED; key columns must be non-repeated`);
-    }
-    if (!PRIMARY_KEY_TYPES.has(column.type)) {
-      fail(
-        path,
-        `primary key column "${column.name}" has type ${column.type}; BigQuery primary key columns are ${[...PRIMARY_KEY_TYPES].join(", ")}`,
-      );
-    }
-    return column.name;
-  });
 }
 
 function validateMaxStaleness(path: string, value: Duration): Duration {

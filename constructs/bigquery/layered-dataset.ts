@@ -1,16 +1,14 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, Token } from "cdktf";
 import { BigqueryDataset } from "@cdktf/provider-google/lib/bigquery-dataset";
-import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-dataset-iam-member";
 import { Duration } from "../core/duration";
-import { grantOnce } from "../core/grants";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
-import { IGrantable } from "../core/principal";
 import { IDataset } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
 import { fail, validateLabels } from "../core/validation";
 import { validateExpiration } from "./table-validation";
 import { checkPhysicalNames } from "../core/physical-names";
+import { DatasetBase } from "./dataset-base";
 
 /** The standard layers of the warehouse; any other lowercase name is a custom layer. */
 export type WarehouseLayer = "raw" | "staging" | "reporting";
@@ -76,8 +74,6 @@ export interface DatasetAttributes {
 
 const DATASET_ID_PATTERN = /^[A-Za-z0-9_]{1,1024}$/;
 const LAYER_PATTERN = /^[a-z0-9_-]{1,63}$/;
-const READ_ROLE = "roles/bigquery.dataViewer";
-const WRITE_ROLE = "roles/bigquery.dataEditor";
 
 /**
  * A BigQuery dataset holding one layer of the warehouse (`raw`, `staging`, `reporting`
@@ -88,7 +84,7 @@ const WRITE_ROLE = "roles/bigquery.dataEditor";
  * raw.grantWrite(dataflowJob);
  * raw.grantRead(Principal.group("analysts@example.com"));
  */
-export class LayeredDataset extends Construct implements IDataset {
+export class LayeredDataset extends DatasetBase {
   /**
    * A dataset created elsewhere (another stack, the console), for constructs that take an
    * {@link IDataset}. Its grants create bindings in `scope`, naming the dataset by its literal id.
@@ -109,6 +105,8 @@ export class LayeredDataset extends Construct implements IDataset {
   public readonly layer: string;
   /** The underlying `google_bigquery_dataset`. */
   public readonly resource: BigqueryDataset;
+  /** The `google_bigquery_dataset`: dependants listing it are created after the dataset. */
+  public readonly dependables: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: LayeredDatasetProps) {
     super(scope, id);
@@ -159,28 +157,17 @@ export class LayeredDataset extends Construct implements IDataset {
     });
     this.project = props.project ?? this.resource.project;
     this.datasetIdRef = this.resource.datasetId;
-  }
-
-  /** Lets `grantee` read every table of this dataset (`roles/bigquery.dataViewer` on the dataset). Idempotent. */
-  public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnDataset(this, READ_ROLE, grantee);
-  }
-
-  /**
-   * Lets `grantee` read and write (insert, update, delete rows, create tables in) this dataset
-   * (`roles/bigquery.dataEditor` on the dataset). Idempotent.
-   */
-  public grantWrite(grantee: IGrantable): ITerraformDependable {
-    return grantOnDataset(this, WRITE_ROLE, grantee);
+    this.dependables = [this.resource];
   }
 }
 
-/** A dataset known by its attributes only. */
-class ImportedDataset extends Construct implements IDataset {
+/** A dataset known by its attributes only: its grants name it by its literal id; nothing waits for it. */
+class ImportedDataset extends DatasetBase {
   public readonly project: string;
   public readonly datasetId: string;
   public readonly datasetIdRef: string;
   public readonly location: string;
+  public readonly dependables: readonly ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, attributes: DatasetAttributes) {
     super(scope, id);
@@ -189,14 +176,6 @@ class ImportedDataset extends Construct implements IDataset {
     this.datasetId = attributes.datasetId;
     this.datasetIdRef = attributes.datasetId;
     this.location = attributes.location;
-  }
-
-  public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnDataset(this, READ_ROLE, grantee);
-  }
-
-  public grantWrite(grantee: IGrantable): ITerraformDependable {
-    return grantOnDataset(this, WRITE_ROLE, grantee);
   }
 }
 
@@ -207,20 +186,4 @@ function validateDatasetAttributes(path: string, datasetId: string, location: st
   if (!Token.isUnresolved(location) && !BIGQUERY_LOCATION.test(location)) {
     fail(path, `location "${location}" is invalid; expected US, EU or a region such as europe-west1`);
   }
-}
-
-/** A dataset-level binding in the dataset's construct, naming the dataset through `datasetIdRef`. */
-function grantOnDataset(dataset: Construct & IDataset, role: string, grantee: IGrantable): ITerraformDependable {
-  return grantOnce(
-    dataset,
-    role,
-    grantee,
-    (id, member) =>
-      new BigqueryDatasetIamMember(dataset, id, {
-        project: dataset.project,
-        datasetId: dataset.datasetIdRef,
-        role,
-        member,
-      }),
-  );
 }

@@ -5,7 +5,7 @@ import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member"
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
-import { IDataset, ITopic } from "../core/references";
+import { IDataset, IResource, ITopic } from "../core/references";
 import { fail, serviceAccountIdFor, validateProjectNumber, validateServiceAccountId } from "../core/validation";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { placeholdersOf } from "./sql-template";
@@ -143,9 +143,11 @@ const SCHEDULE_FORMS =
  *   readDatasets: [raw], writeDatasets: [staging],
  * });
  */
-export class ScheduledQuery extends Construct implements IGrantable {
+export class ScheduledQuery extends Construct implements IGrantable, IResource {
   /** The transfer config. */
   public readonly resource: BigqueryDataTransferConfig;
+  /** The transfer config: dependants listing it (an alert on its runs) are created after it. */
+  public readonly dependables: readonly ITerraformDependable[];
   /** The service account the query runs as. */
   public readonly serviceAccount: ServiceAccount;
   /** Email of that account. */
@@ -238,6 +240,7 @@ export class ScheduledQuery extends Construct implements IGrantable {
       params,
       dependsOn: [...grants, ...(props.dependsOn ?? [])],
     });
+    this.dependables = [this.resource];
   }
 }
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { NativeTableBase, NativeTableOptions } from "./table-base";
+import { NativeTableBase, NativeTableOptions } from "./native-table-base";
 import { Partitioning } from "./table-options";
 
 /** Props of {@link StreamingTable}. */

@@ -1,161 +1,60 @@
+/**
+ * What every {@link ITable} of the library shares, whether it creates the table (`StreamingTable`,
+ * `ReportingTable`, `CdcTable`, `View`, `MaterializedView`) or imports one
+ * (`TableReference.fromTableAttributes`): the table-level grants.
+ */
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
-import { BigqueryTable, BigqueryTableConfig } from "@cdktf/provider-google/lib/bigquery-table";
 import { TableSchema } from "../../schemas/table-schema";
-import { Duration } from "../core/duration";
 import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
-import { validateKeyLocation } from "../core/key-location";
-import { validateLabels } from "../core/validation";
-import { LayeredDataset } from "./layered-dataset";
-import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE } from "./table-grants";
-import { Partitioning } from "./table-options";
-import {
-  renderPartitioning,
-  validateClustering,
-  validatePartitionOptions,
-  validatePartitioning,
-  validateTableId,
-} from "./table-validation";
-import { checkPhysicalNames } from "../core/physical-names";
-
-/** Options common to every native table construct. */
-export interface NativeTableOptions {
-  /** The dataset the table lives in. */
-  readonly dataset: IDataset;
-  /** Table id: letters, marks, numbers, underscores, dashes, spaces; at most 1,024 bytes. */
-  readonly tableId: string;
-  /** The columns, validated as a whole by {@link TableSchema}. */
-  readonly schema: TableSchema;
-  /**
-   * Columns to cluster by: at most 4, each an existing, top-level, non-repeated column of a clusterable type.
-   * @default - no clustering
-   */
-  readonly clustering?: string[];
-  /**
-   * Whether every query must filter on the partitioning column (table-level `require_partition_filter`).
-   * Keep it off for tables written by streaming writers or scanned by the ELT.
-   * @default false
-   */
-  readonly requirePartitionFilter?: boolean;
-  /**
-   * How long a partition is kept (time partitioning only): positive, whole milliseconds.
-   * @default - partitions never expire (or the dataset's default partition expiration)
-   */
-  readonly partitionExpiration?: Duration;
-  /**
-   * Whether Terraform refuses to destroy the table. Stacks pass the environment's setting.
-   * @default true
-   */
-  readonly deletionProtection?: boolean;
-  /**
-   * Description stored with the table.
-   * @default - no description
-   */
-  readonly description?: string;
-  /**
-   * Extra labels (the `layer` label of a {@link LayeredDataset} is added).
-   * @default {}
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Cloud KMS key for this table (CMEK).
-   * @default - the dataset's default key, if any
-   */
-  readonly kmsKeyName?: string;
-}
+import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE, TableNames } from "./table-grants";
 
 /**
- * Shared machinery of native tables: validation of partitioning and clustering,
- * rendering of the `google_bigquery_table`, attributes and table-level grants.
- * Use {@link StreamingTable}, {@link ReportingTable} or {@link CdcTable}.
+ * The base of every `ITable` of the library, created or imported: the table-level grants, written once;
+ * extend it for a table of your own. Subclasses give the attributes and how a binding names the
+ * table ({@link grantTarget}). Every binding is created in this construct.
  */
-export abstract class NativeTableBase extends Construct implements ITable {
-  /** Table id, as given. */
-  public readonly tableId: string;
-  /** Table id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
-  public readonly tableIdRef: string;
-  /** Dataset id (literal where the dataset's is). */
-  public readonly datasetId: string;
-  /** Project of the table (the dataset's). */
-  public readonly project: string;
-  /** `project.dataset.table`, for SQL and messages (no Terraform dependency). */
-  public readonly fqn: string;
+export abstract class TableBase extends Construct implements ITable {
+  /** Project holding the table. */
+  public abstract readonly project: string;
+  /** Dataset id (literal where given as one). */
+  public abstract readonly datasetId: string;
+  /** Table id (literal where given as one). */
+  public abstract readonly tableId: string;
+  /** Table id as a Terraform reference when the table is created in this stack. */
+  public abstract readonly tableIdRef: string;
+  /** `project.dataset.table`, for SQL and messages. */
+  public abstract readonly fqn: string;
+  /** `project.dataset.table` as Terraform references when the table is created in this stack. */
+  public abstract readonly fqnRef: string;
   /** BigQuery location (the dataset's). */
-  public readonly location: string;
-  /** The columns. */
-  public readonly schema: TableSchema;
+  public abstract readonly location: string;
   /** The dataset holding the table. */
-  public readonly dataset: IDataset;
-  /** The underlying `google_bigquery_table`. */
-  public readonly resource: BigqueryTable;
-  /** The partitioning, defaults filled in. */
-  public readonly partitioning: Partitioning;
-  /** The clustering columns (empty when not clustered). */
-  public readonly clustering: readonly string[];
+  public abstract readonly dataset: IDataset;
+  /** The table's columns, when known. */
+  public abstract readonly schema?: TableSchema;
+  /** The primary key columns, when the table has one. */
+  public abstract readonly primaryKey?: readonly string[];
+  /** What creates the table in this stack (empty when imported). */
+  public abstract readonly dependables: readonly ITerraformDependable[];
 
-  protected constructor(
-    scope: Construct,
-    id: string,
-    options: NativeTableOptions & { partitioning: Partitioning },
-    extra: Partial<BigqueryTableConfig> = {},
-  ) {
-    super(scope, id);
-    checkPhysicalNames(this);
-    const path = this.node.path;
-    const { dataset, tableId, schema } = options;
-    validateTableId(path, tableId);
-    if (!(schema instanceof TableSchema)) throw new Error(`${path}: schema must be a TableSchema`);
-    this.partitioning = validatePartitioning(path, schema, options.partitioning);
-    validatePartitionOptions(path, this.partitioning, options);
-    this.clustering = validateClustering(path, schema, options.clustering ?? []);
-    const layer: Record<string, string> = dataset instanceof LayeredDataset ? { layer: dataset.layer } : {};
-    const labels: Record<string, string> = { ...layer, ...(options.labels ?? {}) };
-    validateLabels(path, labels);
-    validateKeyLocation(path, "bigquery", options.kmsKeyName, dataset.location);
-
-    this.tableId = tableId;
-    this.datasetId = dataset.datasetId;
-    this.project = dataset.project;
-    this.location = dataset.location;
-    this.schema = schema;
-    this.dataset = dataset;
-    this.fqn = `${this.project}.${this.datasetId}.${tableId}`;
-
-    const partitioned = this.partitioning.type !== "NONE";
-    this.resource = new BigqueryTable(this, "table", {
-      project: dataset.project,
-      // A reference (not the literal id) so that the table depends on its dataset.
-      datasetId: dataset.datasetIdRef,
-      tableId,
-      description: options.description,
-      labels,
-      schema: schema.toJsonString(),
-      ...renderPartitioning(this.partitioning, options.partitionExpiration),
-      requirePartitionFilter: partitioned ? (options.requirePartitionFilter ?? false) : undefined,
-      clustering: this.clustering.length > 0 ? [...this.clustering] : undefined,
-      deletionProtection: options.deletionProtection ?? true,
-      encryptionConfiguration: options.kmsKeyName ? { kmsKeyName: options.kmsKeyName } : undefined,
-      ...extra,
-    });
-    this.tableIdRef = this.resource.tableId;
-  }
-
-  /** `project.dataset.table` as Terraform references to this table (built on first use: tokens are not free). */
-  public get fqnRef(): string {
-    return `${this.resource.project}.${this.resource.datasetId}.${this.resource.tableId}`;
-  }
+  /**
+   * How the table's IAM bindings name it: Terraform references to the table when it is created in
+   * this stack (so a binding is created after it), its literal names otherwise.
+   */
+  protected abstract readonly grantTarget: TableNames;
 
   /** Lets `grantee` read this table only (table-level `roles/bigquery.dataViewer`). Idempotent. */
   public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, TABLE_READ_ROLE, grantee);
+    return grantOnTable(this, this.grantTarget, TABLE_READ_ROLE, grantee);
   }
 
   /**
    * Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`), e.g. a
-   * BigQuery subscription's service agent. Idempotent.
+   * BigQuery subscription's writer. Idempotent.
    */
   public grantWrite(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, TABLE_WRITE_ROLE, grantee);
+    return grantOnTable(this, this.grantTarget, TABLE_WRITE_ROLE, grantee);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Table-level IAM bindings of the table, view and imported-table constructs. Private to the library.
+ * Table-level IAM bindings of the table, view and imported-table constructs ({@link TableBase}).
+ * Private to the library.
  */
 import { Construct, IConstruct } from "constructs";
 import { ITerraformDependable } from "cdktf";
@@ -13,10 +14,13 @@ export const TABLE_READ_ROLE = "roles/bigquery.dataViewer";
 /** Table-level role of `grantWrite`. */
 export const TABLE_WRITE_ROLE = "roles/bigquery.dataEditor";
 
-/** How a binding names its table: Terraform references when the table is created in the stack. */
+/** How a `TableBase`'s bindings name the table: Terraform references when the table is created in the stack. */
 export interface TableNames {
+  /** Project of the table. */
   readonly project: string;
+  /** Dataset id: a reference to the dataset when it is created in this stack. */
   readonly datasetId: string;
+  /** Table id: a reference to the table when it is created in this stack. */
   readonly tableId: string;
 }
 
@@ -44,16 +48,10 @@ export function grantOnTable(
 
 /**
  * Table-level `roles/bigquery.dataEditor` on exactly `table`, not its dataset: the table's own
- * `grantWrite` when it has one (tables of this stack, imported tables), otherwise a binding under
- * `scope` naming the table. Idempotent.
+ * `grantWrite`. Kept for the callers written before `ITable` had `grantWrite`; call
+ * `table.grantWrite(grantee)` instead.
+ * @deprecated use `table.grantWrite(grantee)`
  */
-export function grantTableWrite(scope: IConstruct, table: ITable, grantee: IGrantable): ITerraformDependable {
-  const own = (table as ITable & { grantWrite?: (grantee: IGrantable) => ITerraformDependable }).grantWrite;
-  if (typeof own === "function") return own.call(table, grantee);
-  return grantOnTable(
-    scope as Construct,
-    { project: table.project, datasetId: table.datasetId, tableId: table.tableIdRef },
-    TABLE_WRITE_ROLE,
-    grantee,
-  );
+export function grantTableWrite(_scope: IConstruct, table: ITable, grantee: IGrantable): ITerraformDependable {
+  return table.grantWrite(grantee);
 }

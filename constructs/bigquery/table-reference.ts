@@ -1,9 +1,10 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
-import { IGrantable } from "../core/principal";
 import { IDataset, ITable } from "../core/references";
-import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE } from "./table-grants";
+import { validatePrimaryKey } from "./primary-key";
+import { TableBase } from "./table-base";
+import { TableNames } from "./table-grants";
 import { validateTableId } from "./table-validation";
 
 /** What identifies a table created elsewhere, for {@link TableReference.fromTableAttributes}. */
@@ -17,6 +18,12 @@ export interface TableAttributes {
    * @default - unknown
    */
   readonly schema?: TableSchema;
+  /**
+   * The table's primary key, for a CDC BigQuery subscription writing into it: 1 to 16 columns
+   * (checked against `schema` when it is given).
+   * @default - no primary key
+   */
+  readonly primaryKey?: readonly string[];
 }
 
 /**
@@ -31,9 +38,10 @@ export interface TableAttributes {
  */
 export class TableReference {
   /**
-   * A table known by its dataset and id. Its grants create table-level bindings in `scope`,
-   * naming the dataset through `dataset.datasetIdRef` (so after the dataset when it is created
-   * in the same stack) and the table by its literal id.
+   * A table known by its dataset and id. Its grants create table-level bindings under the returned
+   * construct, naming the dataset through `dataset.datasetIdRef` (so after the dataset when it is
+   * created in the same stack) and the table by its literal id. Nothing waits for it (`dependables`
+   * is empty): it exists already.
    */
   public static fromTableAttributes(scope: Construct, id: string, attributes: TableAttributes): ITable {
     return new ImportedTable(scope, id, attributes);
@@ -42,7 +50,8 @@ export class TableReference {
   private constructor() {}
 }
 
-class ImportedTable extends Construct implements ITable {
+/** A table known by its attributes only. */
+class ImportedTable extends TableBase {
   public readonly project: string;
   public readonly datasetId: string;
   public readonly tableId: string;
@@ -52,6 +61,8 @@ class ImportedTable extends Construct implements ITable {
   public readonly location: string;
   public readonly dataset: IDataset;
   public readonly schema?: TableSchema;
+  public readonly primaryKey?: readonly string[];
+  public readonly dependables: readonly ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, attributes: TableAttributes) {
     super(scope, id);
@@ -67,26 +78,16 @@ class ImportedTable extends Construct implements ITable {
     this.tableId = tableId;
     this.tableIdRef = tableId;
     this.schema = schema;
+    this.primaryKey =
+      attributes.primaryKey === undefined
+        ? undefined
+        : validatePrimaryKey(this.node.path, attributes.primaryKey, schema);
     this.fqn = `${this.project}.${this.datasetId}.${tableId}`;
     this.fqnRef = `${this.project}.${dataset.datasetIdRef}.${tableId}`;
   }
 
-  public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(
-      this,
-      { project: this.project, datasetId: this.dataset.datasetIdRef, tableId: this.tableId },
-      TABLE_READ_ROLE,
-      grantee,
-    );
-  }
-
-  /** Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`). Idempotent. */
-  public grantWrite(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(
-      this,
-      { project: this.project, datasetId: this.dataset.datasetIdRef, tableId: this.tableId },
-      TABLE_WRITE_ROLE,
-      grantee,
-    );
+  /** Bindings name the dataset through `datasetIdRef`, the table by its literal id. */
+  protected get grantTarget(): TableNames {
+    return { project: this.project, datasetId: this.dataset.datasetIdRef, tableId: this.tableId };
   }
 }

@@ -1,14 +1,17 @@
 /**
  * What `View` and `MaterializedView` share: the props, the attributes of an {@link ITable}, the
- * `google_bigquery_table` created after its dataset, and read grants. Private to the library.
+ * `google_bigquery_table` created after its dataset; the read grant is {@link TableBase}'s, the
+ * write grant is refused. Private to the library.
  */
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { BigqueryTable, BigqueryTableConfig } from "@cdktf/provider-google/lib/bigquery-table";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "../core/principal";
-import { IDataset, ITable } from "../core/references";
-import { grantOnTable, TABLE_READ_ROLE } from "./table-grants";
+import { IDataset } from "../core/references";
+import { fail } from "../core/validation";
+import { TableBase } from "./table-base";
+import { TableNames } from "./table-grants";
 import { validateViewProps } from "./view-validation";
 import { checkPhysicalNames } from "../core/physical-names";
 
@@ -48,7 +51,7 @@ export interface ViewBaseProps {
 }
 
 /** A view of some kind: an {@link ITable} whose columns BigQuery derives from its query. */
-export abstract class ViewBase extends Construct implements ITable {
+export abstract class ViewBase extends TableBase {
   /** View id, as given. */
   public readonly tableId: string;
   /** View id as a reference to the `google_bigquery_table`: resources naming it are created after it. */
@@ -67,8 +70,14 @@ export abstract class ViewBase extends Construct implements ITable {
   public readonly schema?: TableSchema = undefined;
   /** The query the view runs. */
   public readonly query: string;
+  /** A view has no primary key. */
+  public readonly primaryKey?: readonly string[] = undefined;
   /** The underlying resource. */
   public readonly resource: BigqueryTable;
+  /** The `google_bigquery_table`: dependants listing it are created after the view. */
+  public readonly dependables: readonly ITerraformDependable[];
+  /** What the view is called in messages, e.g. "materialized view". */
+  private readonly kind: string;
 
   /**
    * @param kind what the view is called in messages, e.g. "materialized view"
@@ -86,6 +95,7 @@ export abstract class ViewBase extends Construct implements ITable {
     validateViewProps(this.node.path, kind, props.tableId, props.query);
     const specific = kindConfig(this.node.path);
     const { dataset } = props;
+    this.kind = kind;
     this.dataset = dataset;
     this.tableId = props.tableId;
     this.datasetId = dataset.datasetId;
@@ -105,6 +115,7 @@ export abstract class ViewBase extends Construct implements ITable {
       ...specific,
     });
     this.tableIdRef = this.resource.tableId;
+    this.dependables = [this.resource];
   }
 
   /** `project.dataset.view` as Terraform references to this view. */
@@ -113,10 +124,21 @@ export abstract class ViewBase extends Construct implements ITable {
   }
 
   /**
-   * Lets `grantee` read this view only (table-level `roles/bigquery.dataViewer`). An authorized
-   * view aside, readers also need read access to the tables the query reads. Idempotent.
+   * Refused: a view holds no rows of its own to write. Grant write on the tables its query reads.
    */
-  public grantRead(grantee: IGrantable): ITerraformDependable {
-    return grantOnTable(this, this.resource, TABLE_READ_ROLE, grantee);
+  public grantWrite(_grantee: IGrantable): ITerraformDependable {
+    return fail(
+      this.node.path,
+      `grantWrite on ${this.kind} ${this.fqn}: a ${this.kind} holds no rows to write; grant write on the tables its query reads`,
+    );
+  }
+
+  /**
+   * Bindings name the view through references to its `google_bigquery_table`: they are created
+   * after it. An authorized view aside, readers of a view also need read access to the tables the
+   * query reads.
+   */
+  protected get grantTarget(): TableNames {
+    return this.resource;
   }
 }

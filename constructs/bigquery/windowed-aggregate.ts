@@ -1,15 +1,15 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { Token } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
 import { IDataset, ITable, ITopic } from "../core/references";
-import { fail } from "../core/validation";
 import { ReportingTable } from "./reporting-table";
 import { ScheduledQuery } from "./scheduled-query";
 import { quoteIdentifier, renderSqlFile, SqlBindings } from "./sql-template";
 import { sqlScript } from "./sql-script";
 import { Partitioning } from "./table-options";
 import { WindowKind } from "./window-kind";
+import { validateWindowedAggregateProps, WindowSettings } from "./validate-windowed-aggregate-props";
 
 /** A table whose largest value in one column is a time up to which the source is complete. */
 export interface SourceMark {
@@ -106,10 +106,6 @@ export interface WindowedAggregateProps {
    */
   readonly labels?: Record<string, string>;
 }
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
-const DEFAULT_LATENESS = Duration.minutes(10);
-const DEFAULT_HORIZON = Duration.hours(96);
 
 /** The SQL files a windowed aggregate runs, in order, for a window kind. */
 export function windowSqlFiles(window: WindowKind): string[] {
@@ -227,14 +223,6 @@ export function lateEventsSchema(keyColumn: string, name: string): TableSchema {
   );
 }
 
-/** A construct's Terraform resource, when it has one (tables created in the stack). */
-function dependableOf(table: ITable): ITerraformDependable | undefined {
-  const resource = (table as { resource?: unknown }).resource;
-  return resource !== null && typeof resource === "object" && "fqn" in resource
-    ? (resource as ITerraformDependable)
-    : undefined;
-}
-
 /**
  * An aggregate over event-time windows of a partitioned source, maintained incrementally by a
  * scheduled query with a watermark and allowed lateness, the way streaming engines do
@@ -280,133 +268,68 @@ export class WindowedAggregate extends Construct {
 
   constructor(scope: Construct, id: string, props: WindowedAggregateProps) {
     super(scope, id);
-    const path = this.node.path;
-    const window = props.window;
-    if (!(window instanceof WindowKind)) fail(path, "window must be a WindowKind (tumbling, hopping or session)");
-    const problem = window.problem();
-    if (problem) fail(path, problem);
-    const measure = props.measure ?? "changes";
-    const timeColumn = props.timeColumn ?? "event_time";
-    const idColumn = props.idColumn ?? "event_id";
-    const arrivalColumn = props.arrivalColumn ?? "staged_at";
-    const countDistinct = props.countDistinct ?? idColumn;
-    const markColumn = props.sourceMark.column ?? "recorded_at";
-    const columns: Record<string, string> = {
-      keyColumn: props.keyColumn,
-      measure,
-      timeColumn,
-      idColumn,
-      arrivalColumn,
-      countDistinct,
-      "sourceMark.column": markColumn,
-    };
-    for (const [prop, value] of Object.entries(columns)) {
-      if (!IDENTIFIER.test(value)) fail(path, `${prop} "${value}" is not a column name (letters, digits, _)`);
-    }
-    const reserved = ["window_start", "window_end", "session_start", "session_end", "is_final", "watermark"];
-    for (const [prop, value] of [
-      ["keyColumn", props.keyColumn],
-      ["measure", measure],
-    ] as const) {
-      if (reserved.includes(value.toLowerCase()) || ["staged_through", "computed_at"].includes(value.toLowerCase()))
-        fail(path, `${prop} "${value}" is a column the window table defines itself`);
-    }
-    if (props.keyColumn.toLowerCase() === measure.toLowerCase())
-      fail(path, `keyColumn and measure are both "${measure}"; the window table needs two columns`);
-    const schema = props.source.schema;
-    if (schema) {
-      for (const [prop, value] of Object.entries(columns)) {
-        if (prop === "measure" || prop === "sourceMark.column") continue;
-        if (!schema.hasColumn(value))
-          fail(path, `${prop} "${value}" is not a column of the source ${props.source.fqn}`);
-      }
-      const key = schema.column(props.keyColumn)!;
-      if (key.type !== "STRING") fail(path, `keyColumn "${props.keyColumn}" is ${key.type}; it must be a STRING`);
-      for (const column of [timeColumn, arrivalColumn]) {
-        const type = schema.column(column)!.type;
-        if (type !== "TIMESTAMP") fail(path, `"${column}" of the source is ${type}; it must be a TIMESTAMP`);
-      }
-    }
-    const lateness = props.allowedLateness ?? DEFAULT_LATENESS;
-    if (!lateness.isUnresolved() && !lateness.isWhole("seconds"))
-      fail(path, `allowedLateness ${lateness.toHumanString()} is not a whole number of seconds`);
-    const horizon = props.sourceHorizon ?? DEFAULT_HORIZON;
-    if (!horizon.isUnresolved()) {
-      if (!horizon.isWhole("hours") || horizon.toHours() <= 0)
-        fail(path, `sourceHorizon ${horizon.toHumanString()} is not a positive whole number of hours`);
-      if (!lateness.isUnresolved() && !window.reach.isUnresolved()) {
-        const needed = lateness.toSeconds() + window.reach.toSeconds();
-        if (horizon.toSeconds() < needed)
-          fail(
-            path,
-            `sourceHorizon ${horizon.toHumanString()} is shorter than the allowed lateness plus the window's ${
-              window.kind === "session" ? "gap" : "size"
-            } (${Duration.seconds(needed).toHumanString()}); touched windows would be recomputed from part of their events`,
-          );
-      }
-    }
-    this.window = window;
-    this.allowedLateness = lateness;
-
-    const labels = props.labels ?? {};
-    const start = window.kind === "session" ? "session_start" : "window_start";
-    this.table = new ReportingTable(this, "table", {
-      dataset: props.dataset,
-      tableId: props.tableId,
-      schema: windowTableSchema(window, props.keyColumn, measure, props.tableId),
-      partitioning: Partitioning.column(start, "DAY"),
-      clustering: [props.keyColumn],
-      deletionProtection: props.deletionProtection,
-      labels,
-      description: `${window.kind} windows over ${props.source.tableId} (final and provisional, with the watermark)`,
-    });
-    this.lateEvents = new ReportingTable(this, "late-events", {
-      dataset: props.dataset,
-      tableId: `${props.tableId}_late_events`,
-      schema: lateEventsSchema(props.keyColumn, `${props.tableId}_late_events`),
-      partitioning: Partitioning.column("event_time", "DAY"),
-      deletionProtection: props.deletionProtection,
-      labels,
-      description: `events that arrived beyond the allowed lateness of ${props.tableId}; its windows were left alone`,
-    });
-
+    const settings = validateWindowedAggregateProps(this.node.path, props);
+    this.window = settings.window;
+    this.allowedLateness = settings.allowedLateness;
+    this.table = this.windowTable(props, settings);
+    this.lateEvents = this.lateEventsTable(props, settings);
     this.bindings = windowSqlBindings({
+      ...settings,
       source: props.source,
       mark: props.sourceMark.table,
-      markColumn,
       table: this.table,
       late: this.lateEvents,
-      window,
-      keyColumn: props.keyColumn,
-      measure,
-      countDistinct,
-      timeColumn,
-      idColumn,
-      arrivalColumn,
-      allowedLateness: lateness,
-      sourceHorizon: horizon,
     });
-    this.statements = windowSqlFiles(window).map((file) => renderSqlFile(file, this.bindings).trim());
+    this.statements = windowSqlFiles(settings.window).map((file) => renderSqlFile(file, this.bindings).trim());
+    this.query = this.scheduledQuery(props, settings);
+  }
 
-    // The script names the tables literally: it is created after every one of them.
-    const tables = [
-      this.table.resource,
-      this.lateEvents.resource,
-      dependableOf(props.source),
-      dependableOf(props.sourceMark.table),
-    ];
-    this.query = new ScheduledQuery(this, "query", {
+  /** The window table: partitioned by the window start, clustered by the key. */
+  private windowTable(props: WindowedAggregateProps, s: WindowSettings): ReportingTable {
+    return new ReportingTable(this, "table", {
+      dataset: props.dataset,
+      tableId: props.tableId,
+      schema: windowTableSchema(s.window, s.keyColumn, s.measure, props.tableId),
+      partitioning: Partitioning.column(s.window.kind === "session" ? "session_start" : "window_start", "DAY"),
+      clustering: [s.keyColumn],
+      deletionProtection: props.deletionProtection,
+      labels: props.labels ?? {},
+      description: `${s.window.kind} windows over ${props.source.tableId} (final and provisional, with the watermark)`,
+    });
+  }
+
+  /** The `<tableId>_late_events` table: events that arrived behind the watermark. */
+  private lateEventsTable(props: WindowedAggregateProps, s: WindowSettings): ReportingTable {
+    return new ReportingTable(this, "late-events", {
+      dataset: props.dataset,
+      tableId: `${props.tableId}_late_events`,
+      schema: lateEventsSchema(s.keyColumn, `${props.tableId}_late_events`),
+      partitioning: Partitioning.column("event_time", "DAY"),
+      deletionProtection: props.deletionProtection,
+      labels: props.labels ?? {},
+      description: `events that arrived beyond the allowed lateness of ${props.tableId}; its windows were left alone`,
+    });
+  }
+
+  /** The incremental run: the script names the tables literally, so it is created after every one of them. */
+  private scheduledQuery(props: WindowedAggregateProps, s: WindowSettings): ScheduledQuery {
+    return new ScheduledQuery(this, "query", {
       project: props.project,
       projectNumber: props.projectNumber,
       location: props.location,
-      displayName: `fresh-streams: ${window.kind} windows ${props.tableId}`,
+      displayName: `fresh-streams: ${s.window.kind} windows ${props.tableId}`,
       schedule: props.schedule ?? "every 15 minutes",
       serviceAccountId: props.serviceAccountId,
       notificationTopic: props.notificationTopic,
       query: sqlScript(this.statements),
       readDatasets: [props.source.dataset, props.sourceMark.table.dataset],
       writeDatasets: [props.dataset],
-      dependsOn: tables.filter((t): t is ITerraformDependable => t !== undefined),
+      dependsOn: [
+        ...this.table.dependables,
+        ...this.lateEvents.dependables,
+        ...props.source.dependables,
+        ...props.sourceMark.table.dependables,
+      ],
     });
   }
 }

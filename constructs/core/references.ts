@@ -3,16 +3,35 @@
  * takes one of these, so a resource created by the library, imported with a `fromXxx` method or
  * written by hand fits alike; every construct that creates such a resource implements one.
  *
+ * The library implements each through an abstract base class shared by the construct that creates
+ * the resource and the one that imports it (`DatasetBase`, `TableBase`, `TopicBase`,
+ * `SubscriptionBase`, the AWS CDK's `QueueBase` way): the grants are written once, there.
+ *
  * Apply order: the `…Ref` attributes are Terraform references when the resource is created in the
- * same stack, so a resource that names another through them is created after it.
+ * same stack, so a resource that names another through them is created after it; a resource that
+ * needs another without naming it lists the other's {@link IResource.dependables} in `dependsOn`.
  */
 import { IConstruct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "./principal";
 
+/**
+ * What every reference interface has: `dependables`, what a dependant waits for. A construct that must be applied
+ * after the resource without naming it by a Terraform reference (SQL naming a table, an alert on a
+ * subscription) lists these in its `dependsOn`.
+ */
+export interface IResource extends IConstruct {
+  /**
+   * The Terraform resources that create this resource in this stack (usually one), for a dependant's
+   * `dependsOn`. Empty when the resource is not created in this stack (imported): it exists
+   * already, there is nothing to wait for.
+   */
+  readonly dependables: readonly ITerraformDependable[];
+}
+
 /** A BigQuery dataset. `LayeredDataset` implements it; `LayeredDataset.fromDatasetAttributes` imports one. */
-export interface IDataset extends IConstruct {
+export interface IDataset extends IResource {
   /** Project holding the dataset (a token when the provider's project is used). */
   readonly project: string;
   /** Dataset id, as a literal where it was given as one (for SQL and names). */
@@ -31,7 +50,7 @@ export interface IDataset extends IConstruct {
  * A BigQuery table, view or materialized view. The table constructs, `View` and `MaterializedView`
  * implement it; `TableReference.fromTableAttributes` imports one.
  */
-export interface ITable extends IConstruct {
+export interface ITable extends IResource {
   /** Project holding the table. */
   readonly project: string;
   /** Dataset id (literal where given as one). */
@@ -53,12 +72,23 @@ export interface ITable extends IConstruct {
    * @default - unknown (views, imported tables without a schema)
    */
   readonly schema?: TableSchema;
+  /**
+   * The primary key columns (`NOT ENFORCED`), by which BigQuery applies CDC rows (UPSERT, DELETE):
+   * a CDC BigQuery subscription needs one, and is checked against it.
+   * @default - no primary key
+   */
+  readonly primaryKey?: readonly string[];
   /** Lets `grantee` read this table only (table-level `roles/bigquery.dataViewer`). */
   grantRead(grantee: IGrantable): ITerraformDependable;
+  /**
+   * Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`), e.g. a
+   * BigQuery subscription's writer. A view refuses it (it holds no rows).
+   */
+  grantWrite(grantee: IGrantable): ITerraformDependable;
 }
 
 /** A Pub/Sub topic. `StreamTopic` implements it; `StreamTopic.fromTopicAttributes` imports one. */
-export interface ITopic extends IConstruct {
+export interface ITopic extends IResource {
   /** Project of the topic. */
   readonly project: string;
   /** Short name of the topic, e.g. `wiki-changes`. */
@@ -79,7 +109,7 @@ export interface ITopic extends IConstruct {
 }
 
 /** A Pub/Sub subscription. `StreamSubscription` implements it; `StreamSubscription.fromSubscriptionAttributes` imports one. */
-export interface ISubscription extends IConstruct {
+export interface ISubscription extends IResource {
   /** Project of the subscription. */
   readonly project: string;
   /** Short name of the subscription. */

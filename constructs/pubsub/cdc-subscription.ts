@@ -7,12 +7,10 @@
  * `DELETE`) and `_CHANGE_SEQUENCE_NUMBER` fields become BigQuery's CDC pseudo-columns.
  */
 import { IConstruct } from "constructs";
-import { Annotations, ITerraformDependable, Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { CHANGE_SEQUENCE_NUMBER_COLUMN, CHANGE_TYPE_COLUMN, CDC_PSEUDO_COLUMNS } from "../../schemas/cdc-sequence";
-import { IGrantable } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
 import { fail } from "../core/validation";
-import { grantTableWrite } from "../bigquery/table-grants";
 
 /** What the CDC checks look at. */
 export interface CdcSubscriptionInput {
@@ -24,10 +22,10 @@ export interface CdcSubscriptionInput {
   readonly messageFields?: readonly string[];
 }
 
-/** The table's primary key, when the table declares one (a `CdcTable`, or any table exposing `primaryKey`). */
+/** The table's primary key, when the table declares a non-empty one (a `CdcTable`, an imported table, any `ITable`). */
 export function primaryKeyOf(table: ITable): readonly string[] | undefined {
-  const key = (table as ITable & { primaryKey?: unknown }).primaryKey;
-  return Array.isArray(key) && key.length > 0 ? (key as string[]) : undefined;
+  const key = table.primaryKey;
+  return key !== undefined && key.length > 0 ? key : undefined;
 }
 
 /**
@@ -96,13 +94,4 @@ export function validateCdcSubscription(scope: IConstruct, input: CdcSubscriptio
       `messageFields lack ${CHANGE_SEQUENCE_NUMBER_COLUMN}: BigQuery then orders the changes of a key by arrival, so a redelivered older message can overwrite newer state`,
     );
   }
-}
-
-/**
- * Table-level `roles/bigquery.dataEditor` for the subscription's writer: only the CDC table, not its
- * dataset. Uses the table's own `grantWrite` when it has one (tables of this stack), otherwise a
- * binding under `scope` naming the table.
- */
-export function grantCdcWrite(scope: IConstruct, table: ITable, grantee: IGrantable): ITerraformDependable {
-  return grantTableWrite(scope, table, grantee);
 }

@@ -1,30 +1,25 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
-import { PubsubSubscription, PubsubSubscriptionBigqueryConfig } from "@cdktf/provider-google/lib/pubsub-subscription";
-import { PubsubSubscriptionIamMember } from "@cdktf/provider-google/lib/pubsub-subscription-iam-member";
+import { ITerraformDependable } from "cdktf";
+import {
+  PubsubSubscription,
+  PubsubSubscriptionBigqueryConfig,
+  PubsubSubscriptionConfig,
+} from "@cdktf/provider-google/lib/pubsub-subscription";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { Duration } from "../core/duration";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { ISubscription, ITable, ITopic } from "../core/references";
-import {
-  fail,
-  isKnown,
-  refuseToken,
-  serviceAccountIdFor,
-  validateDuration,
-  validateLabels,
-  validateProjectNumber,
-  validateServiceAccountId,
-} from "../core/validation";
-import { grantCdcWrite, validateCdcSubscription } from "./cdc-subscription";
+import { fail, refuseToken, serviceAccountIdFor, validateServiceAccountId } from "../core/validation";
 import { pubsubServiceAgentEmail } from "./iam-members";
-import {
-  DEFAULT_MESSAGE_RETENTION,
-  grantOnSubscription,
-  validateMessageRetention,
-  validatePubsubName,
-} from "./pubsub-common";
+import { validatePubsubName } from "./pubsub-common";
+import { SubscriptionBase } from "./subscription-base";
 import { SubscriptionReference } from "./subscription-reference";
+import {
+  BigQueryMapping,
+  SubscriptionSettings,
+  validateBigQuerySubscription,
+  validateSubscriptionProps,
+} from "./validate-subscription-props";
 import { checkPhysicalNames } from "../core/physical-names";
 
 /** Options every subscription kind takes. */
@@ -197,18 +192,6 @@ export interface SubscriptionAttributes {
   readonly topic: ITopic;
 }
 
-const METADATA_COLUMNS: ReadonlyArray<[string, readonly string[]]> = [
-  ["subscription_name", ["STRING"]],
-  ["message_id", ["STRING"]],
-  ["publish_time", ["TIMESTAMP"]],
-  ["attributes", ["STRING", "JSON"]],
-];
-
-/** Pub/Sub's ack deadline: 10 to 600 whole seconds. */
-const ACK_DEADLINE = { min: Duration.seconds(10), max: Duration.seconds(600) };
-/** Pub/Sub's retry backoff: 0 to 600 seconds. */
-const BACKOFF = { min: Duration.seconds(0), max: Duration.seconds(600) };
-
 /**
  * A Pub/Sub subscription: pull, or BigQuery when `bigquery` is given; with exponential-backoff
  * retries, no expiration, and (with `deadLetterTopic`) a dead-letter policy plus the two
@@ -221,8 +204,10 @@ const BACKOFF = { min: Duration.seconds(0), max: Duration.seconds(600) };
  *
  * A BigQuery subscription writes as its own service account (or `serviceAccountEmail`): it is then
  * {@link IGrantable}, its writer being the grant principal.
+ *
+ * The props' rules are tables in `validate-subscription-props.ts`.
  */
-export class StreamSubscription extends Construct implements ISubscription, IGrantable {
+export class StreamSubscription extends SubscriptionBase implements IGrantable {
   /**
    * An existing pull subscription, e.g. to run a {@link PubSubToBigQueryJob} on it. Grants on it
    * create bindings (with the literal subscription name) under the returned construct.
@@ -234,6 +219,8 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
 
   /** The subscription resource. */
   public readonly resource: PubsubSubscription;
+  /** The subscription resource: dependants listing it are created after the subscription. */
+  public readonly dependables: readonly ITerraformDependable[];
   /** Project of the subscription. */
   public readonly project: string;
   /** Name of the subscription. */
@@ -262,219 +249,34 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
   constructor(scope: Construct, id: string, props: StreamSubscriptionProps) {
     super(scope, id);
     checkPhysicalNames(this);
-    const path = this.node.path;
-    validatePubsubName(path, "subscription name", props.subscriptionName);
-    const ackDeadline = validateDuration(path, "ackDeadline", props.ackDeadline ?? Duration.seconds(60), {
-      ...ACK_DEADLINE,
-      wholeUnit: "seconds",
-      rule: "Pub/Sub allows",
-    });
-    const retention = validateMessageRetention(
-      path,
-      "messageRetentionDuration",
-      props.messageRetentionDuration ?? DEFAULT_MESSAGE_RETENTION,
-    );
-    const minimumBackoff = validateDuration(path, "minimumBackoff", props.minimumBackoff ?? Duration.seconds(10), {
-      ...BACKOFF,
-      rule: "Pub/Sub allows",
-    });
-    const maximumBackoff = validateDuration(path, "maximumBackoff", props.maximumBackoff ?? Duration.seconds(600), {
-      ...BACKOFF,
-      rule: "Pub/Sub allows",
-    });
-    if (
-      !minimumBackoff.isUnresolved() &&
-      !maximumBackoff.isUnresolved() &&
-      minimumBackoff.toMilliseconds() > maximumBackoff.toMilliseconds()
-    ) {
-      fail(
-        path,
-        `minimumBackoff ${minimumBackoff.toHumanString()} is longer than maximumBackoff ${maximumBackoff.toHumanString()}`,
-      );
-    }
-    if (isKnown(props.filter)) {
-      const bytes = Buffer.byteLength(props.filter, "utf8");
-      if (bytes === 0 || bytes > 256) fail(path, `filter is ${bytes} bytes; Pub/Sub filters are 1 to 256 bytes`);
-    }
-    const labels = { ...(props.labels ?? {}) };
-    validateLabels(path, labels);
-
-    const forDataflow = props.forDataflow ?? false;
-    if (forDataflow) {
-      if (props.bigquery) {
-        fail(
-          path,
-          "forDataflow is for a pull subscription a Dataflow job reads; a BigQuery subscription has no reader",
-        );
-      }
-      const refused = [
-        props.deadLetterTopic !== undefined && "a dead-letter topic (deadLetter / deadLetterTopic)",
-        props.maxDeliveryAttempts !== undefined && `maxDeliveryAttempts (${props.maxDeliveryAttempts})`,
-        props.minimumBackoff !== undefined && `minimumBackoff (${props.minimumBackoff.toHumanString()})`,
-        props.maximumBackoff !== undefined && `maximumBackoff (${props.maximumBackoff.toHumanString()})`,
-      ].filter((x): x is string => typeof x === "string");
-      if (refused.length > 0) {
-        fail(
-          path,
-          `subscription "${props.subscriptionName}" is read by Dataflow (forDataflow), which does not support a subscription's dead-letter or retry policy; remove ${refused.join(", ")}: the pipeline's error table is its dead-letter path`,
-        );
-      }
-    }
-    this.forDataflow = forDataflow;
-    this.deadLetterEnabled = props.deadLetterTopic !== undefined;
-    const maxDeliveryAttempts = props.maxDeliveryAttempts ?? 10;
-    if (this.deadLetterEnabled && !Token.isUnresolved(maxDeliveryAttempts)) {
-      if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
-        fail(
-          path,
-          `maxDeliveryAttempts is ${maxDeliveryAttempts}; a dead-letter policy allows 5 to 100 delivery attempts`,
-        );
-      }
-    } else if (!this.deadLetterEnabled && props.maxDeliveryAttempts !== undefined) {
-      fail(
-        path,
-        "maxDeliveryAttempts is set but dead-lettering is off (deadLetter is false, or no deadLetterTopic); remove one of them",
-      );
-    }
-    if (this.deadLetterEnabled && props.projectNumber === undefined) {
-      fail(path, "deadLetterTopic needs projectNumber: the project's Pub/Sub service agent forwards the dead letters");
-    }
-    if (props.projectNumber !== undefined) validateProjectNumber(path, props.projectNumber);
-
+    const settings = validateSubscriptionProps(this.node.path, props);
+    const bq = props.bigquery;
+    const mapping = bq ? validateBigQuerySubscription(this, props, bq) : undefined;
     this.topic = props.topic;
     this.project = props.project ?? props.topic.project;
     this.subscriptionName = props.subscriptionName;
     this.deadLetterTopic = props.deadLetterTopic;
-    this.isPushOrExport = props.bigquery !== undefined;
-    const dependsOn: ITerraformDependable[] = [];
-    let bigqueryConfig: PubsubSubscriptionBigqueryConfig | undefined;
+    this.isPushOrExport = bq !== undefined;
+    this.forDataflow = settings.forDataflow;
+    this.deadLetterEnabled = settings.deadLetterEnabled;
 
-    if (props.bigquery) {
-      const bq = props.bigquery;
-      const table = bq.table;
-      if (props.enableExactlyOnceDelivery || props.enableMessageOrdering) {
-        fail(path, "exactly-once delivery and ordering apply to pull subscriptions, not BigQuery subscriptions");
-      }
-      const schema = table.schema;
-      if (schema === undefined) {
-        fail(
-          path,
-          `table ${table.fqn} has no known schema; a BigQuery subscription checks the columns it writes against it (give the table a schema, or import it with one)`,
-        );
-      }
-      const topicHasSchema = props.topic.schema !== undefined;
-      if (bq.useTableSchema === true && bq.useTopicSchema === true) {
-        fail(
-          path,
-          "useTableSchema and useTopicSchema are both true; a BigQuery subscription maps fields with one schema only",
-        );
-      }
-      const useTopicSchema = bq.useTopicSchema ?? (bq.useTableSchema === true ? false : topicHasSchema);
-      const useTableSchema = bq.useTableSchema ?? !useTopicSchema;
-      if (useTopicSchema && !topicHasSchema) {
-        fail(
-          path,
-          `useTopicSchema is true but topic "${props.topic.topicName}" has no schema; set the topic's schema or use useTableSchema`,
-        );
-      }
-      if (bq.cdc) {
-        validateCdcSubscription(this, {
-          table,
-          topic: props.topic,
-          useTableSchema,
-          useTopicSchema,
-          dropUnknownFields: bq.dropUnknownFields ?? false,
-          messageFields: bq.messageFields,
-        });
-      }
-      if (bq.dropUnknownFields && !useTableSchema && !useTopicSchema) {
-        fail(path, "dropUnknownFields needs useTableSchema or useTopicSchema");
-      }
-      if (bq.writeMetadata) {
-        for (const [column, types] of METADATA_COLUMNS) {
-          const found = schema.column(column);
-          if (!found || !types.includes(found.type)) {
-            fail(path, `writeMetadata needs a ${types.join(" or ")} column "${column}" in table ${table.tableId}`);
-          }
-        }
-      }
-      if (!useTableSchema && !useTopicSchema && !schema.hasColumn("data")) {
-        fail(
-          path,
-          `without useTableSchema or useTopicSchema messages go to a "data" column, which table ${table.tableId} lacks`,
-        );
-      }
-      if (bq.serviceAccountEmail !== undefined) {
-        this.serviceAccountEmail = bq.serviceAccountEmail;
-      } else {
-        if (bq.serviceAccountId === undefined) {
-          refuseToken(
-            path,
-            "subscriptionName",
-            props.subscriptionName,
-            "the writer's default service account id is derived from it; set serviceAccountId",
-          );
-        }
-        const accountId = bq.serviceAccountId ?? serviceAccountIdFor(props.subscriptionName);
-        validateServiceAccountId(path, accountId);
-        this.serviceAccount = new ServiceAccount(this, "writer", {
-          project: this.project,
-          accountId,
-          displayName: `Pub/Sub ${props.subscriptionName} → BigQuery`,
-          description: `Writes messages of subscription ${props.subscriptionName} into ${table.tableId}`,
-        });
-        this.serviceAccountEmail = this.serviceAccount.email;
-      }
-      this.writer = Principal.serviceAccount(this.serviceAccountEmail);
-      this.table = table;
-      // A CDC writer needs the one table only; other BigQuery subscriptions write where the dataset allows.
-      dependsOn.push(bq.cdc ? grantCdcWrite(this, table, this) : table.dataset.grantWrite(this));
-      bigqueryConfig = {
-        // A reference: the subscription is created after the table.
-        table: table.fqnRef,
-        useTableSchema,
-        useTopicSchema,
-        writeMetadata: bq.writeMetadata ?? false,
-        dropUnknownFields: bq.dropUnknownFields ?? false,
-        serviceAccountEmail: this.serviceAccountEmail,
-      };
+    let bigquery: BigQueryDelivery | undefined;
+    if (bq && mapping) {
+      const writer = this.createWriter(bq, props.subscriptionName);
+      this.serviceAccount = writer.serviceAccount;
+      this.serviceAccountEmail = writer.email;
+      this.writer = Principal.serviceAccount(writer.email);
+      this.table = bq.table;
+      bigquery = { ...mapping, options: bq, writerEmail: writer.email, writeGrant: this.grantTableWrite(bq) };
     }
-
-    this.resource = new PubsubSubscription(this, "subscription", {
-      name: props.subscriptionName,
-      project: this.project,
-      topic: props.topic.topicId,
-      labels,
-      ackDeadlineSeconds: ackDeadline.toSeconds(),
-      messageRetentionDuration: retention.toPubsubString(),
-      retainAckedMessages: props.retainAckedMessages ?? false,
-      // An empty ttl means the subscription never expires, however long it is idle.
-      expirationPolicy: { ttl: "" },
-      // Dataflow acknowledges on its own schedule and does not support a retry policy.
-      retryPolicy: forDataflow
-        ? undefined
-        : {
-            minimumBackoff: minimumBackoff.toPubsubString(),
-            maximumBackoff: maximumBackoff.toPubsubString(),
-          },
-      filter: props.filter,
-      enableExactlyOnceDelivery: props.bigquery ? undefined : (props.enableExactlyOnceDelivery ?? false),
-      enableMessageOrdering: props.bigquery ? undefined : (props.enableMessageOrdering ?? false),
-      deadLetterPolicy: props.deadLetterTopic
-        ? { deadLetterTopic: props.deadLetterTopic.topicId, maxDeliveryAttempts }
-        : undefined,
-      bigqueryConfig,
-      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
-    });
+    this.resource = new PubsubSubscription(
+      this,
+      "subscription",
+      subscriptionConfig(this.project, props, settings, bigquery),
+    );
     this.subscriptionId = this.resource.id;
-
-    if (props.deadLetterTopic && props.projectNumber !== undefined) {
-      // What dead-lettering needs: the service agent acknowledges the messages it forwards to the
-      // dead-letter topic, and publishes them there.
-      const agent = Principal.serviceAccount(pubsubServiceAgentEmail(props.projectNumber));
-      this.grantSubscribe(agent);
-      props.deadLetterTopic.grantPublish(agent);
-    }
+    this.dependables = [this.resource];
+    this.grantDeadLettering(props);
   }
 
   /**
@@ -491,13 +293,110 @@ export class StreamSubscription extends Construct implements ISubscription, IGra
     return this.writer;
   }
 
-  /** Lets `grantee` pull and acknowledge messages of this subscription (`roles/pubsub.subscriber` on it). */
-  public grantSubscribe(grantee: IGrantable): PubsubSubscriptionIamMember {
-    return grantOnSubscription(this, this.project, this.resource.name, "roles/pubsub.subscriber", grantee);
+  /** Bindings name the subscription through a reference to its resource: they are created after it. */
+  protected get subscriptionNameRef(): string {
+    return this.resource.name;
   }
 
-  /** Lets `grantee` read this subscription's metadata (`roles/pubsub.viewer` on it). */
-  public grantView(grantee: IGrantable): PubsubSubscriptionIamMember {
-    return grantOnSubscription(this, this.project, this.resource.name, "roles/pubsub.viewer", grantee);
+  /** The BigQuery writer: its own service account, unless `serviceAccountEmail` names one. */
+  private createWriter(
+    bq: BigQueryOptionsWithTable,
+    subscriptionName: string,
+  ): { readonly serviceAccount?: ServiceAccount; readonly email: string } {
+    if (bq.serviceAccountEmail !== undefined) return { email: bq.serviceAccountEmail };
+    const path = this.node.path;
+    if (bq.serviceAccountId === undefined) {
+      refuseToken(
+        path,
+        "subscriptionName",
+        subscriptionName,
+        "the writer's default service account id is derived from it; set serviceAccountId",
+      );
+    }
+    const accountId = bq.serviceAccountId ?? serviceAccountIdFor(subscriptionName);
+    validateServiceAccountId(path, accountId);
+    const serviceAccount = new ServiceAccount(this, "writer", {
+      project: this.project,
+      accountId,
+      displayName: `Pub/Sub ${subscriptionName} → BigQuery`,
+      description: `Writes messages of subscription ${subscriptionName} into ${bq.table.tableId}`,
+    });
+    return { serviceAccount, email: serviceAccount.email };
   }
+
+  /** Write access for the writer: a CDC writer needs the one table only; others write where the dataset allows. */
+  private grantTableWrite(bq: BigQueryOptionsWithTable): ITerraformDependable {
+    return bq.cdc ? bq.table.grantWrite(this) : bq.table.dataset.grantWrite(this);
+  }
+
+  /**
+   * What dead-lettering needs: the service agent acknowledges the messages it forwards to the
+   * dead-letter topic, and publishes them there.
+   */
+  private grantDeadLettering(props: StreamSubscriptionProps): void {
+    if (!props.deadLetterTopic || props.projectNumber === undefined) return;
+    const agent = Principal.serviceAccount(pubsubServiceAgentEmail(props.projectNumber));
+    this.grantSubscribe(agent);
+    props.deadLetterTopic.grantPublish(agent);
+  }
+}
+
+/** A BigQuery subscription's options with its table (`StreamSubscriptionProps.bigquery`). */
+type BigQueryOptionsWithTable = BigQuerySubscriptionOptions & { readonly table: ITable };
+
+/** What the `google_pubsub_subscription` of a BigQuery subscription is given. */
+interface BigQueryDelivery extends BigQueryMapping {
+  readonly options: BigQueryOptionsWithTable;
+  readonly writerEmail: string;
+  /** The writer's write grant: the subscription is created after it. */
+  readonly writeGrant: ITerraformDependable;
+}
+
+/** The `google_pubsub_subscription`: never expires; retries unless read by Dataflow; dead-letters when asked. */
+function subscriptionConfig(
+  project: string,
+  props: StreamSubscriptionProps,
+  settings: SubscriptionSettings,
+  bigquery: BigQueryDelivery | undefined,
+): PubsubSubscriptionConfig {
+  return {
+    name: props.subscriptionName,
+    project,
+    topic: props.topic.topicId,
+    labels: settings.labels,
+    ackDeadlineSeconds: settings.ackDeadline.toSeconds(),
+    messageRetentionDuration: settings.retention.toPubsubString(),
+    retainAckedMessages: props.retainAckedMessages ?? false,
+    // An empty ttl means the subscription never expires, however long it is idle.
+    expirationPolicy: { ttl: "" },
+    // Dataflow acknowledges on its own schedule and does not support a retry policy.
+    retryPolicy: settings.forDataflow
+      ? undefined
+      : {
+          minimumBackoff: settings.minimumBackoff.toPubsubString(),
+          maximumBackoff: settings.maximumBackoff.toPubsubString(),
+        },
+    filter: props.filter,
+    enableExactlyOnceDelivery: props.bigquery ? undefined : (props.enableExactlyOnceDelivery ?? false),
+    enableMessageOrdering: props.bigquery ? undefined : (props.enableMessageOrdering ?? false),
+    deadLetterPolicy: props.deadLetterTopic
+      ? { deadLetterTopic: props.deadLetterTopic.topicId, maxDeliveryAttempts: settings.maxDeliveryAttempts }
+      : undefined,
+    bigqueryConfig: bigquery && bigqueryConfig(bigquery),
+    dependsOn: bigquery ? [bigquery.writeGrant] : undefined,
+  };
+}
+
+/** The `bigquery_config` block. */
+function bigqueryConfig(delivery: BigQueryDelivery): PubsubSubscriptionBigqueryConfig {
+  const bq = delivery.options;
+  return {
+    // A reference: the subscription is created after the table.
+    table: bq.table.fqnRef,
+    useTableSchema: delivery.useTableSchema,
+    useTopicSchema: delivery.useTopicSchema,
+    writeMetadata: bq.writeMetadata ?? false,
+    dropUnknownFields: bq.dropUnknownFields ?? false,
+    serviceAccountEmail: delivery.writerEmail,
+  };
 }

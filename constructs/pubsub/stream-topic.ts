@@ -1,18 +1,18 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { PubsubSchema } from "@cdktf/provider-google/lib/pubsub-schema";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
-import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
 import { TableSchema } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
-import { IGrantable, Principal } from "../core/principal";
+import { Principal } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
 import { fail, refuseToken, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
 import { avroDefinitionFromTableSchema } from "./avro-schema";
 import { pubsubServiceAgentEmail } from "./iam-members";
-import { DEFAULT_MESSAGE_RETENTION, grantOnTopic, validateMessageRetention, validatePubsubName } from "./pubsub-common";
+import { DEFAULT_MESSAGE_RETENTION, validateMessageRetention, validatePubsubName } from "./pubsub-common";
 import { BigQuerySubscriptionOptions, StreamSubscription, SubscriptionOptions } from "./stream-subscription";
+import { TopicBase } from "./topic-base";
 import { TopicReference } from "./topic-reference";
 import { checkPhysicalNames } from "../core/physical-names";
 
@@ -113,7 +113,7 @@ export interface TopicAttributes {
  * topic.grantPublish(worker);
  * const sub = topic.addSubscription("wiki-changes-dataflow", { forDataflow: true });
  */
-export class StreamTopic extends Construct implements ITopic {
+export class StreamTopic extends TopicBase {
   /**
    * An existing topic, e.g. to publish to or subscribe to from this stack. Grants on it create
    * bindings (with the literal topic name) under the returned construct.
@@ -139,11 +139,14 @@ export class StreamTopic extends Construct implements ITopic {
       topicName: resource.name,
       topicId: resource.id,
       topicNameRef: resource.name,
+      resource,
     });
   }
 
   /** The topic resource. */
   public readonly resource: PubsubTopic;
+  /** The topic resource: dependants listing it are created after the topic. */
+  public readonly dependables: readonly ITerraformDependable[];
   /** Name of the topic, e.g. `wiki-changes`. */
   public readonly topicName: string;
   /** Full id of the topic: `projects/<project>/topics/<name>` (a Terraform reference). */
@@ -236,6 +239,7 @@ export class StreamTopic extends Construct implements ITopic {
       schemaSettings: this.schemaResource ? { schema: this.schemaResource.id, encoding: "JSON" } : undefined,
     });
     this.topicId = this.resource.id;
+    this.dependables = [this.resource];
 
     // Dead letters are by definition messages that did not fit: the dead-letter topic has no schema.
     this.deadLetterTopicResource = new PubsubTopic(this, "dead-letter-topic", {
@@ -252,6 +256,7 @@ export class StreamTopic extends Construct implements ITopic {
       topicName: this.deadLetterTopicName,
       topicId: this.deadLetterTopicResource.id,
       topicNameRef: this.deadLetterTopicResource.name,
+      resource: this.deadLetterTopicResource,
     });
 
     // Grant 1 of 2: the service agent forwards undeliverable messages to the dead-letter topic
@@ -306,24 +311,6 @@ export class StreamTopic extends Construct implements ITopic {
     );
   }
 
-  /** Lets `grantee` publish to the topic (`roles/pubsub.publisher` on the topic). */
-  public grantPublish(grantee: IGrantable): PubsubTopicIamMember {
-    return grantOnTopic(this, this.project, this.resource.name, "roles/pubsub.publisher", grantee);
-  }
-
-  /**
-   * Lets `grantee` attach its own subscriptions to the topic (`roles/pubsub.subscriber` on the topic).
-   * To consume an existing subscription, use {@link StreamSubscription.grantSubscribe}.
-   */
-  public grantSubscribe(grantee: IGrantable): PubsubTopicIamMember {
-    return grantOnTopic(this, this.project, this.resource.name, "roles/pubsub.subscriber", grantee);
-  }
-
-  /** Lets `grantee` read the topic's metadata (`roles/pubsub.viewer` on the topic), as Dataflow's Pub/Sub reader needs. */
-  public grantView(grantee: IGrantable): PubsubTopicIamMember {
-    return grantOnTopic(this, this.project, this.resource.name, "roles/pubsub.viewer", grantee);
-  }
-
   /** The subscriptions added so far, by name. */
   public get subscriptionsByName(): ReadonlyMap<string, StreamSubscription> {
     return this.subscriptions;
@@ -341,6 +328,11 @@ export class StreamTopic extends Construct implements ITopic {
       deadLetterTopic: (options.deadLetter ?? !options.forDataflow) ? this.deadLetterTopic : undefined,
       projectNumber: this.projectNumber,
     };
+  }
+
+  /** Bindings name the topic through a reference to its resource: they are created after it. */
+  protected get topicNameRef(): string {
+    return this.resource.name;
   }
 
   private register(subscription: StreamSubscription): StreamSubscription {

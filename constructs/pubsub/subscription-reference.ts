@@ -3,10 +3,9 @@
  * Private to the library.
  */
 import { Construct } from "constructs";
-import { PubsubSubscriptionIamMember } from "@cdktf/provider-google/lib/pubsub-subscription-iam-member";
-import { IGrantable } from "../core/principal";
-import { ISubscription, ITopic } from "../core/references";
-import { grantOnSubscription } from "./pubsub-common";
+import { ITerraformDependable } from "cdktf";
+import { ITopic } from "../core/references";
+import { SubscriptionBase } from "./subscription-base";
 
 /** Attributes of a {@link SubscriptionReference}. */
 export interface SubscriptionReferenceProps {
@@ -18,27 +17,25 @@ export interface SubscriptionReferenceProps {
   readonly topic: ITopic;
 }
 
-/** An imported pull subscription; its grants create bindings (with literal names) under this construct. */
-export class SubscriptionReference extends Construct implements ISubscription {
+/**
+ * An imported pull subscription; its grants create bindings (with literal names) under this
+ * construct; nothing waits for it (it exists already).
+ */
+export class SubscriptionReference extends SubscriptionBase {
   public readonly project: string;
   public readonly subscriptionName: string;
   public readonly subscriptionId: string;
   public readonly topic: ITopic;
   public readonly isPushOrExport = false;
+  public readonly dependables: readonly ITerraformDependable[] = [];
+  protected readonly subscriptionNameRef: string;
 
   constructor(scope: Construct, id: string, props: SubscriptionReferenceProps) {
     super(scope, id);
     this.project = props.project;
     this.subscriptionName = props.subscriptionName;
+    this.subscriptionNameRef = props.subscriptionName;
     this.subscriptionId = `projects/${props.project}/subscriptions/${props.subscriptionName}`;
     this.topic = props.topic;
-  }
-
-  public grantSubscribe(grantee: IGrantable): PubsubSubscriptionIamMember {
-    return grantOnSubscription(this, this.project, this.subscriptionName, "roles/pubsub.subscriber", grantee);
-  }
-
-  public grantView(grantee: IGrantable): PubsubSubscriptionIamMember {
-    return grantOnSubscription(this, this.project, this.subscriptionName, "roles/pubsub.viewer", grantee);
   }
 }

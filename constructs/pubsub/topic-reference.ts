@@ -4,11 +4,10 @@
  * dead-letter topic. Private to the library.
  */
 import { Construct } from "constructs";
-import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
+import { ITerraformDependable } from "cdktf";
+import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { TableSchema } from "../../schemas/table-schema";
-import { IGrantable } from "../core/principal";
-import { ITopic } from "../core/references";
-import { grantOnTopic } from "./pubsub-common";
+import { TopicBase } from "./topic-base";
 
 /** Attributes of a {@link TopicReference}. */
 export interface TopicReferenceProps {
@@ -28,15 +27,21 @@ export interface TopicReferenceProps {
    * @default - no schema
    */
   readonly schema?: TableSchema;
+  /**
+   * The `google_pubsub_topic` of this stack the reference stands for: dependants wait for it.
+   * @default - none: the topic exists already, nothing waits for it
+   */
+  readonly resource?: PubsubTopic;
 }
 
 /** An {@link ITopic} over given attributes; its grants create bindings under this construct. */
-export class TopicReference extends Construct implements ITopic {
+export class TopicReference extends TopicBase {
   public readonly project: string;
   public readonly topicName: string;
   public readonly topicId: string;
   public readonly schema?: TableSchema;
-  private readonly topicNameRef: string;
+  public readonly dependables: readonly ITerraformDependable[];
+  protected readonly topicNameRef: string;
 
   constructor(scope: Construct, id: string, props: TopicReferenceProps) {
     super(scope, id);
@@ -45,17 +50,6 @@ export class TopicReference extends Construct implements ITopic {
     this.topicId = props.topicId;
     this.topicNameRef = props.topicNameRef ?? props.topicName;
     this.schema = props.schema;
-  }
-
-  public grantPublish(grantee: IGrantable): PubsubTopicIamMember {
-    return grantOnTopic(this, this.project, this.topicNameRef, "roles/pubsub.publisher", grantee);
-  }
-
-  public grantSubscribe(grantee: IGrantable): PubsubTopicIamMember {
-    return grantOnTopic(this, this.project, this.topicNameRef, "roles/pubsub.subscriber", grantee);
-  }
-
-  public grantView(grantee: IGrantable): PubsubTopicIamMember {
-    return grantOnTopic(this, this.project, this.topicNameRef, "roles/pubsub.viewer", grantee);
+    this.dependables = props.resource ? [props.resource] : [];
   }
 }

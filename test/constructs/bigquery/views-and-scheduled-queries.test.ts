@@ -42,6 +42,8 @@ class TestTopic extends Construct implements ITopic {
   public readonly project = "proj-1";
   public readonly topicName = "runs";
   public readonly topicId = "projects/proj-1/topics/runs";
+  /** Created elsewhere: nothing to wait for. */
+  public readonly dependables: readonly ITerraformDependable[] = [];
   public grantPublish(grantee: IGrantable): ITerraformDependable {
     return this.grant("roles/pubsub.publisher", grantee);
   }

@@ -138,6 +138,26 @@ describe("WindowedAggregate", () => {
         /session gap 0 seconds must be a positive whole number of seconds/,
       ],
       [
+        "a window that is not a WindowKind",
+        (p) => ({ ...p, window: { kind: "tumbling" } as unknown as WindowKind }),
+        /test\/bad: window must be a WindowKind \(tumbling, hopping or session\)/,
+      ],
+      [
+        "a measure named like the key",
+        (p) => ({ ...p, measure: "WIKI" }),
+        /keyColumn and measure are both "WIKI"; the window table needs two columns/,
+      ],
+      [
+        "an event-time column that is not a TIMESTAMP",
+        (p) => ({ ...p, timeColumn: "wiki" }),
+        /"wiki" of the source is STRING; it must be a TIMESTAMP/,
+      ],
+      [
+        "a horizon that is not whole hours",
+        (p) => ({ ...p, sourceHorizon: Duration.minutes(90) }),
+        /sourceHorizon 1 hour 30 minutes is not a positive whole number of hours/,
+      ],
+      [
         "a key the source does not have",
         (p) => ({ ...p, keyColumn: "page" }),
         /keyColumn "page" is not a column of the source test-project.staging.wiki_staged/,
