@@ -180,7 +180,11 @@ export class Elt extends Construct {
       schedule: config.elt.stagingSchedule,
       readDatasets: [warehouse.rawDataset],
       writeDatasets: [warehouse.stagingDataset],
-      dependsOn: [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource, warehouse.stagingWatermark.resource],
+      dependsOn: [
+        ...warehouse.wikiChanges.dependables,
+        ...warehouse.wikiStaged.dependables,
+        ...warehouse.stagingWatermark.dependables,
+      ],
     });
     if (this.leaderboardView === undefined) {
       this.leaderboardRefresh = new ScheduledQuery(this, "leaderboard-refresh", {
@@ -191,7 +195,7 @@ export class Elt extends Construct {
         schedule: config.elt.leaderboardSchedule,
         readDatasets: [warehouse.stagingDataset],
         writeDatasets: [warehouse.reportingDataset],
-        dependsOn: [warehouse.wikiStaged.resource, leaderboard.resource],
+        dependsOn: [...warehouse.wikiStaged.dependables, ...leaderboard.dependables],
       });
     }
     this.views = this.createViews(warehouse, leaderboard, labels);
@@ -229,7 +233,7 @@ export class Elt extends Construct {
       clustering: ["user"],
       labels,
       description: "Distinct changes per user (all event types); incremental materialized view over wiki_staged",
-      dependsOn: [warehouse.wikiStaged.resource],
+      dependsOn: [...warehouse.wikiStaged.dependables],
     });
   }
 
@@ -241,12 +245,12 @@ export class Elt extends Construct {
   ): Record<keyof typeof ELT_VIEWS, View> {
     const datasets = { raw: warehouse.rawDataset, reporting: warehouse.reportingDataset };
     const tables: ITerraformDependable[] = [
-      warehouse.wikiChanges.resource,
-      warehouse.wikiStaged.resource,
-      warehouse.stagingWatermark.resource,
-      warehouse.streamingEvents.resource,
-      warehouse.employees.resource,
-      leaderboard.resource,
+      ...warehouse.wikiChanges.dependables,
+      ...warehouse.wikiStaged.dependables,
+      ...warehouse.stagingWatermark.dependables,
+      ...warehouse.streamingEvents.dependables,
+      ...warehouse.employees.dependables,
+      ...leaderboard.dependables,
     ];
     const views: Partial<Record<keyof typeof ELT_VIEWS, View>> = {};
     for (const [viewId, spec] of Object.entries(ELT_VIEWS) as [
@@ -267,7 +271,7 @@ export class Elt extends Construct {
 }
 
 /** The leaderboard the other statements read: the warehouse's table or the materialized view. */
-type LeaderboardTable = ITable & { readonly resource: ITerraformDependable };
+type LeaderboardTable = ITable;
 
 /** What every scheduled query of the layer shares. */
 type ScheduledQueryCommon = Pick<ScheduledQueryProps, "project" | "projectNumber" | "location" | "notificationTopic">;

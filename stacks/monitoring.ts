@@ -135,10 +135,10 @@ export class Monitoring extends Construct {
     };
     // The tables each measurement names in its SQL: created before its scheduled query.
     const named: Record<HealthCheckId, ITerraformDependable[]> = {
-      "elt-freshness": [warehouse.wikiChanges.resource, warehouse.wikiStaged.resource],
-      "quality-late-events": [warehouse.wikiChanges.resource],
-      "quality-staging-duplicates": [warehouse.wikiStaged.resource],
-      "cdc-staleness": [warehouse.employees.resource],
+      "elt-freshness": [...warehouse.wikiChanges.dependables, ...warehouse.wikiStaged.dependables],
+      "quality-late-events": [...warehouse.wikiChanges.dependables],
+      "quality-staging-duplicates": [...warehouse.wikiStaged.dependables],
+      "cdc-staleness": [...warehouse.employees.dependables],
     };
     const defaults: Partial<Record<HealthCheckId, number>> = {
       // The CDC tables' own max_staleness: the apply watermark may not be older.

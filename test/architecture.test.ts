@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { builtinModules } from "node:module";
 import * as ts from "typescript";
+import { functionLengths, sourceFiles as sourceFilesUnder } from "../tools/metrics/function-lengths";
 import { ROOT } from "./support";
 
 /**
@@ -12,18 +13,7 @@ import { ROOT } from "./support";
 
 const PRODUCT = ["schemas", "constructs", "stacks", "config", "app-worker/src"];
 
-function sourceFiles(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(full);
-    }
-  };
-  walk(path.join(ROOT, folder));
-  return out;
-}
+const sourceFiles = (folder: string): string[] => sourceFilesUnder(ROOT, folder);
 
 /** The module specifiers a file imports, re-exports or requires. */
 function importsOf(file: string): string[] {
@@ -136,5 +126,42 @@ describe("the layers of the tree", () => {
     for (const node of edges.keys()) if (!state.has(node)) visit(node);
     expect(circles).toEqual([]);
     expect(edges.size).toBeGreaterThan(50);
+  });
+});
+
+describe("rooms that stay easy to change", () => {
+  /** The product function size the house holds to (issue 26): a function longer than this is split into steps. */
+  const MAX_FUNCTION_LINES = 150;
+
+  test(`no product function is longer than ${MAX_FUNCTION_LINES} lines`, () => {
+    const long = functionLengths(ROOT).filter((f) => f.lines > MAX_FUNCTION_LINES);
+    expect(long.map((f) => `${f.file}:${f.line} ${f.name} (${f.lines} lines)`)).toEqual([]);
+  });
+
+  test("the length count sees every product function (so the limit above can fail)", () => {
+    const all = functionLengths(ROOT);
+    expect(all.length).toBeGreaterThan(500);
+    expect(all.some((f) => f.file === "app-worker/src/main.ts")).toBe(true);
+  });
+
+  test("no product code casts past a reference interface to reach what it does not declare", () => {
+    // e.g. `(table as ITable & { primaryKey?: unknown })` or `(c as { resource?: unknown }).resource`: what a user's own
+    // ITable cannot provide silently changes behaviour. The interfaces carry what their users need instead.
+    const probe =
+      /^I(Table|Topic|Dataset|Subscription)\s*&|^\{\s*(readonly\s+)?(resource|grantWrite|grantRead|primaryKey|dependables?)\??\s*:/;
+    const offending = PRODUCT.flatMap(sourceFiles).flatMap((file) => {
+      const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+      const found: string[] = [];
+      const visit = (node: ts.Node) => {
+        if (ts.isAsExpression(node) && probe.test(node.type.getText(source).trim())) {
+          const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+          found.push(`${rel(file)}:${line} as ${node.type.getText(source)}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      return found;
+    });
+    expect(offending).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
@@ -148,6 +148,8 @@ export class ScheduledQuery extends Construct implements IGrantable, IResource {
   public readonly resource: BigqueryDataTransferConfig;
   /** The transfer config: dependants listing it (an alert on its runs) are created after it. */
   public readonly dependables: readonly ITerraformDependable[];
+  /** The transfer config's id (the `config_id` label of its runs' logs and metrics): a reference to the config. */
+  public readonly configId: string;
   /** The service account the query runs as. */
   public readonly serviceAccount: ServiceAccount;
   /** Email of that account. */
@@ -241,6 +243,9 @@ export class ScheduledQuery extends Construct implements IGrantable, IResource {
       dependsOn: [...grants, ...(props.dependsOn ?? [])],
     });
     this.dependables = [this.resource];
+    // projects/<number>/locations/<location>/transferConfigs/<config id>: the last part. basename() needs no
+    // quoted argument, so the reference can sit inside a quoted filter and inside a dashboard's JSON.
+    this.configId = Fn.basename(this.resource.name);
   }
 }
 

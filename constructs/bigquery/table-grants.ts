@@ -2,12 +2,11 @@
  * Table-level IAM bindings of the table, view and imported-table constructs ({@link TableBase}).
  * Private to the library.
  */
-import { Construct, IConstruct } from "constructs";
+import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
 import { grantOnce } from "../core/grants";
 import { IGrantable } from "../core/principal";
-import { ITable } from "../core/references";
 
 /** Table-level role of `grantRead`. */
 export const TABLE_READ_ROLE = "roles/bigquery.dataViewer";
@@ -44,14 +43,4 @@ export function grantOnTable(
         member,
       }),
   );
-}
-
-/**
- * Table-level `roles/bigquery.dataEditor` on exactly `table`, not its dataset: the table's own
- * `grantWrite`. Kept for the callers written before `ITable` had `grantWrite`; call
- * `table.grantWrite(grantee)` instead.
- * @deprecated use `table.grantWrite(grantee)`
- */
-export function grantTableWrite(_scope: IConstruct, table: ITable, grantee: IGrantable): ITerraformDependable {
-  return table.grantWrite(grantee);
 }

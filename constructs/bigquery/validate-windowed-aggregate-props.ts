@@ -5,7 +5,7 @@
  */
 import { Duration } from "../core/duration";
 import { ITable } from "../core/references";
-import { checkRules, Rule } from "../core/rule-table";
+import { checkRules, Rule } from "../core/rule-tables";
 import { WindowKind } from "./window-kind";
 
 /** What the rules read of `WindowedAggregateProps`. */

@@ -12,7 +12,7 @@
  * needs another without naming it lists the other's {@link IResource.dependables} in `dependsOn`.
  */
 import { IConstruct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, TerraformResource } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "./principal";
 
@@ -28,6 +28,15 @@ export interface IResource extends IConstruct {
    * already, there is nothing to wait for.
    */
   readonly dependables: readonly ITerraformDependable[];
+}
+
+/**
+ * Every Terraform resource under `scope`, at the time of the call: the {@link IResource.dependables} of a construct
+ * that stands for several resources (a Dataflow job with its bucket, account and grants; a health check with its
+ * query and metric), read when a dependant is made so that grants added later are included.
+ */
+export function resourcesUnder(scope: IConstruct): ITerraformDependable[] {
+  return scope.node.findAll().filter((n): n is TerraformResource => TerraformResource.isTerraformResource(n));
 }
 
 /** A BigQuery dataset. `LayeredDataset` implements it; `LayeredDataset.fromDatasetAttributes` imports one. */

@@ -8,6 +8,7 @@ import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { checkPhysicalNames } from "../core/physical-names";
+import { IResource, resourcesUnder } from "../core/references";
 import {
   DATAFLOW_DEADLETTER_SCHEMA,
   PubSubToBigQueryJobProps,
@@ -32,7 +33,7 @@ export type { PubSubToBigQueryJobProps } from "./pubsub-to-bigquery-job-props";
  *
  * Deleting the job drains it (`on_delete = "drain"`), so in-flight messages are written first.
  */
-export class PubSubToBigQueryJob extends Construct implements IGrantable {
+export class PubSubToBigQueryJob extends Construct implements IGrantable, IResource {
   /** The Dataflow job resource. */
   public readonly job: DataflowJob;
   /** Name of the job. */
@@ -51,6 +52,11 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable {
   public readonly errorTable: BigqueryTable;
   /** Id of the error table. */
   public readonly errorTableId: string;
+
+  /** Everything the job construct creates (job, account, bucket, grants, error table): what an alert on it waits for. */
+  public get dependables(): readonly ITerraformDependable[] {
+    return resourcesUnder(this);
+  }
   /** The template the job runs. */
   public readonly templateGcsPath: string;
   /** `project:dataset.table` of the output table, as the template takes it (literal ids). */

@@ -6,7 +6,7 @@
 import { BUCKET_NAME } from "../../schemas/naming";
 import { Duration } from "../core/duration";
 import { validateKeyLocation } from "../core/key-location";
-import { checkProps, PropRules } from "../core/prop-rules";
+import { checkProps, PropRules } from "../core/rule-tables";
 import { isKnown, refuseToken, validateLabels, validateRegion, validateServiceAccountId } from "../core/validation";
 import { PubSubToBigQueryJobSettings } from "./pubsub-to-bigquery-job-props";
 

@@ -3,22 +3,20 @@
  * pass them, and, per {@link WatchedKind} of the alert catalogue, how they are selected in a filter,
  * what a policy waits for, and their own metric or level. Private to the library, except the interfaces.
  */
-import { IConstruct } from "constructs";
-import { Fn, ITerraformDependable } from "cdktf";
-import { ScheduledQuery } from "../bigquery/scheduled-query";
-import { ISubscription } from "../core/references";
+import { ITerraformDependable } from "cdktf";
+import { IResource, ISubscription } from "../core/references";
 import { AlertDefinition, thresholdSource, WatchedKind } from "./alert-catalogue";
 import type { MetricFilterSpec } from "./metric-filter";
 import type { SqlHealthCheck } from "./sql-health-check";
 
 /** A Dataflow job to watch (a `PubSubToBigQueryJob`, or any construct with these attributes). */
-export interface MonitoredDataflowJob extends IConstruct {
+export interface MonitoredDataflowJob extends IResource {
   /** The job's name (the `job_name` label of its metrics). */
   readonly jobName: string;
 }
 
-/** A scheduled query to watch (a `SqlHealthCheck`, or any construct with these attributes; a `ScheduledQuery` is taken as it is). */
-export interface MonitoredScheduledQuery extends IConstruct {
+/** A scheduled query to watch: a `ScheduledQuery`, a `SqlHealthCheck`, or any resource with these attributes. */
+export interface MonitoredScheduledQuery extends IResource {
   /** Its transfer config's id (the `config_id` label of its runs' metrics): a reference when created in this stack. */
   readonly configId: string;
 }
@@ -77,7 +75,7 @@ export interface WatchedConstructs {
    * The ELT's scheduled queries (failed runs).
    * @default []
    */
-  readonly eltQueries?: (MonitoredScheduledQuery | ScheduledQuery)[];
+  readonly eltQueries?: MonitoredScheduledQuery[];
   /**
    * SQL-sourced signals (`SqlHealthCheck`s); each check's id must be an alert id of the catalogue
    * (`elt-freshness`, `quality-late-events`, `quality-staging-duplicates`, `cdc-staleness`).
@@ -101,10 +99,8 @@ export interface WatchedKindSpec<T = unknown> {
   idOf?(target: T): string;
   /** The labels selecting the targets in a filter. */
   selection(targets: readonly T[], project: string): Omit<MetricFilterSpec, "metric">;
-  /** Constructs a policy on them is created after. */
-  constructs(targets: readonly T[]): readonly IConstruct[];
-  /** Resources a policy or a chart on them is created after, besides {@link constructs}. @default - none */
-  dependsOn?(targets: readonly T[]): ITerraformDependable[];
+  /** The resources a policy on them (and the dashboard, where it waits) is created after. */
+  dependsOn(targets: readonly T[]): readonly ITerraformDependable[];
   /** Whether the dashboard is created after them (its charts name them by reference). */
   readonly dashboardWaits: boolean;
   /** The metric of a target, for a signal without one (a health check's log-based metric). @default - none */
@@ -117,22 +113,18 @@ export interface WatchedKindSpec<T = unknown> {
 
 const kind = <T>(spec: WatchedKindSpec<T>): WatchedKindSpec => spec as WatchedKindSpec;
 
+/** What a policy on `watched` waits for: each one's `dependables` (none for an imported one). */
+const dependablesOf = (watched: readonly IResource[]): ITerraformDependable[] =>
+  watched.flatMap((w) => [...w.dependables]);
+
 const subscriptions = (prop: "ingestionSubscriptions" | "deadLetterSubscriptions" | "bigQuerySubscriptions") =>
   kind<ISubscription>({
     prop,
     targets: (w) => w[prop] ?? [],
     selection: (subs) => ({ resourceLabels: { subscription_id: { oneOf: subs.map((s) => s.subscriptionName) } } }),
-    constructs: (subs) => subs,
+    dependsOn: dependablesOf,
     dashboardWaits: false,
   });
-
-/** A scheduled query's transfer config id (a reference to its `name`). */
-function configIdOf(query: MonitoredScheduledQuery | ScheduledQuery): string {
-  if (!(query instanceof ScheduledQuery)) return query.configId;
-  // projects/<number>/locations/<location>/transferConfigs/<config id>: the last part. basename() needs no
-  // quoted argument, so the reference can sit inside a quoted filter and inside the dashboard's JSON.
-  return Fn.basename(query.resource.name);
-}
 
 const worker = (directSinkOnly: boolean) =>
   kind<MonitoredWorker>({
@@ -140,7 +132,7 @@ const worker = (directSinkOnly: boolean) =>
     targets: (w) => (w.worker && (!directSinkOnly || w.worker.sink !== "pubsub") ? [w.worker] : []),
     selection: () => ({}),
     // The metric types exist after the worker's first sample, whatever Terraform creates: nothing to wait for.
-    constructs: () => [],
+    dependsOn: () => [],
     dashboardWaits: false,
   });
 
@@ -156,7 +148,7 @@ export const WATCHED_KINDS: Readonly<Record<WatchedKind, WatchedKindSpec>> = Obj
     prop: "dataflowJobs",
     targets: (w) => w.dataflowJobs ?? [],
     selection: (jobs) => ({ resourceLabels: { job_name: { oneOf: jobs.map((j) => j.jobName) } } }),
-    constructs: (jobs) => jobs,
+    dependsOn: dependablesOf,
     dashboardWaits: false,
   }),
   worker: worker(false),
@@ -166,17 +158,17 @@ export const WATCHED_KINDS: Readonly<Record<WatchedKind, WatchedKindSpec>> = Obj
     targets: (w) => w.healthChecks ?? [],
     idOf: (check) => check.checkId,
     selection: () => ({}),
-    constructs: (checks) => checks,
+    dependsOn: dependablesOf,
     dashboardWaits: true,
     metricOf: (check) => check.metricType,
     levelOf: (check) => check.threshold,
     levelDoc: "the check's threshold",
   }),
-  eltQueries: kind<MonitoredScheduledQuery | ScheduledQuery>({
+  eltQueries: kind<MonitoredScheduledQuery>({
     prop: "eltQueries",
     targets: (w) => w.eltQueries ?? [],
-    selection: (queries) => ({ resourceLabels: { config_id: { oneOf: queries.map(configIdOf) } } }),
-    constructs: (queries) => queries,
+    selection: (queries) => ({ resourceLabels: { config_id: { oneOf: queries.map((q) => q.configId) } } }),
+    dependsOn: dependablesOf,
     dashboardWaits: true,
   }),
   reservation: kind<MonitoredReservation>({
@@ -186,7 +178,6 @@ export const WATCHED_KINDS: Readonly<Record<WatchedKind, WatchedKindSpec>> = Obj
       resourceLabels: { project_id: project },
       metricLabels: { reservation: r.reservationName },
     }),
-    constructs: () => [],
     dependsOn: (rs) => rs.flatMap((r) => r.dependsOn ?? []),
     dashboardWaits: true,
     levelOf: (r) => r.maxSlots,

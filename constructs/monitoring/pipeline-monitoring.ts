@@ -1,5 +1,5 @@
-import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, TerraformResource, Token } from "cdktf";
+import { Construct } from "constructs";
+import { ITerraformDependable, Token } from "cdktf";
 import {
   MonitoringAlertPolicy,
   MonitoringAlertPolicyConditions,
@@ -147,17 +147,6 @@ const COUNT_WINDOW_SECONDS = 600;
 const PROM_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(WORKER_METRICS).map(([key, type]) => [key, promName(type)]),
 );
-
-/** Every resource a construct (or its `resource`) stands for, for `dependsOn`. */
-function dependablesOf(constructs: readonly IConstruct[]): ITerraformDependable[] {
-  const out: ITerraformDependable[] = [];
-  for (const c of constructs) {
-    const own = (c as { resource?: unknown }).resource;
-    if (own instanceof TerraformResource) out.push(own);
-    else out.push(...c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource));
-  }
-  return out;
-}
 
 /**
  * Monitoring as code for the pipeline: alert policies on backlog age and size, dead letters,
@@ -340,7 +329,7 @@ export class PipelineMonitoring extends Construct {
       if (!settings.enabled) continue;
       const { kind, groups } = this.groupsOf(definition);
       for (const targets of groups) {
-        const dependsOn = [...dependablesOf(kind.constructs(targets)), ...(kind.dependsOn?.(targets) ?? [])];
+        const dependsOn = [...kind.dependsOn(targets)];
         const signal = definition.signal;
         const options =
           "promql" in signal
@@ -500,14 +489,13 @@ export class PipelineMonitoring extends Construct {
     };
     // The dashboard names health checks, scheduled queries and the reservation by reference: created after them.
     const waits = Object.values(WATCHED_KINDS).filter((k) => k.dashboardWaits);
-    const constructs = waits.flatMap((k) => k.constructs(k.targets(this.props)));
-    const extra = waits.flatMap((k) => k.dependsOn?.(k.targets(this.props)) ?? []);
+    const dependsOn = waits.flatMap((k) => k.dependsOn(k.targets(this.props)));
     return new MonitoringDashboard(this, "dashboard", {
       project: this.props.project,
       // Multi-line on purpose: `cdktf synth --hcl` writes it as a heredoc, which keeps the JSON's
       // escaped quotes; a one-line string with `\"` is mangled by cdktf's HCL renderer.
       dashboardJson: JSON.stringify(dashboard, null, 2),
-      dependsOn: [...dependablesOf(constructs), ...extra],
+      dependsOn,
     });
   }
 }

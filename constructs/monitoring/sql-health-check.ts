@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
-import { Fn, ITerraformDependable, Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { LoggingMetric } from "@cdktf/provider-google/lib/logging-metric";
 import { ScheduledQuery } from "../bigquery/scheduled-query";
 import { hclSafeString } from "../core/hcl-safe";
-import { IDataset } from "../core/references";
+import { IDataset, IResource, resourcesUnder } from "../core/references";
 import { fail } from "../core/validation";
 import { LOG_BASED_METRIC_PREFIX } from "./metric-catalogue";
 
@@ -96,7 +96,7 @@ export function healthCheckQuery(
  * breaches of this check. Passing runs append a row to `health_checks` in the results dataset, the
  * history a dashboard or an analyst reads.
  */
-export class SqlHealthCheck extends Construct {
+export class SqlHealthCheck extends Construct implements IResource {
   /** The scheduled query. */
   public readonly query: ScheduledQuery;
   /** The log-based metric counting breaches. */
@@ -111,6 +111,11 @@ export class SqlHealthCheck extends Construct {
   public readonly checkId: string;
   /** The threshold. */
   public readonly threshold: number;
+
+  /** Everything the check creates (its query, account, grants and metric): what an alert on it waits for. */
+  public get dependables(): readonly ITerraformDependable[] {
+    return resourcesUnder(this);
+  }
 
   constructor(scope: Construct, id: string, props: SqlHealthCheckProps) {
     super(scope, id);
@@ -143,8 +148,7 @@ export class SqlHealthCheck extends Construct {
         writeDisposition: "WRITE_APPEND",
       },
     });
-    // projects/<number>/locations/<location>/transferConfigs/<config id>
-    this.configId = Fn.basename(this.query.resource.name);
+    this.configId = this.query.configId;
     this.logMetric = new LoggingMetric(this, "metric", {
       project: props.project,
       name: `fresh-streams-check-${props.checkId}`,

@@ -7,7 +7,7 @@ import { IConstruct } from "constructs";
 import { Token } from "cdktf";
 import { Duration } from "../core/duration";
 import { ITable, ITopic } from "../core/references";
-import { checkRules, Rule } from "../core/rule-table";
+import { checkRules, Rule } from "../core/rule-tables";
 import { isKnown, validateDuration, validateLabels, validateProjectNumber } from "../core/validation";
 import { validateCdcSubscription } from "./cdc-subscription";
 import { DEFAULT_MESSAGE_RETENTION, validateMessageRetention, validatePubsubName } from "./pubsub-common";

@@ -9,7 +9,6 @@ import { SecretManagerSecretVersion } from "@cdktf/provider-google/lib/secret-ma
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-import { grantTableWrite } from "../bigquery/table-grants";
 import { grantOnce } from "../core/grants";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { DirectSinkApi, resolveSettings, SsePublisherServiceProps, SsePublisherSettings } from "./sse-publisher-props";
@@ -171,7 +170,7 @@ export class SsePublisherService extends Construct implements IGrantable {
     // roles/bigquery.dataEditor holds both (the streaming page also lists bigquery.datasets.get, for
     // dataset metadata the worker never reads).
     return directSink
-      ? [grantTableWrite(this, directSink.table, this), grantTableWrite(this, directSink.errorTable, this)]
+      ? [directSink.table.grantWrite(this), directSink.errorTable.grantWrite(this)]
       : [topic!.grantPublish(this)];
   }
 

@@ -8,7 +8,7 @@ import { DIRECT_SINKS } from "../../schemas/worker-contract";
 import { headerValueProblem, parseWorkerSettings } from "../../schemas/worker-settings";
 import { Duration } from "../core/duration";
 import { validateKeyLocation } from "../core/key-location";
-import { checkProps, PropRules } from "../core/prop-rules";
+import { checkProps, PropRules } from "../core/rule-tables";
 import { Size } from "../core/size";
 import { fail, isKnown, validateLabels, validateServiceAccountId } from "../core/validation";
 import { SsePublisherSettings, WorkerDirectSink } from "./sse-publisher-props";

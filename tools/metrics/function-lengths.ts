@@ -18,7 +18,8 @@ export interface FunctionLength {
   readonly lines: number;
 }
 
-function sourceFiles(root: string, folder: string): string[] {
+/** The TypeScript source files (not declarations) under `folder` of `root`, recursively. */
+export function sourceFiles(root: string, folder: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {

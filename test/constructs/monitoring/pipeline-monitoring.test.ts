@@ -210,7 +210,7 @@ describe("PipelineMonitoring", () => {
     new PipelineMonitoring(stack, "monitoring", {
       project: PROJECT,
       notificationChannelIds: ["projects/test-project/notificationChannels/123"],
-      dataflowJobs: [{ jobName: "events-to-bq", node: stack.node } as any],
+      dataflowJobs: [{ jobName: "events-to-bq", node: stack.node, dependables: [] }],
       eltQueries: [staging],
       healthChecks: [check],
       reservation: { reservationName: "cdc-background", maxSlots: 150 },

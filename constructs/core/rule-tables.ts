@@ -1,7 +1,8 @@
 /**
- * Validation rules as tables, outside the constructors (the way the AWS CDK keeps
- * `aws-sqs/lib/validate-queue-props.ts`): each rule names the prop it checks, the check and the
- * message. Private to the library.
+ * Validation as data: tables of rules kept outside the constructors (the way the AWS CDK keeps
+ * `aws-sqs/lib/validate-queue-props.ts`), each rule a check and the message naming the value and the rule.
+ * Two shapes: a {@link PropRule} checks one prop (skipping unset values and unresolved tokens), a {@link Rule}
+ * checks the props as a whole (relations between props). Private to the library.
  */
 import { Token } from "cdktf";
 import { fail } from "./validation";
@@ -29,4 +30,18 @@ export function checkProps<P>(path: string, props: P, rules: PropRules<P>): void
     if (value === undefined || value === null || Token.isUnresolved(value)) continue;
     if (!rule.valid(value, props)) fail(path, rule.message(value, props));
   }
+}
+
+/** One rule of a table: when `input` breaks it, and what the error says. */
+export interface Rule<T> {
+  /** Whether `input` breaks the rule (a rule skips values that are unresolved tokens). */
+  readonly breaks: (input: T) => boolean;
+  /** What is wrong: the value and the rule (the construct path is put in front). */
+  readonly message: (input: T) => string;
+}
+
+/** Fails with `<path>: <message>` of the first rule `input` breaks, checking the rules in their order. */
+export function checkRules<T>(path: string, input: T, rules: readonly Rule<T>[]): void {
+  const broken = rules.find((rule) => rule.breaks(input));
+  if (broken !== undefined) fail(path, broken.message(input));
 }
