@@ -117,7 +117,8 @@ export class StreamingAnalyticsStack extends TerraformStack {
       });
     }
 
-    // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a violation.
+    // Policy (labels, least-privilege IAM, partitioned streaming tables, production safety, CMEK): fails synth on a
+    // violation.
     applyWarehousePolicies(this, {
       labels: this.labels,
       production: config.production,

@@ -53,7 +53,8 @@ export const STREAMING_EVENTS_PARTITION_EXPIRATION = Duration.days(365);
  * - `reporting.leaderboard`: plain `ReportingTable` (unless `leaderboardTable` is false)
  * - `raw.streaming_events`: partitioned by `DATE(_inserted_at)`, clustered by `user_id, event_type`, 365-day partitions
  * - `raw.employees`: CDC table, primary key `id`, max staleness 10 minutes
- * - `raw.wiki_pages`: CDC table of page state, primary key `(wiki, namespace, title)`, max staleness `cdc.pagesMaxStalenessSeconds`
+ * - `raw.wiki_pages`: CDC table of page state, primary key `(wiki, namespace, title)`, max staleness
+ * `cdc.pagesMaxStalenessSeconds`
  * - when `config.reservation` is set: a BACKGROUND reservation for the CDC tables' apply jobs
  */
 export class Warehouse extends Construct {

@@ -16,7 +16,8 @@ const WRITE_ROLE = "roles/bigquery.dataEditor";
 
 /**
  * The base of every `IDataset` of the library, created or imported: the dataset grants, written once.
- * Subclasses give the attributes. Every binding is created in this construct and names the dataset through `datasetIdRef` (so after
+ * Subclasses give the attributes. Every binding is created in this construct and names the dataset through
+ * `datasetIdRef` (so after
  * the dataset when it is created in the same stack).
  */
 export abstract class DatasetBase extends Construct implements IDataset {

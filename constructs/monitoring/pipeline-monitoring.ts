@@ -82,7 +82,8 @@ export interface PipelineMonitoringProps extends WatchedConstructs {
    */
   readonly autoClose?: Duration;
   /**
-   * Identities that write metrics (the worker's Prometheus collector): each gets `roles/monitoring.metricWriter`, nothing more.
+   * Identities that write metrics (the worker's Prometheus collector): each gets `roles/monitoring.metricWriter`,
+   * nothing more.
    * @default []
    */
   readonly metricWriters?: IGrantable[];

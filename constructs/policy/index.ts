@@ -49,7 +49,8 @@ export interface WarehousePolicyProps {
 
 /**
  * Adds the project's policy Aspects to a scope (usually a stack): required labels, least-privilege
- * IAM, streaming-table partitioning and alerting (channels required in production) always; production safety and CMEK when the environment asks
+ * IAM, streaming-table partitioning and alerting (channels required in production) always; production safety and CMEK
+ * when the environment asks
  * for them. A violation fails synthesis with a message naming the rule id and the resource, unless a
  * {@link PolicySuppressions} suppression with a written reason covers it. Returns the aspects added.
  */

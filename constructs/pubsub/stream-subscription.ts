@@ -25,7 +25,8 @@ import { checkPhysicalNames } from "../core/physical-names";
 /** Options every subscription kind takes. */
 export interface BaseSubscriptionOptions {
   /**
-   * How long a subscriber has to acknowledge a message before it is redelivered: whole seconds, 10 seconds to 10 minutes.
+   * How long a subscriber has to acknowledge a message before it is redelivered: whole seconds, 10 seconds to 10
+   * minutes.
    * @default Duration.seconds(60)
    */
   readonly ackDeadline?: Duration;
@@ -40,7 +41,8 @@ export interface BaseSubscriptionOptions {
    */
   readonly retainAckedMessages?: boolean;
   /**
-   * Shortest delay before a message is redelivered after a nack or expired deadline (exponential backoff), 0 to 10 minutes.
+   * Shortest delay before a message is redelivered after a nack or expired deadline (exponential backoff), 0 to 10
+   * minutes.
    * @default Duration.seconds(10)
    */
   readonly minimumBackoff?: Duration;
@@ -50,7 +52,8 @@ export interface BaseSubscriptionOptions {
    */
   readonly maximumBackoff?: Duration;
   /**
-   * Attribute filter (at most 256 bytes); messages not matching it are acknowledged automatically. Cannot be changed later.
+   * Attribute filter (at most 256 bytes); messages not matching it are acknowledged automatically. Cannot be changed
+   * later.
    * @default - every message is delivered
    */
   readonly filter?: string;
