@@ -18,9 +18,13 @@
 -- partitioned by event time, is not read for these events at all.
 --
 -- arrived_at is the ingestion partition (the start of its day), or the run's time while the row is
--- in the streaming buffer. What this cannot see: an event that waited in the ingestion log longer
--- than the horizon before it became older than the horizon (the staging load and these windows both
--- failing for days): quality/late_arrivals.sql still counts it (beyond_lookback).
+-- in the streaming buffer. An event ingested older than the staging lookback but younger than the
+-- horizon is recorded by the first run after it falls behind the horizon (its ingestion partition
+-- is then still within it), unless a staging backfill stages it first (then statement 1 records
+-- it). What this cannot see: an event ingested on time that the staging load never staged (the
+-- load failing for longer than its reach), or the windows not running at all while such an event
+-- is older than the horizon and its ingestion day is not: quality/late_arrivals.sql counts those
+-- (beyond_lookback).
 INSERT INTO {{window.late}} (event_id, {{window.key}}, event_time, arrived_at, watermark, recorded_at)
 WITH
   state AS (
