@@ -75,7 +75,7 @@ export { scriptStatements, sqlScript } from "./bigquery/sql-script";
 export { WindowKind } from "./bigquery/window-kind";
 export type { WindowKindName } from "./bigquery/window-kind";
 export { WindowedAggregate } from "./bigquery/windowed-aggregate";
-export type { SourceMark, WindowedAggregateProps } from "./bigquery/windowed-aggregate";
+export type { IngestionLog, SourceMark, WindowedAggregateProps } from "./bigquery/windowed-aggregate";
 export type {
   SqlBinding,
   SqlBindings,

@@ -86,3 +86,45 @@ export function compareSequenceNumbers(a: string, b: string): number {
   }
   return left.length - right.length;
 }
+
+/**
+ * Where one event stands in its source's commit order: what {@link eventSequenceNumber} encodes.
+ * Built for MediaWiki's recentchange stream (per wiki: the rc id), but any source that numbers its
+ * commits per primary key's scope fits.
+ */
+export interface EventOrder {
+  /** The event's own time (recentchange: `meta.dt`, which EventBus sets from `rc_timestamp`, whole seconds), Unix ms. */
+  readonly eventTimeMs: number;
+  /** When the event was received (Unix ms): an event time after it is clamped to it. */
+  readonly receivedAtMs: number;
+  /** The commit's number, increasing in commit order within the key's scope (recentchange: `id`, per wiki); missing counts as 0. */
+  readonly commitId?: number | bigint;
+  /** The delivery offset (recentchange: `meta.offset`, per datacenter topic); missing counts as 0. */
+  readonly offset?: number | bigint;
+}
+
+/**
+ * The sequence number of a change derived from one event: three sections of 16 hexadecimal digits,
+ *
+ * 1. the second of the event time, clamped to the time of receipt, written as the LAST millisecond
+ *    of that second (`second × 1000 + 999`): a time in ms, so humans can read it and so a number
+ *    of the earlier encoding (`<meta.dt ms>/<offset>/<id>`) of the same or an earlier second is
+ *    never greater (see docs/cdc.md, "Rows written before");
+ * 2. the commit id: within a second, the order in which the source committed (recentchange's `id`
+ *    increases per wiki, whichever datacenter topic carried the event);
+ * 3. the offset: breaks what is left (events without a commit id).
+ *
+ * Sub-second digits of the event time are dropped on purpose: EventBus has none, and within a
+ * second the commit id is the truth. Throws on what {@link encodeSequenceNumber} refuses and on
+ * times before 1970.
+ */
+export function eventSequenceNumber(order: EventOrder): string {
+  const { eventTimeMs, receivedAtMs } = order;
+  if (!Number.isFinite(eventTimeMs) || !Number.isFinite(receivedAtMs) || eventTimeMs < 0 || receivedAtMs < 0) {
+    throw new Error(
+      `event time ${eventTimeMs} and receipt time ${receivedAtMs} must be Unix milliseconds at or after 1970`,
+    );
+  }
+  const second = Math.floor(Math.min(eventTimeMs, receivedAtMs) / 1000);
+  return encodeSequenceNumber([second * 1000 + 999, order.commitId ?? 0, order.offset ?? 0]);
+}

@@ -61,6 +61,7 @@ export class Analytics extends Construct {
     const common = {
       source: warehouse.wikiStaged,
       sourceMark: { table: warehouse.stagingWatermark, column: "recorded_at" },
+      ingestionLog: { table: warehouse.wikiChanges }, // arrivals older than the horizon: found in raw by ingestion time
       dataset: warehouse.reportingDataset,
       allowedLateness: lateness,
       project: config.projectId,

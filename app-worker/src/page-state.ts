@@ -11,17 +11,19 @@
  * | `type: "log"`, `log_type: "move"`, action `move`, `move_redir` | DELETE of `title`, UPSERT of `log_params.target` |
  * | anything else (categorize, external, other logs, canaries) | none                                        |
  *
- * The sequence number ({@link pageSequenceNumber}) is a function of the event alone:
- * `meta.dt` in milliseconds / `meta.offset` (the event's Kafka offset) / the recentchange `id`,
- * three sections of 16 upper-case hexadecimal digits. An event delivered again (an SSE resume, an
- * upstream duplicate, a worker restart before its checkpoint) carries the same three values and so
- * the same number: it can never win over a change derived from a newer event.
+ * The sequence number ({@link pageSequenceNumber}, `eventSequenceNumber` in schemas/cdc-sequence.ts)
+ * follows the order in which the wiki committed the changes: the second of `meta.dt` (clamped to the
+ * time of receipt; written as that second's last millisecond) / the recentchange `id` (increasing per
+ * wiki) / `meta.offset`, three sections of 16 upper-case hexadecimal digits. An event delivered again
+ * (an SSE resume, an upstream duplicate, a worker restart before its checkpoint) carries the same
+ * values and so the same number, unless its `meta.dt` was in the future (then the later receipt
+ * time): it can never win over a change derived from a newer event.
  */
 import {
   CHANGE_SEQUENCE_NUMBER_COLUMN,
   CHANGE_TYPE_COLUMN,
   ChangeType,
-  encodeSequenceNumber,
+  eventSequenceNumber,
 } from "../../schemas/cdc-sequence";
 import { WIKI_PAGES_CDC_MESSAGE_FIELDS } from "../../schemas/wiki-pages";
 
@@ -136,15 +138,21 @@ export function targetNamespace(sourceTitle: string, sourceNamespace: number, ta
 }
 
 /**
- * The sequence number of every change derived from `event`: `meta.dt` (ms) / `meta.offset` /
- * recentchange `id`, each 16 hexadecimal digits; a missing offset or id counts as 0.
+ * The sequence number of every change derived from `event`, received at `receivedAtMs`:
+ * second of `meta.dt` (clamped to `receivedAtMs`) as its last ms / recentchange `id` / `meta.offset`,
+ * each 16 hexadecimal digits; a missing id or offset counts as 0 (`eventSequenceNumber`).
  * Undefined when `meta.dt` is not a time at or after 1970.
  */
-export function pageSequenceNumber(event: unknown): string | undefined {
+export function pageSequenceNumber(event: unknown, receivedAtMs: number = Date.now()): string | undefined {
   if (!isObject(event) || !isObject(event.meta)) return undefined;
   const dt = typeof event.meta.dt === "string" ? Date.parse(event.meta.dt) : NaN;
   if (!Number.isSafeInteger(dt) || dt < 0) return undefined;
-  return encodeSequenceNumber([dt, nonNegativeInteger(event.meta.offset) ?? 0, nonNegativeInteger(event.id) ?? 0]);
+  return eventSequenceNumber({
+    eventTimeMs: dt,
+    receivedAtMs,
+    commitId: nonNegativeInteger(event.id),
+    offset: nonNegativeInteger(event.meta.offset),
+  });
 }
 
 const DELETE_ACTIONS = new Set(["delete", "delete_redir", "delete_redir2"]);
@@ -154,7 +162,7 @@ const MOVE_ACTIONS = new Set(["move", "move_redir"]);
  * The page changes `event` implies (see the module comment). The caller has already accepted the
  * event for the main topic (not a canary, not malformed); this never throws.
  */
-export function derivePageChanges(event: unknown): PageStateResult {
+export function derivePageChanges(event: unknown, receivedAtMs: number = Date.now()): PageStateResult {
   if (!isObject(event) || !isObject(event.meta)) return { kind: "skipped", reason: "not an event object" };
   if (event.meta.domain === "canary") return { kind: "none" };
   const type = event.type;
@@ -173,7 +181,7 @@ export function derivePageChanges(event: unknown): PageStateResult {
   if (typeof title !== "string" || title.length === 0) return { kind: "skipped", reason: "title is missing" };
   if (typeof namespace !== "number" || !Number.isSafeInteger(namespace))
     return { kind: "skipped", reason: "namespace is missing" };
-  const sequenceNumber = pageSequenceNumber(event);
+  const sequenceNumber = pageSequenceNumber(event, receivedAtMs);
   if (sequenceNumber === undefined) return { kind: "skipped", reason: "meta.dt is not a time" };
 
   const user = typeof event.user === "string" && event.user.length > 0 ? event.user : null;
@@ -240,15 +248,15 @@ export function derivePageChanges(event: unknown): PageStateResult {
   };
 }
 
-/** Parses one SSE `data` payload and derives its page changes; never throws. */
-export function derivePageChangesFromData(data: string): PageStateResult {
+/** Parses one SSE `data` payload, received at `receivedAtMs`, and derives its page changes; never throws. */
+export function derivePageChangesFromData(data: string, receivedAtMs: number = Date.now()): PageStateResult {
   let event: unknown;
   try {
     event = JSON.parse(data);
   } catch {
     return { kind: "skipped", reason: "not valid JSON" };
   }
-  return derivePageChanges(event);
+  return derivePageChanges(event, receivedAtMs);
 }
 
 /** The primary key of a row as one string. */

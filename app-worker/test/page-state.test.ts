@@ -17,24 +17,25 @@ const created = first((e) => e.type === "new" && e.meta.domain !== "canary");
 const deletion = first((e) => e.log_type === "delete");
 const move = first((e) => e.log_type === "move" && e.namespace === 0);
 
-/** `event` placed `ms` after the first edit in the stream: dt and offset as the live stream would assign them. */
+/** `event` placed `ms` after the first edit in the stream: dt, offset and rc id as the live stream would assign them. */
 function later(event: Record<string, any>, ms: number, changes: Record<string, any> = {}): Record<string, any> {
   const copy = structuredClone(event);
   copy.meta.dt = new Date(Date.parse(edit.meta.dt) + ms).toISOString();
   copy.meta.offset = edit.meta.offset + ms;
+  copy.id = edit.id + ms;
   copy.meta.id = `${event.meta.id.slice(0, -4)}${String(ms).padStart(4, "0").slice(-4)}`;
   return { ...copy, ...changes };
 }
 
-function changes(event: unknown): PageChange[] {
-  const result = derivePageChanges(event);
+function changes(event: unknown, receivedAtMs?: number): PageChange[] {
+  const result = derivePageChanges(event, receivedAtMs);
   if (result.kind !== "changes") throw new Error(`expected changes, got ${JSON.stringify(result)}`);
   return result.changes;
 }
 
 /**
  * Reference model of BigQuery's apply, written independently of the worker: per key, the change with
- * the greatest (dt ms, offset, rc id) — compared as numbers, not strings — decides.
+ * the greatest sequence number — its sections compared as numbers, not strings — decides.
  */
 function applyModel(all: PageChange[]): Map<string, Record<string, unknown>> {
   const newest = new Map<string, { order: number[]; change: PageChange }>();
@@ -162,20 +163,34 @@ describe("page state from recentchange events", () => {
     });
   });
 
-  test("sequence numbers: dt ms / offset / rc id, 16 hex digits each, increasing in stream order", () => {
+  test("sequence numbers: second of dt (its last ms) / rc id / offset, 16 hex digits each, increasing per wiki", () => {
+    const second = Math.floor(Date.parse(edit.meta.dt) / 1000) * 1000;
     expect(pageSequenceNumber(edit)).toBe(
-      [Date.parse(edit.meta.dt), edit.meta.offset, edit.id]
-        .map((n) => n.toString(16).toUpperCase().padStart(16, "0"))
-        .join("/"),
+      [second + 999, edit.id, edit.meta.offset].map((n) => n.toString(16).toUpperCase().padStart(16, "0")).join("/"),
     );
     expect(pageSequenceNumber({ ...edit, meta: { ...edit.meta, offset: undefined }, id: undefined })).toMatch(
       /\/0{16}\/0{16}$/,
     );
-    // The fixture is in stream order: every event's number is greater than the previous event's.
-    const ordered = events
-      .filter((e, i) => events.findIndex((f) => f.meta.id === e.meta.id) === i)
-      .map((e) => pageSequenceNumber(e)!);
-    for (let i = 1; i < ordered.length; i++) expect(compareSequenceNumbers(ordered[i - 1], ordered[i])).toBeLessThan(0);
+    // The fixture is in stream order: within each wiki (the scope of a key), every event's number is
+    // greater than the previous event's.
+    const distinct = events.filter((e, i) => events.findIndex((f) => f.meta.id === e.meta.id) === i);
+    const wikis = new Set(distinct.map((e) => e.wiki));
+    expect(wikis.size).toBeGreaterThan(1);
+    for (const wiki of wikis) {
+      const ordered = distinct.filter((e) => e.wiki === wiki).map((e) => pageSequenceNumber(e)!);
+      for (let i = 1; i < ordered.length; i++)
+        expect(compareSequenceNumbers(ordered[i - 1], ordered[i])).toBeLessThan(0);
+    }
+  });
+
+  test("a meta.dt in the future is clamped to the time of receipt (and counts by its second)", () => {
+    const receivedAt = Date.parse(edit.meta.dt) + 60_000;
+    const future = { ...edit, meta: { ...edit.meta, dt: "2100-01-01T00:00:00Z" } };
+    const [section] = pageSequenceNumber(future, receivedAt)!.split("/");
+    expect(Number.parseInt(section, 16)).toBe(Math.floor(receivedAt / 1000) * 1000 + 999);
+    expect(changes(future, receivedAt)[0].sequenceNumber).toBe(pageSequenceNumber(future, receivedAt));
+    // A past meta.dt does not depend on when it is received: replays keep their number.
+    expect(pageSequenceNumber(edit, receivedAt)).toBe(pageSequenceNumber(edit, receivedAt + 3_600_000));
   });
 
   test("a replay of an event carries its original sequence number", () => {

@@ -22,6 +22,15 @@ export interface SourceMark {
   readonly column?: string;
 }
 
+/** The ingestion-time partitioned table the source is loaded from, where very late arrivals are found. */
+export interface IngestionLog {
+  /**
+   * The table, e.g. the raw `wiki_changes`: partitioned by ingestion time (`_PARTITIONTIME`), with the
+   * source's id, key and event-time columns under the same names.
+   */
+  readonly table: ITable;
+}
+
 /** Props of {@link WindowedAggregate}. */
 export interface WindowedAggregateProps {
   /** The events: a table partitioned by `timeColumn`, one row per distinct event. */
@@ -74,6 +83,13 @@ export interface WindowedAggregateProps {
    * @default Duration.hours(96)
    */
   readonly sourceHorizon?: Duration;
+  /**
+   * Where arrivals older than the source horizon are found, by their (recent) ingestion time: each run
+   * records those behind the watermark in the late-events table, however late
+   * (`sql/analytics/window_very_late_events.sql`); the scheduled query reads the table's dataset.
+   * @default - none: an arrival older than the horizon is neither windowed nor recorded
+   */
+  readonly ingestionLog?: IngestionLog;
   /** Project the scheduled query and its service account live in. */
   readonly project: string;
   /** The project's number (names the Data Transfer service agent). */
@@ -107,10 +123,11 @@ export interface WindowedAggregateProps {
   readonly labels?: Record<string, string>;
 }
 
-/** The SQL files a windowed aggregate runs, in order, for a window kind. */
-export function windowSqlFiles(window: WindowKind): string[] {
+/** The SQL files a windowed aggregate runs, in order, for a window kind (and whether it names an ingestion log). */
+export function windowSqlFiles(window: WindowKind, ingestionLog = false): string[] {
   return [
     "analytics/window_late_events.sql",
+    ...(ingestionLog ? ["analytics/window_very_late_events.sql"] : []),
     window.kind === "session" ? "analytics/window_sessions.sql" : "analytics/window_fixed.sql",
   ];
 }
@@ -122,6 +139,8 @@ export interface WindowSqlRefs {
   readonly markColumn: string;
   readonly table: { project: string; datasetId: string; tableId: string };
   readonly late: { project: string; datasetId: string; tableId: string };
+  /** The ingestion log (only `window_very_late_events.sql` reads it). */
+  readonly ingested?: { project: string; datasetId: string; tableId: string };
   readonly window: WindowKind;
   readonly keyColumn: string;
   readonly measure: string;
@@ -149,6 +168,7 @@ export function windowSqlBindings(refs: WindowSqlRefs): SqlBindings {
     "window.mark_column": quoteIdentifier(refs.markColumn),
     "window.table": ref(refs.table),
     "window.late": ref(refs.late),
+    ...(refs.ingested ? { "window.ingested": ref(refs.ingested) } : {}),
     "window.key": quoteIdentifier(refs.keyColumn),
     "window.measure": quoteIdentifier(refs.measure),
     "window.counted": quoteIdentifier(refs.countDistinct),
@@ -279,8 +299,11 @@ export class WindowedAggregate extends Construct {
       mark: props.sourceMark.table,
       table: this.table,
       late: this.lateEvents,
+      ingested: props.ingestionLog?.table,
     });
-    this.statements = windowSqlFiles(settings.window).map((file) => renderSqlFile(file, this.bindings).trim());
+    this.statements = windowSqlFiles(settings.window, props.ingestionLog !== undefined).map((file) =>
+      renderSqlFile(file, this.bindings).trim(),
+    );
     this.query = this.scheduledQuery(props, settings);
   }
 
@@ -322,13 +345,18 @@ export class WindowedAggregate extends Construct {
       serviceAccountId: props.serviceAccountId,
       notificationTopic: props.notificationTopic,
       query: sqlScript(this.statements),
-      readDatasets: [props.source.dataset, props.sourceMark.table.dataset],
+      readDatasets: [
+        props.source.dataset,
+        props.sourceMark.table.dataset,
+        ...(props.ingestionLog ? [props.ingestionLog.table.dataset] : []),
+      ],
       writeDatasets: [props.dataset],
       dependsOn: [
         ...this.table.dependables,
         ...this.lateEvents.dependables,
         ...props.source.dependables,
         ...props.sourceMark.table.dependables,
+        ...(props.ingestionLog?.table.dependables ?? []),
       ],
     });
   }

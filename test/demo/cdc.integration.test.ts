@@ -21,12 +21,13 @@ type Change = { key: string; order: bigint[]; type: "UPSERT" | "DELETE"; row?: R
 /**
  * The page changes of each event, re-derived for the fixtures' shapes (moves keep the source's
  * namespace when the target has its prefix, else land in namespace 0: the fixtures' targets carry
- * no other prefix), ordered by (meta.dt ms, meta.offset, id) as integers.
+ * no other prefix), ordered by (the second of meta.dt, rc id, meta.offset) as integers: the commit order
+ * of each wiki within a second (the recorded times are in the past, so no clamping to receipt).
  */
 function modelChanges(line: string): Change[] {
   const e = JSON.parse(line);
   if (e.meta.domain === "canary") return [];
-  const order = [BigInt(Date.parse(e.meta.dt)), BigInt(e.meta.offset ?? 0), BigInt(e.id ?? 0)];
+  const order = [BigInt(Math.floor(Date.parse(e.meta.dt) / 1000)), BigInt(e.id ?? 0), BigInt(e.meta.offset ?? 0)];
   const key = (ns: number, title: string) => JSON.stringify([e.wiki, ns, title]);
   const upsert = (ns: number, title: string, revision: number | null, change: string): Change => ({
     key: key(ns, title),

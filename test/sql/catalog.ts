@@ -68,13 +68,14 @@ export const WINDOW_BINDINGS = (() => {
   ] as const;
   return aggregates.map(([name, tableId, window, keyColumn, measure, countDistinct]) => ({
     name,
-    files: windowSqlFiles(window),
+    files: windowSqlFiles(window, true),
     bindings: windowSqlBindings({
       source: REFS.wikiStaged,
       mark: REFS.stagingWatermark,
       markColumn: "recorded_at",
       table: table(tableId),
       late: table(`${tableId}_late_events`),
+      ingested: REFS.wikiChanges,
       window,
       keyColumn,
       measure,

@@ -270,12 +270,13 @@ async function expectTablesToMatch(seen: Seen): Promise<void> {
 }
 
 describe("windowed aggregates on the BigQuery emulator", () => {
-  test("each scheduled query is a script: the late-events INSERT, then the window MERGE", () => {
+  test("each scheduled query is a script: the late-events INSERTs (within and beyond the horizon), then the window MERGE", () => {
     for (const script of Object.values(SCRIPTS)) {
       const statements = scriptStatements(script);
-      expect(statements).toHaveLength(2);
+      expect(statements).toHaveLength(3);
       expect(statements[0]).toMatch(/^(--[^\n]*\n)*INSERT INTO/);
-      expect(statements[1]).toMatch(/\nMERGE /);
+      expect(statements[1]).toMatch(/^(--[^\n]*\n)*INSERT INTO[^\n]*_late_events/);
+      expect(statements[2]).toMatch(/\nMERGE /);
     }
     expect(scriptStatements(STAGING)).toHaveLength(2);
   });
@@ -321,5 +322,44 @@ describe("windowed aggregates on the BigQuery emulator", () => {
     const before = await fullTables();
     await deliverAndRun([], runTimeAfter(95));
     expect(await fullTables()).toEqual(before);
+  });
+  test("an arrival older than the run's horizon is recorded as late too (a replay after a long outage, then a backfill)", async () => {
+    // A replay after a long outage delivers an event 200 hours old: the staging load (lookback 48 h) leaves it in
+    // raw and the windows' horizon (97 h) never reads it, but it arrived behind the watermark.
+    const veryLate = change("v1", "enwiki", "vera", -200 * 60);
+    const runTime = runTimeAfter(95);
+    const horizonHours = Math.min(
+      ...Object.values(analytics).map((a: any) => Number(a.bindings?.["window.horizon_hours"] ?? Infinity)),
+    );
+    expect(Date.parse(veryLate.event_time)).toBeLessThan(runTime.getTime() - horizonHours * 3_600_000);
+    const before = {
+      tumbling: await table("tumbling"),
+      hopping: await table("hopping"),
+      sessions: await table("sessions"),
+    };
+    await deliverAndRun([veryLate], runTime);
+    for (const kind of Object.keys(T) as (keyof typeof T)[]) {
+      const late = await run(`SELECT event_id, event_time, watermark FROM ${LATE[kind]} WHERE event_id = 'v1'`);
+      expect([kind, late]).toEqual([
+        kind,
+        [{ event_id: "v1", event_time: veryLate.event_time, watermark: expect.any(String) }],
+      ]);
+    }
+    // Windows left alone.
+    expect({
+      tumbling: await table("tumbling"),
+      hopping: await table("hopping"),
+      sessions: await table("sessions"),
+    }).toEqual(before);
+
+    // A backfill of the staging load for the hour of the event stages it (staged_at: now), and the next window run
+    // does not record it a second time.
+    await onEmulator(STAGING, new Date(Date.parse(veryLate.event_time) + 3_600_000));
+    expect(
+      await run(`SELECT event_id FROM ${q(`${config.datasetPrefix}staging`, "wiki_staged")} WHERE event_id = 'v1'`),
+    ).toHaveLength(1);
+    const recorded = await fullTables();
+    await deliverAndRun([], runTime);
+    expect(await fullTables()).toEqual(recorded);
   });
 });

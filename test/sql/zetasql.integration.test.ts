@@ -52,6 +52,7 @@ test("the sql/ folder holds the statements of every layer", () => {
       "analytics/realtime_dashboard.sql",
       "analytics/traffic_anomalies.sql",
       "analytics/window_late_events.sql",
+      "analytics/window_very_late_events.sql",
       "analytics/window_fixed.sql",
       "analytics/window_sessions.sql",
       "reporting/leaderboard_live.sql",
@@ -73,6 +74,7 @@ describe("ZetaSQL analysis of every sql/ file", () => {
     "staging/wiki_staged_watermark.sql": "resolved_insert_stmt_node",
     "reporting/leaderboard.sql": "resolved_merge_stmt_node",
     "analytics/window_late_events.sql": "resolved_insert_stmt_node",
+    "analytics/window_very_late_events.sql": "resolved_insert_stmt_node",
     "analytics/window_fixed.sql": "resolved_merge_stmt_node",
     "analytics/window_sessions.sql": "resolved_merge_stmt_node",
   };

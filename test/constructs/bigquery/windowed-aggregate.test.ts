@@ -6,7 +6,7 @@ import { Partitioning } from "../../../constructs/bigquery/table-options";
 import { WindowKind } from "../../../constructs/bigquery/window-kind";
 import { WindowedAggregate, WindowedAggregateProps } from "../../../constructs/bigquery/windowed-aggregate";
 import { Duration } from "../../../constructs/core/duration";
-import { WIKI_STAGED_SCHEMA, WIKI_STAGED_WATERMARK_SCHEMA } from "../../../schemas";
+import { WIKI_CHANGES_SCHEMA, WIKI_STAGED_SCHEMA, WIKI_STAGED_WATERMARK_SCHEMA } from "../../../schemas";
 import { newDataset, newStack, PROJECT, PROJECT_NUMBER, resources, resourceWith, synthStack } from "../../support";
 
 /** A staging dataset with wiki_staged and its watermark, and a reporting dataset, in a fresh stack. */
@@ -89,6 +89,41 @@ describe("WindowedAggregate", () => {
       ]),
     );
     expect(grants).toHaveLength(2);
+  });
+
+  test("with an ingestion log: a third statement finds arrivals older than the horizon there, by ingestion time", () => {
+    const { stack, props } = setup();
+    const raw = newDataset(stack, { datasetId: "raw", layer: "raw" });
+    const log = new StreamingTable(stack, "raw-changes", {
+      dataset: raw,
+      tableId: "wiki_changes",
+      schema: WIKI_CHANGES_SCHEMA,
+      partitioning: Partitioning.ingestionTime("DAY"),
+      deletionProtection: false,
+    });
+    const aggregate = new WindowedAggregate(stack, "tumbling", { ...props, ingestionLog: { table: log } });
+    const json = synthStack(stack);
+    const [transfer] = resources(json, "google_bigquery_data_transfer_config");
+    const statements = scriptStatements(transfer.params.query);
+    expect(statements).toHaveLength(3);
+    expect(statements[1]).toContain("INSERT INTO `test-project`.`reporting`.`changes_per_minute_late_events`");
+    expect(statements[1]).toContain("FROM `test-project`.`raw`.`wiki_changes` AS log");
+    expect(statements[1]).toContain(
+      "_PARTITIONTIME >= TIMESTAMP_TRUNC(TIMESTAMP_SUB(@run_time, INTERVAL 96 HOUR), DAY)",
+    );
+    expect(statements[2]).toContain("MERGE `test-project`.`reporting`.`changes_per_minute` AS target");
+    expect(aggregate.statements).toHaveLength(3);
+    const key = Object.entries(json.resource.google_bigquery_table).find(
+      ([, t]: any) => t.table_id === "wiki_changes",
+    )!;
+    expect(transfer.depends_on).toContain(`google_bigquery_table.${key[0]}`);
+    const grants = resources(json, "google_bigquery_dataset_iam_member").map((g) => [g.dataset_id, g.role]);
+    expect(grants).toContainEqual([
+      expect.stringMatching(/^\$\{google_bigquery_dataset\.raw_/),
+      "roles/bigquery.dataViewer",
+    ]);
+    // Without one: two statements, no raw read (the default keeps the construct's earlier behaviour).
+    expect(new WindowedAggregate(stack, "plain", { ...props, tableId: "plain" }).statements).toHaveLength(2);
   });
 
   test("hopping windows: every minute over five, counting distinct users; sessions by user", () => {
