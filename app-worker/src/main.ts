@@ -83,6 +83,7 @@ export class Worker {
   private stopRequested: ((reason: string) => void) | undefined;
   private readonly stopSignal: Promise<string>;
   private malformedSeen = 0;
+  private unusualIdsSeen = 0;
   /** Plain counts (the same as the Prometheus counters), for logs, tests and the bench. */
   public readonly stats = {
     received: 0,
@@ -294,17 +295,26 @@ export class Worker {
         metrics.reconnects.inc({ reason });
         logger.warn({ reason, delayMs, detail }, "reconnecting to the event stream");
       },
-      onOversizeFrame: (id, bytes) => {
+      onOversizeFrame: (id, bytes, resumeId) => {
         metrics.framesOversize.inc();
-        const detail = `SSE frame larger than MAX_FRAME_BYTES (${config.maxFrameBytes}): ${bytes} bytes arrived before the connection was dropped`;
         if (id === undefined) {
           // Without an id the frame cannot be skipped: it comes again and is counted again.
-          logger.error({ bytes }, `${detail}; the frame has no id before its data, so it cannot be skipped`);
+          logger.error(
+            { bytes },
+            `SSE frame larger than MAX_FRAME_BYTES (${config.maxFrameBytes}): ${bytes} bytes arrived before the connection was dropped; the frame has no id before its data, so it cannot be skipped`,
+          );
           return;
         }
-        const seq = tracker.begin(id);
+        const detail = `SSE frame larger than MAX_FRAME_BYTES (${config.maxFrameBytes}): ${bytes} bytes arrived, the rest was discarded`;
+        const seq = tracker.begin(resumeId);
         this.deadLetter(session, { reason: "oversize_frame", sseId: id, bytes, detail }, () => tracker.complete(seq));
       },
+      onOversizeReplay: (id) => {
+        metrics.framesOversize.inc();
+        metrics.framesOversizeReplayed.inc();
+        logger.warn({ sseId: id }, "the server sent again an oversized frame already dead-lettered: discarded");
+      },
+      onEventId: (handling, id) => this.unusualEventId(handling, id),
       onRetryAfterClamped: (requestedMs, usedMs) =>
         logger.warn(
           { requestedMs, usedMs },
@@ -377,6 +387,24 @@ export class Worker {
         settle();
       } else this.notWritten(session, event, row.event_time, outcome!, settle);
     });
+  }
+
+  /** Counts and logs (the first 5, then every 1000th) an event id that is not ASCII. */
+  private unusualEventId(handling: "utf8" | "refused", id: string): void {
+    const seen = ++this.unusualIdsSeen;
+    (handling === "utf8" ? this.metrics.eventIdsUtf8 : this.metrics.eventIdsRefused).inc();
+    if (seen > 5 && seen % 1000 !== 0) return;
+    const sample = id.slice(0, 300);
+    if (handling === "utf8")
+      this.logger.warn(
+        { sseId: sample, seenSoFar: seen },
+        "an SSE event id is not ASCII: it is sent back UTF-8 encoded",
+      );
+    else
+      this.logger.warn(
+        { sseId: sample, seenSoFar: seen },
+        "an SSE event id cannot be sent back as Last-Event-ID (control characters or surrounding blanks): its event is processed, the resume point stays at the previous id",
+      );
   }
 
   /** Counts (and for malformed ones, logs: the first 5, then every 1000th) an event that is not published. */

@@ -27,6 +27,21 @@ export class WorkerMetrics {
   public readonly checkpointAge: Gauge;
   public readonly deadLettered: Counter<"reason">;
   public readonly framesOversize: Counter;
+  /** Copies of an oversized frame already dead-lettered that the server sent again (discarded). */
+  public readonly framesOversizeReplayed = this.counter(
+    "frames_oversize_replayed_total",
+    "Copies of an oversized frame already dead-lettered that the server sent again (a resume at or before its id): discarded, not recorded again",
+  );
+  /** SSE event ids that are not ASCII, sent back UTF-8 encoded as Last-Event-ID. */
+  public readonly eventIdsUtf8 = this.counter(
+    "sse_event_ids_utf8_total",
+    "SSE event ids with characters outside ASCII: sent back as Last-Event-ID UTF-8 encoded (as EventSource does)",
+  );
+  /** SSE event ids no header can carry back: not adopted as the resume point. */
+  public readonly eventIdsRefused = this.counter(
+    "sse_event_ids_refused_total",
+    "SSE event ids no HTTP header can carry (control characters, surrounding blanks): the event is processed, the id is not adopted as the resume point",
+  );
   public readonly lastEventAge: Gauge;
   /** Direct sinks (SINK=storage-write or insert-all): rows BigQuery acknowledged. */
   public readonly sinkRowsWritten: Counter<"sink">;
@@ -107,7 +122,7 @@ export class WorkerMetrics {
     );
     this.framesOversize = counter(
       "frames_oversize_total",
-      "SSE frames larger than MAX_FRAME_BYTES (the connection is dropped and resumed after the frame)",
+      "SSE frames larger than MAX_FRAME_BYTES, replayed copies included (with an id: dead-lettered and its rest discarded; without one: the connection is dropped)",
     );
     this.lastEventAge = gauge(
       "last_event_age_seconds",

@@ -3,20 +3,48 @@
  * (`sse-parser.ts`).
  *
  * - Sends `Last-Event-ID` (the id of the last complete frame received, initially the checkpoint)
- *   on every connection; without one, adds `?since=` when a start time is configured.
+ *   on every connection; without one, adds `?since=` when a start time is configured. The id is
+ *   sent UTF-8 encoded, as browsers' EventSource does (Node's `Headers` refuses characters above
+ *   U+00FF as they are); an id no header can carry (control characters, surrounding blanks) is
+ *   never adopted: its event is delivered with the previous id, and reported to `onEventId`.
  * - Reconnects with exponential backoff and jitter after network errors, 5xx, 408 and 429
  *   (a `Retry-After` header sets the delay, clamped to [backoffInitialMs, backoffMaxMs]), end of
  *   stream, `event: error` frames and the progress watchdog: no `message` event for
  *   `idleTimeoutMs` (comments and keep-alives do not count); any other 4xx/3xx, and a request
- *   header Node refuses, throw {@link SseFatalError}.
- * - A frame larger than `maxFrameBytes` is never buffered: the connection is dropped, the frame is
- *   reported to `onOversizeFrame` and, when its id is known, the next connection resumes after it.
+ *   header Node refuses, throw {@link SseFatalError}. An error response's body is read at most
+ *   {@link ERROR_BODY_BYTES} far, then cancelled.
+ * - A frame larger than `maxFrameBytes` is never buffered. With its id known (before its data), it
+ *   is reported to `onOversizeFrame`, its id becomes the resume point, and the rest of it is
+ *   discarded as it arrives, on the same connection. Its id is remembered: a copy the server
+ *   replays later (a resume at or just before that id) is discarded the same way and reported to
+ *   `onOversizeReplay`, not again to `onOversizeFrame`. Without an id the connection is dropped
+ *   (the frame cannot be skipped: it comes again).
+ * - Nothing grows with the number of connections: each one's listeners and timers are removed
+ *   when it ends.
  * - A frame cut by a dropped connection is discarded with the connection's parser; it is
  *   received again after the reconnect because its id was never recorded.
  * - Backpressure: `beforeRead` is awaited before each read of the body; while it is pending,
  *   nothing is read (TCP flow control pushes back on the server) and the watchdog is paused.
  */
+import { createHash } from "node:crypto";
 import { FrameTooLargeError, SseParser } from "./sse-parser";
+
+/** How much of an error response's body is read (for the log), before the rest is cancelled. */
+export const ERROR_BODY_BYTES = 300;
+
+/** Oversized frames remembered (by a digest of their id) to recognise a replayed copy. */
+const REMEMBERED_OVERSIZE_IDS = 256;
+
+/**
+ * The `Last-Event-ID` value for an event id, as `fetch` must be given it: the id's UTF-8 bytes, one
+ * character per byte (what EventSource sends; ASCII ids are unchanged); undefined when no header
+ * can carry it: control characters (other than tab) or leading/trailing blanks, which `fetch`
+ * refuses or strips.
+ */
+export function lastEventIdHeader(id: string): string | undefined {
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]|^[\t ]|[\t ]$/.test(id)) return undefined;
+  return /^[\u0000-\u007f]*$/.test(id) ? id : Buffer.from(id, "utf8").toString("latin1");
+}
 
 /** A response that retrying will not fix (e.g. 403): the worker stops with this message. */
 export class SseFatalError extends Error {
@@ -67,10 +95,18 @@ export interface SseClientOptions {
   /** Called before each reconnection wait. */
   readonly onReconnect?: (reason: ReconnectReason, delayMs: number, detail: string) => void;
   /**
-   * Called when a frame exceeds `maxFrameBytes`, before the reconnection. With an `id`, the next
-   * connection resumes after that frame (the caller records it, e.g. in a dead-letter sink).
+   * Called when a frame exceeds `maxFrameBytes` (`bytes`: what had arrived of it). With an `id`,
+   * the rest is discarded and reading goes on; `lastEventId` is the resume point after the frame
+   * (the caller records the frame, e.g. in a dead-letter sink). Without one, the connection is dropped.
    */
-  readonly onOversizeFrame?: (id: string | undefined, bytes: number) => void;
+  readonly onOversizeFrame?: (id: string | undefined, bytes: number, lastEventId: string | undefined) => void;
+  /** Called when the server sends again a frame already reported to `onOversizeFrame`: discarded. */
+  readonly onOversizeReplay?: (id: string, bytes: number) => void;
+  /**
+   * Called for an event id that is not ASCII: `utf8` (sent back UTF-8 encoded), or `refused` (no
+   * header can carry it: not adopted, the resume point stays at the previous id).
+   */
+  readonly onEventId?: (handling: "utf8" | "refused", id: string) => void;
   /** Called when a Retry-After outside [backoffInitialMs, backoffMaxMs] is clamped. */
   readonly onRetryAfterClamped?: (requestedMs: number, usedMs: number) => void;
   /** Called when a connection is established (HTTP 200). */
@@ -125,6 +161,8 @@ class Reconnect extends Error {
 export class SseClient {
   private lastId: string | undefined;
   private serverRetryMs: number | undefined;
+  /** Digests of the ids of the oversized frames reported, oldest first (a bounded FIFO). */
+  private readonly oversizeIds = new Set<string>();
   /** Connections opened (HTTP 200), for tests and metrics. */
   public connections = 0;
 
@@ -204,7 +242,15 @@ export class SseClient {
       "user-agent": this.options.userAgent,
       "cache-control": "no-cache",
     };
-    if (this.lastId !== undefined) headers["last-event-id"] = this.lastId;
+    if (this.lastId !== undefined) {
+      // Only a checkpoint written elsewhere can hold an id no header carries (ids received are checked).
+      const value = lastEventIdHeader(this.lastId);
+      if (value === undefined)
+        throw new SseFatalError(
+          `request header last-event-id ${JSON.stringify(this.lastId)} is not a valid HTTP header value (control characters or surrounding blanks) — not retrying`,
+        );
+      headers["last-event-id"] = value;
+    }
     // Node refuses header values above Latin-1 before sending anything: retrying cannot help.
     try {
       return new Headers(headers);
@@ -240,7 +286,7 @@ export class SseClient {
 
   /** What a response other than 200 means: retry (429, 5xx with their Retry-After; 408), or stop. */
   private async refusal(response: Response): Promise<Reconnect | SseFatalError> {
-    const body = (await response.text().catch(() => "")).slice(0, 300).replace(/\s+/g, " ").trim();
+    const body = (await errorBodyStart(response)).replace(/\s+/g, " ").trim();
     const detail = `HTTP ${response.status} from ${this.options.url}${body ? `: ${body}` : ""}`;
     if (response.status === 429)
       return new Reconnect("http_429", detail, parseRetryAfter(response.headers.get("retry-after")));
@@ -277,7 +323,7 @@ export class SseClient {
         }
         // The parser decodes each id from the bytes: a small string of its own, safe to keep
         // until the event's publish is acknowledged.
-        if (event.id !== undefined && event.id !== this.lastId) this.lastId = event.id;
+        if (event.id !== undefined && event.id !== this.lastId) this.adopt(event.id);
         if (event.data === "" || (event.event !== undefined && event.event !== "message")) return;
         sawMessage = true;
         countFrame();
@@ -286,10 +332,16 @@ export class SseClient {
       onRetry: (ms) => {
         this.serverRetryMs = ms;
       },
+      onOversize: (id, bytes) => {
+        if (errorFrame === undefined) this.oversize(id, bytes);
+      },
     });
+    // Removed when this connection ends: a listener per connection would pile up on `outer`.
+    let onStop: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => {
+      onStop = resolve;
       if (outer.aborted) resolve();
-      else outer.addEventListener("abort", () => resolve(), { once: true });
+      else outer.addEventListener("abort", onStop, { once: true });
     });
     const reader = body.getReader();
     try {
@@ -311,9 +363,8 @@ export class SseClient {
           parser.feed(value);
         } catch (error) {
           if (!(error instanceof FrameTooLargeError)) throw error;
-          this.options.onOversizeFrame?.(error.id, error.bytes);
-          // Resume after the frame when its id is known; otherwise it will be sent again.
-          if (error.id !== undefined) this.lastId = error.id;
+          // Only a frame without an id before its data gets here: it cannot be skipped, it comes again.
+          this.options.onOversizeFrame?.(error.id, error.bytes, this.lastId);
           throw new Reconnect("oversize_frame", error.message);
         }
         // Only message events are progress: comments and keep-alives do not re-arm the watchdog.
@@ -329,9 +380,56 @@ export class SseClient {
       if (watchdog.fired) throw watchdog.fired;
       throw error;
     } finally {
+      outer.removeEventListener("abort", onStop);
       reader.cancel().catch(() => undefined);
     }
   }
+
+  /** Makes `id` the resume point, unless no header can carry it back. */
+  private adopt(id: string): void {
+    const header = lastEventIdHeader(id);
+    if (header !== id) this.options.onEventId?.(header === undefined ? "refused" : "utf8", id);
+    if (header !== undefined) this.lastId = id;
+  }
+
+  /** An oversized frame with an id (its rest is being discarded): reported once, then its replays recognised. */
+  private oversize(id: string, bytes: number): void {
+    // Either way the resume point moves past the frame.
+    if (id !== this.lastId) this.adopt(id);
+    const key = createHash("sha256").update(id).digest("base64");
+    if (this.oversizeIds.has(key)) {
+      this.options.onOversizeReplay?.(id, bytes);
+      return;
+    }
+    this.oversizeIds.add(key);
+    if (this.oversizeIds.size > REMEMBERED_OVERSIZE_IDS)
+      this.oversizeIds.delete(this.oversizeIds.values().next().value!);
+    this.options.onOversizeFrame?.(id, bytes, this.lastId);
+  }
+}
+
+/** At most {@link ERROR_BODY_BYTES} of an error response's body, as text; the rest is cancelled, never read. */
+async function errorBodyStart(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    while (bytes < ERROR_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      bytes += value.byteLength;
+    }
+  } catch {
+    // A body cut short (or the connect timeout) still leaves the status to act on.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks)
+    .subarray(0, ERROR_BODY_BYTES)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
 }
 
 /**

@@ -4,8 +4,11 @@
  * a blank line dispatches).
  *
  * Bounded: a frame (its lines so far plus an unterminated line) larger than `maxFrameBytes` is
- * never buffered: {@link FrameTooLargeError} is thrown, carrying the frame's `id` when its id line
- * came before the overflow (Wikimedia sends `id` before `data`), so the caller can skip it.
+ * never buffered. When its id line came before the overflow (Wikimedia sends `id` before `data`)
+ * and the caller handles `onOversize`, the frame is reported there and the rest of it is discarded
+ * as it arrives (counted, never kept), up to the blank line that ends it: parsing goes on with the
+ * next frame on the same connection. Otherwise {@link FrameTooLargeError} is thrown, carrying the
+ * frame's id when known.
  * Lines are decoded one by one from the bytes, so no string ever holds a whole network chunk.
  */
 
@@ -24,6 +27,12 @@ export interface SseParserHandlers {
   onRetry?(ms: number): void;
   /** A `:` comment line (keep-alive). */
   onComment?(): void;
+  /**
+   * A frame with a known id grew past the bound: called once, when it does; the rest of the frame
+   * is then discarded without buffering and no event is dispatched for it.
+   * @default - none: {@link FrameTooLargeError} is thrown instead
+   */
+  onOversize?(id: string, bytes: number): void;
 }
 
 /** A frame grew past the bound; `id` is its id when already seen, `bytes` what had arrived of it. */
@@ -57,6 +66,8 @@ export class SseParser {
   /** The previous chunk ended in CR: a leading LF of the next chunk belongs to it. */
   private skipLf = false;
   private first = true;
+  /** The rest of an oversized frame is being discarded (up to its blank line). */
+  private discarding = false;
 
   constructor(
     private readonly maxFrameBytes: number,
@@ -95,13 +106,21 @@ export class SseParser {
       } else {
         // An unterminated line: keep it only while the frame stays within the bound.
         const rest = buf.length - pos;
-        if (this.frameBytes + this.partialBytes + rest > this.maxFrameBytes) this.tooLarge(rest);
-        this.partial.push(buf.subarray(pos));
+        if (!this.discarding && this.frameBytes + this.partialBytes + rest > this.maxFrameBytes) this.tooLarge(rest);
+        // Discarding: the line's bytes are counted (to tell an empty line), never kept.
+        if (!this.discarding) this.partial.push(buf.subarray(pos));
         this.partialBytes += rest;
         return;
       }
       const length = end - pos + this.partialBytes;
-      if (this.frameBytes + length > this.maxFrameBytes) this.tooLarge(end - pos);
+      if (!this.discarding && this.frameBytes + length > this.maxFrameBytes) this.tooLarge(end - pos);
+      if (this.discarding) {
+        // Only the blank line that ends the oversized frame matters.
+        if (length === 0) this.discarding = false;
+        this.partialBytes = 0;
+        pos = next;
+        continue;
+      }
       if (this.partialBytes > 0) {
         this.partial.push(buf.subarray(pos, end));
         const line = Buffer.concat(this.partial, length);
@@ -115,6 +134,7 @@ export class SseParser {
 
   /** Forgets a partly received frame (a new connection starts clean). */
   reset(): void {
+    this.discarding = false;
     this.partial = [];
     this.partialBytes = 0;
     this.frameBytes = 0;
@@ -125,10 +145,24 @@ export class SseParser {
     this.first = true;
   }
 
-  private tooLarge(extra: number): never {
-    const error = new FrameTooLargeError(this.frameId, this.frameBytes + this.partialBytes + extra, this.maxFrameBytes);
-    this.reset();
-    throw error;
+  /**
+   * The frame passed the bound: with its id known and an `onOversize` handler, reported and its rest
+   * discarded (what is buffered of it is let go now); otherwise thrown.
+   */
+  private tooLarge(extra: number): void {
+    const { frameId, handlers } = this;
+    const bytes = this.frameBytes + this.partialBytes + extra;
+    if (frameId === undefined || !handlers.onOversize) {
+      this.reset();
+      throw new FrameTooLargeError(frameId, bytes, this.maxFrameBytes);
+    }
+    this.partial = [];
+    this.data = undefined;
+    this.eventType = undefined;
+    this.frameId = undefined;
+    this.frameBytes = 0;
+    this.discarding = true;
+    handlers.onOversize(frameId, bytes);
   }
 
   private line(buf: Buffer, start: number, end: number): void {

@@ -53,4 +53,35 @@ describe("SseParser", () => {
     );
     expect(ok.events).toHaveLength(10);
   });
+
+  test("with onOversize, a frame over the bound whose id is known is reported once and the rest of it discarded; the next frames follow", () => {
+    const events: ParsedEvent[] = [];
+    const oversize: [string, number][] = [];
+    const parser = new SseParser(1024, {
+      onEvent: (e) => events.push(e),
+      onOversize: (id, bytes) => oversize.push([id, bytes]),
+    });
+    const big = `id: 7\r\ndata: ${"x".repeat(5 * 1024 * 1024)}\r\ndata: more\r\nid: 8\r\n\r\n`;
+    const text = `id: 6\ndata: before\n\n${big}id: 9\ndata: after\n\n`;
+    const bytes = Buffer.from(text);
+    // In 64 KiB pieces, then split at every position around the big frame's end (CR LF across chunks).
+    for (let i = 0; i < bytes.length; i += 64 * 1024) parser.feed(bytes.subarray(i, i + 64 * 1024));
+    expect(events).toEqual([
+      { event: undefined, id: "6", data: "before" },
+      { event: undefined, id: "9", data: "after" },
+    ]);
+    expect(oversize).toEqual([["7", expect.any(Number)]]);
+    expect(oversize[0][1]).toBeGreaterThan(1024);
+    const end = Buffer.byteLength(`id: 6\ndata: before\n\n${big}`);
+    for (let cut = end - 12; cut <= end + 2; cut++) {
+      const got: ParsedEvent[] = [];
+      const split = new SseParser(1024, { onEvent: (e) => got.push(e), onOversize: () => undefined });
+      split.feed(bytes.subarray(0, cut));
+      split.feed(bytes.subarray(cut));
+      expect(got.map((e) => e.id)).toEqual(["6", "9"]);
+    }
+    // Without an id before the overflow, it still throws (the frame cannot be skipped).
+    const noId = new SseParser(1024, { onEvent: () => undefined, onOversize: () => undefined });
+    expect(() => noId.feed(Buffer.from(`data: ${"x".repeat(2000)}`))).toThrow(FrameTooLargeError);
+  });
 });

@@ -98,7 +98,7 @@ describe("the worker survives, counts and reports every fault", () => {
     });
   });
 
-  test("a frame over MAX_FRAME_BYTES: connection dropped, frame dead-lettered and skipped by id, counted", async () => {
+  test("a frame over MAX_FRAME_BYTES: dead-lettered by id, the rest of it discarded on the same connection, counted", async () => {
     const big = JSON.parse(fixture[20]);
     big.title = "T".repeat(3 * 1024 * 1024);
     const events = [...fixture.slice(0, 20), JSON.stringify(big), ...fixture.slice(21, 200)];
@@ -121,15 +121,15 @@ describe("the worker survives, counts and reports every fault", () => {
 
       expect(metricValue(metrics, "fresh_streams_worker_frames_oversize_total")).toBe(1);
       expect(metricValue(metrics, 'fresh_streams_worker_events_dead_lettered_total{reason="oversize_frame"}')).toBe(1);
-      expect(metricValue(metrics, 'fresh_streams_worker_sse_reconnects_total{reason="oversize_frame"}')).toBe(1);
-      // The second connection resumes right after the big frame.
-      expect(server.requests[1].lastEventId).toBe(sseId(20));
+      // No reconnection: the events after it came on the same connection.
+      expect(metricValue(metrics, 'fresh_streams_worker_sse_reconnects_total{reason="oversize_frame"}')).toBe(0);
+      expect(server.requests).toHaveLength(1);
       expect(deadLetters(path.join(tmp, "dl-frame"))).toEqual([
         expect.objectContaining({ reason: "oversize_frame", sseId: sseId(20) }),
       ]);
-      expect(lines.some((l) => l.msg === "reconnecting to the event stream" && l.reason === "oversize_frame")).toBe(
-        true,
-      );
+      expect(
+        lines.some((l) => /^dead-lettered an event: SSE frame larger than MAX_FRAME_BYTES/.test(String(l.msg))),
+      ).toBe(true);
     });
   });
 
@@ -227,7 +227,7 @@ describe("the worker survives, counts and reports every fault", () => {
     );
   });
 
-  test("a non-Latin-1 USER_AGENT is refused at startup (exit 1); a header Node refuses at run time is fatal (exit 2), not retried", async () => {
+  test("a non-Latin-1 USER_AGENT is refused at startup (exit 1); a checkpoint id above U+00FF is sent UTF-8 encoded; one no header can carry is fatal (exit 2), not retried", async () => {
     const server = new SseServer({ events: fixture.slice(0, 10) });
     const url = await server.start();
     try {
@@ -235,13 +235,29 @@ describe("the worker survives, counts and reports every fault", () => {
       expect(await within(refused.exited, 30_000, "exit")).toBe(1);
       expect(refused.output()).toContain('USER_AGENT: contains "\u2013" (U+2013) at position 14');
 
-      // A checkpoint id that cannot be sent as Last-Event-ID: one clear fatal error, no retry loop.
+      // A checkpoint id with a control character cannot be sent as Last-Event-ID: one clear fatal error, no retry loop.
       const env = workerEnv("wiki-changes-header", url);
-      fs.writeFileSync(env.CHECKPOINT_PATH, JSON.stringify({ lastEventId: "[\u2013]", updatedAt: "x" }));
+      fs.writeFileSync(env.CHECKPOINT_PATH, JSON.stringify({ lastEventId: "[\u0001]", updatedAt: "x" }));
       const fatal = spawnWorker({ ...env, LOG_LEVEL: "info" });
       expect(await within(fatal.exited, 30_000, "exit")).toBe(2);
       expect(fatal.output()).toMatch(/request header last-event-id .* is not a valid HTTP header value/);
       expect(server.requests).toHaveLength(0);
+
+      // One above U+00FF (from a worker before the fix, which stored it and then stopped on every restart) is sent
+      // back UTF-8 encoded: the server gets its own id again.
+      const unicode = sseId(4).replace("recentchange", "recentchange\u2013");
+      const sub = await topicWithCollector(emulator.host);
+      try {
+        const resumedEnv = workerEnv(sub.topicName, url);
+        fs.writeFileSync(resumedEnv.CHECKPOINT_PATH, JSON.stringify({ lastEventId: unicode, updatedAt: "x" }));
+        const resumed = spawnWorker(resumedEnv);
+        await sub.waitForUnique(describeFixture(fixture.slice(5, 10)).uniqueEventIds, 30_000);
+        resumed.child.kill("SIGTERM");
+        expect(await within(resumed.exited, 30_000, "exit")).toBe(0);
+        expect(server.requests[0]).toMatchObject({ lastEventId: unicode, startOffset: 5 });
+      } finally {
+        await sub.close();
+      }
     } finally {
       await server.stop();
     }

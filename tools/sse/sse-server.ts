@@ -4,7 +4,9 @@
  * `data: <json>`, resuming after the offset in `Last-Event-ID`; after the last event the stream
  * stays open and idle, as the live one does between changes. Scripted faults: HTTP statuses
  * per connection (e.g. Retry-After), connections cut mid-frame, `event: error` frames, pacing,
- * comment-only keep-alives after the last event, a huge unterminated line. It honours TCP
+ * comment-only keep-alives after the last event, a huge unterminated line, custom ids (e.g. characters
+ * above U+00FF), and a replay mode that resumes at or just before the position in `Last-Event-ID`
+ * (what EventStreams does with timestamp ids) instead of after it. It honours TCP
  * backpressure (waits for `drain`), so a client that stops reading really stalls it.
  * It stands in for the live stream in the worker's tests, its benchmark and the demo.
  */
@@ -45,6 +47,14 @@ export interface SseServerOptions {
    * written, the connection stays open and quiet (the demo's mid-replay pause in direct mode).
    */
   holdAt?: number;
+  /**
+   * Frames re-sent before the resume position: 1 resumes at the frame named by `Last-Event-ID`
+   * (EventStreams with timestamp ids: the position's own event comes again), more resumes just before it.
+   * @default 0 (resume right after it, as with offset ids)
+   */
+  replay?: number;
+  /** The `id` of the frame at each offset. @default sseId */
+  idOf?: (offset: number) => string;
 }
 
 export interface RecordedRequest {
@@ -70,8 +80,8 @@ export function offsetFromId(id: string | undefined): number | undefined {
   }
 }
 
-export function frame(offset: number, data: string): string {
-  return `event: message\nid: ${sseId(offset)}\ndata: ${data}\n\n`;
+export function frame(offset: number, data: string, id = sseId(offset)): string {
+  return `event: message\nid: ${id}\ndata: ${data}\n\n`;
 }
 
 export class SseServer {
@@ -96,7 +106,8 @@ export class SseServer {
   private readonly frames: Buffer[];
 
   constructor(private readonly options: SseServerOptions) {
-    this.frames = options.events.map((data, offset) => Buffer.from(frame(offset, data)));
+    const idOf = options.idOf ?? sseId;
+    this.frames = options.events.map((data, offset) => Buffer.from(frame(offset, data, idOf(offset))));
   }
 
   /** Starts listening on 127.0.0.1 and resolves with the stream's URL. */
@@ -148,9 +159,11 @@ export class SseServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const connection = this.requests.length;
-    const lastEventId = req.headers["last-event-id"] as string | undefined;
+    // Node reads header bytes as Latin-1; the client sends the id UTF-8 encoded (as EventSource does).
+    const header = req.headers["last-event-id"] as string | undefined;
+    const lastEventId = header === undefined ? undefined : Buffer.from(header, "latin1").toString("utf8");
     const resumeAfter = offsetFromId(lastEventId);
-    const startOffset = resumeAfter === undefined ? 0 : resumeAfter + 1;
+    const startOffset = resumeAfter === undefined ? 0 : Math.max(0, resumeAfter + 1 - (this.options.replay ?? 0));
     const scripted = this.options.responses?.[connection];
     this.requests.push({
       url: req.url ?? "",
