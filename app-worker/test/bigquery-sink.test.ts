@@ -294,15 +294,16 @@ describe("BigQuerySink", () => {
     expect(new StorageWriteError("x").failure).toBe("retry");
   });
 
-  test("a request without an answer times out: the writer is reset and the rows are sent again", async () => {
+  test("a request without an answer times out: it is aborted and the rows are sent again", async () => {
     let calls = 0;
     let resets = 0;
     const writer: TableWriter = {
       table: "projects/p/datasets/raw/tables/wiki_changes",
       // The first request never answers (a wedged connection); the next one does.
-      write: () =>
-        ++calls === 1 ? new Promise<never>(() => undefined) : Promise.resolve({ refused: new Map(), retry: [] }),
-      reset: () => void resets++,
+      write: (_rows, _ids, signal) => {
+        signal?.addEventListener("abort", () => void resets++);
+        return ++calls === 1 ? new Promise<never>(() => undefined) : Promise.resolve({ refused: new Map(), retry: [] });
+      },
       close: async () => undefined,
     };
     const { write, settle, outcomes, observed } = sinkWith(writer, scriptedWriter("errors").writer, {
