@@ -12,6 +12,7 @@ import { BigQuerySink, BigQuerySinkOptions, SinkOutcome, SinkRow } from "../src/
 import { projectData } from "../src/projection";
 import { emulatorClientOptions } from "../src/storage-write";
 import { StorageWriteWriter } from "../src/storage-write-writer";
+import { sinkMetricsObserver, WorkerMetrics } from "../src/metrics";
 import { TableWriter } from "../src/table-writer";
 import { AppendAnswer, AppendRecord, StandInStorageWrite } from "./helpers/write-server";
 
@@ -41,7 +42,10 @@ afterEach(async () => {
 
 /** A sink whose raw table is `raw` and error table `errors`, with observed counts. */
 function sinkOver(writer: TableWriter, errorWriter: TableWriter, options: Partial<BigQuerySinkOptions> = {}) {
-  const observed = { requests: new Map<string, number>(), tableRefusals: 0, timeouts: 0 };
+  const observed = { requests: new Map<string, number>(), timeouts: 0 };
+  // The worker's own observer (its /metrics counters), and the counts the tests look at.
+  const metrics = new WorkerMetrics({ defaultMetrics: false });
+  const worker = sinkMetricsObserver(metrics, "storage-write");
   const sink = new BigQuerySink({
     sink: "storage-write",
     writer,
@@ -54,8 +58,11 @@ function sinkOver(writer: TableWriter, errorWriter: TableWriter, options: Partia
     publishTimeoutMs: 30_000,
     backoff: { initialMs: 5, maxMs: 20 },
     observer: {
-      request: (outcome) => observed.requests.set(outcome, (observed.requests.get(outcome) ?? 0) + 1),
-      tableRefused: () => void observed.tableRefusals++,
+      ...worker,
+      request: (outcome, ...rest) => {
+        worker.request(outcome, ...rest);
+        observed.requests.set(outcome, (observed.requests.get(outcome) ?? 0) + 1);
+      },
       retrying: (error) => void (observed.timeouts += /no answer within/.test(error.message) ? 1 : 0),
     },
     ...options,
@@ -69,7 +76,12 @@ function sinkOver(writer: TableWriter, errorWriter: TableWriter, options: Partia
     await sink.flush();
     await sink.waitForIdle();
   };
-  return { sink, outcomes, write, settle, observed };
+  const counter = async (name: string) =>
+    (await metrics.registry.getSingleMetric(`fresh_streams_worker_${name}`)!.get()).values.reduce(
+      (n, v) => n + v.value,
+      0,
+    );
+  return { sink, outcomes, write, settle, observed, counter };
 }
 
 async function storageWrite(script: (request: AppendRecord) => AppendAnswer) {
@@ -103,7 +115,7 @@ describe("a table-level refusal (not about any row) stops the sink; no row goes 
     ["the stream ended with status INVALID_ARGUMENT", { kind: "status", code: 3, message: schemaMismatch }],
   ] as const)("storage-write: %s", async (_what, answer) => {
     const { server, errorServer, writer, errorWriter } = await storageWrite(() => answer);
-    const { write, settle, outcomes, sink, observed } = sinkOver(writer, errorWriter);
+    const { write, settle, outcomes, sink, counter } = sinkOver(writer, errorWriter);
     write(EVENTS.slice(0, 280));
     await settle();
     // Every event failed (the worker stops with exit 2; its checkpoint stays before them) and says why.
@@ -114,7 +126,9 @@ describe("a table-level refusal (not about any row) stops the sink; no row goes 
     // Nothing in the error table: once the table is fixed, a restart replays and writes these rows.
     expect(errorServer.requests).toEqual([]);
     expect(sink.stats.refused).toBe(0);
-    expect(observed.tableRefusals).toBeGreaterThan(0);
+    // Counted where an alert can look: fresh_streams_worker_sink_table_refusals_total.
+    expect(await counter("sink_table_refusals_total")).toBe(1);
+    expect(await counter("sink_rows_refused_total")).toBe(0);
     // Recognised early: far fewer requests than halving every batch down to single rows (2n - 1 each).
     expect(server.requests.length).toBeLessThan(200);
   });

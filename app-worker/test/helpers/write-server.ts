@@ -210,8 +210,12 @@ export class StandInInsertAll {
           response.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":404}}');
           return;
         }
-        const rows = (JSON.parse(body).rows ?? []) as { insertId: string; json: { event_id?: string } }[];
-        const eventIds = rows.map((r) => r.json.event_id ?? r.insertId);
+        type Row = { insertId: string; json: { event_id?: string; attributes?: { key: string; value: string }[] } };
+        const rows = (JSON.parse(body).rows ?? []) as Row[];
+        // A raw row's event_id, or an error row's event_id attribute.
+        const eventIds = rows.map(
+          (r) => r.json.event_id ?? r.json.attributes?.find((a) => a.key === "event_id")?.value ?? r.insertId,
+        );
         const table = /\/tables\/([^/]+)\/insertAll/.exec(request.url)?.[1] ?? "";
         const answer = this.script(table, eventIds);
         this.requests.push({ table, eventIds, status: answer.status });
