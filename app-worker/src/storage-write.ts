@@ -134,6 +134,7 @@ export class StorageWriteStream {
   private current: Connection | undefined;
   /** A connection being opened (appends that find the current one broken share it). */
   private opening: Promise<Connection> | undefined;
+  private closed = false;
 
   private constructor(private readonly options: StorageWriteStreamOptions) {
     this.destinationTable = `projects/${options.projectId}/datasets/${options.datasetId}/tables/${options.tableId}`;
@@ -187,6 +188,10 @@ export class StorageWriteStream {
     this.current = undefined;
     this.opening ??= this.connect().finally(() => (this.opening = undefined));
     const connection = await this.opening;
+    if (this.closed) {
+      this.drop(connection, "the stream was closed");
+      throw new StorageWriteError(`the stream to ${this.destinationTable} is closed`, [], UNAVAILABLE);
+    }
     this.current ??= connection;
     return connection;
   }
@@ -260,6 +265,7 @@ export class StorageWriteStream {
 
   /** Closes the stream connection and the client (appends still waiting fail with UNAVAILABLE). */
   public async close(): Promise<void> {
+    this.closed = true;
     if (this.current) this.drop(this.current, "the stream was closed");
     this.current = undefined;
   }
