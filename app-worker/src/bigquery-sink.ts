@@ -9,9 +9,15 @@
  * - a request that fails as a whole with an error that may heal (unavailable, quota, deadline,
  *   internal) is retried with exponential backoff until `publishTimeoutMs`, then the events fail
  *   (the worker stops; a restart replays them from the checkpoint);
- * - a request refused as a whole for another reason is split in halves until the refused row is
+ * - a request refused as a whole for its content is split in halves until the refused row is
  *   alone; rows BigQuery refuses for good (and rows it would refuse: larger than a request may be,
  *   a TIMESTAMP out of range) go to the error table with the reason, and are counted;
+ * - but a row refused alone by an error about the whole request goes to the error table only once
+ *   the table is seen to take other rows (another part of its request, or a later request, got an
+ *   answer row by row). When no part of two such requests did (the table refuses every row: its
+ *   schema no longer matches them, …), or none came within `requestTimeoutMs`, the error is about
+ *   the table: the events fail, like on a permission error (the worker stops; a restart replays
+ *   them once the table is fixed), and no row goes to the error table;
  * - in flight (buffered, being written, being retried) is bounded like the publisher's, which is
  *   what pauses the SSE reading when BigQuery is slow.
  *
@@ -20,7 +26,7 @@
 import { BIGQUERY_WRITE_LIMITS, DirectSink } from "../../schemas/worker-contract";
 import { InFlightBound } from "./in-flight";
 import { EventSink, SinkCallback, SinkRow } from "./sink";
-import { TableWriteError, TableWriter } from "./table-writer";
+import { TableWriteError, TableWriter, TableWriteResult } from "./table-writer";
 
 export type { SinkCallback, SinkOutcome, SinkRow } from "./sink";
 
@@ -37,6 +43,8 @@ export interface SinkObserver {
   retrying?(error: Error, attempt: number, delayMs: number, table: string): void;
   written?(rows: number): void;
   refused?(reason: string, rows: number): void;
+  /** BigQuery refused every row with an error not about any row: the sink fails `rows` events (the worker stops). */
+  tableRefused?(message: string, rows: number): void;
 }
 
 export interface BigQuerySinkOptions {
@@ -89,6 +97,34 @@ interface Batch {
   /** When the first attempt of these rows started: retries stop `publishTimeoutMs` after it. */
   readonly since: number;
   readonly errors: boolean;
+  /** The split this batch is a part of (a request of the raw table refused as a whole, being halved). */
+  readonly split?: Split;
+}
+
+/**
+ * A request of rows refused as a whole for its content, and the parts it was halved into: whether
+ * any part got an answer row by row tells a row at fault (the others are written) from a table at
+ * fault (every part refused the same way).
+ */
+interface Split {
+  /** Parts not settled yet. */
+  open: number;
+  /** Parts that got an answer row by row (written, or rows refused one by one). */
+  answered: number;
+  /** Rows refused alone by a request-level error: refused only once the table is seen to take rows. */
+  readonly suspects: Entry[];
+  /** The first request-level error. */
+  error: string;
+}
+
+/** Rows of a split where no part got an answer row by row: the rows or the table, not known yet. */
+interface Doubt {
+  readonly entries: Entry[];
+  readonly error: string;
+  /** Requests started when the doubt arose: an answer to a later one settles it. */
+  readonly after: number;
+  /** Past it without such an answer, the table is taken to be at fault. */
+  readonly timer: NodeJS.Timeout;
 }
 
 const MIN_TIMESTAMP = Date.parse(BIGQUERY_WRITE_LIMITS.minTimestamp);
@@ -184,6 +220,12 @@ export class BigQuerySink extends InFlightBound implements EventSink {
   private readonly queue: Batch[] = [];
   private readonly maxConcurrent: number;
   private closed = false;
+  /** Requests started so far: tells a request sent after a doubt arose from one sent before. */
+  private requestsStarted = 0;
+  /** Rows of a split where no request got a per-row answer: held until the table shows it accepts rows. */
+  private doubt: Doubt | undefined;
+  /** Set once BigQuery refused every row with a table-level error: every later refusal fails at once. */
+  private tableRefusal: Error | undefined;
   /** Plain counts, for logs, tests and the bench. */
   public readonly stats = { requests: 0, retries: 0, splits: 0, written: 0, refused: 0 };
 
@@ -232,9 +274,11 @@ export class BigQuerySink extends InFlightBound implements EventSink {
     this.errors.take();
   }
 
-  private dispatch(batch: Batch): void {
+  /** Runs `batch` now, or queues it (`first`: ahead of the others, for the parts of a split). */
+  private dispatch(batch: Batch, first = false): void {
     if (this.active >= this.maxConcurrent) {
-      this.queue.push(batch);
+      if (first) this.queue.unshift(batch);
+      else this.queue.push(batch);
       return;
     }
     this.active++;
@@ -262,51 +306,16 @@ export class BigQuerySink extends InFlightBound implements EventSink {
     let attempts = 0;
     for (;;) {
       const started = performance.now();
+      const sequence = ++this.requestsStarted;
       this.stats.requests++;
       try {
-        const result = await this.withTimeout(writer, writer.write(rows, insertIds));
-        const seconds = (performance.now() - started) / 1000;
-        const settled = new Set<number>([...result.refused.keys(), ...result.retry]);
-        observer?.request?.(settled.size === 0 ? "ok" : "partial", seconds, rows.length, requestBytes);
-        if (batch.errors && result.refused.size > 0) {
-          const [index, why] = [...result.refused][0];
-          const error = new Error(
-            `the error table ${writer.table} refused the row of event ${entries[index].event.eventId}: ${why.message}`,
-          );
-          this.fail(
-            entries.filter((_e, i) => result.refused.has(i)),
-            error,
-          );
-        } else if (result.refused.size > 0) {
-          for (const [index, why] of result.refused)
-            this.refuse([entries[index]], why.reason, `BigQuery refused the row: ${why.message}`);
-        }
-        this.settle(
-          entries.filter((_e, i) => !settled.has(i)),
-          batch.errors,
-        );
-        if (result.retry.length > 0) {
-          const again = result.retry.map((i) => entries[i]);
-          this.dispatch({ ...batch, entries: again });
-        }
+        const result = await this.withTimeout(writer, (signal) => writer.write(rows, insertIds, signal));
+        this.answered(batch, result, (performance.now() - started) / 1000, requestBytes, sequence);
         return;
       } catch (error) {
         const seconds = (performance.now() - started) / 1000;
         const failure = error instanceof TableWriteError ? error.failure : "retry";
-        if (failure === "isolate" && (entries.length > 1 || !batch.errors)) {
-          if (entries.length > 1) {
-            // Refused as a whole: halve until the row at fault is alone (the others get written).
-            observer?.request?.("split", seconds, rows.length, requestBytes);
-            this.stats.splits++;
-            const half = Math.ceil(entries.length / 2);
-            for (const part of [entries.slice(0, half), entries.slice(half)])
-              this.dispatch({ ...batch, entries: part });
-          } else {
-            observer?.request?.("partial", seconds, 1, requestBytes);
-            this.refuse(entries, "request_refused", (error as Error).message);
-          }
-          return;
-        }
+        if (failure === "isolate" && this.isolate(batch, error as Error, seconds, requestBytes)) return;
         const retryable = failure === "retry";
         const elapsed = Date.now() - batch.since;
         if (!retryable || elapsed + delay > this.options.publishTimeoutMs || this.closed) {
@@ -319,6 +328,7 @@ export class BigQuerySink extends InFlightBound implements EventSink {
                 : `${writer.table}: ${(error as Error).message}`,
             ),
           );
+          this.partDone(batch);
           return;
         }
         observer?.request?.("retried", seconds, rows.length, requestBytes);
@@ -331,16 +341,145 @@ export class BigQuerySink extends InFlightBound implements EventSink {
     }
   }
 
-  /** `request`, or a retryable failure once `requestTimeoutMs` passed without an answer. */
-  private async withTimeout<T>(writer: TableWriter, request: Promise<T>): Promise<T> {
+  /** BigQuery answered row by row: rows written, refused (to the error table), or to send again. */
+  private answered(batch: Batch, result: TableWriteResult, seconds: number, bytes: number, sequence: number): void {
+    const { entries } = batch;
+    const writer = batch.errors ? this.options.errorWriter : this.options.writer;
+    const settled = new Set<number>([...result.refused.keys(), ...result.retry]);
+    this.options.observer?.request?.(settled.size === 0 ? "ok" : "partial", seconds, entries.length, bytes);
+    if (batch.errors && result.refused.size > 0) {
+      const [index, why] = [...result.refused][0];
+      const error = new Error(
+        `the error table ${writer.table} refused the row of event ${entries[index].event.eventId}: ${why.message}`,
+      );
+      this.fail(
+        entries.filter((_e, i) => result.refused.has(i)),
+        error,
+      );
+    } else if (result.refused.size > 0) {
+      for (const [index, why] of result.refused)
+        this.refuse([entries[index]], why.reason, `BigQuery refused the row: ${why.message}`);
+    }
+    this.settle(
+      entries.filter((_e, i) => !settled.has(i)),
+      batch.errors,
+    );
+    if (!batch.errors) {
+      // An answer row by row: the table takes rows of this shape (whatever it said of each).
+      if (batch.split) batch.split.answered++;
+      this.tableAnswered(sequence);
+    }
+    if (result.retry.length > 0) {
+      if (batch.split) batch.split.open++;
+      this.dispatch({ ...batch, entries: result.retry.map((i) => entries[i]) });
+    }
+    this.partDone(batch);
+  }
+
+  /**
+   * A request refused as a whole for its content: halved until the row at fault is alone. A row
+   * refused alone this way is held in its split: it is refused (to the error table) only once
+   * another part of the split, or a later request, got an answer row by row; when no part of two
+   * splits did, the table is at fault and the sink stops ({@link stopForTable}). Returns false
+   * when the caller fails the batch instead (an error row refused alone).
+   */
+  private isolate(batch: Batch, error: Error, seconds: number, bytes: number): boolean {
+    const { entries } = batch;
+    const observer = this.options.observer;
+    if (batch.errors && entries.length === 1) return false;
+    if (!batch.errors && this.tableRefusal) {
+      observer?.request?.("failed", seconds, entries.length, bytes);
+      this.fail(entries, this.tableRefusal);
+      this.partDone(batch);
+      return true;
+    }
+    const split = batch.errors ? undefined : (batch.split ?? { open: 1, answered: 0, suspects: [], error: "" });
+    if (split) split.error ||= error.message;
+    if (entries.length > 1) {
+      observer?.request?.("split", seconds, entries.length, bytes);
+      this.stats.splits++;
+      if (split) split.open++;
+      const half = Math.ceil(entries.length / 2);
+      // The parts go first: a split is judged before the next batches add to the doubt.
+      for (const part of [entries.slice(half), entries.slice(0, half)])
+        this.dispatch({ ...batch, entries: part, split }, true);
+      return true;
+    }
+    observer?.request?.("partial", seconds, 1, bytes);
+    entries[0].refusal = { reason: "request_refused", detail: error.message };
+    split!.suspects.push(entries[0]);
+    this.partDone({ ...batch, split });
+    return true;
+  }
+
+  /** One part of a split is settled; once all are, the split's held rows are judged. */
+  private partDone(batch: Batch): void {
+    const split = batch.split;
+    if (!split || --split.open > 0 || split.suspects.length === 0) return;
+    if (split.answered > 0) {
+      // The other rows of the request got an answer: these rows are at fault.
+      this.refuseHeld(split.suspects);
+    } else if (this.tableRefusal) {
+      this.fail(split.suspects, this.tableRefusal);
+    } else if (this.doubt) {
+      // A second request where every row was refused with a request-level error: the table is at fault.
+      this.stopForTable(split.suspects, this.doubt.error);
+    } else {
+      // The rows, or the table? A later request answered row by row says the rows (then they are refused).
+      const waitMs = this.options.requestTimeoutMs ?? 60_000;
+      this.doubt = {
+        entries: split.suspects,
+        error: split.error,
+        after: this.requestsStarted,
+        timer: setTimeout(() => this.stopForTable([], split.error), waitMs),
+      };
+    }
+  }
+
+  /** A request of the raw table got an answer row by row: rows held in doubt before it are at fault. */
+  private tableAnswered(sequence: number): void {
+    const doubt = this.doubt;
+    if (!doubt || sequence <= doubt.after) return;
+    clearTimeout(doubt.timer);
+    this.doubt = undefined;
+    this.refuseHeld(doubt.entries);
+  }
+
+  private refuseHeld(entries: readonly Entry[]): void {
+    for (const entry of entries) this.refuse([entry], entry.refusal!.reason, entry.refusal!.detail);
+  }
+
+  /**
+   * BigQuery refuses every row with an error that is not about any row (the table's schema no
+   * longer matches the rows, …): no row goes to the error table; the events fail, so the worker
+   * stops like on a permission error (exit 2, its checkpoint before them) and a restart replays
+   * them once the table is fixed.
+   */
+  private stopForTable(entries: Entry[], message: string): void {
+    const doubt = this.doubt;
+    this.doubt = undefined;
+    clearTimeout(doubt?.timer);
+    const held = [...(doubt?.entries ?? []), ...entries];
+    if (!this.tableRefusal) {
+      this.tableRefusal = new Error(
+        `${this.options.writer.table}: BigQuery refused every row with an error that is not about any row (a table-level refusal: does the table's schema still match the rows?): ${message}. No row went to the error table; the events stay before the checkpoint, a restart replays them once the table is fixed`,
+      );
+      this.options.observer?.tableRefused?.(message, held.length);
+    }
+    this.fail(held, this.tableRefusal);
+  }
+
+  /** `request`, or a retryable failure once `requestTimeoutMs` passed without an answer (the request is aborted). */
+  private async withTimeout<T>(writer: TableWriter, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const ms = this.options.requestTimeoutMs ?? 60_000;
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        request,
+        request(controller.signal),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            writer.reset?.();
+            controller.abort();
             reject(new TableWriteError(`${writer.table}: no answer within ${ms} ms`, "retry"));
           }, ms);
         }),
@@ -382,7 +521,7 @@ export class BigQuerySink extends InFlightBound implements EventSink {
     }
   }
 
-  private fail(entries: Entry[], error: Error): void {
+  private fail(entries: readonly Entry[], error: Error): void {
     for (const entry of entries) {
       this.finishOne(entry.bytes);
       entry.done(error);
@@ -393,6 +532,17 @@ export class BigQuerySink extends InFlightBound implements EventSink {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    const doubt = this.doubt;
+    if (doubt) {
+      clearTimeout(doubt.timer);
+      this.doubt = undefined;
+      this.fail(
+        doubt.entries,
+        new Error(
+          `${this.options.writer.table}: closed before BigQuery's refusal of these rows could be told from a table-level one (${doubt.error})`,
+        ),
+      );
+    }
     await Promise.all([this.options.writer.close(), this.options.errorWriter.close()]);
   }
 }

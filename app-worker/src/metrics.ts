@@ -51,6 +51,8 @@ export class WorkerMetrics {
   public readonly sinkRequests: Counter<"sink" | "outcome">;
   public readonly sinkRequestSeconds: Histogram<"sink">;
   public readonly sinkBatchRows: Histogram<"sink">;
+  /** Times BigQuery refused every row with an error not about any row (the direct sink stopped the worker). */
+  public readonly sinkTableRefusals: Counter<"sink">;
   /** Where the scrape-time gauges read their values (set by the worker). */
   public sources?: {
     received(): number;
@@ -154,6 +156,11 @@ export class WorkerMetrics {
       "sink_batch_rows",
       "Rows per BigQuery write request",
       [1, 10, 50, 100, 250, 500, 1000],
+      ["sink"],
+    );
+    this.sinkTableRefusals = counter(
+      "sink_table_refusals_total",
+      "Times BigQuery refused every row with an error not about any row (e.g. the table's schema no longer matches): the worker stops, no row goes to the error table",
       ["sink"],
     );
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
@@ -292,6 +299,9 @@ export function sinkMetricsObserver(
     },
     refused(reason: string, rows: number): void {
       metrics.sinkRowsRefused.inc({ sink, reason }, rows);
+    },
+    tableRefused(): void {
+      metrics.sinkTableRefusals.inc({ sink });
     },
   };
 }

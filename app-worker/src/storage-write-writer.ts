@@ -34,7 +34,11 @@ export class StorageWriteWriter implements TableWriter {
     return this.stream.destinationTable;
   }
 
-  async write(rows: readonly Record<string, unknown>[]): Promise<TableWriteResult> {
+  async write(
+    rows: readonly Record<string, unknown>[],
+    _insertIds?: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<TableWriteResult> {
     let encoded;
     try {
       encoded = rows.map((row) => storageRow(this.schema, row));
@@ -42,7 +46,7 @@ export class StorageWriteWriter implements TableWriter {
       throw new TableWriteError(`cannot encode rows for ${this.table}: ${(error as Error).message}`, "isolate");
     }
     try {
-      await this.stream.append(encoded);
+      await this.stream.append(encoded, signal);
       return ALL_WRITTEN;
     } catch (error) {
       if (!(error instanceof StorageWriteError)) throw error;
@@ -52,11 +56,6 @@ export class StorageWriteWriter implements TableWriter {
       );
       return { refused, retry: rows.map((_row, index) => index).filter((index) => !refused.has(index)) };
     }
-  }
-
-  /** A request got no answer: the connection may be wedged, the next request opens a new one. */
-  reset(): void {
-    this.stream.reset();
   }
 
   async close(): Promise<void> {

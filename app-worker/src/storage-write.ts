@@ -17,6 +17,7 @@ import { TableSchema } from "../../schemas/table-schema";
 export type WriterClientOptions = ConstructorParameters<typeof managedwriter.WriterClient>[0];
 type JsonRows = Parameters<managedwriter.JSONWriter["appendRows"]>[0];
 type ProtoDescriptor = ReturnType<typeof adapt.normalizeDescriptor>;
+type AppendResult = Awaited<ReturnType<ReturnType<managedwriter.JSONWriter["appendRows"]>["getResult"]>>;
 
 /** gRPC codes about the request's content: one of the rows is at fault (INVALID_ARGUMENT, OUT_OF_RANGE). */
 const CONTENT_CODES: ReadonlySet<number> = new Set([3, 11]);
@@ -99,26 +100,47 @@ export interface StorageWriteStreamOptions {
   readonly openTimeoutMs?: number;
 }
 
-/** One connection appending JSON rows to one table. Open with {@link StorageWriteStream.open}. */
+/** One stream connection and the appends waiting for its answers. */
+interface Connection {
+  readonly client: managedwriter.WriterClient;
+  readonly writer: managedwriter.JSONWriter;
+  /** Rejects each append still waiting for an answer on this connection. */
+  readonly waiting: Set<(error: StorageWriteError) => void>;
+  /** Failed or dropped: the next append opens a new connection. */
+  broken: boolean;
+}
+
+/** gRPC UNAVAILABLE: what an append left without an answer by its closed connection fails with (retried). */
+const UNAVAILABLE = 14;
+
+/**
+ * One connection at a time appending JSON rows to one table. Open with {@link StorageWriteStream.open}.
+ *
+ * A connection is closed only after every append waiting on it is settled: the client library's
+ * `close()` drops the connection's listeners, so an append still waiting would never hear back.
+ * Those appends fail at once with UNAVAILABLE (their rows may have been written: at-least-once)
+ * and the caller sends them again on the next connection.
+ */
 export class StorageWriteStream {
   /** Connects to the table's default stream (or, on an emulator, a new committed stream). */
   public static async open(options: StorageWriteStreamOptions): Promise<StorageWriteStream> {
     const stream = new StorageWriteStream(options);
-    await stream.connect();
+    stream.current = await stream.connect();
     return stream;
   }
 
   /** `projects/P/datasets/D/tables/T`. */
   public readonly destinationTable: string;
-  private client: managedwriter.WriterClient | undefined;
-  private writer: managedwriter.JSONWriter | undefined;
-  private broken = false;
+  private current: Connection | undefined;
+  /** A connection being opened (appends that find the current one broken share it). */
+  private opening: Promise<Connection> | undefined;
+  private closed = false;
 
   private constructor(private readonly options: StorageWriteStreamOptions) {
     this.destinationTable = `projects/${options.projectId}/datasets/${options.datasetId}/tables/${options.tableId}`;
   }
 
-  private async connect(): Promise<void> {
+  private async connect(): Promise<Connection> {
     const client = new managedwriter.WriterClient(this.options.clientOptions);
     const destinationTable = this.destinationTable;
     let timer: NodeJS.Timeout | undefined;
@@ -136,13 +158,16 @@ export class StorageWriteStream {
             timeout,
           ])
         : managedwriter.DefaultStream;
-      const connection = await Promise.race([client.createStreamConnection({ streamId, destinationTable }), timeout]);
+      const stream = await Promise.race([client.createStreamConnection({ streamId, destinationTable }), timeout]);
+      const writer = new managedwriter.JSONWriter({
+        connection: stream,
+        protoDescriptor: this.options.protoDescriptor,
+      });
+      const connection: Connection = { client, writer, waiting: new Set(), broken: false };
       // Errors of the bidirectional stream also arrive as events: without a listener they would
       // crash the process. The pending append rejects with the same error; the next one reconnects.
-      connection.on("error", () => (this.broken = true));
-      this.writer = new managedwriter.JSONWriter({ connection, protoDescriptor: this.options.protoDescriptor });
-      this.client = client;
-      this.broken = false;
+      stream.on("error", () => (connection.broken = true));
+      return connection;
     } catch (error) {
       client.close();
       const code = (error as { code?: unknown }).code;
@@ -156,33 +181,55 @@ export class StorageWriteStream {
     }
   }
 
+  /** The connection to append on: the current one, or a new one when it failed or was dropped. */
+  private async connection(): Promise<Connection> {
+    if (this.current && !this.current.broken) return this.current;
+    if (this.current) this.drop(this.current, "it failed");
+    this.current = undefined;
+    this.opening ??= this.connect().finally(() => (this.opening = undefined));
+    const connection = await this.opening;
+    if (this.closed) {
+      this.drop(connection, "the stream was closed");
+      throw new StorageWriteError(`the stream to ${this.destinationTable} is closed`, [], UNAVAILABLE);
+    }
+    this.current ??= connection;
+    return connection;
+  }
+
   /**
    * Appends `rows` in one request. Resolves once BigQuery acknowledged them; rejects with a
    * {@link StorageWriteError}: with `rowErrors` when BigQuery refused some rows (then none of the
    * request was written), or with the request's gRPC code. A connection that failed is replaced
-   * before the next append.
+   * before the next append. When `signal` aborts (no answer in time), the append's connection is
+   * dropped: the other appends waiting on it fail with UNAVAILABLE at once.
    */
-  /** Drops the connection: the next append opens a new one (after an append that got no answer). */
-  public reset(): void {
-    this.broken = true;
-  }
-
-  public async append(rows: readonly Record<string, unknown>[]): Promise<void> {
-    if (this.broken || !this.writer) {
-      this.closeConnection();
-      await this.connect();
-    }
-    let result;
+  public async append(rows: readonly Record<string, unknown>[], signal?: AbortSignal): Promise<void> {
+    const connection = await this.connection();
+    let result: AppendResult;
+    let settle: ((error: StorageWriteError) => void) | undefined;
+    const dropIt = () => this.drop(connection, "an append on it got no answer in time");
     try {
-      result = await this.writer!.appendRows(rows as JsonRows).getResult();
+      result = await new Promise<AppendResult>((resolve, reject) => {
+        settle = reject;
+        connection.waiting.add(reject);
+        connection.writer
+          .appendRows(rows as JsonRows)
+          .getResult()
+          .then(resolve, reject);
+        signal?.addEventListener("abort", dropIt, { once: true });
+      });
     } catch (error) {
-      this.broken = true;
+      if (error instanceof StorageWriteError) throw error;
+      connection.broken = true;
       const code = (error as { code?: number }).code;
       throw new StorageWriteError(
         `append to ${this.destinationTable} failed: ${(error as Error).message}`,
         [],
         typeof code === "number" ? code : undefined,
       );
+    } finally {
+      connection.waiting.delete(settle!);
+      signal?.removeEventListener("abort", dropIt);
     }
     const rowErrors = (result.rowErrors ?? []).map((e) => ({
       index: Number(e.index ?? -1),
@@ -198,16 +245,29 @@ export class StorageWriteStream {
     }
   }
 
-  private closeConnection(): void {
-    this.writer?.close();
-    this.client?.close();
-    this.writer = undefined;
-    this.client = undefined;
+  /** Settles every append waiting on `connection` (UNAVAILABLE: send again), then closes it. */
+  private drop(connection: Connection, why: string): void {
+    connection.broken = true;
+    if (this.current === connection) this.current = undefined;
+    const waiting = [...connection.waiting];
+    connection.waiting.clear();
+    for (const reject of waiting)
+      reject(
+        new StorageWriteError(
+          `append to ${this.destinationTable} got no answer: its connection was closed because ${why}; send it again`,
+          [],
+          UNAVAILABLE,
+        ),
+      );
+    connection.writer.close();
+    connection.client.close();
   }
 
-  /** Closes the stream connection and the client. */
+  /** Closes the stream connection and the client (appends still waiting fail with UNAVAILABLE). */
   public async close(): Promise<void> {
-    this.closeConnection();
+    this.closed = true;
+    if (this.current) this.drop(this.current, "the stream was closed");
+    this.current = undefined;
   }
 }
 

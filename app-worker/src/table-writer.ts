@@ -17,7 +17,8 @@ export interface TableWriteResult {
  * What to do about a request that failed as a whole:
  * - `retry`: it may succeed later (unavailable, quota, deadline, internal, no answer at all);
  * - `isolate`: BigQuery refused the request's content (invalid): halve it until the row at fault is
- *   alone, then that row goes to the error table;
+ *   alone, then that row goes to the error table (unless every row is refused that way: then the
+ *   table is at fault, see `bigquery-sink.ts`);
  * - `stop`: nothing about the rows (permission denied, table not found, unauthenticated): retrying
  *   or refusing rows cannot help; the worker stops (a restart replays from the checkpoint).
  */
@@ -41,10 +42,14 @@ export interface TableWriter {
   /**
    * Writes `rows` (JSON values as BigQuery's REST API takes them) in one request; `insertIds[i]`
    * is row i's de-duplication id where the API has one. Rejects with a {@link TableWriteError}.
+   * `signal` aborts when the request got no answer in time: drop what may be wedged (the request's
+   * stream connection), settling every other request that waits on it.
    */
-  write(rows: readonly Record<string, unknown>[], insertIds: readonly string[]): Promise<TableWriteResult>;
-  /** Called when a request got no answer in time: drop state that may be wedged (a stream connection). */
-  reset?(): void;
+  write(
+    rows: readonly Record<string, unknown>[],
+    insertIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<TableWriteResult>;
   close(): Promise<void>;
 }
 

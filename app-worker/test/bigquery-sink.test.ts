@@ -204,6 +204,47 @@ describe("BigQuerySink", () => {
     expect(errors.requests.flatMap((r) => r.insertIds)).toEqual(["e5/error"]);
   });
 
+  test("rows refused alone by a request-level error wait for the table's verdict: a later answer row by row refuses them", async () => {
+    const bad = new TableWriteError("HTTP 400 invalid: cannot parse row", "isolate");
+    // Refuses any request holding e1 or e2: both bad, alone in their batch of 2.
+    const main = scriptedWriter(
+      "wiki_changes",
+      Array.from({ length: 20 }, () => (rows: readonly Record<string, unknown>[]) => {
+        if (rows.some((r) => r.event_id === "e1" || r.event_id === "e2")) throw bad;
+        return { refused: new Map(), retry: [] };
+      }) as never,
+    );
+    const errors = scriptedWriter("wiki_changes_errors");
+    const { write, settle, outcomes, sink } = sinkWith(main.writer, errors.writer, { batchMaxMessages: 2 });
+    write(event(1));
+    write(event(2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nothing decided yet: no request showed the table takes rows.
+    expect(outcomes.size).toBe(0);
+    write(event(3));
+    await settle();
+    expect(outcomes.get("e3")).toEqual({ kind: "written" });
+    expect(outcomes.get("e1")).toMatchObject({ kind: "refused", reason: "request_refused" });
+    expect(outcomes.get("e2")).toMatchObject({ kind: "refused", reason: "request_refused" });
+    expect(sink.stats).toMatchObject({ written: 1, refused: 2 });
+  });
+
+  test("a lone request refused by a request-level error with no later answer within requestTimeoutMs fails its events", async () => {
+    const refused = Array.from(
+      { length: 5 },
+      () => new TableWriteError("HTTP 400 invalid: schema mismatch", "isolate"),
+    );
+    const main = scriptedWriter("wiki_changes", refused);
+    const errors = scriptedWriter("wiki_changes_errors");
+    const { write, settle, outcomes } = sinkWith(main.writer, errors.writer, { requestTimeoutMs: 50 });
+    write(event(1));
+    await settle();
+    expect((outcomes.get("e1") as Error).message).toMatch(
+      /wiki_changes: BigQuery refused every row with an error that is not about any row .*HTTP 400 invalid: schema mismatch/,
+    );
+    expect(errors.requests).toEqual([]);
+  });
+
   test("rows BigQuery would refuse are refused before sending: larger than a request, TIMESTAMP out of range", async () => {
     const main = scriptedWriter("wiki_changes");
     const errors = scriptedWriter("wiki_changes_errors");
@@ -294,15 +335,16 @@ describe("BigQuerySink", () => {
     expect(new StorageWriteError("x").failure).toBe("retry");
   });
 
-  test("a request without an answer times out: the writer is reset and the rows are sent again", async () => {
+  test("a request without an answer times out: it is aborted and the rows are sent again", async () => {
     let calls = 0;
     let resets = 0;
     const writer: TableWriter = {
       table: "projects/p/datasets/raw/tables/wiki_changes",
       // The first request never answers (a wedged connection); the next one does.
-      write: () =>
-        ++calls === 1 ? new Promise<never>(() => undefined) : Promise.resolve({ refused: new Map(), retry: [] }),
-      reset: () => void resets++,
+      write: (_rows, _ids, signal) => {
+        signal?.addEventListener("abort", () => void resets++);
+        return ++calls === 1 ? new Promise<never>(() => undefined) : Promise.resolve({ refused: new Map(), retry: [] });
+      },
       close: async () => undefined,
     };
     const { write, settle, outcomes, observed } = sinkWith(writer, scriptedWriter("errors").writer, {
