@@ -229,4 +229,34 @@ describe("a page change Pub/Sub refuses is dead-lettered; the worker goes on", (
     expect(change.bytes).toBeGreaterThan(11_000_000);
     expect(String(change.sample)).toHaveLength(4096);
   });
+  test("a move to an 11 MB target title: the row and the DELETE of the old title are published, the UPSERT dead-lettered", async () => {
+    const at = editAt(200);
+    const move = JSON.parse(fixture[at]);
+    Object.assign(move, {
+      type: "log",
+      log_type: "move",
+      log_action: "move",
+      log_params: { target: "T".repeat(11e6) },
+    });
+    move.meta = { ...move.meta, id: "move-event" };
+    expect(derivePageChanges(move)).toMatchObject({ kind: "changes", changes: [{ changeType: "DELETE" }, {}] });
+    const events = [...fixture.slice(0, at), JSON.stringify(move), ...fixture.slice(at + 1, 400)];
+    const result = await runWorker(events, "move-event/1", undefined, "move");
+
+    expect(result.code).toBe(0);
+    expect(result.rows.has("move-event")).toBe(true);
+    expect(result.changes.has("move-event/0")).toBe(true); // the DELETE of the old title
+    expect(result.changes.has("move-event/1")).toBe(false);
+    expect([...result.expectedChanges].filter((id) => !result.changes.has(id))).toEqual([]);
+    expect(result.checkpoint).toBe(399);
+    expect(result.records).toEqual([
+      expect.objectContaining({
+        reason: "page_change_too_large",
+        eventId: "move-event",
+        changeIndex: 1,
+        changeType: "UPSERT",
+      }),
+    ]);
+    expect(metricValue(result.metrics, 'fresh_streams_worker_events_dead_lettered_total{reason="too_large"}')).toBe(0);
+  });
 });
