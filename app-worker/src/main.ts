@@ -13,7 +13,7 @@
 import { performance } from "node:perf_hooks";
 import pino, { Logger } from "pino";
 import { PubSub } from "@google-cloud/pubsub";
-import { CdcPublisher } from "./cdc-publisher";
+import { CdcPublisher, PageChangeDeadLetter } from "./cdc-publisher";
 import {
   AckTracker,
   CheckpointError,
@@ -370,10 +370,20 @@ export class Worker {
     const settle = () => {
       if (--writes === 0) tracker.complete(seq);
     };
-    if (cdc) writes += cdc.publishChanges(frame.data, row.event_id, (error) => (error ? this.fail(error) : settle()));
-    // The callback captures the event and a number only: the frame's text must not live until the ack.
+    // The callbacks capture the event and a number only: the frame's text must not live until the ack.
     const receivedAt = frame.receivedAt;
     const event: SinkRow = { eventId: row.event_id, sseId: frame.lastEventId, row, json: result.json };
+    // A page change Pub/Sub refuses for good is dead-lettered on its own: the row does not wait for it.
+    if (cdc)
+      writes += cdc.publishChanges(
+        frame.data,
+        { eventId: row.event_id, sseId: event.sseId, eventTime: row.event_time },
+        (error, deadLetter) => {
+          if (error) this.fail(error);
+          else if (deadLetter) this.deadLetter(session, deadLetter, settle);
+          else settle();
+        },
+      );
     session.sink.write(event, (error, outcome) => {
       if (error) {
         this.stats.failed++;
@@ -453,15 +463,19 @@ export class Worker {
     settle();
   }
 
-  /** Records an event that can never be published, then lets the checkpoint pass it. */
-  private deadLetter(session: Session, record: DeadLetterRecord, done: () => void): void {
-    this.stats.deadLettered++;
-    this.metrics.deadLettered.inc({ reason: record.reason });
+  /** Records an event (or one of its page changes) that can never be published, then lets the checkpoint pass it. */
+  private deadLetter(session: Session, record: DeadLetterRecord | PageChangeDeadLetter, done: () => void): void {
+    if ("changeIndex" in record)
+      this.metrics.pageChangesDeadLettered.inc({ reason: record.reason.replace(/^page_change_/, "") });
+    else {
+      this.stats.deadLettered++;
+      this.metrics.deadLettered.inc({ reason: record.reason });
+    }
     session.deadLetters.write(record).then(
       (file) => {
         this.logger.error(
           { reason: record.reason, sseId: record.sseId, eventId: record.eventId, bytes: record.bytes, file },
-          `dead-lettered an event: ${record.detail}`,
+          `dead-lettered ${"changeIndex" in record ? "a page change" : "an event"}: ${record.detail}`,
         );
         done();
       },

@@ -26,6 +26,8 @@ export class WorkerMetrics {
   public readonly checkpointFailures: Counter;
   public readonly checkpointAge: Gauge;
   public readonly deadLettered: Counter<"reason">;
+  /** Page changes (CDC_TOPIC) Pub/Sub can never accept, recorded in the dead-letter sink (the event's row goes on). */
+  public readonly pageChangesDeadLettered: Counter<"reason">;
   public readonly framesOversize: Counter;
   /** Copies of an oversized frame already dead-lettered that the server sent again (discarded). */
   public readonly framesOversizeReplayed = this.counter(
@@ -120,6 +122,11 @@ export class WorkerMetrics {
     this.deadLettered = counter(
       "events_dead_lettered_total",
       "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, oversize_frame)",
+      ["reason"],
+    );
+    this.pageChangesDeadLettered = counter(
+      "page_changes_dead_lettered_total",
+      "Page changes (CDC_TOPIC) Pub/Sub can never accept, recorded in the dead-letter sink and skipped (their event's row is published as usual), by reason (too_large, attribute_too_large, invalid_argument)",
       ["reason"],
     );
     this.framesOversize = counter(

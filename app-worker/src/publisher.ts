@@ -140,8 +140,15 @@ export class BoundedPublisher extends InFlightBound implements EventSink {
    * before sending by {@link checkMessage}, or answered INVALID_ARGUMENT), or a {@link PublishError}.
    */
   write(event: SinkRow, done: SinkCallback): void {
-    const data = Buffer.from(event.json);
-    const attributes = { event_id: event.eventId };
+    this.deliver(Buffer.from(event.json), { event_id: event.eventId }, done);
+  }
+
+  /**
+   * Publishes one message after {@link checkMessage} (what {@link write} does for an event; the page changes of
+   * `cdc-publisher` go the same way): `done` is called once, `written`, `undeliverable` (refused before sending, or
+   * answered INVALID_ARGUMENT when sent alone) or with a {@link PublishError} (failed after retries).
+   */
+  deliver(data: Buffer, attributes: Record<string, string>, done: SinkCallback): void {
     const size = data.length;
     const unfit = checkMessage(data, attributes);
     if (unfit) {

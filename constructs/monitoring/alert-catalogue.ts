@@ -523,6 +523,27 @@ export const ALERT_CATALOGUE = Object.freeze([
     },
   }),
   alert({
+    id: "worker-page-change-dead-letters",
+    title: "Worker dead-lettered page changes",
+    severity: "ERROR",
+    unit: "changes",
+    threshold: 0,
+    positiveThreshold: false,
+    durationSeconds: 0,
+    meaning:
+      "With CDC_TOPIC set, the worker met page changes (page-state CDC messages) that Pub/Sub can never accept (a message over 10 MB, an attribute over 1,024 bytes such as the change_id of a very long event id, a message refused as invalid) and wrote them to its dead-letter folder instead: their events' rows were published as usual, but the page-state table misses those changes until each page changes again.",
+    firstChecks: [
+      "List the dead-letter/ objects whose name ends in -page_change_<reason>.json in the checkpoint bucket: each names the reason, the SSE id, the event id, the change's type, index and sequence number, and holds its first 4 KiB.",
+      "Read the worker's logs for 'dead-lettered a page change' with the same reason and size: an oversized event id, title or target title is the usual cause.",
+      "Repair each page's row from the record (its key and change type in the sample, its sequence number), or let the page's next change correct it.",
+    ],
+    signal: {
+      watches: "worker",
+      condition: "page changes dead-lettered in 10 minutes",
+      promql: "sum(increase({{pageChangesDeadLettered}}[10m])) > {{threshold}}",
+    },
+  }),
+  alert({
     id: "worker-sink-refused",
     title: "BigQuery refused rows written by the worker",
     severity: "ERROR",

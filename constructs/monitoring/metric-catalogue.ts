@@ -63,6 +63,8 @@ export const WORKER_METRICS = {
   checkpointAge: prometheusMetricType("fresh_streams_worker_checkpoint_age_seconds", "gauge"),
   checkpointFailures: prometheusMetricType("fresh_streams_worker_checkpoint_failures_total", "counter"),
   eventsDeadLettered: prometheusMetricType("fresh_streams_worker_events_dead_lettered_total", "counter"),
+  /** With CDC_TOPIC: page changes Pub/Sub can never accept, dead-lettered (the event's row is published), by `reason`. */
+  pageChangesDeadLettered: prometheusMetricType("fresh_streams_worker_page_changes_dead_lettered_total", "counter"),
   lastEventAge: prometheusMetricType("fresh_streams_worker_last_event_age_seconds", "gauge"),
   /** Direct ingestion (a BigQuery sink): rows BigQuery acknowledged, by `sink`. */
   sinkRowsWritten: prometheusMetricType("fresh_streams_worker_sink_rows_written_total", "counter"),
@@ -122,6 +124,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = Object.freeze([
   metric(WORKER_METRICS.checkpointAge, "GAUGE", "prometheus_target", [], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.checkpointFailures, "CUMULATIVE", "prometheus_target", [], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.eventsDeadLettered, "CUMULATIVE", "prometheus_target", ["reason"], METRIC_DOCS.prometheus),
+  metric(WORKER_METRICS.pageChangesDeadLettered, "CUMULATIVE", "prometheus_target", ["reason"], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.lastEventAge, "GAUGE", "prometheus_target", [], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.sinkRowsWritten, "CUMULATIVE", "prometheus_target", ["sink"], METRIC_DOCS.prometheus),
   metric(WORKER_METRICS.sinkRowsRefused, "CUMULATIVE", "prometheus_target", ["sink", "reason"], METRIC_DOCS.prometheus),

@@ -21,6 +21,7 @@ const COMMON = [
   "worker-checkpoint-age",
   "worker-dead-letters",
   "worker-event-lag",
+  "worker-page-change-dead-letters",
   "worker-reconnect-storm",
   "worker-stalled",
 ];
