@@ -10,7 +10,7 @@ export { Duration } from "./core/duration";
 export { Size } from "./core/size";
 export { Principal } from "./core/principal";
 export type { IGrantable, IPrincipal } from "./core/principal";
-export type { IDataset, IResource, ISubscription, ITable, ITopic } from "./core/references";
+export type { IDataset, IResource, ISubscription, ITable, ITopic, RowWriteApi } from "./core/references";
 
 // Schemas as code.
 export { TableSchema } from "../schemas/table-schema";

@@ -7,8 +7,9 @@ import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "../core/principal";
-import { IDataset, ITable } from "../core/references";
+import { IDataset, ITable, RowWriteApi } from "../core/references";
 import { grantOnTable, TABLE_READ_ROLE, TABLE_WRITE_ROLE, TableNames } from "./table-grants";
+import { TableRowWriterRole } from "./table-row-writer-role";
 
 /**
  * The base of every `ITable` of the library, created or imported: the table-level grants, written once;
@@ -51,10 +52,28 @@ export abstract class TableBase extends Construct implements ITable {
   }
 
   /**
-   * Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`), e.g. a
-   * BigQuery subscription's writer. Idempotent.
+   * Lets `grantee` write to this table only (table-level `roles/bigquery.dataEditor`: rows, but also the
+   * table's metadata, its deletion and reading its rows), e.g. a BigQuery subscription's writer, for which
+   * Pub/Sub documents that role. A writer that only appends rows takes {@link grantWriteRows}. Idempotent.
    */
   public grantWrite(grantee: IGrantable): ITerraformDependable {
     return grantOnTable(this, this.grantTarget, TABLE_WRITE_ROLE, grantee);
+  }
+
+  /**
+   * Lets `grantee` append rows to this table and nothing else: a project-level custom role with only what
+   * `api` needs (`bigquery.tables.updateData`; insertAll also `bigquery.tables.get`), bound on this table.
+   * It reads no rows and cannot update or delete the table. The role is created once per API, project and
+   * stack, and the binding waits for it. Idempotent.
+   * @param api how the grantee writes: `storage-write` (the Storage Write API) or `insert-all` (`tabledata.insertAll`)
+   */
+  public grantWriteRows(grantee: IGrantable, api: RowWriteApi = "storage-write"): ITerraformDependable {
+    const role = TableRowWriterRole.of(this, this.project, api);
+    return grantOnTable(
+      this,
+      this.grantTarget,
+      { role: role.roleName, key: role.roleId, dependsOn: role.resource },
+      grantee,
+    );
   }
 }

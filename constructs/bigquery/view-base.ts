@@ -8,7 +8,7 @@ import { ITerraformDependable } from "cdktf";
 import { BigqueryTable, BigqueryTableConfig } from "@cdktf/provider-google/lib/bigquery-table";
 import { TableSchema } from "../../schemas/table-schema";
 import { IGrantable } from "../core/principal";
-import { IDataset } from "../core/references";
+import { IDataset, RowWriteApi } from "../core/references";
 import { fail } from "../core/validation";
 import { TableBase } from "./table-base";
 import { TableNames } from "./table-grants";
@@ -130,6 +130,14 @@ export abstract class ViewBase extends TableBase {
     return fail(
       this.node.path,
       `grantWrite on ${this.kind} ${this.fqn}: a ${this.kind} holds no rows to write; grant write on the tables its query reads`,
+    );
+  }
+
+  /** Refused, like {@link grantWrite}: a view holds no rows to append to. */
+  public grantWriteRows(_grantee: IGrantable, _api?: RowWriteApi): ITerraformDependable {
+    return fail(
+      this.node.path,
+      `grantWriteRows on ${this.kind} ${this.fqn}: a ${this.kind} holds no rows to write; grant it on the tables its query reads`,
     );
   }
 

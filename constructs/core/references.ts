@@ -39,6 +39,12 @@ export function resourcesUnder(scope: IConstruct): ITerraformDependable[] {
   return scope.node.findAll().filter((n): n is TerraformResource => TerraformResource.isTerraformResource(n));
 }
 
+/**
+ * The API a writer appends rows to a table with, for {@link ITable.grantWriteRows}: `storage-write`, the
+ * Storage Write API (its default stream), or `insert-all`, the legacy `tabledata.insertAll`.
+ */
+export type RowWriteApi = "storage-write" | "insert-all";
+
 /** A BigQuery dataset. `LayeredDataset` implements it; `LayeredDataset.fromDatasetAttributes` imports one. */
 export interface IDataset extends IResource {
   /** Project holding the dataset (a token when the provider's project is used). */
@@ -90,10 +96,17 @@ export interface ITable extends IResource {
   /** Lets `grantee` read this table only (table-level `roles/bigquery.dataViewer`). */
   grantRead(grantee: IGrantable): ITerraformDependable;
   /**
-   * Lets `grantee` write rows to this table only (table-level `roles/bigquery.dataEditor`), e.g. a
-   * BigQuery subscription's writer. A view refuses it (it holds no rows).
+   * Lets `grantee` write to this table only (table-level `roles/bigquery.dataEditor`: rows, metadata and
+   * deletion, and reading its rows), e.g. a BigQuery subscription's writer. A view refuses it (it holds no rows).
    */
   grantWrite(grantee: IGrantable): ITerraformDependable;
+  /**
+   * Lets `grantee` append rows to this table only, and nothing else: a custom role with only the permissions
+   * `api` needs (`bigquery.tables.updateData`; `insert-all` also `bigquery.tables.get`), bound on the table.
+   * For a workload that only appends rows (the worker's direct sink). A view refuses it.
+   * @param api the API the grantee writes with; default `storage-write`
+   */
+  grantWriteRows(grantee: IGrantable, api?: RowWriteApi): ITerraformDependable;
 }
 
 /** A Pub/Sub topic. `StreamTopic` implements it; `StreamTopic.fromTopicAttributes` imports one. */

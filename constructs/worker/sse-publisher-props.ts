@@ -40,8 +40,9 @@ export interface SsePublisherServiceProps {
   readonly topic?: ITopic;
   /**
    * Write the raw table directly instead of publishing (`SINK`, `TABLE`, `ERROR_TABLE`; no `TOPIC`):
-   * the service account gets table-level `roles/bigquery.dataEditor` on exactly the raw table and the
-   * error table, and no project-level BigQuery role. Give exactly one of `topic` and `directSink`.
+   * the service account gets, on exactly the raw table and the error table, a custom role that only
+   * appends rows with the sink's API (`ITable.grantWriteRows`), and no project-level BigQuery role.
+   * Give exactly one of `topic` and `directSink`.
    * @default - none: the worker publishes to `topic`
    */
   readonly directSink?: WorkerDirectSink;
@@ -147,8 +148,9 @@ export interface SsePublisherServiceProps {
    */
   readonly environment?: Record<string, string>;
   /**
-   * Customer-managed key for the repository, the bucket and the service's container image
-   * (it must be in `region`, and the services' agents need encrypt/decrypt on it).
+   * Customer-managed key for the repository, the bucket, the service's container image and the
+   * metrics-config secret (then replicated in `region` only). It must be in `region`, and the services'
+   * agents (Artifact Registry, Cloud Storage, Cloud Run, Secret Manager) need encrypt/decrypt on it.
    * @default - Google-managed encryption
    */
   readonly kmsKeyName?: string;

@@ -3,7 +3,7 @@ import { ITerraformDependable } from "cdktf";
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
+import { SecretManagerSecret, SecretManagerSecretReplication } from "@cdktf/provider-google/lib/secret-manager-secret";
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { SecretManagerSecretVersion } from "@cdktf/provider-google/lib/secret-manager-secret-version";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
@@ -26,7 +26,8 @@ export type { DirectSinkApi, SsePublisherServiceProps, WorkerDirectSink } from "
  *   startup/liveness probes on `/healthz`;
  * - a dedicated service account (the service is {@link IGrantable}) whose only grants are
  *   `roles/pubsub.publisher` on the topic (through the topic's `grantPublish`) — or, with a
- *   `directSink`, table-level `roles/bigquery.dataEditor` on the raw table and on the error table —
+ *   `directSink`, a custom role that only appends rows (`bigquery.tables.updateData`; insertAll also
+ *   `bigquery.tables.get`) on the raw table and on the error table (`grantWriteRows`) —
  *   and `roles/storage.objectUser` on its own checkpoint bucket;
  * - the checkpoint is an object in a private bucket, mounted into the container as a Cloud Storage
  *   volume at `/checkpoint` (second-generation execution environment), so a restarted or replaced
@@ -34,7 +35,8 @@ export type { DirectSinkApi, SsePublisherServiceProps, WorkerDirectSink } from "
  * - an Artifact Registry Docker repository for the image, with a cleanup policy;
  * - unless `collectMetrics` is false, the Managed Service for Prometheus sidecar, which sends the
  *   worker's `/metrics` to Cloud Monitoring (`prometheus.googleapis.com/<name>/<kind>` on
- *   `prometheus_target`), with `roles/monitoring.metricWriter` for the service account.
+ *   `prometheus_target`), with `roles/monitoring.metricWriter` for the service account; its config is
+ *   a Secret Manager secret, kept in `region` under `kmsKeyName` when a key is given.
  *
  * Trade-off: during a deployment Cloud Run briefly runs the old and the new revision together, so
  * both may publish the same events; consumers de-duplicate on the `event_id` attribute.
@@ -161,17 +163,18 @@ export class SsePublisherService extends Construct implements IGrantable {
     });
   }
 
-  /** Publish on the topic, or write on exactly the raw table and the error table. */
-  private grantSink({ directSink, topic }: SsePublisherSettings): ITerraformDependable[] {
-    // Table level only, no project-level BigQuery role and no jobUser (the worker runs no job). BigQuery's
-    // rule: the Storage Write API needs bigquery.tables.updateData on the table ("Introduction to the
-    // Storage Write API", Required permissions); insertAll ("Streaming data into BigQuery", Required
-    // permissions) needs bigquery.tables.updateData and bigquery.tables.get on the table. The table-level
-    // roles/bigquery.dataEditor holds both (the streaming page also lists bigquery.datasets.get, for
-    // dataset metadata the worker never reads).
-    return directSink
-      ? [directSink.table.grantWrite(this), directSink.errorTable.grantWrite(this)]
-      : [topic!.grantPublish(this)];
+  /** Publish on the topic, or append rows to exactly the raw table and the error table. */
+  private grantSink({ directSink, topic, sink }: SsePublisherSettings): ITerraformDependable[] {
+    // The worker parses untrusted internet input: it gets what appending rows needs and nothing more.
+    // Table level only, no project-level BigQuery role and no jobUser (the worker runs no job), and not
+    // roles/bigquery.dataEditor (which also updates and deletes the table and reads its rows): a custom
+    // role per API (`grantWriteRows`). BigQuery's rule: the Storage Write API needs
+    // bigquery.tables.updateData ("Introduction to the BigQuery Storage Write API", Required permissions);
+    // insertAll ("Use the legacy streaming API", Required permissions) bigquery.tables.updateData and
+    // bigquery.tables.get (and bigquery.datasets.get, a dataset permission the worker never uses).
+    if (!directSink) return [topic!.grantPublish(this)];
+    const api = sink as DirectSinkApi;
+    return [directSink.table.grantWriteRows(this, api), directSink.errorTable.grantWriteRows(this, api)];
   }
 
   /** The private bucket holding the checkpoint object. */
@@ -206,7 +209,7 @@ export class SsePublisherService extends Construct implements IGrantable {
     const secret = new SecretManagerSecret(this, "metrics-config", {
       project,
       secretId: `${this.serviceName}-metrics-config`,
-      replication: { auto: {} },
+      replication: metricsConfigReplication(settings),
       labels: settings.labels,
     });
     const version = new SecretManagerSecretVersion(this, "metrics-config-version", {
@@ -230,6 +233,22 @@ export class SsePublisherService extends Construct implements IGrantable {
     );
     return { secret, dependables: [version, read, write] };
   }
+}
+
+/**
+ * Where the metrics config is kept, and under which key. Without `kmsKeyName`: automatic replication,
+ * Google-managed encryption. With it: one replica in the service's region, encrypted with the key. Secret
+ * Manager's rule (`CustomerManagedEncryption.kms_key_name`): with automatic replication the key must be in
+ * `global`; with user-managed replication each replica's key must be in the replica's location. The
+ * worker's key is in its region (Cloud Run's own rule), so the secret is replicated there.
+ * Day two: `replication` cannot change in place (the provider replaces the secret), so adding a key to an
+ * existing service replaces this secret, its version and its accessor grant. It holds only this config,
+ * written again from code in the same apply: nothing is lost.
+ */
+function metricsConfigReplication(settings: SsePublisherSettings): SecretManagerSecretReplication {
+  const { kmsKeyName, region } = settings;
+  if (kmsKeyName === undefined) return { auto: {} };
+  return { userManaged: { replicas: [{ location: region, customerManagedEncryption: { kmsKeyName } }] } };
 }
 
 /** The sidecar's RunMonitoring config: scrape the worker's `/metrics` every `metricsScrapeInterval`. */

@@ -87,10 +87,20 @@ describe.each([
     }
   });
 
-  test("the worker's identity: table-level Data Editor on exactly the raw and error tables, no project-level BigQuery role", () => {
+  test("the worker's identity: a row-writing custom role on exactly the raw and error tables, no Data Editor, no project-level BigQuery role", () => {
     const ofWorker = (type: string) => resources(json, type).filter((g) => WORKER_SA.test(g.member));
     const tableGrants = ofWorker("google_bigquery_table_iam_member");
-    expect(tableGrants.map((g) => g.role)).toEqual(["roles/bigquery.dataEditor", "roles/bigquery.dataEditor"]);
+    const [role, ...others] = resources(json, "google_project_iam_custom_role");
+    expect(others).toEqual([]);
+    expect(role).toMatchObject({
+      project: config.projectId,
+      permissions:
+        api === "storage-write"
+          ? ["bigquery.tables.updateData"]
+          : ["bigquery.tables.get", "bigquery.tables.updateData"],
+    });
+    const roleName = `projects/${config.projectId}/roles/${role.role_id}`;
+    expect(tableGrants.map((g) => g.role)).toEqual([roleName, roleName]);
     expect(tableGrants.map((g) => g.table_id).sort()).toEqual([
       expect.stringMatching(/^\$\{google_bigquery_table\.ingestion_wiki_changes_errors_table_[0-9A-F]+\.table_id\}$/),
       expect.stringMatching(/^\$\{google_bigquery_table\.warehouse_wiki_changes_table_[0-9A-F]+\.table_id\}$/),
@@ -125,6 +135,21 @@ describe.each([
     expect(grants).toHaveLength(2);
     expect(service.depends_on).toEqual(expect.arrayContaining(grants));
     expect(() => expectApplyOrder(stack)).not.toThrow();
+  });
+
+  test("the metrics-config secret is encrypted with the worker's key where one is configured", () => {
+    const [secret] = resources(json, "google_secret_manager_secret");
+    expect(secret.replication).toEqual(
+      config.worker.kmsKeyName
+        ? {
+            user_managed: {
+              replicas: [
+                { location: config.region, customer_managed_encryption: { kms_key_name: config.worker.kmsKeyName } },
+              ],
+            },
+          }
+        : { auto: {} },
+    );
   });
 
   test("the policy aspects pass", () => {

@@ -54,6 +54,15 @@ describe("worker layer in the stack", () => {
     );
     expect(bucket.force_destroy).toBe(false);
     expect(bucket.encryption.default_kms_key_name).toBe(config.worker.kmsKeyName);
+    // The metrics-config secret too: one replica in the worker's region, under the worker's key.
+    const [secret]: any[] = Object.values(json.resource.google_secret_manager_secret);
+    expect(secret.replication).toEqual({
+      user_managed: {
+        replicas: [
+          { location: config.region, customer_managed_encryption: { kms_key_name: config.worker.kmsKeyName } },
+        ],
+      },
+    });
   });
 
   test("prod without worker.kmsKeyName: the multi-regional warehouse key is refused for the regional worker", () => {

@@ -89,6 +89,11 @@ class HandWrittenTable extends Construct implements ITable {
     return grant;
   }
 
+  /** A user's own narrow role, made elsewhere. */
+  public grantWriteRows(grantee: IGrantable): ITerraformDependable {
+    return this.bind("write-rows", `projects/${this.project}/roles/rowWriter`, grantee);
+  }
+
   private bind(id: string, role: string, grantee: IGrantable): ITerraformDependable {
     return new BigqueryTableIamMember(this, id, {
       project: this.resource.project,

@@ -10,7 +10,11 @@ import { BigqueryDatasetIamMember } from "@cdktf/provider-google/lib/bigquery-da
 import { BigqueryDataTransferConfig } from "@cdktf/provider-google/lib/bigquery-data-transfer-config";
 import { DataflowJob } from "@cdktf/provider-google/lib/dataflow-job";
 import { DataGoogleIamPolicy } from "@cdktf/provider-google/lib/data-google-iam-policy";
+import { BigqueryTableIamMember } from "@cdktf/provider-google/lib/bigquery-table-iam-member";
+import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
 import { CloudRunV2ServiceIamMember } from "@cdktf/provider-google/lib/cloud-run-v2-service-iam-member";
+import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
+import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { PubsubSubscription } from "@cdktf/provider-google/lib/pubsub-subscription";
 import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
@@ -350,6 +354,25 @@ describe("least-privilege IAM", () => {
     ]);
   });
 
+  test("a custom role is accepted, on a table or named through the role's reference; primitive roles are still refused", () => {
+    const { stack } = policyStack();
+    const role = new ProjectIamCustomRole(stack, "row-writer", {
+      project: "p-123456",
+      roleId: "freshStreams_storageWriteAppender_test",
+      title: "row writer",
+      permissions: ["bigquery.tables.updateData"],
+    });
+    const member = "serviceAccount:w@p.iam.gserviceaccount.com";
+    const on = (id: string, r: string) =>
+      new BigqueryTableIamMember(stack, id, { datasetId: "raw", tableId: "t", role: r, member });
+    on("literal", "projects/p-123456/roles/freshStreams_storageWriteAppender_test");
+    on("reference", role.name);
+    on("editor", "roles/editor");
+    expect(policyErrors(stack)).toEqual([
+      "[FS-IAM-1 least-privilege-iam] google_bigquery_table_iam_member test/editor: grants the primitive role roles/editor; use a predefined or custom role with only the permissions needed",
+    ]);
+  });
+
   test("LeastPrivilegeIamAspect alone", () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "s");
@@ -500,6 +523,50 @@ describe("CMEK where the environment requires it", () => {
       "[FS-CMEK-1 cmek] google_bigquery_dataset test/raw: no customer-managed key (default_encryption_configuration.kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
       "[FS-CMEK-1 cmek] google_pubsub_topic test/topic: no customer-managed key (kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
       "[FS-CMEK-1 cmek] google_storage_bucket test/bucket: no customer-managed key (encryption.default_kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
+    ]);
+  });
+
+  test("Secret Manager secrets and Cloud Run services without a key are errors; keyed ones pass", () => {
+    const { stack } = policyStack({ requireCmek: true, kmsKeyName: KEY });
+    const regional = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/worker";
+    const global = "projects/p/locations/global/keyRings/r/cryptoKeys/secrets";
+    new SecretManagerSecret(stack, "plain", { secretId: "plain", replication: { auto: {} } });
+    new SecretManagerSecret(stack, "auto-keyed", {
+      secretId: "auto-keyed",
+      replication: { auto: { customerManagedEncryption: { kmsKeyName: global } } },
+    });
+    new SecretManagerSecret(stack, "one-replica-unkeyed", {
+      secretId: "one-replica-unkeyed",
+      replication: {
+        userManaged: {
+          replicas: [
+            { location: "europe-west1", customerManagedEncryption: { kmsKeyName: regional } },
+            { location: "europe-west4" },
+          ],
+        },
+      },
+    });
+    new SecretManagerSecret(stack, "replicas-keyed", {
+      secretId: "replicas-keyed",
+      replication: {
+        userManaged: { replicas: [{ location: "europe-west1", customerManagedEncryption: { kmsKeyName: regional } }] },
+      },
+    });
+    const container = { image: "europe-west1-docker.pkg.dev/p/r/worker:1" };
+    new CloudRunV2Service(stack, "service", {
+      name: "w",
+      location: "europe-west1",
+      template: { containers: [container] },
+    });
+    new CloudRunV2Service(stack, "keyed-service", {
+      name: "k",
+      location: "europe-west1",
+      template: { containers: [container], encryptionKey: regional },
+    });
+    expect(policyErrors(stack).sort()).toEqual([
+      "[FS-CMEK-1 cmek] google_cloud_run_v2_service test/service: no customer-managed key (template.encryption_key) although the environment requires CMEK; set it to a Cloud KMS key",
+      "[FS-CMEK-1 cmek] google_secret_manager_secret test/one-replica-unkeyed: no customer-managed key (replication.user_managed.replicas[1].customer_managed_encryption.kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
+      "[FS-CMEK-1 cmek] google_secret_manager_secret test/plain: no customer-managed key (replication.auto.customer_managed_encryption.kms_key_name) although the environment requires CMEK; set it to a Cloud KMS key",
     ]);
   });
 

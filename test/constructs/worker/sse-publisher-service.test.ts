@@ -253,6 +253,17 @@ describe("SsePublisherService", () => {
     });
   });
 
+  test("the metrics-config secret: kept in the service's region and encrypted with the key when one is given", () => {
+    const key = "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k";
+    const secretOf = (json: any) => resourcesOf(json, "google_secret_manager_secret")[0];
+    // Secret Manager: "For secrets using the UserManaged replication policy type, Cloud KMS CryptoKeys must
+    // reside in the same location as the replica location"; automatic replication needs a global key.
+    expect(secretOf(build({ kmsKeyName: key }).json).replication).toEqual({
+      user_managed: { replicas: [{ location: "us-central1", customer_managed_encryption: { kms_key_name: key } }] },
+    });
+    expect(secretOf(build().json).replication).toEqual({ auto: {} });
+  });
+
   test("an image by digest passes requireImageDigest", () => {
     const image = `${IMAGE}@sha256:${"ab".repeat(32)}`;
     expect(build({ image, requireImageDigest: true }).service.image).toBe(image);
@@ -446,20 +457,36 @@ describe("SsePublisherService with a direct sink (the worker writes BigQuery its
     );
   });
 
-  test("table-level Data Editor on exactly the two tables, before the service; no Pub/Sub or BigQuery project role", () => {
-    const { json } = buildDirect({ collectMetrics: false });
+  // Defect 10 of issue 23: the worker, which parses untrusted internet input, held table-level
+  // roles/bigquery.dataEditor (delete and update the table, read its rows). Writing rows needs far less:
+  // "To use the Storage Write API, you must have bigquery.tables.updateData permissions" (BigQuery,
+  // "Introduction to the BigQuery Storage Write API", Required permissions).
+  test("a custom role holding only bigquery.tables.updateData, on exactly the two tables, before the service; no Data Editor, no project role", () => {
+    const { json, stack } = buildDirect({ collectMetrics: false });
+    const roles = resourcesOf(json, "google_project_iam_custom_role");
+    expect(roles).toHaveLength(1);
+    const [role] = roles;
+    expect(role.permissions).toEqual(["bigquery.tables.updateData"]);
+    expect(role.project).toBe(PROJECT);
+    // IAM's rule for a role id: letters, digits, underscores and periods, 3 to 64 characters.
+    expect(role.role_id).toMatch(/^[A-Za-z0-9_.]{3,64}$/);
+    const [roleId] = Object.keys(json.resource.google_project_iam_custom_role);
     const grants = Object.entries<any>(json.resource.google_bigquery_table_iam_member);
     expect(grants.map(([, g]) => [g.role, g.table_id.replace(/_[0-9A-F]+\.table_id\}$/, "}")]).sort()).toEqual([
-      ["roles/bigquery.dataEditor", "${google_bigquery_table.errors_table}"],
-      ["roles/bigquery.dataEditor", "${google_bigquery_table.table-wiki_changes-test-project_table}"],
+      [`projects/${PROJECT}/roles/${role.role_id}`, "${google_bigquery_table.errors_table}"],
+      [`projects/${PROJECT}/roles/${role.role_id}`, "${google_bigquery_table.table-wiki_changes-test-project_table}"],
     ]);
+    // Each binding waits for the role it names literally; the service waits for both bindings.
+    for (const [, g] of grants) expect(g.depends_on).toEqual([`google_project_iam_custom_role.${roleId}`]);
     const service = resourcesOf(json, "google_cloud_run_v2_service")[0];
     expect(service.depends_on).toEqual(
       expect.arrayContaining(grants.map(([id]) => `google_bigquery_table_iam_member.${id}`)),
     );
+    expect(JSON.stringify(json)).not.toContain("roles/bigquery.dataEditor");
     expect(json.resource.google_project_iam_member).toBeUndefined();
     expect(json.resource.google_bigquery_dataset_iam_member).toBeUndefined();
     expect(json.resource.google_pubsub_topic_iam_member).toBeUndefined();
+    expect(() => expectApplyOrder(stack)).not.toThrow();
   });
 
   test("insert-all, and an imported table granted by a binding naming it", () => {
@@ -484,14 +511,24 @@ describe("SsePublisherService with a direct sink (the worker writes BigQuery its
         .map((g) => g.table_id)
         .sort(),
     ).toEqual(["wiki_changes", "wiki_changes_errors"]);
+    // insertAll ("Use the legacy streaming API", Required permissions): bigquery.tables.updateData and
+    // bigquery.tables.get (table metadata, not its rows); bigquery.datasets.get is a dataset permission.
+    const [role] = resourcesOf(json, "google_project_iam_custom_role");
+    expect(role.permissions).toEqual(["bigquery.tables.get", "bigquery.tables.updateData"]);
+    expect(resourcesOf(json, "google_bigquery_table_iam_member").map((g) => g.role)).toEqual([
+      `projects/${PROJECT}/roles/${role.role_id}`,
+      `projects/${PROJECT}/roles/${role.role_id}`,
+    ]);
     expect(() => expectApplyOrder(stack)).not.toThrow();
   });
 
-  test("grants are idempotent: granting the same tables twice adds no binding", () => {
+  test("grants are idempotent: granting the same tables twice adds no binding and no role", () => {
     const { stack, table, errorTable, service } = buildDirect({ collectMetrics: false });
-    table.grantWrite(service);
-    errorTable.grantWrite(service);
-    expect(resourcesOf(synthStack(stack), "google_bigquery_table_iam_member")).toHaveLength(2);
+    table.grantWriteRows(service);
+    errorTable.grantWriteRows(service, "storage-write");
+    const json = synthStack(stack);
+    expect(resourcesOf(json, "google_bigquery_table_iam_member")).toHaveLength(2);
+    expect(resourcesOf(json, "google_project_iam_custom_role")).toHaveLength(1);
   });
 
   const refused: [string, (t: { table: ITable; errorTable: ITable }) => Partial<SsePublisherServiceProps>, string][] = [
