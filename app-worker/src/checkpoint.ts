@@ -195,7 +195,10 @@ export class FileCheckpointStore {
 
 /** One event that can never be published, with what is needed to find it again in the stream. */
 export interface DeadLetterRecord {
-  /** too_large, attribute_too_large, invalid_argument or oversize_frame. */
+  /**
+   * too_large, attribute_too_large, invalid_argument or oversize_frame; for a page change, page_change_too_large,
+   * page_change_attribute_too_large or page_change_invalid_argument.
+   */
   readonly reason: string;
   /** The SSE id of the event: resuming with it as `Last-Event-ID` starts right after the event. */
   readonly sseId: string | undefined;
