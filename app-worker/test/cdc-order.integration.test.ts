@@ -9,25 +9,19 @@
  * - A `meta.dt` far in the future is clamped to the time of receipt: it must not pin the page.
  */
 import { Message, PubSub } from "@google-cloud/pubsub";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { generatePageFixture } from "../../tools/fixtures/generate-pages";
 import { SseServer } from "../../tools/sse/sse-server";
 import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
-import { spawnWorker, waitFor } from "./helpers/worker";
+import { spawnWorker, waitFor, useEmulatorAndFolder } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
 
-beforeAll(async () => {
-  emulator = await startPubSubEmulator();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-cdc-order-"));
-}, 90_000);
-afterAll(async () => {
-  await emulator?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+useEmulatorAndFolder("cdc-order", (started, folder) => {
+  emulator = started;
+  tmp = folder;
 });
 
 type Event = Record<string, any>;

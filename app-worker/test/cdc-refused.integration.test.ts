@@ -4,30 +4,25 @@
  * counted on /metrics, and neither stops the worker nor holds back the event's row or the events after it.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Message, PubSub } from "@google-cloud/pubsub";
 import pino from "pino";
-import { PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { loadFixture } from "../../tools/fixtures/generate";
 import { sseId } from "../../tools/sse/sse-server";
 import { Worker } from "../src/main";
 import { derivePageChanges } from "../src/page-state";
 import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
 import * as helpers from "./helpers/worker";
-import { config, metricValue, waitFor, within } from "./helpers/worker";
+import { config, metricValue, waitFor, within, useEmulatorAndFolder } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
 const fixture = loadFixture();
 
-beforeAll(async () => {
-  emulator = await startPubSubEmulator();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-cdc-refused-"));
-}, 90_000);
-afterAll(async () => {
-  await emulator?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+useEmulatorAndFolder("cdc-refused", (started, folder) => {
+  emulator = started;
+  tmp = folder;
 });
 
 /** A CDC topic on the emulator and a subscriber collecting its messages by `change_id`. */

@@ -4,27 +4,21 @@
  * change of every event arrives, with the sequence number derived from its event, also across a
  * SIGTERM and a restart from the checkpoint.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Message, PubSub } from "@google-cloud/pubsub";
-import { PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { generatePageFixture } from "../../tools/fixtures/generate-pages";
 import { SseServer } from "../../tools/sse/sse-server";
 import { derivePageChanges } from "../src/page-state";
 import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
-import { spawnWorker, waitFor } from "./helpers/worker";
+import { spawnWorker, waitFor, useEmulatorAndFolder } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
 
-beforeAll(async () => {
-  emulator = await startPubSubEmulator();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-cdc-worker-"));
-}, 90_000);
-afterAll(async () => {
-  await emulator?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+useEmulatorAndFolder("cdc-worker", (started, folder) => {
+  emulator = started;
+  tmp = folder;
 });
 
 test("every page change arrives with its event's sequence number, across a SIGTERM and a restart", async () => {

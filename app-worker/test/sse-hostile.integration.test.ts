@@ -4,27 +4,30 @@
  * oversized frame that a resuming server replays, and hundreds of reconnections.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { freePort, PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { freePort, PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { loadFixture } from "../../tools/fixtures/generate";
 import { SseServerOptions, sseId } from "../../tools/sse/sse-server";
 import { Worker } from "../src/main";
 import * as helpers from "./helpers/worker";
-import { captureLogger, config, metricValue, spawnWorker, waitFor, waitForMetric, within } from "./helpers/worker";
+import {
+  captureLogger,
+  config,
+  metricValue,
+  spawnWorker,
+  waitFor,
+  waitForMetric,
+  within,
+  useEmulatorAndFolder,
+} from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
 const fixture = loadFixture();
 
-beforeAll(async () => {
-  emulator = await startPubSubEmulator();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-sse-hostile-"));
-}, 90_000);
-
-afterAll(async () => {
-  await emulator?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+useEmulatorAndFolder("sse-hostile", (started, folder) => {
+  emulator = started;
+  tmp = folder;
 });
 
 const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>

@@ -6,10 +6,9 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import pino from "pino";
-import { freePort, PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { freePort, PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { describeFixture, loadFixture } from "../../tools/fixtures/generate";
 import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
 import { Worker } from "../src/main";
@@ -24,20 +23,16 @@ import {
   waitFor,
   waitForMetric,
   within,
+  useEmulatorAndFolder,
 } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
 const fixture = loadFixture();
 
-beforeAll(async () => {
-  emulator = await startPubSubEmulator();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-faults-"));
-}, 90_000);
-
-afterAll(async () => {
-  await emulator?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+useEmulatorAndFolder("faults", (started, folder) => {
+  emulator = started;
+  tmp = folder;
 });
 
 const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>

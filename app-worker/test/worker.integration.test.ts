@@ -4,15 +4,13 @@
  * child process (`node --import tsx app-worker/src/main.ts`, what `npm run worker` runs).
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import pino from "pino";
-import { freePort, PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { freePort, PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { Worker } from "../src/main";
 import { describeFixture, generate, loadFixture } from "../../tools/fixtures/generate";
 import * as helpers from "./helpers/worker";
-import { captureLogger, config, within } from "./helpers/worker";
+import { captureLogger, config, within, useEmulatorAndFolder } from "./helpers/worker";
 import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
 
 let emulator: PubSubEmulator;
@@ -20,14 +18,9 @@ let tmp: string;
 const fixture = loadFixture();
 const fixtureSummary = describeFixture(fixture);
 
-beforeAll(async () => {
-  emulator = await startPubSubEmulator();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-worker-"));
-}, 90_000);
-
-afterAll(async () => {
-  await emulator?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+useEmulatorAndFolder("worker", (started, folder) => {
+  emulator = started;
+  tmp = folder;
 });
 
 const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>

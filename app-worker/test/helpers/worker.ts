@@ -1,8 +1,11 @@
 /** Helpers for tests that run the worker against real parts (local SSE server, Pub/Sub emulator). */
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import pino from "pino";
 import { parseConfig, WorkerConfig } from "../../src/config";
+import { PubSubEmulator, startPubSubEmulator } from "../../../tools/emulators/pubsub-emulator";
 import { SseServer, SseServerOptions } from "../../../tools/sse/sse-server";
 import { TEST_PROJECT, topicWithCollector } from "./pubsub";
 
@@ -129,4 +132,22 @@ export async function waitForMetric(port: number, sample: string, atLeast: numbe
     `${sample} >= ${atLeast}`,
   );
   return text;
+}
+
+/**
+ * Starts the Pub/Sub emulator and makes a scratch folder (`fresh-streams-<name>-…`) before a test file's tests, hands
+ * both to `use`, and stops the emulator and removes the folder after them.
+ */
+export function useEmulatorAndFolder(name: string, use: (emulator: PubSubEmulator, folder: string) => void): void {
+  let emulator: PubSubEmulator | undefined;
+  let folder: string | undefined;
+  beforeAll(async () => {
+    emulator = await startPubSubEmulator();
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), `fresh-streams-${name}-`));
+    use(emulator, folder);
+  }, 90_000);
+  afterAll(async () => {
+    await emulator?.stop();
+    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+  });
 }
