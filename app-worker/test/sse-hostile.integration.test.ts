@@ -5,11 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { freePort, PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
+import { freePort } from "../../tools/emulators/pubsub-emulator";
 import { loadFixture } from "../../tools/fixtures/generate";
-import { SseServerOptions, sseId } from "../../tools/sse/sse-server";
+import { sseId } from "../../tools/sse/sse-server";
 import { Worker } from "../src/main";
-import * as helpers from "./helpers/worker";
 import {
   captureLogger,
   config,
@@ -21,19 +20,12 @@ import {
   useEmulatorAndFolder,
 } from "./helpers/worker";
 
-let emulator: PubSubEmulator;
 let tmp: string;
 const fixture = loadFixture();
 
-useEmulatorAndFolder("sse-hostile", (started, folder) => {
-  emulator = started;
+const { workerEnv, withSseServerAndTopic } = useEmulatorAndFolder("sse-hostile", (_emulator, folder) => {
   tmp = folder;
 });
-
-const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>
-  helpers.workerEnv(emulator.host, tmp, topic, sseUrl, extra);
-const withSseServerAndTopic = (options: SseServerOptions, body: Parameters<typeof helpers.withSseServerAndTopic>[2]) =>
-  helpers.withSseServerAndTopic(emulator.host, options, body);
 
 /** The event ids a list of recorded events should publish (canaries are never published). */
 const publishable = (events: readonly string[]) =>

@@ -10,10 +10,9 @@ import * as path from "node:path";
 import pino from "pino";
 import { freePort, PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { describeFixture, loadFixture } from "../../tools/fixtures/generate";
-import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
+import { SseServer, sseId } from "../../tools/sse/sse-server";
 import { Worker } from "../src/main";
 import { topicWithCollector } from "./helpers/pubsub";
-import * as helpers from "./helpers/worker";
 import {
   captureLogger,
   config,
@@ -30,15 +29,10 @@ let emulator: PubSubEmulator;
 let tmp: string;
 const fixture = loadFixture();
 
-useEmulatorAndFolder("faults", (started, folder) => {
+const { workerEnv, withSseServerAndTopic } = useEmulatorAndFolder("faults", (started, folder) => {
   emulator = started;
   tmp = folder;
 });
-
-const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>
-  helpers.workerEnv(emulator.host, tmp, topic, sseUrl, extra);
-const withSseServerAndTopic = (options: SseServerOptions, body: Parameters<typeof helpers.withSseServerAndTopic>[2]) =>
-  helpers.withSseServerAndTopic(emulator.host, options, body);
 
 const offsetOf = (checkpointFile: string) =>
   (JSON.parse(JSON.parse(fs.readFileSync(checkpointFile, "utf8")).lastEventId) as { offset: number }[])[0].offset;

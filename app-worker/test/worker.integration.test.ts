@@ -11,22 +11,15 @@ import { Worker } from "../src/main";
 import { describeFixture, generate, loadFixture } from "../../tools/fixtures/generate";
 import * as helpers from "./helpers/worker";
 import { captureLogger, config, within, useEmulatorAndFolder } from "./helpers/worker";
-import { SseServer, SseServerOptions, sseId } from "../../tools/sse/sse-server";
+import { SseServer, sseId } from "../../tools/sse/sse-server";
 
 let emulator: PubSubEmulator;
-let tmp: string;
 const fixture = loadFixture();
 const fixtureSummary = describeFixture(fixture);
 
-useEmulatorAndFolder("worker", (started, folder) => {
+const { workerEnv, withSseServerAndTopic } = useEmulatorAndFolder("worker", (started) => {
   emulator = started;
-  tmp = folder;
 });
-
-const workerEnv = (topic: string, sseUrl: string, extra: Record<string, string> = {}) =>
-  helpers.workerEnv(emulator.host, tmp, topic, sseUrl, extra);
-const withSseServerAndTopic = (options: SseServerOptions, body: Parameters<typeof helpers.withSseServerAndTopic>[2]) =>
-  helpers.withSseServerAndTopic(emulator.host, options, body);
 const spawnWorker = helpers.spawnWorker;
 
 describe("worker against a local SSE server and the Pub/Sub emulator", () => {

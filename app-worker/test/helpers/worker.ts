@@ -138,7 +138,10 @@ export async function waitForMetric(port: number, sample: string, atLeast: numbe
  * Starts the Pub/Sub emulator and makes a scratch folder (`fresh-streams-<name>-…`) before a test file's tests, hands
  * both to `use`, and stops the emulator and removes the folder after them.
  */
-export function useEmulatorAndFolder(name: string, use: (emulator: PubSubEmulator, folder: string) => void): void {
+export function useEmulatorAndFolder(
+  name: string,
+  use: (emulator: PubSubEmulator, folder: string) => void = () => undefined,
+): EmulatorAndFolder {
   let emulator: PubSubEmulator | undefined;
   let folder: string | undefined;
   beforeAll(async () => {
@@ -150,4 +153,14 @@ export function useEmulatorAndFolder(name: string, use: (emulator: PubSubEmulato
     await emulator?.stop();
     if (folder) fs.rmSync(folder, { recursive: true, force: true });
   });
+  return {
+    workerEnv: (topic, sseUrl, extra = {}) => workerEnv(emulator!.host, folder!, topic, sseUrl, extra),
+    withSseServerAndTopic: (options, body) => withSseServerAndTopic(emulator!.host, options, body),
+  };
+}
+
+/** {@link workerEnv} and {@link withSseServerAndTopic} bound to the file's emulator and folder. */
+export interface EmulatorAndFolder {
+  workerEnv(topic: string, sseUrl: string, extra?: Record<string, string>): Record<string, string>;
+  withSseServerAndTopic(options: SseServerOptions, body: Parameters<typeof withSseServerAndTopic>[2]): Promise<void>;
 }
