@@ -12,6 +12,9 @@
  * - a request refused as a whole for its content is split in halves until the refused row is
  *   alone; rows BigQuery refuses for good (and rows it would refuse: larger than a request may be,
  *   a TIMESTAMP out of range) go to the error table with the reason, and are counted;
+ * - an answer refusing every row of a request with the same reason and message (nothing written:
+ *   insertAll's `no such field: X.` on each row when the table lacks a column of the rows) is taken
+ *   as a refusal of the whole request, not as rows at fault;
  * - but a row refused alone by an error about the whole request goes to the error table only once
  *   the table is seen to take other rows (another part of its request, or a later request, got an
  *   answer row by row). When no part of two such requests did (the table refuses every row: its
@@ -310,7 +313,14 @@ export class BigQuerySink extends InFlightBound implements EventSink {
       this.stats.requests++;
       try {
         const result = await this.withTimeout(writer, (signal) => writer.write(rows, insertIds, signal));
-        this.answered(batch, result, (performance.now() - started) / 1000, requestBytes, sequence);
+        const seconds = (performance.now() - started) / 1000;
+        const alike = batch.errors ? undefined : refusedAlike(result, rows.length);
+        if (alike) {
+          // Not an answer row by row: the same refusal of every row is about the request (or the table).
+          const error = new Error(`every row of the request refused alike (${alike.reason}): ${alike.message}`);
+          const refusal = { reason: alike.reason, detail: `BigQuery refused the row: ${alike.message}` };
+          this.isolate(batch, error, seconds, requestBytes, refusal);
+        } else this.answered(batch, result, seconds, requestBytes, sequence);
         return;
       } catch (error) {
         const seconds = (performance.now() - started) / 1000;
@@ -380,10 +390,18 @@ export class BigQuerySink extends InFlightBound implements EventSink {
    * A request refused as a whole for its content: halved until the row at fault is alone. A row
    * refused alone this way is held in its split: it is refused (to the error table) only once
    * another part of the split, or a later request, got an answer row by row; when no part of two
-   * splits did, the table is at fault and the sink stops ({@link stopForTable}). Returns false
-   * when the caller fails the batch instead (an error row refused alone).
+   * splits did, the table is at fault and the sink stops ({@link stopForTable}). An answer that
+   * refuses every row of the request alike ({@link refusedAlike}) is taken the same way, the row
+   * alone keeping the `refusal` BigQuery gave it. Returns false when the caller fails the batch
+   * instead (an error row refused alone).
    */
-  private isolate(batch: Batch, error: Error, seconds: number, bytes: number): boolean {
+  private isolate(
+    batch: Batch,
+    error: Error,
+    seconds: number,
+    bytes: number,
+    refusal: { reason: string; detail: string } = { reason: "request_refused", detail: error.message },
+  ): boolean {
     const { entries } = batch;
     const observer = this.options.observer;
     if (batch.errors && entries.length === 1) return false;
@@ -406,7 +424,7 @@ export class BigQuerySink extends InFlightBound implements EventSink {
       return true;
     }
     observer?.request?.("partial", seconds, 1, bytes);
-    entries[0].refusal = { reason: "request_refused", detail: error.message };
+    entries[0].refusal = refusal;
     split!.suspects.push(entries[0]);
     this.partDone({ ...batch, split });
     return true;
@@ -545,6 +563,22 @@ export class BigQuerySink extends InFlightBound implements EventSink {
     }
     await Promise.all([this.options.writer.close(), this.options.errorWriter.close()]);
   }
+}
+
+/**
+ * The refusal BigQuery gave every row of a request alike (same reason, same message; none written,
+ * none to send again), or undefined. Such an answer is not one row by row: it is about the request
+ * or the table (insertAll's `no such field: X.` on every row when the table lacks a column the
+ * rows have; Storage Write's `row_errors` naming every row the same way). Rows not at fault
+ * (insertAll's `stopped`) are to send again, so an answer with any of them is never "alike".
+ */
+export function refusedAlike(
+  result: TableWriteResult,
+  rows: number,
+): { readonly reason: string; readonly message: string } | undefined {
+  if (rows === 0 || result.retry.length > 0 || result.refused.size !== rows) return undefined;
+  const [first, ...others] = result.refused.values();
+  return others.every((o) => o.reason === first.reason && o.message === first.message) ? first : undefined;
 }
 
 function sum(entries: readonly Entry[]): number {

@@ -10,6 +10,7 @@ import {
   BigQuerySink,
   BigQuerySinkOptions,
   errorTableRow,
+  refusedAlike,
   rowProblem,
   SinkOutcome,
   SinkRow,
@@ -245,6 +246,92 @@ describe("BigQuerySink", () => {
     expect(errors.requests).toEqual([]);
   });
 
+  test("every row of every request refused alike, row by row (the table lacks a column): the events fail, nothing in the error table", async () => {
+    const noSuchField = (rows: readonly Record<string, unknown>[]): TableWriteResult =>
+      refusedAt(rows.map((_r, i) => [i, "no such field: bot."]));
+    const main = scriptedWriter(
+      "wiki_changes",
+      Array.from({ length: 40 }, () => noSuchField),
+    );
+    const errors = scriptedWriter("wiki_changes_errors");
+    const tableRefused: string[] = [];
+    const { write, settle, outcomes, sink } = sinkWith(main.writer, errors.writer, {
+      batchMaxMessages: 4,
+      observer: { tableRefused: (message, rows) => tableRefused.push(`${rows}: ${message}`) },
+    });
+    for (let i = 0; i < 8; i++) write(event(i));
+    await settle();
+    for (let i = 0; i < 8; i++)
+      expect((outcomes.get(`e${i}`) as Error).message).toMatch(
+        /wiki_changes: BigQuery refused every row with an error that is not about any row .*refused alike \(invalid\): no such field: bot\./,
+      );
+    expect(errors.requests).toEqual([]);
+    expect(sink.stats).toMatchObject({ written: 0, refused: 0 });
+    expect(tableRefused).toHaveLength(1);
+  });
+
+  test("a row refused row by row alone in its request waits for the table's verdict, then keeps BigQuery's reason", async () => {
+    // e1 is refused (alone in its request of 1); e2, sent later, is written.
+    const main = scriptedWriter("wiki_changes", [refusedAt([[0, "Cannot convert value to integer."]])]);
+    const errors = scriptedWriter("wiki_changes_errors");
+    const { write, settle, outcomes, sink } = sinkWith(main.writer, errors.writer, { batchMaxMessages: 1 });
+    write(event(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nothing decided yet: no request showed the table takes rows.
+    expect(outcomes.size).toBe(0);
+    write(event(2));
+    await settle();
+    expect(outcomes.get("e2")).toEqual({ kind: "written" });
+    expect(outcomes.get("e1")).toEqual({
+      kind: "refused",
+      reason: "invalid",
+      detail: "BigQuery refused the row: Cannot convert value to integer.",
+    });
+    expect(errors.requests.flatMap((r) => r.insertIds)).toEqual(["e1/error"]);
+    expect(sink.stats).toMatchObject({ written: 1, refused: 1 });
+  });
+
+  test("refusedAlike: every row, same reason and message, none to send again", () => {
+    const why = (message: string, reason = "invalid") => ({ reason, message });
+    const result = (refused: [number, ReturnType<typeof why>][], retry: number[] = []) => ({
+      refused: new Map(refused),
+      retry,
+    });
+    const field = why("no such field: bot.");
+    expect(
+      refusedAlike(
+        result([
+          [0, field],
+          [1, field],
+        ]),
+        2,
+      ),
+    ).toEqual(field);
+    // One row of two refused: an answer row by row.
+    expect(refusedAlike(result([[1, field]]), 2)).toBeUndefined();
+    // The other row stopped (not at fault, sent again): not alike.
+    expect(refusedAlike(result([[0, field]], [1]), 2)).toBeUndefined();
+    expect(
+      refusedAlike(
+        result([
+          [0, field],
+          [1, why("no such field: other.")],
+        ]),
+        2,
+      ),
+    ).toBeUndefined();
+    expect(
+      refusedAlike(
+        result([
+          [0, field],
+          [1, why("no such field: bot.", "invalidQuery")],
+        ]),
+        2,
+      ),
+    ).toBeUndefined();
+    expect(refusedAlike(result([]), 0)).toBeUndefined();
+  });
+
   test("rows BigQuery would refuse are refused before sending: larger than a request, TIMESTAMP out of range", async () => {
     const main = scriptedWriter("wiki_changes");
     const errors = scriptedWriter("wiki_changes_errors");
@@ -269,7 +356,9 @@ describe("BigQuerySink", () => {
     const errors = scriptedWriter("wiki_changes_errors", [refusedAt([[0, "table not writable"]])]);
     const { write, settle, outcomes } = sinkWith(main.writer, errors.writer);
     write(event(1));
+    write(event(2));
     await settle();
+    expect(outcomes.get("e2")).toEqual({ kind: "written" });
     const outcome = outcomes.get("e1");
     expect(outcome).toBeInstanceOf(Error);
     expect((outcome as Error).message).toMatch(

@@ -32,29 +32,54 @@ afterEach(() => {
 });
 
 /**
- * A stand-in for `sink` whose raw table answers `refuse(eventIds)` with a request-level refusal
- * (true) or writes the rows; its error table writes every row. Returns the worker's variables.
+ * A stand-in for `sink` whose raw table answers `refuse(eventIds)` with a refusal (true) or writes
+ * the rows; its error table writes every row. The refusal is request-level (`how` "request"), or
+ * row by row naming every row of the request with the same error (`how` "rows": what BigQuery
+ * answers when the table lacks a column of the rows). Returns the worker's variables.
  */
 async function standIn(
   sink: DirectSink,
   refuse: (eventIds: readonly string[]) => boolean,
+  how: "request" | "rows" = "request",
 ): Promise<{
   server: { stop(): Promise<void> };
   env: Record<string, string>;
   errorRows: () => { eventIds: string[] }[];
 }> {
   const message = "Input schema has more fields than BigQuery schema, extra fields: 'bot'";
+  const noSuchField = "no such field: bot.";
   if (sink === "insert-all") {
+    const kind = "bigquery#tableDataInsertAllResponse";
     const server = new StandInInsertAll((table, ids) =>
-      table === "wiki_changes" && refuse(ids)
-        ? { status: 400, body: { error: { code: 400, message, errors: [{ reason: "invalid", message }] } } }
-        : { status: 200, body: { kind: "bigquery#tableDataInsertAllResponse" } },
+      !(table === "wiki_changes" && refuse(ids))
+        ? { status: 200, body: { kind } }
+        : how === "request"
+          ? { status: 400, body: { error: { code: 400, message, errors: [{ reason: "invalid", message }] } } }
+          : {
+              status: 200,
+              body: {
+                kind,
+                insertErrors: ids.map((_id, index) => ({
+                  index,
+                  errors: [{ reason: "invalid", location: "bot", debugInfo: "", message: noSuchField }],
+                })),
+              },
+            },
     );
     const errorRows = () => server.requests.filter((r) => r.table !== "wiki_changes" && r.status === 200);
     return { server, env: { BIGQUERY_EMULATOR_HOST: await server.start() }, errorRows };
   }
   const server = new StandInStorageWrite((r) =>
-    r.table === "wiki_changes" && refuse(r.eventIds) ? { kind: "error", code: 3, message } : { kind: "ok" },
+    !(r.table === "wiki_changes" && refuse(r.eventIds))
+      ? { kind: "ok" }
+      : how === "request"
+        ? { kind: "error", code: 3, message }
+        : {
+            kind: "error",
+            code: 3,
+            message: `Errors found while processing rows: ${noSuchField}`,
+            rowErrors: r.eventIds.map((_id, index) => ({ index, message: noSuchField })),
+          },
   );
   const errorRows = () =>
     server.requests
@@ -96,6 +121,22 @@ describe.each(DIRECT_SINKS)("SINK=%s with a stand-in BigQuery", (sink) => {
       expect(worker.output()).not.toMatch(/BigQuery refused a row; it is in the error table/);
       expect(errorRows()).toEqual([]);
       // The checkpoint never passed an event: a restart replays every one of them.
+      expect(fs.existsSync(checkpointPath)).toBe(false);
+    } finally {
+      await sse.stop();
+      await server.stop();
+    }
+  }, 90_000);
+
+  test("every row of every request refused alike row by row (the table lacks a column): exit 2, no checkpoint, nothing in the error table", async () => {
+    const { server, env, errorRows } = await standIn(sink, () => true, "rows");
+    const sse = new SseServer({ events });
+    try {
+      const { worker, checkpointPath } = spawnWorker(sink, "column", await sse.start(), env);
+      expect(await within(worker.exited, 60_000, "exit")).toBe(2);
+      expect(worker.output()).toMatch(/fatal: .*refused every row .*no such field: bot\./);
+      expect(worker.output()).not.toMatch(/BigQuery refused a row; it is in the error table/);
+      expect(errorRows()).toEqual([]);
       expect(fs.existsSync(checkpointPath)).toBe(false);
     } finally {
       await sse.stop();
