@@ -27,8 +27,15 @@ export class WorkerMetrics {
   public readonly checkpointAge: Gauge;
   public readonly deadLettered: Counter<"reason">;
   /** Page changes (CDC_TOPIC) Pub/Sub can never accept, recorded in the dead-letter sink (the event's row goes on). */
-  public readonly pageChangesDeadLettered: Counter<"reason">;
-  public readonly framesOversize: Counter;
+  public readonly pageChangesDeadLettered = this.counter(
+    "page_changes_dead_lettered_total",
+    "Page changes (CDC_TOPIC) Pub/Sub can never accept, recorded in the dead-letter sink and skipped (their event's row is published as usual), by reason (too_large, attribute_too_large, invalid_argument)",
+    ["reason"],
+  );
+  public readonly framesOversize = this.counter(
+    "frames_oversize_total",
+    "SSE frames larger than MAX_FRAME_BYTES, replayed copies included (with an id: dead-lettered and its rest discarded; without one: the connection is dropped)",
+  );
   /** Copies of an oversized frame already dead-lettered that the server sent again (discarded). */
   public readonly framesOversizeReplayed = this.counter(
     "frames_oversize_replayed_total",
@@ -54,7 +61,11 @@ export class WorkerMetrics {
   public readonly sinkRequestSeconds: Histogram<"sink">;
   public readonly sinkBatchRows: Histogram<"sink">;
   /** Times BigQuery refused every row with an error not about any row (the direct sink stopped the worker). */
-  public readonly sinkTableRefusals: Counter<"sink">;
+  public readonly sinkTableRefusals = this.counter(
+    "sink_table_refusals_total",
+    "Times BigQuery refused every row with an error not about any row (e.g. the table's schema no longer matches): the worker stops, no row goes to the error table",
+    ["sink"],
+  );
   /** Where the scrape-time gauges read their values (set by the worker). */
   public sources?: {
     received(): number;
@@ -124,15 +135,6 @@ export class WorkerMetrics {
       "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, oversize_frame)",
       ["reason"],
     );
-    this.pageChangesDeadLettered = counter(
-      "page_changes_dead_lettered_total",
-      "Page changes (CDC_TOPIC) Pub/Sub can never accept, recorded in the dead-letter sink and skipped (their event's row is published as usual), by reason (too_large, attribute_too_large, invalid_argument)",
-      ["reason"],
-    );
-    this.framesOversize = counter(
-      "frames_oversize_total",
-      "SSE frames larger than MAX_FRAME_BYTES, replayed copies included (with an id: dead-lettered and its rest discarded; without one: the connection is dropped)",
-    );
     this.lastEventAge = gauge(
       "last_event_age_seconds",
       "Seconds since the last SSE message event (comments and keep-alives do not count)",
@@ -163,11 +165,6 @@ export class WorkerMetrics {
       "sink_batch_rows",
       "Rows per BigQuery write request",
       [1, 10, 50, 100, 250, 500, 1000],
-      ["sink"],
-    );
-    this.sinkTableRefusals = counter(
-      "sink_table_refusals_total",
-      "Times BigQuery refused every row with an error not about any row (e.g. the table's schema no longer matches): the worker stops, no row goes to the error table",
       ["sink"],
     );
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
