@@ -163,8 +163,10 @@ describe("BigQuerySink", () => {
   test("a failure that lasts past PUBLISH_TIMEOUT_MS fails the events (the worker stops; the checkpoint stays)", async () => {
     const forever = Array.from({ length: 1000 }, () => new TableWriteError("HTTP 503 backendError", "retry"));
     const main = scriptedWriter("wiki_changes", forever);
+    // Retries every 5-10 ms for 400 ms: several retries even on a loaded machine (at 50 ms, one slow first
+    // request could use the whole budget).
     const { write, settle, outcomes, observed } = sinkWith(main.writer, scriptedWriter("errors").writer, {
-      publishTimeoutMs: 50,
+      publishTimeoutMs: 400,
       backoff: { initialMs: 5, maxMs: 10 },
     });
     write(event(1));
@@ -173,7 +175,7 @@ describe("BigQuerySink", () => {
     const outcome = outcomes.get("e1");
     expect(outcome).toBeInstanceOf(Error);
     expect((outcome as Error).message).toMatch(
-      /HTTP 503 backendError \(still failing after \d+ ms of retries, PUBLISH_TIMEOUT_MS 50\)/,
+      /HTTP 503 backendError \(still failing after \d+ ms of retries, PUBLISH_TIMEOUT_MS 400\)/,
     );
     expect(outcomes.get("e2")).toBe(outcome);
     expect(observed[observed.length - 1]).toBe("failed:2");
