@@ -179,14 +179,12 @@ describe("a Storage Write request without an answer", () => {
       requestTimeoutMs: 1000,
       batchMaxMessages: 3,
     });
-    const started = performance.now();
     // A steady stream: 3 events every 10 ms.
     for (let i = 0; i < 300; i += 3) {
       write(EVENTS.slice(i, i + 3));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await settle();
-    const seconds = (performance.now() - started) / 1000;
     expect(kinds(outcomes)).toEqual({ written: 300 });
     // Only the withheld requests time out: the appends stuck behind them are rejected and resent at
     // once, and a late timeout never closes the connection a healthy request is waiting on.
@@ -194,6 +192,6 @@ describe("a Storage Write request without an answer", () => {
     expect(server.connections).toBe(1 + withheld.size);
     // Rows of a withheld answer are written again (at least once); no other row is.
     expect(server.healthyDuplicates()).toEqual([]);
-    expect(seconds).toBeLessThan(3 + withheld.size);
+    // No time bound: a stranded append would wait out its own timeout, which the count of timeouts above shows.
   });
 });
