@@ -73,7 +73,7 @@ describe("error answers are read only a few hundred bytes far (defect 6)", () =>
         },
       ]);
       expect(reconnects[0].detail.length).toBeLessThan(600);
-      expect(reconnects[0].afterMs).toBeLessThan(2_000);
+      expect(reconnects[0].afterMs).toBeLessThan(4_000); // before the 5 s connect timeout that used to cut it
       await new Promise((r) => setTimeout(r, 200));
       expect(server.stats.written).toBeLessThan(16 * 1024 * 1024);
     } finally {
