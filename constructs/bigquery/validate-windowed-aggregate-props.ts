@@ -3,25 +3,27 @@
  * `validate-queue-props.ts` way): each rule a check and the message naming the value and the rule.
  * Checked in the order they are listed; the first broken rule fails synthesis. Private to the library.
  */
+import type { WindowedAggregateProps } from "./windowed-aggregate-props";
 import { Duration } from "../core/duration";
 import { ITable } from "../core/references";
 import { checkRules, Rule } from "../core/rule-tables";
 import { WindowKind } from "./window-kind";
 
 /** What the rules read of `WindowedAggregateProps`. */
-export interface WindowRuleProps {
-  readonly source: ITable;
-  readonly sourceMark: { readonly column?: string };
-  readonly window: WindowKind;
-  readonly keyColumn: string;
-  readonly measure?: string;
-  readonly countDistinct?: string;
-  readonly timeColumn?: string;
-  readonly idColumn?: string;
-  readonly arrivalColumn?: string;
-  readonly allowedLateness?: Duration;
-  readonly sourceHorizon?: Duration;
-}
+export type WindowRuleProps = Pick<
+  WindowedAggregateProps,
+  | "source"
+  | "sourceMark"
+  | "window"
+  | "keyColumn"
+  | "measure"
+  | "countDistinct"
+  | "timeColumn"
+  | "idColumn"
+  | "arrivalColumn"
+  | "allowedLateness"
+  | "sourceHorizon"
+>;
 
 /** A windowed aggregate's settings: checked, defaults filled in. */
 export interface WindowSettings {
