@@ -130,7 +130,7 @@ describe("the layers of the tree", () => {
 });
 
 describe("rooms that stay easy to change", () => {
-  /** The product function size the house holds to (issue 26): a function longer than this is split into steps. */
+  /** The longest a product function may be: a longer one is split into steps. */
   const MAX_FUNCTION_LINES = 150;
 
   test(`no product function is longer than ${MAX_FUNCTION_LINES} lines`, () => {

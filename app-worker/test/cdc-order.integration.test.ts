@@ -1,5 +1,5 @@
 /**
- * Issue 23, defect 3: the order of two changes of one page, as the real worker publishes them to the
+ * The order of two changes of one page, as the real worker publishes them to the
  * Pub/Sub emulator, applied by a reference model of BigQuery's CDC apply written here (per key, the
  * greatest `_CHANGE_SEQUENCE_NUMBER`, sections compared as unsigned numbers from the left).
  *

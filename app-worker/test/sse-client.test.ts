@@ -1,7 +1,6 @@
 /**
- * The SSE client against local HTTP servers on 127.0.0.1: error answers with huge bodies
- * (issue 23, defect 6), hundreds of reconnections (defect 9), event ids that cannot be sent back
- * as they are (defect 5).
+ * The SSE client against local HTTP servers on 127.0.0.1: error answers with huge bodies,
+ * hundreds of reconnections, event ids that cannot be sent back as they are.
  */
 import { getEventListeners } from "node:events";
 import * as http from "node:http";
@@ -49,7 +48,7 @@ const base = (url: string): SseClientOptions => ({
   onFrame: () => undefined,
 });
 
-describe("error answers are read only a few hundred bytes far (defect 6)", () => {
+describe("error answers are read only a few hundred bytes far", () => {
   test("a 503 with an endless body: reconnect at once, the start of the body in the detail, the rest never read", async () => {
     const server = await errorServer(503, Infinity);
     const abort = new AbortController();
@@ -64,7 +63,7 @@ describe("error answers are read only a few hundred bytes far (defect 6)", () =>
     });
     try {
       await client.run(abort.signal);
-      // Before the fix: the whole body was read until the connect timeout (5 s) cut it, and the detail was empty.
+      // Reading the whole body would last until the connect timeout (5 s) cut it, with an empty detail.
       expect(reconnects).toEqual([
         {
           reason: "http_5xx",
@@ -90,7 +89,7 @@ describe("error answers are read only a few hundred bytes far (defect 6)", () =>
         /^HTTP 403 from .*: upstream overloaded, try later y+ — not retrying/,
       );
       await new Promise((r) => setTimeout(r, 200));
-      // Before the fix: all 64 MB were read into one string in the worker's 96 MB heap.
+      // Reading it whole would put 64 MB into one string in the worker's 96 MB heap.
       expect(server.stats.written).toBeLessThan(16 * 1024 * 1024);
     } finally {
       await server.stop();
@@ -98,7 +97,7 @@ describe("error answers are read only a few hundred bytes far (defect 6)", () =>
   });
 });
 
-describe("reconnections leave nothing behind (defect 9)", () => {
+describe("reconnections leave nothing behind", () => {
   test("300 reconnections: no abort listener, timer or active handle accumulates", async () => {
     const server = new SseServer({ events: Array.from({ length: 400 }, (_, i) => JSON.stringify({ i })), cutEvery: 1 });
     const url = await server.start();
@@ -122,7 +121,7 @@ describe("reconnections leave nothing behind (defect 9)", () => {
     try {
       await client.run(abort.signal);
       expect(server.requests.length).toBeGreaterThanOrEqual(300);
-      // Before the fix: one listener more per connection (300 here).
+      // A listener left per connection would leave 300 here.
       expect(atThreeHundred!.listeners).toBeLessThanOrEqual(1);
       expect(atThreeHundred!.listeners).toBeLessThanOrEqual(atTen!.listeners);
       expect(atThreeHundred!.timers).toBeLessThanOrEqual(atTen!.timers + 2);
@@ -133,7 +132,7 @@ describe("reconnections leave nothing behind (defect 9)", () => {
   });
 });
 
-describe("Last-Event-ID values (defect 5)", () => {
+describe("Last-Event-ID values", () => {
   test("ASCII as it is; other characters UTF-8 encoded (as EventSource sends them); control characters and surrounding blanks refused", () => {
     expect(lastEventIdHeader(sseId(7))).toBe(sseId(7));
     expect(lastEventIdHeader("a\u2013b")).toBe(Buffer.from("a\u2013b", "utf8").toString("latin1"));

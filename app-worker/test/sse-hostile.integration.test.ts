@@ -1,6 +1,6 @@
 /**
  * The real worker, a local SSE server and the real Pub/Sub emulator, with an upstream that
- * misbehaves (issue 23, defects 5, 8 and 9): event ids that Node cannot send back as a header, an
+ * misbehaves: event ids that Node cannot send back as a header, an
  * oversized frame that a resuming server replays, and hundreds of reconnections.
  */
 import * as fs from "node:fs";
@@ -38,7 +38,7 @@ const publishable = (events: readonly string[]) =>
 
 const checkpointId = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")).lastEventId as string;
 
-describe("event ids the worker cannot send back as they are (defect 5)", () => {
+describe("event ids the worker cannot send back as they are", () => {
   test("an id above U+00FF is sent back UTF-8 encoded, an id with a control character is not adopted: no restart loop, nothing lost", async () => {
     const events = fixture.slice(0, 250);
     // Offset 50's id has an en dash (U+2013): Node's Headers refuses it as a header value as it is.
@@ -53,7 +53,7 @@ describe("event ids the worker cannot send back as they are (defect 5)", () => {
       const worker = new Worker(config(env), { handleSignals: false, logger });
       const run = worker.run();
       const expected = publishable(events);
-      // Before the fix: the second connection's Last-Event-ID was refused, the worker exited 2.
+      // Sent as it was, the second connection's Last-Event-ID would be refused and the worker exit 2.
       const outcome = await Promise.race([
         sub.waitForUnique(expected.size, 60_000).then(() => "delivered"),
         run.then((code) => `exited ${code} after ${sub.collected.unique.size} events`),
@@ -82,7 +82,7 @@ describe("event ids the worker cannot send back as they are (defect 5)", () => {
   });
 });
 
-describe("an oversized frame that the server replays (defect 8)", () => {
+describe("an oversized frame that the server replays", () => {
   test("dead-lettered once, its replayed copies discarded: no loop, every later event delivered", async () => {
     const big = JSON.parse(fixture[500]);
     big.title = "T".repeat(11 * 1000 * 1000);
@@ -128,7 +128,7 @@ describe("an oversized frame that the server replays (defect 8)", () => {
   });
 });
 
-describe("hundreds of reconnections (defect 9)", () => {
+describe("hundreds of reconnections", () => {
   test("no abort listener or timer grows with the number of reconnections", async () => {
     const events = fixture.slice(0, 600);
     // One frame per connection, then the connection is cut: 600 reconnections.

@@ -232,7 +232,7 @@ describe("the worker survives, counts and reports every fault", () => {
       expect(fatal.output()).toMatch(/request header last-event-id .* is not a valid HTTP header value/);
       expect(server.requests).toHaveLength(0);
 
-      // One above U+00FF (from a worker before the fix, which stored it and then stopped on every restart) is sent
+      // One above U+00FF (a checkpoint may hold one, e.g. written by an earlier version) is sent
       // back UTF-8 encoded: the server gets its own id again.
       const unicode = sseId(4).replace("recentchange", "recentchange\u2013");
       const sub = await topicWithCollector(emulator.host);

@@ -49,7 +49,7 @@ describe("_CHANGE_SEQUENCE_NUMBER format", () => {
 describe("eventSequenceNumber: commit order, clamped to receipt, safe next to the earlier encoding", () => {
   const now = Date.UTC(2026, 2, 1, 12, 0, 7, 400);
   const second = Date.UTC(2026, 2, 1, 12, 0, 7); // EventBus: rc_timestamp, whole seconds
-  /** The encoding written before this change: meta.dt ms / meta.offset / rc id. */
+  /** The earlier encoding, which tables may still hold: meta.dt ms / meta.offset / rc id. */
   const earlier = (dt: number, offset: number, rcid: number) => encodeSequenceNumber([dt, offset, rcid]);
   const next = (dt: number, offset: number, rcid: number, receivedAtMs = now) =>
     eventSequenceNumber({ eventTimeMs: dt, receivedAtMs, commitId: rcid, offset });

@@ -457,8 +457,8 @@ describe("SsePublisherService with a direct sink (the worker writes BigQuery its
     );
   });
 
-  // Defect 10 of issue 23: the worker, which parses untrusted internet input, held table-level
-  // roles/bigquery.dataEditor (delete and update the table, read its rows). Writing rows needs far less:
+  // The worker parses untrusted internet input: table-level roles/bigquery.dataEditor would let it delete and
+  // update the table and read its rows. Writing rows needs far less:
   // "To use the Storage Write API, you must have bigquery.tables.updateData permissions" (BigQuery,
   // "Introduction to the BigQuery Storage Write API", Required permissions).
   test("a custom role holding only bigquery.tables.updateData, on exactly the two tables, before the service; no Data Editor, no project role", () => {
