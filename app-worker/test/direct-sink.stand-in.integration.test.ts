@@ -111,38 +111,39 @@ function spawnWorker(sink: DirectSink, name: string, sseUrl: string, extra: Reco
 }
 
 describe.each(DIRECT_SINKS)("SINK=%s with a stand-in BigQuery", (sink) => {
-  test("every request refused by a table-level error: exit 2, no checkpoint, nothing in the error table", async () => {
-    const { server, env, errorRows } = await standIn(sink, () => true);
-    const sse = new SseServer({ events });
-    try {
-      const { worker, checkpointPath } = spawnWorker(sink, "table", await sse.start(), env);
-      expect(await within(worker.exited, 60_000, "exit")).toBe(2);
-      expect(worker.output()).toMatch(/fatal: .*refused every row with an error that is not about any row/);
-      expect(worker.output()).not.toMatch(/BigQuery refused a row; it is in the error table/);
-      expect(errorRows()).toEqual([]);
-      // The checkpoint never passed an event: a restart replays every one of them.
-      expect(fs.existsSync(checkpointPath)).toBe(false);
-    } finally {
-      await sse.stop();
-      await server.stop();
-    }
-  }, 90_000);
-
-  test("every row of every request refused alike row by row (the table lacks a column): exit 2, no checkpoint, nothing in the error table", async () => {
-    const { server, env, errorRows } = await standIn(sink, () => true, "rows");
-    const sse = new SseServer({ events });
-    try {
-      const { worker, checkpointPath } = spawnWorker(sink, "column", await sse.start(), env);
-      expect(await within(worker.exited, 60_000, "exit")).toBe(2);
-      expect(worker.output()).toMatch(/fatal: .*refused every row .*no such field: bot\./);
-      expect(worker.output()).not.toMatch(/BigQuery refused a row; it is in the error table/);
-      expect(errorRows()).toEqual([]);
-      expect(fs.existsSync(checkpointPath)).toBe(false);
-    } finally {
-      await sse.stop();
-      await server.stop();
-    }
-  }, 90_000);
+  test.each([
+    {
+      refusal: "every request refused by a table-level error",
+      answer: undefined,
+      name: "table",
+      fatal: /fatal: .*refused every row with an error that is not about any row/,
+    },
+    {
+      refusal: "every row of every request refused alike row by row (the table lacks a column)",
+      answer: "rows" as const,
+      name: "column",
+      fatal: /fatal: .*refused every row .*no such field: bot\./,
+    },
+  ])(
+    "$refusal: exit 2, no checkpoint, nothing in the error table",
+    async ({ answer, name, fatal }) => {
+      const { server, env, errorRows } = await standIn(sink, () => true, answer);
+      const sse = new SseServer({ events });
+      try {
+        const { worker, checkpointPath } = spawnWorker(sink, name, await sse.start(), env);
+        expect(await within(worker.exited, 60_000, "exit")).toBe(2);
+        expect(worker.output()).toMatch(fatal);
+        expect(worker.output()).not.toMatch(/BigQuery refused a row; it is in the error table/);
+        expect(errorRows()).toEqual([]);
+        // The checkpoint never passed an event: a restart replays every one of them.
+        expect(fs.existsSync(checkpointPath)).toBe(false);
+      } finally {
+        await sse.stop();
+        await server.stop();
+      }
+    },
+    90_000,
+  );
 
   test("one row refused by a request-level error while the others are written: it alone is in the error table", async () => {
     const bad = accepted.find((id, i) => i >= 50 && accepted.indexOf(id) === accepted.lastIndexOf(id))!;

@@ -23,24 +23,17 @@ export function windowSqlFiles(window: WindowKind, ingestionLog = false): string
   ];
 }
 
-/** What the window SQL files are rendered with. */
-export interface WindowSqlRefs {
-  readonly source: ITable | { project: string; datasetId: string; tableId: string };
-  readonly mark: { project: string; datasetId: string; tableId: string };
-  readonly markColumn: string;
-  readonly table: { project: string; datasetId: string; tableId: string };
-  readonly late: { project: string; datasetId: string; tableId: string };
+/** A table the window SQL names. */
+type TableNames = { project: string; datasetId: string; tableId: string };
+
+/** What the window SQL files are rendered with: the checked settings and the tables they read and write. */
+export interface WindowSqlRefs extends WindowSettings {
+  readonly source: ITable | TableNames;
+  readonly mark: TableNames;
+  readonly table: TableNames;
+  readonly late: TableNames;
   /** The ingestion log (only `window_very_late_events.sql` reads it). */
-  readonly ingested?: { project: string; datasetId: string; tableId: string };
-  readonly window: WindowKind;
-  readonly keyColumn: string;
-  readonly measure: string;
-  readonly countDistinct: string;
-  readonly timeColumn: string;
-  readonly idColumn: string;
-  readonly arrivalColumn: string;
-  readonly allowedLateness: Duration;
-  readonly sourceHorizon: Duration;
+  readonly ingested?: TableNames;
 }
 
 const seconds = (d: Duration): string | number => (d.isUnresolved() ? Token.asString(d.toSeconds()) : d.toSeconds());
