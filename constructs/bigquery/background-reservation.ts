@@ -116,6 +116,7 @@ export class BackgroundReservation extends Construct {
       "edition",
       "location",
       "name",
+      "capacityCommitment.slotCount",
     ]);
     checkPhysicalNames(this);
     const path = this.node.path;

@@ -169,7 +169,14 @@ export class ScheduledQuery extends Construct implements IGrantable, IResource {
 
   constructor(scope: Construct, id: string, props: ScheduledQueryProps) {
     super(scope, id);
-    requireProps(this.node.path, "ScheduledQuery", props, ["location", "project", "projectNumber", "query"]);
+    requireProps(this.node.path, "ScheduledQuery", props, [
+      "location",
+      "project",
+      "projectNumber",
+      "query",
+      "destination.dataset",
+      "destination.tableNameTemplate",
+    ]);
     checkPhysicalNames(this);
     const path = this.node.path;
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;

@@ -183,6 +183,8 @@ export class WindowedAggregate extends Construct {
       "sourceMark",
       "tableId",
       "window",
+      "ingestionLog.table",
+      "sourceMark.table",
     ]);
     const settings = validateWindowedAggregateProps(this.node.path, props);
     this.window = settings.window;

@@ -187,7 +187,12 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
-    requireProps(this.node.path, "PipelineMonitoring", props, ["project"]);
+    requireProps(this.node.path, "PipelineMonitoring", props, [
+      "project",
+      "reservation.maxSlots",
+      "reservation.reservationName",
+      "worker.sink",
+    ]);
     this.props = props;
     this.catalogue = props.catalogue ?? ALERT_CATALOGUE;
     this.prefix = props.displayNamePrefix ?? "fresh-streams";

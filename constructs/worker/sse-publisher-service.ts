@@ -80,7 +80,12 @@ export class SsePublisherService extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: SsePublisherServiceProps) {
     super(scope, id);
-    requireProps(this.node.path, "SsePublisherService", props, ["project", "region"]);
+    requireProps(this.node.path, "SsePublisherService", props, [
+      "project",
+      "region",
+      "directSink.errorTable",
+      "directSink.table",
+    ]);
     const settings = resolveSettings(props);
     validateSsePublisherProps(this.node.path, settings);
     this.serviceName = settings.serviceName;

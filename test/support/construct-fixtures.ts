@@ -23,7 +23,7 @@ import { ProjectServices } from "../../constructs/project/project-services";
 import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
 import { StreamTopic } from "../../constructs/pubsub/stream-topic";
 import { SsePublisherService } from "../../constructs/worker/sse-publisher-service";
-import { WIKI_STAGED_SCHEMA, WIKI_STAGED_WATERMARK_SCHEMA } from "../../schemas";
+import { INGESTION_ERRORS_SCHEMA, WIKI_STAGED_SCHEMA, WIKI_STAGED_WATERMARK_SCHEMA } from "../../schemas";
 import { EVENTS_SCHEMA, PROJECT, PROJECT_NUMBER } from "./index";
 
 /** A construct class and a builder of valid props for it. */
@@ -33,7 +33,12 @@ export interface ConstructFixture {
 }
 
 function dataset(scope: Construct, id = "ds", layer = "raw"): LayeredDataset {
-  return new LayeredDataset(scope, id, { datasetId: id.replace(/-/g, "_"), layer: layer as "raw", location: "US" });
+  return new LayeredDataset(scope, id, {
+    datasetId: id.replace(/-/g, "_"),
+    layer: layer as "raw",
+    location: "US",
+    project: PROJECT,
+  });
 }
 
 function topic(scope: Construct): StreamTopic {
@@ -49,6 +54,15 @@ function eventsTable(scope: Construct): StreamingTable {
   });
 }
 
+function errorsTable(scope: Construct): StreamingTable {
+  return new StreamingTable(scope, "errors", {
+    dataset: dataset(scope, "errors-ds"),
+    tableId: "events_errors",
+    schema: INGESTION_ERRORS_SCHEMA,
+    partitioning: Partitioning.ingestionTime(),
+  });
+}
+
 /** Valid props of every exported construct, by the construct's exported name. */
 export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
   BackgroundReservation: {
@@ -60,6 +74,7 @@ export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
       baselineSlots: 0,
       autoscaleMaxSlots: 50,
       assigneeProjectId: PROJECT,
+      capacityCommitment: { slotCount: 100 },
     }),
   },
   CdcTable: {
@@ -82,7 +97,12 @@ export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
   },
   PipelineMonitoring: {
     construct: PipelineMonitoring,
-    props: () => ({ project: PROJECT, notificationEmails: ["oncall@example.com"] }),
+    props: () => ({
+      project: PROJECT,
+      notificationEmails: ["oncall@example.com"],
+      worker: { sink: "pubsub" },
+      reservation: { reservationName: "cdc", maxSlots: 100 },
+    }),
   },
   ProjectServices: {
     construct: ProjectServices,
@@ -104,7 +124,13 @@ export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
   },
   ScheduledQuery: {
     construct: ScheduledQuery,
-    props: () => ({ project: PROJECT, projectNumber: PROJECT_NUMBER, location: "US", query: "SELECT 1" }),
+    props: (s) => ({
+      project: PROJECT,
+      projectNumber: PROJECT_NUMBER,
+      location: "US",
+      query: "SELECT 1",
+      destination: { dataset: dataset(s), tableNameTemplate: "daily_{run_date}" },
+    }),
   },
   SqlHealthCheck: {
     construct: SqlHealthCheck,
@@ -122,7 +148,12 @@ export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
   },
   SsePublisherService: {
     construct: SsePublisherService,
-    props: (s) => ({ project: PROJECT, region: "us-central1", topic: topic(s) }),
+    // Direct mode (no topic): the worker writes the raw table itself.
+    props: (s) => ({
+      project: PROJECT,
+      region: "us-central1",
+      directSink: { table: eventsTable(s), errorTable: errorsTable(s) },
+    }),
   },
   StreamingTable: {
     construct: StreamingTable,
@@ -166,6 +197,7 @@ export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
         dataset: dataset(s, "reporting", "reporting"),
         tableId: "changes_per_minute",
         window: WindowKind.tumbling(Duration.minutes(1)),
+        ingestionLog: { table: eventsTable(s) },
         keyColumn: "wiki",
         project: PROJECT,
         projectNumber: PROJECT_NUMBER,

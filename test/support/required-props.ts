@@ -1,7 +1,8 @@
 /**
  * The required props of every construct the package exports, read from the declarations with the
  * TypeScript compiler: for each exported class that extends `Construct` and can be instantiated,
- * the names of the props (third constructor parameter) that are not optional. Tests use it to
+ * the names of the props (third constructor parameter) that are not optional, and of the required members of its
+ * options objects (`destination.dataset`: required whenever `destination` is given). Tests use it to
  * prove that a plain-JavaScript caller leaving one out gets a synthesis error, not `undefined` in
  * the Terraform.
  */
@@ -39,14 +40,34 @@ export function exportedConstructRequirements(root: string): ConstructRequiremen
     const propsParameter = constructor?.parameters[2];
     if (propsParameter === undefined) continue;
     const propsType = checker.getTypeAtLocation(propsParameter);
-    const required = checker
-      .getPropertiesOfType(propsType)
-      .filter((property) => (property.flags & ts.SymbolFlags.Optional) === 0)
-      .map((property) => property.name)
-      .sort();
+    const required = [
+      ...requiredProperties(propsType),
+      ...checker.getPropertiesOfType(propsType).flatMap((property) => {
+        const type = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(property, propsParameter));
+        return isOptionsObject(type) ? requiredProperties(type).map((name) => `${property.name}.${name}`) : [];
+      }),
+    ].sort();
     result.push({ construct: exported.name, required });
   }
   return result.sort((a, b) => a.construct.localeCompare(b.construct));
+}
+
+/** The names of the properties of `type` that are not optional. */
+function requiredProperties(type: ts.Type): string[] {
+  return type
+    .getProperties()
+    .filter((property) => (property.flags & ts.SymbolFlags.Optional) === 0)
+    .map((property) => property.name);
+}
+
+/**
+ * Whether a prop's type is an options object whose own required props are checked too (`destination`,
+ * `capacityCommitment`): an interface, not a reference to another construct (`ITable`, `IDataset`) nor an array.
+ */
+function isOptionsObject(type: ts.Type): boolean {
+  const symbol = type.getSymbol();
+  if (symbol === undefined || (symbol.flags & ts.SymbolFlags.Interface) === 0) return false;
+  return !/^I[A-Z]/.test(symbol.name) && !/Array$/.test(symbol.name);
 }
 
 function extendsConstruct(checker: ts.TypeChecker, declaration: ts.ClassDeclaration): boolean {
