@@ -5,7 +5,7 @@ import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reserva
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
 import { PROJECT_ID } from "../../schemas/naming";
 import { ITable } from "../core/references";
-import { fail, refuseToken } from "../core/validation";
+import { fail, refuseToken, requireProps } from "../core/validation";
 import { checkPhysicalNames } from "../core/physical-names";
 
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
@@ -110,6 +110,14 @@ export class BackgroundReservation extends Construct {
 
   constructor(scope: Construct, id: string, props: BackgroundReservationProps) {
     super(scope, id);
+    requireProps(this.node.path, "BackgroundReservation", props, [
+      "assigneeProjectId",
+      "baselineSlots",
+      "edition",
+      "location",
+      "name",
+      "capacityCommitment.slotCount",
+    ]);
     checkPhysicalNames(this);
     const path = this.node.path;
     const { name, location, edition, baselineSlots, assigneeProjectId } = props;

@@ -3,7 +3,7 @@ import { Annotations, Fn, Token } from "cdktf";
 import { BigqueryJob } from "@cdktf/provider-google/lib/bigquery-job";
 import { CLUSTERABLE_TYPES } from "../../schemas/table-schema";
 import { Duration } from "../core/duration";
-import { fail, shortHash, validateDuration } from "../core/validation";
+import { childPath, fail, requireProps, shortHash, validateDuration } from "../core/validation";
 import { NativeTableBase, NativeTableOptions } from "./native-table-base";
 import { Partitioning } from "./table-options";
 import { validatePrimaryKey } from "./primary-key";
@@ -95,7 +95,14 @@ export class CdcTable extends NativeTableBase {
   public readonly maxStalenessJob?: BigqueryJob;
 
   constructor(scope: Construct, id: string, props: CdcTableProps) {
-    const path = `${scope.node.path}/${id}`;
+    requireProps(childPath(scope, id), "CdcTable", props, [
+      "dataset",
+      "maxStaleness",
+      "primaryKey",
+      "schema",
+      "tableId",
+    ]);
+    const path = childPath(scope, id);
     const primaryKey = validatePrimaryKey(path, props.primaryKey, props.schema);
     const topLevel = props.schema.columns.length;
     if (topLevel > MAX_CDC_TOP_LEVEL_COLUMNS) {

@@ -5,7 +5,7 @@ import { Duration } from "../core/duration";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { IDataset } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
-import { fail, validateLabels } from "../core/validation";
+import { fail, requireProps, validateLabels } from "../core/validation";
 import { validateExpiration } from "./table-validation";
 import { checkPhysicalNames } from "../core/physical-names";
 import { DatasetBase } from "./dataset-base";
@@ -110,6 +110,7 @@ export class LayeredDataset extends DatasetBase {
 
   constructor(scope: Construct, id: string, props: LayeredDatasetProps) {
     super(scope, id);
+    requireProps(this.node.path, "LayeredDataset", props, ["datasetId", "layer", "location"]);
     checkPhysicalNames(this);
     const path = this.node.path;
     const { datasetId, layer, location } = props;

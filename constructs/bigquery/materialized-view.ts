@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Token } from "cdktf";
 import { BigqueryTableConfig } from "@cdktf/provider-google/lib/bigquery-table";
 import { Duration } from "../core/duration";
-import { fail, validateDuration } from "../core/validation";
+import { childPath, fail, requireProps, validateDuration } from "../core/validation";
 import { MAX_CLUSTERING_COLUMNS, MAX_INTERVAL } from "./table-validation";
 import { ViewBase, ViewBaseProps } from "./view-base";
 import { stripComments } from "./view-validation";
@@ -59,6 +59,7 @@ const MIN_MAX_STALENESS = Duration.minutes(1);
  */
 export class MaterializedView extends ViewBase {
   constructor(scope: Construct, id: string, props: MaterializedViewProps) {
+    requireProps(childPath(scope, id), "MaterializedView", props, ["dataset", "query", "tableId"]);
     super(scope, id, "materialized view", props, (path) => materializedViewConfig(path, props));
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { NativeTableBase, NativeTableOptions } from "./native-table-base";
 import { Partitioning } from "./table-options";
+import { requireProps, childPath } from "../core/validation";
 
 /** Props of {@link ReportingTable}. */
 export interface ReportingTableProps extends NativeTableOptions {
@@ -22,6 +23,7 @@ export interface ReportingTableProps extends NativeTableOptions {
  */
 export class ReportingTable extends NativeTableBase {
   constructor(scope: Construct, id: string, props: ReportingTableProps) {
+    requireProps(childPath(scope, id), "ReportingTable", props, ["dataset", "schema", "tableId"]);
     super(scope, id, { ...props, partitioning: props.partitioning ?? Partitioning.none() });
   }
 }

@@ -6,7 +6,13 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { IDataset, IResource, ITopic } from "../core/references";
-import { fail, serviceAccountIdFor, validateProjectNumber, validateServiceAccountId } from "../core/validation";
+import {
+  fail,
+  requireProps,
+  serviceAccountIdFor,
+  validateProjectNumber,
+  validateServiceAccountId,
+} from "../core/validation";
 import { BIGQUERY_LOCATION } from "../../schemas/naming";
 import { placeholdersOf } from "./sql-template";
 import { checkPhysicalNames } from "../core/physical-names";
@@ -163,6 +169,14 @@ export class ScheduledQuery extends Construct implements IGrantable, IResource {
 
   constructor(scope: Construct, id: string, props: ScheduledQueryProps) {
     super(scope, id);
+    requireProps(this.node.path, "ScheduledQuery", props, [
+      "location",
+      "project",
+      "projectNumber",
+      "query",
+      "destination.dataset",
+      "destination.tableNameTemplate",
+    ]);
     checkPhysicalNames(this);
     const path = this.node.path;
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;

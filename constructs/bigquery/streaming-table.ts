@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { NativeTableBase, NativeTableOptions } from "./native-table-base";
 import { Partitioning } from "./table-options";
+import { requireProps, childPath } from "../core/validation";
 
 /** Props of {@link StreamingTable}. */
 export interface StreamingTableProps extends NativeTableOptions {
@@ -28,6 +29,7 @@ export interface StreamingTableProps extends NativeTableOptions {
  */
 export class StreamingTable extends NativeTableBase {
   constructor(scope: Construct, id: string, props: StreamingTableProps) {
+    requireProps(childPath(scope, id), "StreamingTable", props, ["dataset", "schema", "tableId"]);
     super(scope, id, { ...props, partitioning: props.partitioning ?? Partitioning.ingestionTime("DAY") });
   }
 }

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { ViewBase, ViewBaseProps } from "./view-base";
+import { requireProps, childPath } from "../core/validation";
 
 /** Props of {@link View}. */
 export type ViewProps = ViewBaseProps;
@@ -17,6 +18,7 @@ export type ViewProps = ViewBaseProps;
  */
 export class View extends ViewBase {
   constructor(scope: Construct, id: string, props: ViewProps) {
+    requireProps(childPath(scope, id), "View", props, ["dataset", "query", "tableId"]);
     super(scope, id, "view", props, () => ({ view: { query: props.query, useLegacySql: false } }));
   }
 }

@@ -13,6 +13,7 @@ import { validateWindowedAggregateProps, WindowSettings } from "./validate-windo
 
 export type { IngestionLog, SourceMark, WindowedAggregateProps } from "./windowed-aggregate-props";
 import type { WindowedAggregateProps } from "./windowed-aggregate-props";
+import { requireProps } from "../core/validation";
 
 /** The SQL files a windowed aggregate runs, in order, for a window kind (and whether it names an ingestion log). */
 export function windowSqlFiles(window: WindowKind, ingestionLog = false): string[] {
@@ -172,6 +173,19 @@ export class WindowedAggregate extends Construct {
 
   constructor(scope: Construct, id: string, props: WindowedAggregateProps) {
     super(scope, id);
+    requireProps(this.node.path, "WindowedAggregate", props, [
+      "dataset",
+      "keyColumn",
+      "location",
+      "project",
+      "projectNumber",
+      "source",
+      "sourceMark",
+      "tableId",
+      "window",
+      "ingestionLog.table",
+      "sourceMark.table",
+    ]);
     const settings = validateWindowedAggregateProps(this.node.path, props);
     this.window = settings.window;
     this.allowedLateness = settings.allowedLateness;

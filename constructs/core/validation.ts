@@ -3,6 +3,7 @@
  * the rule>` and skips values that are unresolved tokens. Private to the library.
  */
 import { createHash } from "node:crypto";
+import { Construct } from "constructs";
 import { Token } from "cdktf";
 import { Duration } from "./duration";
 import {
@@ -21,6 +22,41 @@ import {
 /** Fails with `${path}: ${message}`. */
 export function fail(path: string, message: string): never {
   throw new Error(`${path}: ${message}`);
+}
+
+/** A required prop: `name`, or `options.name` for a member required whenever the options object is given. */
+export type RequiredProp<P> = (keyof P & string) | `${keyof P & string}.${string}`;
+
+/**
+ * Checks that `props` is an object holding every prop in `required`: TypeScript enforces them, plain
+ * JavaScript does not, and a missing one would reach the Terraform as `undefined` (e.g. a service agent
+ * `service-undefined@…`). Fails with `<path>: <construct> needs <prop>: it is a required prop and was not
+ * given` (or `was null`). `options.name` is checked only when `options` is given.
+ */
+export function requireProps<P extends object>(
+  path: string,
+  construct: string,
+  props: P | undefined,
+  required: readonly RequiredProp<P>[],
+): void {
+  if (props === undefined || props === null || typeof props !== "object") {
+    const topLevel = required.filter((prop) => !prop.includes("."));
+    fail(path, `${construct} needs props: an object with ${[...topLevel].sort().join(", ")}`);
+  }
+  for (const prop of required) {
+    const [head, member] = prop.split(".", 2);
+    const owner: unknown = member === undefined ? props : (props as Record<string, unknown>)[head];
+    if (member !== undefined && (owner === undefined || owner === null)) continue;
+    const value: unknown = (owner as Record<string, unknown>)[member ?? head];
+    if (value === undefined || value === null) {
+      fail(path, `${construct} needs ${prop}: it is a required prop and was ${value === null ? "null" : "not given"}`);
+    }
+  }
+}
+
+/** The path a construct `id` will have under `scope`, for checks made before its `super()` call. */
+export function childPath(scope: Construct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
 }
 
 /** Whether a value is known at synthesis time (not a token). */

@@ -16,6 +16,7 @@ import {
   resolveSettings,
 } from "./pubsub-to-bigquery-job-props";
 import { validatePubSubToBigQueryJobProps } from "./validate-pubsub-to-bigquery-job-props";
+import { requireProps } from "../core/validation";
 
 export { DATAFLOW_DEADLETTER_SCHEMA, DEFAULT_DATAFLOW_MACHINE_TYPE } from "./pubsub-to-bigquery-job-props";
 export type { PubSubToBigQueryJobProps } from "./pubsub-to-bigquery-job-props";
@@ -66,6 +67,13 @@ export class PubSubToBigQueryJob extends Construct implements IGrantable, IResou
 
   constructor(scope: Construct, id: string, props: PubSubToBigQueryJobProps) {
     super(scope, id);
+    requireProps(this.node.path, "PubSubToBigQueryJob", props, [
+      "jobName",
+      "outputTable",
+      "project",
+      "region",
+      "subscription",
+    ]);
     checkPhysicalNames(this);
     const settings = resolveSettings(props);
     validatePubSubToBigQueryJobProps(this.node.path, settings);

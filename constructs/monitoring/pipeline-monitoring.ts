@@ -11,7 +11,7 @@ import { Duration } from "../core/duration";
 import { grantOnce } from "../core/grants";
 import { hclSafeString } from "../core/hcl-safe";
 import { IGrantable } from "../core/principal";
-import { fail, validateDuration, validateLabels } from "../core/validation";
+import { fail, requireProps, validateDuration, validateLabels } from "../core/validation";
 import {
   AlertDefinition,
   AlertId,
@@ -187,6 +187,12 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
+    requireProps(this.node.path, "PipelineMonitoring", props, [
+      "project",
+      "reservation.maxSlots",
+      "reservation.reservationName",
+      "worker.sink",
+    ]);
     this.props = props;
     this.catalogue = props.catalogue ?? ALERT_CATALOGUE;
     this.prefix = props.displayNamePrefix ?? "fresh-streams";

@@ -4,7 +4,7 @@ import { LoggingMetric } from "@cdktf/provider-google/lib/logging-metric";
 import { ScheduledQuery } from "../bigquery/scheduled-query";
 import { hclSafeString } from "../core/hcl-safe";
 import { IDataset, IResource, resourcesUnder } from "../core/references";
-import { fail } from "../core/validation";
+import { fail, requireProps } from "../core/validation";
 import { LOG_BASED_METRIC_PREFIX } from "./metric-catalogue";
 
 /** Props of {@link SqlHealthCheck}. */
@@ -119,6 +119,17 @@ export class SqlHealthCheck extends Construct implements IResource {
 
   constructor(scope: Construct, id: string, props: SqlHealthCheckProps) {
     super(scope, id);
+    requireProps(this.node.path, "SqlHealthCheck", props, [
+      "checkId",
+      "location",
+      "measureSql",
+      "project",
+      "projectNumber",
+      "readDatasets",
+      "resultsDataset",
+      "threshold",
+      "valueExpression",
+    ]);
     const path = this.node.path;
     if (!Token.isUnresolved(props.checkId) && !CHECK_ID.test(props.checkId)) {
       fail(

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { Aspects, DataResource, IAspect, TerraformResource } from "cdktf";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
-import { fail, isKnown, refuseToken } from "../core/validation";
+import { fail, isKnown, refuseToken, requireProps } from "../core/validation";
 
 /** The Google APIs the fresh-streams stacks use. */
 export const STREAMING_ANALYTICS_SERVICES: readonly string[] = [
@@ -63,6 +63,7 @@ export class ProjectServices extends Construct {
 
   constructor(scope: Construct, id: string, props: ProjectServicesProps) {
     super(scope, id);
+    requireProps(this.node.path, "ProjectServices", props, ["project"]);
     const names = [
       ...new Set([...(props.services ?? STREAMING_ANALYTICS_SERVICES), ...(props.additionalServices ?? [])]),
     ].sort();

@@ -9,7 +9,14 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { Duration } from "../core/duration";
 import { IGrantable, IPrincipal, Principal } from "../core/principal";
 import { ISubscription, ITable, ITopic } from "../core/references";
-import { fail, refuseToken, serviceAccountIdFor, validateServiceAccountId } from "../core/validation";
+import {
+  childPath,
+  fail,
+  refuseToken,
+  requireProps,
+  serviceAccountIdFor,
+  validateServiceAccountId,
+} from "../core/validation";
 import { pubsubServiceAgentEmail } from "./iam-members";
 import { validatePubsubName } from "./pubsub-common";
 import { SubscriptionBase } from "./subscription-base";
@@ -216,7 +223,7 @@ export class StreamSubscription extends SubscriptionBase implements IGrantable {
    * create bindings (with the literal subscription name) under the returned construct.
    */
   public static fromSubscriptionAttributes(scope: Construct, id: string, attrs: SubscriptionAttributes): ISubscription {
-    validatePubsubName(`${scope.node.path}/${id}`, "subscription name", attrs.subscriptionName);
+    validatePubsubName(childPath(scope, id), "subscription name", attrs.subscriptionName);
     return new SubscriptionReference(scope, id, attrs);
   }
 
@@ -251,6 +258,7 @@ export class StreamSubscription extends SubscriptionBase implements IGrantable {
 
   constructor(scope: Construct, id: string, props: StreamSubscriptionProps) {
     super(scope, id);
+    requireProps(this.node.path, "StreamSubscription", props, ["subscriptionName", "topic"]);
     checkPhysicalNames(this);
     const settings = validateSubscriptionProps(this.node.path, props);
     const bq = props.bigquery;

@@ -7,7 +7,15 @@ import { Duration } from "../core/duration";
 import { Principal } from "../core/principal";
 import { ITable, ITopic } from "../core/references";
 import { validateKeyLocation } from "../core/key-location";
-import { fail, refuseToken, validateLabels, validateProjectNumber, validateRegion } from "../core/validation";
+import {
+  childPath,
+  fail,
+  refuseToken,
+  requireProps,
+  validateLabels,
+  validateProjectNumber,
+  validateRegion,
+} from "../core/validation";
 import { avroDefinitionFromTableSchema } from "./avro-schema";
 import { pubsubServiceAgentEmail } from "./iam-members";
 import { DEFAULT_MESSAGE_RETENTION, validateMessageRetention, validatePubsubName } from "./pubsub-common";
@@ -119,7 +127,7 @@ export class StreamTopic extends TopicBase {
    * bindings (with the literal topic name) under the returned construct.
    */
   public static fromTopicAttributes(scope: Construct, id: string, attrs: TopicAttributes): ITopic {
-    validatePubsubName(`${scope.node.path}/${id}`, "topic name", attrs.topicName);
+    validatePubsubName(childPath(scope, id), "topic name", attrs.topicName);
     return new TopicReference(scope, id, {
       project: attrs.project,
       topicName: attrs.topicName,
@@ -180,6 +188,7 @@ export class StreamTopic extends TopicBase {
 
   constructor(scope: Construct, id: string, props: StreamTopicProps) {
     super(scope, id);
+    requireProps(this.node.path, "StreamTopic", props, ["project", "projectNumber", "topicName"]);
     checkPhysicalNames(this);
     const path = this.node.path;
     validatePubsubName(path, "topic name", props.topicName);

@@ -15,6 +15,7 @@ import { DirectSinkApi, resolveSettings, SsePublisherServiceProps, SsePublisherS
 import { validateSsePublisherProps } from "./validate-sse-publisher-props";
 import { serviceTemplate } from "./worker-template";
 import { workerEnvironment } from "./worker-environment";
+import { requireProps } from "../core/validation";
 
 export { DEFAULT_METRICS_COLLECTOR_IMAGE } from "./sse-publisher-props";
 export type { DirectSinkApi, SsePublisherServiceProps, WorkerDirectSink } from "./sse-publisher-props";
@@ -79,6 +80,12 @@ export class SsePublisherService extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: SsePublisherServiceProps) {
     super(scope, id);
+    requireProps(this.node.path, "SsePublisherService", props, [
+      "project",
+      "region",
+      "directSink.errorTable",
+      "directSink.table",
+    ]);
     const settings = resolveSettings(props);
     validateSsePublisherProps(this.node.path, settings);
     this.serviceName = settings.serviceName;

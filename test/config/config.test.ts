@@ -113,10 +113,41 @@ describe("invalid environment files: one readable line per problem, naming file 
     expect(problems.join("\n")).toMatch(/unknown field "extra"/);
   });
 
-  test("a file that is not JSON names the file", () => {
-    const dir = tempConfigDir({ "dev.json": "{ not json" });
+  test("a file that is not JSON names the file, the line and the column", () => {
+    const dir = tempConfigDir({ "dev.json": '{\n  "projectId": "p-project",\n  "region": "us-central1",,\n}' });
     expect(() => loadEnvironments(dir)).toThrow(ConfigError);
-    expect(() => loadEnvironments(dir)).toThrow(/dev\.json: cannot read as JSON/);
+    expect(() => loadEnvironments(dir)).toThrow(/dev\.json: not valid JSON at line 3, column 27: /);
+  });
+
+  test("an unknown key gets the nearest known key of its section, and where it is", () => {
+    const text = JSON.stringify({ ...VALID, regoin: "x", elt: { stagingSchedul: "every 15 minutes" } }, null, 2);
+    const dir = tempConfigDir({ "dev.json": text });
+    const line = (key: string) => text.split("\n").findIndex((l) => l.includes(`"${key}"`)) + 1;
+    let problems: readonly string[] = [];
+    try {
+      loadEnvironments(dir);
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect([...problems].sort()).toEqual(
+      [
+        `dev.json: unknown field "regoin"; did you mean "region"? (line ${line("regoin")}, column 3)`,
+        `dev.json: unknown field "stagingSchedul" in elt; did you mean "stagingSchedule"? (line ${line("stagingSchedul")}, column 5)`,
+      ].map((p) => `${path.relative(process.cwd(), dir)}/${p}`),
+    );
+  });
+
+  test("a key that resembles no known key gets no guess", () => {
+    expect(problemsOf((c) => (c.elt.zzz = 1))).toEqual(['config/test.json: unknown field "zzz" in elt']);
+  });
+
+  test("a wrong value in a loaded file points at its line and column", () => {
+    const text = JSON.stringify({ ...VALID, deletionProtection: "no" }, null, 2);
+    const dir = tempConfigDir({ "dev.json": text });
+    const line = text.split("\n").findIndex((l) => l.includes('"deletionProtection"')) + 1;
+    expect(() => loadEnvironments(dir)).toThrow(
+      `dev.json: deletionProtection: Expected boolean, received string (line ${line}, column 25)`,
+    );
   });
 
   test("a file name that is not an environment name is rejected", () => {
@@ -137,6 +168,24 @@ describe("the cdktf app with a bad config", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Invalid environment configuration:");
     expect(result.stderr).toMatch(/dev\.json: projectId: is required/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a value a construct refuses is reported against the file and key it came from, once, without a stack trace", () => {
+    const text = JSON.stringify({ ...VALID, elt: { ...VALID.elt, stagingSchedule: "every 15 minuts" } }, null, 2);
+    const dir = tempConfigDir({ "dev.json": text });
+    const lines = text.split("\n");
+    const line = lines.findIndex((l) => l.includes('"stagingSchedule"')) + 1;
+    const column = lines[line - 1].indexOf('"every 15 minuts"') + 1;
+    const result = spawnSync("npx", ["tsx", "main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, FRESH_STREAMS_CONFIG_DIR: dir, CDKTF_OUTDIR: path.join(dir, "out") },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    const expected = `dev.json: elt.stagingSchedule: schedule "every 15 minuts" is not in the Data Transfer Service's schedule format;`;
+    expect(result.stderr.split(expected)).toHaveLength(2);
+    expect(result.stderr).toContain(`(line ${line}, column ${column}; refused by dev/elt/staging-load)`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
