@@ -34,25 +34,49 @@ export interface PlannedChange {
   readonly resourceType: string;
   /** What Terraform would do: a replacement is a delete and a create, in either order. */
   readonly action: PlanAction;
-  /** The address the resource had before (a `moved` block or cdktf's move support). */
+  /**
+   * The address the resource had before (a `moved` block or cdktf's move support).
+   * @default - none: the address did not change
+   */
   readonly previousAddress?: string;
-  /** The construct path of the resource, when construct paths were given. */
+  /**
+   * The construct path of the resource, when construct paths were given.
+   * @default - none: no construct paths were given, or none is known for the address
+   */
   readonly constructPath?: string;
   /** The attributes that force the replacement (the plan's `replace_paths`), or `schema` for a column removal. */
   readonly forcedBy: readonly string[];
   /** "safe", "refused", or "allowed" (refused, but an allow entry names it). */
   readonly verdict: "safe" | "refused" | "allowed";
-  /** What would be lost, for a refused or allowed change. */
+  /**
+   * What would be lost, for a refused or allowed change.
+   * @default - none: the change is safe
+   */
   readonly loses?: string;
-  /** How to make the change without the loss: a move, a migration, or an allow entry. */
+  /**
+   * How to make the change without the loss: a move, a migration, or an allow entry.
+   * @default - none: the change is safe
+   */
   readonly wayOut?: string;
-  /** The allow entry's reason, for an allowed change. */
+  /**
+   * The allow entry's reason, for an allowed change.
+   * @default - none: no allow entry names the change
+   */
   readonly allowReason?: string;
-  /** Why Terraform plans this action (the plan's `action_reason`), e.g. `replace_because_cannot_update`. */
+  /**
+   * Why Terraform plans this action (the plan's `action_reason`), e.g. `replace_because_cannot_update`.
+   * @default - none: the plan gives no reason
+   */
   readonly actionReason?: string;
-  /** The columns a table schema change removes or retypes. */
+  /**
+   * The columns a table schema change removes or retypes.
+   * @default - none: not a table schema change that removes or retypes a column
+   */
   readonly columns?: ColumnChanges;
-  /** What a safe change does that a reviewer should know (e.g. a streaming job drained and started again). */
+  /**
+   * What a safe change does that a reviewer should know (e.g. a streaming job drained and started again).
+   * @default - none
+   */
   readonly note?: string;
 }
 

@@ -12,7 +12,10 @@ export interface StatefulResource {
   readonly type: string;
   /** What a delete or replacement loses, for the refusal's text. */
   readonly loses: (before: Attributes) => string;
-  /** Whether this instance holds something (default: always); a view holds no data. */
+  /**
+   * Whether this instance holds something; a view holds no data.
+   * @default - every instance holds data
+   */
   readonly holdsData?: (before: Attributes) => boolean;
   /** Attributes naming the cloud object: a create with the same values is the same object at a new address. */
   readonly identity: readonly string[];
