@@ -84,6 +84,8 @@ describe("fresh-streams plan-guard", () => {
     [["plan-guard", "state.json"], /neither planned_values nor resource_changes/],
     [["plan-guard", "plan.json", "--allow", "short.json"], /short\.json\[0\]\.reason: "short" is too short/],
     [["plan-guard", "plan.json", "--synth", "state.json"], /--synth not a synthesized stack/],
+    [["plan-guard", "plan.json", "--config", "typo.json"], /typo\.json: unknown field "alow" in planSafety/],
+    [["plan-guard", "plan.json", "--config", "short.json"], /config short\.json is not an environment file/],
     [["deploy"], /unknown command deploy/],
     [[], /Usage: fresh-streams <command>/],
   ])("%j is a usage or input error: exit 2", (argv, message) => {
@@ -92,6 +94,7 @@ describe("fresh-streams plan-guard", () => {
       "text.json": "not json at all",
       "state.json": { format_version: "1.0", values: {} },
       "short.json": [{ address: "a.b", reason: "short" }],
+      "typo.json": { planSafety: { alow: [] } },
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
