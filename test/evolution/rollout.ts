@@ -4,6 +4,8 @@
  * and writing rows through a worker's real sink while counting how each one ended.
  */
 import { EventSink, SinkOutcome, SinkRow } from "../../app-worker/src/sink";
+import { TableSchema } from "../../schemas/table-schema";
+import { BigQueryRestClient } from "../../tools/emulators/bigquery-emulator";
 import { loadFixture } from "../../tools/fixtures/generate";
 
 /** Which worker handles an event. */
@@ -57,4 +59,41 @@ export async function writeAll(sink: EventSink, rows: readonly SinkRow[]): Promi
   // No flush: the sink sends a partial batch after its batchMaxMs, as in the worker.
   await Promise.all(pending);
   return { counts, details };
+}
+
+/**
+ * Adds the columns of `schema` that the table lacks, keeping its rows: what the google provider's
+ * in-place update of `google_bigquery_table.schema` does on BigQuery. The BigQuery emulator cannot do
+ * that (`tables.patch` changes the table's metadata only, and `ALTER TABLE … ADD COLUMN` is accepted
+ * and ignored; docs/emulator-limits.md), so here the table is created again with `schema` and its rows
+ * copied back (a writer's open Storage Write stream keeps appending on the emulator, as on BigQuery).
+ */
+export async function addColumnsOnEmulator(
+  apiEndpoint: string,
+  projectId: string,
+  table: { readonly datasetId: string; readonly tableId: string; readonly timePartitioning?: object },
+  schema: TableSchema,
+): Promise<number> {
+  const base = `${apiEndpoint}/bigquery/v2/projects/${projectId}`;
+  const call = async (method: string, resource: string, body?: unknown): Promise<any> => {
+    const response = await fetch(`${base}${resource}`, {
+      method,
+      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`BigQuery ${method} ${resource}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : {};
+  };
+  const { datasetId, tableId } = table;
+  const client = new BigQueryRestClient(apiEndpoint, projectId);
+  const { rows } = await client.query(`SELECT * FROM \`${projectId}.${datasetId}.${tableId}\``);
+  await call("DELETE", `/datasets/${datasetId}/tables/${tableId}`);
+  await client.createTable(datasetId, tableId, {
+    schema: { fields: schema.toBigQueryJson() },
+    timePartitioning: table.timePartitioning,
+  });
+  for (let i = 0; i < rows.length; i += 500) await client.insertAll(datasetId, tableId, rows.slice(i, i + 500));
+  return rows.length;
 }
