@@ -59,13 +59,14 @@ function diffColumns(
 ): SchemaChange[] {
   const old = new Map(before.map((c) => [c.name, c]));
   const changes: SchemaChange[] = [];
-  for (const column of after) {
+  after.forEach((column, index) => {
     const path = `${prefix}${column.name}`;
     const previous = old.get(column.name);
     old.delete(column.name);
-    if (previous === undefined) changes.push(added(column, path));
+    const kept = after.slice(index + 1).some((later) => before.some((c) => c.name === later.name));
+    if (previous === undefined) changes.push(added(column, path, kept));
     else changes.push(...changed(previous, column, path));
-  }
+  });
   for (const column of old.values()) {
     changes.push({
       kind: "remove",
@@ -77,7 +78,8 @@ function diffColumns(
   return changes;
 }
 
-function added(column: ColumnDefinition, path: string): SchemaChange {
+/** `beforeExisting`: the new column comes before a column the table already has. */
+function added(column: ColumnDefinition, path: string, beforeExisting: boolean): SchemaChange {
   if (mode(column) === "REQUIRED") {
     return {
       kind: "add-required",
@@ -90,7 +92,11 @@ function added(column: ColumnDefinition, path: string): SchemaChange {
     kind: "add",
     column: path,
     rolling: true,
-    detail: `column ${path} (${column.type}, ${mode(column)}) is added in place; rows written before read NULL`,
+    detail: `column ${path} (${column.type}, ${mode(column)}) is added in place; rows written before read NULL${
+      beforeExisting
+        ? "; it comes before columns the table has, and BigQuery is reported to put an added column last (the next plan would show the schema again): define it last"
+        : ""
+    }`,
   };
 }
 

@@ -81,6 +81,15 @@ describe("diffTableSchemas", () => {
   });
 });
 
+test("a column added before existing ones is rolling, with a warning to define it last", () => {
+  // wiki_staged is wiki_changes' columns then its own: a column appended to wiki_changes lands in its middle.
+  const staged = (raw: TableSchema) => raw.withColumns([{ name: "staged_at", type: "TIMESTAMP" }]);
+  const [change] = diffTableSchemas(staged(WIKI_CHANGES_SCHEMA), staged(WIKI_CHANGES_V2));
+  expect(change).toMatchObject({ kind: "add", column: "minor", rolling: true });
+  expect(change.detail).toContain("define it last");
+  expect(diffTableSchemas(WIKI_CHANGES_SCHEMA, WIKI_CHANGES_V2)[0].detail).not.toContain("define it last");
+});
+
 describe("assertRollingSchemaChange", () => {
   test("refuses a removal and a retype, naming the schema, each column, what happens and the migration", () => {
     const after = withColumns([{ name: "id", type: "INT64", mode: "REQUIRED" }, base.columns[1]]);
