@@ -32,6 +32,10 @@ export {
 } from "../schemas/cdc-sequence";
 export type { ChangeType } from "../schemas/cdc-sequence";
 
+// Schema evolution: which changes of a table schema roll out beside the old writer.
+export { assertRollingSchemaChange, COLUMN_MIGRATION, diffTableSchemas } from "../schemas/schema-evolution";
+export type { SchemaChange, SchemaChangeKind } from "../schemas/schema-evolution";
+
 // BigQuery: datasets, tables, views, scheduled queries, reservations.
 export { DatasetBase } from "./bigquery/dataset-base";
 export { LayeredDataset } from "./bigquery/layered-dataset";

@@ -14,3 +14,4 @@ export * from "./staging-watermark";
 export * from "./cdc-sequence";
 export * from "./wiki-pages";
 export * from "./ingestion-errors";
+export * from "./schema-evolution";
