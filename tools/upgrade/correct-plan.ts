@@ -14,10 +14,7 @@ export function changedPaths(before: unknown, after: unknown, prefix: Path = [])
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   const container = (value: unknown) => value !== null && typeof value === "object";
   if (!container(before) || !container(after) || Array.isArray(before) !== Array.isArray(after)) return [prefix];
-  const keys = new Set([
-    ...Object.keys(before as object),
-    ...Object.keys(after as object),
-  ]);
+  const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
   return [...keys].flatMap((key) => {
     const step = Array.isArray(before) ? Number(key) : key;
     const b = (before as Record<string, unknown>)[key];
@@ -37,7 +34,8 @@ function correctChange(change: ResourceChange): { change: ResourceChange; correc
   const { actions } = change.change;
   if (isReplace(actions) && change.change.replace_paths?.length) {
     const kept = change.change.replace_paths.filter(
-      (path) => differenceFor(change.type, attributePath(path))?.v6_50_0 !== "updates in place" &&
+      (path) =>
+        differenceFor(change.type, attributePath(path))?.v6_50_0 !== "updates in place" &&
         differenceFor(change.type, attributePath(path))?.v6_50_0 !== "absent",
     );
     if (kept.length === change.change.replace_paths.length) return { change };

@@ -96,7 +96,15 @@ function fill(
     return after.map((item, i) =>
       unknown[i] === true && item == null
         ? ((previous as unknown[] | undefined)?.[i] ?? null)
-        : fill(item, unknown[i], (previous as unknown[] | undefined)?.[i], child(node, i), context, `${seed}[${i}]`, depth + 1),
+        : fill(
+            item,
+            unknown[i],
+            (previous as unknown[] | undefined)?.[i],
+            child(node, i),
+            context,
+            `${seed}[${i}]`,
+            depth + 1,
+          ),
     );
   }
   if (after === null || typeof after !== "object" || typeof unknown !== "object" || unknown === null) {
@@ -125,10 +133,15 @@ function attributesOf(
   const schema = schemas[change.provider_name]?.[change.type];
   const context: FillContext = { type: change.type, values: { ...previous, ...after }, project };
   const node: SchemaNode = { block: schema?.block ?? {} };
-  const attributes = fill(after, change.change.after_unknown ?? {}, previous, node, context, change.address, 0) as Record<
-    string,
-    unknown
-  >;
+  const attributes = fill(
+    after,
+    change.change.after_unknown ?? {},
+    previous,
+    node,
+    context,
+    change.address,
+    0,
+  ) as Record<string, unknown>;
   if (change.type === "terraform_data" && change.change.after_unknown?.output === true) {
     attributes.output = attributes.input; // terraform_data's output is its input once applied
   }
@@ -149,8 +162,7 @@ function attributesOf(
 /** The provider's default project (the lane fills IDs of resources naming none with it). */
 function defaultProject(plan: PlanJson): string {
   const config = plan.configuration as
-    | { provider_config?: Record<string, { expressions?: { project?: { constant_value?: unknown } } }> }
-    | undefined;
+    { provider_config?: Record<string, { expressions?: { project?: { constant_value?: unknown } } }> } | undefined;
   const project = config?.provider_config?.google?.expressions?.project?.constant_value;
   return typeof project === "string" ? project : "offline-project";
 }
@@ -164,7 +176,9 @@ function sensitivePaths(marks: unknown, prefix: unknown[] = []): unknown[][] {
     );
   }
   if (marks && typeof marks === "object") {
-    return Object.entries(marks).flatMap(([key, mark]) => sensitivePaths(mark, [...prefix, { type: "get_attr", value: key }]));
+    return Object.entries(marks).flatMap(([key, mark]) =>
+      sensitivePaths(mark, [...prefix, { type: "get_attr", value: key }]),
+    );
   }
   return [];
 }
@@ -197,7 +211,11 @@ function stateOf(instances: Map<string, Instance>, schemas: ProviderSchemas, pla
   const outputs: OfflineState["outputs"] = {};
   for (const [name, output] of Object.entries(plan.planned_values?.outputs ?? {})) {
     if (output.value === undefined) continue;
-    outputs[name] = { value: output.value, type: typeOf(output.value), ...(output.sensitive ? { sensitive: true } : {}) };
+    outputs[name] = {
+      value: output.value,
+      type: typeOf(output.value),
+      ...(output.sensitive ? { sensitive: true } : {}),
+    };
   }
   return {
     version: 4,
@@ -243,10 +261,14 @@ export interface BuiltState {
  * Builds the offline state of the stack prepared in `workspace` (see the module comment) and leaves it
  * written there. Throws, naming what still changes, when it does not round-trip after {@link MAX_ROUNDS}.
  */
-export function buildOfflineState(workspace: TerraformWorkspace, schemas: ProviderSchemas): BuiltState {
+export function buildOfflineState(
+  workspace: TerraformWorkspace,
+  schemasOf: (providers: string[]) => ProviderSchemas,
+): BuiltState {
   workspace.clearState();
   let plan = workspace.plan();
   const project = defaultProject(plan);
+  const schemas = schemasOf([...new Set((plan.resource_changes ?? []).map((change) => change.provider_name))]);
   const instances = new Map<string, Instance>();
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     for (const change of pendingChanges(plan)) {

@@ -19,11 +19,13 @@ export interface FillContext {
 /** Import ID formats of the resource types the library uses ({{attr}} from the resource's values). */
 const ID_FORMATS: Record<string, string> = {
   google_artifact_registry_repository: "projects/{{project}}/locations/{{location}}/repositories/{{repository_id}}",
-  google_bigquery_data_transfer_config: "projects/{{project}}/locations/{{location}}/transferConfigs/6a7b8c9d-0000-4000-8000-{{#}}",
+  google_bigquery_data_transfer_config:
+    "projects/{{project}}/locations/{{location}}/transferConfigs/6a7b8c9d-0000-4000-8000-{{#}}",
   google_bigquery_dataset: "projects/{{project}}/datasets/{{dataset_id}}",
   google_bigquery_job: "projects/{{project}}/jobs/{{job_id}}",
   google_bigquery_reservation: "projects/{{project}}/locations/{{location}}/reservations/{{name}}",
-  google_bigquery_reservation_assignment: "projects/{{project}}/locations/{{location}}/reservations/{{reservation}}/assignments/{{#}}",
+  google_bigquery_reservation_assignment:
+    "projects/{{project}}/locations/{{location}}/reservations/{{reservation}}/assignments/{{#}}",
   google_bigquery_table: "projects/{{project}}/datasets/{{dataset_id}}/tables/{{table_id}}",
   google_cloud_run_v2_service: "projects/{{project}}/locations/{{location}}/services/{{name}}",
   google_dataflow_job: "2026-01-01_00_00_00-{{#}}",
@@ -87,7 +89,8 @@ function plausibleString(name: string, context: FillContext, seed: string): stri
   }
   if (name === "etag") return `BwY${stableNumber(seed, 8)}=`;
   if (name.endsWith("_time") || name === "create_time") return "2026-01-01T00:00:00Z";
-  if (name === "self_link") return `https://offline.invalid/${template(ID_FORMATS[context.type] ?? "{{#}}", context, seed)}`;
+  if (name === "self_link")
+    return `https://offline.invalid/${template(ID_FORMATS[context.type] ?? "{{#}}", context, seed)}`;
   if (name === "email" && typeof context.values.account_id === "string") {
     return `${context.values.account_id}@${context.values.project ?? context.project}.iam.gserviceaccount.com`;
   }
@@ -108,7 +111,8 @@ export function plausibleValue(
 ): unknown {
   const fixed = FIXED[context.type]?.[name];
   if (topLevel && fixed !== undefined) return fixed;
-  if (type === "string") return topLevel ? plausibleString(name, context, seed) : `offline-${name}-${stableNumber(seed, 8)}`;
+  if (type === "string")
+    return topLevel ? plausibleString(name, context, seed) : `offline-${name}-${stableNumber(seed, 8)}`;
   if (type === "number") return name.endsWith("_time") ? 1767225600000 : 0;
   if (type === "bool") return false;
   if (Array.isArray(type)) {

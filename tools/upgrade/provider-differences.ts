@@ -44,22 +44,28 @@ export const PROVIDER_DIFFERENCES: readonly ProviderDifference[] = [
     source: SOURCE("artifactregistry/resource_artifact_registry_repository.go"),
   },
   ...[
-    ["google_artifact_registry_repository", "remote_repository_config.no_cache", "artifactregistry/resource_artifact_registry_repository.go"],
+    [
+      "google_artifact_registry_repository",
+      "remote_repository_config.no_cache",
+      "artifactregistry/resource_artifact_registry_repository.go",
+    ],
     ["google_bigquery_job", "query.connection_properties", "bigquery/resource_bigquery_job.go"],
-    ["google_bigquery_reservation_assignment", "principal", "bigqueryreservation/resource_bigquery_reservation_assignment.go"],
+    [
+      "google_bigquery_reservation_assignment",
+      "principal",
+      "bigqueryreservation/resource_bigquery_reservation_assignment.go",
+    ],
     ["google_cloud_run_v2_service", "tags", "cloudrunv2/resource_cloud_run_v2_service.go"],
     ["google_pubsub_subscription", "tags", "pubsub/resource_pubsub_subscription.go"],
     ["google_pubsub_topic", "tags", "pubsub/resource_pubsub_topic.go"],
     ["google_secret_manager_secret_version", "project", "secretmanager/resource_secret_manager_secret_version.go"],
-  ].map(
-    ([type, attribute, file]): ProviderDifference => ({
-      type,
-      attribute,
-      v6_50_0: "absent",
-      v8_0_0: "forces replacement",
-      source: SOURCE(file),
-    }),
-  ),
+  ].map(([type, attribute, file]): ProviderDifference => ({
+    type,
+    attribute,
+    v6_50_0: "absent",
+    v8_0_0: "forces replacement",
+    source: SOURCE(file),
+  })),
 ];
 
 /** Behaviour the lane cannot give 6.50.0's answer for: said plainly in every report. */

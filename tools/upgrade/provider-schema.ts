@@ -8,7 +8,8 @@ import * as path from "node:path";
 import type { TerraformWorkspace } from "./terraform-workspace";
 
 /** A cty type as the schema JSON spells it: "string", ["list","string"], ["object",{…}]… */
-export type CtyType = string | [string, CtyType | Record<string, CtyType>] | [string, Record<string, CtyType>, string[]];
+export type CtyType =
+  string | [string, CtyType | Record<string, CtyType>] | [string, Record<string, CtyType>, string[]];
 
 /** One attribute of a block. */
 export interface SchemaAttribute {
@@ -39,15 +40,20 @@ interface SchemaJson {
 }
 
 /**
- * The schemas of the providers `workspace` is initialised with; read from `cacheFile` when present,
- * else produced there and written (the builtin terraform provider's too).
+ * The schemas of `providers` (source addresses, e.g. "registry.terraform.io/hashicorp/google"), which
+ * `workspace` is initialised with: read from `cacheFile` when it has them all, else produced by the
+ * workspace and merged into the cache (a workspace knows only the providers its stack uses).
  */
-export function providerSchemas(workspace: TerraformWorkspace, cacheFile: string): ProviderSchemas {
-  let raw: SchemaJson;
-  if (fs.existsSync(cacheFile)) {
-    raw = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as SchemaJson;
-  } else {
-    raw = JSON.parse(workspace.run(["providers", "schema", "-json"])) as SchemaJson;
+export function providerSchemas(
+  workspace: TerraformWorkspace,
+  cacheFile: string,
+  providers: string[],
+): ProviderSchemas {
+  let raw: SchemaJson = { provider_schemas: {} };
+  if (fs.existsSync(cacheFile)) raw = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as SchemaJson;
+  if (providers.some((source) => !raw.provider_schemas[source])) {
+    const fresh = JSON.parse(workspace.run(["providers", "schema", "-json"])) as SchemaJson;
+    raw = { provider_schemas: { ...raw.provider_schemas, ...fresh.provider_schemas } };
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     const temporary = `${cacheFile}.${process.pid}`;
     fs.writeFileSync(temporary, JSON.stringify(raw));

@@ -46,7 +46,8 @@ export function planStackUpgrade(
   const workspace = new TerraformWorkspace(dir, base ?? head, provider);
   let stateRounds = 0;
   if (base !== undefined) {
-    stateRounds = buildOfflineState(workspace, providerSchemas(workspace, schemaCacheFile(provider))).rounds;
+    const schemasOf = (providers: string[]) => providerSchemas(workspace, schemaCacheFile(provider), providers);
+    stateRounds = buildOfflineState(workspace, schemasOf).rounds;
     workspace.configure(head);
   }
   const stateMs = Date.now() - start;
