@@ -37,6 +37,7 @@ describe("npm run plan:upgrade", () => {
     () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-plan-upgrade-"));
       const worktreesBefore = git("worktree", "list", "--porcelain");
+      const head = git("rev-parse", "HEAD");
       try {
         const result = spawnSync(
           path.join(ROOT, "node_modules", ".bin", "tsx"),
@@ -45,7 +46,7 @@ describe("npm run plan:upgrade", () => {
         );
         expect(result.stderr).not.toContain("plan:upgrade: ");
         const report = JSON.parse(result.stdout) as UpgradeReport;
-        expect(report.base.commit).toBe(git("rev-parse", "HEAD"));
+        expect(report.base.commit).toBe(head);
         expect(report.provider.answersAs).toBe("6.50.0");
         expect(report.environments.map((env) => env.name)).toEqual(["local"]);
         expect(report.environments[0].stateRounds).toBeGreaterThanOrEqual(2);

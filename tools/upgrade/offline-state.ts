@@ -15,6 +15,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { emptyBlock, FillContext, plausibleValue } from "./plausible-values";
+import { resolveReferences } from "./resolve-references";
 import type { CtyType, ProviderSchemas, SchemaBlock } from "./provider-schema";
 import type { PlanJson, ResourceChange, TerraformWorkspace } from "./terraform-workspace";
 
@@ -251,6 +252,20 @@ function pendingOutputs(plan: PlanJson): string[] {
     .map(([name]) => name);
 }
 
+/** Fills the references the first plan left unknown from the values filled for what they name. */
+function resolveFirstRound(instances: Map<string, Instance>, workspace: TerraformWorkspace): void {
+  resolveReferences(
+    [...instances.values()]
+      .filter(({ change }) => change.module_address === undefined && change.index === undefined)
+      .map(({ change, attributes }) => ({
+        address: change.address,
+        attributes,
+        unknown: change.change.after_unknown,
+        config: workspace.config.resource?.[change.type]?.[change.name],
+      })),
+  );
+}
+
 /** An offline state of the stack in `workspace`, and how many plans it took. */
 export interface BuiltState {
   readonly state: OfflineState;
@@ -276,6 +291,7 @@ export function buildOfflineState(
       const previous = instances.get(change.address)?.attributes;
       instances.set(change.address, { change, attributes: attributesOf(change, previous, schemas, project) });
     }
+    if (round === 1) resolveFirstRound(instances, workspace);
     const state = stateOf(instances, schemas, plan);
     workspace.writeState(state);
     plan = workspace.plan();

@@ -45,6 +45,8 @@ export interface ResourceChange {
 /** A prepared folder and the provider it plans with. */
 export class TerraformWorkspace {
   private readonly env: NodeJS.ProcessEnv;
+  /** The configuration last written (parsed cdk.tf.json, as prepared). */
+  config: { resource?: Record<string, Record<string, unknown>> } = {};
 
   /**
    * Writes `cdkTfJson` (a synthesized stack) into `dir` as cdk.tf.json, prepared for offline planning,
@@ -65,6 +67,7 @@ export class TerraformWorkspace {
     const file = path.join(this.dir, "cdk.tf.json");
     fs.writeFileSync(file, JSON.stringify(cdkTfJson));
     prepare(file, this.provider.version);
+    this.config = JSON.parse(fs.readFileSync(file, "utf8")) as TerraformWorkspace["config"];
     this.run(["init", "-backend=false", "-input=false", "-no-color"]);
   }
 
