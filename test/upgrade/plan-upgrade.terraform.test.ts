@@ -13,6 +13,12 @@ import { ROOT } from "../support";
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
 
+/** The folders of the repository's worktrees (other helpers' commits move their HEADs, not their folders). */
+const worktrees = () =>
+  git("worktree", "list", "--porcelain")
+    .split("\n")
+    .filter((line) => line.startsWith("worktree "));
+
 /** Whether files that feed synthesis differ from HEAD (then the tree is not "unchanged"). */
 function synthesisInputsChanged(): boolean {
   const status = git("status", "--porcelain", "--", "main.ts", "config", "constructs", "stacks", "schemas", "sql");
@@ -36,7 +42,7 @@ describe("npm run plan:upgrade", () => {
     "--base HEAD plans no change in an unchanged environment, writes the plan privately, leaves no worktree",
     () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-plan-upgrade-"));
-      const worktreesBefore = git("worktree", "list", "--porcelain");
+      const worktreesBefore = worktrees();
       const head = git("rev-parse", "HEAD");
       try {
         const result = spawnSync(
@@ -63,7 +69,7 @@ describe("npm run plan:upgrade", () => {
       } finally {
         fs.rmSync(out, { recursive: true, force: true });
       }
-      expect(git("worktree", "list", "--porcelain")).toBe(worktreesBefore);
+      expect(worktrees()).toEqual(worktreesBefore);
     },
     20 * 60 * 1000,
   );
