@@ -91,16 +91,28 @@ function readJson(io: CommandIo, file: string, what: string): unknown {
   }
 }
 
-function allowEntries(io: CommandIo, args: Arguments): PlanSafetyAllowEntry[] {
-  if (args.config !== undefined) {
-    const config = readJson(io, args.config, "config");
-    const section =
-      typeof config === "object" && config !== null ? (config as Record<string, unknown>).planSafety : undefined;
-    if (section === undefined) return [];
-    const allow =
-      typeof section === "object" && section !== null ? (section as Record<string, unknown>).allow : section;
-    return parseAllowEntries(allow ?? [], `${args.config}: planSafety.allow`);
+/** The allow entries of an environment file's `planSafety` section (absent: none). */
+function configAllowEntries(io: CommandIo, file: string): PlanSafetyAllowEntry[] {
+  const config = readJson(io, file, "config");
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new UsageError(`config ${file} is not an environment file (a JSON object)`);
   }
+  const section = (config as Record<string, unknown>).planSafety;
+  if (section === undefined) return [];
+  if (typeof section !== "object" || section === null || Array.isArray(section)) {
+    throw new UsageError(`${file}: planSafety: expected an object { "allow": [...] }`);
+  }
+  const unknown = Object.keys(section).filter((key) => key !== "allow");
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${file}: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")} in planSafety`,
+    );
+  }
+  return parseAllowEntries((section as Record<string, unknown>).allow ?? [], `${file}: planSafety.allow`);
+}
+
+function allowEntries(io: CommandIo, args: Arguments): PlanSafetyAllowEntry[] {
+  if (args.config !== undefined) return configAllowEntries(io, args.config);
   if (args.allow !== undefined) return parseAllowEntries(readJson(io, args.allow, "allow file"), args.allow);
   return [];
 }

@@ -6,11 +6,13 @@ import type { PlannedChange, PlanSafetyReport } from "./report-types";
 
 const QUIET = new Set(["no-op", "read"]);
 
+/** Rows as aligned columns; a column empty in every row (but its header) is left out. */
 function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const kept = rows[0].map((_, i) => i).filter((i) => rows.slice(1).some((r) => r[i] !== ""));
+  const widths = kept.map((i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i]))
+    kept
+      .map((i, k) => r[i].padEnd(widths[k]))
       .join("  ")
       .trimEnd(),
   );

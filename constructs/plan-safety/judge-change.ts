@@ -77,16 +77,17 @@ function wayOut(
   columns: SchemaColumnChanges | undefined,
 ): string {
   const allowLine = `or, if the loss is intended, an allow entry { "address": "${change.address}", "reason": "…" } (planSafety.allow)`;
-  if (kind.type.startsWith("google_dataflow_")) {
-    return `set on_delete = "drain" and apply that alone first (an in-place change that leaves the job running), so that this change drains the job; ${allowLine}`;
-  }
+  const drain = kind.type.startsWith("google_dataflow_")
+    ? 'set on_delete = "drain" and apply that alone first (an in-place change that leaves the job running), so that this change drains the job; '
+    : "";
   if (base.action === "delete") {
     const target = movedTo(change, kind, all);
     if (target !== undefined) {
-      return `${target} is the same ${kind.type} at a new address: keep it with a moved block (moved { from = ${change.address}, to = ${target} }) or cdktf's moveTo/moveFromId on the construct; ${allowLine}`;
+      return `${target} is the same ${kind.type} at a new address: keep it with a moved block (moved { from = ${change.address}, to = ${target} }) or cdktf's moveTo/moveFromId on the construct; ${drain}${allowLine}`;
     }
-    return `if the resource moved to another construct path, keep it with a moved block or cdktf's moveTo/moveFromId; ${allowLine}`;
+    return `if the resource moved to another construct path, keep it with a moved block or cdktf's moveTo/moveFromId; ${drain}${allowLine}`;
   }
+  if (drain !== "") return `${drain}${allowLine}`;
   if (change.actionReason === "replace_because_tainted" || change.actionReason === "replace_by_request") {
     return `the replacement is requested (${change.actionReason}): run terraform untaint ${change.address}, or plan without -replace; ${allowLine}`;
   }
