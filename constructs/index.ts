@@ -11,6 +11,8 @@ export { Size } from "./core/size";
 export { Principal } from "./core/principal";
 export type { IGrantable, IPrincipal } from "./core/principal";
 export type { IDataset, IResource, ISubscription, ITable, ITopic, RowWriteApi } from "./core/references";
+export { movedFrom } from "./core/moved-from";
+export type { ResourceMove } from "./core/moved-from";
 
 // Schemas as code.
 export { TableSchema } from "../schemas/table-schema";
