@@ -158,6 +158,7 @@ export {
   AlertingAspect,
   applyWarehousePolicies,
   CmekAspect,
+  IdleCostAspect,
   LeastPrivilegeIamAspect,
   markStreamingTable,
   MIN_SUPPRESSION_REASON_LENGTH,
