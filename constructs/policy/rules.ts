@@ -120,7 +120,7 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
   rule(
     "FS-CMEK-1",
     "CmekAspect",
-    "Where the environment requires CMEK, BigQuery datasets, Pub/Sub topics, Cloud Storage buckets, Dataflow jobs, Artifact Registry repositories, Cloud Run services (`template.encryption_key`) and Secret Manager secrets (the automatic replication's key, or every user-managed replica's) name a customer-managed key.",
+    "Where the environment requires CMEK, BigQuery datasets, Pub/Sub topics, Cloud Storage buckets, Dataflow jobs, Artifact Registry repositories, Cloud Run services and worker pools (`template.encryption_key`) and Secret Manager secrets (the automatic replication's key, or every user-managed replica's) name a customer-managed key.",
     "The environment's data must be encrypted with keys the project controls (rotation, revocation, audit of every use); a Google-managed key gives none of that.",
   ),
   rule(
