@@ -123,7 +123,7 @@ export class Monitoring extends Construct {
       dataflowJobs: ingestion.dataflowJob ? [ingestion.dataflowJob] : [],
       // In mode direct its sink is BigQuery: its sink alerts and charts come with it.
       worker: props.worker?.publisher,
-      // The worker's service grants its own Prometheus collector roles/monitoring.metricWriter.
+      // The worker (pool or service) grants its own Prometheus collector roles/monitoring.metricWriter.
       metricWriters: [],
       eltQueries: [elt.stagingLoad, ...(elt.leaderboardRefresh ? [elt.leaderboardRefresh] : [])],
       healthChecks: Object.values(this.checks),
