@@ -12,6 +12,8 @@ import {
   PipelineMonitoring,
   renderSqlFile,
   SqlHealthCheck,
+  SsePublisherService,
+  SsePublisherWorkerPool,
 } from "../constructs";
 import type { Elt } from "./elt";
 import type { Ingestion } from "./ingestion";
@@ -55,6 +57,20 @@ type HealthCheckId = keyof typeof HEALTH_CHECKS;
 
 /** Id of the health-check results dataset, after the environment's prefix. */
 export const MONITORING_DATASET = "monitoring";
+
+/**
+ * A statement on one line, its `--` comment lines dropped: cdktf's HCL form writes an output's value as a quoted
+ * string, which Terraform refuses to split over lines (the statement's own text has no `--` nor runs of blanks
+ * inside string literals).
+ */
+function oneLine(sql: string): string {
+  return sql
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
 
 /** The config's `"300s"` form as a {@link Duration}. */
 function seconds(value: string): Duration {
@@ -107,7 +123,7 @@ export class Monitoring extends Construct {
       dataflowJobs: ingestion.dataflowJob ? [ingestion.dataflowJob] : [],
       // In mode direct its sink is BigQuery: its sink alerts and charts come with it.
       worker: props.worker?.publisher,
-      // The worker's service grants its own Prometheus collector roles/monitoring.metricWriter.
+      // The worker (pool or service) grants its own Prometheus collector roles/monitoring.metricWriter.
       metricWriters: [],
       eltQueries: [elt.stagingLoad, ...(elt.leaderboardRefresh ? [elt.leaderboardRefresh] : [])],
       healthChecks: Object.values(this.checks),
@@ -115,6 +131,17 @@ export class Monitoring extends Construct {
       alerts,
       runbookWords: runbookWords(props),
     });
+
+    const reservation = props.warehouse.backgroundReservation;
+    if (reservation) {
+      // `bq query --nouse_legacy_sql "$(terraform output -raw reservation_sizing_query)"`: the reservation-at-max
+      // runbook and docs/cdc.md point here before anyone changes baselineSlots or autoscaleMaxSlots.
+      new TerraformOutput(this, "reservation_sizing_query", {
+        value: oneLine(reservation.sizingQuery()),
+        description:
+          "Slots the BACKGROUND reservation's jobs used per hour over 7 days (sql/cdc/reservation_sizing.sql)",
+      }).overrideLogicalId("reservation_sizing_query");
+    }
 
     if (this.pipeline.dashboard) {
       new TerraformOutput(this, "monitoring_dashboard", {
@@ -192,11 +219,34 @@ function reservationOf({ warehouse, config }: MonitoringProps): MonitoredReserva
 }
 
 /**
- * This application's words in the runbooks of its policies (the library's runbooks speak of their resources
- * generically): its tables and views, from the constructs; its SQL files and config keys.
+ * Where the worker's logs and CPU are, by host: Cloud Logging and Cloud Monitoring write a worker pool's against
+ * the monitored resource `cloud_run_worker_pool` (label `worker_pool_name`), a service's against
+ * `cloud_run_revision` (label `service_name`) — https://cloud.google.com/run/docs/monitoring, Resource types.
  */
-function runbookWords({ warehouse, ingestion, elt }: MonitoringProps): Record<string, string> {
+function workerWords(worker: WorkerService | undefined): Record<string, string> {
+  if (!worker) return {};
+  const publisher = worker.publisher;
+  const pool = publisher.host === "worker pool";
+  const name = pool
+    ? (publisher as SsePublisherWorkerPool).workerPoolName
+    : (publisher as SsePublisherService).serviceName;
+  const resource = pool
+    ? `resource.type="cloud_run_worker_pool" resource.labels.worker_pool_name="${name}"`
+    : `resource.type="cloud_run_revision" resource.labels.service_name="${name}"`;
   return {
+    workerHost: `the Cloud Run ${publisher.host} ${name}`,
+    workerLogs: `the worker's logs (Logs Explorer: ${resource})`,
+    workerCpu: `run.googleapis.com/container/cpu/utilizations on ${resource}, container "worker"`,
+  };
+}
+
+/**
+ * This application's words in the runbooks of its policies (the library's runbooks speak of their resources
+ * generically): its tables and views, from the constructs; its SQL files and config keys; where its worker runs.
+ */
+function runbookWords({ warehouse, ingestion, elt, worker }: MonitoringProps): Record<string, string> {
+  return {
+    ...workerWords(worker),
     maxWorkersSetting: "ingestion.dataflow.maxWorkers",
     cpuSetting: "worker.cpu",
     userAgentSetting: "worker.userAgent",
@@ -210,6 +260,7 @@ function runbookWords({ warehouse, ingestion, elt }: MonitoringProps): Record<st
     stagingTable: warehouse.wikiStaged.tableId,
     duplicatesQuery: `sql/${HEALTH_CHECKS["quality-staging-duplicates"].file}`,
     slotUsageQuery: "sql/cdc/background_slot_usage.sql",
+    reservationSizingQuery: "sql/cdc/reservation_sizing.sql (`terraform output -raw reservation_sizing_query`)",
     recommendedStalenessQuery: "sql/cdc/recommended_max_staleness.sql",
     autoscaleMaxSlotsSetting: "reservation.autoscaleMaxSlots",
   };

@@ -32,7 +32,7 @@ export interface MonitoredReservation {
 }
 
 /**
- * The worker to watch through its Prometheus metrics (an `SsePublisherService`, or anything with these
+ * The worker to watch through its Prometheus metrics (an `SsePublisherWorkerPool` or `SsePublisherService`, or anything with these
  * attributes).
  */
 export interface MonitoredWorker {

@@ -104,14 +104,15 @@ describe("the real provider's plan of the dev warehouse", () => {
     expect(job.unknown.job_id).toBe(true); // embeds the table's creation_time
   });
 
-  test("the BACKGROUND assignment of the project to the ENTERPRISE reservation", () => {
+  test("the BACKGROUND assignment of the project to the ENTERPRISE reservation, autoscaling from no baseline", () => {
     if (skip()) return;
     const [reservation] = planned(planJson, "google_bigquery_reservation.warehouse_");
     const [assignment] = planned(planJson, "google_bigquery_reservation_assignment.warehouse_");
+    // dev pays for no idle slots: no baseline, autoscaling up to 100 (the provider plans it as written).
     expect(reservation.after).toMatchObject({
       edition: "ENTERPRISE",
-      slot_capacity: 50,
-      autoscale: [{ max_slots: 50 }],
+      slot_capacity: 0,
+      autoscale: [{ max_slots: 100 }],
       location: "US",
     });
     expect(assignment.after).toMatchObject({

@@ -23,6 +23,7 @@ import { ProjectServices } from "../../constructs/project/project-services";
 import { StreamSubscription } from "../../constructs/pubsub/stream-subscription";
 import { StreamTopic } from "../../constructs/pubsub/stream-topic";
 import { SsePublisherService } from "../../constructs/worker/sse-publisher-service";
+import { SsePublisherWorkerPool } from "../../constructs/worker/sse-publisher-worker-pool";
 import { INGESTION_ERRORS_SCHEMA, WIKI_STAGED_SCHEMA, WIKI_STAGED_WATERMARK_SCHEMA } from "../../schemas";
 import { EVENTS_SCHEMA, PROJECT, PROJECT_NUMBER } from "./index";
 
@@ -149,6 +150,14 @@ export const CONSTRUCT_FIXTURES: Readonly<Record<string, ConstructFixture>> = {
   SsePublisherService: {
     construct: SsePublisherService,
     // Direct mode (no topic): the worker writes the raw table itself.
+    props: (s) => ({
+      project: PROJECT,
+      region: "us-central1",
+      directSink: { table: eventsTable(s), errorTable: errorsTable(s) },
+    }),
+  },
+  SsePublisherWorkerPool: {
+    construct: SsePublisherWorkerPool,
     props: (s) => ({
       project: PROJECT,
       region: "us-central1",

@@ -25,6 +25,7 @@ import {
   AlertingAspect,
   applyWarehousePolicies,
   CmekAspect,
+  IdleCostAspect,
   LeastPrivilegeIamAspect,
   markStreamingTable,
   MIN_SUPPRESSION_REASON_LENGTH,
@@ -867,6 +868,7 @@ describe("the rule catalogue", () => {
       new LeastPrivilegeIamAspect(),
       new AlertingAspect(),
       new CmekAspect(),
+      new IdleCostAspect(),
     ];
     expect(aspects.flatMap((a) => a.rules)).toEqual(POLICY_RULES);
     for (const a of aspects) expect(a.rules.every((r) => r.aspect === a.constructor.name)).toBe(true);
@@ -900,6 +902,7 @@ describe("the rule catalogue", () => {
     expect(Object.keys(policyApi).sort()).toEqual([
       "AlertingAspect",
       "CmekAspect",
+      "IdleCostAspect",
       "LeastPrivilegeIamAspect",
       "MIN_SUPPRESSION_REASON_LENGTH",
       "POLICY_RULES",
