@@ -4,6 +4,7 @@
  */
 import {
   DEFAULT_ASSUMPTIONS,
+  defined,
   freeAgainst,
   monthlyGib,
   priced,
@@ -12,7 +13,6 @@ import {
   type CostLine,
   type FreeLine,
 } from "./line";
-import { cite, FREE_TIERS, PRICES } from "./prices";
 
 /** The four ways events reach the raw table. */
 export const INGESTION_MODES = [
@@ -120,32 +120,16 @@ function subscriptionLines(r: IngestionResources, a: Assumptions): PricedLines {
   return { lines, free: pubsubFree(publish) };
 }
 
-/** Pub/Sub's 10 GiB, priced per TiB: the allowance converted to the lines' unit. */
+/** Pub/Sub's 10 GiB, against lines priced per TiB. */
 function pubsubFree(lines: readonly CostLine[]): FreeLine[] {
-  const used = lines.reduce((sum, l) => sum + l.quantity, 0);
-  const allowance = FREE_TIERS.pubsubThroughput.quantity / 1024;
-  const quantity = Math.min(used, allowance);
-  if (quantity <= 0) return [];
-  return [
-    {
-      resource: lines.map((l) => l.resource).join(", "),
-      item: `free tier: ${FREE_TIERS.pubsubThroughput.item}`,
-      quantity,
-      unit: "TiB",
-      price: PRICES.pubsubThroughput.usd,
-      monthly: quantity * PRICES.pubsubThroughput.usd,
-      allowance,
-      source: cite(FREE_TIERS.pubsubThroughput),
-    },
-  ];
+  return defined([freeAgainst("pubsubThroughput", lines, 1 / 1024)]);
 }
 
 function directLines(r: IngestionResources, api: "storage-write" | "insert-all", a: Assumptions): PricedLines {
   const gib = monthlyGib(a);
   if (api === "insert-all") return { lines: [priced(r.table, "insertAll", gib)], free: [] };
   const lines = [priced(r.table, "storageWriteApi", gib)];
-  const free = freeAgainst("storageWriteApi", lines);
-  return { lines, free: free ? [free] : [] };
+  return { lines, free: defined([freeAgainst("storageWriteApi", lines)]) };
 }
 
 /** The ingestion path's lines for one mode at the assumed rate. */

@@ -41,16 +41,58 @@ export interface Assumptions {
   readonly dataflowBytesPerVcpuSecond: number;
   /** Boot disk of one Dataflow worker with Streaming Engine, GB. */
   readonly dataflowDiskGb: number;
+  /** Bytes of one raw row as BigQuery stores it (logical bytes: 8 per INT64/TIMESTAMP, 2 + length per STRING). */
+  readonly rawRowBytes: number;
+  /** Page-state changes (CDC messages) the worker publishes per event. */
+  readonly pageChangesPerEvent: number;
+  /** Bytes of one page-state change as a Pub/Sub message. */
+  readonly pageChangeBytes: number;
+  /** Age of the data the storage lines price, in months (tables without partition expiration keep growing). */
+  readonly storageMonths: number;
+  /** Samples in one scrape of the worker's /metrics (its registry exports 86 at start; labelled series add more). */
+  readonly workerMetricSamples: number;
+  /** Log volume of the environment a month (worker, scheduled-query runs, Dataflow), GiB. */
+  readonly logGibPerMonth: number;
+  /** Images kept in the Artifact Registry repository, GB (shared base layers counted once). */
+  readonly registryGb: number;
 }
 
-/** The defaults: a ~1 KB event, 730 hours, half the autoscale maximum in use. */
+/** The defaults: a ~1 KB event, 730 hours, a tenth of the autoscale maximum in use. */
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   eventsPerSecond: 50,
   eventBytes: 1024,
   hoursPerMonth: 730,
-  autoscaleUtilisation: 0.5,
+  autoscaleUtilisation: 0.1,
   dataflowBytesPerVcpuSecond: 2 * 1024 * 1024,
   dataflowDiskGb: 30,
+  rawRowBytes: 160,
+  pageChangesPerEvent: 0.7,
+  pageChangeBytes: 512,
+  storageMonths: 12,
+  workerMetricSamples: 100,
+  logGibPerMonth: 2,
+  registryGb: 1,
+};
+
+/** What each assumption means, for the printed report and the docs. */
+export const ASSUMPTION_NOTES: Record<keyof Assumptions, string> = {
+  eventsPerSecond: "events a second reaching the raw table",
+  eventBytes:
+    "bytes of one event as a Pub/Sub message and as an ingested row (insertAll bills each row as at least 1 KB)",
+  rawRowBytes:
+    "bytes of one raw row in storage: 33 for its INT64, TIMESTAMP and BOOL columns, the rest shared by its five STRING columns (an estimate)",
+  hoursPerMonth: "hours in a month, as on Google's price pages",
+  autoscaleUtilisation:
+    "share of a reservation's autoscale maximum in use on average (set with --autoscale-utilisation)",
+  dataflowBytesPerVcpuSecond:
+    "bytes a second one Dataflow worker vCPU moves (an estimate: autoscaling decides the real count)",
+  dataflowDiskGb: "boot disk of one Dataflow worker with Streaming Engine, GB (an estimate)",
+  pageChangesPerEvent: "page-state changes published per event (edits and new pages; an estimate)",
+  pageChangeBytes: "bytes of one page-state change message (an estimate)",
+  storageMonths: "age of the data: storage is priced as the bill of this month of operation",
+  workerMetricSamples: "samples per scrape of the worker's /metrics (86 counted in its registry at start)",
+  logGibPerMonth: "log volume a month, GiB (an estimate; the worker logs at info)",
+  registryGb: "images kept in the Artifact Registry repository, GB (an estimate)",
 };
 
 /** 2^30 bytes. */
@@ -81,25 +123,31 @@ export function priced(resource: string, key: PriceKey, quantity: number, item?:
 }
 
 /**
- * The free allowance `tier` set against `lines` (all in the tier's unit, at one price): the first
- * `allowance` units of their total, at the lines' price. Undefined when nothing is used.
+ * The free allowance `tier` set against `lines` (all in one unit, at one price): the first `allowance`
+ * units of their total, at the lines' price. `perTierUnit` converts the tier's unit into the lines'
+ * (Pub/Sub's free 10 GiB against lines priced per TiB: 1/1024). Undefined when nothing is used.
  */
-export function freeAgainst(tier: FreeTierKey, lines: readonly CostLine[]): FreeLine | undefined {
+export function freeAgainst(tier: FreeTierKey, lines: readonly CostLine[], perTierUnit = 1): FreeLine | undefined {
   const used = lines.reduce((sum, line) => sum + line.quantity, 0);
   if (lines.length === 0 || used <= 0) return undefined;
-  const allowance = FREE_TIERS[tier].quantity;
+  const allowance = FREE_TIERS[tier].quantity * perTierUnit;
   const quantity = Math.min(used, allowance);
   const price = lines[0].price;
   return {
-    resource: lines.map((l) => l.resource).join(", "),
+    resource: [...new Set(lines.map((l) => l.resource))].join(", "),
     item: `free tier: ${FREE_TIERS[tier].item}`,
     quantity,
-    unit: FREE_TIERS[tier].unit,
+    unit: lines[0].unit,
     price,
     monthly: quantity * price,
     allowance,
     source: cite(FREE_TIERS[tier]),
   };
+}
+
+/** The defined free lines. */
+export function defined(lines: readonly (FreeLine | undefined)[]): FreeLine[] {
+  return lines.filter((line): line is FreeLine => line !== undefined);
 }
 
 /** Sum of the lines' `monthly`. */

@@ -34,6 +34,22 @@ const PUBSUB = "https://cloud.google.com/pubsub/pricing";
 const BIGQUERY = "https://cloud.google.com/bigquery/pricing";
 const DATAFLOW = "https://cloud.google.com/dataflow/pricing";
 const RUN = "https://cloud.google.com/run/pricing";
+const EDITIONS_NOTE =
+  "the stored copies of the page stop before the editions table; read from adriennevermorel.com/notes/bigquery-editions-and-slot-based-pricing " +
+  "(Standard $0.04, Enterprise $0.06, Enterprise Plus $0.10 per slot-hour) and redresscompliance.com (Standard $0.04)";
+const BQ_NOTE =
+  "read from nOps (nops.io, on-demand $6.25 per TiB, first 1 TiB free) and redresscompliance.com (storage $0.02 / $0.01)";
+const MONITORING = "https://cloud.google.com/stackdriver/pricing";
+const ALERTING = "https://cloud.google.com/monitoring/alerts/cost-control";
+const SECRETS = "https://cloud.google.com/secret-manager/pricing";
+const SECRETS_NOTE =
+  "the stored copy of the page omits the figures; read from cloudsecurity.org ($0.06 per version per location, $0.03 per 10,000 " +
+  "accesses) and tutorialsdojo.com (first six versions free)";
+const REGISTRY = "https://cloud.google.com/artifact-registry/pricing";
+const COMPUTE = "https://cloud.google.com/compute/vm-instance-pricing";
+const COMPUTE_NOTE =
+  "not in the stored copies of the page; derived from the pricing calculator's estimate quoted on zenn.dev/104/scraps/c7f00c3738bd89 " +
+  "(e2-micro with a 30 GB standard disk: $7.31 a month, December 2023): $6.11 for the VM, $1.20 for the disk";
 const BEAM =
   "read from Apache Beam's sdks/python/apache_beam/testing/load_tests/dataflow_cost_consts.py (us-central1 values " +
   "taken from the page) and a pricing module verified against the page on 2026-09-08";
@@ -117,7 +133,141 @@ export const PRICES = {
     read: "2026-12-02",
     note: "read from unanswered.io's Cloud Run guide and public repositories quoting the page",
   },
+  runWorkerPoolVcpu: {
+    usd: 0.000018,
+    unit: "vCPU-second",
+    item: "Cloud Run worker pool vCPU (billed for the instance's whole life)",
+    source: RUN,
+    read: "2026-12-06",
+    note:
+      "the worker-pool rows of the page are not in its stored copies; priced at the instance-based rate of the same page as an " +
+      "upper bound (worker pools are billed for vCPU and memory over the instance's life: innfactory.de's product page)",
+  },
+  runWorkerPoolMemory: {
+    usd: 0.000002,
+    unit: "GiB-second",
+    item: "Cloud Run worker pool memory",
+    source: RUN,
+    read: "2026-12-06",
+    note: "as for the worker pool's vCPU",
+  },
+  bigqueryStandardSlot: {
+    usd: 0.04,
+    unit: "slot-hour",
+    item: "BigQuery Standard edition, pay as you go",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: EDITIONS_NOTE,
+  },
+  bigqueryEnterpriseSlot: {
+    usd: 0.06,
+    unit: "slot-hour",
+    item: "BigQuery Enterprise edition, pay as you go",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: EDITIONS_NOTE,
+  },
+  bigqueryEnterprisePlusSlot: {
+    usd: 0.1,
+    unit: "slot-hour",
+    item: "BigQuery Enterprise Plus edition, pay as you go",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: EDITIONS_NOTE,
+  },
+  bigqueryOnDemand: {
+    usd: 6.25,
+    unit: "TiB",
+    item: "BigQuery on-demand queries, bytes processed (at least 10 MB per table referenced)",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: BQ_NOTE,
+  },
+  bigqueryActiveStorage: {
+    usd: 0.02,
+    unit: "GiB-month",
+    item: "BigQuery active logical storage",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: BQ_NOTE,
+  },
+  bigqueryLongTermStorage: {
+    usd: 0.01,
+    unit: "GiB-month",
+    item: "BigQuery long-term logical storage (partitions unmodified for 90 days)",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: BQ_NOTE,
+  },
+  monitoringAlertCondition: {
+    usd: 1.5,
+    unit: "condition-month",
+    item: "Cloud Monitoring alerting policy condition",
+    source: ALERTING,
+    read: "2026-12-06",
+    note: "the page's worked examples ($1.50 per condition a month, $0.35 per million time series returned)",
+  },
+  monitoringAlertTimeSeries: {
+    usd: 0.35,
+    unit: "million time series",
+    item: "Cloud Monitoring time series returned to alerting conditions",
+    source: ALERTING,
+    read: "2026-12-06",
+  },
+  prometheusSamples: {
+    usd: 0.06,
+    unit: "million samples",
+    item: "Managed Service for Prometheus samples ingested (first 50 billion)",
+    source: MONITORING,
+    read: "2026-12-06",
+    note: "the stored copies of the page name sample-based metering; the figure read from faun.dev's Managed Prometheus chapter",
+  },
+  loggingStorage: {
+    usd: 0.5,
+    unit: "GiB",
+    item: "Cloud Logging storage (ingestion, 30 days included)",
+    source: MONITORING,
+    read: "2026-12-06",
+  },
+  secretVersion: {
+    usd: 0.06,
+    unit: "version-month",
+    item: "Secret Manager active secret version, per location",
+    source: SECRETS,
+    read: "2026-12-06",
+    note: SECRETS_NOTE,
+  },
+  artifactStorage: {
+    usd: 0.1,
+    unit: "GB-month",
+    item: "Artifact Registry storage",
+    source: REGISTRY,
+    read: "2026-12-06",
+  },
+  computeE2Micro: {
+    usd: 6.11 / 730,
+    unit: "hour",
+    item: "Compute Engine e2-micro VM",
+    source: COMPUTE,
+    read: "2026-12-06",
+    note: COMPUTE_NOTE,
+  },
+  computeStandardDisk: {
+    usd: 0.04,
+    unit: "GB-month",
+    item: "Compute Engine standard persistent disk",
+    source: COMPUTE,
+    read: "2026-12-06",
+    note: COMPUTE_NOTE,
+  },
 } as const satisfies Record<string, Price>;
+
+/** Commitment discounts off the pay-as-you-go slot price (BigQuery editions, Enterprise and Enterprise Plus). */
+export const COMMITMENT_DISCOUNT = {
+  ANNUAL: 0.2,
+  THREE_YEAR: 0.4,
+  source: `${BIGQUERY} (read 2026-12-06; read from admazes.com's editions overview: 1-year 20 %, 3-year 40 %)`,
+} as const;
 
 /** The free allowances the model shows separately. */
 export const FREE_TIERS = {
@@ -151,6 +301,60 @@ export const FREE_TIERS = {
     source: RUN,
     read: "2026-12-02",
     note: PRICES.runInstanceMemory.note,
+  },
+  bigqueryOnDemand: {
+    quantity: 1,
+    unit: "TiB",
+    item: "BigQuery on-demand bytes processed",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: BQ_NOTE,
+  },
+  bigqueryStorage: {
+    quantity: 10,
+    unit: "GiB-month",
+    item: "BigQuery storage",
+    source: BIGQUERY,
+    read: "2026-12-06",
+    note: BQ_NOTE,
+  },
+  loggingStorage: {
+    quantity: 50,
+    unit: "GiB",
+    item: "Cloud Logging storage, per project",
+    source: MONITORING,
+    read: "2026-12-06",
+  },
+  secretVersion: {
+    quantity: 6,
+    unit: "version-month",
+    item: "Secret Manager active secret versions",
+    source: SECRETS,
+    read: "2026-12-06",
+    note: SECRETS_NOTE,
+  },
+  artifactStorage: {
+    quantity: 0.5,
+    unit: "GB-month",
+    item: "Artifact Registry storage",
+    source: REGISTRY,
+    read: "2026-12-06",
+  },
+  computeE2Micro: {
+    quantity: 730,
+    unit: "hour",
+    item: "Compute Engine: one e2-micro in us-west1, us-central1 or us-east1",
+    source: COMPUTE,
+    read: "2026-12-06",
+    note: "zenn.dev/104/scraps/c7f00c3738bd89 and bestusavps.pages.dev quoting the Free Tier page",
+  },
+  computeStandardDisk: {
+    quantity: 30,
+    unit: "GB-month",
+    item: "Compute Engine standard persistent disk (with the free e2-micro)",
+    source: COMPUTE,
+    read: "2026-12-06",
+    note: "as for the e2-micro",
   },
 } as const satisfies Record<string, FreeTier>;
 
