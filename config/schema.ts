@@ -210,8 +210,16 @@ const reservation = z
   .object({
     /** `ENTERPRISE` or `ENTERPRISE_PLUS`; `STANDARD` passes the schema but is refused at synthesis (no BACKGROUND assignments). */
     edition: z.enum(["STANDARD", "ENTERPRISE", "ENTERPRISE_PLUS"]),
-    /** Baseline slots, a multiple of 50 (0 for autoscaling only; some slots are needed). */
+    /**
+     * Baseline slots, a multiple of 50, billed every hour busy or idle: 0 (autoscaling only) outside production
+     * (policy FS-COST-1 warns otherwise); in production a baseline needs `baselineJustification`.
+     */
     baselineSlots: z.number().int().min(0),
+    /**
+     * Why production pays for `baselineSlots` while idle: the stated assumption it rests on, and how to check it
+     * (sql/cdc/reservation_sizing.sql). Required when `production` is true and `baselineSlots` is above 0.
+     */
+    baselineJustification: z.string().min(20, "state the assumption in a sentence (at least 20 characters)").optional(),
     /** Autoscaling slots on top of the baseline, a multiple of 50. */
     autoscaleMaxSlots: z.number().int().min(0).default(0),
     /** The project that owns the reservation; default: `projectId`. */
@@ -229,11 +237,17 @@ const reservation = z
   })
   .strict();
 
-/** The SSE publisher worker on Cloud Run (stacks/worker.ts, constructs/worker/sse-publisher-service.ts). */
+/** The SSE publisher worker on Cloud Run (stacks/worker.ts, constructs/worker/). */
 const worker = z
   .object({
-    /** Whether the stack deploys the worker service. */
+    /** Whether the stack deploys the worker. */
     enabled: z.boolean().default(true),
+    /**
+     * What runs it: `worker-pool`, a Cloud Run worker pool (SsePublisherWorkerPool: billed less, no request
+     * handling, no Cloud Run probes with the pinned provider), or `service`, an always-on Cloud Run service
+     * (SsePublisherService: startup and liveness probes on /healthz).
+     */
+    host: z.enum(["worker-pool", "service"]).default("worker-pool"),
     /**
      * Image to run; default: app-worker:latest in the stack's own Artifact Registry repository (push one before the
      * first apply). With `production: true` it must name a digest, `IMAGE@sha256:<64 hex>` (a mutable tag is refused).
@@ -357,6 +371,14 @@ export const environmentConfigSchema = z
         code: z.ZodIssueCode.custom,
         path: ["kmsKeyName"],
         message: "is required when requireCmek is true",
+      });
+    }
+    const reservation = config.reservation;
+    if (config.production && reservation && reservation.baselineSlots > 0 && !reservation.baselineJustification) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["reservation", "baselineJustification"],
+        message: `is required in production with ${reservation.baselineSlots} baseline slots: state the assumption that makes slots billed while idle worth it, or set baselineSlots to 0`,
       });
     }
     if (config.production && !config.deletionProtection) {

@@ -111,8 +111,17 @@ export type { PubSubToBigQueryJobProps } from "./dataflow/pubsub-to-bigquery-job
 // The project's APIs and the worker.
 export { ProjectServices, STREAMING_ANALYTICS_SERVICES } from "./project/project-services";
 export type { ProjectServicesProps } from "./project/project-services";
+export { SsePublisherBase } from "./worker/sse-publisher-base";
 export { SsePublisherService } from "./worker/sse-publisher-service";
-export type { DirectSinkApi, SsePublisherServiceProps, WorkerDirectSink } from "./worker/sse-publisher-service";
+export type {
+  DirectSinkApi,
+  SsePublisherProps,
+  SsePublisherServiceProps,
+  WorkerDirectSink,
+} from "./worker/sse-publisher-service";
+export { SsePublisherWorkerPool } from "./worker/sse-publisher-worker-pool";
+export type { SsePublisherWorkerPoolProps } from "./worker/sse-publisher-worker-pool";
+export type { WorkerHostKind } from "./worker/sse-publisher-props";
 
 // Monitoring: alert policies, notification channels, dashboard, SQL-sourced health checks.
 export { PipelineMonitoring } from "./monitoring/pipeline-monitoring";
@@ -149,6 +158,7 @@ export {
   AlertingAspect,
   applyWarehousePolicies,
   CmekAspect,
+  IdleCostAspect,
   LeastPrivilegeIamAspect,
   markStreamingTable,
   MIN_SUPPRESSION_REASON_LENGTH,

@@ -12,6 +12,8 @@ import {
   PipelineMonitoring,
   renderSqlFile,
   SqlHealthCheck,
+  SsePublisherService,
+  SsePublisherWorkerPool,
 } from "../constructs";
 import type { Elt } from "./elt";
 import type { Ingestion } from "./ingestion";
@@ -116,6 +118,17 @@ export class Monitoring extends Construct {
       runbookWords: runbookWords(props),
     });
 
+    const reservation = props.warehouse.backgroundReservation;
+    if (reservation) {
+      // `terraform output -raw reservation_sizing_query | bq query --nouse_legacy_sql`: the reservation-at-max
+      // runbook and docs/cdc.md point here before anyone changes baselineSlots or autoscaleMaxSlots.
+      new TerraformOutput(this, "reservation_sizing_query", {
+        value: reservation.sizingQuery(),
+        description:
+          "Slots the BACKGROUND reservation's jobs used per hour over 7 days (sql/cdc/reservation_sizing.sql)",
+      }).overrideLogicalId("reservation_sizing_query");
+    }
+
     if (this.pipeline.dashboard) {
       new TerraformOutput(this, "monitoring_dashboard", {
         value: this.pipeline.dashboard.id,
@@ -192,11 +205,34 @@ function reservationOf({ warehouse, config }: MonitoringProps): MonitoredReserva
 }
 
 /**
- * This application's words in the runbooks of its policies (the library's runbooks speak of their resources
- * generically): its tables and views, from the constructs; its SQL files and config keys.
+ * Where the worker's logs and CPU are, by host: Cloud Logging and Cloud Monitoring write a worker pool's against
+ * the monitored resource `cloud_run_worker_pool` (label `worker_pool_name`), a service's against
+ * `cloud_run_revision` (label `service_name`) — https://cloud.google.com/run/docs/monitoring, Resource types.
  */
-function runbookWords({ warehouse, ingestion, elt }: MonitoringProps): Record<string, string> {
+function workerWords(worker: WorkerService | undefined): Record<string, string> {
+  if (!worker) return {};
+  const publisher = worker.publisher;
+  const pool = publisher.host === "worker pool";
+  const name = pool
+    ? (publisher as SsePublisherWorkerPool).workerPoolName
+    : (publisher as SsePublisherService).serviceName;
+  const resource = pool
+    ? `resource.type="cloud_run_worker_pool" resource.labels.worker_pool_name="${name}"`
+    : `resource.type="cloud_run_revision" resource.labels.service_name="${name}"`;
   return {
+    workerHost: `the Cloud Run ${publisher.host} ${name}`,
+    workerLogs: `the worker's logs (Logs Explorer: ${resource})`,
+    workerCpu: `run.googleapis.com/container/cpu/utilizations on ${resource}, container "worker"`,
+  };
+}
+
+/**
+ * This application's words in the runbooks of its policies (the library's runbooks speak of their resources
+ * generically): its tables and views, from the constructs; its SQL files and config keys; where its worker runs.
+ */
+function runbookWords({ warehouse, ingestion, elt, worker }: MonitoringProps): Record<string, string> {
+  return {
+    ...workerWords(worker),
     maxWorkersSetting: "ingestion.dataflow.maxWorkers",
     cpuSetting: "worker.cpu",
     userAgentSetting: "worker.userAgent",
@@ -210,6 +246,7 @@ function runbookWords({ warehouse, ingestion, elt }: MonitoringProps): Record<st
     stagingTable: warehouse.wikiStaged.tableId,
     duplicatesQuery: `sql/${HEALTH_CHECKS["quality-staging-duplicates"].file}`,
     slotUsageQuery: "sql/cdc/background_slot_usage.sql",
+    reservationSizingQuery: "sql/cdc/reservation_sizing.sql (`terraform output -raw reservation_sizing_query`)",
     recommendedStalenessQuery: "sql/cdc/recommended_max_staleness.sql",
     autoscaleMaxSlotsSetting: "reservation.autoscaleMaxSlots",
   };

@@ -1,7 +1,15 @@
 import { Construct } from "constructs";
-import { dependable, TerraformOutput } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/schema";
-import { ITopic, Size, SsePublisherService, WorkerDirectSink } from "../constructs";
+import {
+  ITopic,
+  Size,
+  SsePublisherBase,
+  SsePublisherProps,
+  SsePublisherService,
+  SsePublisherWorkerPool,
+  WorkerDirectSink,
+} from "../constructs";
 
 /** Props of {@link WorkerService}. */
 export interface WorkerServiceProps {
@@ -24,26 +32,28 @@ export interface WorkerServiceProps {
    */
   readonly cdcTopic?: ITopic;
   /**
-   * Labels of the service, repository and bucket (the provider's default labels apply as well).
+   * Labels of the worker pool or service, repository and bucket (the provider's default labels apply as well).
    * @default {}
    */
   readonly labels?: Record<string, string>;
 }
 
 /**
- * The worker layer: the SSE → Pub/Sub publisher on Cloud Run ({@link SsePublisherService}) wired
- * to the environment's config — or, in ingestion mode `direct`, the SSE → BigQuery writer of the raw
- * table. Page-state changes go to the CDC topic in every mode. The stack creates it only when
- * `worker.enabled` is true.
+ * The worker layer: the SSE → Pub/Sub publisher wired to the environment's config — or, in ingestion mode
+ * `direct`, the SSE → BigQuery writer of the raw table — run by a Cloud Run worker pool
+ * ({@link SsePublisherWorkerPool}, `worker.host: "worker-pool"`, the default) or a Cloud Run service
+ * ({@link SsePublisherService}, `"service"`). Page-state changes go to the CDC topic in every mode. The stack
+ * creates it only when `worker.enabled` is true.
  */
 export class WorkerService extends Construct {
-  public readonly publisher: SsePublisherService;
+  /** The worker, whichever its host. */
+  public readonly publisher: SsePublisherBase;
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
     super(scope, id);
     const { config } = props;
     const settings = config.worker;
-    this.publisher = new SsePublisherService(this, "sse-publisher", {
+    const common: SsePublisherProps = {
       project: config.projectId,
       region: config.region,
       topic: props.topic,
@@ -63,16 +73,23 @@ export class WorkerService extends Construct {
       deletionProtection: config.deletionProtection,
       forceDestroyBucket: !config.production,
       labels: { ...(props.labels ?? {}), layer: "worker" },
-    });
+    };
+    this.publisher =
+      settings.host === "service"
+        ? new SsePublisherService(this, "sse-publisher", common)
+        : new SsePublisherWorkerPool(this, "sse-publisher", common);
     if (props.cdcTopic) {
-      // CDC_TOPIC names the topic literally: the service starts after its publish grant (which references the topic).
-      const grant = props.cdcTopic.grantPublish(this.publisher);
-      const service = this.publisher.service;
-      service.dependsOn = [...(service.dependsOn ?? []), dependable(grant)];
+      // CDC_TOPIC names the topic literally: the worker starts after its publish grant (which references the topic).
+      this.publisher.startAfter(props.cdcTopic.grantPublish(this.publisher));
     }
     const output = (name: string, value: string, description: string) =>
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
-    output("worker_service_name", this.publisher.serviceName, "Cloud Run service running the SSE publisher");
+    const pool = this.publisher instanceof SsePublisherWorkerPool ? this.publisher : undefined;
+    if (pool) output("worker_pool_name", pool.workerPoolName, "Cloud Run worker pool running the SSE publisher");
+    else {
+      const service = (this.publisher as SsePublisherService).serviceName;
+      output("worker_service_name", service, "Cloud Run service running the SSE publisher");
+    }
     output("worker_image_repository", this.publisher.repositoryUrl, "Push app-worker images here");
     output("worker_service_account", this.publisher.serviceAccountEmail, "Identity of the worker");
     output("worker_checkpoint", this.publisher.checkpointUri, "Checkpoint object of the worker");

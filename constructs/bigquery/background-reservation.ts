@@ -7,6 +7,7 @@ import { PROJECT_ID } from "../../schemas/naming";
 import { ITable } from "../core/references";
 import { fail, refuseToken } from "../core/validation";
 import { checkPhysicalNames } from "../core/physical-names";
+import { renderSqlFile } from "./sql-template";
 
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
 export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
@@ -106,6 +107,12 @@ export class BackgroundReservation extends Construct {
   public readonly location: string;
   /** The edition. */
   public readonly edition: ReservationEdition;
+  /**
+   * The reservation as `INFORMATION_SCHEMA.JOBS_TIMELINE` names it in `reservation_id`:
+   * `ADMIN_PROJECT:LOCATION.NAME` (the admin project is the provider's when `adminProjectId` is not given).
+   */
+  public readonly jobsReservationId: string;
+  private readonly assigneeProjectId: string;
   private readonly tables: ITable[] = [];
 
   constructor(scope: Construct, id: string, props: BackgroundReservationProps) {
@@ -173,6 +180,9 @@ export class BackgroundReservation extends Construct {
         Token.isUnresolved(autoscaleMaxSlots) || autoscaleMaxSlots > 0 ? { maxSlots: autoscaleMaxSlots } : undefined,
     });
 
+    this.assigneeProjectId = assigneeProjectId;
+    this.jobsReservationId = `${props.adminProjectId ?? this.reservation.project}:${location}.${name}`;
+
     const commitment = props.capacityCommitment;
     if (commitment !== undefined) {
       checkSlots(path, "capacityCommitment.slotCount", commitment.slotCount, false);
@@ -213,6 +223,18 @@ export class BackgroundReservation extends Construct {
       );
     }
     this.tables.push(table);
+  }
+
+  /**
+   * The sizing query of this reservation (`sql/cdc/reservation_sizing.sql`), rendered for it: the slots its jobs
+   * used per hour over the last 7 days in the assignee project's `JOBS_TIMELINE_BY_PROJECT`, with the week's
+   * median, 95th percentile and peak. Run it before choosing `baselineSlots` and `autoscaleMaxSlots`.
+   */
+  public sizingQuery(): string {
+    return renderSqlFile("cdc/reservation_sizing.sql", {
+      region: { project: this.assigneeProjectId, location: this.location },
+      "reservation.id": `'${this.jobsReservationId.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
+    });
   }
 
   /** The tables declared with {@link addTable}. */

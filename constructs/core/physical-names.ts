@@ -69,6 +69,12 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
     key: ["project", "location", "name"],
     rule: "Cloud Run service names are unique within a project and region",
   },
+  // https://cloud.google.com/run/docs/resource-model: worker pools, like services, are named within a project and region.
+  google_cloud_run_v2_worker_pool: {
+    kind: "Cloud Run worker pool name",
+    key: ["project", "location", "name"],
+    rule: "Cloud Run worker pool names are unique within a project and region",
+  },
   // https://cloud.google.com/artifact-registry/docs/repositories/create-repos: unique per project and location.
   google_artifact_registry_repository: {
     kind: "repository id",

@@ -412,10 +412,11 @@ export const ALERT_CATALOGUE = Object.freeze([
     meaning:
       "For the whole window the worker received events from the stream but published none to Pub/Sub (in ingestion mode direct: BigQuery acknowledged none of its rows): events pile up in memory or are dropped.",
     firstChecks: [
-      "Read the worker's logs (Cloud Run) for publish or write errors: permission denied on the topic (or table), or topic (or table) not found.",
+      "Read {{workerLogs}} for publish or write errors: permission denied on the topic (or table), or topic (or table) not found.",
       "Check the topic exists and the worker's service account has Pub/Sub Publisher on it (mode direct: the raw and error tables, BigQuery Data Editor on each).",
-      "Restart the service (deploy a new revision); it resumes from its checkpoint.",
+      "Restart {{workerHost}} (deploy a new revision); it resumes from its checkpoint.",
     ],
+    words: { workerLogs: "the worker's logs (Cloud Run)", workerHost: "the worker" },
     signal: {
       watches: "worker",
       condition: "events received but none published in the window",
@@ -443,10 +444,13 @@ export const ALERT_CATALOGUE = Object.freeze([
       "Events reach the worker more than the threshold after Wikimedia emitted them: the worker or the stream is behind.",
     firstChecks: [
       "Did the worker just restart from an old checkpoint (reconnects, checkpoint age)? Lag then falls by itself.",
-      "Is the worker CPU-bound (Cloud Run CPU utilisation)? Raise {{cpuSetting}}.",
+      "Is the worker CPU-bound ({{workerCpu}})? Raise {{cpuSetting}}.",
       "Is Wikimedia's stream itself delayed (stream.wikimedia.org status)?",
     ],
-    words: { cpuSetting: "the service's cpu" },
+    words: {
+      cpuSetting: "the service's cpu",
+      workerCpu: "Cloud Run CPU utilisation, run.googleapis.com/container/cpu/utilizations",
+    },
     signal: { watches: "worker", condition: "event lag", promql: "max({{eventLag}}) > {{threshold}}" },
     tile: {
       title: "Worker event lag (s)",
@@ -467,10 +471,11 @@ export const ALERT_CATALOGUE = Object.freeze([
     meaning:
       "The worker has not saved its position for longer than the threshold: after a restart it would replay (duplicates) or, past the stream's retention, lose events.",
     firstChecks: [
-      "Read the worker's logs for checkpoint write errors (Cloud Storage permission, bucket missing).",
+      "Read {{workerLogs}} for checkpoint write errors (Cloud Storage permission, bucket missing).",
       "Check the checkpoint bucket exists and the worker's service account can write the object.",
       "Check that the worker publishes at all (worker-stalled): the checkpoint only moves with published events.",
     ],
+    words: { workerLogs: "the worker's logs (Cloud Run)" },
     signal: { watches: "worker", condition: "checkpoint age", promql: "max({{checkpointAge}}) > {{threshold}}" },
     tile: {
       title: "Worker checkpoint age (s)",
@@ -478,6 +483,29 @@ export const ALERT_CATALOGUE = Object.freeze([
       metric: WORKER_METRICS.checkpointAge,
       aligner: "ALIGN_MAX",
       reducer: "REDUCE_MAX",
+    },
+  }),
+  alert({
+    id: "worker-metrics-absent",
+    title: "No metrics from the worker",
+    severity: "ERROR",
+    unit: "samples",
+    threshold: 0,
+    positiveThreshold: false,
+    durationSeconds: 600,
+    meaning:
+      "No sample of the worker's metrics reached Cloud Monitoring for the whole window: the worker is not running (a crash loop, an image missing from the repository) or its metrics sidecar cannot write them. Every other worker alert is silent meanwhile: it needs samples to fire.",
+    firstChecks: [
+      "Is {{workerHost}} running an instance (Cloud Run console, its revisions and instances)?",
+      "Read {{workerLogs}}: a worker that exits at start names the setting it refuses (exit 1) or the sink it cannot open (exit 2).",
+      "Read the metrics-collector container's logs: a sidecar that cannot write to Cloud Monitoring logs each failed export.",
+    ],
+    words: { workerHost: "the worker", workerLogs: "the worker's logs (Cloud Run)" },
+    signal: {
+      watches: "worker",
+      condition: "no checkpoint-age sample in the window",
+      promql: "absent_over_time({{checkpointAge}}[{{window}}])",
+      durationSeconds: 0,
     },
   }),
   alert({
@@ -490,11 +518,11 @@ export const ALERT_CATALOGUE = Object.freeze([
     durationSeconds: 0,
     meaning: "The worker reconnected to the SSE stream more often than the threshold within 10 minutes.",
     firstChecks: [
-      "Read the worker's logs for the disconnect reason (HTTP 429 or 5xx from Wikimedia, timeouts).",
+      "Read {{workerLogs}} for the disconnect reason (HTTP 429 or 5xx from Wikimedia, timeouts).",
       "A 429 means the user agent is rate-limited: check {{userAgentSetting}} names the project and a contact.",
       "Check Cloud Run egress (VPC connector, NAT) if every attempt times out.",
     ],
-    words: { userAgentSetting: "the service's userAgent" },
+    words: { userAgentSetting: "the service's userAgent", workerLogs: "the worker's logs (Cloud Run)" },
     signal: {
       watches: "worker",
       condition: "SSE reconnects in 10 minutes",
@@ -513,9 +541,10 @@ export const ALERT_CATALOGUE = Object.freeze([
       "The worker met events it can never publish (a message over Pub/Sub's 10 MB limit, an attribute too large, a message refused as invalid, an SSE frame over MAX_FRAME_BYTES) and wrote them to its dead-letter folder instead: they are not in the warehouse.",
     firstChecks: [
       "List the dead-letter/ objects in the checkpoint bucket: each names the reason, the SSE id and the event id.",
-      "Read the worker's logs for 'dead-lettered an event' with the same reason and size.",
+      "Read {{workerLogs}} for 'dead-lettered an event' with the same reason and size.",
       "Replay what should be kept: resume a worker from the record's sseId as Last-Event-ID, or load the sample by hand.",
     ],
+    words: { workerLogs: "the worker's logs (Cloud Run)" },
     signal: {
       watches: "worker",
       condition: "events dead-lettered in 10 minutes",
@@ -534,9 +563,10 @@ export const ALERT_CATALOGUE = Object.freeze([
       "With CDC_TOPIC set, the worker met page changes (page-state CDC messages) that Pub/Sub can never accept (a message over 10 MB, an attribute over 1,024 bytes such as the change_id of a very long event id, a message refused as invalid) and wrote them to its dead-letter folder instead: their events' rows were published as usual, but the page-state table misses those changes until each page changes again.",
     firstChecks: [
       "List the dead-letter/ objects whose name ends in -page_change_<reason>.json in the checkpoint bucket: each names the reason, the SSE id, the event id, the change's type, index and sequence number, and holds its first 4 KiB.",
-      "Read the worker's logs for 'dead-lettered a page change' with the same reason and size: an oversized event id, title or target title is the usual cause.",
+      "Read {{workerLogs}} for 'dead-lettered a page change' with the same reason and size: an oversized event id, title or target title is the usual cause.",
       "Repair each page's row from the record (its key and change type in the sample, its sequence number), or let the page's next change correct it.",
     ],
+    words: { workerLogs: "the worker's logs (Cloud Run)" },
     signal: {
       watches: "worker",
       condition: "page changes dead-lettered in 10 minutes",
@@ -584,10 +614,11 @@ export const ALERT_CATALOGUE = Object.freeze([
     meaning:
       "Ingestion mode direct: more write requests than the threshold failed or were retried within 10 minutes, for the whole duration: BigQuery is refusing or throttling the worker, and events wait in its memory (or stop the worker once PUBLISH_TIMEOUT_MS is spent).",
     firstChecks: [
-      "Read the worker's logs (Cloud Run) for the BigQuery error: permission denied on the table, table not found, quota exceeded.",
+      "Read {{workerLogs}} for the BigQuery error: permission denied on the table, table not found, quota exceeded.",
       "Check the raw and error tables exist and the worker's service account has BigQuery Data Editor on both (table-level bindings).",
       "Check the project's streaming quotas (Storage Write API throughput, insertAll bytes per second) against the ingestion rate.",
     ],
+    words: { workerLogs: "the worker's logs (Cloud Run)" },
     signal: {
       watches: "directSinkWorker",
       condition: "failed or retried write requests in 10 minutes",
@@ -733,12 +764,13 @@ export const ALERT_CATALOGUE = Object.freeze([
       "The BACKGROUND reservation uses all of its baseline plus autoscale slots: CDC apply jobs queue and staleness grows.",
     firstChecks: [
       "Check CDC staleness (cdc-staleness) and which tables' apply jobs use the slots ({{slotUsageQuery}}).",
-      "Raise {{autoscaleMaxSlotsSetting}}, or the baseline if usage is steady.",
+      "Size the reservation from measured use ({{reservationSizingQuery}}: slots in use per hour, p50, p95, peak); raise {{autoscaleMaxSlotsSetting}} to cover the peak, and a baseline only if the p50 stays above it (production).",
       "Look for a change-rate spike upstream (more upserts per minute than usual).",
     ],
     words: {
       slotUsageQuery: "INFORMATION_SCHEMA.RESERVATIONS_TIMELINE",
       autoscaleMaxSlotsSetting: "the reservation's autoscale maximum",
+      reservationSizingQuery: "INFORMATION_SCHEMA.JOBS_TIMELINE, grouped by hour",
     },
     signal: {
       watches: "reservation",

@@ -77,6 +77,7 @@ const KEY_SLOTS: Record<string, (attributes: Record<string, unknown>) => KeySlot
   google_dataflow_flex_template_job: single("kms_key_name"),
   google_artifact_registry_repository: single("kms_key_name"),
   google_cloud_run_v2_service: single("template", "encryption_key"),
+  google_cloud_run_v2_worker_pool: single("template", "encryption_key"),
   google_secret_manager_secret: secretKeys,
 };
 
@@ -84,7 +85,7 @@ const KEY_SLOTS: Record<string, (attributes: Record<string, unknown>) => KeySlot
  * In an environment that requires CMEK:
  * - FS-CMEK-1: every encryptable resource names a customer-managed key: BigQuery datasets (their
  *   default key, which their tables inherit), Pub/Sub topics, Cloud Storage buckets, Dataflow jobs,
- *   Artifact Registry repositories, Cloud Run services (`template.encryption_key`) and Secret Manager
+ *   Artifact Registry repositories, Cloud Run services and worker pools (`template.encryption_key`) and Secret Manager
  *   secrets (the automatic replication's key, or every user-managed replica's);
  * - FS-CMEK-2: when the environment's key is given, a dataset's default key is that key, and so is
  *   a table's own key (`encryption_configuration`) when it names one.

@@ -2,6 +2,7 @@ import { IConstruct } from "constructs";
 import { Aspects } from "cdktf";
 import { AlertingAspect } from "./alerting";
 import { CmekAspect } from "./cmek";
+import { IdleCostAspect } from "./idle-cost";
 import { LeastPrivilegeIamAspect } from "./least-privilege-iam";
 import { ProductionSafetyAspect } from "./production-safety";
 import { RequiredLabelsAspect } from "./required-labels";
@@ -25,13 +26,15 @@ export { CmekAspect } from "./cmek";
 export type { CmekAspectProps } from "./cmek";
 export { AlertingAspect } from "./alerting";
 export type { AlertingAspectProps } from "./alerting";
+export { IdleCostAspect } from "./idle-cost";
 
 /** Props of {@link applyWarehousePolicies}. */
 export interface WarehousePolicyProps {
   /** Labels every labelled resource must carry (`env`, `app` and the environment's labels). */
   readonly labels: Record<string, string>;
   /**
-   * Whether the environment is production: adds {@link ProductionSafetyAspect}.
+   * Whether the environment is production: adds {@link ProductionSafetyAspect}; outside production,
+   * {@link IdleCostAspect} (warnings only).
    * @default false
    */
   readonly production?: boolean;
@@ -51,7 +54,7 @@ export interface WarehousePolicyProps {
  * Adds the project's policy Aspects to a scope (usually a stack): required labels, least-privilege
  * IAM, streaming-table partitioning and alerting (channels required in production) always; production safety and CMEK
  * when the environment asks
- * for them. A violation fails synthesis with a message naming the rule id and the resource, unless a
+ * for them; outside production, idle cost (warnings: slots billed while idle). A violation fails synthesis with a message naming the rule id and the resource, unless a
  * {@link PolicySuppressions} suppression with a written reason covers it. Returns the aspects added.
  */
 export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicyProps): PolicyAspectList {
@@ -62,6 +65,7 @@ export function applyWarehousePolicies(scope: IConstruct, props: WarehousePolicy
     new AlertingAspect({ production: props.production }),
   ];
   if (props.production) aspects.push(new ProductionSafetyAspect());
+  else aspects.push(new IdleCostAspect());
   if (props.requireCmek) aspects.push(new CmekAspect({ kmsKeyName: props.kmsKeyName }));
   for (const aspect of aspects) Aspects.of(scope).add(aspect);
   return aspects;
@@ -75,4 +79,5 @@ export type PolicyAspectList = (
   | AlertingAspect
   | ProductionSafetyAspect
   | CmekAspect
+  | IdleCostAspect
 )[];

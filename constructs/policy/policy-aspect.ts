@@ -24,7 +24,8 @@ export interface PolicyFinding {
 
 /**
  * Base of the project's policy Aspects: visits every provider resource once and reports each
- * finding as an error annotation on it, `[<rule id> <aspect name>] <type> <construct path>: <message>`.
+ * finding as an error annotation on it (a warning for a rule whose `level` is `warning`),
+ * `[<rule id> <aspect name>] <type> <construct path>: <message>`.
  * cdktf refuses to synthesize a stack that carries error annotations (`app.synth()` throws,
  * `cdktf synth` exits non-zero).
  *
@@ -57,7 +58,7 @@ export abstract class PolicyAspect implements IAspect {
       else
         this.report(
           node,
-          "error",
+          this.levelOf(finding.rule),
           `[${finding.rule} ${this.name}] ${resource.type} ${resource.path}: ${finding.message}`,
         );
     }
@@ -65,6 +66,11 @@ export abstract class PolicyAspect implements IAspect {
 
   /** The violations of this aspect's rules by one resource (empty when it complies). */
   protected abstract check(resource: PolicyResource): PolicyFinding[];
+
+  /** Whether a finding of rule `id` fails synthesis (`error`, the default) or is only reported (`warning`). */
+  private levelOf(id: string): "error" | "warning" {
+    return this.rules.find((r) => r.id === id)?.level ?? "error";
+  }
 
   private resourceOf(node: IConstruct): PolicyResource | undefined {
     return policyResource(node) ?? (this.includeDataSources ? policyDataSource(node) : undefined);

@@ -11,10 +11,21 @@ export interface PolicyRule {
   readonly summary: string;
   /** Why: what goes wrong when the rule is broken. */
   readonly explanation: string;
+  /**
+   * What a finding does: `error` fails synthesis, `warning` is reported and synthesis goes on (a cost to
+   * review, not a risk to data).
+   * @default "error"
+   */
+  readonly level?: "error" | "warning";
 }
 
-const rule = (id: string, aspect: string, summary: string, explanation: string): PolicyRule =>
-  Object.freeze({ id, aspect, summary, explanation });
+const rule = (
+  id: string,
+  aspect: string,
+  summary: string,
+  explanation: string,
+  level: "error" | "warning" = "error",
+): PolicyRule => Object.freeze({ id, aspect, summary, explanation, level });
 
 /**
  * Every rule the project's policy aspects check, in catalogue order (docs/policy.md lists the
@@ -109,7 +120,7 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
   rule(
     "FS-CMEK-1",
     "CmekAspect",
-    "Where the environment requires CMEK, BigQuery datasets, Pub/Sub topics, Cloud Storage buckets, Dataflow jobs, Artifact Registry repositories, Cloud Run services (`template.encryption_key`) and Secret Manager secrets (the automatic replication's key, or every user-managed replica's) name a customer-managed key.",
+    "Where the environment requires CMEK, BigQuery datasets, Pub/Sub topics, Cloud Storage buckets, Dataflow jobs, Artifact Registry repositories, Cloud Run services and worker pools (`template.encryption_key`) and Secret Manager secrets (the automatic replication's key, or every user-managed replica's) name a customer-managed key.",
     "The environment's data must be encrypted with keys the project controls (rotation, revocation, audit of every use); a Google-managed key gives none of that.",
   ),
   rule(
@@ -117,6 +128,13 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
     "CmekAspect",
     "Where the environment requires CMEK and names its BigQuery key, a dataset's default key and a table's own key are that key.",
     "Data under another key escapes the environment's key rotation and revocation.",
+  ),
+  rule(
+    "FS-COST-1",
+    "IdleCostAspect",
+    "Outside production, a `google_bigquery_reservation` has no baseline (`slot_capacity` 0, autoscaling only) and no `google_bigquery_capacity_commitment` is bought (a warning, not an error).",
+    "Baseline and committed slots are billed every hour whether or not a job runs (50 Enterprise slots are about $2,200 a month at list price); a development environment's CDC apply jobs fit in autoscaled slots, billed only while they run.",
+    "warning",
   ),
 ]);
 

@@ -73,6 +73,16 @@ export const DEFAULT_INVENTORY_ATTRIBUTES: InventoryAttributes = {
     "template.containers.0.image",
     "template.containers.0.resources",
   ],
+  google_cloud_run_v2_worker_pool: [
+    "name",
+    "location",
+    "deletion_protection",
+    "scaling",
+    "template.service_account",
+    "template.containers.0.image",
+    "template.containers.0.resources",
+    "template.volumes",
+  ],
   google_dataflow_job: [
     "name",
     "template_gcs_path",

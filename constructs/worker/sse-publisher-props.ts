@@ -1,7 +1,7 @@
 /**
- * The props of {@link SsePublisherService} and the same props with every default filled in
- * ({@link SsePublisherSettings}): what the rules of `validate-sse-publisher-props.ts` check and the
- * construction steps read.
+ * The props of the worker's hosts ({@link SsePublisherService}, {@link SsePublisherWorkerPool}) and the same
+ * props with every default filled in ({@link SsePublisherSettings}): what the rules of
+ * `validate-sse-publisher-props.ts` check and the construction steps read.
  */
 import { DEFAULT_METRICS_PORT, DirectSink } from "../../schemas/worker-contract";
 import { Duration } from "../core/duration";
@@ -11,7 +11,7 @@ import { Size } from "../core/size";
 /** The BigQuery APIs the worker can write the raw table with (its `SINK` besides `pubsub`). */
 export type DirectSinkApi = DirectSink;
 
-/** Where a worker with a BigQuery sink writes: {@link SsePublisherServiceProps.directSink}. */
+/** Where a worker with a BigQuery sink writes: {@link SsePublisherProps.directSink}. */
 export interface WorkerDirectSink {
   /** The raw table the worker appends events to (`TABLE`). */
   readonly table: ITable;
@@ -26,11 +26,14 @@ export interface WorkerDirectSink {
   readonly api?: DirectSinkApi;
 }
 
-/** Props of {@link SsePublisherService}. */
-export interface SsePublisherServiceProps {
+/**
+ * The worker's contract, whatever runs it: what {@link SsePublisherService} and {@link SsePublisherWorkerPool}
+ * both take (the settings, the sink, the image, the checkpoint, the metrics collection, the identity).
+ */
+export interface SsePublisherProps {
   /** Project of every resource, and the worker's `PROJECT`. */
   readonly project: string;
-  /** Region of the Cloud Run service, the Artifact Registry repository and the checkpoint bucket. */
+  /** Region of the Cloud Run service or worker pool, the Artifact Registry repository and the checkpoint bucket. */
   readonly region: string;
   /**
    * The topic the worker publishes to (`TOPIC`); its `grantPublish` gives the service account
@@ -76,11 +79,6 @@ export interface SsePublisherServiceProps {
    */
   readonly metricsScrapeInterval?: Duration;
   /**
-   * Name of the Cloud Run service.
-   * @default "wiki-sse-publisher"
-   */
-  readonly serviceName?: string;
-  /**
    * Account id of the dedicated service account (6-30 characters).
    * @default "wiki-sse-publisher"
    */
@@ -116,7 +114,7 @@ export interface SsePublisherServiceProps {
    */
   readonly userAgent?: string;
   /**
-   * Port of /healthz and /metrics (`METRICS_PORT`), also the container port Cloud Run probes.
+   * Port of /healthz and /metrics (`METRICS_PORT`): the container port Cloud Run probes, and the sidecar scrapes.
    * @default DEFAULT_METRICS_PORT (9464)
    */
   readonly port?: number;
@@ -148,14 +146,14 @@ export interface SsePublisherServiceProps {
    */
   readonly environment?: Record<string, string>;
   /**
-   * Customer-managed key for the repository, the bucket, the service's container image and the
+   * Customer-managed key for the repository, the bucket, the container image of the service or worker pool and the
    * metrics-config secret (then replicated in `region` only). It must be in `region`, and the services'
    * agents (Artifact Registry, Cloud Storage, Cloud Run, Secret Manager) need encrypt/decrypt on it.
    * @default - Google-managed encryption
    */
   readonly kmsKeyName?: string;
   /**
-   * Deletion protection of the Cloud Run service.
+   * Deletion protection of the Cloud Run service or worker pool.
    * @default false
    */
   readonly deletionProtection?: boolean;
@@ -165,11 +163,32 @@ export interface SsePublisherServiceProps {
    */
   readonly forceDestroyBucket?: boolean;
   /**
-   * Labels of the service, repository and bucket (the provider's default labels apply as well).
+   * Labels of the service or worker pool, repository and bucket (the provider's default labels apply as well).
    * @default {}
    */
   readonly labels?: Record<string, string>;
 }
+
+/** Props of {@link SsePublisherService}. */
+export interface SsePublisherServiceProps extends SsePublisherProps {
+  /**
+   * Name of the Cloud Run service.
+   * @default "wiki-sse-publisher"
+   */
+  readonly serviceName?: string;
+}
+
+/** Props of {@link SsePublisherWorkerPool}. */
+export interface SsePublisherWorkerPoolProps extends SsePublisherProps {
+  /**
+   * Name of the Cloud Run worker pool.
+   * @default "wiki-sse-publisher"
+   */
+  readonly workerPoolName?: string;
+}
+
+/** What runs the worker: a Cloud Run service or a Cloud Run worker pool. */
+export type WorkerHostKind = "service" | "worker pool";
 
 /** The Managed Service for Prometheus sidecar for Cloud Run. */
 export const DEFAULT_METRICS_COLLECTOR_IMAGE =
@@ -178,19 +197,27 @@ export const DEFAULT_METRICS_COLLECTOR_IMAGE =
 /** Props that stay unset when left out (the worker's or the provider's default applies). */
 type UnsetByDefault = "topic" | "directSink" | "image" | "sseUrl" | "userAgent" | "kmsKeyName";
 
-/** {@link SsePublisherServiceProps} with every default filled in, and what follows from them. */
-export type SsePublisherSettings = Required<Omit<SsePublisherServiceProps, UnsetByDefault>> &
-  Pick<SsePublisherServiceProps, UnsetByDefault> & {
+/** {@link SsePublisherProps} with every default filled in, and what follows from them. */
+export type SsePublisherSettings = Required<Omit<SsePublisherProps, UnsetByDefault>> &
+  Pick<SsePublisherProps, UnsetByDefault> & {
+    /** What runs the worker. */
+    readonly host: WorkerHostKind;
+    /** Name of the Cloud Run service or worker pool (`serviceName`, `workerPoolName`). */
+    readonly name: string;
     /** `REGION-docker.pkg.dev/PROJECT/REPOSITORY`: where images are pushed. */
     readonly repositoryUrl: string;
-    /** The image the service runs: `image`, or `app-worker:latest` in the construct's repository. */
+    /** The image the worker runs: `image`, or `app-worker:latest` in the construct's repository. */
     readonly imageToRun: string;
     /** Where the worker writes (`SINK`): `pubsub` with a topic, the direct sink's API otherwise. */
     readonly sink: "pubsub" | DirectSinkApi;
   };
 
-/** The props with their defaults (documented on {@link SsePublisherServiceProps}). */
-export function resolveSettings(props: SsePublisherServiceProps): SsePublisherSettings {
+/** The props with their defaults (documented on {@link SsePublisherProps}), for a host and its resource's name. */
+export function resolveSettings(
+  props: SsePublisherProps,
+  host: WorkerHostKind,
+  name: string | undefined,
+): SsePublisherSettings {
   const repositoryId = props.repositoryId ?? "fresh-streams";
   const repositoryUrl = `${props.region}-docker.pkg.dev/${props.project}/${repositoryId}`;
   return {
@@ -199,7 +226,8 @@ export function resolveSettings(props: SsePublisherServiceProps): SsePublisherSe
     collectMetrics: props.collectMetrics ?? true,
     metricsCollectorImage: props.metricsCollectorImage ?? DEFAULT_METRICS_COLLECTOR_IMAGE,
     metricsScrapeInterval: props.metricsScrapeInterval ?? Duration.seconds(30),
-    serviceName: props.serviceName ?? "wiki-sse-publisher",
+    host,
+    name: name ?? "wiki-sse-publisher",
     serviceAccountId: props.serviceAccountId ?? "wiki-sse-publisher",
     repositoryId,
     keepImageVersions: props.keepImageVersions ?? 10,

@@ -1,5 +1,5 @@
 /**
- * The rules {@link SsePublisherService} checks its props against, as tables (the aws-sqs
+ * The rules the worker's hosts ({@link SsePublisherService}, {@link SsePublisherWorkerPool}) check their props against, as tables (the aws-sqs
  * `validate-queue-props.ts` way): each rule names the prop, the check and the message. Private to
  * the library.
  */
@@ -20,25 +20,31 @@ const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
-/** With CPU always allocated, Cloud Run takes whole vCPUs only. */
-const CPU_VALUES: readonly number[] = [1, 2, 4, 6, 8];
+/**
+ * With CPU always allocated, Cloud Run takes whole vCPUs only: a service 1, 2, 4, 6 or 8, a worker pool 1, 2, 4
+ * or 8 (the provider's `resources.limits` of `google_cloud_run_v2_worker_pool`).
+ */
+const CPU_VALUES: Readonly<Record<SsePublisherSettings["host"], readonly number[]>> = {
+  service: [1, 2, 4, 6, 8],
+  "worker pool": [1, 2, 4, 8],
+};
 /** The memory limit as Cloud Run gets it: whole mebibytes or gibibytes. */
 const MEMORY = /^[0-9]+(Mi|Gi)$/;
 /** The second-generation execution environment (needed for the checkpoint volume) requires at least 512 MiB. */
 const MIN_MEMORY_MIB = 512;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CLOUD_RUN_RESERVED_ENV =
-  /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT)$/;
-/** One key for the repository, the bucket and the service, all in `region`. */
+  /^(PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|CLOUD_RUN_JOB|CLOUD_RUN_EXECUTION|CLOUD_RUN_TASK_INDEX|CLOUD_RUN_TASK_ATTEMPT|CLOUD_RUN_TASK_COUNT|CLOUD_RUN_WORKER_POOL|CLOUD_RUN_REVISION)$/;
+/** One key for the repository, the bucket and the service or worker pool, all in `region`. */
 const KEY_USERS = ["artifact-registry", "storage", "cloud-run"] as const;
 
 /** Names, sizes and images: one rule per line of the table, in the order they are checked. */
 const SETTINGS_RULES: PropRules<SsePublisherSettings> = [
   {
-    prop: "serviceName",
+    prop: "name",
     valid: (name) => SERVICE_NAME.test(name),
-    message: (name) =>
-      `service name "${name}" is invalid: Cloud Run service names are 1-49 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+    message: (name, { host }) =>
+      `${host} name "${name}" is invalid: Cloud Run ${host} names are 1-49 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
   },
   {
     prop: "repositoryId",
@@ -65,9 +71,9 @@ const SETTINGS_RULES: PropRules<SsePublisherSettings> = [
   },
   {
     prop: "cpu",
-    valid: (cpu) => CPU_VALUES.includes(cpu),
-    message: (cpu) =>
-      `cpu ${JSON.stringify(cpu)} is invalid: with CPU always allocated Cloud Run takes whole vCPUs: ${CPU_VALUES.join(", ")}`,
+    valid: (cpu, { host }) => CPU_VALUES[host].includes(cpu),
+    message: (cpu, { host }) =>
+      `cpu ${JSON.stringify(cpu)} is invalid: with CPU always allocated a Cloud Run ${host} takes whole vCPUs: ${CPU_VALUES[host].join(", ")}`,
   },
   {
     prop: "memory",
@@ -164,7 +170,7 @@ const DIRECT_SINK_RULES: PropRules<WorkerDirectSink> = [
 ];
 
 /**
- * Checks the settings of an {@link SsePublisherService} (its props with defaults filled in) and
+ * Checks the settings of a worker host (its props with defaults filled in) and
  * fails with `<path>: <the value and the rule>` at the first problem; unresolved tokens are skipped.
  */
 export function validateSsePublisherProps(path: string, settings: SsePublisherSettings): void {

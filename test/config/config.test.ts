@@ -91,6 +91,20 @@ describe("invalid environment files: one readable line per problem, naming file 
       "config/test.json: deletionProtection: must be true in a production environment",
     ],
     [
+      "a production baseline without its justification",
+      (c) => {
+        c.production = true;
+        c.deletionProtection = true;
+        c.reservation = { edition: "ENTERPRISE", baselineSlots: 100 };
+      },
+      "config/test.json: reservation.baselineJustification: is required in production with 100 baseline slots",
+    ],
+    [
+      "an unknown worker host",
+      (c) => (c.worker = { host: "vm" }),
+      "config/test.json: worker.host: Invalid enum value. Expected 'worker-pool' | 'service'",
+    ],
+    [
       "max delivery attempts out of range",
       (c) => (c.ingestion.maxDeliveryAttempts = 3),
       "config/test.json: ingestion.maxDeliveryAttempts: Number must be greater than or equal to 5",

@@ -40,6 +40,9 @@ export const BINDINGS = eltSqlBindings({
   lookbackHours: LOOKBACK_HOURS,
 });
 
+/** The bindings of the reservation's sizing query (BackgroundReservation.sizingQuery): the ELT's and its reservation. */
+export const RESERVATION_BINDINGS = { ...BINDINGS, "reservation.id": `'${PROJECT}:${LOCATION}.cdc-background'` };
+
 /** Tables, pseudo-columns and INFORMATION_SCHEMA views the SQL may read (the same catalog the deployed-SQL check uses). */
 export const CATALOG: CatalogTable[] = warehouseCatalog(PROJECT, DATASET_PREFIX, LOCATION);
 

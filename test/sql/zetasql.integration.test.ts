@@ -8,7 +8,7 @@ import { listSqlFiles, renderSqlFile } from "../../constructs/bigquery/sql-templ
 import { ZetaSqlAnalyzer } from "../../tools/zetasql/analyzer";
 import { deployedSql } from "../../tools/zetasql/deployed-sql";
 import { ELT_VIEWS } from "../../stacks/elt";
-import { BINDINGS, CATALOG, SCHEDULED_QUERY_PARAMETERS, WINDOW_BINDINGS } from "./catalog";
+import { BINDINGS, CATALOG, RESERVATION_BINDINGS, SCHEDULED_QUERY_PARAMETERS, WINDOW_BINDINGS } from "./catalog";
 
 let analyzer: ZetaSqlAnalyzer;
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 /** The bindings a file is rendered with: the ELT's, or each windowed aggregate's that runs it. */
 function renderingsOf(file: string): { what: string; sql: string }[] {
   const windows = WINDOW_BINDINGS.filter((w) => w.files.includes(file));
-  if (windows.length === 0) return [{ what: `sql/${file}`, sql: renderSqlFile(file, BINDINGS) }];
+  if (windows.length === 0) return [{ what: `sql/${file}`, sql: renderSqlFile(file, RESERVATION_BINDINGS) }];
   return windows.map((w) => ({ what: `sql/${file} (${w.name})`, sql: renderSqlFile(file, w.bindings) }));
 }
 
@@ -60,6 +60,7 @@ test("the sql/ folder holds the statements of every layer", () => {
       "cdc/apply_watermark.sql",
       "cdc/recommended_max_staleness.sql",
       "cdc/background_slot_usage.sql",
+      "cdc/reservation_sizing.sql",
     ]),
   );
 });

@@ -43,7 +43,7 @@ describe.each([
 ] as const)("%s in ingestion mode direct (%s)", (environment, api) => {
   const { stack, config, json } = direct(environment, api);
   const env = (): Record<string, string> => {
-    const [service] = resources(json, "google_cloud_run_v2_service");
+    const [service] = resources(json, "google_cloud_run_v2_worker_pool");
     return Object.fromEntries(service.template.containers[0].env.map((e: any) => [e.name, e.value]));
   };
   const raw = `projects/${config.projectId}/datasets/${config.datasetPrefix}raw/tables`;
@@ -127,8 +127,8 @@ describe.each([
     expect(stack.worker!.publisher.sink).toBe(api);
   });
 
-  test("the service starts after both table grants (TABLE and ERROR_TABLE name the tables literally)", () => {
-    const [service] = resources(json, "google_cloud_run_v2_service");
+  test("the worker pool starts after both table grants (TABLE and ERROR_TABLE name the tables literally)", () => {
+    const [service] = resources(json, "google_cloud_run_v2_worker_pool");
     const grants = Object.entries<any>(json.resource.google_bigquery_table_iam_member)
       .filter(([, g]) => WORKER_SA.test(g.member))
       .map(([id]) => `google_bigquery_table_iam_member.${id}`);

@@ -21,6 +21,7 @@ const COMMON = [
   "worker-checkpoint-age",
   "worker-dead-letters",
   "worker-event-lag",
+  "worker-metrics-absent",
   "worker-page-change-dead-letters",
   "worker-reconnect-storm",
   "worker-stalled",
@@ -168,5 +169,41 @@ describe("the monitoring layer of the environments", () => {
         e.startsWith("[FS-ALERT-1 alerting] google_monitoring_alert_policy prod/monitoring/pipeline/"),
       ),
     ).toBe(true);
+  });
+});
+
+describe("the monitoring layer watches the worker where it runs", () => {
+  const policy = (json: any, alert: string) =>
+    resources(json, "google_monitoring_alert_policy").find((p) => p.user_labels.alert === alert);
+
+  test("a worker pool: the runbooks read its logs on cloud_run_worker_pool; no metrics at all is an alert", () => {
+    const { json } = synthEnvironment("dev");
+    expect(policy(json, "worker-stalled").documentation.content).toContain(
+      'resource.type="cloud_run_worker_pool" resource.labels.worker_pool_name="wiki-sse-publisher"',
+    );
+    expect(policy(json, "worker-event-lag").documentation.content).toContain(
+      'run.googleapis.com/container/cpu/utilizations on resource.type="cloud_run_worker_pool"',
+    );
+    const absent = policy(json, "worker-metrics-absent");
+    expect(absent.conditions[0].condition_prometheus_query_language.query).toBe(
+      "absent_over_time(fresh_streams_worker_checkpoint_age_seconds[10m])",
+    );
+  });
+
+  test("a service: the same runbooks read its logs on cloud_run_revision", () => {
+    const { json } = synthEnvironment("dev", (c) => ({ ...c, worker: { ...c.worker, host: "service" } }));
+    expect(policy(json, "worker-stalled").documentation.content).toContain(
+      'resource.type="cloud_run_revision" resource.labels.service_name="wiki-sse-publisher"',
+    );
+  });
+
+  test("the reservation's sizing query names the environment's reservation, project and region", () => {
+    const { json, config } = synthEnvironment("dev");
+    const sql: string = json.output.reservation_sizing_query.value;
+    expect(sql).toContain(`\`${config.projectId}\`.\`region-us\`.INFORMATION_SCHEMA.JOBS_TIMELINE_BY_PROJECT`);
+    const [reservation] = resources(json, "google_bigquery_reservation");
+    expect(sql).toContain(`reservation_id = '${config.projectId}:US.${reservation.name}'`);
+    expect(policy(json, "reservation-at-max").documentation.content).toContain("sql/cdc/reservation_sizing.sql");
+    expect(synthEnvironment("direct").json.output?.reservation_sizing_query).toBeUndefined();
   });
 });

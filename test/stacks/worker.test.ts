@@ -2,7 +2,11 @@ import { parseEnvironment } from "../../config/load";
 import { INGESTION_NAMES } from "../../stacks/ingestion";
 import { environmentConfig, synthEnvironment as synth } from "../support";
 
-const runServices = (json: any): any[] => Object.values(json.resource.google_cloud_run_v2_service ?? {});
+/** The Cloud Run resources running the worker: worker pools (the default host) and services. */
+const runServices = (json: any): any[] => [
+  ...Object.values(json.resource.google_cloud_run_v2_worker_pool ?? {}),
+  ...Object.values(json.resource.google_cloud_run_v2_service ?? {}),
+];
 
 describe("worker layer in the stack", () => {
   test("dev: the worker runs the configured image, publishes to the ingestion topic, labelled layer=worker", () => {
@@ -24,7 +28,7 @@ describe("worker layer in the stack", () => {
     const publishers = Object.values(json.resource.google_pubsub_topic_iam_member).filter(
       (m: any) => m.role === "roles/pubsub.publisher" && /worker/.test(m.member),
     );
-    // The ingestion topic and the page-state CDC topic (CDC_TOPIC); the service starts after both grants.
+    // The ingestion topic and the page-state CDC topic (CDC_TOPIC); the worker starts after both grants.
     expect(publishers.map((m: any) => m.topic)).toEqual([
       expect.stringMatching(/^\$\{google_pubsub_topic\.ingestion_wiki-changes_topic_/),
       expect.stringMatching(/^\$\{google_pubsub_topic\.page-state_wiki-pages-cdc_topic_/),
@@ -109,6 +113,21 @@ describe("worker layer in the stack", () => {
     const key = "projects/fresh-streams-prod/locations/europe-west1/keyRings/r/cryptoKeys/worker";
     const { json } = synth("prod", (c) => ({ ...c, worker: { ...c.worker, kmsKeyName: key } }));
     expect(runServices(json)[0].template.encryption_key).toBe(key);
+  });
+
+  test('worker.host: a worker pool by default (no Cloud Run service); "service" still deploys the service with its probes', () => {
+    const { json } = synth("dev");
+    expect(Object.keys(json.resource.google_cloud_run_v2_worker_pool)).toHaveLength(1);
+    expect(json.resource.google_cloud_run_v2_service).toBeUndefined();
+    expect(json.output.worker_pool_name.value).toBe("wiki-sse-publisher");
+    const service = synth("dev", (c) => ({ ...c, worker: { ...c.worker, host: "service" } })).json;
+    expect(service.resource.google_cloud_run_v2_worker_pool).toBeUndefined();
+    const [run]: any[] = Object.values(service.resource.google_cloud_run_v2_service);
+    expect(run.template.containers[0].liveness_probe.http_get.path).toBe("/healthz");
+    expect(run.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^google_pubsub_topic_iam_member\.page-state_wiki-pages-cdc/)]),
+    );
+    expect(service.output.worker_service_name.value).toBe("wiki-sse-publisher");
   });
 
   test("worker.enabled = false (local): no worker resources", () => {

@@ -248,6 +248,7 @@ describe("PipelineMonitoring", () => {
       "worker-checkpoint-age",
       "worker-dead-letters",
       "worker-event-lag",
+      "worker-metrics-absent",
       "worker-page-change-dead-letters",
       "worker-reconnect-storm",
       "worker-stalled",

@@ -343,7 +343,7 @@ describe("SsePublisherService", () => {
       ["bucket name", { checkpointBucketName: "google-bucket" }, 'checkpoint bucket name "google-bucket" is invalid'],
       ["checkpoint object", { checkpointObject: "a/b.json" }, 'checkpoint object "a/b.json" is invalid: a file name'],
       ["port", { port: 70000 }, "port 70000 is invalid: an integer from 1 to 65535"],
-      ["cpu", { cpu: 0.5 }, "cpu 0.5 is invalid: with CPU always allocated Cloud Run takes whole vCPUs: 1, 2, 4, 6, 8"],
+      ["cpu", { cpu: 0.5 }, "cpu 0.5 is invalid: with CPU always allocated a Cloud Run service takes whole vCPUs: 1, 2, 4, 6, 8"],
       ["memory format", { memory: Size.gibibytes(1.5) }, 'memory "1.5Gi" is invalid: a size such as 512Mi or 1Gi'],
       [
         "memory size",
