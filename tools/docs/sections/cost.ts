@@ -15,6 +15,9 @@ import { synthesizeEnvironment } from "../../cost/synth";
 import type { DocSection } from "../doc-section";
 import { markdownTable } from "../markdown-table";
 
+/** The reservation shape the cheapest configuration adds. */
+const CHEAPEST_RESERVATION = "ENTERPRISE, 0 baseline + 50 autoscale";
+
 /** The rates every page compares. */
 export const RATES = [50, 500, 5000] as const;
 const at = (eventsPerSecond: number): Assumptions => ({ ...DEFAULT_ASSUMPTIONS, eventsPerSecond });
@@ -65,6 +68,24 @@ export function renderCategories(): string {
   ]);
   rows.push(["**total**", ...columns.map(({ report }) => `**${usd(report.total)}**`)]);
   return markdownTable(["category", ...columns.map(({ rate, report }) => `${report.env} @ ${rate}`)], rows);
+}
+
+/** The cheapest configuration keeping the guarantees: `direct` plus an autoscale-only BACKGROUND reservation. */
+export function renderCheapest(): string {
+  const reservation = (rate: number): number =>
+    reservationAlternatives(at(rate)).find((r) => r.name === CHEAPEST_RESERVATION)!.gross;
+  const direct = RATES.map((rate) => environmentReports(rate).find((r) => r.env === "direct")!);
+  const rows = [
+    ["`direct` as shipped", ...direct.map((r) => `${usd(r.total)} (${usd(r.freeTier.net)})`)],
+    [`BACKGROUND reservation: ${CHEAPEST_RESERVATION}`, ...RATES.map((rate) => usd(reservation(rate)))],
+    [
+      "**total**",
+      ...direct.map(
+        (r, i) => `**${usd(r.total + reservation(RATES[i]))} (${usd(r.freeTier.net + reservation(RATES[i]))})**`,
+      ),
+    ],
+  ];
+  return markdownTable(["", ...RATES.map(rateHeader)], rows);
 }
 
 /** The ingestion modes' list cost at each rate (the worker's host apart). */
@@ -126,6 +147,7 @@ export function renderAssumptions(): string {
 export const SECTIONS: DocSection[] = [
   { file: "docs/cost.md", name: "cost-environments", render: renderEnvironmentTotals },
   { file: "docs/cost.md", name: "cost-categories", render: renderCategories },
+  { file: "docs/cost.md", name: "cost-cheapest", render: renderCheapest },
   { file: "docs/cost.md", name: "cost-modes", render: renderModeTradeOffs },
   { file: "docs/cost.md", name: "cost-hosts-reservations", render: renderHostAndReservationTradeOffs },
   { file: "docs/cost.md", name: "cost-prices", render: renderPrices },
