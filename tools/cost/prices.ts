@@ -205,7 +205,9 @@ export const PRICES = {
     item: "Cloud Monitoring alerting policy condition",
     source: ALERTING,
     read: "2026-12-06",
-    note: "the page's worked examples ($1.50 per condition a month, $0.35 per million time series returned)",
+    note:
+      "the page's worked examples ($1.50 per condition a month, $0.35 per million time series returned); it announces " +
+      "the charge as starting no sooner than April 2025",
   },
   monitoringAlertTimeSeries: {
     usd: 0.35,
