@@ -330,6 +330,20 @@ const monitoring = z
   })
   .strict();
 
+/** Production pays for baseline slots while idle only with a stated reason (`reservation.baselineJustification`). */
+function checkBaselineJustification(
+  config: { production: boolean; reservation?: z.infer<typeof reservation> },
+  ctx: z.RefinementCtx,
+): void {
+  const baseline = config.reservation?.baselineSlots ?? 0;
+  if (!config.production || baseline === 0 || config.reservation?.baselineJustification) return;
+  ctx.addIssue({
+    code: z.ZodIssueCode.custom,
+    path: ["reservation", "baselineJustification"],
+    message: `is required in production with ${baseline} baseline slots: state the assumption that makes slots billed while idle worth it, or set baselineSlots to 0`,
+  });
+}
+
 export const environmentConfigSchema = z
   .object({
     /** Google Cloud project id the stack deploys into. */
@@ -373,14 +387,7 @@ export const environmentConfigSchema = z
         message: "is required when requireCmek is true",
       });
     }
-    const reservation = config.reservation;
-    if (config.production && reservation && reservation.baselineSlots > 0 && !reservation.baselineJustification) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ["reservation", "baselineJustification"],
-        message: `is required in production with ${reservation.baselineSlots} baseline slots: state the assumption that makes slots billed while idle worth it, or set baselineSlots to 0`,
-      });
-    }
+    checkBaselineJustification(config, ctx);
     if (config.production && !config.deletionProtection) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

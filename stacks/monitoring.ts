@@ -120,7 +120,7 @@ export class Monitoring extends Construct {
 
     const reservation = props.warehouse.backgroundReservation;
     if (reservation) {
-      // `terraform output -raw reservation_sizing_query | bq query --nouse_legacy_sql`: the reservation-at-max
+      // `bq query --nouse_legacy_sql "$(terraform output -raw reservation_sizing_query)"`: the reservation-at-max
       // runbook and docs/cdc.md point here before anyone changes baselineSlots or autoscaleMaxSlots.
       new TerraformOutput(this, "reservation_sizing_query", {
         value: reservation.sizingQuery(),

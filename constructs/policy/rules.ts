@@ -133,7 +133,7 @@ export const POLICY_RULES: readonly PolicyRule[] = Object.freeze([
     "FS-COST-1",
     "IdleCostAspect",
     "Outside production, a `google_bigquery_reservation` has no baseline (`slot_capacity` 0, autoscaling only) and no `google_bigquery_capacity_commitment` is bought (a warning, not an error).",
-    "Baseline and committed slots are billed every hour whether or not a job runs (50 Enterprise slots are about $2,200 a month at list price); a development environment's CDC apply jobs fit in autoscaled slots, billed only while they run.",
+    "Baseline and committed slots are billed every hour whether or not a job runs, so an idle development environment pays for them around the clock; its CDC apply jobs fit in autoscaled slots, billed only while they run.",
     "warning",
   ),
 ]);
