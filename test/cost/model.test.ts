@@ -145,6 +145,24 @@ describe("scheduled queries", () => {
     ]);
   });
 
+  test("a MERGE target is read for its ON condition only: 108 h × 3,600 × 50 × (event_id 25.4 + event_time 8) bytes", () => {
+    const merge =
+      "MERGE `p`.`s`.`wiki_staged` AS staged USING (SELECT event_id, title, event_time FROM `p`.`r`.`other`) AS fresh " +
+      "ON staged.event_id = fresh.event_id AND staged.event_time >= TIMESTAMP_SUB(@run_time, INTERVAL 2 * 48 HOUR) " +
+      "WHEN NOT MATCHED THEN INSERT (event_id, title, event_time) VALUES (fresh.event_id, fresh.title, fresh.event_time)";
+    const staged = {
+      column: "event_time",
+      columnBytes: new Map([
+        ["event_id", 25.4],
+        ["title", 25.4],
+        ["event_time", 8],
+      ]),
+    };
+    const [target] = bytesPerRun(merge, new Map([["wiki_staged", staged]]), a);
+    expect(target.hours).toBe(108);
+    expect(target.bytes).toBeCloseTo(108 * 3600 * 50 * 33.4, 0);
+  });
+
   test("2,920 runs × 96,885,760 bytes = 0.2573 TiB × $6.25 = $1.61 a month, inside the free TiB", () => {
     const { lines, free } = queryLines(tables, a);
     expect(lines[0].quantity).toBeCloseTo(0.2573, 4);

@@ -95,6 +95,21 @@ export function bytesPerRowRead(query: string, table: EventTable): number {
   return bytes;
 }
 
+/**
+ * The text that reads `table` when the query only `MERGE`s into it: its `ON` condition (BigQuery reads the target's
+ * columns the condition names; the columns the `INSERT` names are written, not read). Else the whole query.
+ */
+export function readingText(query: string, table: string): string {
+  const sql = query.replace(/--.*$/gm, "");
+  const target = new RegExp(`^\\s*MERGE\\s+(?:INTO\\s+)?\`[^\`]+\`\\.\`[^\`]+\`\\.\`${table}\``, "i");
+  const mentions = sql.split(`.\`${table}\``).length - 1;
+  const when = sql.search(/\bWHEN\b/i);
+  if (!target.test(sql) || mentions !== 1 || when < 0) return query;
+  const beforeWhen = sql.slice(0, when);
+  const on = [...beforeWhen.matchAll(/\bON\b/gi)].pop();
+  return on?.index === undefined ? query : beforeWhen.slice(on.index);
+}
+
 /** Bytes one run reads from each table it references, and how. */
 export function bytesPerRun(
   query: string,
@@ -104,10 +119,11 @@ export function bytesPerRun(
   return referencedTables(query).map((name) => {
     const table = tables.get(name);
     if (!table) return { table: name, bytes: MIN_BYTES_PER_TABLE };
-    const bound = filteredHours(query, table.column);
+    const text = readingText(query, name);
+    const bound = filteredHours(text, table.column);
     // A bound of n hours on a daily-partitioned column reads, on average, n hours and half a day more.
     const hours = bound === undefined ? a.storageMonths * a.hoursPerMonth : bound + 12;
-    const bytes = hours * 3600 * a.eventsPerSecond * bytesPerRowRead(query, table);
+    const bytes = hours * 3600 * a.eventsPerSecond * bytesPerRowRead(text, table);
     return { table: name, bytes: Math.max(MIN_BYTES_PER_TABLE, bytes), hours };
   });
 }
