@@ -58,6 +58,20 @@ type HealthCheckId = keyof typeof HEALTH_CHECKS;
 /** Id of the health-check results dataset, after the environment's prefix. */
 export const MONITORING_DATASET = "monitoring";
 
+/**
+ * A statement on one line, its `--` comment lines dropped: cdktf's HCL form writes an output's value as a quoted
+ * string, which Terraform refuses to split over lines (the statement's own text has no `--` nor runs of blanks
+ * inside string literals).
+ */
+function oneLine(sql: string): string {
+  return sql
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 /** The config's `"300s"` form as a {@link Duration}. */
 function seconds(value: string): Duration {
   return Duration.seconds(Number(value.slice(0, -1)));
@@ -123,7 +137,7 @@ export class Monitoring extends Construct {
       // `bq query --nouse_legacy_sql "$(terraform output -raw reservation_sizing_query)"`: the reservation-at-max
       // runbook and docs/cdc.md point here before anyone changes baselineSlots or autoscaleMaxSlots.
       new TerraformOutput(this, "reservation_sizing_query", {
-        value: reservation.sizingQuery(),
+        value: oneLine(reservation.sizingQuery()),
         description:
           "Slots the BACKGROUND reservation's jobs used per hour over 7 days (sql/cdc/reservation_sizing.sql)",
       }).overrideLogicalId("reservation_sizing_query");
