@@ -52,7 +52,7 @@ export class SsePublisherService extends SsePublisherBase {
   public readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: SsePublisherServiceProps) {
-    super(scope, id, props, "service", props.serviceName);
+    super(scope, id, props, "service", props?.serviceName);
     const { settings } = this;
     this.serviceName = settings.name;
     this.service = new CloudRunV2Service(this, "service", {

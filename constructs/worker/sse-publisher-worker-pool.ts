@@ -38,7 +38,7 @@ export class SsePublisherWorkerPool extends SsePublisherBase {
   public readonly workerPoolName: string;
 
   constructor(scope: Construct, id: string, props: SsePublisherWorkerPoolProps) {
-    super(scope, id, props, "worker pool", props.workerPoolName);
+    super(scope, id, props, "worker pool", props?.workerPoolName);
     const { settings } = this;
     this.workerPoolName = settings.name;
     this.workerPool = new CloudRunV2WorkerPool(this, "worker-pool", {
