@@ -11,8 +11,10 @@
  * of its values, NULL 0. On-demand billing then rounds each referenced table up to at least 10 MB
  * (https://cloud.google.com/bigquery/pricing#on_demand_pricing); the figures here are the bytes before that.
  */
-import { BigQuery } from "@google-cloud/bigquery";
 import { LocalTable } from "./local-stack";
+
+/** Runs one query and returns its rows (the client library's, or tools/emulators' REST client). */
+export type RunQuery = (sql: string) => Promise<Record<string, unknown>[]>;
 
 type Field = { name: string; type: string; mode?: string; fields?: Field[] };
 
@@ -58,13 +60,13 @@ export interface ScanPart {
 }
 
 /** The logical bytes of `columns` over every row of a table, per BigQuery's documented sizes. */
-export async function columnBytes(bigquery: BigQuery, projectId: string, part: ScanPart): Promise<number> {
+export async function columnBytes(query: RunQuery, projectId: string, part: ScanPart): Promise<number> {
   const fields = (part.table.schema as Field[]).filter((f) => !part.columns || part.columns.includes(f.name));
   if (fields.length === 0) return 0;
   const sizes = fields.map((f) => columnSize(f, `t.\`${f.name}\``)).join(" + ");
   const from = part.from ?? `\`${projectId}\`.\`${part.table.datasetId}\`.\`${part.table.tableId}\``;
-  const [[{ bytes }]] = await bigquery.query({ query: `SELECT IFNULL(SUM(${sizes}), 0) AS bytes FROM ${from} AS t` });
-  return Number(bytes);
+  const [row] = await query(`SELECT IFNULL(SUM(${sizes}), 0) AS bytes FROM ${from} AS t`);
+  return Number(row.bytes);
 }
 
 /**
@@ -82,8 +84,8 @@ export function viewScanParts(sql: string, projectId: string, tables: readonly L
 }
 
 /** The estimated bytes scanned by a query reading `parts`. */
-export async function scanBytes(bigquery: BigQuery, projectId: string, parts: readonly ScanPart[]): Promise<number> {
+export async function scanBytes(query: RunQuery, projectId: string, parts: readonly ScanPart[]): Promise<number> {
   let total = 0;
-  for (const part of parts) total += await columnBytes(bigquery, projectId, part);
+  for (const part of parts) total += await columnBytes(query, projectId, part);
   return total;
 }

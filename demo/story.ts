@@ -293,7 +293,7 @@ class StoryQueries {
       exact: r.covered === null || r.expected === null ? null : r.covered === r.expected,
       lag_seconds: lag,
       summary: r.summary,
-      bytes_scanned: await scanBytes(bigquery, this.project, r.scan),
+      bytes_scanned: await scanBytes(async (query) => (await bigquery.query({ query }))[0], this.project, r.scan),
       bytes_estimated: true,
       ...(r.top10 ? { top10: r.top10 } : {}),
     };
