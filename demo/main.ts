@@ -153,6 +153,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const finished = workerFinished(options, worker, events.length);
   const context: MidReplayContext = { options, plan, backends, bridge, server, worker, points, events, cdc };
   const midReplay = startMidReplay(context);
+  midReplay.catch(() => undefined); // awaited below; a failure is reported there
   const counts = await stopWorker(worker, Promise.race([finished, died]));
   if (bridge) await drainBridge(bridge, counts.published);
   const mid = await Promise.race([
