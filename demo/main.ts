@@ -169,7 +169,7 @@ async function run(options: DemoOptions): Promise<DemoResult> {
 /** A tenth of the replay for the staging tick, half of it for the mid-replay read. */
 function replayPoints(events: number): ReplayPoints | undefined {
   if (events === 0) return undefined; // the live stream
-  const tick = Math.max(1, Math.floor(events / 10));
+  const tick = Math.min(Math.max(1, Math.floor(events / 10)), events - 1); // a hold is before an event
   return { tick, mid: Math.max(tick, Math.floor(events / 2)) };
 }
 
@@ -425,8 +425,10 @@ async function startMidReplay(context: MidReplayContext): Promise<MidReplay> {
   }
   await waitForReplayPoint(context, points.tick);
   await eltTick(context);
-  release();
-  await waitForReplayPoint(context, points.mid);
+  if (points.mid > points.tick) {
+    release();
+    await waitForReplayPoint(context, points.mid);
+  }
   await settleCdc(context, points.mid);
   try {
     return await readMid(context, points.mid);
