@@ -8,8 +8,12 @@
  * or insertAll, `--sink`): no ingestion topic, subscription or bridge (demo/ingestion-mode.ts). The
  * page-state changes go through Pub/Sub and the local CDC applier in both modes.
  *
- * Every process it starts is stopped on exit, on Ctrl-C and on failure. Progress goes to
- * stderr; the report (or, with --json, one JSON object as the last line) goes to stdout.
+ * The replay stops twice at fixed events for the story's mid-replay read (demo/mid-replay.ts); every
+ * reporting object is read again at the end (demo/story.ts).
+ *
+ * Every process it starts is stopped on exit, on Ctrl-C and on failure (a failed run keeps its logs).
+ * Progress goes to stderr; the report goes to stdout, or with --json to stderr, stdout then carrying
+ * one JSON object and nothing else.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,9 +24,8 @@ import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-big
 import { BigQueryEmulator, sinkEmulatorEnv, startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, PubSubEmulator, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
-import { derivePageChangesFromData } from "../app-worker/src/page-state";
 import { ingestionCostLines } from "../tools/cost/ingestion";
-import { recomputeWindows, replayClock, runWindows, windowCounts } from "./analytics";
+import { recomputeWindows, replayClock, windowCounts } from "./analytics";
 import { INGESTION_NAMES } from "../stacks/ingestion";
 import { rawErrorTableOf } from "./ingestion-mode";
 import { PAGE_STATE_NAMES } from "../stacks/page-state";
@@ -35,18 +38,14 @@ import { checkOptionsHere, DemoOptions, parseOptions, USAGE, UsageError, WIKIMED
 import { provisionBigQuery, provisionPubSub } from "./provision";
 import { HealthReport, measureHealth } from "./health";
 import { htmlReport } from "./html-report";
-import { DemoResult, formatReport, LeaderboardRow } from "./report";
-import { readStory, StoryRow } from "./story";
+import { CdcHolder, lastEventTime, MidReplay, MidReplayContext, replayPoints, startMidReplay } from "./mid-replay";
+import { DemoResult, formatReport } from "./report";
+import { readStory } from "./story";
+import { progress, sleep, waitFor } from "./wait";
 import { allHandled, startWorker, WorkerCounts, WorkerProcess } from "./worker-process";
 
 // Emulators need no credentials: keep the Google client libraries from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
-
-const started = Date.now();
-const progress = (message: string): void => {
-  process.stderr.write(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
-};
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Set when the run failed: the work folder, with the emulators' and the worker's logs, is kept. */
 let keepWork = false;
@@ -80,21 +79,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-/** Polls until `done` returns true or the deadline passes; `describe` explains a timeout. */
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  done: () => Promise<boolean>,
-  describe: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${describe()})`);
-    await sleep(250);
-  }
-}
-
 /** What the demo reads from the synthesized `local` stack: its resources and the names the run uses. */
 interface Plan {
   readonly direct: boolean;
@@ -121,21 +105,6 @@ interface Backends {
   readonly count: (table: string) => Promise<number>;
 }
 
-/** Where the replay stops for the staging tick and for the mid-replay read (event offsets). */
-interface ReplayPoints {
-  /** The scheduled ELT runs once here (staging load, leaderboard, windows). */
-  readonly tick: number;
-  /** The story is read here, staging still at `tick`. */
-  readonly mid: number;
-}
-
-/** The CDC applier: started at once (pubsub mode) or once the worker is idle (direct mode). */
-interface CdcHolder {
-  applier?: CdcApplier;
-  /** Lets a paused applier write again. */
-  release?: () => void;
-}
-
 async function run(options: DemoOptions): Promise<DemoResult> {
   const events = await checkInputs(options);
   const plan = planRun(options);
@@ -151,7 +120,10 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   const cdc: CdcHolder = { applier: plan.direct ? undefined : startApplier(plan, backends) };
   const { worker, died } = await launchWorker(options, plan, backends, sseUrl);
   const finished = workerFinished(options, worker, events.length);
-  const context: MidReplayContext = { options, plan, backends, bridge, server, worker, points, events, cdc };
+  const context: RunContext = {
+    ...{ options, plan, backends, bridge, server, worker, points, events, cdc },
+    startApplier: () => startApplier(plan, backends),
+  };
   const midReplay = startMidReplay(context);
   midReplay.catch(() => undefined); // awaited below; a failure is reported there
   const counts = await stopWorker(worker, Promise.race([finished, died]));
@@ -164,13 +136,6 @@ async function run(options: DemoOptions): Promise<DemoResult> {
   cdc.release?.();
   await drainApplier(cdc.applier, backends.work);
   return measure(context, { counts, mid, applier: cdc.applier });
-}
-
-/** A tenth of the replay for the staging tick, half of it for the mid-replay read. */
-function replayPoints(events: number): ReplayPoints | undefined {
-  if (events === 0) return undefined; // the live stream
-  const tick = Math.min(Math.max(1, Math.floor(events / 10)), events - 1); // a hold is before an event
-  return { tick, mid: Math.max(tick, Math.floor(events / 2)) };
 }
 
 /** Checks inputs before starting anything: the fixture, and that the ports asked for are free. */
@@ -384,153 +349,6 @@ async function stopWorker(worker: WorkerProcess, finished: Promise<void>): Promi
   return counts;
 }
 
-/** What the mid-replay reads watch and hold. */
-interface MidReplayContext {
-  readonly options: DemoOptions;
-  readonly plan: Plan;
-  readonly backends: Backends;
-  readonly bridge?: Bridge;
-  readonly server?: SseServer;
-  readonly worker: WorkerProcess;
-  /** Undefined for the live stream: the tick and the read then happen at a quarter and half the duration. */
-  readonly points?: ReplayPoints;
-  readonly events: readonly string[];
-  readonly cdc: CdcHolder;
-}
-
-/** The mid-replay read: the story, and the two leaderboards' top 10 side by side. */
-export interface MidReplay {
-  readonly story: StoryRow[];
-  readonly leaderboard: LeaderboardRow[];
-  readonly leaderboardLive: LeaderboardRow[];
-}
-
-/**
- * The replay stops twice, at fixed events (so the read is the same on every run):
- * - at a tenth, once everything sent is in raw, the scheduled ELT runs once (staging load,
- *   leaderboard, windows), as a scheduled run would;
- * - at half, once everything sent is in raw and every page change of it applied, the story is read:
- *   raw and leaderboard_live have every event, staging and what is built on it only the first tenth.
- * Then the replay goes on. With --source wikimedia nothing can be held: the tick runs at a quarter of
- * the duration and the read at half, while the worker keeps writing.
- */
-async function startMidReplay(context: MidReplayContext): Promise<MidReplay> {
-  const { points, server } = context;
-  const release = () => server?.release();
-  if (!points) {
-    await sleep((context.options.durationSeconds * 1000) / 4);
-    await eltTick(context);
-    await sleep((context.options.durationSeconds * 1000) / 4);
-    return readMid(context, null);
-  }
-  await waitForReplayPoint(context, points.tick);
-  await eltTick(context);
-  if (points.mid > points.tick) {
-    release();
-    await waitForReplayPoint(context, points.mid);
-  }
-  await settleCdc(context, points.mid);
-  try {
-    return await readMid(context, points.mid);
-  } finally {
-    release();
-  }
-}
-
-/** Waits until the replay is held at `offset` and every event sent is written to raw. */
-async function waitForReplayPoint({ server, worker, bridge }: MidReplayContext, offset: number): Promise<void> {
-  let counts: WorkerCounts | undefined;
-  await waitFor(
-    `the replay's first ${offset} events in raw`,
-    300_000,
-    async () => {
-      if (server?.heldAt !== offset) return false;
-      counts = await worker.counts();
-      if (!allHandled(counts, offset)) return false;
-      return !bridge || bridge.stats.inserted + bridge.stats.errors >= counts!.published;
-    },
-    () => `worker counters: ${JSON.stringify(counts)}, bridge: ${JSON.stringify(bridge?.stats)}`,
-  );
-}
-
-/** One scheduled ELT run at the replay's clock: the staging load, the leaderboard and the windows. */
-async function eltTick({ plan, backends }: MidReplayContext): Promise<void> {
-  const elt = await runElt(backends.bigquery, plan.resources);
-  await runWindows(backends.bigquery, plan.resources, elt.runTime);
-  progress(
-    `scheduled ELT run at ${elt.runTime.toISOString()}: staging ${elt.stagedRows} of ${await backends.count(plan.rawTable)} raw rows`,
-  );
-}
-
-/** The page changes the first `offset` events imply (the worker's own derivation), skipping canaries. */
-function changesOf(events: readonly string[], offset: number): number {
-  let changes = 0;
-  for (const data of events.slice(0, offset)) {
-    const result = derivePageChangesFromData(data);
-    if (result.kind === "changes") changes += result.changes.length;
-  }
-  return changes;
-}
-
-/**
- * Applies every page change of the events sent so far. Direct mode starts the applier here (the
- * worker is idle) and pauses it again before the replay goes on.
- */
-async function settleCdc(context: MidReplayContext, offset: number): Promise<void> {
-  const { cdc, plan, backends } = context;
-  cdc.applier ??= startApplier(plan, backends);
-  const applier = cdc.applier;
-  const expected = changesOf(context.events, offset);
-  await waitFor(
-    `the CDC applier to receive ${expected} page changes`,
-    120_000,
-    async () => applier.distinctMessages() >= expected,
-    () => `applier: ${JSON.stringify(applier.stats)}`,
-  );
-  await applier.settle();
-  if (plan.direct) cdc.release = await applier.pause();
-}
-
-/** Newest event time of the first `offset` events (canaries skipped), or raw's newest for the live stream. */
-async function lastEventTime(context: MidReplayContext, offset: number | null): Promise<Date> {
-  if (offset === null) {
-    const { resources } = context.plan;
-    return new Date((await replayClock(context.backends.bigquery, resources)).getTime() - 60_000);
-  }
-  let newest = 0;
-  for (const data of context.events.slice(0, offset)) {
-    const event = JSON.parse(data);
-    if (event.meta?.domain !== "canary") newest = Math.max(newest, Date.parse(event.meta?.dt) || 0);
-  }
-  return new Date(newest);
-}
-
-/** Reads the story and both leaderboards at the mid-replay point. */
-async function readMid(context: MidReplayContext, offset: number | null): Promise<MidReplay> {
-  const { plan, backends } = context;
-  const clock = await replayClock(backends.bigquery, plan.resources);
-  progress(`reading every reporting object after ${offset ?? "?"} events`);
-  const story = await readStory({
-    bigquery: backends.bigquery,
-    resources: plan.resources,
-    readAt: "mid-replay",
-    replayedEvents: offset,
-    lastEventTime: await lastEventTime(context, offset),
-    clock,
-    cdc: {
-      applied: context.cdc.applier?.distinctMessages() ?? 0,
-      expected: offset === null ? null : changesOf(context.events, offset),
-    },
-  });
-  const staged = story.find((r) => r.object === plan.resources.stack.warehouse.wikiStaged.tableId);
-  const live = story.find((r) => r.object === "leaderboard_live");
-  const board = story.find((r) => r.top10 && r.object !== "leaderboard_live");
-  progress(
-    `mid-replay read after ${offset ?? "?"} events: staging covers ${staged?.events_covered} events, leaderboard_live ${live?.events_covered} of ${live?.events_expected}`,
-  );
-  return { story, leaderboard: board?.top10 ?? [], leaderboardLive: live?.top10 ?? [] };
-}
-
 /** Waits until the bridge has written every published message, then closes it. */
 async function drainBridge(bridge: Bridge, published: number): Promise<void> {
   const { stats } = bridge;
@@ -558,8 +376,11 @@ async function drainApplier(applier: CdcApplier, work: string): Promise<void> {
 }
 
 /** leaderboard_live, then the ELT, the windows and the health checks: the demo's result. */
+/** The run's parts, as the mid-replay reads see them and with everything main.ts started. */
+type RunContext = MidReplayContext & { readonly plan: Plan; readonly backends: Backends };
+
 async function measure(
-  context: MidReplayContext,
+  context: RunContext,
   outcome: { counts: WorkerCounts; mid: MidReplay; applier: CdcApplier },
 ): Promise<DemoResult> {
   const { plan, backends } = context;
@@ -616,7 +437,7 @@ const COST_RATES = [50, 500, 5000] as const;
 
 /** The health section: the SQL health checks as of `runTime`, and the subscriptions' backlog. */
 async function measureHealthOf(
-  { plan, backends }: MidReplayContext,
+  { plan, backends }: RunContext,
   runTime: Date,
   duplicatesRemoved: number,
 ): Promise<HealthReport> {

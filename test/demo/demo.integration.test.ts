@@ -75,7 +75,7 @@ function expectedFrom(lines: string[]): Expected {
   return { published: real.length, staged: ids.size, withUser, leaderboard, windows: windowsFrom(distinct) };
 }
 
-/** The replay's fixed points (demo/main.ts): the ELT runs once after a tenth, the story is read at half. */
+/** The replay's fixed points (demo/mid-replay.ts): the ELT runs once after a tenth, the story is read at half. */
 function points(events: number): { tick: number; mid: number } {
   const tick = Math.min(Math.max(1, Math.floor(events / 10)), events - 1);
   return { tick, mid: Math.max(tick, Math.floor(events / 2)) };
