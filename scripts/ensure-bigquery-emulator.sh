@@ -111,11 +111,10 @@ if built; then
 fi
 
 command -v go >/dev/null || die "Go is not on the PATH: it is needed to build the BigQuery emulator (or put a bigquery-emulator $VERSION binary on the PATH)"
-read -r jobs gogc functions memory_mb <<<"$(go_build_plan "$(available_memory_kb)")"
-flags=(-p "$jobs" -trimpath -ldflags "-s -w")
-[ "$functions" = default ] || flags+=(-gcflags "all=-c=$functions")
+read -r jobs gogc frugal memory_mb <<<"$(go_build_plan "$(available_memory_kb)")"
+mapfile -t flags < <(go_build_flags "$jobs" "$frugal")
 log "building the BigQuery emulator $MODULE@$VERSION from source (no prebuilt one found; log: $LOG)"
-log "  $memory_mb MB of memory available: ${flags[*]}, compiler GOGC=$gogc (scripts/lib/go-build-plan.sh)"
+log "  $memory_mb MB of memory available: GOGC=$gogc go build $(printf "'%s' " "${flags[@]}")(scripts/lib/go-build-plan.sh)"
 
 cat >"$BUILD_DIR/go.mod" <<EOF
 module fresh-streams/bqemu-build

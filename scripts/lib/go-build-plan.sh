@@ -9,6 +9,8 @@
 #   GOGC        the Go compiler's and linker's own garbage collector: 100 lets a heap grow to twice
 #               its live data; 25 collects far more often: less memory, more CPU;
 #   -c N        functions of one package compiled at once inside a compile (default up to 4);
+#   -l          no inlining: a package's compile holds much less (go-googlesql's about half), its code
+#               runs a little slower; used for the biggest package only, and only when memory is short;
 #   -ldflags=-s -w   no symbol table or DWARF: a lighter link and a smaller binary (always used).
 # The plan: the defaults (fastest) where memory is plentiful, one package at a time where it is
 # not, and the frugal settings below a laptop's worth.
@@ -56,20 +58,31 @@ GO_PEAK_MB_FRUGAL=2600
 # Left to the rest of the machine (the shell, an editor, the test that waits for the build).
 GO_RESERVE_MB=400
 
-# go_build_plan AVAILABLE_KB [CORES] -> "JOBS GOGC FUNCTIONS_AT_ONCE|default AVAILABLE_MB"
+# The package whose compile is the build's largest process (6.5 GB with the defaults).
+GO_BIGGEST_PACKAGE=github.com/goccy/go-googlesql
+
+# go_build_plan AVAILABLE_KB [CORES] -> "JOBS GOGC FRUGAL AVAILABLE_MB"
 #   plentiful (two default-sized jobs fit): the defaults, one job per core while they fit;
 #   one default-sized job fits: one package at a time, defaults otherwise;
-#   less (a 4 GB laptop): one package at a time, GOGC 25, one function at a time.
+#   less (a 4 GB laptop): one package at a time, GOGC 25, and FRUGAL=yes: one function at a time,
+#   no inlining in the biggest package (go_build_flags).
 go_build_plan() {
   local available_mb=$(($1 / 1024)) cores="${2:-$(nproc 2>/dev/null || echo 1)}" usable jobs
   usable=$((available_mb - GO_RESERVE_MB))
   if [ "$usable" -ge $((2 * GO_PEAK_MB_DEFAULT)) ]; then
     jobs=$((usable / GO_PEAK_MB_DEFAULT))
     [ "$jobs" -le "$cores" ] || jobs="$cores"
-    echo "$jobs 100 default $available_mb"
+    echo "$jobs 100 no $available_mb"
   elif [ "$usable" -ge "$GO_PEAK_MB_DEFAULT" ]; then
-    echo "1 100 default $available_mb"
+    echo "1 100 no $available_mb"
   else
-    echo "1 25 1 $available_mb"
+    echo "1 25 yes $available_mb"
   fi
+}
+
+# go_build_flags JOBS FRUGAL -> the `go build` flags of a plan, one a line.
+go_build_flags() {
+  printf '%s\n' -p "$1" -trimpath -ldflags "-s -w"
+  # A later -gcflags pattern wins for the packages it matches.
+  [ "$2" != yes ] || printf '%s\n' -gcflags "all=-c=1" -gcflags "$GO_BIGGEST_PACKAGE=-c=1 -l"
 }
