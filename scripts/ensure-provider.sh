@@ -132,7 +132,7 @@ fetch() {
   mkdir -p "$out"
   cp "$found" "$out/"
   write_cli_config "fetched by terraform init"
-  record "$WANTED_VERSION" "" fetched "fetched by terraform init from the public registry: the version @cdktf/provider-google wraps"
+  record "$WANTED_VERSION" "" fetched "fetched by terraform init at the pinned version, the one @cdktf/provider-google wraps"
   log "google provider $WANTED_VERSION fetched into $out"
 }
 
