@@ -22,6 +22,8 @@ export interface BatchingConsumerOptions {
 export interface BatchingConsumer {
   /** Holds the next batches until the returned release is called; resolves once no batch runs. */
   pause(): Promise<() => void>;
+  /** Flushes what is pending now and waits for every batch (it keeps pulling). */
+  settle(): Promise<void>;
   /** Stops pulling, flushes what is pending, waits for every batch. */
   close(): Promise<void>;
 }
@@ -59,6 +61,10 @@ export function startBatchingConsumer(options: BatchingConsumerOptions): Batchin
       inFlight = inFlight.then(() => gate);
       await idle;
       return release;
+    },
+    settle: async () => {
+      schedule();
+      await inFlight;
     },
     close: async () => {
       await subscription.close();

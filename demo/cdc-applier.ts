@@ -72,6 +72,10 @@ export interface CdcApplier {
   readonly stats: CdcApplierStats;
   /** Distinct Pub/Sub messages received (a redelivery keeps its message id): to know when every published change has arrived. */
   readonly distinctMessages: () => number;
+  /** Applies what is buffered now and waits until it is written (it keeps pulling). */
+  settle(): Promise<void>;
+  /** Holds further writes (changes keep arriving and wait) until the returned release is called. */
+  pause(): Promise<() => void>;
   /** Stops pulling and applies what is buffered. */
   close(): Promise<void>;
 }
@@ -164,6 +168,8 @@ export function startCdcApplier(options: CdcApplierOptions): CdcApplier {
   return {
     stats,
     distinctMessages: () => messageIds.size,
+    settle: () => consumer.settle(),
+    pause: () => consumer.pause(),
     close: async () => {
       await consumer.close();
       await write();

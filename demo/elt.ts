@@ -19,6 +19,19 @@ export interface EltResult {
 
 const quoted = (project: string, dataset: string, table: string) => `\`${project}\`.\`${dataset}\`.\`${table}\``;
 
+/**
+ * What to read for the leaderboard: the materialized view's query in parentheses (the emulator has no
+ * materialized views), or the table the scheduled refresh writes.
+ */
+export function leaderboardSource(resources: LocalResources): string {
+  const { stack, synthesized, config } = resources;
+  if (stack.elt.leaderboardView)
+    return `(${synthesized.resource.google_bigquery_table[stack.elt.leaderboardView.resource.friendlyUniqueId].materialized_view.query})`;
+  const table = stack.warehouse.leaderboard;
+  if (stack.elt.leaderboardRefresh && table) return quoted(config.projectId, table.datasetId, table.tableId);
+  throw new Error("the local stack has no leaderboard (neither a materialized view nor a scheduled refresh)");
+}
+
 export async function runElt(bigquery: BigQuery, resources: LocalResources): Promise<EltResult> {
   const { stack, synthesized, config } = resources;
   const warehouse = stack.warehouse;
@@ -37,23 +50,17 @@ export async function runElt(bigquery: BigQuery, resources: LocalResources): Pro
   await stagingLoad(bigquery, resources, runTime);
   const [{ n: stagedRows }] = await run(`SELECT COUNT(*) AS n FROM ${staged}`);
 
-  let leaderboard: string;
-  if (stack.elt.leaderboardView) {
-    // The emulator has no materialized views: run the view's query as a query.
-    leaderboard = `(${synthesized.resource.google_bigquery_table[stack.elt.leaderboardView.resource.friendlyUniqueId].materialized_view.query})`;
-  } else if (stack.elt.leaderboardRefresh && warehouse.leaderboard) {
+  if (stack.elt.leaderboardRefresh && warehouse.leaderboard) {
     const refreshSql: string = transfers[stack.elt.leaderboardRefresh.resource.friendlyUniqueId].params.query;
     await mergeOnEmulator(refreshSql, runTime, quoted(config.projectId, scratchDataset, "leaderboard_source"), run);
-    leaderboard = quoted(config.projectId, warehouse.leaderboard.datasetId, warehouse.leaderboard.tableId);
-  } else {
-    throw new Error("the local stack has no leaderboard (neither a materialized view nor a scheduled refresh)");
   }
-  const top = await run(
-    `SELECT \`user\`, changes_count FROM ${leaderboard} ORDER BY changes_count DESC, \`user\` LIMIT 10`,
-  );
-  return {
-    runTime,
-    stagedRows: Number(stagedRows),
-    top10: top.map((row) => ({ user: String(row.user), changes_count: Number(row.changes_count) })),
-  };
+  return { runTime, stagedRows: Number(stagedRows), top10: await leaderboardTop10(bigquery, resources) };
+}
+
+/** The leaderboard's top 10 now (by changes_count descending, then user). */
+export async function leaderboardTop10(bigquery: BigQuery, resources: LocalResources): Promise<LeaderboardRow[]> {
+  const [top] = await bigquery.query({
+    query: `SELECT \`user\`, changes_count FROM ${leaderboardSource(resources)} ORDER BY changes_count DESC, \`user\` LIMIT 10`,
+  });
+  return top.map((row: any) => ({ user: String(row.user), changes_count: Number(row.changes_count) }));
 }

@@ -8,8 +8,12 @@
  * or insertAll, `--sink`): no ingestion topic, subscription or bridge (demo/ingestion-mode.ts). The
  * page-state changes go through Pub/Sub and the local CDC applier in both modes.
  *
- * Every process it starts is stopped on exit, on Ctrl-C and on failure. Progress goes to
- * stderr; the report (or, with --json, one JSON object as the last line) goes to stdout.
+ * The replay stops twice at fixed events for the story's mid-replay read (demo/mid-replay.ts); every
+ * reporting object is read again at the end (demo/story.ts).
+ *
+ * Every process it starts is stopped on exit, on Ctrl-C and on failure (a failed run keeps its logs).
+ * Progress goes to stderr; the report goes to stdout, or with --json to stderr, stdout then carrying
+ * one JSON object and nothing else.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,7 +24,8 @@ import { DATAFLOW_DEADLETTER_SCHEMA } from "../constructs/dataflow/pubsub-to-big
 import { BigQueryEmulator, sinkEmulatorEnv, startBigQueryEmulator } from "../tools/emulators/bigquery-emulator";
 import { freePort, PubSubEmulator, startPubSubEmulator } from "../tools/emulators/pubsub-emulator";
 import { SseServer } from "../tools/sse/sse-server";
-import { liveTop10, replayClock, runWindows, stagingLoad, windowCounts } from "./analytics";
+import { ingestionCostLines } from "../tools/cost/ingestion";
+import { recomputeWindows, replayClock, windowCounts } from "./analytics";
 import { INGESTION_NAMES } from "../stacks/ingestion";
 import { rawErrorTableOf } from "./ingestion-mode";
 import { PAGE_STATE_NAMES } from "../stacks/page-state";
@@ -29,20 +34,21 @@ import { CdcApplier, cdcReport, publishedChanges, startCdcApplier } from "./cdc-
 import { runElt } from "./elt";
 import { FixtureError, readFixture } from "./fixture";
 import { LocalResources, LocalSubscription, synthesizeLocalStack } from "./local-stack";
-import { assertPortFree, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA_URL } from "./options";
+import { checkOptionsHere, DemoOptions, parseOptions, USAGE, UsageError, WIKIMEDIA_URL } from "./options";
 import { provisionBigQuery, provisionPubSub } from "./provision";
-import { measureHealth } from "./health";
+import { HealthReport, measureHealth } from "./health";
+import { htmlReport } from "./html-report";
+import { CdcHolder, lastEventTime, MidReplay, MidReplayContext, replayPoints, startMidReplay } from "./mid-replay";
 import { DemoResult, formatReport } from "./report";
+import { readStory } from "./story";
+import { progress, sleep, waitFor } from "./wait";
 import { allHandled, startWorker, WorkerCounts, WorkerProcess } from "./worker-process";
 
 // Emulators need no credentials: keep the Google client libraries from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
 
-const started = Date.now();
-const progress = (message: string): void => {
-  process.stderr.write(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
-};
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Set when the run failed: the work folder, with the emulators' and the worker's logs, is kept. */
+let keepWork = false;
 
 /** Cleanup steps, run last-in first-out exactly once. */
 const cleanups: Array<{ name: string; run: () => Promise<unknown> }> = [];
@@ -60,26 +66,17 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
+// An error thrown where no caller awaits it (a client library's callback): stop everything, keep the logs.
+process.on("uncaughtException", (error) => {
+  process.stderr.write(`demo: ${error.stack ?? error}\n`);
+  keepWork = true;
+  void cleanup().then(() => process.exit(1));
+});
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     progress(`${signal}: stopping everything`);
     void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
-}
-
-/** Polls until `done` returns true or the deadline passes; `describe` explains a timeout. */
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  done: () => Promise<boolean>,
-  describe: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${describe()})`);
-    await sleep(250);
-  }
 }
 
 /** What the demo reads from the synthesized `local` stack: its resources and the names the run uses. */
@@ -108,46 +105,43 @@ interface Backends {
   readonly count: (table: string) => Promise<number>;
 }
 
-/** Row counts when the mid-replay staging load has run. */
-interface MidReplayCounts {
-  readonly rawRows: number;
-  readonly stagedRows: number;
-}
-
 async function run(options: DemoOptions): Promise<DemoResult> {
   const events = await checkInputs(options);
   const plan = planRun(options);
   const backends = await startBackends(options, plan);
   await provision(plan, backends);
-  // Where the mid-replay staging load happens (see startMidReplayLoad): after a tenth of the replay.
-  const tenth = Math.max(1, Math.floor(events.length / 10));
-  const { sseUrl, server } = await startSource(options, events, plan.direct ? tenth : undefined);
+  const points = replayPoints(events.length);
+  const { sseUrl, server } = await startSource(options, events, points && [points.tick, points.mid]);
   const bridge = plan.ingestion ? startLocalBridge(plan, plan.ingestion, backends) : undefined;
-  // Direct mode starts the applier once the worker has stopped; its changes wait in the CDC
-  // subscription meanwhile. The emulator keeps its tables in one SQLite file: the applier's REST
-  // DELETE and INSERT beside the worker's Storage Write appends fail with "database is locked", and
-  // seen here, appends then went unanswered for minutes. BigQuery has no such lock.
-  let applier: CdcApplier | undefined = plan.direct ? undefined : startApplier(plan, backends);
+  // Direct mode starts the applier only while the worker is idle (held replay, or stopped); its changes
+  // wait in the CDC subscription meanwhile. The emulator keeps its tables in one SQLite file: the
+  // applier's REST DELETE and INSERT beside the worker's Storage Write appends fail with "database is
+  // locked", and seen here, appends then went unanswered for minutes. BigQuery has no such lock.
+  const cdc: CdcHolder = { applier: plan.direct ? undefined : startApplier(plan, backends) };
   const { worker, died } = await launchWorker(options, plan, backends, sseUrl);
   const finished = workerFinished(options, worker, events.length);
-  const midReplay = startMidReplayLoad({ options, plan, backends, bridge, server, worker, tenth });
-  const published = await stopWorker(worker, Promise.race([finished, died]), midReplay.workerStopped);
-  if (bridge) await drainBridge(bridge, published);
+  const context: RunContext = {
+    ...{ options, plan, backends, bridge, server, worker, points, events, cdc },
+    startApplier: () => startApplier(plan, backends),
+  };
+  const midReplay = startMidReplay(context);
+  midReplay.catch(() => undefined); // awaited below; a failure is reported there
+  const counts = await stopWorker(worker, Promise.race([finished, died]));
+  if (bridge) await drainBridge(bridge, counts.published);
   const mid = await Promise.race([
-    midReplay.done,
-    sleep(120_000).then(() => Promise.reject(new Error("no mid-replay staging load"))),
+    midReplay,
+    sleep(120_000).then(() => Promise.reject(new Error("no mid-replay read"))),
   ]);
-  applier ??= startApplier(plan, backends);
-  await drainApplier(applier, backends.work);
-  return measure(plan, backends, { applier, published, mid });
+  cdc.applier ??= startApplier(plan, backends);
+  cdc.release?.();
+  await drainApplier(cdc.applier, backends.work);
+  return measure(context, { counts, mid, applier: cdc.applier });
 }
 
 /** Checks inputs before starting anything: the fixture, and that the ports asked for are free. */
 async function checkInputs(options: DemoOptions): Promise<ReturnType<typeof readFixture>> {
+  await checkOptionsHere(options);
   const events = options.source === "replay" ? readFixture(options.fixture) : [];
-  await assertPortFree(options.pubsubPort, "--pubsub-port");
-  await assertPortFree(options.bigqueryPort, "--bigquery-port");
-  await assertPortFree(options.ssePort, "--sse-port");
   if (events.length > 0)
     progress(`fixture: ${events.length} events from ${path.relative(process.cwd(), options.fixture)}`);
   return events;
@@ -193,7 +187,13 @@ function planRun(options: DemoOptions): Plan {
 /** A work folder, both emulators and their clients, each stopped on exit. */
 async function startBackends(options: DemoOptions, plan: Plan): Promise<Backends> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-streams-demo-"));
-  cleanups.push({ name: "work folder", run: async () => fs.rmSync(work, { recursive: true, force: true }) });
+  cleanups.push({
+    name: "work folder",
+    run: async () => {
+      if (keepWork) process.stderr.write(`demo: the logs of this run are kept in ${work}\n`);
+      else fs.rmSync(work, { recursive: true, force: true });
+    },
+  });
 
   progress("starting the Pub/Sub emulator");
   const pubsubEmulator = await startPubSubEmulator({
@@ -243,7 +243,7 @@ async function provision({ resources, direct, errorTable }: Plan, { bigquery, pu
 async function startSource(
   options: DemoOptions,
   events: ReturnType<typeof readFixture>,
-  holdAt: number | undefined,
+  holdAt: readonly number[] | undefined,
 ): Promise<{ sseUrl: string; server?: SseServer }> {
   if (options.source !== "replay") return { sseUrl: WIKIMEDIA_URL };
   const server = new SseServer({ events, port: options.ssePort, holdAt });
@@ -336,89 +336,16 @@ function workerFinished(options: DemoOptions, worker: WorkerProcess, events: num
   );
 }
 
-/** Waits for `finished`, then stops the worker (SIGTERM, exit code 0); returns how many events it published. */
-async function stopWorker(worker: WorkerProcess, finished: Promise<void>, stopped: () => void): Promise<number> {
+/** Waits for `finished`, then stops the worker (SIGTERM, exit code 0); returns its final counts. */
+async function stopWorker(worker: WorkerProcess, finished: Promise<void>): Promise<WorkerCounts> {
   await finished;
   const counts = await worker.counts();
+  if (!counts) throw new Error("the worker's /metrics did not answer before it was stopped");
   progress(
-    `worker: ${counts?.received} received, ${counts?.published} published, ${counts?.dropped} dropped; stopping it (SIGTERM)`,
+    `worker: ${counts.received} received, ${counts.published} published, ${counts.dropped} dropped; stopping it (SIGTERM)`,
   );
   const code = await worker.stop();
-  stopped();
   if (code !== 0) throw new Error(`the worker exited with code ${code} after SIGTERM (expected 0)`);
-  return counts?.published ?? 0;
-}
-
-/** What the mid-replay staging load watches and holds. */
-interface MidReplayContext {
-  readonly options: DemoOptions;
-  readonly plan: Plan;
-  readonly backends: Backends;
-  readonly bridge?: Bridge;
-  readonly server?: SseServer;
-  readonly worker: WorkerProcess;
-  readonly tenth: number;
-}
-
-/**
- * Mid-replay, the staging load runs once, so that when leaderboard_live is read at the end, staging
- * covers only part of raw. The emulator's SQL is CPU-bound, so the load runs while the worker is idle:
- * - pubsub mode: the bridge holds its inserts from a tenth of the replay until that load is done,
- *   which starts once the worker has stopped (`workerStopped`; the worker gets the cores meanwhile);
- * - direct mode there is no bridge to hold: the worker writes the table itself. The replay server
- *   holds the stream after its first tenth instead (the connection stays open and quiet, as the live
- *   stream between events), the load runs once the worker has written everything it received, and
- *   the stream resumes. Staging then covers the first tenth and raw gets the rest, as in pubsub mode.
- *   With --source wikimedia nothing can be held: the load runs at half the duration while the worker
- *   keeps writing.
- */
-function startMidReplayLoad(context: MidReplayContext): {
-  done: Promise<MidReplayCounts>;
-  workerStopped: () => void;
-} {
-  const { options, bridge, server, worker, tenth } = context;
-  let workerStopped!: () => void;
-  const workerHasStopped = new Promise<void>((resolve) => (workerStopped = resolve));
-  const load = () => loadStaging(context.plan, context.backends);
-  const done = (async (): Promise<MidReplayCounts> => {
-    const since = Date.now();
-    const halfTime = () => Date.now() - since >= (options.durationSeconds * 1000) / 2;
-    for (;;) {
-      if (bridge) {
-        const inserted = bridge.stats.inserted;
-        if (options.source === "replay" ? inserted >= tenth : halfTime() && inserted >= 1) {
-          const release = await bridge.pause();
-          try {
-            await workerHasStopped;
-            return await load();
-          } finally {
-            release();
-          }
-        }
-      } else if (server) {
-        if (server.holding && allHandled(await worker.counts(), tenth)) {
-          try {
-            return await load();
-          } finally {
-            server.release();
-          }
-        }
-      } else if (halfTime() && ((await worker.counts())?.published ?? 0) >= 1) return await load();
-      await sleep(50);
-    }
-  })();
-  done.catch(() => undefined); // awaited by run; a failure is reported there
-  return { done, workerStopped };
-}
-
-/** One staging load at the replay's clock, and the raw and staged row counts after it. */
-async function loadStaging(plan: Plan, { bigquery, count }: Backends): Promise<MidReplayCounts> {
-  const runTime = await replayClock(bigquery, plan.resources);
-  await stagingLoad(bigquery, plan.resources, runTime);
-  const counts = { rawRows: await count(plan.rawTable), stagedRows: await count(plan.stagedTable) };
-  progress(
-    `mid-replay staging load: ${counts.stagedRows} staged of ${counts.rawRows} raw rows so far (@run_time ${runTime.toISOString()})`,
-  );
   return counts;
 }
 
@@ -449,49 +376,96 @@ async function drainApplier(applier: CdcApplier, work: string): Promise<void> {
 }
 
 /** leaderboard_live, then the ELT, the windows and the health checks: the demo's result. */
+/** The run's parts, as the mid-replay reads see them and with everything main.ts started. */
+type RunContext = MidReplayContext & { readonly plan: Plan; readonly backends: Backends };
+
 async function measure(
-  plan: Plan,
-  { bigquery, count, pubsubEmulator }: Backends,
-  outcome: { applier: CdcApplier; published: number; mid: MidReplayCounts },
+  context: RunContext,
+  outcome: { counts: WorkerCounts; mid: MidReplay; applier: CdcApplier },
 ): Promise<DemoResult> {
-  const { resources, ingestion } = plan;
+  const { plan, backends } = context;
+  const { bigquery, count } = backends;
+  const { resources } = plan;
   const rawRows = await count(plan.rawTable);
-  // leaderboard_live now: staging covers only what the mid-replay load saw, raw has everything.
-  const clock = await replayClock(bigquery, resources);
-  const live = await liveTop10(bigquery, resources, clock);
-  progress(`leaderboard_live read with staging at ${outcome.mid.stagedRows} rows, raw at ${rawRows}`);
-  progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard)`);
+  progress(`raw: ${rawRows} rows; running the ELT (staging load, then leaderboard, then the windows)`);
   const elt = await runElt(bigquery, resources);
-  // The windows run once, after the last staging load (test/sql/windows.emulator.test.ts covers the
-  // incremental runs; the emulator's MERGE compares every target row with every source row).
-  await runWindows(bigquery, resources, elt.runTime);
+  await recomputeWindows(bigquery, resources, elt.runTime);
   const windows = await windowCounts(bigquery, resources);
+  const health = await measureHealthOf(context, elt.runTime, rawRows - elt.stagedRows);
+  const offset = context.points ? context.events.length : null;
+  const end = await readStory({
+    bigquery,
+    resources,
+    readAt: "end",
+    replayedEvents: offset,
+    lastEventTime: await lastEventTime(context, offset),
+    clock: await replayClock(bigquery, resources),
+    cdc: {
+      applied: outcome.applier.distinctMessages(),
+      expected: publishedChanges(fs.readFileSync(path.join(backends.work, "worker.log"), "utf8")),
+    },
+  });
+  const errorRows = await count(plan.errorTable);
+  const { counts } = outcome;
+  return {
+    published: counts.published,
+    raw_rows: rawRows,
+    staged_rows: elt.stagedRows,
+    duplicates_removed: rawRows - elt.stagedRows,
+    error_rows: errorRows,
+    counts: {
+      received: counts.received,
+      published: counts.published,
+      dropped: counts.droppedBy,
+      refused: counts.refused,
+      error_rows: errorRows,
+      duplicates_removed: rawRows - elt.stagedRows,
+    },
+    leaderboard: elt.top10,
+    leaderboard_mid_replay: outcome.mid.leaderboard,
+    leaderboard_live: outcome.mid.leaderboardLive,
+    windows,
+    cdc: await cdcReport(bigquery, plan.projectId, plan.cdcSubscription.bigQueryTable, outcome.applier.stats),
+    health,
+    story: [...outcome.mid.story, ...end],
+    ingestion_cost: ingestionCostLines(COST_RATES),
+  };
+}
+
+/** The rates the report prices ingestion at (events/s). */
+const COST_RATES = [50, 500, 5000] as const;
+
+/** The health section: the SQL health checks as of `runTime`, and the subscriptions' backlog. */
+async function measureHealthOf(
+  { plan, backends }: RunContext,
+  runTime: Date,
+  duplicatesRemoved: number,
+): Promise<HealthReport> {
+  const { resources, ingestion } = plan;
   progress(
     plan.direct
       ? "measuring health (the SQL of the health checks; no ingestion subscription in direct mode)"
       : "measuring health (the SQL of the health checks, the subscriptions' backlog)",
   );
-  const health = await measureHealth({
-    bigquery,
+  return measureHealth({
+    bigquery: backends.bigquery,
     resources,
-    pubsubHost: pubsubEmulator.host,
+    pubsubHost: backends.pubsubEmulator.host,
     ingestionSubscription: ingestion?.name,
     deadLetterSubscription: ingestion ? resources.stack.ingestion.deadLetterSubscriptionName : undefined,
-    runTime: elt.runTime,
-    duplicatesRemoved: rawRows - elt.stagedRows,
+    runTime,
+    duplicatesRemoved,
   });
-  return {
-    published: outcome.published,
-    raw_rows: rawRows,
-    staged_rows: elt.stagedRows,
-    duplicates_removed: rawRows - elt.stagedRows,
-    error_rows: await count(plan.errorTable),
-    leaderboard: elt.top10,
-    leaderboard_live: live,
-    windows,
-    cdc: await cdcReport(bigquery, plan.projectId, plan.cdcSubscription.bigQueryTable, outcome.applier.stats),
-    health,
-  };
+}
+
+/**
+ * With --json, stdout carries the one JSON object and nothing else: whatever else writes to this
+ * process's stdout from here on (a library's console.log) goes to stderr. Returns the real stdout writer.
+ */
+function claimStdout(): (text: string) => void {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  return (text) => void write(text);
 }
 
 async function main(): Promise<void> {
@@ -506,16 +480,26 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  const writeJson = options.json ? claimStdout() : undefined;
   try {
     const result = await run(options);
     await cleanup();
     progress("done");
-    process.stdout.write(`${formatReport(result)}\n`);
-    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    const report = formatReport(result);
+    if (writeJson) {
+      process.stderr.write(`${report}\n`);
+      writeJson(`${JSON.stringify(result)}\n`);
+    } else process.stdout.write(`${report}\n`);
+    const html = options.report;
+    if (html) {
+      fs.writeFileSync(html, htmlReport(result));
+      progress(`report written to ${html}`);
+    }
     process.exit(0);
   } catch (error) {
     const expected = error instanceof FixtureError || error instanceof UsageError;
     process.stderr.write(`demo: ${expected ? (error as Error).message : ((error as Error).stack ?? error)}\n`);
+    keepWork = !expected;
     await cleanup();
     process.exit(1);
   }

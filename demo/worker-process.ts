@@ -14,6 +14,8 @@ export interface WorkerCounts {
   published: number;
   failed: number;
   dropped: number;
+  /** `dropped` by reason (canary, malformed). */
+  droppedBy: Record<string, number>;
   /** Rows a direct sink wrote to the error table instead (BigQuery refused them); 0 with Pub/Sub. */
   refused: number;
   inFlight: number;
@@ -47,6 +49,17 @@ export function metricSum(text: string, suffix: string): number {
   return total;
 }
 
+/** A metric's samples summed per value of one label. */
+export function metricByLabel(text: string, suffix: string, label: string): Record<string, number> {
+  const pattern = new RegExp(`^[a-zA-Z_:]*${suffix}\\{([^}]*)\\} ([0-9.eE+-]+)$`, "gm");
+  const totals: Record<string, number> = {};
+  for (const match of text.matchAll(pattern)) {
+    const value = new RegExp(`${label}="([^"]*)"`).exec(match[1])?.[1] ?? "";
+    totals[value] = (totals[value] ?? 0) + Number(match[2]);
+  }
+  return totals;
+}
+
 export function startWorker(
   env: Record<string, string>,
   metricsPort: number,
@@ -71,6 +84,7 @@ export function startWorker(
           published: metricSum(text, "events_published_total"),
           failed: metricSum(text, "events_failed_total"),
           dropped: metricSum(text, "events_dropped_total"),
+          droppedBy: metricByLabel(text, "events_dropped_total", "reason"),
           refused: metricSum(text, "sink_rows_refused_total"),
           inFlight: metricSum(text, "in_flight_messages"),
         };

@@ -10,11 +10,13 @@
 #   FRESH_STREAMS_VALIDATE_FORMATS=json npm run validate   one form only ("json", "hcl" or "json hcl")
 #   FRESH_STREAMS_SKIP_PLAN=1 npm run validate         init + validate only (no plan, no comparison)
 #
-# The provider comes from scripts/ensure-provider.sh (built from source, cached, installed through a
-# filesystem mirror named by TF_CLI_CONFIG_FILE). Every stack is copied to a scratch folder outside the
-# repo; there the backend block is dropped (no state, no network) and the google version constraint is
-# set to the version actually built (tools/validation/prepare-validation.ts), so no .terraform folder or
-# lock file ever lands in the repo. The summary gives each step's time, per stack and per form.
+# The provider comes from scripts/ensure-provider.sh (fetched at the pinned version by terraform init,
+# or built from source when the registry cannot be reached; cached, installed through a filesystem
+# mirror named by TF_CLI_CONFIG_FILE); the log says which and why, at the start and in the summary.
+# Every stack is copied to a scratch folder outside the repo; there the backend block is dropped (no
+# state, no network) and the google version constraint is set to the version in the mirror
+# (tools/validation/prepare-validation.ts), so no .terraform folder or lock file ever lands in the repo.
+# The summary gives each step's time, per stack and per form.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
@@ -23,6 +25,9 @@ command -v terraform >/dev/null || die "terraform is not on the PATH: validation
 eval "$(bash scripts/ensure-provider.sh)"
 log "$(terraform version | head -1); CLI config $TF_CLI_CONFIG_FILE"
 WANTED="$(node -p 'require("@cdktf/provider-google/package.json").cdktf.provider.version' 2>/dev/null || echo 6.50.0)"
+PROVIDER_USED="hashicorp/google $FRESH_STREAMS_PROVIDER_VERSION, $FRESH_STREAMS_PROVIDER_HOW"
+[ "$FRESH_STREAMS_PROVIDER_HOW" = built ] && PROVIDER_USED="$PROVIDER_USED from source${FRESH_STREAMS_PROVIDER_MODULE_VERSION:+ (Go module $FRESH_STREAMS_PROVIDER_MODULE_VERSION)}"
+log "provider: $PROVIDER_USED: $FRESH_STREAMS_PROVIDER_NOTE"
 if [ "$FRESH_STREAMS_PROVIDER_VERSION" != "$WANTED" ]; then
   cat >&2 <<EOF
 ================================================================================
@@ -177,7 +182,7 @@ for json_plan in "$work"/validate/json-*/plan.json; do
   done
 done
 
-log "validated against hashicorp/google $FRESH_STREAMS_PROVIDER_VERSION (stacks pin $WANTED):"
+log "validated against $PROVIDER_USED (the stacks pin $WANTED):"
 for line in "${summary[@]}"; do log "  $line"; done
 for format in json hcl export; do
   [ -n "${stacks_of[$format]:-}" ] || continue

@@ -84,8 +84,8 @@ function runDemo(fixture: string): any {
     timeout: 300_000,
   });
   if (run.status !== 0) throw new Error(`demo failed (${run.status}):\n${run.stderr.slice(-3000)}`);
-  const lines = run.stdout.trim().split("\n");
-  return { result: JSON.parse(lines[lines.length - 1]), stdout: run.stdout };
+  // stdout is the JSON alone; the human report goes to stderr.
+  return { result: JSON.parse(run.stdout), report: run.stderr };
 }
 
 describe("npm run demo: page state (CDC)", () => {
@@ -121,7 +121,7 @@ describe("npm run demo: page state (CDC)", () => {
     expect(expected.rows.length).toBeGreaterThan(10);
     const inOrder = path.join(work, "pages.jsonl");
     fs.writeFileSync(inOrder, `${pages.join("\n")}\n`);
-    const { result, stdout } = runDemo(inOrder);
+    const { result, report } = runDemo(inOrder);
     expect(result.cdc).toEqual({
       messages: expect.any(Number),
       upserts: expected.upserts,
@@ -130,7 +130,7 @@ describe("npm run demo: page state (CDC)", () => {
       pages_sha256: pagesDigest(expected.rows),
     });
     expect(result.cdc.messages).toBeGreaterThanOrEqual(expected.upserts + expected.deletes);
-    expect(stdout).toContain(`wiki_pages rows    ${expected.rows.length}`);
+    expect(report).toContain(`wiki_pages rows    ${expected.rows.length}`);
 
     // Same events, any order, each three times: newest-per-key must give the same table.
     let seed = 42;

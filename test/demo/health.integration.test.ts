@@ -40,8 +40,8 @@ test("npm run demo ends with the health section: backlog, dead letters, late eve
       wiki: "enwiki",
     });
   const lines = [
-    event("h-0", "old", -72 * 60), // three days before the others: beyond the lookback
     event("h-1", "zoe", 0),
+    event("h-0", "old", -72 * 60), // arrives after a newer one, three days older: beyond the lookback
     event("h-2", "zoe", 1),
     event("h-2", "zoe", 1), // replayed duplicate
     event("h-3", "yann", 2),
@@ -55,7 +55,7 @@ test("npm run demo ends with the health section: backlog, dead letters, late eve
   });
   expect(result.stderr).not.toMatch(/demo: /);
   expect(result.status).toBe(0);
-  const json = JSON.parse(result.stdout.trim().split("\n").pop()!);
+  const json = JSON.parse(result.stdout); // stdout is the JSON alone
   expect(json).toMatchObject({ published: 5, raw_rows: 5, staged_rows: 3 });
   expect(json.health).toEqual({
     backlog_left: 0,
@@ -65,6 +65,6 @@ test("npm run demo ends with the health section: backlog, dead letters, late eve
     staging_duplicates: 0,
     staging_lag_seconds: 0,
   });
-  // The human report ends with the same section.
-  expect(result.stdout).toContain(formatHealth(json.health));
+  // The human report (on stderr with --json) ends with the same section.
+  expect(result.stderr).toContain(formatHealth(json.health));
 });

@@ -18,6 +18,7 @@
  */
 import { DirectSink } from "../../schemas/worker-contract";
 import { freePort } from "../process/free-port";
+import { logTail } from "../process/log-tail";
 import { serveUntilSignalled, terminate, watchExit } from "../process/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -164,9 +165,7 @@ export async function startBigQueryEmulator(options: BigQueryEmulatorOptions): P
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (exitInfo() !== undefined) {
-      throw new Error(
-        `the BigQuery emulator exited before it was ready (${exitInfo()})${options.logFile ? `; see ${options.logFile}` : ""}`,
-      );
+      throw new Error(`the BigQuery emulator exited before it was ready (${exitInfo()})${logTail(options.logFile)}`);
     }
     if (await answers(port, options.projectId)) break;
     if (Date.now() > deadline) {

@@ -16,6 +16,7 @@
  * `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
 import { freePort } from "../process/free-port";
+import { logTail } from "../process/log-tail";
 import { serveUntilSignalled, terminate, watchExit } from "../process/terminate";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -128,9 +129,7 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
       if (watch.info() !== undefined)
-        throw new Error(
-          `the Pub/Sub emulator exited before it was ready (${watch.info()})${options.logFile ? `; see ${options.logFile}` : ""}`,
-        );
+        throw new Error(`the Pub/Sub emulator exited before it was ready (${watch.info()})${logTail(options.logFile)}`);
       if (await answersOk(port)) return;
       await sleep(100);
     }

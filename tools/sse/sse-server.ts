@@ -43,10 +43,11 @@ export interface SseServerOptions {
   /** Called with the wall time (performance.now()) each frame is written (paced bench). */
   onWrite?: (offset: number) => void;
   /**
-   * Hold the stream before the frame at this offset until `release()` is called: frames before it are
-   * written, the connection stays open and quiet (the demo's mid-replay pause in direct mode).
+   * Hold the stream before the frame at this offset (or at each of these offsets, in turn) until
+   * `release()` is called: frames before it are written, the connection stays open and quiet (the
+   * demo's pauses at fixed points of the replay).
    */
-  holdAt?: number;
+  holdAt?: number | readonly number[];
   /**
    * Frames re-sent before the resume position: 1 resumes at the frame named by `Last-Event-ID`
    * (EventStreams with timestamp ids: the position's own event comes again), more resumes just before it.
@@ -98,9 +99,11 @@ export class SseServer {
   public hugeBytesWritten = 0;
 
   private releaseHold: () => void = () => undefined;
-  /** Resolved by `release()`: the stream continues past `holdAt`. */
-  private readonly hold = new Promise<void>((resolve) => (this.releaseHold = resolve));
+  /** The offsets to hold at that the stream has not passed yet, ascending. */
+  private readonly holds: number[];
   private held = false;
+  private heldOffset = 0;
+  private stopped = false;
 
   /** Frames rendered and UTF-8 encoded once, so serving costs little CPU (the benchmark shares the machine). */
   private readonly frames: Buffer[];
@@ -108,6 +111,9 @@ export class SseServer {
   constructor(private readonly options: SseServerOptions) {
     const idOf = options.idOf ?? sseId;
     this.frames = options.events.map((data, offset) => Buffer.from(frame(offset, data, idOf(offset))));
+    const holdAt = options.holdAt;
+    this.holds =
+      holdAt === undefined ? [] : [...new Set(typeof holdAt === "number" ? [holdAt] : holdAt)].sort((a, b) => a - b);
   }
 
   /** Starts listening on 127.0.0.1 and resolves with the stream's URL. */
@@ -129,17 +135,23 @@ export class SseServer {
     return this.url;
   }
 
-  /** True once the stream has written every frame before `holdAt` and waits for `release()`. */
+  /** True once the stream has written every frame before the next `holdAt` and waits for `release()`. */
   get holding(): boolean {
     return this.held;
   }
 
-  /** Lets the stream continue past `holdAt` (no effect without it, or when called twice). */
+  /** The offset the stream is held at, while `holding`. */
+  get heldAt(): number | undefined {
+    return this.held ? this.heldOffset : undefined;
+  }
+
+  /** Lets the stream continue past the offset it is held at (no effect while it is not held). */
   release(): void {
     this.releaseHold();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.releaseHold();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -187,17 +199,20 @@ export class SseServer {
     const started = performance.now();
     let closed = false;
     res.on("close", () => (closed = true));
-    const { holdAt } = this.options;
+    const holdAt = () => this.holds.find((h) => h >= offset);
     while (offset < events.length && !closed) {
-      if (offset === holdAt) {
+      if (offset === holdAt() && !this.stopped) {
         this.held = true;
-        await this.hold;
+        this.heldOffset = offset;
+        await new Promise<void>((resolve) => (this.releaseHold = resolve));
         this.held = false;
+        this.holds.splice(this.holds.indexOf(offset), 1);
         if (closed) break;
       }
       const parts: Buffer[] = [];
       const first = offset;
-      while (offset < events.length && offset - first < perWrite && (offset === first || offset !== holdAt)) {
+      const nextHold = holdAt();
+      while (offset < events.length && offset - first < perWrite && (offset === first || offset !== nextHold)) {
         if (cutEvery && sentThisConnection >= cutEvery) {
           // Cut mid-frame: half of the next frame, then drop the connection.
           const partial = this.frames[offset];

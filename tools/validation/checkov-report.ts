@@ -113,6 +113,18 @@ export function unexplainedFindings(
   return { failed: failed.length, passed, skipped, unexplained };
 }
 
+/**
+ * One stack's summary: what fails the scan is only what the baseline does not explain, so the line
+ * counts those apart ("3 passed, 0 failing the scan, 62 explained by the baseline").
+ */
+export function summaryLine(
+  stack: string,
+  counts: { readonly passed: number; readonly skipped: number; readonly unexplained: readonly unknown[] },
+): string {
+  const failing = counts.unexplained.length;
+  return `checkov [${stack}]: ${counts.passed} passed, ${failing} failing the scan, ${counts.skipped} explained by the baseline (.checkov-baseline.json)`;
+}
+
 function main(argv: readonly string[]): number {
   const [stack, stackFile, reportFile, baselineFile] = argv;
   if (!stack || !stackFile || !reportFile || !baselineFile) {
@@ -140,10 +152,9 @@ function main(argv: readonly string[]): number {
       return 2;
     }
   }
-  const { failed, passed, skipped, unexplained } = unexplainedFindings(stack, stackFile, reports, baseline);
-  console.error(
-    `checkov [${stack}]: ${passed} passed, ${failed} failed (${skipped} explained by the baseline, ${unexplained.length} not)`,
-  );
+  const counts = unexplainedFindings(stack, stackFile, reports, baseline);
+  const { unexplained } = counts;
+  console.error(summaryLine(stack, counts));
   for (const u of unexplained) {
     console.error(`  UNEXPLAINED ${u.check} on ${u.resource}: ${u.title}${u.guideline ? ` (${u.guideline})` : ""}`);
   }
