@@ -26,14 +26,18 @@ export interface ForeignOutput {
 // have no install scripts, so --ignore-scripts changes nothing but guards against one appearing.
 const QUIET = ["--no-audit", "--no-fund"];
 
+// The environment without the npm_* variables that `npm test`/`npx jest` export (this repository's
+// npm config, ignore-scripts and local prefix included): each app is its own npm project.
+export const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+
 /** Runs a program and returns its stdout; a failure carries the command, its stderr and stdout. */
-export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+export function run(command: string, args: string[], cwd: string): string {
   try {
     return execFileSync(command, args, {
       cwd,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...env },
+      env: CLEAN_ENV,
       maxBuffer: 256 * 1024 * 1024,
     });
   } catch (error) {
@@ -95,8 +99,11 @@ function lockedVersion(name: string): string {
   return lock.packages[`node_modules/${name}`].version;
 }
 
-/** Writes the app's package.json, tsconfig.json and stack.ts; `fresh-streams` comes from `source`. */
-export function createForeignApp(dir: string, peers: PeerVersions, source: string): void {
+/**
+ * Writes the app's package.json (plus `manifest`'s fields), tsconfig.json and stack.ts; `fresh-streams`
+ * comes from `source`.
+ */
+export function createForeignApp(dir: string, peers: PeerVersions, source: string, manifest: object = {}): void {
   fs.mkdirSync(dir, { recursive: true });
   const dependencies = {
     ...peers,
@@ -106,7 +113,7 @@ export function createForeignApp(dir: string, peers: PeerVersions, source: strin
   };
   fs.writeFileSync(
     path.join(dir, "package.json"),
-    JSON.stringify({ name: "foreign-app", version: "1.0.0", private: true, dependencies }, null, 2),
+    JSON.stringify({ name: "foreign-app", version: "1.0.0", private: true, dependencies, ...manifest }, null, 2),
   );
   fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(FOREIGN_TSCONFIG, null, 2));
   fs.writeFileSync(path.join(dir, "stack.ts"), FOREIGN_STACK);

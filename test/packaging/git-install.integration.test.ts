@@ -27,9 +27,10 @@ beforeAll(() => {
   const bare = path.join(work, "fresh-streams.git");
   run("git", ["clone", "--quiet", "--bare", ROOT, bare], work);
   app = path.join(work, "app");
-  createForeignApp(app, peerEnds().newest, `git+file://${bare}`);
-  // Scripts on: the git dependency's prepare script is what builds it (npm 11 asks for the approval).
-  installForeignApp(app, ["--allow-scripts=fresh-streams"]);
+  // Scripts on: the git dependency's prepare script is what builds it. npm 11 asks for its approval
+  // (an allowScripts entry, what `npm install-scripts approve fresh-streams` writes).
+  createForeignApp(app, peerEnds().newest, `git+file://${bare}`, { allowScripts: { "fresh-streams": true } });
+  installForeignApp(app, []);
   output = synthForeignApp(app);
 }, SLOW);
 

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  CLEAN_ENV,
   createForeignApp,
   ForeignOutput,
   installForeignApp,
@@ -98,6 +99,7 @@ describe("the packed tarball", () => {
     const result = spawnSync("npm", ["publish", "--dry-run", "--json", "--ignore-scripts"], {
       cwd: ROOT,
       encoding: "utf8",
+      env: CLEAN_ENV,
     });
     expect({ status: result.status, stderr: result.status === 0 ? "" : result.stderr }).toEqual({
       status: 0,
