@@ -11,6 +11,7 @@ import {
   REGION,
 } from "../schemas/naming";
 import { DEFAULT_SSE_URL, DIRECT_SINKS } from "../schemas/worker-contract";
+import { MIN_ALLOW_REASON_LENGTH } from "../constructs/plan-safety/allow-entries";
 
 /**
  * The typed, validated shape of one environment file (`config/<env>.json`).
@@ -316,6 +317,46 @@ const monitoring = z
   })
   .strict();
 
+/** Exceptions to the plan guard (`fresh-streams plan-guard --config`, docs/plan-guard.md). */
+const planSafety = z
+  .object({
+    /**
+     * Deletes and replacements the plan guard lets through, each `{ "address", "reason" }`: the resource address as
+     * the plan names it, and why losing what it holds is acceptable (at least 10 characters). An entry that allows
+     * nothing in a plan is reported as stale.
+     */
+    allow: z
+      .array(
+        z
+          .object({
+            address: z.string().trim().min(1, "the resource address the plan names, e.g. google_pubsub_topic.x"),
+            reason: z
+              .string()
+              .trim()
+              .min(
+                MIN_ALLOW_REASON_LENGTH,
+                `at least ${MIN_ALLOW_REASON_LENGTH} characters saying why losing what the resource holds is acceptable`,
+              ),
+          })
+          .strict(),
+      )
+      .default([])
+      .superRefine((entries, ctx) => {
+        const seen = new Set<string>();
+        entries.forEach((entry, i) => {
+          if (seen.has(entry.address)) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [i, "address"],
+              message: `${entry.address} is allowed twice; keep one entry with one reason`,
+            });
+          }
+          seen.add(entry.address);
+        });
+      }),
+  })
+  .strict();
+
 export const environmentConfigSchema = z
   .object({
     /** Google Cloud project id the stack deploys into. */
@@ -349,6 +390,7 @@ export const environmentConfigSchema = z
     cdc: cdc.default({}),
     worker: worker.default({}),
     monitoring: monitoring.default({}),
+    planSafety: planSafety.default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -171,6 +171,28 @@ export type {
   WarehousePolicyProps,
 } from "./policy";
 
+// Plan guard: refuses a saved plan's deletes and replacements of what holds data, with the way out.
+export {
+  AllowEntryError,
+  checkPlanSafety,
+  constructPathsOf,
+  formatPlanSafetyReport,
+  MIN_ALLOW_REASON_LENGTH,
+  parseAllowEntries,
+  PLAN_FORMAT_MAJOR,
+  PlanFormatError,
+  STATEFUL_RESOURCES,
+} from "./plan-safety";
+export type {
+  ColumnChanges,
+  PlanAction,
+  PlannedChange,
+  PlanSafetyAllowEntry,
+  PlanSafetyOptions,
+  PlanSafetyReport,
+  StatefulResource,
+} from "./plan-safety";
+
 // Testing: the apply-order check and the inventory, for users' own tests.
 export { describeUnorderedReference, expectApplyOrder, findUnorderedReferences } from "./testing/apply-order";
 export type { NamedObjectKind, SynthesizedStack, UnorderedReference } from "./testing/apply-order";

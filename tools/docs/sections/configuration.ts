@@ -229,7 +229,18 @@ export function renderConfigGroup(group: string): string {
   );
 }
 
-const GROUPS = ["project", "backend", "ingestion", "elt", "windows", "cdc", "reservation", "worker", "monitoring"];
+const GROUPS = [
+  "project",
+  "backend",
+  "ingestion",
+  "elt",
+  "windows",
+  "cdc",
+  "reservation",
+  "worker",
+  "monitoring",
+  "planSafety",
+];
 
 export const SECTIONS: DocSection[] = GROUPS.map((group) => ({
   file: "docs/configuration.md",
