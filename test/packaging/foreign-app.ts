@@ -61,6 +61,12 @@ export function rootPackage(): {
   return JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 }
 
+/** The command the package installs (its `bin`), if it has one. */
+export function binName(): string | undefined {
+  const pkg = rootPackage();
+  return typeof pkg.bin === "string" ? pkg.name : Object.keys(pkg.bin ?? {})[0];
+}
+
 /**
  * `npm pack` of the repository, the way docs/releasing.md publishes: scripts on (the repository's .npmrc turns
  * them off for installs), so prepack deletes dist/ and builds it again. The tarball and its file list.

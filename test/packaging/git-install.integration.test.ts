@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  binName,
   createForeignApp,
   ForeignOutput,
   installForeignApp,
@@ -51,5 +52,10 @@ describe("a git-URL install", () => {
     expect(output.sqlShipped).toBe(true);
     expect(output.resources).toEqual(expect.arrayContaining(["google_bigquery_table", "google_pubsub_topic"]));
     expect(output.exported).toEqual(Object.keys(require("../../constructs/index")).sort());
+  });
+
+  const bin = binName();
+  (bin ? test : test.skip)(`npx --no-install ${bin ?? "(the package has no bin)"} --help answers`, () => {
+    expect(run("npx", ["--no-install", String(bin), "--help"], app)).toMatch(/\S/);
   });
 });

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  binName,
   CLEAN_ENV,
   createForeignApp,
   ForeignOutput,
@@ -158,9 +159,9 @@ describe.each(["oldest", "newest"])("a foreign cdktf app at the %s supported pee
     SLOW,
   );
 
-  const bin = typeof pkg.bin === "string" ? pkg.name : Object.keys(pkg.bin ?? {})[0];
+  const bin = binName();
   (bin ? test : test.skip)(`npx --no-install ${bin ?? "(the package has no bin)"} --help answers`, () => {
-    expect(run("npx", ["--no-install", bin, "--help"], dir)).toMatch(/\S/);
+    expect(run("npx", ["--no-install", String(bin), "--help"], dir)).toMatch(/\S/);
   });
 });
 
