@@ -11,13 +11,14 @@ npx eslint --max-warnings 0 .
 npx prettier --check --log-level warn .
 
 # --- SQL tier: the BigQuery emulator that test/elt/*.emulator.test.ts executes the ELT
-# SQL on. Built once from source (~11 min, ~6.5 GB RAM cold), cached in $FRESH_STREAMS_CACHE/bin;
-# built here rather than inside jest so its progress is visible. (ZetaSQL needs nothing: its
+# SQL on. Taken prebuilt when there is one, else built once from source (7-18 min cold, sized to the
+# memory available: see scripts/lib/go-build-plan.sh), cached in $FRESH_STREAMS_CACHE/bin;
+# found or built here rather than inside jest so its progress is visible. (ZetaSQL needs nothing: its
 # server ships in node_modules/@fivetrandevelopers/zetasql.)
 export BIGQUERY_EMULATOR_BIN="${BIGQUERY_EMULATOR_BIN:-$(bash scripts/ensure-bigquery-emulator.sh)}"
 
-# --- Validation tier: the real google provider (built from source once: 8-13 min, ~2 GB
-# peak on 2 shared cores, cached in $FRESH_STREAMS_CACHE/provider), `terraform validate` + an offline
+# --- Validation tier: the real google provider (fetched at the pinned version where the registry answers,
+# else built from source once: 8-13 min, ~2 GB peak on 2 shared cores; cached in $FRESH_STREAMS_CACHE/provider), `terraform validate` + an offline
 # `terraform plan` of every environment in JSON and in HCL (`cdktf synth --hcl`, plus its plain-Terraform
 # export, which must plan what the JSON plans) (scripts/validate.sh), and the Checkov scan against
 # .checkov-baseline.json (scripts/checkov.sh). One JSON synth feeds both; test/validation reuses the provider.
