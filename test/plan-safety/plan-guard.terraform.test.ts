@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkPlanSafety, constructPathsOf, PlanSafetyOptions, PlanSafetyReport } from "../../constructs";
-import { BuiltProvider, ensureProvider, terraformAvailable } from "../../tools/validation/terraform";
+import { BuiltProvider, providerForTests } from "../../tools/validation/terraform";
 import { guardStack, GuardStackVariant } from "./guard-stack";
 import { offlineState, PlanFolder, planJson, synthesizeForPlan } from "./offline-plan";
 
@@ -17,14 +17,8 @@ const cleanup: string[] = [];
 
 beforeAll(
   () => {
-    if (!terraformAvailable()) throw new Error("terraform is not on the PATH: these machines ship 1.11.4");
-    try {
-      provider = ensureProvider();
-    } catch (error) {
-      unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
-      console.warn(`SKIPPED (loudly): ${unavailable}`);
-      return;
-    }
+    ({ provider, unavailable } = providerForTests());
+    if (!provider) return;
     base = synthesizeForPlan(guardStack(), provider, cleanup);
     state = offlineState(base, provider);
   },

@@ -4,12 +4,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { environmentConfig } from "../support";
 import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack";
-import {
-  BuiltProvider,
-  ensureProvider,
-  prepareForValidation,
-  terraformAvailable,
-} from "../../tools/validation/terraform";
+import { BuiltProvider, prepareForValidation, providerForTests } from "../../tools/validation/terraform";
 
 // What the real google provider plans for the warehouse (offline: built provider from the
 // filesystem mirror, placeholder token, -refresh=false). Checks what the synthesized JSON alone
@@ -22,12 +17,7 @@ const outdirs: string[] = [];
 
 beforeAll(
   () => {
-    if (!terraformAvailable()) throw new Error("terraform is not on the PATH: these machines ship 1.11.4");
-    try {
-      provider = ensureProvider();
-    } catch (error) {
-      unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
-    }
+    ({ provider, unavailable } = providerForTests());
   },
   45 * 60 * 1000,
 );

@@ -10,13 +10,7 @@ import { StreamingAnalyticsStack } from "../../stacks/streaming-analytics-stack"
 import { comparePlans } from "../../tools/validation/compare-plans";
 import { exportHcl } from "../../tools/validation/export-hcl";
 import { HCL_OVERRIDE_FILE, prepare } from "../../tools/validation/prepare-validation";
-import {
-  BuiltProvider,
-  ensureProvider,
-  planAsJson,
-  prepareForValidation,
-  terraformAvailable,
-} from "../../tools/validation/terraform";
+import { BuiltProvider, planAsJson, prepareForValidation, providerForTests } from "../../tools/validation/terraform";
 
 // Validation with Terraform and the real google provider (built from source, installed through a
 // filesystem mirror: no network). The first run builds the provider (5-15 minutes, cached after).
@@ -29,14 +23,7 @@ const outdirs: string[] = [];
 
 beforeAll(
   () => {
-    if (!terraformAvailable()) {
-      throw new Error("terraform is not on the PATH: validation needs Terraform >= 1.5 (these machines ship 1.11.4)");
-    }
-    try {
-      provider = ensureProvider();
-    } catch (error) {
-      unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
-    }
+    ({ provider, unavailable } = providerForTests());
     if (provider && provider.version !== PINNED) {
       console.warn(
         `VALIDATING AGAINST hashicorp/google ${provider.version}, NOT ${PINNED}: ${provider.note}. ` +

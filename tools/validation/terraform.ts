@@ -57,6 +57,21 @@ export function ensureProvider(): BuiltProvider {
   };
 }
 
+/**
+ * For a terraform test's `beforeAll`: the provider, or why it is unavailable (said loudly on the console).
+ * Fails at once when terraform itself is missing: these machines ship it.
+ */
+export function providerForTests(): { provider?: BuiltProvider; unavailable?: string } {
+  if (!terraformAvailable()) throw new Error("terraform is not on the PATH: these machines ship 1.11.4");
+  try {
+    return { provider: ensureProvider() };
+  } catch (error) {
+    const unavailable = `the google provider could not be built: ${(error as Error).message.slice(0, 2000)}`;
+    console.warn(`SKIPPED (loudly): ${unavailable}`);
+    return { unavailable };
+  }
+}
+
 /** Rewrites every stack of a `Testing.fullSynth` output for offline validation (no backend, built provider version). */
 export function prepareForValidation(outdir: string, providerVersion: string): void {
   const stacksDir = path.join(outdir, "stacks");
