@@ -23,6 +23,8 @@ import { PubSubToBigQueryJob } from "../../constructs/dataflow/pubsub-to-bigquer
 import { PipelineMonitoring } from "../../constructs/monitoring/pipeline-monitoring";
 import { StreamTopic } from "../../constructs/pubsub/stream-topic";
 import { SsePublisherService } from "../../constructs/worker/sse-publisher-service";
+import { SsePublisherWorkerPool } from "../../constructs/worker/sse-publisher-worker-pool";
+import type { SsePublisherWorkerPoolProps } from "../../constructs/worker/sse-publisher-props";
 import { ColumnDefinition, TableSchema } from "../../schemas/table-schema";
 
 /** The project every case deploys into. */
@@ -447,7 +449,63 @@ const computeCases: CatalogueCase[] = [
     },
     expected: [UPDATE("google_cloud_run_v2_service")],
   },
+  {
+    id: "worker-pool-settings",
+    change: "change the worker's image, CPU, memory or settings (worker pool host)",
+    outcome: "update in place (a new worker pool revision)",
+    attribute: "google_cloud_run_v2_worker_pool.template",
+    source: SOURCE("cloudrunv2/resource_cloud_run_v2_worker_pool.go", 74),
+    note: "The worker pool rolls its one instance to the new revision; the checkpoint bucket is untouched, so the new worker resumes where the old one stopped.",
+    build: (scope, head) => workerPool(scope, "worker-pool-settings", head),
+    expected: [UPDATE("google_cloud_run_v2_worker_pool")],
+  },
+  {
+    id: "worker-host-switch",
+    change: "move the worker from a Cloud Run service to a worker pool (`worker.host`)",
+    outcome: "the service is deleted, the worker pool created; the checkpoint bucket and identity stay",
+    attribute: "the host resource's type (google_cloud_run_v2_service → google_cloud_run_v2_worker_pool)",
+    source: SOURCE("cloudrunv2/resource_cloud_run_v2_worker_pool.go", 74),
+    note: "The checkpoint bucket, service account, repository, metrics secret and grants keep their addresses (the same construct and name), so the pool resumes from the service's checkpoint; the secret gets a new version (its labels name the host). The service's deletion protection must be turned off first where it is on.",
+    build: (scope, head) => {
+      if (head) workerPool(scope, "worker-host-switch", false);
+      // The same name on both hosts (as the stack does): the metrics config secret's id stays.
+      else
+        new SsePublisherService(scope, "worker", {
+          ...workerProps(scope, "worker-host-switch", false),
+          serviceName: names(scope).name,
+        });
+    },
+    expected: [
+      { type: "google_cloud_run_v2_service", action: "delete", verdict: "safe" },
+      { type: "google_cloud_run_v2_worker_pool", action: "create", verdict: "safe" },
+      // The metrics collector's config labels the series by host: a new version of the same secret.
+      { type: "google_secret_manager_secret_version", action: "replace", verdict: "safe", forcedBy: ["secret_data"] },
+      // Its description names the host.
+      UPDATE("google_service_account"),
+    ],
+  },
 ];
+
+/** The worker's props shared by the worker cases: `head` changes its image, CPU, memory and log level. */
+function workerProps(scope: Construct, id: string, head: boolean): SsePublisherWorkerPoolProps {
+  return {
+    project: CATALOGUE_PROJECT,
+    region: "us-central1",
+    topic: topic(scope),
+    image: `us-central1-docker.pkg.dev/${CATALOGUE_PROJECT}/fresh-streams/app-worker:${head ? "1.3.0" : "1.2.3"}`,
+    serviceAccountId: `${id}-sa`.slice(0, 30),
+    repositoryId: `${id}-repo`,
+    checkpointBucketName: `${CATALOGUE_PROJECT}-${id}-checkpoint`,
+    cpu: head ? 2 : 1,
+    memory: head ? Size.mebibytes(1024) : Size.mebibytes(512),
+    logLevel: head ? "debug" : "info",
+    deletionProtection: false,
+  };
+}
+
+function workerPool(scope: Construct, id: string, head: boolean): void {
+  new SsePublisherWorkerPool(scope, "worker", { ...workerProps(scope, id, head), workerPoolName: names(scope).name });
+}
 
 function monitoring(scope: Construct, change: { threshold?: number; deadLetters?: boolean }): void {
   const events = topic(scope);
