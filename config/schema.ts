@@ -158,7 +158,7 @@ const ingestionSettings = z
       .string()
       .regex(/^[0-9]+s$/, "a duration in seconds, e.g. 604800s")
       .optional(),
-    /** Attach an Avro schema (JSON encoding) generated from wiki_changes to the topic; publishers must then send Avro JSON (see encodeAvroJson). */
+    /** Attach an Avro schema (JSON encoding) generated from wiki_changes to the topic; the worker then publishes Avro JSON (MESSAGE_ENCODING=avro-json, set by the stack), and other publishers must too (see encodeAvroJson). */
     topicSchema: z.boolean().default(false),
     /**
      * Key for the regional ingestion resources (topics, the Dataflow job and its temp bucket), in `region`:

@@ -23,6 +23,7 @@ export const WORKER_ENV_VARIABLES = [
   "TABLE",
   "ERROR_TABLE",
   "CDC_TOPIC",
+  "MESSAGE_ENCODING",
   "SSE_URL",
   "USER_AGENT",
   "CHECKPOINT_PATH",
@@ -54,6 +55,16 @@ export const WORKER_ENV_VARIABLES = [
 
 /** One of the worker's environment variables. */
 export type WorkerEnvVariable = (typeof WORKER_ENV_VARIABLES)[number];
+
+/**
+ * How the worker encodes the data of each `TOPIC` message (`MESSAGE_ENCODING`):
+ * - `json`: the row as plain JSON (`JSON.stringify(row)`), for a topic without a schema;
+ * - `avro-json`: the row as Avro JSON (`encodeAvroJson` against `WIKI_CHANGES_SCHEMA`, default names), for a
+ *   topic carrying the Avro schema generated from it (JSON encoding; `ingestion.topicSchema`).
+ */
+export const MESSAGE_ENCODINGS = ["json", "avro-json"] as const;
+/** One of {@link MESSAGE_ENCODINGS}. */
+export type MessageEncoding = (typeof MESSAGE_ENCODINGS)[number];
 
 /**
  * Pub/Sub's limits on one message: a publish request is at most 10 MB (data, attributes, the topic

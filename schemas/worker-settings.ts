@@ -10,6 +10,8 @@ import {
   DEFAULT_METRICS_PORT,
   DEFAULT_SSE_URL,
   DEFAULT_USER_AGENT,
+  MESSAGE_ENCODINGS,
+  MessageEncoding,
   WORKER_ENV_VARIABLES,
   WORKER_SINKS,
   WorkerSink,
@@ -51,6 +53,8 @@ export interface WorkerSettings {
   readonly bigqueryStorageEmulatorHost?: string;
   /** BATCH_MAX_BYTES: largest BigQuery write request the worker builds, in bytes of row data. */
   readonly batchMaxBytes: number;
+  /** MESSAGE_ENCODING: the data of each TOPIC message, `json` (plain) or `avro-json` (for a topic with the generated Avro schema). */
+  readonly messageEncoding: MessageEncoding;
   /** CDC_TOPIC: topic of the page-state changes (`wiki_pages` CDC); unset: not published. */
   readonly cdcTopic?: string;
   /** SSE_URL: the event stream. */
@@ -263,6 +267,7 @@ export const WORKER_SETTING_RULES: readonly SettingRule[] = [
     draft.cdcTopic = parseCdcTopic(get("CDC_TOPIC"), given.project, given.topic, problems);
   }),
   rule(["TABLE", "ERROR_TABLE"], readTables),
+  rule(["MESSAGE_ENCODING"], readMessageEncoding),
   setting(
     "bigqueryEmulatorHost",
     "BIGQUERY_EMULATOR_HOST",
@@ -396,6 +401,20 @@ function readProjectTopicAndSink({ get, skip, problems, draft, given }: ParseCon
   draft.project = project ?? "";
   draft.sink = sink;
   draft.topic = bigquerySink ? "" : (topic ?? "");
+}
+
+/** MESSAGE_ENCODING: one of {@link MESSAGE_ENCODINGS}; `avro-json` only with SINK=pubsub (BigQuery sinks write rows, not messages). */
+function readMessageEncoding({ get, problems, draft, given }: ParseContext): void {
+  const raw = get("MESSAGE_ENCODING");
+  let encoding: MessageEncoding = "json";
+  if (raw !== undefined && !(MESSAGE_ENCODINGS as readonly string[]).includes(raw))
+    problems.push(`MESSAGE_ENCODING: "${raw}" must be one of ${MESSAGE_ENCODINGS.join(", ")}`);
+  else if (raw !== undefined) encoding = raw as MessageEncoding;
+  if (encoding === "avro-json" && given.bigquerySink)
+    problems.push(
+      `MESSAGE_ENCODING: avro-json is set but SINK=${draft.sink} writes BigQuery rows, not Pub/Sub messages; unset MESSAGE_ENCODING, or set SINK=pubsub`,
+    );
+  draft.messageEncoding = encoding;
 }
 
 /** TABLE and ERROR_TABLE: required (TABLE) with a BigQuery sink, refused with Pub/Sub. */

@@ -66,9 +66,12 @@ export class WorkerService extends Construct {
       cpu: Number(settings.cpu),
       memory: memorySize(settings.memory),
       logLevel: settings.logLevel,
-      environment: props.cdcTopic
-        ? { CDC_TOPIC: props.cdcTopic.topicName, ...settings.environment }
-        : settings.environment,
+      environment: {
+        ...(props.cdcTopic ? { CDC_TOPIC: props.cdcTopic.topicName } : {}),
+        ...settings.environment,
+        // The ingestion topic carries the Avro schema generated from wiki_changes: publish Avro JSON.
+        ...(props.topic && config.ingestion.topicSchema ? { MESSAGE_ENCODING: "avro-json" } : {}),
+      },
       kmsKeyName: settings.kmsKeyName ?? config.kmsKeyName,
       deletionProtection: config.deletionProtection,
       forceDestroyBucket: !config.production,

@@ -196,7 +196,7 @@ export class FileCheckpointStore {
 /** One event that can never be published, with what is needed to find it again in the stream. */
 export interface DeadLetterRecord {
   /**
-   * too_large, attribute_too_large, invalid_argument or oversize_frame; for a page change, page_change_too_large,
+   * too_large, attribute_too_large, invalid_argument, unencodable or oversize_frame; for a page change, page_change_too_large,
    * page_change_attribute_too_large or page_change_invalid_argument.
    */
   readonly reason: string;

@@ -132,7 +132,7 @@ export class WorkerMetrics {
     );
     this.deadLettered = counter(
       "events_dead_lettered_total",
-      "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, oversize_frame)",
+      "Events Pub/Sub can never accept, recorded in the dead-letter sink and skipped, by reason (too_large, attribute_too_large, invalid_argument, unencodable, oversize_frame)",
       ["reason"],
     );
     this.lastEventAge = gauge(

@@ -22,7 +22,7 @@ export interface SinkRow {
  * How an event ended:
  * - `written`: the sink acknowledged it;
  * - `refused`: the sink refused it for good and kept it itself (BigQuery: a row of the error table);
- * - `undeliverable`: the sink can never accept it and did not keep it (Pub/Sub: too large, invalid):
+ * - `undeliverable`: the sink can never accept it and did not keep it (Pub/Sub: too large, invalid, not encodable):
  *   the worker records it in the dead-letter sink before the checkpoint may pass it.
  */
 export type SinkOutcome =
@@ -30,7 +30,8 @@ export type SinkOutcome =
   | { readonly kind: "refused"; readonly reason: string; readonly detail: string }
   | {
       readonly kind: "undeliverable";
-      readonly reason: "too_large" | "attribute_too_large" | "invalid_argument";
+      /** `unencodable`: the row does not fit the topic's Avro schema (`MESSAGE_ENCODING=avro-json`). */
+      readonly reason: "too_large" | "attribute_too_large" | "invalid_argument" | "unencodable";
       readonly detail: string;
       /** The message's size. */
       readonly bytes: number;

@@ -20,4 +20,19 @@ describe("the worker's settings rules", () => {
     expect(skipped.problems).toEqual([]);
     expect(skipped.settings).toMatchObject({ topic: "", idleTimeoutMs: 60_000 });
   });
+
+  test("MESSAGE_ENCODING: json by default, avro-json for a topic with the generated Avro schema, refused otherwise", () => {
+    const base = { PROJECT: "my-project", TOPIC: "wiki-changes" };
+    expect(parseWorkerSettings(base).settings?.messageEncoding).toBe("json");
+    expect(parseWorkerSettings({ ...base, MESSAGE_ENCODING: "avro-json" }).settings?.messageEncoding).toBe("avro-json");
+    expect(parseWorkerSettings(base, ["--message-encoding=avro-json"]).settings?.messageEncoding).toBe("avro-json");
+    expect(parseWorkerSettings({ ...base, MESSAGE_ENCODING: "avro" }).problems).toEqual([
+      'MESSAGE_ENCODING: "avro" must be one of json, avro-json',
+    ]);
+    const direct = { PROJECT: "my-project", SINK: "storage-write", TABLE: "raw.wiki_changes" };
+    expect(parseWorkerSettings({ ...direct, MESSAGE_ENCODING: "json" }).problems).toEqual([]);
+    expect(parseWorkerSettings({ ...direct, MESSAGE_ENCODING: "avro-json" }).problems).toEqual([
+      "MESSAGE_ENCODING: avro-json is set but SINK=storage-write writes BigQuery rows, not Pub/Sub messages; unset MESSAGE_ENCODING, or set SINK=pubsub",
+    ]);
+  });
 });
