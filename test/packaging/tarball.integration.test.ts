@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { planOf, removal } from "../plan-safety/plans";
 import {
   binName,
   CLEAN_ENV,
@@ -163,6 +164,29 @@ describe.each(["oldest", "newest"])("a foreign cdktf app at the %s supported pee
   (bin ? test : test.skip)(`npx --no-install ${bin ?? "(the package has no bin)"} --help answers`, () => {
     expect(run("npx", ["--no-install", String(bin), "--help"], dir)).toMatch(/\S/);
   });
+
+  (bin ? test : test.skip)(
+    "the consuming app runs the plan guard through the bin: a safe plan passes, a lost dataset is refused",
+    () => {
+      const write = (name: string, plan: unknown) => {
+        fs.writeFileSync(path.join(dir, name), JSON.stringify(plan));
+        return name;
+      };
+      const guard = (plan: string) =>
+        spawnSync("npx", ["--no-install", String(bin), "plan-guard", plan, "--json"], { cwd: dir, encoding: "utf8" });
+      const safe = guard(
+        write("safe.json", planOf({ address: "google_pubsub_topic.t", actions: ["create"], after: {} })),
+      );
+      expect(safe.status).toBe(0);
+      const refused = guard(
+        write("refused.json", planOf(removal("google_bigquery_dataset.raw", { dataset_id: "raw" }))),
+      );
+      expect(refused.status).toBe(1);
+      expect(JSON.parse(refused.stdout).refused.map((c: { address: string }) => c.address)).toEqual([
+        "google_bigquery_dataset.raw",
+      ]);
+    },
+  );
 });
 
 describe("both ends of the peer ranges", () => {
