@@ -74,18 +74,6 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** A fresh dataset with the raw table (as the stack declares it) and its error table. */
-async function createTables(dataset: string): Promise<void> {
-  await bigquery.createDataset(dataset);
-  await bigquery.createTable(dataset, "wiki_changes", {
-    schema: { fields: WIKI_CHANGES_SCHEMA.toBigQueryJson() },
-    timePartitioning: { type: "DAY" },
-  });
-  await bigquery.createTable(dataset, "wiki_changes_errors", {
-    schema: { fields: INGESTION_ERRORS_SCHEMA.toBigQueryJson() },
-  });
-}
-
 const eventIdCounts = async (dataset: string, table = "wiki_changes") =>
   new Map<string, number>(
     (
@@ -95,7 +83,7 @@ const eventIdCounts = async (dataset: string, table = "wiki_changes") =>
 
 describe.each(DIRECT_SINKS)("SINK=%s against the BigQuery emulator", (sink) => {
   const dataset = `direct_${sink.replace("-", "_")}`;
-  beforeAll(() => createTables(dataset));
+  beforeAll(() => bigquery.createRawTables(dataset));
 
   test("SSE cuts and a restart: every accepted event lands by event_id, the refused one is in the error table", async () => {
     const server = new SseServer({ events: fixture, cutEvery: 900, eventsPerSecond: 3000 });

@@ -46,18 +46,6 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** A fresh dataset with wiki_changes (today's schema, partitioned as the stack declares it) and its error table. */
-async function createRawTables(dataset: string): Promise<void> {
-  await bigquery.createDataset(dataset);
-  await bigquery.createTable(dataset, "wiki_changes", {
-    schema: { fields: WIKI_CHANGES_SCHEMA.toBigQueryJson() },
-    timePartitioning: { type: "DAY" },
-  });
-  await bigquery.createTable(dataset, "wiki_changes_errors", {
-    schema: { fields: INGESTION_ERRORS_SCHEMA.toBigQueryJson() },
-  });
-}
-
 /** A worker's direct sink with SINK=storage-write, its writer opened with the contract `schema` it was built with. */
 async function storageWriteSink(dataset: string, schema: TableSchema): Promise<BigQuerySink> {
   const options = { clientOptions: emulatorClientOptions(emulator.grpcEndpoint), emulatorCommittedStream: true };
@@ -88,7 +76,7 @@ const minorOf = (line: string): boolean | null => {
 
 describe("SINK=storage-write through a mixed rollout", () => {
   test("the column first, then old and new workers side by side: every row lands, none refused", async () => {
-    await createRawTables("rollout_sw");
+    await bigquery.createRawTables("rollout_sw");
     const events = rolloutEvents(600);
     const oldLines = events.filter((e) => e.writer === "old").map((e) => e.data);
     const newLines = events.filter((e) => e.writer === "new").map((e) => e.data);
@@ -122,7 +110,7 @@ describe("SINK=storage-write through a mixed rollout", () => {
   });
 
   test("the emulator's answer to the wrong order: it drops the field the table lacks (BigQuery refuses the append)", async () => {
-    await createRawTables("misordered_sw");
+    await bigquery.createRawTables("misordered_sw");
     const line = rolloutEvents(40).find((e) => minorOf(e.data) === true)!.data;
     const newWorker = await storageWriteSink("misordered_sw", WIKI_CHANGES_V2);
     expect((await writeAll(newWorker, rowsOf(projectV2, [line]))).counts).toEqual({ written: 1 });

@@ -16,6 +16,8 @@
  * Command line: `npx tsx tools/emulators/bigquery-emulator.ts [--project P]` starts one, prints
  * `BIGQUERY_EMULATOR_HOST=http://127.0.0.1:PORT` and keeps it running until SIGINT/SIGTERM.
  */
+import { INGESTION_ERRORS_SCHEMA } from "../../schemas/ingestion-errors";
+import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { DirectSink } from "../../schemas/worker-contract";
 import { freePort } from "../process/free-port";
 import { logTail } from "../process/log-tail";
@@ -276,6 +278,21 @@ export class BigQueryRestClient {
     await this.call("POST", `/datasets/${datasetId}/tables`, {
       ...table,
       tableReference: { projectId: this.projectId, datasetId, tableId },
+    });
+  }
+
+  /**
+   * A fresh dataset with the worker's direct-mode tables: `wiki_changes` (today's schema, ingestion-time
+   * partitioned as the stack declares it) and its error table `wiki_changes_errors`.
+   */
+  async createRawTables(datasetId: string): Promise<void> {
+    await this.createDataset(datasetId);
+    await this.createTable(datasetId, "wiki_changes", {
+      schema: { fields: WIKI_CHANGES_SCHEMA.toBigQueryJson() },
+      timePartitioning: { type: "DAY" },
+    });
+    await this.createTable(datasetId, "wiki_changes_errors", {
+      schema: { fields: INGESTION_ERRORS_SCHEMA.toBigQueryJson() },
     });
   }
 
