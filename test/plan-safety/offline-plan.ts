@@ -16,8 +16,6 @@ import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { BuiltProvider, prepareForValidation } from "../../tools/validation/terraform";
 
-const GOOGLE = "registry.terraform.io/hashicorp/google";
-
 type Attributes = Record<string, unknown>;
 
 /** One stack's folder, ready for terraform (init done). */
@@ -82,7 +80,12 @@ interface StateResource {
 }
 
 /** Writes `resources` as a version-4 state file in `dir`. */
-function writeState(dir: string, resources: readonly StateResource[], versions: Record<string, number>): void {
+function writeState(
+  dir: string,
+  provider: string,
+  resources: readonly StateResource[],
+  versions: Record<string, number>,
+): void {
   const state = {
     version: 4,
     terraform_version: "1.11.4",
@@ -93,7 +96,7 @@ function writeState(dir: string, resources: readonly StateResource[], versions: 
       mode: r.mode,
       type: r.type,
       name: r.name,
-      provider: `provider["${GOOGLE}"]`,
+      provider: `provider["${provider}"]`,
       instances: [{ schema_version: versions[r.type] ?? 0, attributes: r.attributes, sensitive_attributes: [] }],
     })),
     check_results: null,
@@ -107,8 +110,10 @@ function writeState(dir: string, resources: readonly StateResource[], versions: 
  */
 export function offlineState(base: PlanFolder, provider: BuiltProvider): string {
   const schemas = JSON.parse(terraform(base.dir, provider, ["providers", "schema", "-json"]));
+  // The google provider's full source address, as terraform names it (its registry host in front).
+  const google = Object.keys(schemas.provider_schemas).find((source) => source.endsWith("/hashicorp/google"))!;
   const versions: Record<string, number> = Object.fromEntries(
-    Object.entries(schemas.provider_schemas[GOOGLE].resource_schemas as Record<string, { version: number }>).map(
+    Object.entries(schemas.provider_schemas[google].resource_schemas as Record<string, { version: number }>).map(
       ([type, schema]) => [type, schema.version],
     ),
   );
@@ -126,7 +131,7 @@ export function offlineState(base: PlanFolder, provider: BuiltProvider): string 
       attributes.id = ID_FORMATS[c.type]?.(attributes) ?? `${c.type}/${c.name}`;
       resources.set(c.address, { mode: "managed", type: c.type, name: c.name, attributes });
     }
-    writeState(base.dir, [...resources.values()], versions);
+    writeState(base.dir, google, [...resources.values()], versions);
   }
   const left = planJson(base, provider).resource_changes.filter((c: any) => c.change.actions.join() !== "no-op");
   throw new Error(

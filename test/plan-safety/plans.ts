@@ -23,7 +23,7 @@ export function resourceChange(spec: ChangeSpec): Record<string, unknown> {
     mode: "managed",
     type,
     name,
-    provider_name: "registry.terraform.io/hashicorp/google",
+    provider_name: "hashicorp/google",
     change: {
       actions: spec.actions,
       before: spec.before === undefined ? null : spec.before,

@@ -16,7 +16,7 @@ function change(
     mode: "managed",
     type,
     name: "x",
-    provider_name: "registry.terraform.io/hashicorp/google",
+    provider_name: "hashicorp/google",
     change: { actions, before, after, replace_paths: replacePaths },
   };
 }

@@ -32,7 +32,7 @@ export interface ResourceSchema {
   readonly block: SchemaBlock;
 }
 
-/** Resource schemas by provider source address ("registry.terraform.io/hashicorp/google") and type. */
+/** Resource schemas by full provider source address ("<host>/hashicorp/google") and type. */
 export type ProviderSchemas = Record<string, Record<string, ResourceSchema>>;
 
 interface SchemaJson {
@@ -40,7 +40,7 @@ interface SchemaJson {
 }
 
 /**
- * The schemas of `providers` (source addresses, e.g. "registry.terraform.io/hashicorp/google"), which
+ * The schemas of `providers` (full source addresses, e.g. the google provider's "<host>/hashicorp/google"), which
  * `workspace` is initialised with: read from `cacheFile` when it has them all, else produced by the
  * workspace and merged into the cache (a workspace knows only the providers its stack uses).
  */
