@@ -14,10 +14,10 @@ import {
   config,
   metricValue,
   spawnWorker,
-  waitFor,
   waitForMetric,
   within,
   useEmulatorAndFolder,
+  stopAtCheckpoint,
 } from "./helpers/worker";
 
 let tmp: string;
@@ -59,14 +59,12 @@ describe("event ids the worker cannot send back as they are", () => {
         run.then((code) => `exited ${code} after ${sub.collected.unique.size} events`),
       ]);
       expect(outcome).toBe("delivered");
-      await waitFor(
-        () => fs.existsSync(env.CHECKPOINT_PATH) && checkpointId(env.CHECKPOINT_PATH) === sseId(249),
-        10_000,
-        "checkpoint",
+      const metrics = await stopAtCheckpoint(
+        worker,
+        run,
+        env.CHECKPOINT_PATH,
+        (file) => checkpointId(file) === sseId(249),
       );
-      const metrics = await worker.metrics.registry.metrics();
-      worker.stop();
-      expect(await run).toBe(0);
 
       expect([...expected].filter((id) => !sub.collected.unique.has(id))).toEqual([]);
       // The server got its own id back (UTF-8, as browsers' EventSource sends it) and resumed after it.
@@ -102,14 +100,12 @@ describe("an oversized frame that the server replays", () => {
           `${error.message}; ${fs.existsSync(deadLetterPath) ? fs.readdirSync(deadLetterPath).length : 0} dead-letter files, ${server.requests.length} connections`,
         );
       });
-      await waitFor(
-        () => fs.existsSync(env.CHECKPOINT_PATH) && checkpointId(env.CHECKPOINT_PATH) === sseId(2998),
-        10_000,
-        "checkpoint",
+      const metrics = await stopAtCheckpoint(
+        worker,
+        run,
+        env.CHECKPOINT_PATH,
+        (file) => checkpointId(file) === sseId(2998),
       );
-      const metrics = await worker.metrics.registry.metrics();
-      worker.stop();
-      expect(await run).toBe(0);
 
       expect([...expected].filter((id) => !sub.collected.unique.has(id))).toEqual([]);
       expect(sub.collected.unique.has(big.meta.id)).toBe(false);

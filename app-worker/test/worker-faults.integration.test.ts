@@ -23,6 +23,7 @@ import {
   waitForMetric,
   within,
   useEmulatorAndFolder,
+  stopAtCheckpoint,
 } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
@@ -67,14 +68,7 @@ describe("the worker survives, counts and reports every fault", () => {
       const expected = publishable(events);
       expected.delete("poison-event-id");
       await sub.waitForUnique(expected.size, 60_000);
-      await waitFor(
-        () => fs.existsSync(env.CHECKPOINT_PATH) && offsetOf(env.CHECKPOINT_PATH) === 299,
-        10_000,
-        "checkpoint",
-      );
-      const metrics = await worker.metrics.registry.metrics();
-      worker.stop();
-      expect(await run).toBe(0);
+      const metrics = await stopAtCheckpoint(worker, run, env.CHECKPOINT_PATH, (file) => offsetOf(file) === 299);
 
       expect([...expected].filter((id) => !sub.collected.unique.has(id))).toEqual([]);
       expect(sub.collected.unique.has("poison-event-id")).toBe(false);
@@ -99,14 +93,7 @@ describe("the worker survives, counts and reports every fault", () => {
       const expected = publishable(events);
       expected.delete(big.meta.id);
       await sub.waitForUnique(expected.size, 60_000);
-      await waitFor(
-        () => fs.existsSync(env.CHECKPOINT_PATH) && offsetOf(env.CHECKPOINT_PATH) === 199,
-        10_000,
-        "checkpoint",
-      );
-      const metrics = await worker.metrics.registry.metrics();
-      worker.stop();
-      expect(await run).toBe(0);
+      const metrics = await stopAtCheckpoint(worker, run, env.CHECKPOINT_PATH, (file) => offsetOf(file) === 199);
 
       expect(metricValue(metrics, "fresh_streams_worker_frames_oversize_total")).toBe(1);
       expect(metricValue(metrics, 'fresh_streams_worker_events_dead_lettered_total{reason="oversize_frame"}')).toBe(1);

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import pino from "pino";
 import { parseConfig, WorkerConfig } from "../../src/config";
+import type { Worker } from "../../src/main";
 import { PubSubEmulator, startPubSubEmulator } from "../../../tools/emulators/pubsub-emulator";
 import { SseServer, SseServerOptions } from "../../../tools/sse/sse-server";
 import { TEST_PROJECT, topicWithCollector } from "./pubsub";
@@ -92,6 +93,23 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, ms: n
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * The end of an in-process worker run: waits (10 s at most) until the checkpoint file exists and `reached` holds
+ * for it, reads `/metrics`, stops the worker and expects it to exit 0. Returns the metrics text.
+ */
+export async function stopAtCheckpoint(
+  worker: Worker,
+  run: Promise<number>,
+  checkpointPath: string,
+  reached: (checkpointPath: string) => boolean,
+): Promise<string> {
+  await waitFor(() => fs.existsSync(checkpointPath) && reached(checkpointPath), 10_000, "checkpoint");
+  const metrics = await worker.metrics.registry.metrics();
+  worker.stop();
+  expect(await run).toBe(0);
+  return metrics;
 }
 
 /** The value of one sample of `/metrics` text (0 when absent). */
