@@ -98,8 +98,3 @@ export function costReport(
     freeTier: { gross, free, net: gross - free, lines: freeLines },
   };
 }
-
-/** The report's monthly figure of one category. */
-export function categoryTotal(report: CostReport, category: Category): number {
-  return report.categories.find((c) => c.category === category)?.monthly ?? 0;
-}

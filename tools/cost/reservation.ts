@@ -5,7 +5,7 @@
  */
 import type { PricedLines } from "./ingestion";
 import { priced, type Assumptions, type CostLine } from "./line";
-import { COMMITMENT_DISCOUNT, PRICES, type PriceKey } from "./prices";
+import { COMMITMENT_DISCOUNT, type PriceKey } from "./prices";
 import { numberOr, resourcesOf, type SynthesizedStack } from "./stack";
 
 const EDITION_PRICE: Record<string, PriceKey> = {
@@ -72,9 +72,4 @@ export function reservationLines(stack: SynthesizedStack, a: Assumptions): Price
     );
   }
   return { lines, free: [] };
-}
-
-/** The pay-as-you-go price of one slot-hour of `edition` (docs). */
-export function slotHourPrice(edition: string): number {
-  return PRICES[editionPrice(edition, "reservation")].usd;
 }

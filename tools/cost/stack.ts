@@ -18,11 +18,6 @@ export function resourcesOf(stack: SynthesizedStack, type: string): StackResourc
   return Object.entries(stack.resource?.[type] ?? {}).map(([name, body]) => ({ address: `${type}.${name}`, body }));
 }
 
-/** Whether `value` is a Terraform reference (`${...}`), whose value only apply knows. */
-export function isReference(value: unknown): boolean {
-  return typeof value === "string" && value.includes("${");
-}
-
 /** The number in `value` (a number or a numeric string), else `fallback`. */
 export function numberOr(value: unknown, fallback: number): number {
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
