@@ -9,12 +9,11 @@
  * - A `meta.dt` far in the future is clamped to the time of receipt: it must not pin the page.
  */
 import { Message, PubSub } from "@google-cloud/pubsub";
-import * as path from "node:path";
 import { PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { generatePageFixture } from "../../tools/fixtures/generate-pages";
 import { SseServer } from "../../tools/sse/sse-server";
 import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
-import { spawnWorker, waitFor, useEmulatorAndFolder } from "./helpers/worker";
+import { spawnWorker, waitFor, useEmulatorAndFolder, workerEnv } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
@@ -108,19 +107,13 @@ test("a delete and a restore in the same second from the two datacenter topics e
   const server = new SseServer({ events, eventsPerSecond: 50 });
   const startedAt = Date.now();
   try {
-    const worker = spawnWorker({
-      PROJECT: TEST_PROJECT,
-      TOPIC: mainTopic,
-      CDC_TOPIC: cdcTopic,
-      SSE_URL: await server.start(),
-      CHECKPOINT_PATH: path.join(tmp, "checkpoint.json"),
-      METRICS_PORT: "0",
-      PUBSUB_EMULATOR_HOST: emulator.host,
-      START: "live",
-      CHECKPOINT_INTERVAL_MS: "100",
-      SHUTDOWN_DEADLINE_MS: "5000",
-      LOG_LEVEL: "info",
-    });
+    const worker = spawnWorker(
+      workerEnv(emulator.host, tmp, mainTopic, await server.start(), {
+        CDC_TOPIC: cdcTopic,
+        SHUTDOWN_DEADLINE_MS: "5000",
+        LOG_LEVEL: "info",
+      }),
+    );
     await waitFor(() => received.length >= 4, 60_000, "the four page changes");
     worker.child.kill("SIGTERM");
     const exit = await worker.exited;

@@ -4,14 +4,13 @@
  * change of every event arrives, with the sequence number derived from its event, also across a
  * SIGTERM and a restart from the checkpoint.
  */
-import * as path from "node:path";
 import { Message, PubSub } from "@google-cloud/pubsub";
 import { PubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { generatePageFixture } from "../../tools/fixtures/generate-pages";
 import { SseServer } from "../../tools/sse/sse-server";
 import { derivePageChanges } from "../src/page-state";
 import { TEST_PROJECT, uniqueName } from "./helpers/pubsub";
-import { spawnWorker, waitFor, useEmulatorAndFolder } from "./helpers/worker";
+import { spawnWorker, waitFor, useEmulatorAndFolder, workerEnv } from "./helpers/worker";
 
 let emulator: PubSubEmulator;
 let tmp: string;
@@ -56,20 +55,12 @@ test("every page change arrives with its event's sequence number, across a SIGTE
 
   const server = new SseServer({ events, eventsPerSecond: 300 });
   try {
-    const env = {
-      PROJECT: TEST_PROJECT,
-      TOPIC: mainTopic,
+    // No checkpoint yet: START=live begins at the live end (the fixture server streams from its start).
+    const env = workerEnv(emulator.host, tmp, mainTopic, await server.start(), {
       CDC_TOPIC: cdcTopic,
-      SSE_URL: await server.start(),
-      CHECKPOINT_PATH: path.join(tmp, "checkpoint.json"),
-      METRICS_PORT: "0",
-      PUBSUB_EMULATOR_HOST: emulator.host,
-      // No checkpoint yet: start at the live end (the fixture server streams from its start).
-      START: "live",
-      CHECKPOINT_INTERVAL_MS: "100",
       SHUTDOWN_DEADLINE_MS: "5000",
       LOG_LEVEL: "info",
-    };
+    });
     const first = spawnWorker(env);
     await waitFor(() => received.size >= expected.size / 4, 60_000, "a quarter of the changes");
     first.child.kill("SIGTERM");
