@@ -99,6 +99,27 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, ms: n
  * The end of an in-process worker run: waits (10 s at most) until the checkpoint file exists and `reached` holds
  * for it, reads `/metrics`, stops the worker and expects it to exit 0. Returns the metrics text.
  */
+/**
+ * Waits until the server has written no frame for `quietMs` (the reader has stopped and every buffer between them
+ * is full) and returns the count at that point, or undefined if it never went quiet within `deadlineMs`.
+ */
+export async function framesStall(
+  server: Pick<SseServer, "framesWritten">,
+  { quietMs, deadlineMs }: { quietMs: number; deadlineMs: number },
+): Promise<number | undefined> {
+  const deadline = Date.now() + deadlineMs;
+  let last = server.framesWritten;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (server.framesWritten !== last) {
+      last = server.framesWritten;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= quietMs) return last;
+  }
+  return undefined;
+}
+
 export async function stopAtCheckpoint(
   worker: Worker,
   run: Promise<number>,
