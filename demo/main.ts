@@ -375,10 +375,10 @@ async function drainApplier(applier: CdcApplier, work: string): Promise<void> {
   await applier.close();
 }
 
-/** leaderboard_live, then the ELT, the windows and the health checks: the demo's result. */
 /** The run's parts, as the mid-replay reads see them and with everything main.ts started. */
 type RunContext = MidReplayContext & { readonly plan: Plan; readonly backends: Backends };
 
+/** leaderboard_live, then the ELT, the windows and the health checks: the demo's result. */
 async function measure(
   context: RunContext,
   outcome: { counts: WorkerCounts; mid: MidReplay; applier: CdcApplier },
