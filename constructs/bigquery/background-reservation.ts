@@ -3,11 +3,11 @@ import { Token } from "cdktf";
 import { BigqueryCapacityCommitment } from "@cdktf/provider-google/lib/bigquery-capacity-commitment";
 import { BigqueryReservation } from "@cdktf/provider-google/lib/bigquery-reservation";
 import { BigqueryReservationAssignment } from "@cdktf/provider-google/lib/bigquery-reservation-assignment";
-import { PROJECT_ID } from "../../schemas/naming";
 import { ITable } from "../core/references";
-import { fail, refuseToken, requireProps } from "../core/validation";
+import { fail, requireProps } from "../core/validation";
 import { checkPhysicalNames } from "../core/physical-names";
 import { renderSqlFile } from "./sql-template";
+import { checkBackgroundReservationProps } from "./validate-background-reservation-props";
 
 /** BigQuery editions. Only ENTERPRISE and ENTERPRISE_PLUS can run BACKGROUND assignments. */
 export type ReservationEdition = "STANDARD" | "ENTERPRISE" | "ENTERPRISE_PLUS";
@@ -80,9 +80,6 @@ export interface BackgroundReservationProps {
   readonly tables?: ITable[];
 }
 
-const NAME_PATTERN = /^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$/;
-const SLOT_INCREMENT = 50;
-
 /**
  * A BigQuery reservation with an assignment of `job_type = "BACKGROUND"` (or
  * `BACKGROUND_CHANGE_DATA_CAPTURE`): the background
@@ -126,54 +123,8 @@ export class BackgroundReservation extends Construct {
       "capacityCommitment.slotCount",
     ]);
     checkPhysicalNames(this);
-    const path = this.node.path;
     const { name, location, edition, baselineSlots, assigneeProjectId } = props;
-    const autoscaleMaxSlots = props.autoscaleMaxSlots ?? 0;
-
-    refuseToken(path, "edition", edition, "it decides whether BACKGROUND jobs can run here, checked at synthesis");
-    if (edition === "STANDARD") {
-      fail(
-        path,
-        `edition is STANDARD; STANDARD edition reservations cannot run BACKGROUND assignments (CDC apply jobs). Use ENTERPRISE or ENTERPRISE_PLUS`,
-      );
-    }
-    if (edition !== "ENTERPRISE" && edition !== "ENTERPRISE_PLUS") {
-      fail(path, `edition "${edition}" is unknown; expected ENTERPRISE or ENTERPRISE_PLUS`);
-    }
-    if (!Token.isUnresolved(name) && !NAME_PATTERN.test(name)) {
-      fail(
-        path,
-        `reservation name "${name}" is invalid; use lowercase letters, digits and dashes, starting with a letter (max 64)`,
-      );
-    }
-    checkSlots(path, "baselineSlots", baselineSlots, true);
-    checkSlots(path, "autoscaleMaxSlots", autoscaleMaxSlots, true);
-    if (
-      !Token.isUnresolved(baselineSlots) &&
-      !Token.isUnresolved(autoscaleMaxSlots) &&
-      baselineSlots + autoscaleMaxSlots === 0
-    ) {
-      fail(
-        path,
-        "baselineSlots and autoscaleMaxSlots are both 0; the reservation would have no slots for BACKGROUND jobs",
-      );
-    }
-    for (const [key, value] of [
-      ["assigneeProjectId", assigneeProjectId],
-      ["adminProjectId", props.adminProjectId],
-    ] as const) {
-      if (value !== undefined && !Token.isUnresolved(value) && !PROJECT_ID.test(value)) {
-        fail(path, `${key} "${value}" is not a valid project id`);
-      }
-    }
-    const jobType = props.jobType ?? "BACKGROUND";
-    refuseToken(path, "jobType", jobType, "only BACKGROUND and BACKGROUND_CHANGE_DATA_CAPTURE run CDC apply jobs");
-    if (jobType !== "BACKGROUND" && jobType !== "BACKGROUND_CHANGE_DATA_CAPTURE") {
-      fail(
-        path,
-        `jobType "${jobType}" does not run CDC apply jobs; expected BACKGROUND or BACKGROUND_CHANGE_DATA_CAPTURE`,
-      );
-    }
+    const { autoscaleMaxSlots, jobType, commitmentPlan } = checkBackgroundReservationProps(this.node.path, props);
     this.location = location;
     this.edition = edition;
 
@@ -192,20 +143,14 @@ export class BackgroundReservation extends Construct {
     this.jobsReservationId = `${props.adminProjectId ?? this.reservation.project}:${location}.${name}`;
 
     const commitment = props.capacityCommitment;
-    if (commitment !== undefined) {
-      checkSlots(path, "capacityCommitment.slotCount", commitment.slotCount, false);
-      const plan = commitment.plan ?? "ANNUAL";
-      refuseToken(path, "capacityCommitment.plan", plan, "the plans an edition offers are checked at synthesis");
-      if (plan !== "ANNUAL" && plan !== "THREE_YEAR") {
-        fail(path, `capacityCommitment.plan "${plan}" is not available to ${edition}; expected ANNUAL or THREE_YEAR`);
-      }
+    if (commitment !== undefined && commitmentPlan !== undefined) {
       this.commitment = new BigqueryCapacityCommitment(this, "commitment", {
         project: props.adminProjectId,
         location,
         edition,
         slotCount: commitment.slotCount,
-        plan,
-        renewalPlan: commitment.renewalPlan ?? plan,
+        plan: commitmentPlan,
+        renewalPlan: commitment.renewalPlan ?? commitmentPlan,
       });
     }
 
@@ -248,12 +193,5 @@ export class BackgroundReservation extends Construct {
   /** The tables declared with {@link addTable}. */
   public get servedTables(): readonly ITable[] {
     return [...this.tables];
-  }
-}
-
-function checkSlots(path: string, key: string, value: number, zeroAllowed: boolean): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < 0 || (!zeroAllowed && value === 0) || value % SLOT_INCREMENT !== 0) {
-    fail(path, `${key} is ${value}; it must be a ${zeroAllowed ? "" : "positive "}multiple of ${SLOT_INCREMENT} slots`);
   }
 }
