@@ -6,6 +6,11 @@
  * (the template's error-record shape) and is acked only once that insert succeeded; if both
  * inserts fail, the message is nacked and Pub/Sub redelivers it (dead-lettering after the
  * subscription's max delivery attempts). Nothing is acked that was not written somewhere.
+ *
+ * A message redelivered after its row was written (its ack deadline passed while the insert ran, which a loaded
+ * machine can cause) is acked without a second row: real BigQuery drops such a retry by its insertId (best effort),
+ * the emulator does not. A redelivery that arrives while the first copy's insert is still running is nacked, so the
+ * first copy's outcome decides.
  */
 import { BigQuery, Table } from "@google-cloud/bigquery";
 import { Message, PubSub } from "@google-cloud/pubsub";
@@ -20,6 +25,8 @@ export interface BridgeStats {
   errors: number;
   /** Messages nacked for redelivery. */
   nacked: number;
+  /** Redeliveries of a message whose row was written or being written: no second row. */
+  redelivered: number;
 }
 
 export interface BridgeOptions {
@@ -82,19 +89,31 @@ function rowErrors(error: unknown, rows: readonly object[]): Map<number, string>
 }
 
 export function startBridge(options: BridgeOptions): Bridge {
-  const stats: BridgeStats = { received: 0, inserted: 0, errors: 0, nacked: 0 };
+  const stats: BridgeStats = { received: 0, inserted: 0, errors: 0, nacked: 0, redelivered: 0 };
+  /** Pub/Sub message ids whose row (or error row) is written, and those whose insert is running. */
+  const written = new Set<string>();
+  const inserting = new Set<string>();
+  const settle = (messages: readonly Message[], wasWritten: boolean): void => {
+    for (const message of messages) {
+      inserting.delete(message.id);
+      if (wasWritten) written.add(message.id);
+    }
+  };
   const target = tableOf(options.bigquery, options.table);
   const errorTable = tableOf(options.bigquery, options.errorTable);
   const batchSize = options.batchSize ?? 500;
 
   const writeErrors = async (failed: Array<{ message: Message; error: string }>): Promise<void> => {
     if (failed.length === 0) return;
+    const messages = failed.map((f) => f.message);
     try {
       await errorTable.insert(failed.map(({ message, error }) => errorRow(message, error)));
-      failed.forEach(({ message }) => message.ack());
+      settle(messages, true);
+      messages.forEach((message) => message.ack());
       stats.errors += failed.length;
     } catch {
-      failed.forEach(({ message }) => message.nack());
+      settle(messages, false);
+      messages.forEach((message) => message.nack());
       stats.nacked += failed.length;
     }
   };
@@ -104,6 +123,13 @@ export function startBridge(options: BridgeOptions): Bridge {
     const rowMessages: Message[] = [];
     const failed: Array<{ message: Message; error: string }> = [];
     for (const message of batch) {
+      if (written.has(message.id) || inserting.has(message.id)) {
+        stats.redelivered += 1;
+        if (written.has(message.id)) message.ack();
+        else message.nack();
+        continue;
+      }
+      inserting.add(message.id);
       try {
         const json = JSON.parse(message.data.toString("utf8"));
         if (json === null || typeof json !== "object" || Array.isArray(json))
@@ -118,6 +144,7 @@ export function startBridge(options: BridgeOptions): Bridge {
     if (rows.length > 0) {
       try {
         await target.insert(rows, { raw: true, skipInvalidRows: true });
+        settle(rowMessages, true);
         rowMessages.forEach((m) => m.ack());
         stats.inserted += rows.length;
       } catch (error) {
@@ -125,6 +152,7 @@ export function startBridge(options: BridgeOptions): Bridge {
         rowMessages.forEach((message, index) => {
           const reason = failures.get(index);
           if (reason === undefined) {
+            settle([message], true);
             message.ack();
             stats.inserted += 1;
           } else {

@@ -359,6 +359,9 @@ async function drainBridge(bridge: Bridge, published: number): Promise<void> {
     async () => stats.inserted + stats.errors >= published,
     () => `bridge: ${JSON.stringify(stats)}, published: ${published}`,
   );
+  progress(
+    `bridge: ${stats.inserted} rows, ${stats.errors} to the error table, ${stats.redelivered} redeliveries acked without a second row`,
+  );
   await bridge.close();
 }
 
