@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { checkPlanSafety, constructPathsOf, PlanSafetyOptions, PlanSafetyReport } from "../../constructs";
 import { BuiltProvider, providerForTests } from "../../tools/validation/terraform";
 import { guardStack, GuardStackVariant } from "./guard-stack";
-import { offlineState, PlanFolder, planJson, synthesizeForPlan } from "./offline-plan";
+import type { OfflineState } from "../../tools/upgrade/offline-state";
+import { baseState, planAgainst, synthesized } from "./offline-plan";
 
 // The plan guard over plans made by terraform and the real google provider (built from source, offline): a
 // small stack of the library's constructs is planned against the offline state of its base version, one
@@ -11,16 +11,16 @@ import { offlineState, PlanFolder, planJson, synthesizeForPlan } from "./offline
 
 let provider: BuiltProvider | undefined;
 let unavailable: string | undefined;
-let base: PlanFolder;
-let state: string;
+let base: unknown;
+let state: OfflineState;
 const cleanup: string[] = [];
 
 beforeAll(
   () => {
     ({ provider, unavailable } = providerForTests());
     if (!provider) return;
-    base = synthesizeForPlan(guardStack(), provider, cleanup);
-    state = offlineState(base, provider);
+    base = synthesized(guardStack(), cleanup);
+    state = baseState(base, provider, cleanup);
   },
   45 * 60 * 1000,
 );
@@ -32,14 +32,14 @@ afterAll(() => {
 /** The guard's report on the plan of `variant` against the base's state, with construct paths. */
 function guard(variant: GuardStackVariant, options: PlanSafetyOptions = {}): PlanSafetyReport {
   if (!provider) throw new Error(unavailable);
-  const next = synthesizeForPlan(guardStack(variant), provider, cleanup);
-  fs.writeFileSync(path.join(next.dir, "terraform.tfstate"), state);
-  return checkPlanSafety(planJson(next, provider), { constructPaths: constructPathsOf(next.synthesized), ...options });
+  const next = synthesized(guardStack(variant), cleanup);
+  const plan = planAgainst(state, next, provider, cleanup);
+  return checkPlanSafety(plan, { constructPaths: constructPathsOf(next), ...options });
 }
 
 /** The base's address of the resource at `constructPath`. */
 function baseAddress(constructPath: string): string {
-  const found = Object.entries(constructPathsOf(base.synthesized)).find(([, p]) => p === constructPath);
+  const found = Object.entries(constructPathsOf(base)).find(([, p]) => p === constructPath);
   if (!found) throw new Error(`no resource at ${constructPath} in the base stack`);
   return found[0];
 }

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import type { BuiltProvider } from "../validation/terraform";
 import { correctPlan } from "./correct-plan";
-import { buildOfflineState } from "./offline-state";
+import { buildOfflineState, OfflineState } from "./offline-state";
 import type { Correction } from "./provider-differences";
 import { providerSchemas } from "./provider-schema";
 import { PlanJson, TerraformWorkspace } from "./terraform-workspace";
@@ -31,6 +31,25 @@ export function schemaCacheFile(provider: BuiltProvider): string {
   return path.join(path.dirname(provider.env.TF_CLI_CONFIG_FILE), `schemas-${provider.version}.json`);
 }
 
+/** An offline state of a stack, and the workspace it was built and written in. */
+export interface BaseState {
+  readonly workspace: TerraformWorkspace;
+  readonly state: OfflineState;
+  /** Plans it took to build a state that round-trips. */
+  readonly rounds: number;
+}
+
+/**
+ * Builds the offline state of `base` (a synthesized stack, parsed cdk.tf.json) in the scratch folder `dir`
+ * (offline-state.ts), which then holds it: sensitive values in clear text, the caller removes the folder.
+ */
+export function offlineStateOf(base: unknown, dir: string, provider: BuiltProvider): BaseState {
+  const workspace = new TerraformWorkspace(dir, base, provider);
+  const schemasOf = (providers: string[]) => providerSchemas(workspace, schemaCacheFile(provider), providers);
+  const { state, rounds } = buildOfflineState(workspace, schemasOf);
+  return { workspace, state, rounds };
+}
+
 /**
  * Plans `head` (a synthesized stack, parsed cdk.tf.json) against an offline state of `base` (none when
  * the stack is new) in the scratch folder `dir`, which then holds the state and plan (sensitive values
@@ -43,12 +62,13 @@ export function planStackUpgrade(
   provider: BuiltProvider,
 ): StackUpgrade {
   let start = Date.now();
-  const workspace = new TerraformWorkspace(dir, base ?? head, provider);
+  let workspace: TerraformWorkspace;
   let stateRounds = 0;
   if (base !== undefined) {
-    const schemasOf = (providers: string[]) => providerSchemas(workspace, schemaCacheFile(provider), providers);
-    stateRounds = buildOfflineState(workspace, schemasOf).rounds;
+    ({ workspace, rounds: stateRounds } = offlineStateOf(base, dir, provider));
     workspace.configure(head);
+  } else {
+    workspace = new TerraformWorkspace(dir, head, provider);
   }
   const stateMs = Date.now() - start;
   start = Date.now();
