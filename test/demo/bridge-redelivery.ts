@@ -10,17 +10,12 @@
  * redelivers every held message. Prints one JSON line: the rows published, the raw table's rows and distinct
  * event ids, and the bridge's counters.
  */
-import { BigQuery } from "@google-cloud/bigquery";
-import { PubSub } from "@google-cloud/pubsub";
-import { BoundedPublisher } from "../../app-worker/src/publisher";
-import { DATAFLOW_DEADLETTER_SCHEMA } from "../../constructs/dataflow/pubsub-to-bigquery-job";
 import { startBridge } from "../../demo/bridge";
-import { synthesizeLocalStack } from "../../demo/local-stack";
-import { provisionBigQuery, provisionPubSub } from "../../demo/provision";
 import { INGESTION_NAMES } from "../../stacks/ingestion";
 import { BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { projectV1 } from "../evolution/contract-v2";
+import { provisionLocalIngestion } from "./local-ingestion";
 import { rolloutEvents, writeAll } from "../evolution/rollout";
 
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -44,23 +39,9 @@ async function main(): Promise<void> {
   const bigqueryEmulator = await startBigQueryEmulator({ projectId: "fresh-streams-local" });
   const pubsubEmulator = await startPubSubEmulator();
   try {
-    process.env.PUBSUB_EMULATOR_HOST = pubsubEmulator.host;
-    const resources = synthesizeLocalStack();
-    const { projectId } = resources.config;
     const apiEndpoint = bigqueryEmulator.apiEndpoint;
-    const bigquery = new BigQuery({ projectId, apiEndpoint });
-    const pubsub = new PubSub({ projectId, apiEndpoint: pubsubEmulator.host, emulatorMode: true });
-    await provisionBigQuery(bigquery, resources);
-    await provisionPubSub(pubsub, resources);
-    const ingestion = resources.subscriptions.find(
-      (s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined,
-    )!;
-    const rawTable = ingestion.bigQueryTable!;
-    const [dataset] = rawTable.split(".");
-    const errorTable = `${dataset}.wiki_changes_redelivery_errors`;
-    await bigquery
-      .dataset(dataset)
-      .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
+    const local = await provisionLocalIngestion(apiEndpoint, pubsubEmulator.host, "wiki_changes_redelivery_errors");
+    const { projectId, bigquery, pubsub, rawTable, errorTable } = local;
     // 10 s is the shortest ack deadline Pub/Sub accepts (ackDeadlineSeconds: 10 to 600).
     const [subscription] = await pubsub
       .topic(INGESTION_NAMES.topic)
@@ -68,15 +49,7 @@ async function main(): Promise<void> {
     const bridge = startBridge({ pubsub, bigquery, subscription: subscription.name, table: rawTable, errorTable });
     const release = await bridge.pause();
 
-    const publisher = new BoundedPublisher({
-      project: projectId,
-      topic: INGESTION_NAMES.topic,
-      maxInFlightMessages: 1000,
-      maxInFlightBytes: 10_000_000,
-      publishTimeoutMs: 60_000,
-      batchMaxMessages: 100,
-      batchMaxMs: 10,
-    });
+    const publisher = local.publisher();
     const rows = rolloutEvents(count * 2)
       .flatMap((e) => projectV1(e.data) ?? [])
       .slice(0, count);

@@ -15,18 +15,16 @@
  * writes came to, the raw table's (event_id, minor), the error table's messages and the dead letters.
  */
 import { BigQuery } from "@google-cloud/bigquery";
-import { PubSub, v1 } from "@google-cloud/pubsub";
+import { v1 } from "@google-cloud/pubsub";
 import { credentials } from "@grpc/grpc-js";
 import { BigQuerySink } from "../../app-worker/src/bigquery-sink";
 import { InsertAllWriter } from "../../app-worker/src/insert-all-writer";
-import { BoundedPublisher } from "../../app-worker/src/publisher";
 import { EventSink } from "../../app-worker/src/sink";
-import { DATAFLOW_DEADLETTER_SCHEMA } from "../../constructs/dataflow/pubsub-to-bigquery-job";
 import { startBridge } from "../../demo/bridge";
+import { provisionLocalIngestion } from "../demo/local-ingestion";
 import { rawErrorTableOf } from "../../demo/ingestion-mode";
 import { LocalResources, synthesizeLocalStack } from "../../demo/local-stack";
-import { provisionBigQuery, provisionPubSub } from "../../demo/provision";
-import { INGESTION_NAMES } from "../../stacks/ingestion";
+import { provisionBigQuery } from "../../demo/provision";
 import { BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { projectV1, projectV2, WIKI_CHANGES_V2 } from "./contract-v2";
@@ -119,32 +117,11 @@ function mergeReports(a: WriteReport, b: WriteReport): WriteReport {
 
 /** The stack in its `local` (Pub/Sub) ingestion mode, the two workers' publishers and the demo's bridge. */
 async function pubsubTarget(apiEndpoint: string, pubsubHost: string): Promise<Target> {
-  process.env.PUBSUB_EMULATOR_HOST = pubsubHost;
-  const resources = synthesizeLocalStack();
-  const { projectId } = resources.config;
-  const bigquery = new BigQuery({ projectId, apiEndpoint });
-  const pubsub = new PubSub({ projectId, apiEndpoint: pubsubHost, emulatorMode: true });
-  await provisionBigQuery(bigquery, resources);
-  await provisionPubSub(pubsub, resources);
-  const ingestion = resources.subscriptions.find(
-    (s) => s.topic === INGESTION_NAMES.topic && s.bigQueryTable !== undefined,
-  )!;
-  const rawTable = ingestion.bigQueryTable!;
-  const errorTable = `${rawTable.split(".")[0]}.wiki_changes_demo_errors`;
-  await bigquery
-    .dataset(errorTable.split(".")[0])
-    .createTable(errorTable.split(".")[1], { schema: { fields: DATAFLOW_DEADLETTER_SCHEMA.toBigQueryJson() } });
+  const local = await provisionLocalIngestion(apiEndpoint, pubsubHost, "wiki_changes_demo_errors");
+  const { resources, projectId, bigquery, pubsub, rawTable, errorTable } = local;
+  const ingestion = local.subscription;
   const bridge = startBridge({ pubsub, bigquery, subscription: ingestion.name, table: rawTable, errorTable });
-  const publisher = () =>
-    new BoundedPublisher({
-      project: projectId,
-      topic: INGESTION_NAMES.topic,
-      maxInFlightMessages: 1000,
-      maxInFlightBytes: 10_000_000,
-      publishTimeoutMs: 60_000,
-      batchMaxMessages: 100,
-      batchMaxMs: 10,
-    });
+  const publisher = local.publisher;
   const [oldSink, newSink] = [publisher(), publisher()];
   const [servicePath, port] = pubsubHost.split(":");
   const subscriber = new v1.SubscriberClient({
