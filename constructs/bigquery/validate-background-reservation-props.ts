@@ -5,7 +5,7 @@
 import { Token } from "cdktf";
 import { PROJECT_ID } from "../../schemas/naming";
 import { fail, refuseToken } from "../core/validation";
-import type { BackgroundJobType, BackgroundReservationProps, CommitmentPlan } from "./background-reservation";
+import type { BackgroundJobType, BackgroundReservationProps, CommitmentPlan } from "./background-reservation-props";
 
 /** Reservation names: lowercase letters, digits and dashes, starting with a letter, at most 64 characters. */
 const NAME_PATTERN = /^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$/;
