@@ -69,7 +69,7 @@ export type {
   CapacityCommitmentOptions,
   CommitmentPlan,
   ReservationEdition,
-} from "./bigquery/background-reservation";
+} from "./bigquery/background-reservation-props";
 export { View } from "./bigquery/view";
 export type { ViewProps } from "./bigquery/view";
 export { MaterializedView } from "./bigquery/materialized-view";

@@ -8,14 +8,6 @@ import { fail, requireProps } from "../core/validation";
 import { checkPhysicalNames } from "../core/physical-names";
 import { renderSqlFile } from "./sql-template";
 import { checkBackgroundReservationProps } from "./validate-background-reservation-props";
-
-export type {
-  BackgroundJobType,
-  BackgroundReservationProps,
-  CapacityCommitmentOptions,
-  CommitmentPlan,
-  ReservationEdition,
-} from "./background-reservation-props";
 import type { BackgroundReservationProps, ReservationEdition } from "./background-reservation-props";
 
 /**
