@@ -1,4 +1,4 @@
-import { AnnotationMetadataEntryType, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { EnvironmentConfig } from "../../config/schema";
 import { LayeredDataset } from "../../constructs/bigquery/layered-dataset";
@@ -6,7 +6,7 @@ import { TableReference } from "../../constructs/bigquery/table-reference";
 import { expectApplyOrder } from "../../constructs/testing/apply-order";
 import { INGESTION_ERRORS_SCHEMA, WIKI_CHANGES_SCHEMA } from "../../schemas";
 import { Ingestion, INGESTION_NAMES } from "../../stacks/ingestion";
-import { environmentConfig, resources, synthEnvironment } from "../support";
+import { annotationsOf, environmentConfig, resources, synthEnvironment } from "../support";
 
 /**
  * Ingestion mode `direct`: the worker writes the raw table itself. The dev and prod environments,
@@ -25,13 +25,7 @@ function direct(environment: string, api: Api) {
 }
 
 /** The error annotations the policy aspects left on the synthesized stack's constructs. */
-function policyErrors(stack: TerraformStack): string[] {
-  return stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata)
-    .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
-    .map((m) => String(m.data));
-}
+const policyErrors = (stack: TerraformStack) => annotationsOf(stack);
 
 const WORKER_SA = /google_service_account\.worker_sse-publisher_service-account_[0-9A-F]+/;
 const INGESTION_PUBSUB = Object.values(INGESTION_NAMES);

@@ -1,7 +1,6 @@
-import { AnnotationMetadataEntryType } from "cdktf";
 import { ALERT_CATALOGUE } from "../../constructs";
 import { HEALTH_CHECK_MARKER } from "../../constructs/monitoring/sql-health-check";
-import { resources, synthEnvironment } from "../support";
+import { annotationsOf, resources, synthEnvironment } from "../support";
 
 const alertIds = (json: any) =>
   resources(json, "google_monitoring_alert_policy")
@@ -157,11 +156,7 @@ describe("the monitoring layer of the environments", () => {
       ...c,
       monitoring: { ...c.monitoring, notificationEmails: [], notificationChannelIds: [] },
     }));
-    const errors = stack.node
-      .findAll()
-      .flatMap((c) => c.node.metadata)
-      .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
-      .map((m) => String(m.data));
+    const errors = annotationsOf(stack);
     // One per policy prod deploys: its common signals and Dataflow's three.
     expect(errors).toHaveLength(COMMON.length + 3);
     expect(

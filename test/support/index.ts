@@ -3,7 +3,7 @@
  * look-ups, and the environment stacks with an optional edit of their configuration.
  */
 import * as path from "node:path";
-import { Testing, TerraformStack } from "cdktf";
+import { AnnotationMetadataEntryType, Testing, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { CONFIG_DIR, loadEnvironment } from "../../config/load";
 import { EnvironmentConfig } from "../../config/schema";
@@ -24,6 +24,27 @@ export const SERVICE_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pu
 export const ENVIRONMENTS = ["local", "dev", "prod", "direct"] as const;
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, "../..");
+
+/** The annotations of one level on the stack's constructs (the policy aspects' findings, once synth has run). */
+export function annotationsOf(
+  stack: TerraformStack,
+  level: AnnotationMetadataEntryType = AnnotationMetadataEntryType.ERROR,
+): string[] {
+  return stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === level)
+    .map((m) => String(m.data));
+}
+
+/** Synthesizes `stack` (running the aspects as synth does), then returns its annotations of one level. */
+export function synthAnnotations(
+  stack: TerraformStack,
+  level: AnnotationMetadataEntryType = AnnotationMetadataEntryType.ERROR,
+): string[] {
+  Testing.synth(stack);
+  return annotationsOf(stack, level);
+}
 
 /** A fresh stack with a google provider for {@link PROJECT}, to compose constructs in. */
 export function newStack(id = "test"): TerraformStack {

@@ -1,19 +1,12 @@
-import { AnnotationMetadataEntryType, Aspects, Testing } from "cdktf";
+import { Aspects } from "cdktf";
 import { MonitoringAlertPolicy } from "@cdktf/provider-google/lib/monitoring-alert-policy";
 import { AlertingAspect, applyWarehousePolicies, PolicySuppressions } from "../../../constructs/policy";
 import { PipelineMonitoring } from "../../../constructs/monitoring/pipeline-monitoring";
 import { StreamTopic } from "../../../constructs/pubsub/stream-topic";
-import { newStack, PROJECT, PROJECT_NUMBER } from "../../support";
+import { newStack, PROJECT, PROJECT_NUMBER, synthAnnotations } from "../../support";
 
 /** The error annotations of a stack after synthesis. */
-function policyErrors(stack: ReturnType<typeof newStack>): string[] {
-  Testing.synth(stack);
-  return stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata)
-    .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
-    .map((m) => String(m.data));
-}
+const policyErrors = (stack: ReturnType<typeof newStack>) => synthAnnotations(stack);
 
 function stackWith(props: { emails?: string[]; production: boolean }) {
   const stack = newStack();

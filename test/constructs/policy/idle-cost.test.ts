@@ -2,7 +2,7 @@ import { AnnotationMetadataEntryType, TerraformStack, Testing } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { BackgroundReservation } from "../../../constructs/bigquery/background-reservation";
 import { applyWarehousePolicies, PolicySuppressions } from "../../../constructs/policy";
-import { synthEnvironment } from "../../support";
+import { synthAnnotations, synthEnvironment } from "../../support";
 
 const LABELS = { env: "dev", app: "fresh-streams" };
 
@@ -23,17 +23,8 @@ function reservationStack(production: boolean, baselineSlots: number, commitment
   return { stack, reservation };
 }
 
-/** The annotations of one level the aspects leave, after running them as synth does. */
-function annotations(stack: TerraformStack, level: AnnotationMetadataEntryType): string[] {
-  Testing.synth(stack);
-  return stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata)
-    .filter((m) => m.type === level)
-    .map((m) => String(m.data));
-}
-const warnings = (stack: TerraformStack) => annotations(stack, AnnotationMetadataEntryType.WARN);
-const errors = (stack: TerraformStack) => annotations(stack, AnnotationMetadataEntryType.ERROR);
+const warnings = (stack: TerraformStack) => synthAnnotations(stack, AnnotationMetadataEntryType.WARN);
+const errors = (stack: TerraformStack) => synthAnnotations(stack, AnnotationMetadataEntryType.ERROR);
 
 describe("FS-COST-1: no idle slots outside production", () => {
   test("a non-production reservation with baseline slots is a warning naming the value; synthesis goes on", () => {

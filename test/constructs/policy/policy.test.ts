@@ -44,7 +44,7 @@ import { StreamingTable } from "../../../constructs/bigquery/streaming-table";
 import { Partitioning } from "../../../constructs/bigquery/table-options";
 import { STREAMING_EVENTS_SCHEMA } from "../../../schemas";
 import * as policyApi from "../../../constructs/policy";
-import { environmentConfig, ROOT } from "../../support";
+import { environmentConfig, ROOT, synthAnnotations } from "../../support";
 import { StreamingAnalyticsStack } from "../../../stacks/streaming-analytics-stack";
 
 const LABELS = { env: "dev", app: "fresh-streams", team: "data-platform" };
@@ -67,27 +67,14 @@ function policyStack(
   return { app, stack };
 }
 
-/** The annotations of one level left on the stack's constructs, after running the aspects as synth does. */
-function annotations(
-  stack: TerraformStack,
-  level: AnnotationMetadataEntryType = AnnotationMetadataEntryType.ERROR,
-): string[] {
-  Testing.synth(stack);
-  return stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata)
-    .filter((m) => m.type === level)
-    .map((m) => String(m.data));
-}
-
 /** The error annotations the aspects leave, after running them as synth does. */
 function policyErrors(stack: TerraformStack): string[] {
-  return annotations(stack, AnnotationMetadataEntryType.ERROR);
+  return synthAnnotations(stack, AnnotationMetadataEntryType.ERROR);
 }
 
 /** The warning annotations the aspects leave, after running them as synth does. */
 function policyWarnings(stack: TerraformStack): string[] {
-  return annotations(stack, AnnotationMetadataEntryType.WARN);
+  return synthAnnotations(stack, AnnotationMetadataEntryType.WARN);
 }
 
 /** The stack's `cdk.tf.json` as the real synthesizer writes it (with cdktf's `//` metadata). */
