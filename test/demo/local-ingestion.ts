@@ -11,6 +11,7 @@ import { DATAFLOW_DEADLETTER_SCHEMA } from "../../constructs/dataflow/pubsub-to-
 import { LocalResources, synthesizeLocalStack } from "../../demo/local-stack";
 import { provisionBigQuery, provisionPubSub } from "../../demo/provision";
 import { INGESTION_NAMES } from "../../stacks/ingestion";
+import { TEST_PUBLISHER_LIMITS } from "../evolution/rollout";
 
 export interface LocalIngestion {
   readonly resources: LocalResources;
@@ -52,11 +53,7 @@ export async function provisionLocalIngestion(
     new BoundedPublisher({
       project: projectId,
       topic: INGESTION_NAMES.topic,
-      maxInFlightMessages: 1000,
-      maxInFlightBytes: 10_000_000,
-      publishTimeoutMs: 60_000,
-      batchMaxMessages: 100,
-      batchMaxMs: 10,
+      ...TEST_PUBLISHER_LIMITS,
     });
   return {
     resources,

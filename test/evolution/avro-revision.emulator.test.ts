@@ -21,7 +21,7 @@ import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { PubSubEmulator, startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { newStack, newTopic, resources, synthStack } from "../support";
 import { projectV1, projectV2, Projector, WIKI_CHANGES_V2 } from "./contract-v2";
-import { rolloutEvents, writeAll } from "./rollout";
+import { rolloutEvents, TEST_PUBLISHER_LIMITS, writeAll } from "./rollout";
 
 const PROJECT = "fresh-streams-local";
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -68,11 +68,7 @@ function publisher(topic: string): BoundedPublisher {
   const created = new BoundedPublisher({
     project: PROJECT,
     topic,
-    maxInFlightMessages: 1000,
-    maxInFlightBytes: 10_000_000,
-    publishTimeoutMs: 60_000,
-    batchMaxMessages: 100,
-    batchMaxMs: 10,
+    ...TEST_PUBLISHER_LIMITS,
   });
   publishers.push(created);
   return created;

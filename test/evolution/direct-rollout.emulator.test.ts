@@ -26,7 +26,7 @@ import { WIKI_CHANGES_SCHEMA } from "../../schemas/wiki-changes";
 import { WIKI_PAGES_PRIMARY_KEY, WIKI_PAGES_SCHEMA } from "../../schemas/wiki-pages";
 import { BigQueryEmulator, BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { pageChanges, projectV1, projectV2, Projector, WIKI_CHANGES_V2, WIKI_PAGES_V2 } from "./contract-v2";
-import { addColumnsOnEmulator, rolloutEvents, writeAll } from "./rollout";
+import { addColumnsOnEmulator, rolloutEvents, TEST_SINK_LIMITS, writeAll } from "./rollout";
 
 const PROJECT = "fresh-streams-local";
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -56,13 +56,7 @@ async function storageWriteSink(dataset: string, schema: TableSchema): Promise<B
     sink: "storage-write",
     writer,
     errorWriter,
-    maxInFlightMessages: 1000,
-    maxInFlightBytes: 10_000_000,
-    batchMaxMessages: 100,
-    batchMaxBytes: 5_000_000,
-    batchMaxMs: 20,
-    publishTimeoutMs: 60_000,
-    timestampColumns: ["timestamp", "event_time"],
+    ...TEST_SINK_LIMITS,
   });
   closers.push(() => sink.close());
   return sink;

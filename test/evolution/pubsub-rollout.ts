@@ -28,7 +28,7 @@ import { provisionBigQuery } from "../../demo/provision";
 import { BigQueryRestClient, startBigQueryEmulator } from "../../tools/emulators/bigquery-emulator";
 import { startPubSubEmulator } from "../../tools/emulators/pubsub-emulator";
 import { projectV1, projectV2, WIKI_CHANGES_V2 } from "./contract-v2";
-import { addColumnsOnEmulator, rolloutEvents, writeAll, WriteReport } from "./rollout";
+import { addColumnsOnEmulator, rolloutEvents, TEST_SINK_LIMITS, writeAll, WriteReport } from "./rollout";
 
 process.env.METADATA_SERVER_DETECTION ??= "none";
 const arg = (name: string): string | undefined => {
@@ -174,13 +174,7 @@ async function insertAllTarget(apiEndpoint: string): Promise<Target> {
       sink: "insert-all",
       writer: new InsertAllWriter(name(rawTable), { apiEndpoint }),
       errorWriter: new InsertAllWriter(name(errorTable), { apiEndpoint }),
-      maxInFlightMessages: 1000,
-      maxInFlightBytes: 10_000_000,
-      batchMaxMessages: 100,
-      batchMaxBytes: 5_000_000,
-      batchMaxMs: 20,
-      publishTimeoutMs: 60_000,
-      timestampColumns: ["timestamp", "event_time"],
+      ...TEST_SINK_LIMITS,
     });
   const [oldSink, newSink] = [sink(), sink()];
   return {

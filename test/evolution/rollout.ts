@@ -32,6 +32,23 @@ export function rolloutEvents(count: number): RolloutEvent[] {
   }));
 }
 
+/** The limits the tests' publishers (the worker's BoundedPublisher) run with: ample for a few hundred events. */
+export const TEST_PUBLISHER_LIMITS = {
+  maxInFlightMessages: 1000,
+  maxInFlightBytes: 10_000_000,
+  publishTimeoutMs: 60_000,
+  batchMaxMessages: 100,
+  batchMaxMs: 10,
+} as const;
+
+/** The settings the tests' BigQuerySinks run with besides their writers. */
+export const TEST_SINK_LIMITS = {
+  ...TEST_PUBLISHER_LIMITS,
+  batchMaxBytes: 5_000_000,
+  batchMaxMs: 20,
+  timestampColumns: ["timestamp", "event_time"],
+};
+
 /** How the writes of one worker ended. */
 export interface WriteReport {
   /** Events by outcome kind: `written`, `refused`, `undeliverable` or `failed`. */
