@@ -15,10 +15,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CONFIG_DIR, loadEnvironment } from "../../config/load";
 import type { PlanSafetyAllowEntry } from "../../constructs/plan-safety/check-plan-safety";
 import { ensureProvider, terraformAvailable } from "../validation/terraform";
 import { EnvironmentReport, formatUpgradeReport, judgeEnvironment, reportOf } from "./report";
-import { resolveRef, ROOT, synthesizeCommit, synthesizeWorkingTree } from "./synthesize";
+import { resolveRef, synthesizeCommit, synthesizeWorkingTree } from "./synthesize";
 import { planStackUpgrade } from "./upgrade-plan";
 
 /** The command line, parsed. */
@@ -55,10 +56,9 @@ export function parseArguments(argv: readonly string[]): UpgradeArguments {
 
 /** The allow entries of an environment's configuration file in the working tree (`planSafety.allow`). */
 function allowEntries(environment: string): PlanSafetyAllowEntry[] {
-  const file = path.join(ROOT, "config", `${environment}.json`);
+  const file = path.join(CONFIG_DIR, `${environment}.json`);
   if (!fs.existsSync(file)) return [];
-  const config = JSON.parse(fs.readFileSync(file, "utf8")) as { planSafety?: { allow?: PlanSafetyAllowEntry[] } };
-  return config.planSafety?.allow ?? [];
+  return loadEnvironment(file).config.planSafety.allow;
 }
 
 function log(message: string): void {
